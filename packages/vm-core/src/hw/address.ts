@@ -1,0 +1,52 @@
+/**
+ * Virtual addresses as plain JavaScript numbers, so the hot path never touches
+ * a BigInt.
+ *
+ * A 64-bit address is held as its *signed* value: the x86-64 kernel half
+ * 0xffff_8000_0000_0000.. is the negative range -2^47.., exactly as the CPU's
+ * sign extension of bit 47 defines it (Intel SDM Vol. 1 §3.3.7.1, canonical
+ * addressing). Every canonical address of a 48-bit (or 39-bit Sv39) space is
+ * therefore an exact integer well inside 2^53, and a non-canonical one such as
+ * 0x0000_8000_0000_0000 (= 2^47) is still representable — and detectably
+ * outside the canonical range. 32-bit and teaching formats use unsigned values.
+ */
+
+const TWO_64 = 1n << 64n;
+
+/** Parses "0xffff888000000000", "4096", a number or a bigint into a signed address. */
+export function toAddress(value: number | bigint | string): number {
+  let big: bigint;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new RangeError(`address ${value} is not a safe integer`);
+    return value;
+  }
+  if (typeof value === 'string') {
+    const text = value.replaceAll('_', '').trim();
+    if (!/^-?(0x[0-9a-f]+|\d+)$/i.test(text)) throw new RangeError(`"${value}" is not an address`);
+    big = BigInt(text);
+  } else {
+    big = value;
+  }
+  if (big < -(1n << 63n) || big >= TWO_64) throw new RangeError(`address ${value} does not fit in 64 bits`);
+  const signed = BigInt.asIntN(64, big);
+  const asNumber = Number(signed);
+  if (!Number.isSafeInteger(asNumber)) {
+    // Only non-canonical addresses land here; no paging format we model can
+    // translate them, so saturating keeps them non-canonical.
+    return signed < 0n ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
+  }
+  return asNumber;
+}
+
+/** Formats a signed address the way a debugger prints it: 0xffff888000001000. */
+export function formatAddress(address: number, width: 32 | 64 = 64): string {
+  const digits = width / 4;
+  const unsigned = BigInt.asUintN(width, BigInt(address));
+  return `0x${unsigned.toString(16).padStart(digits, '0')}`;
+}
+
+/** Hex for a page-table entry or other raw register value. */
+export function formatHex(value: bigint | number, bytes: number): string {
+  const big = BigInt.asUintN(bytes * 8, BigInt(value));
+  return `0x${big.toString(16).padStart(bytes * 2, '0')}`;
+}

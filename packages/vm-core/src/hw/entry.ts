@@ -1,0 +1,284 @@
+/**
+ * Building and reading entries the way software does: encode a table pointer
+ * or a leaf for a format, decode a raw entry into named flags for the UI and
+ * for error messages, and the small pure helpers (`isValidEntry`,
+ * `withAccessed`, …) the kernel uses. These work on BigInt values; the walker
+ * has its own allocation-free path.
+ */
+import { formatHex } from './address.ts';
+import {
+  type EntryBits,
+  fieldCodec,
+  fromBigInt,
+  has,
+  readField,
+  toBigInt,
+  writeField,
+} from './entry-bits.ts';
+import type { PagingFormat } from './paging-format.ts';
+
+export interface TableSpec {
+  readonly kind: 'table';
+  /** Frame holding the next-level table. */
+  readonly pfn: number;
+  /** x86: R/W and U/S of the pointer (both default to true, as Linux's _PAGE_TABLE). ARM64: APTable limits when false. */
+  readonly writable?: boolean;
+  readonly user?: boolean;
+  readonly accessed?: boolean;
+}
+
+export interface LeafSpec {
+  readonly kind: 'leaf';
+  readonly pfn: number;
+  /** RISC-V R (defaults to true); x86 and ARM pages are always readable. */
+  readonly readable?: boolean;
+  readonly writable?: boolean;
+  readonly user?: boolean;
+  /** Executable by the page's owner: user code for user pages, kernel code for kernel pages. */
+  readonly executable?: boolean;
+  readonly global?: boolean;
+  readonly accessed?: boolean;
+  readonly dirty?: boolean;
+  /** x86 PKU key 0..15 (4-level paging only). */
+  readonly protectionKey?: number;
+  /** ARM64: a writable page starts clean (AP[2] = 1, DBM = 1) for hardware dirty tracking. */
+  readonly dirtyBitModifier?: boolean;
+}
+
+export type EntrySpec = TableSpec | LeafSpec;
+
+const set = (lo: number, hi: number, f: EntryBits, on: boolean | undefined): [number, number] =>
+  on ? [(lo | f.lo) >>> 0, (hi | f.hi) >>> 0] : [lo, hi];
+
+/** Encodes an entry for `level` (0 = root) of `format`. */
+export function encodeEntry(format: PagingFormat, level: number, spec: EntrySpec): bigint {
+  const lastLevel = format.levels.length - 1;
+  if (!Number.isInteger(level) || level < 0 || level > lastLevel) {
+    throw new RangeError(`${format.id} has levels 0..${lastLevel}, not ${level}`);
+  }
+  const levelFormat = format.levels[level]!;
+  if (spec.kind === 'table' && level === lastLevel) {
+    throw new RangeError(`${format.id}: a ${levelFormat.name} entry cannot point to another table`);
+  }
+  if (spec.kind === 'leaf' && !levelFormat.leaf && level !== lastLevel) {
+    throw new RangeError(`${format.id}: a ${levelFormat.name} entry cannot map a page`);
+  }
+  const frame = fieldCodec(format.frame);
+  let [lo, hi] = writeField(frame, 0, 0, spec.pfn);
+
+  switch (format.family) {
+    case 'x86': {
+      const b = format.bits;
+      [lo, hi] = set(lo, hi, b.present, true);
+      [lo, hi] = set(lo, hi, b.accessed, spec.accessed);
+      if (spec.kind === 'table') {
+        [lo, hi] = set(lo, hi, b.writable, spec.writable ?? true);
+        [lo, hi] = set(lo, hi, b.user, spec.user ?? true);
+        break;
+      }
+      [lo, hi] = set(lo, hi, b.writable, spec.writable);
+      [lo, hi] = set(lo, hi, b.user, spec.user);
+      [lo, hi] = set(lo, hi, b.dirty, spec.dirty);
+      [lo, hi] = set(lo, hi, b.global, spec.global);
+      [lo, hi] = set(lo, hi, b.noExecute, !(spec.executable ?? false));
+      if (level !== lastLevel) [lo, hi] = set(lo, hi, b.pageSize, true);
+      if (spec.protectionKey !== undefined) {
+        if (format.protectionKey === null) throw new RangeError(`${format.id} has no protection keys`);
+        [lo, hi] = writeField(fieldCodec(format.protectionKey), lo, hi, spec.protectionKey);
+      }
+      break;
+    }
+    case 'riscv': {
+      const b = format.bits;
+      [lo, hi] = set(lo, hi, b.valid, true);
+      if (spec.kind === 'table') break;
+      [lo, hi] = set(lo, hi, b.read, spec.readable ?? true);
+      [lo, hi] = set(lo, hi, b.write, spec.writable);
+      [lo, hi] = set(lo, hi, b.execute, spec.executable);
+      [lo, hi] = set(lo, hi, b.user, spec.user);
+      [lo, hi] = set(lo, hi, b.global, spec.global);
+      [lo, hi] = set(lo, hi, b.accessed, spec.accessed);
+      [lo, hi] = set(lo, hi, b.dirty, spec.dirty);
+      break;
+    }
+    case 'arm64': {
+      const b = format.bits;
+      [lo, hi] = set(lo, hi, b.valid, true);
+      if (spec.kind === 'table') {
+        [lo, hi] = set(lo, hi, b.tableOrPage, true);
+        [lo, hi] = set(lo, hi, b.apTableReadOnly, spec.writable === false);
+        [lo, hi] = set(lo, hi, b.apTableNoUser, spec.user === false);
+        break;
+      }
+      [lo, hi] = set(lo, hi, b.tableOrPage, level === lastLevel);
+      [lo, hi] = set(lo, hi, b.accessFlag, spec.accessed);
+      [lo, hi] = set(lo, hi, b.apUser, spec.user);
+      const clean = spec.writable === true && spec.dirtyBitModifier === true && spec.dirty !== true;
+      [lo, hi] = set(lo, hi, b.apReadOnly, !spec.writable || clean);
+      [lo, hi] = set(lo, hi, b.dirtyBitModifier, spec.dirtyBitModifier);
+      [lo, hi] = set(lo, hi, b.notGlobal, !spec.global);
+      // Linux marks user pages PXN and kernel pages UXN; `executable` opens
+      // the other one for the page's owner.
+      const exec = spec.executable ?? false;
+      [lo, hi] = set(lo, hi, b.uxn, spec.user ? !exec : true);
+      [lo, hi] = set(lo, hi, b.pxn, spec.user ? true : !exec);
+      break;
+    }
+  }
+  return toBigInt(lo, hi);
+}
+
+export type DecodedKind = 'invalid' | 'table' | 'leaf' | 'reserved';
+
+export interface DecodedEntry {
+  readonly raw: string;
+  readonly kind: DecodedKind;
+  readonly pfn: number;
+  /** Every named flag of the format, set or not, in the manual's spelling. */
+  readonly flags: Readonly<Record<string, boolean>>;
+  /** e.g. "leaf pfn 0x1234 P W U A D NX". */
+  readonly summary: string;
+}
+
+/** Reads a raw entry as software would: kind, frame and named flags. */
+export function decodeEntry(format: PagingFormat, level: number, value: bigint): DecodedEntry {
+  const [lo, hi] = fromBigInt(value);
+  const last = level === format.levels.length - 1;
+  const pfn = readField(fieldCodec(format.frame), lo, hi);
+  const flags: Record<string, boolean> = {};
+  let kind: DecodedKind;
+  switch (format.family) {
+    case 'x86': {
+      const b = format.bits;
+      const names: [string, EntryBits][] = [
+        ['P', b.present],
+        ['W', b.writable],
+        ['U', b.user],
+        ['A', b.accessed],
+        ['D', b.dirty],
+        ['PS', b.pageSize],
+        ['G', b.global],
+        ['NX', b.noExecute],
+      ];
+      for (const [name, f] of names) if ((f.lo | f.hi) !== 0) flags[name] = has(lo, hi, f);
+      const huge = !last && flags.PS === true;
+      kind = !flags.P ? 'invalid' : last || huge ? 'leaf' : 'table';
+      if (kind === 'leaf' && huge && !format.levels[level]!.leaf) kind = 'reserved';
+      break;
+    }
+    case 'riscv': {
+      const b = format.bits;
+      const names: [string, EntryBits][] = [
+        ['V', b.valid],
+        ['R', b.read],
+        ['W', b.write],
+        ['X', b.execute],
+        ['U', b.user],
+        ['G', b.global],
+        ['A', b.accessed],
+        ['D', b.dirty],
+      ];
+      for (const [name, f] of names) flags[name] = has(lo, hi, f);
+      if (!flags.V) kind = 'invalid';
+      else if (flags.W && !flags.R) kind = 'reserved';
+      else kind = flags.R || flags.W || flags.X ? 'leaf' : 'table';
+      break;
+    }
+    case 'arm64': {
+      const b = format.bits;
+      const names: [string, EntryBits][] = [
+        ['valid', b.valid],
+        ['table/page', b.tableOrPage],
+        ['AP[1] (EL0)', b.apUser],
+        ['AP[2] (RO)', b.apReadOnly],
+        ['AF', b.accessFlag],
+        ['nG', b.notGlobal],
+        ['DBM', b.dirtyBitModifier],
+        ['PXN', b.pxn],
+        ['UXN', b.uxn],
+        ['PXNTable', b.pxnTable],
+        ['UXNTable', b.uxnTable],
+        ['APTable[0]', b.apTableNoUser],
+        ['APTable[1]', b.apTableReadOnly],
+      ];
+      for (const [name, f] of names) flags[name] = has(lo, hi, f);
+      const tp = flags['table/page'] === true;
+      if (!flags.valid) kind = 'invalid';
+      else if (last) kind = tp ? 'leaf' : 'reserved';
+      else if (tp) kind = 'table';
+      else kind = format.levels[level]!.leaf ? 'leaf' : 'reserved';
+      break;
+    }
+  }
+  const on = Object.entries(flags)
+    .filter(([, v]) => v)
+    .map(([k]) => k)
+    .join(' ');
+  const raw = formatHex(value, format.entryBytes);
+  return {
+    raw,
+    kind,
+    pfn,
+    flags,
+    summary:
+      kind === 'invalid' ? `${raw} not present` : `${raw} ${kind} pfn 0x${pfn.toString(16)} ${on}`.trim(),
+  };
+}
+
+/** Bits that mean "this entry is valid" (P / V / descriptor bit 0). */
+function validBits(format: PagingFormat): EntryBits {
+  switch (format.family) {
+    case 'x86':
+      return format.bits.present;
+    case 'riscv':
+      return format.bits.valid;
+    case 'arm64':
+      return format.bits.valid;
+  }
+}
+
+function accessedBits(format: PagingFormat): EntryBits {
+  return format.family === 'arm64' ? format.bits.accessFlag : format.bits.accessed;
+}
+
+export function isValidEntry(format: PagingFormat, value: bigint): boolean {
+  const [lo, hi] = fromBigInt(value);
+  return has(lo, hi, validBits(format));
+}
+
+export function isAccessed(format: PagingFormat, value: bigint): boolean {
+  const [lo, hi] = fromBigInt(value);
+  return has(lo, hi, accessedBits(format));
+}
+
+/**
+ * Whether a leaf has been written since it was last cleaned: x86/RISC-V D;
+ * ARM64 a writable-clean (DBM) page whose AP[2] hardware has cleared.
+ */
+export function isDirty(format: PagingFormat, value: bigint): boolean {
+  const [lo, hi] = fromBigInt(value);
+  if (format.family === 'arm64') {
+    return has(lo, hi, format.bits.dirtyBitModifier) && !has(lo, hi, format.bits.apReadOnly);
+  }
+  return has(lo, hi, format.bits.dirty);
+}
+
+export function withAccessed(format: PagingFormat, value: bigint, on: boolean): bigint {
+  const bits = accessedBits(format);
+  const mask = toBigInt(bits.lo, bits.hi);
+  return on ? value | mask : value & ~mask;
+}
+
+export function withDirty(format: PagingFormat, value: bigint, on: boolean): bigint {
+  if (format.family === 'arm64') {
+    const ro = toBigInt(format.bits.apReadOnly.lo, format.bits.apReadOnly.hi);
+    return on ? value & ~ro : value | ro;
+  }
+  const mask = toBigInt(format.bits.dirty.lo, format.bits.dirty.hi);
+  return on ? value | mask : value & ~mask;
+}
+
+export function entryFrame(format: PagingFormat, value: bigint): number {
+  const [lo, hi] = fromBigInt(value);
+  return readField(fieldCodec(format.frame), lo, hi);
+}

@@ -1,0 +1,37 @@
+/**
+ * x86 32-bit paging (Intel SDM Vol. 3A §4.3, Tables 4-4..4-6): a page
+ * directory and page tables of 1024 four-byte entries; with CR4.PSE = 1 a PDE
+ * with PS = 1 maps a 4 MiB page. No XD bit: every readable page is executable
+ * unless SMEP forbids it. The modelled CPU has MAXPHYADDR = 32 (no PSE-36),
+ * so bits 21:13 of a 4 MiB PDE are reserved.
+ */
+import { bit, NO_BITS } from '../entry-bits.ts';
+import type { X86Format } from '../paging-format.ts';
+
+export const x86_32: X86Format = {
+  id: 'x86-32',
+  title: 'x86 32-bit paging (2-level, 4 MiB PSE pages)',
+  family: 'x86',
+  pageShift: 12,
+  entryBytes: 4,
+  levels: [
+    { name: 'PD', indexBits: 10, leaf: true },
+    { name: 'PT', indexBits: 10, leaf: true },
+  ],
+  addressing: 'unsigned',
+  physAddrBits: 32,
+  frame: { shift: 12, width: 20 },
+  bits: {
+    present: bit(0),
+    writable: bit(1),
+    user: bit(2),
+    accessed: bit(5),
+    dirty: bit(6),
+    pageSize: bit(7),
+    global: bit(8),
+    noExecute: NO_BITS,
+    hugePat: bit(12),
+  },
+  protectionKey: null,
+  pageSizeNeedsPse: true,
+};

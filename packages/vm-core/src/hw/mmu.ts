@@ -1,0 +1,527 @@
+/**
+ * The MMU of one CPU: ties the TLB, the walker and the control state together.
+ *
+ * Hot path (after v86): a TLB hit is one set index, a tag compare and one
+ * lookup in the permission table. Everything else — the walk, A/D updates,
+ * TLB fill, building a fault — lives in `translateSlow`. With no event
+ * listener attached, neither path allocates.
+ *
+ * `translate` returns the physical address (a number) or a `PageFault`
+ * (an object): check with `typeof result === 'number'`.
+ */
+import { Access, accessName, Privilege, privilegeName } from './access.ts';
+import { formatHex } from './address.ts';
+import { type ControlState, defaultControlState } from './control.ts';
+import { type DecodedEntry, decodeEntry } from './entry.ts';
+import { toBigInt } from './entry-bits.ts';
+import type { HwEvent, HwListener, TlbFlushScope } from './events.ts';
+import { makeFault, type PageFault } from './fault.ts';
+import type { PagingFormat } from './paging-format.ts';
+import { PERM_SPACE, Perm, type PermissionTable, permissionTableFor } from './permissions.ts';
+import type { PhysicalMemory } from './physical-memory.ts';
+import { DEFAULT_TLB, Tlb, type TlbConfig } from './tlb.ts';
+import { type CompiledFormat, compileFormat, WalkResult, walk } from './walk.ts';
+
+export type Translation = number | PageFault;
+
+export interface MmuOptions {
+  readonly format: PagingFormat;
+  readonly memory: PhysicalMemory;
+  /** TLB geometry, or null for a machine without one (every access walks). */
+  readonly tlb?: TlbConfig | null;
+  readonly control?: Partial<ControlState>;
+  /** CPU number, carried on events. */
+  readonly cpu?: number;
+}
+
+export interface RightsView {
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly user: boolean;
+  readonly userExec: boolean;
+  readonly supervisorExec: boolean;
+  readonly dirty: boolean;
+}
+
+export interface InspectedStep {
+  readonly level: number;
+  readonly levelName: string;
+  readonly entryPa: number;
+  readonly entry: DecodedEntry;
+}
+
+export type InspectOutcome =
+  | {
+      readonly kind: 'translated';
+      readonly pa: number;
+      readonly pageSize: number;
+      readonly global: boolean;
+      readonly rights: RightsView;
+    }
+  | { readonly kind: 'fault'; readonly fault: PageFault };
+
+export interface Inspection {
+  readonly va: number;
+  readonly steps: readonly InspectedStep[];
+  readonly outcome: InspectOutcome;
+}
+
+export class Mmu {
+  readonly format: PagingFormat;
+  readonly memory: PhysicalMemory;
+  readonly tlb: Tlb | null;
+  readonly cpu: number;
+  /** Current privilege: the default for accesses that do not name one. */
+  privilege: Privilege = Privilege.Supervisor;
+
+  private readonly compiled: CompiledFormat;
+  private readonly bytes: Uint8Array;
+  private readonly pageSize: number;
+  private readonly invPageSize: number;
+  private readonly state: ControlState;
+  private permTable: PermissionTable;
+  private listener: HwListener | null = null;
+  private readonly listeners: HwListener[] = [];
+  private readonly scratch = new WalkResult();
+
+  constructor(options: MmuOptions) {
+    this.format = options.format;
+    this.memory = options.memory;
+    this.compiled = compileFormat(options.format);
+    if (this.memory.pageSize !== this.compiled.pageSize) {
+      throw new RangeError(
+        `${this.format.id} uses ${this.compiled.pageSize}-byte pages but memory has ${this.memory.pageSize}-byte frames`,
+      );
+    }
+    this.bytes = this.memory.bytes;
+    this.pageSize = this.compiled.pageSize;
+    this.invPageSize = this.compiled.invPageSize;
+    this.tlb = options.tlb === null ? null : new Tlb(options.tlb ?? DEFAULT_TLB);
+    this.cpu = options.cpu ?? 0;
+    this.state = { ...defaultControlState(), ...options.control };
+    this.permTable = permissionTableFor(this.format.family, this.state);
+  }
+
+  // ───────────────────────── context ─────────────────────────
+
+  get control(): Readonly<ControlState> {
+    return { ...this.state };
+  }
+
+  /** Changes control bits. Like the hardware, this flushes nothing: software must. */
+  setControl(patch: Partial<ControlState>): void {
+    for (const [key, value] of Object.entries(patch)) {
+      if (!(key in this.state)) throw new RangeError(`unknown control field "${key}"`);
+      const current = this.state[key as keyof ControlState];
+      if (typeof value !== typeof current)
+        throw new TypeError(`control field ${key} must be a ${typeof current}`);
+      if (typeof value === 'number' && (!Number.isSafeInteger(value) || value < 0)) {
+        throw new RangeError(`control field ${key} must be a non-negative integer, got ${value}`);
+      }
+    }
+    Object.assign(this.state, patch);
+    this.permTable = permissionTableFor(this.format.family, this.state);
+    this.emitIfListening('context', Object.keys(patch).join(','));
+  }
+
+  /**
+   * Switches address space: loads CR3 / satp / TTBR0 (and TTBR1 on ARM64).
+   * `flush` says what the write also drops — 'non-global' for a CR3 write
+   * without PCIDs, 'none' when a new PCID/ASID tag keeps entries apart.
+   */
+  switchAddressSpace(
+    root: number,
+    options: { asid?: number; rootHigh?: number; flush?: 'none' | 'asid' | 'non-global' } = {},
+  ): void {
+    const patch: Partial<ControlState> = { root };
+    if (options.asid !== undefined) patch.asid = options.asid;
+    if (options.rootHigh !== undefined) patch.rootHigh = options.rootHigh;
+    this.setControl(patch);
+    switch (options.flush ?? 'non-global') {
+      case 'none':
+        break;
+      case 'asid':
+        this.invalidateAsid(this.state.asid);
+        break;
+      case 'non-global':
+        this.invalidateNonGlobal();
+        break;
+    }
+  }
+
+  /**
+   * Opens the window in which the kernel may touch user memory: x86 `stac`
+   * (EFLAGS.AC = 1, lifting SMAP), ARM64 PSTATE.PAN = 0, RISC-V sstatus.SUM = 1.
+   */
+  userAccessBegin(): void {
+    switch (this.format.family) {
+      case 'x86':
+        this.setControl({ alignmentCheck: true });
+        break;
+      case 'arm64':
+        this.setControl({ pan: false });
+        break;
+      case 'riscv':
+        this.setControl({ sum: true });
+        break;
+    }
+  }
+
+  /** Closes the user-access window: `clac`, PAN = 1, SUM = 0. */
+  userAccessEnd(): void {
+    switch (this.format.family) {
+      case 'x86':
+        this.setControl({ alignmentCheck: false });
+        break;
+      case 'arm64':
+        this.setControl({ pan: true });
+        break;
+      case 'riscv':
+        this.setControl({ sum: false });
+        break;
+    }
+  }
+
+  // ───────────────────────── translation ─────────────────────────
+
+  /** Physical address for an access, or the fault it raises. Sets A/D bits and fills the TLB. */
+  translate(va: number, access: Access, privilege: Privilege = this.privilege): Translation {
+    const vpn = Math.floor(va * this.invPageSize);
+    const tlb = this.tlb;
+    if (tlb !== null) {
+      const asid = this.state.asid;
+      const base = (vpn & tlb.setMask) * tlb.ways;
+      const end = base + tlb.ways;
+      for (let i = base; i < end; i++) {
+        if (tlb.vpn[i] === vpn && (tlb.asid[i] === asid || tlb.global[i] === 1)) {
+          if (this.permTable[(privilege * 3 + access) * PERM_SPACE + tlb.perm[i]!] === 1) {
+            const pa = tlb.framePa[i]! + (va - vpn * this.pageSize);
+            if (this.listener !== null) this.emitHit(va, pa, i, access, privilege);
+            return pa;
+          }
+          // Cached rights say no (or the page is still clean for a write):
+          // re-walk, as the CPU does before delivering a fault.
+          return this.translateSlow(va, vpn, access, privilege, true);
+        }
+      }
+    }
+    return this.translateSlow(va, vpn, access, privilege, false);
+  }
+
+  private translateSlow(
+    va: number,
+    vpn: number,
+    access: Access,
+    privilege: Privilege,
+    recheck: boolean,
+  ): Translation {
+    const listening = this.listener !== null;
+    if (listening && this.tlb !== null) {
+      this.emit({ type: 'tlb-miss', cpu: this.cpu, va, asid: this.state.asid, permissionRecheck: recheck });
+    }
+    const w = this.scratch;
+    walk(this.compiled, this.memory, this.state, this.permTable, va, access, privilege, w);
+    if (listening) this.emitWalkSteps(va, w);
+    if (!w.ok) {
+      const fault = makeFault(this.format, this.state, {
+        kind: w.faultKind,
+        va,
+        access,
+        privilege,
+        level: w.faultLevel,
+        protectionKey: w.protectionKey,
+      });
+      // SDM §4.10.4.1: a page fault invalidates TLB entries for the address.
+      if (recheck && this.tlb !== null) this.tlb.invalidatePage(va, this.state.asid, this.pageSize);
+      if (listening) this.emit({ type: 'fault', cpu: this.cpu, fault });
+      return fault;
+    }
+    if (w.setAccessed || w.setDirty) this.commitAccessedDirty(va, w, access === Access.Write);
+    if (this.tlb !== null) {
+      const index = this.tlb.fill(
+        vpn,
+        this.state.asid,
+        w.global,
+        w.pagePa,
+        w.perm,
+        this.compiled.leafSpan[w.leafLevel]!,
+        this.pageSize,
+      );
+      if (listening) {
+        const evicted = this.tlb.evictedVpn;
+        this.emit({
+          type: 'tlb-fill',
+          cpu: this.cpu,
+          va,
+          pagePa: w.pagePa,
+          asid: this.state.asid,
+          global: w.global,
+          index,
+          evictedVpn: Number.isNaN(evicted) || evicted === vpn ? null : evicted,
+        });
+      }
+    }
+    if (listening) {
+      this.emit({
+        type: 'access',
+        cpu: this.cpu,
+        va,
+        pa: w.pa,
+        access: accessName(access),
+        privilege: privilegeName(privilege),
+        size: 1,
+      });
+    }
+    return w.pa;
+  }
+
+  /**
+   * Sets accessed flags (every level on x86; the leaf on RISC-V and ARM64)
+   * and the dirty state of the leaf on a write, writing the entries back to
+   * memory as the page walker's locked update does.
+   */
+  private commitAccessedDirty(va: number, w: WalkResult, write: boolean): void {
+    const f = this.format;
+    const mem = this.memory;
+    const eb = this.compiled.entryBytes;
+    const first = f.family === 'x86' ? 0 : w.leafLevel;
+    for (let level = first; level <= w.leafLevel; level++) {
+      const pa = w.entryPa[level]!;
+      const lo = mem.entryLo(pa, eb);
+      const hi = mem.entryHi(pa, eb);
+      let newLo = lo;
+      const newHi = hi;
+      const isLeaf = level === w.leafLevel;
+      switch (f.family) {
+        case 'x86':
+          newLo |= f.bits.accessed.lo;
+          if (isLeaf && write && w.setDirty) newLo |= f.bits.dirty.lo;
+          break;
+        case 'riscv':
+          if (w.setAccessed) newLo |= f.bits.accessed.lo;
+          if (write && w.setDirty) newLo |= f.bits.dirty.lo;
+          break;
+        case 'arm64':
+          if (w.setAccessed) newLo |= f.bits.accessFlag.lo;
+          // DBM: the first write to a writable-clean page clears AP[2].
+          if (write && w.setDirty) newLo &= ~f.bits.apReadOnly.lo;
+          break;
+      }
+      newLo >>>= 0;
+      if (newLo === lo && newHi === hi) continue;
+      mem.storeEntry(pa, eb, newLo, newHi);
+      if (this.listener !== null) {
+        this.emit({
+          type: 'ad-update',
+          cpu: this.cpu,
+          va,
+          level,
+          entryPa: pa,
+          before: formatHex(toBigInt(lo, hi), eb),
+          after: formatHex(toBigInt(newLo, newHi), eb),
+          accessed: true,
+          dirty: isLeaf && write && w.setDirty,
+        });
+      }
+    }
+  }
+
+  // ───────────────────────── memory accessors ─────────────────────────
+
+  read8(va: number, privilege: Privilege = this.privilege): number | PageFault {
+    const pa = this.translate(va, Access.Read, privilege);
+    return typeof pa === 'number' ? this.bytes[pa]! : pa;
+  }
+
+  write8(va: number, value: number, privilege: Privilege = this.privilege): PageFault | null {
+    const pa = this.translate(va, Access.Write, privilege);
+    if (typeof pa !== 'number') return pa;
+    this.bytes[pa] = value;
+    return null;
+  }
+
+  /** Instruction fetch of one byte. */
+  fetch8(va: number, privilege: Privilege = this.privilege): number | PageFault {
+    const pa = this.translate(va, Access.Execute, privilege);
+    return typeof pa === 'number' ? this.bytes[pa]! : pa;
+  }
+
+  /**
+   * Little-endian read of `size` (1, 2 or 4) bytes. An access that crosses a
+   * page boundary translates both pages before reading, so a fault on the
+   * second page leaves nothing half done.
+   */
+  read(va: number, size: 1 | 2 | 4, privilege: Privilege = this.privilege): number | PageFault {
+    const first = this.translate(va, Access.Read, privilege);
+    if (typeof first !== 'number') return first;
+    let value = this.bytes[first]!;
+    for (let i = 1; i < size; i++) {
+      const pa = this.translate(va + i, Access.Read, privilege);
+      if (typeof pa !== 'number') return pa;
+      value |= this.bytes[pa]! << (8 * i);
+    }
+    return value >>> 0;
+  }
+
+  /** Little-endian write of `size` bytes; all bytes are translated before any is stored. */
+  write(va: number, size: 1 | 2 | 4, value: number, privilege: Privilege = this.privilege): PageFault | null {
+    const pas: number[] = [];
+    for (let i = 0; i < size; i++) {
+      const pa = this.translate(va + i, Access.Write, privilege);
+      if (typeof pa !== 'number') return pa;
+      pas.push(pa);
+    }
+    for (let i = 0; i < size; i++) this.bytes[pas[i]!] = (value >>> (8 * i)) & 0xff;
+    return null;
+  }
+
+  // ───────────────────────── TLB maintenance ─────────────────────────
+
+  /** invlpg / sfence.vma va / TLBI VAE1: the page containing `va` (this ASID, and globals). */
+  invalidatePage(va: number, asid: number = this.state.asid): number {
+    const dropped = this.tlb === null ? 0 : this.tlb.invalidatePage(va, asid, this.pageSize);
+    this.emitFlush('page', va, asid, dropped);
+    return dropped;
+  }
+
+  /** INVPCID single-context / sfence.vma x0, asid / TLBI ASIDE1: one address space's non-global entries. */
+  invalidateAsid(asid: number): number {
+    const dropped = this.tlb === null ? 0 : this.tlb.invalidateAsid(asid, this.pageSize);
+    this.emitFlush('asid', null, asid, dropped);
+    return dropped;
+  }
+
+  /** A CR3 write without PCIDs: every non-global entry. */
+  invalidateNonGlobal(): number {
+    const dropped = this.tlb === null ? 0 : this.tlb.invalidateNonGlobal(this.pageSize);
+    this.emitFlush('non-global', null, null, dropped);
+    return dropped;
+  }
+
+  /** Everything, globals included (CR4.PGE toggle, sfence.vma x0, x0, TLBI VMALLE1). */
+  invalidateAll(): number {
+    const dropped = this.tlb === null ? 0 : this.tlb.invalidateAll();
+    this.emitFlush('all', null, null, dropped);
+    return dropped;
+  }
+
+  // ───────────────────────── inspection ─────────────────────────
+
+  /**
+   * Walks the tables for `va` the way the MMU would, without side effects: no
+   * A/D updates, no TLB fill, no events. For debuggers and the visualiser.
+   */
+  inspect(va: number, access: Access = Access.Read, privilege: Privilege = this.privilege): Inspection {
+    const w = new WalkResult();
+    walk(this.compiled, this.memory, this.state, this.permTable, va, access, privilege, w);
+    const steps: InspectedStep[] = [];
+    for (let level = 0; level < w.steps; level++) {
+      steps.push({
+        level,
+        levelName: this.format.levels[level]!.name,
+        entryPa: w.entryPa[level]!,
+        entry: decodeEntry(this.format, level, toBigInt(w.entryLo[level]!, w.entryHi[level]!)),
+      });
+    }
+    if (!w.ok) {
+      const fault = makeFault(this.format, this.state, {
+        kind: w.faultKind,
+        va,
+        access,
+        privilege,
+        level: w.faultLevel,
+        protectionKey: w.protectionKey,
+      });
+      return { va, steps, outcome: { kind: 'fault', fault } };
+    }
+    const p = w.perm;
+    return {
+      va,
+      steps,
+      outcome: {
+        kind: 'translated',
+        pa: w.pa,
+        pageSize: this.compiled.leafSpan[w.leafLevel]!,
+        global: w.global,
+        rights: {
+          read: (p & Perm.Read) !== 0,
+          write: (p & Perm.Write) !== 0,
+          user: (p & Perm.User) !== 0,
+          userExec: (p & Perm.UserExec) !== 0,
+          supervisorExec: (p & Perm.SupervisorExec) !== 0,
+          // A write access already counts as dirtying in the walk result.
+          dirty: (p & Perm.Dirty) !== 0 && !(access === Access.Write && w.setDirty),
+        },
+      },
+    };
+  }
+
+  // ───────────────────────── events ─────────────────────────
+
+  /** Subscribes to this CPU's hardware events; returns the unsubscribe function. */
+  subscribe(listener: HwListener): () => void {
+    this.listeners.push(listener);
+    this.updateListener();
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+      this.updateListener();
+    };
+  }
+
+  private updateListener(): void {
+    const all = this.listeners.slice();
+    this.listener =
+      all.length === 0
+        ? null
+        : all.length === 1
+          ? all[0]!
+          : (e) => {
+              for (const l of all) l(e);
+            };
+  }
+
+  private emit(event: HwEvent): void {
+    this.listener?.(event);
+  }
+
+  private emitIfListening(what: 'context', detail: string): void {
+    if (this.listener !== null) this.emit({ type: what, cpu: this.cpu, what: detail });
+  }
+
+  private emitHit(va: number, pa: number, index: number, access: Access, privilege: Privilege): void {
+    this.emit({ type: 'tlb-hit', cpu: this.cpu, va, asid: this.state.asid, index });
+    this.emit({
+      type: 'access',
+      cpu: this.cpu,
+      va,
+      pa,
+      access: accessName(access),
+      privilege: privilegeName(privilege),
+      size: 1,
+    });
+  }
+
+  private emitWalkSteps(va: number, w: WalkResult): void {
+    for (let level = 0; level < w.steps; level++) {
+      this.emit({
+        type: 'walk-step',
+        cpu: this.cpu,
+        va,
+        level,
+        levelName: this.format.levels[level]!.name,
+        entryPa: w.entryPa[level]!,
+        entry: formatHex(toBigInt(w.entryLo[level]!, w.entryHi[level]!), this.compiled.entryBytes),
+      });
+    }
+  }
+
+  private emitFlush(scope: TlbFlushScope, va: number | null, asid: number | null, dropped: number): void {
+    if (this.listener !== null) this.emit({ type: 'tlb-flush', cpu: this.cpu, scope, va, asid, dropped });
+  }
+}
+
+/** Shorthand used in messages: is this translation a fault? */
+export function isFault(t: Translation): t is PageFault {
+  return typeof t !== 'number';
+}
