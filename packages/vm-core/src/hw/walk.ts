@@ -109,8 +109,10 @@ export function compileFormat(format: PagingFormat): CompiledFormat {
   // MAXPHYADDR, §4.5 "Reserved (must be 0)"); RISC-V has its own list.
   let reservedLo = 0;
   let reservedHi = 0;
+  // Entry bit b holds physical address bit b - frame.shift + pageShift.
   const frameTop = format.frame.shift + format.frame.width;
-  for (let b = format.physAddrBits; b < frameTop; b++) {
+  const firstReserved = format.physAddrBits - format.pageShift + format.frame.shift;
+  for (let b = firstReserved; b < frameTop; b++) {
     if (format.family !== 'x86') break;
     if (b < 32) reservedLo |= 1 << b;
     else reservedHi |= 1 << (b - 32);
