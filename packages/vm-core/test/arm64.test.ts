@@ -1,12 +1,21 @@
 import { describe, expect, test } from 'vitest';
-import { Access, type Arm64FaultReport, arm64, isPageFault, type PageFault, Privilege, toAddress } from '../src/index.ts';
+import {
+  Access,
+  type Arm64FaultReport,
+  arm64,
+  isPageFault,
+  type PageFault,
+  Privilege,
+  toAddress,
+} from '../src/index.ts';
 import { machine, pa } from './machine.ts';
 
 const { Read, Write, Execute } = Access;
 const { User, Supervisor } = Privilege;
 
 function esr(fault: unknown): Arm64FaultReport {
-  if (!isPageFault(fault) || fault.report.arch !== 'arm64') throw new Error(`expected an ARM64 fault, got ${String(fault)}`);
+  if (!isPageFault(fault) || fault.report.arch !== 'arm64')
+    throw new Error(`expected an ARM64 fault, got ${String(fault)}`);
   return fault.report;
 }
 
@@ -57,7 +66,10 @@ describe('ARM64 4K granule, 48-bit', () => {
     const noHa = machine(arm64, { control: { hardwareAccessed: false } });
     const d = noHa.editor.map(noHa.root, 0x1000, { pfn: 9, user: true, writable: true });
     // Access flag faults take priority over permission faults.
-    expect(esr(noHa.mmu.translate(0x1000, Execute, Supervisor))).toMatchObject({ fsc: 0x0b, fscName: 'access flag fault, level 3' });
+    expect(esr(noHa.mmu.translate(0x1000, Execute, Supervisor))).toMatchObject({
+      fsc: 0x0b,
+      fscName: 'access flag fault, level 3',
+    });
     noHa.memory.write64(d, noHa.memory.read64(d) | AF);
     expect(typeof noHa.mmu.translate(0x1000, Read, User)).toBe('number');
 
@@ -88,7 +100,13 @@ describe('ARM64 4K granule, 48-bit', () => {
 
   test('EL0-writable pages are never EL1-executable; UXN/PXN split execute rights', () => {
     const { mmu, memory, editor, root } = machine(arm64);
-    const d = editor.map(root, 0x1000, { pfn: 9, user: true, writable: true, executable: true, accessed: true });
+    const d = editor.map(root, 0x1000, {
+      pfn: 9,
+      user: true,
+      writable: true,
+      executable: true,
+      accessed: true,
+    });
     memory.write64(d, memory.read64(d) & ~PXN);
     expect(esr(mmu.translate(0x1000, Execute, Supervisor)).fsc).toBe(0x0f);
     expect(typeof mmu.translate(0x1000, Execute, User)).toBe('number');
@@ -127,7 +145,13 @@ describe('ARM64 4K granule, 48-bit', () => {
 
   test('hardware dirty state (DBM): the first write clears AP[2]', () => {
     const { mmu, memory, editor, root } = machine(arm64);
-    const d = editor.map(root, 0x1000, { pfn: 9, user: true, writable: true, dirtyBitModifier: true, accessed: true });
+    const d = editor.map(root, 0x1000, {
+      pfn: 9,
+      user: true,
+      writable: true,
+      dirtyBitModifier: true,
+      accessed: true,
+    });
     expect(memory.read64(d) & RO).toBe(RO);
     pa(mmu.translate(0x1000, Read, User));
     expect(memory.read64(d) & RO).toBe(RO);

@@ -26,7 +26,12 @@ describe('hardware events', () => {
       'access',
     ]);
     expect(events[4]).toMatchObject({ type: 'walk-step', levelName: 'PT', entry: '0x8000000000009007' });
-    expect(events[8]).toMatchObject({ type: 'ad-update', level: 3, dirty: true, after: '0x8000000000009067' });
+    expect(events[8]).toMatchObject({
+      type: 'ad-update',
+      level: 3,
+      dirty: true,
+      after: '0x8000000000009067',
+    });
     events.length = 0;
     mmu.translate(0x1000, Read, User);
     expect(events.map((e) => e.type)).toEqual(['tlb-hit', 'access']);

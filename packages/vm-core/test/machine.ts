@@ -35,6 +35,7 @@ export function machine(
 
 /** Asserts a translation succeeded and returns the physical address. */
 export function pa(result: unknown): number {
-  if (typeof result !== 'number') throw new Error(`expected a translation, got fault: ${JSON.stringify(result)}`);
+  if (typeof result !== 'number')
+    throw new Error(`expected a translation, got fault: ${JSON.stringify(result)}`);
   return result;
 }

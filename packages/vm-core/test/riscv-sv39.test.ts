@@ -6,7 +6,8 @@ const { Read, Write, Execute } = Access;
 const { User, Supervisor } = Privilege;
 
 function scause(fault: unknown): number {
-  if (!isPageFault(fault) || fault.report.arch !== 'riscv') throw new Error(`expected a RISC-V fault, got ${String(fault)}`);
+  if (!isPageFault(fault) || fault.report.arch !== 'riscv')
+    throw new Error(`expected a RISC-V fault, got ${String(fault)}`);
   return fault.report.scause;
 }
 
@@ -28,7 +29,11 @@ describe('RISC-V Sv39', () => {
   test('scause is 12/13/15 by access kind and stval holds the address', () => {
     const { mmu } = machine(riscvSv39);
     const load = mmu.translate(0x1000, Read, User) as PageFault;
-    expect(load.report).toMatchObject({ scause: 13, causeName: 'load page fault', stval: '0x0000000000001000' });
+    expect(load.report).toMatchObject({
+      scause: 13,
+      causeName: 'load page fault',
+      stval: '0x0000000000001000',
+    });
     expect(scause(mmu.translate(0x1000, Write, User))).toBe(15);
     expect(scause(mmu.translate(0x1000, Execute, User))).toBe(12);
   });
@@ -63,7 +68,14 @@ describe('RISC-V Sv39', () => {
 
   test('SUM gates S-mode loads/stores to U pages; S-mode never executes U pages', () => {
     const { mmu, editor, root } = machine(riscvSv39);
-    editor.map(root, 0x1000, { pfn: 9, user: true, writable: true, executable: true, accessed: true, dirty: true });
+    editor.map(root, 0x1000, {
+      pfn: 9,
+      user: true,
+      writable: true,
+      executable: true,
+      accessed: true,
+      dirty: true,
+    });
     expect(scause(mmu.translate(0x1000, Read, Supervisor))).toBe(13);
     mmu.userAccessBegin(); // SUM = 1
     expect(typeof mmu.translate(0x1000, Write, Supervisor)).toBe('number');

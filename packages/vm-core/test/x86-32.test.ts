@@ -6,7 +6,8 @@ const { Read, Write, Execute } = Access;
 const { User, Supervisor } = Privilege;
 
 function errorCode(fault: unknown): number {
-  if (!isPageFault(fault) || fault.report.arch !== 'x86') throw new Error(`expected an x86 fault, got ${String(fault)}`);
+  if (!isPageFault(fault) || fault.report.arch !== 'x86')
+    throw new Error(`expected an x86 fault, got ${String(fault)}`);
   return fault.report.errorCode;
 }
 

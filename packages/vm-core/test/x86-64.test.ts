@@ -2,14 +2,14 @@ import { describe, expect, test } from 'vitest';
 import {
   Access,
   accessName,
-  privilegeName,
   isDirty,
   isPageFault,
   type PageFault,
   Privilege,
+  privilegeName,
   toAddress,
-  x86_64,
   type X86FaultReport,
+  x86_64,
 } from '../src/index.ts';
 import { machine, pa } from './machine.ts';
 
@@ -172,7 +172,10 @@ describe('x86-64 huge pages', () => {
     const { mmu, editor, root } = machine(x86_64, { frames: 2048 });
     editor.map(root, 0x4000_0000, { pfn: 512, level: 2, writable: true, user: true });
     expect(pa(mmu.translate(0x4000_0000 + 0x12_3456, Read, User))).toBe(512 * 4096 + 0x12_3456);
-    expect(mmu.inspect(0x4000_0000, Read, User).outcome).toMatchObject({ kind: 'translated', pageSize: 2 ** 21 });
+    expect(mmu.inspect(0x4000_0000, Read, User).outcome).toMatchObject({
+      kind: 'translated',
+      pageSize: 2 ** 21,
+    });
   });
 
   test('a 1 GiB page in the PDPT', () => {
@@ -241,7 +244,10 @@ describe('x86 supervisor protections', () => {
     mmu.setControl({ pkru: 0b10 << 6 }); // WD for key 3
     mmu.invalidateAll();
     expect(typeof mmu.translate(0x1000, Read, User)).toBe('number');
-    expect(x86(mmu.translate(0x1000, Write, User))).toMatchObject({ errorCode: 0b100111, protectionKey: true });
+    expect(x86(mmu.translate(0x1000, Write, User))).toMatchObject({
+      errorCode: 0b100111,
+      protectionKey: true,
+    });
     mmu.setControl({ pkru: 0b01 << 6 }); // AD for key 3
     expect(x86(mmu.translate(0x1000, Read, User)).errorCode).toBe(0b100101);
     // Instruction fetches ignore protection keys.

@@ -43,8 +43,8 @@ export interface TlbFillEvent {
   readonly asid: number;
   readonly global: boolean;
   readonly index: number;
-  /** Virtual page number that was evicted to make room, or null. */
-  readonly evictedVpn: number | null;
+  /** Base address of the page whose entry was evicted to make room, or null. */
+  readonly evictedPageVa: number | null;
 }
 
 export type TlbFlushScope = 'page' | 'asid' | 'non-global' | 'all';

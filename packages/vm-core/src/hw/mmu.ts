@@ -24,6 +24,8 @@ import { type CompiledFormat, compileFormat, WalkResult, walk } from './walk.ts'
 
 export type Translation = number | PageFault;
 
+const WAY_HINT_MASK = 1023;
+
 export interface MmuOptions {
   readonly format: PagingFormat;
   readonly memory: PhysicalMemory;
@@ -76,13 +78,25 @@ export class Mmu {
 
   private readonly compiled: CompiledFormat;
   private readonly bytes: Uint8Array;
-  private readonly pageSize: number;
-  private readonly invPageSize: number;
+  private readonly pageShift: number;
+  private readonly pageMask: number;
   private readonly state: ControlState;
   private permTable: PermissionTable;
   private listener: HwListener | null = null;
   private readonly listeners: HwListener[] = [];
   private readonly scratch = new WalkResult();
+  // The TLB's arrays, held directly so a hit costs no extra indirection.
+  private readonly tlbWays: number;
+  private readonly tlbSetMask: number;
+  private readonly tlbPageVa: Float64Array;
+  private readonly tlbAsid: Int32Array;
+  private readonly tlbGlobal: Uint8Array;
+  private readonly tlbPerm: Uint16Array;
+  private readonly tlbFrame: Int32Array;
+  /** Mirror of state.asid, read on every hit. */
+  private asid: number;
+  /** Last TLB slot seen for a page-number hash: a way predictor. */
+  private readonly wayHint = new Int32Array(WAY_HINT_MASK + 1);
 
   constructor(options: MmuOptions) {
     this.format = options.format;
@@ -94,12 +108,21 @@ export class Mmu {
       );
     }
     this.bytes = this.memory.bytes;
-    this.pageSize = this.compiled.pageSize;
-    this.invPageSize = this.compiled.invPageSize;
-    this.tlb = options.tlb === null ? null : new Tlb(options.tlb ?? DEFAULT_TLB);
+    this.pageShift = this.compiled.pageShift;
+    this.pageMask = this.compiled.pageSize - 1;
+    this.tlb = options.tlb === null ? null : new Tlb(options.tlb ?? DEFAULT_TLB, this.compiled.pageShift);
     this.cpu = options.cpu ?? 0;
     this.state = { ...defaultControlState(), ...options.control };
+    this.asid = this.state.asid;
     this.permTable = permissionTableFor(this.format.family, this.state);
+    const tlb = this.tlb ?? new Tlb({ entries: 1, ways: 1 }, this.compiled.pageShift);
+    this.tlbWays = this.tlb === null ? 0 : tlb.ways;
+    this.tlbSetMask = tlb.setMask;
+    this.tlbPageVa = tlb.pageVa;
+    this.tlbAsid = tlb.asid;
+    this.tlbGlobal = tlb.global;
+    this.tlbPerm = tlb.perm;
+    this.tlbFrame = tlb.framePa;
   }
 
   // ───────────────────────── context ─────────────────────────
@@ -120,6 +143,7 @@ export class Mmu {
       }
     }
     Object.assign(this.state, patch);
+    this.asid = this.state.asid;
     this.permTable = permissionTableFor(this.format.family, this.state);
     this.emitIfListening('context', Object.keys(patch).join(','));
   }
@@ -186,35 +210,41 @@ export class Mmu {
 
   /** Physical address for an access, or the fault it raises. Sets A/D bits and fills the TLB. */
   translate(va: number, access: Access, privilege: Privilege = this.privilege): Translation {
-    const vpn = Math.floor(va * this.invPageSize);
-    const tlb = this.tlb;
-    if (tlb !== null) {
-      const asid = this.state.asid;
-      const base = (vpn & tlb.setMask) * tlb.ways;
-      const end = base + tlb.ways;
-      for (let i = base; i < end; i++) {
-        if (tlb.vpn[i] === vpn && (tlb.asid[i] === asid || tlb.global[i] === 1)) {
-          if (this.permTable[(privilege * 3 + access) * PERM_SPACE + tlb.perm[i]!] === 1) {
-            const pa = tlb.framePa[i]! + (va - vpn * this.pageSize);
-            if (this.listener !== null) this.emitHit(va, pa, i, access, privilege);
-            return pa;
-          }
-          // Cached rights say no (or the page is still clean for a write):
-          // re-walk, as the CPU does before delivering a fault.
-          return this.translateSlow(va, vpn, access, privilege, true);
+    // The hot path: a way-predicted TLB probe, one tag compare, one
+    // permission-table read — straight-line code with no loop to mispredict.
+    // `va & pageMask` is exact for any safe-integer address, negative ones
+    // included (ToInt32 keeps the low bits of the two's complement).
+    const offset = va & this.pageMask;
+    if (this.tlbWays !== 0) {
+      const i = this.wayHint[(va >>> this.pageShift) & WAY_HINT_MASK]!;
+      if (this.tlbPageVa[i] === va - offset && (this.tlbAsid[i] === this.asid || this.tlbGlobal[i] === 1)) {
+        if (this.permTable[(privilege * 3 + access) * PERM_SPACE + this.tlbPerm[i]!] === 1) {
+          const pa = this.tlbFrame[i]! + offset;
+          if (this.listener !== null) this.emitHit(va, pa, i, access, privilege);
+          return pa;
         }
+        // Cached rights say no (or the page is still clean for a write):
+        // re-walk, as the CPU does before delivering a fault.
+        return this.translateSlow(va, access, privilege, true);
       }
+      return this.translateSearchTlb(va, access, privilege);
     }
-    return this.translateSlow(va, vpn, access, privilege, false);
+    return this.translateSlow(va, access, privilege, false);
   }
 
-  private translateSlow(
-    va: number,
-    vpn: number,
-    access: Access,
-    privilege: Privilege,
-    recheck: boolean,
-  ): Translation {
+  /**
+   * The prediction missed: search the set as the hardware's parallel compare
+   * would, and remember the way for next time. The hint only speeds up the
+   * search — every use re-checks the tag, so it can never create a hit.
+   */
+  private translateSearchTlb(va: number, access: Access, privilege: Privilege): Translation {
+    const i = this.tlb!.lookup(va, this.asid);
+    if (i < 0) return this.translateSlow(va, access, privilege, false);
+    this.wayHint[(va >>> this.pageShift) & WAY_HINT_MASK] = i;
+    return this.translate(va, access, privilege);
+  }
+
+  private translateSlow(va: number, access: Access, privilege: Privilege, recheck: boolean): Translation {
     const listening = this.listener !== null;
     if (listening && this.tlb !== null) {
       this.emit({ type: 'tlb-miss', cpu: this.cpu, va, asid: this.state.asid, permissionRecheck: recheck });
@@ -232,23 +262,23 @@ export class Mmu {
         protectionKey: w.protectionKey,
       });
       // SDM §4.10.4.1: a page fault invalidates TLB entries for the address.
-      if (recheck && this.tlb !== null) this.tlb.invalidatePage(va, this.state.asid, this.pageSize);
+      if (recheck && this.tlb !== null) this.tlb.invalidatePage(va, this.state.asid);
       if (listening) this.emit({ type: 'fault', cpu: this.cpu, fault });
       return fault;
     }
     if (w.setAccessed || w.setDirty) this.commitAccessedDirty(va, w, access === Access.Write);
     if (this.tlb !== null) {
       const index = this.tlb.fill(
-        vpn,
+        va,
         this.state.asid,
         w.global,
         w.pagePa,
         w.perm,
         this.compiled.leafSpan[w.leafLevel]!,
-        this.pageSize,
       );
+      this.wayHint[(va >>> this.pageShift) & WAY_HINT_MASK] = index;
       if (listening) {
-        const evicted = this.tlb.evictedVpn;
+        const evicted = this.tlb.evictedPageVa;
         this.emit({
           type: 'tlb-fill',
           cpu: this.cpu,
@@ -257,7 +287,7 @@ export class Mmu {
           asid: this.state.asid,
           global: w.global,
           index,
-          evictedVpn: Number.isNaN(evicted) || evicted === vpn ? null : evicted,
+          evictedPageVa: Number.isNaN(evicted) ? null : evicted,
         });
       }
     }
@@ -379,21 +409,21 @@ export class Mmu {
 
   /** invlpg / sfence.vma va / TLBI VAE1: the page containing `va` (this ASID, and globals). */
   invalidatePage(va: number, asid: number = this.state.asid): number {
-    const dropped = this.tlb === null ? 0 : this.tlb.invalidatePage(va, asid, this.pageSize);
+    const dropped = this.tlb === null ? 0 : this.tlb.invalidatePage(va, asid);
     this.emitFlush('page', va, asid, dropped);
     return dropped;
   }
 
   /** INVPCID single-context / sfence.vma x0, asid / TLBI ASIDE1: one address space's non-global entries. */
   invalidateAsid(asid: number): number {
-    const dropped = this.tlb === null ? 0 : this.tlb.invalidateAsid(asid, this.pageSize);
+    const dropped = this.tlb === null ? 0 : this.tlb.invalidateAsid(asid);
     this.emitFlush('asid', null, asid, dropped);
     return dropped;
   }
 
   /** A CR3 write without PCIDs: every non-global entry. */
   invalidateNonGlobal(): number {
-    const dropped = this.tlb === null ? 0 : this.tlb.invalidateNonGlobal(this.pageSize);
+    const dropped = this.tlb === null ? 0 : this.tlb.invalidateNonGlobal();
     this.emitFlush('non-global', null, null, dropped);
     return dropped;
   }

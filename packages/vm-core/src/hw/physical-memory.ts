@@ -24,8 +24,9 @@ export class PhysicalMemory {
   readonly frameCount: number;
   readonly size: number;
   readonly bytes: Uint8Array;
-  private readonly u16: Uint16Array;
-  private readonly u32: Uint32Array;
+  /** 16- and 32-bit views of the same bytes, for the walker's aligned entry reads. */
+  readonly u16: Uint16Array;
+  readonly u32: Uint32Array;
   private readonly view: DataView;
 
   constructor(options: PhysicalMemoryOptions) {

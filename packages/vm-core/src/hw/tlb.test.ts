@@ -2,52 +2,54 @@ import { describe, expect, test } from 'vitest';
 import { Tlb } from './tlb.ts';
 
 const PAGE = 4096;
+const page = (n: number) => n * PAGE;
 
 describe('Tlb', () => {
   test('hits only for the same page and ASID, or a global entry', () => {
     const tlb = new Tlb({ entries: 8, ways: 2 });
-    tlb.fill(5, 1, false, 0x9000, 0, PAGE, PAGE);
-    tlb.fill(6, 1, true, 0xa000, 0, PAGE, PAGE);
-    expect(tlb.lookup(5, 1)).toBeGreaterThanOrEqual(0);
-    expect(tlb.lookup(5, 2)).toBe(-1);
-    expect(tlb.lookup(6, 2)).toBeGreaterThanOrEqual(0);
-    expect(tlb.lookup(7, 1)).toBe(-1);
+    tlb.fill(page(5) + 12, 1, false, 0x9000, 0, PAGE);
+    tlb.fill(page(6), 1, true, 0xa000, 0, PAGE);
+    expect(tlb.lookup(page(5) + 4000, 1)).toBeGreaterThanOrEqual(0);
+    expect(tlb.lookup(page(5), 2)).toBe(-1);
+    expect(tlb.lookup(page(6), 2)).toBeGreaterThanOrEqual(0);
+    expect(tlb.lookup(page(7), 1)).toBe(-1);
   });
 
   test('a full set evicts round robin, and other sets keep their entries', () => {
     const tlb = new Tlb({ entries: 8, ways: 2 }); // 4 sets
-    for (const vpn of [0, 4, 8]) tlb.fill(vpn, 0, false, vpn * PAGE, 0, PAGE, PAGE); // all map to set 0
-    tlb.fill(1, 0, false, PAGE, 0, PAGE, PAGE);
-    expect(tlb.lookup(0, 0)).toBe(-1);
-    expect(tlb.lookup(4, 0)).toBeGreaterThanOrEqual(0);
-    expect(tlb.lookup(8, 0)).toBeGreaterThanOrEqual(0);
-    expect(tlb.lookup(1, 0)).toBeGreaterThanOrEqual(0);
-    expect(tlb.evictedVpn).toBeNaN();
-    tlb.fill(12, 0, false, 0, 0, PAGE, PAGE);
-    expect(tlb.evictedVpn).toBe(4);
+    for (const n of [0, 4, 8]) tlb.fill(page(n), 0, false, page(n), 0, PAGE); // all index set 0
+    tlb.fill(page(1), 0, false, PAGE, 0, PAGE);
+    expect(tlb.lookup(page(0), 0)).toBe(-1);
+    expect(tlb.lookup(page(4), 0)).toBeGreaterThanOrEqual(0);
+    expect(tlb.lookup(page(8), 0)).toBeGreaterThanOrEqual(0);
+    expect(tlb.lookup(page(1), 0)).toBeGreaterThanOrEqual(0);
+    expect(tlb.evictedPageVa).toBeNaN();
+    tlb.fill(page(12), 0, false, 0, 0, PAGE);
+    expect(tlb.evictedPageVa).toBe(page(4));
   });
 
-  test('negative page numbers (the kernel half) index and match', () => {
+  test('negative addresses (the kernel half) index and match', () => {
     const tlb = new Tlb({ entries: 16, ways: 4 });
-    const vpn = Math.floor(-(2 ** 47) / PAGE) + 3;
-    tlb.fill(vpn, 0, true, 0x5000, 0, PAGE, PAGE);
-    expect(tlb.lookup(vpn, 9)).toBeGreaterThanOrEqual(0);
+    const va = -(2 ** 47) + 3 * PAGE + 17;
+    tlb.fill(va, 0, true, 0x5000, 0, PAGE);
+    expect(tlb.lookup(va - 17, 9)).toBeGreaterThanOrEqual(0);
+    expect(tlb.snapshot()[0]!.pageVa).toBe(-(2 ** 47) + 3 * PAGE);
   });
 
   test('invalidation scopes: page (with globals), ASID (not globals), non-global, all', () => {
     const tlb = new Tlb({ entries: 16, ways: 16 });
-    tlb.fill(1, 1, false, 0, 0, PAGE, PAGE);
-    tlb.fill(2, 1, false, 0, 0, PAGE, PAGE);
-    tlb.fill(2, 2, false, 0, 0, PAGE, PAGE);
-    tlb.fill(3, 0, true, 0, 0, PAGE, PAGE);
-    expect(tlb.invalidatePage(2 * PAGE + 7, 1, PAGE)).toBe(1);
-    expect(tlb.lookup(2, 2)).toBeGreaterThanOrEqual(0);
-    expect(tlb.invalidatePage(3 * PAGE, 1, PAGE)).toBe(1); // invlpg drops a global entry too
-    tlb.fill(3, 0, true, 0, 0, PAGE, PAGE);
-    expect(tlb.invalidateAsid(1, PAGE)).toBe(1);
-    expect(tlb.lookup(3, 1)).toBeGreaterThanOrEqual(0);
-    expect(tlb.invalidateNonGlobal(PAGE)).toBe(1);
-    expect(tlb.snapshot().map((e) => e.vpn)).toEqual([3]);
+    tlb.fill(page(1), 1, false, 0, 0, PAGE);
+    tlb.fill(page(2), 1, false, 0, 0, PAGE);
+    tlb.fill(page(2), 2, false, 0, 0, PAGE);
+    tlb.fill(page(3), 0, true, 0, 0, PAGE);
+    expect(tlb.invalidatePage(page(2) + 7, 1)).toBe(1);
+    expect(tlb.lookup(page(2), 2)).toBeGreaterThanOrEqual(0);
+    expect(tlb.invalidatePage(page(3), 1)).toBe(1); // invlpg drops a global entry too
+    tlb.fill(page(3), 0, true, 0, 0, PAGE);
+    expect(tlb.invalidateAsid(1)).toBe(1);
+    expect(tlb.lookup(page(3), 1)).toBeGreaterThanOrEqual(0);
+    expect(tlb.invalidateNonGlobal()).toBe(1);
+    expect(tlb.snapshot().map((e) => e.pageVa)).toEqual([page(3)]);
     expect(tlb.invalidateAll()).toBe(1);
     expect(tlb.snapshot()).toEqual([]);
   });
@@ -55,11 +57,11 @@ describe('Tlb', () => {
   test('invalidating any address of a huge page drops all of its cached pieces', () => {
     const tlb = new Tlb({ entries: 16, ways: 4 });
     const span = 512 * PAGE;
-    tlb.fill(512, 0, false, 0, 0, span, PAGE);
-    tlb.fill(513, 0, false, PAGE, 0, span, PAGE);
-    tlb.fill(2000, 0, false, 0, 0, PAGE, PAGE);
-    expect(tlb.invalidatePage(512 * PAGE + 300 * PAGE, 0, PAGE)).toBe(2);
-    expect(tlb.snapshot().map((e) => e.vpn)).toEqual([2000]);
+    tlb.fill(page(512), 0, false, 0, 0, span);
+    tlb.fill(page(513), 0, false, PAGE, 0, span);
+    tlb.fill(page(2000), 0, false, 0, 0, PAGE);
+    expect(tlb.invalidatePage(page(512 + 300), 0)).toBe(2);
+    expect(tlb.snapshot().map((e) => e.pageVa)).toEqual([page(2000)]);
   });
 
   test('rejects geometries that are not powers of two', () => {

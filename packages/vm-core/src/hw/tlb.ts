@@ -8,13 +8,14 @@
  * §4.10.4: "the processor may use a stale TLB entry"). Not-present entries
  * are never cached (§4.10.2.3).
  *
- * A huge page is cached as the 4 KiB-sized piece that was touched (the SDM
- * allows this: §4.10.2.3 "may cache … for a smaller page"), and each entry
+ * A huge page is cached as the base-page-sized piece that was touched (the
+ * SDM allows this: §4.10.2.3 "may cache … for a smaller page"), and each entry
  * remembers the span of the leaf that produced it so that invalidating any
  * address in a huge page drops all of its pieces.
  *
- * Storage is a handful of typed arrays: a lookup is an index computation and a
- * tag compare, with no allocation.
+ * Storage is a handful of typed arrays indexed by entry. The tag is the
+ * page's base virtual address (signed, exact as a double), so the MMU's hit
+ * check needs only `va & pageMask` and one compare — no division.
  */
 
 export interface TlbConfig {
@@ -26,14 +27,15 @@ export interface TlbConfig {
 
 export const DEFAULT_TLB: TlbConfig = { entries: 64, ways: 4 };
 
-/** Sentinel tag: no virtual page number is NaN, and NaN equals nothing. */
+/** Sentinel tag: no page address is NaN, and NaN equals nothing. */
 const INVALID = Number.NaN;
 
 export interface TlbEntryView {
   readonly index: number;
   readonly set: number;
   readonly way: number;
-  readonly vpn: number;
+  /** Base virtual address of the cached page. */
+  readonly pageVa: number;
   readonly asid: number;
   readonly global: boolean;
   readonly framePa: number;
@@ -46,20 +48,24 @@ export class Tlb {
   readonly ways: number;
   readonly sets: number;
   readonly setMask: number;
-  /** Virtual page number per entry (NaN = invalid). */
-  readonly vpn: Float64Array;
+  readonly pageShift: number;
+  readonly pageMask: number;
+  /** Base virtual address of the page each entry translates (NaN = invalid). */
+  readonly pageVa: Float64Array;
   readonly asid: Int32Array;
   readonly global: Uint8Array;
-  /** Physical address of the cached page. */
-  readonly framePa: Float64Array;
+  /** Physical address of the cached page (below 2^31: see MAX_PHYSICAL_BYTES). */
+  readonly framePa: Int32Array;
   /** Normalised `Perm` bits plus protection key. */
   readonly perm: Uint16Array;
   /** Bytes covered by the leaf that filled the entry (page size, or a huge page's span). */
   readonly leafSpan: Float64Array;
   private readonly victim: Uint16Array;
   private hugeEntries = 0;
+  /** The tag displaced by the last `fill` (NaN if the slot was free or held the same page). */
+  evictedPageVa = INVALID;
 
-  constructor(config: TlbConfig = DEFAULT_TLB) {
+  constructor(config: TlbConfig = DEFAULT_TLB, pageShift = 12) {
     const { entries, ways } = config;
     const pow2 = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
     if (!pow2(entries) || entries > 65536)
@@ -70,43 +76,44 @@ export class Tlb {
     this.ways = ways;
     this.sets = entries / ways;
     this.setMask = this.sets - 1;
-    this.vpn = new Float64Array(entries).fill(INVALID);
+    this.pageShift = pageShift;
+    this.pageMask = 2 ** pageShift - 1;
+    this.pageVa = new Float64Array(entries).fill(INVALID);
     this.asid = new Int32Array(entries);
     this.global = new Uint8Array(entries);
-    this.framePa = new Float64Array(entries);
+    this.framePa = new Int32Array(entries);
     this.perm = new Uint16Array(entries);
     this.leafSpan = new Float64Array(entries);
     this.victim = new Uint16Array(this.sets);
   }
 
-  /** Index of the entry translating `vpn` in address space `asid`, or -1. */
-  lookup(vpn: number, asid: number): number {
-    const base = (vpn & this.setMask) * this.ways;
+  /** First entry of the set that `va` indexes (by the low bits of its page number). */
+  setBase(va: number): number {
+    return ((va >>> this.pageShift) & this.setMask) * this.ways;
+  }
+
+  /** Index of the entry translating the page of `va` in address space `asid`, or -1. */
+  lookup(va: number, asid: number): number {
+    const page = va - (va & this.pageMask);
+    const base = this.setBase(va);
     for (let i = base; i < base + this.ways; i++) {
-      if (this.vpn[i] === vpn && (this.asid[i] === asid || this.global[i] === 1)) return i;
+      if (this.pageVa[i] === page && (this.asid[i] === asid || this.global[i] === 1)) return i;
     }
     return -1;
   }
 
   /**
-   * Caches a translation, replacing an entry for the same page and address
-   * space if there is one, else the set's next victim (round robin, which is
-   * deterministic). Returns the index written and the tag it evicted (NaN if none).
+   * Caches a translation of the page containing `va`, replacing an entry for
+   * the same page and address space if there is one, else a free way, else the
+   * set's next victim (round robin: deterministic). Returns the index written.
    */
-  fill(
-    vpn: number,
-    asid: number,
-    global: boolean,
-    framePa: number,
-    perm: number,
-    leafSpan: number,
-    pageSize: number,
-  ): number {
-    const base = (vpn & this.setMask) * this.ways;
-    let index = this.lookup(vpn, asid);
+  fill(va: number, asid: number, global: boolean, framePa: number, perm: number, leafSpan: number): number {
+    const page = va - (va & this.pageMask);
+    const base = this.setBase(va);
+    let index = this.lookup(va, asid);
     if (index < 0) {
       for (let i = base; i < base + this.ways; i++) {
-        if (Number.isNaN(this.vpn[i]!)) {
+        if (Number.isNaN(this.pageVa[i]!)) {
           index = i;
           break;
         }
@@ -117,20 +124,18 @@ export class Tlb {
       index = base + this.victim[set]!;
       this.victim[set] = (this.victim[set]! + 1) % this.ways;
     }
-    this.evictedVpn = this.vpn[index]!;
-    if (!Number.isNaN(this.evictedVpn) && this.leafSpan[index]! > pageSize) this.hugeEntries--;
-    this.vpn[index] = vpn;
+    const old = this.pageVa[index]!;
+    this.evictedPageVa = old === page ? INVALID : old;
+    if (!Number.isNaN(old) && this.isHuge(index)) this.hugeEntries--;
+    this.pageVa[index] = page;
     this.asid[index] = asid;
     this.global[index] = global ? 1 : 0;
     this.framePa[index] = framePa;
     this.perm[index] = perm;
     this.leafSpan[index] = leafSpan;
-    if (leafSpan > pageSize) this.hugeEntries++;
+    if (this.isHuge(index)) this.hugeEntries++;
     return index;
   }
-
-  /** The tag displaced by the last `fill` (NaN if the slot was free or held the same page). */
-  evictedVpn = INVALID;
 
   /**
    * invlpg: drops the entries for the page containing `va` in address space
@@ -138,41 +143,40 @@ export class Tlb {
    * invalidates global translations too). Entries of a huge page that
    * contains `va` go as well. Returns how many entries were dropped.
    */
-  invalidatePage(va: number, asid: number, pageSize: number): number {
-    const vpn = Math.floor(va / pageSize);
+  invalidatePage(va: number, asid: number): number {
+    const page = va - (va & this.pageMask);
     let dropped = 0;
-    const base = (vpn & this.setMask) * this.ways;
+    const base = this.setBase(va);
     for (let i = base; i < base + this.ways; i++) {
-      if (this.vpn[i] === vpn && (this.asid[i] === asid || this.global[i] === 1))
-        dropped += this.drop(i, pageSize);
+      if (this.pageVa[i] === page && (this.asid[i] === asid || this.global[i] === 1)) dropped += this.drop(i);
     }
     if (this.hugeEntries > 0) {
       for (let i = 0; i < this.entries; i++) {
-        const span = this.leafSpan[i]!;
-        if (span <= pageSize || Number.isNaN(this.vpn[i]!)) continue;
+        if (Number.isNaN(this.pageVa[i]!) || !this.isHuge(i)) continue;
         if (this.asid[i] !== asid && this.global[i] !== 1) continue;
-        const start = Math.floor((this.vpn[i]! * pageSize) / span) * span;
-        if (va >= start && va < start + span) dropped += this.drop(i, pageSize);
+        const span = this.leafSpan[i]!;
+        const start = Math.floor(this.pageVa[i]! / span) * span;
+        if (va >= start && va < start + span) dropped += this.drop(i);
       }
     }
     return dropped;
   }
 
   /** Drops every non-global entry of one address space (INVPCID single-context). */
-  invalidateAsid(asid: number, pageSize: number): number {
+  invalidateAsid(asid: number): number {
     let dropped = 0;
     for (let i = 0; i < this.entries; i++) {
-      if (this.asid[i] === asid && this.global[i] === 0 && !Number.isNaN(this.vpn[i]!))
-        dropped += this.drop(i, pageSize);
+      if (this.asid[i] === asid && this.global[i] === 0 && !Number.isNaN(this.pageVa[i]!))
+        dropped += this.drop(i);
     }
     return dropped;
   }
 
   /** Drops every non-global entry (a CR3 write without PCIDs). */
-  invalidateNonGlobal(pageSize: number): number {
+  invalidateNonGlobal(): number {
     let dropped = 0;
     for (let i = 0; i < this.entries; i++) {
-      if (this.global[i] === 0 && !Number.isNaN(this.vpn[i]!)) dropped += this.drop(i, pageSize);
+      if (this.global[i] === 0 && !Number.isNaN(this.pageVa[i]!)) dropped += this.drop(i);
     }
     return dropped;
   }
@@ -180,8 +184,8 @@ export class Tlb {
   /** Drops everything, globals included (toggling CR4.PGE; TLBI VMALLE1). */
   invalidateAll(): number {
     let dropped = 0;
-    for (let i = 0; i < this.entries; i++) if (!Number.isNaN(this.vpn[i]!)) dropped++;
-    this.vpn.fill(INVALID);
+    for (let i = 0; i < this.entries; i++) if (!Number.isNaN(this.pageVa[i]!)) dropped++;
+    this.pageVa.fill(INVALID);
     this.hugeEntries = 0;
     return dropped;
   }
@@ -190,13 +194,13 @@ export class Tlb {
   snapshot(): TlbEntryView[] {
     const out: TlbEntryView[] = [];
     for (let i = 0; i < this.entries; i++) {
-      const vpn = this.vpn[i]!;
-      if (Number.isNaN(vpn)) continue;
+      const pageVa = this.pageVa[i]!;
+      if (Number.isNaN(pageVa)) continue;
       out.push({
         index: i,
         set: Math.floor(i / this.ways),
         way: i % this.ways,
-        vpn,
+        pageVa,
         asid: this.asid[i]!,
         global: this.global[i] === 1,
         framePa: this.framePa[i]!,
@@ -207,9 +211,13 @@ export class Tlb {
     return out;
   }
 
-  private drop(i: number, pageSize: number): number {
-    if (this.leafSpan[i]! > pageSize) this.hugeEntries--;
-    this.vpn[i] = INVALID;
+  private isHuge(i: number): boolean {
+    return this.leafSpan[i]! > this.pageMask + 1;
+  }
+
+  private drop(i: number): number {
+    if (this.isHuge(i)) this.hugeEntries--;
+    this.pageVa[i] = INVALID;
     return 1;
   }
 }

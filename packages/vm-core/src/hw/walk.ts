@@ -35,6 +35,8 @@ export interface CompiledFormat {
   readonly format: PagingFormat;
   readonly levels: number;
   readonly entryBytes: number;
+  /** log2(entryBytes). */
+  readonly entryShift: number;
   readonly pageShift: number;
   readonly pageSize: number;
   readonly invPageSize: number;
@@ -42,15 +44,18 @@ export interface CompiledFormat {
   /** Unsigned: addresses < vaLimit. Signed: -vaLimit ≤ address < vaLimit. */
   readonly vaLimit: number;
   readonly splitRoots: boolean;
+  /** Bit position of each level's index field in the address. */
+  readonly indexShift: Int32Array;
   /** 2^-shift of each level's index field (multiplying by a power of two is exact). */
   readonly indexScale: Float64Array;
   readonly indexMask: Int32Array;
   readonly leafAllowed: Uint8Array;
   /** Bytes mapped by a leaf at each level, and its reciprocal. */
   readonly leafSpan: Float64Array;
-  readonly invLeafSpan: Float64Array;
-  /** Frames per leaf at each level (1 at the last level). */
-  readonly leafFrames: Float64Array;
+  /** leafSpan - 1: the address bits a leaf at each level passes through (leaves are ≤ 1 GiB). */
+  readonly leafMask: Int32Array;
+  /** 32-bit paging honours PS only with CR4.PSE. */
+  readonly pageSizeNeedsPse: boolean;
   /** Reserved bits checked in every valid entry. */
   readonly reservedLo: number;
   readonly reservedHi: number;
@@ -59,6 +64,119 @@ export interface CompiledFormat {
   readonly hugeReservedHi: Int32Array;
   readonly frame: FieldCodec;
   readonly key: FieldCodec | null;
+  /** 0 = x86, 1 = RISC-V, 2 = ARM64: a small integer for the walk's switch. */
+  readonly family: 0 | 1 | 2;
+  /**
+   * The family's flag masks, flattened so the walk reads each with one load
+   * (`m.present` rather than `format.bits.present.lo`). `Lo` masks test the
+   * entry's low half, `Hi` masks its high half.
+   */
+  readonly m: FlagMasks;
+}
+
+export interface FlagMasks {
+  // x86 (and teaching formats)
+  readonly present: number;
+  readonly writable: number;
+  readonly user: number;
+  readonly accessed: number;
+  readonly dirty: number;
+  readonly pageSize: number;
+  readonly global: number;
+  readonly noExecLo: number;
+  readonly noExecHi: number;
+  // RISC-V (valid/user/global/accessed/dirty/writable reuse the fields above)
+  readonly read: number;
+  readonly execute: number;
+  // ARM64
+  readonly tableOrPage: number;
+  readonly apUser: number;
+  readonly apReadOnly: number;
+  readonly notGlobal: number;
+  readonly dbmHi: number;
+  readonly pxnHi: number;
+  readonly uxnHi: number;
+  readonly pxnTableHi: number;
+  readonly uxnTableHi: number;
+  readonly apTableNoUserHi: number;
+  readonly apTableReadOnlyHi: number;
+}
+
+function flagMasks(format: PagingFormat): FlagMasks {
+  const none = {
+    present: 0,
+    writable: 0,
+    user: 0,
+    accessed: 0,
+    dirty: 0,
+    pageSize: 0,
+    global: 0,
+    noExecLo: 0,
+    noExecHi: 0,
+    read: 0,
+    execute: 0,
+    tableOrPage: 0,
+    apUser: 0,
+    apReadOnly: 0,
+    notGlobal: 0,
+    dbmHi: 0,
+    pxnHi: 0,
+    uxnHi: 0,
+    pxnTableHi: 0,
+    uxnTableHi: 0,
+    apTableNoUserHi: 0,
+    apTableReadOnlyHi: 0,
+  };
+  switch (format.family) {
+    case 'x86': {
+      const b = format.bits;
+      return {
+        ...none,
+        present: b.present.lo,
+        writable: b.writable.lo,
+        user: b.user.lo,
+        accessed: b.accessed.lo,
+        dirty: b.dirty.lo,
+        pageSize: b.pageSize.lo,
+        global: b.global.lo,
+        noExecLo: b.noExecute.lo,
+        noExecHi: b.noExecute.hi,
+      };
+    }
+    case 'riscv': {
+      const b = format.bits;
+      return {
+        ...none,
+        present: b.valid.lo,
+        read: b.read.lo,
+        writable: b.write.lo,
+        execute: b.execute.lo,
+        user: b.user.lo,
+        global: b.global.lo,
+        accessed: b.accessed.lo,
+        dirty: b.dirty.lo,
+      };
+    }
+    case 'arm64': {
+      const b = format.bits;
+      return {
+        ...none,
+        present: b.valid.lo,
+        tableOrPage: b.tableOrPage.lo,
+        apUser: b.apUser.lo,
+        apReadOnly: b.apReadOnly.lo,
+        accessed: b.accessFlag.lo,
+        notGlobal: b.notGlobal.lo,
+        dbmHi: b.dirtyBitModifier.hi,
+        pxnHi: b.pxn.hi,
+        uxnHi: b.uxn.hi,
+        pxnTableHi: b.pxnTable.hi,
+        uxnTableHi: b.uxnTable.hi,
+        apTableNoUserHi: b.apTableNoUser.hi,
+        apTableReadOnlyHi: b.apTableReadOnly.hi,
+      };
+    }
+  }
 }
 
 const compiled = new WeakMap<PagingFormat, CompiledFormat>();
@@ -67,23 +185,25 @@ export function compileFormat(format: PagingFormat): CompiledFormat {
   const cached = compiled.get(format);
   if (cached) return cached;
   const n = format.levels.length;
+  const indexShift = new Int32Array(n);
   const indexScale = new Float64Array(n);
   const indexMask = new Int32Array(n);
   const leafAllowed = new Uint8Array(n);
   const leafSpan = new Float64Array(n);
-  const invLeafSpan = new Float64Array(n);
-  const leafFrames = new Float64Array(n);
+  const leafMask = new Int32Array(n);
   const hugeReservedLo = new Int32Array(n);
   const hugeReservedHi = new Int32Array(n);
   let shift = format.pageShift;
   for (let level = n - 1; level >= 0; level--) {
     const lf = format.levels[level]!;
+    indexShift[level] = shift;
     indexScale[level] = 2 ** -shift;
     indexMask[level] = (1 << lf.indexBits) - 1;
     leafAllowed[level] = lf.leaf || level === n - 1 ? 1 : 0;
     leafSpan[level] = 2 ** shift;
-    invLeafSpan[level] = 2 ** -shift;
-    leafFrames[level] = 2 ** (shift - format.pageShift);
+    // Leaves are at most 1 GiB, so the mask fits an int32; levels that
+    // cannot hold a leaf never use theirs.
+    leafMask[level] = leafAllowed[level] === 1 ? 2 ** shift - 1 : 0;
     if (format.family === 'x86' && level < n - 1) {
       // SDM Tables 4-15/4-17/4-5: in a huge leaf, the frame bits below the
       // page's alignment are reserved, except the PAT bit (bit 12).
@@ -126,6 +246,7 @@ export function compileFormat(format: PagingFormat): CompiledFormat {
     format,
     levels: n,
     entryBytes: format.entryBytes,
+    entryShift: Math.log2(format.entryBytes),
     pageShift: format.pageShift,
     pageSize: 2 ** format.pageShift,
     invPageSize: 2 ** -format.pageShift,
@@ -133,18 +254,21 @@ export function compileFormat(format: PagingFormat): CompiledFormat {
     // ARM64 gives each TTBR its own full 48-bit half: 0..2^48 and -2^48..0.
     vaLimit: signed && format.family !== 'arm64' ? 2 ** (vaBits - 1) : 2 ** vaBits,
     splitRoots: format.family === 'arm64',
+    indexShift,
     indexScale,
     indexMask,
     leafAllowed,
     leafSpan,
-    invLeafSpan,
-    leafFrames,
+    leafMask,
+    pageSizeNeedsPse: format.family === 'x86' && format.pageSizeNeedsPse,
     reservedLo: reservedLo >>> 0,
     reservedHi: reservedHi >>> 0,
     hugeReservedLo,
     hugeReservedHi,
     frame,
     key: format.family === 'x86' && format.protectionKey ? fieldCodec(format.protectionKey) : null,
+    family: format.family === 'x86' ? 0 : format.family === 'riscv' ? 1 : 2,
+    m: flagMasks(format),
   };
   compiled.set(format, result);
   return result;
@@ -205,10 +329,19 @@ export function walk(
     return fail(out, FaultKind.NonCanonical, -1);
   }
 
-  const f = c.format;
+  const m = c.m;
   const last = c.levels - 1;
   const entryBytes = c.entryBytes;
-  let tableBase = root;
+  const entryShift = c.entryShift;
+  const pageShift = c.pageShift;
+  const u32 = mem.u32;
+  // A table must lie wholly inside installed memory.
+  if (!(root >= 0 && root + c.pageSize <= mem.size)) return fail(out, FaultKind.BusError, 0);
+  let tableBase = root | 0;
+  // The address as two 32-bit halves, so every index below is int32 arithmetic
+  // (ToUint32 is "modulo 2^32", which is right for negative addresses too).
+  const vaLo = va >>> 0;
+  const vaHi = Math.floor(va * 2 ** -32) | 0;
   // Rights gathered on the way down, for formats whose upper levels limit the leaf.
   let allWritable = 1;
   let allUser = 1;
@@ -222,27 +355,32 @@ export function walk(
   let global = false;
 
   for (; ; level++) {
-    const index = Math.floor(va * c.indexScale[level]!) & c.indexMask[level]!;
-    const entryPa = tableBase + index * entryBytes;
-    if (entryPa < 0 || entryPa + entryBytes > mem.size) return fail(out, FaultKind.BusError, level);
-    lo = mem.entryLo(entryPa, entryBytes);
-    hi = mem.entryHi(entryPa, entryBytes);
+    const shift = c.indexShift[level]!;
+    const bitsAt = shift >= 32 ? vaHi >> (shift - 32) : (vaLo >>> shift) | (vaHi << (32 - shift));
+    const entryPa = tableBase + ((bitsAt & c.indexMask[level]!) << entryShift);
+    if (entryBytes === 8) {
+      // `| 0` keeps the halves in int32 registers; the bit tests don't care
+      // about the sign and readField's `>>>` restores unsigned values.
+      lo = u32[entryPa >>> 2]! | 0;
+      hi = u32[(entryPa >>> 2) + 1]! | 0;
+    } else {
+      lo = mem.entryLo(entryPa, entryBytes);
+    }
     out.entryPa[level] = entryPa;
     out.entryLo[level] = lo;
     out.entryHi[level] = hi;
     out.steps = level + 1;
 
     let leaf = false;
-    switch (f.family) {
-      case 'x86': {
-        const b = f.bits;
-        // SDM §4.5: P = 0 stops the walk; a set reserved bit makes the entry
-        // invalid whatever the access (RSVD = 1 in the error code).
-        if ((lo & b.present.lo) === 0) return fail(out, FaultKind.NotPresent, level);
+    switch (c.family) {
+      case 0: {
+        // x86. SDM §4.5: P = 0 stops the walk; a set reserved bit makes the
+        // entry invalid whatever the access (RSVD = 1 in the error code).
+        if ((lo & m.present) === 0) return fail(out, FaultKind.NotPresent, level);
         if (((lo & c.reservedLo) | (hi & c.reservedHi)) !== 0) return fail(out, FaultKind.ReservedBit, level);
-        const xd = ((lo & b.noExecute.lo) | (hi & b.noExecute.hi)) !== 0;
+        const xd = ((lo & m.noExecLo) | (hi & m.noExecHi)) !== 0;
         if (xd && !s.noExecuteEnabled) return fail(out, FaultKind.ReservedBit, level);
-        const pageSizeBit = level < last && (lo & b.pageSize.lo) !== 0 && (!f.pageSizeNeedsPse || s.pse);
+        const pageSizeBit = level < last && (lo & m.pageSize) !== 0 && (s.pse || !c.pageSizeNeedsPse);
         if (pageSizeBit) {
           // PS in a PML4E is reserved; in a PDPTE/PDE it makes a huge leaf
           // whose low frame bits (but PAT) must be zero.
@@ -251,10 +389,10 @@ export function walk(
             return fail(out, FaultKind.ReservedBit, level);
           }
         }
-        if ((lo & b.writable.lo) === 0) allWritable = 0;
-        if ((lo & b.user.lo) === 0) allUser = 0;
+        if ((lo & m.writable) === 0) allWritable = 0;
+        if ((lo & m.user) === 0) allUser = 0;
         if (xd) anyNoExec = 1;
-        if ((lo & b.accessed.lo) === 0) allAccessed = 0;
+        if ((lo & m.accessed) === 0) allAccessed = 0;
         if (level === last || pageSizeBit) {
           leaf = true;
           // §4.6: a page is writable/user only if every level says so; XD at
@@ -265,57 +403,55 @@ export function walk(
             (allWritable ? Perm.Write : 0) |
             (allUser ? Perm.User : 0) |
             exec |
-            ((lo & b.dirty.lo) !== 0 ? Perm.Dirty : 0);
+            ((lo & m.dirty) !== 0 ? Perm.Dirty : 0);
           if (c.key !== null && s.protectionKeys) perm |= readField(c.key, lo, hi) << PERM_KEY_SHIFT;
-          global = (lo & b.global.lo) !== 0;
+          global = (lo & m.global) !== 0;
           out.setAccessed = allAccessed === 0;
         }
         break;
       }
-      case 'riscv': {
-        const b = f.bits;
-        // Privileged Spec §4.3.2 step 3: V = 0, or W without R, or a reserved
-        // bit set → page fault.
-        if ((lo & b.valid.lo) === 0) return fail(out, FaultKind.NotPresent, level);
-        const r = (lo & b.read.lo) !== 0;
-        const w = (lo & b.write.lo) !== 0;
-        const x = (lo & b.execute.lo) !== 0;
+      case 1: {
+        // RISC-V. Privileged Spec §4.3.2 step 3: V = 0, or W without R, or a
+        // reserved bit set → page fault.
+        if ((lo & m.present) === 0) return fail(out, FaultKind.NotPresent, level);
+        const r = (lo & m.read) !== 0;
+        const w = (lo & m.writable) !== 0;
+        const x = (lo & m.execute) !== 0;
         if (!r && w) return fail(out, FaultKind.ReservedBit, level);
         if (((lo & c.reservedLo) | (hi & c.reservedHi)) !== 0) return fail(out, FaultKind.ReservedBit, level);
-        if ((lo & b.global.lo) !== 0) anyGlobal = 1;
+        if ((lo & m.global) !== 0) anyGlobal = 1;
         if (r || w || x) {
           // Step 4: any of R/W/X makes a leaf, at any level.
           leaf = true;
           // Step 6: a superpage whose low PPN bits are not zero is misaligned.
-          const pfn = readField(c.frame, lo, hi);
-          if (pfn % c.leafFrames[level]! !== 0) return fail(out, FaultKind.ReservedBit, level);
+          if ((((lo & c.frame.loMask) >>> c.frame.loShift) & (c.leafMask[level]! >>> pageShift)) !== 0) {
+            return fail(out, FaultKind.ReservedBit, level);
+          }
           perm =
             (r ? Perm.Read : 0) |
             (w ? Perm.Write : 0) |
             (x ? Perm.UserExec | Perm.SupervisorExec : 0) |
-            ((lo & b.user.lo) !== 0 ? Perm.User : 0) |
-            ((lo & b.dirty.lo) !== 0 ? Perm.Dirty : 0);
+            ((lo & m.user) !== 0 ? Perm.User : 0) |
+            ((lo & m.dirty) !== 0 ? Perm.Dirty : 0);
           global = anyGlobal === 1;
         } else {
           // A pointer: D, A and U are reserved in non-leaf PTEs; step 4 faults
           // when the last level is still a pointer.
-          if ((lo & (b.dirty.lo | b.accessed.lo | b.user.lo)) !== 0)
-            return fail(out, FaultKind.ReservedBit, level);
+          if ((lo & (m.dirty | m.accessed | m.user)) !== 0) return fail(out, FaultKind.ReservedBit, level);
           if (level === last) return fail(out, FaultKind.ReservedBit, level);
         }
         break;
       }
-      case 'arm64': {
-        const b = f.bits;
-        // ARM ARM D8.3: bit 0 clear → invalid → translation fault at this level.
-        if ((lo & b.valid.lo) === 0) return fail(out, FaultKind.NotPresent, level);
-        const tableOrPage = (lo & b.tableOrPage.lo) !== 0;
+      case 2: {
+        // ARM64. ARM ARM D8.3: bit 0 clear → invalid → translation fault.
+        if ((lo & m.present) === 0) return fail(out, FaultKind.NotPresent, level);
+        const tableOrPage = (lo & m.tableOrPage) !== 0;
         if (level < last && tableOrPage) {
           // Table descriptor: APTable/UXNTable/PXNTable limit everything below.
-          if ((hi & b.apTableReadOnly.hi) !== 0) allWritable = 0;
-          if ((hi & b.apTableNoUser.hi) !== 0) allUser = 0;
-          if ((hi & b.uxnTable.hi) !== 0) anyNoExec |= 1;
-          if ((hi & b.pxnTable.hi) !== 0) anyNoExec |= 2;
+          if ((hi & m.apTableReadOnlyHi) !== 0) allWritable = 0;
+          if ((hi & m.apTableNoUserHi) !== 0) allUser = 0;
+          if ((hi & m.uxnTableHi) !== 0) anyNoExec |= 1;
+          if ((hi & m.pxnTableHi) !== 0) anyNoExec |= 2;
           break;
         }
         // A block (levels 1–2) or a page (level 3, bits[1:0] = 0b11). A block
@@ -324,15 +460,15 @@ export function walk(
           return fail(out, FaultKind.ReservedBit, level);
         }
         leaf = true;
-        const readOnly = (lo & b.apReadOnly.lo) !== 0;
-        const dbm = (hi & b.dirtyBitModifier.hi) !== 0;
+        const readOnly = (lo & m.apReadOnly) !== 0;
+        const dbm = (hi & m.dbmHi) !== 0;
         // With TCR_EL1.HD, DBM = 1 marks a writable-clean page: AP[2] = 1 until
         // the first write, which the MMU turns into AP[2] = 0 (D8.4.6).
         const writable = (!readOnly || (s.hardwareDirty && dbm)) && allWritable === 1;
-        const user = (lo & b.apUser.lo) !== 0 && allUser === 1;
-        const uxn = (hi & b.uxn.hi) !== 0 || (anyNoExec & 1) !== 0;
+        const user = (lo & m.apUser) !== 0 && allUser === 1;
+        const uxn = (hi & m.uxnHi) !== 0 || (anyNoExec & 1) !== 0;
         // D8.4.3: a page writable at EL0 is never executable at EL1.
-        const pxn = (hi & b.pxn.hi) !== 0 || (anyNoExec & 2) !== 0 || (user && writable);
+        const pxn = (hi & m.pxnHi) !== 0 || (anyNoExec & 2) !== 0 || (user && writable);
         const dirty = s.hardwareDirty ? !readOnly : true;
         perm =
           Perm.Read |
@@ -341,10 +477,10 @@ export function walk(
           (uxn ? 0 : Perm.UserExec) |
           (pxn ? 0 : Perm.SupervisorExec) |
           (dirty ? Perm.Dirty : 0);
-        global = (lo & b.notGlobal.lo) === 0;
+        global = (lo & m.notGlobal) === 0;
         // The Access flag is checked before permissions: AF = 0 without
         // hardware management is an Access flag fault.
-        if ((lo & b.accessFlag.lo) === 0) {
+        if ((lo & m.accessed) === 0) {
           if (!s.hardwareAccessed) {
             out.leafLevel = level;
             return fail(out, FaultKind.AccessFlag, level);
@@ -356,8 +492,13 @@ export function walk(
     }
 
     if (leaf) break;
-    // Next table: the frame this entry names.
-    tableBase = readField(c.frame, lo, hi) * c.pageSize;
+    // Next table: the frame this entry names. A frame number with high-half
+    // bits set, or past the last frame, is memory that is not installed.
+    const frame = c.frame;
+    const tableFrame = (lo & frame.loMask) >>> frame.loShift;
+    if ((hi & frame.hiMask) !== 0 || tableFrame >= mem.frameCount)
+      return fail(out, FaultKind.BusError, level + 1);
+    tableBase = tableFrame << pageShift;
   }
 
   out.leafLevel = level;
@@ -366,40 +507,42 @@ export function walk(
   // Rights, with the dirty state treated as settable: the walk's job is to
   // decide whether the access is legal; setting D is the MMU's.
   if (table[accessSlot(access, privilege) * PERM_SPACE + (perm | Perm.Dirty)] === 0) {
-    out.protectionKey = f.family === 'x86' && protectionKeyDenies(s, perm, access, privilege);
+    out.protectionKey = c.family === 0 && protectionKeyDenies(s, perm, access, privilege);
     return fail(out, FaultKind.Protection, level);
   }
 
   const clean = (perm & Perm.Dirty) === 0;
-  if (f.family === 'riscv') {
-    // §4.3.2 step 7: A = 0, or D = 0 on a store → either fault (Svade) or set
-    // them (Svadu).
-    const b = f.bits;
-    const needA = (lo & b.accessed.lo) === 0;
+  if (c.family === 1) {
+    // RISC-V §4.3.2 step 7: A = 0, or D = 0 on a store → either fault (Svade)
+    // or set them (Svadu).
+    const needA = (lo & m.accessed) === 0;
     if (needA || (write && clean)) {
       if (!s.hardwareAccessed) return fail(out, FaultKind.AccessFlag, level);
       out.setAccessed = needA;
     }
   }
   if (write && clean) {
-    if (f.family === 'riscv' && !s.hardwareDirty) return fail(out, FaultKind.AccessFlag, level);
+    if (c.family === 1 && !s.hardwareDirty) return fail(out, FaultKind.AccessFlag, level);
     out.setDirty = true;
     perm |= Perm.Dirty;
   }
 
-  // The page itself must be installed memory.
-  const offsetInLeaf = va - Math.floor(va * c.invLeafSpan[level]!) * c.leafSpan[level]!;
-  const leafPfn = readField(c.frame, lo, hi);
-  // Low frame bits of a huge leaf are PAT (x86), zero (checked above) or RES0 (ARM): not address bits.
-  const leafBase = (leafPfn - (leafPfn % c.leafFrames[level]!)) * c.pageSize;
-  const pagePa = leafBase + Math.floor(offsetInLeaf * c.invPageSize) * c.pageSize;
-  if (pagePa + c.pageSize > mem.size) return fail(out, FaultKind.BusError, -1);
+  // The page itself must be installed memory. Low frame bits of a huge leaf
+  // are PAT (x86), zero (checked above) or RES0 (ARM): not address bits.
+  // Installed memory is below 2^31, so all of this is int32 arithmetic.
+  const frame = c.frame;
+  if ((hi & frame.hiMask) !== 0) return fail(out, FaultKind.BusError, -1);
+  const leafMask = c.leafMask[level]!;
+  const leafPfn = ((lo & frame.loMask) >>> frame.loShift) & ~(leafMask >>> pageShift);
+  const pageFrame = leafPfn + ((vaLo & leafMask) >>> pageShift);
+  if (pageFrame >= mem.frameCount) return fail(out, FaultKind.BusError, -1);
+  const pagePa = pageFrame << pageShift;
 
   out.ok = true;
   out.perm = perm;
   out.global = global;
   out.pagePa = pagePa;
-  out.pa = leafBase + offsetInLeaf;
+  out.pa = pagePa + (vaLo & (c.pageSize - 1));
   return true;
 }
 
