@@ -21,6 +21,7 @@ const pnpmBin = join(toolsDir, 'node_modules', '.bin', 'pnpm');
 
 // Native builds (node-gyp) must use the machine's Node headers: downloading
 // them fails on machines without general internet access.
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: read by npm/pnpm for installs, not by any turbo task
 const env = { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr' };
 
 function run(cmd, args, opts = {}) {
@@ -72,6 +73,8 @@ switch (job) {
     break;
   case 'test':
     install();
+    // Files outside any package (this script, root configs) are linted here.
+    run(pnpmBin, ['exec', 'biome', 'check', 'scripts', 'package.json', 'turbo.json', 'biome.json']);
     run(pnpmBin, ['turbo', 'run', 'typecheck', 'lint', 'test', '--output-logs=new-only']);
     break;
   default:

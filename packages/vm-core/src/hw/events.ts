@@ -39,6 +39,8 @@ export interface TlbFillEvent {
   readonly type: 'tlb-fill';
   readonly cpu: number;
   readonly va: number;
+  /** Base virtual address of the page now cached. */
+  readonly pageVa: number;
   readonly pagePa: number;
   readonly asid: number;
   readonly global: boolean;

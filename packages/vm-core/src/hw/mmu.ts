@@ -87,7 +87,6 @@ export class Mmu {
   private readonly scratch = new WalkResult();
   // The TLB's arrays, held directly so a hit costs no extra indirection.
   private readonly tlbWays: number;
-  private readonly tlbSetMask: number;
   private readonly tlbPageVa: Float64Array;
   private readonly tlbAsid: Int32Array;
   private readonly tlbGlobal: Uint8Array;
@@ -117,7 +116,6 @@ export class Mmu {
     this.permTable = permissionTableFor(this.format.family, this.state);
     const tlb = this.tlb ?? new Tlb({ entries: 1, ways: 1 }, this.compiled.pageShift);
     this.tlbWays = this.tlb === null ? 0 : tlb.ways;
-    this.tlbSetMask = tlb.setMask;
     this.tlbPageVa = tlb.pageVa;
     this.tlbAsid = tlb.asid;
     this.tlbGlobal = tlb.global;
@@ -283,6 +281,7 @@ export class Mmu {
           type: 'tlb-fill',
           cpu: this.cpu,
           va,
+          pageVa: va - (va & this.pageMask),
           pagePa: w.pagePa,
           asid: this.state.asid,
           global: w.global,

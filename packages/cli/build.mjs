@@ -1,0 +1,14 @@
+// Bundles the CLI and the workspace packages it uses (which export TypeScript
+// source) into one ES module that plain Node 20 runs.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['src/main.ts'],
+  outfile: 'dist/main.js',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+});
