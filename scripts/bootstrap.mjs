@@ -10,7 +10,7 @@
 // fights with another pnpm on the machine.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,8 +21,15 @@ const pnpmBin = join(toolsDir, 'node_modules', '.bin', 'pnpm');
 
 // Native builds (node-gyp) must use the machine's Node headers: downloading
 // them fails on machines without general internet access.
+// turbo looks for `pnpm` on the PATH, so the pinned one goes first.
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by npm/pnpm for installs, not by any turbo task
-const env = { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr' };
+const nodedir = process.env.npm_config_nodedir ?? '/usr';
+const env = {
+  ...process.env,
+  PATH: `${dirname(pnpmBin)}${delimiter}${process.env.PATH ?? ''}`,
+  npm_config_nodedir: nodedir,
+  TURBO_TELEMETRY_DISABLED: '1',
+};
 
 function run(cmd, args, opts = {}) {
   const shown = [cmd === pnpmBin ? 'pnpm' : cmd, ...args].join(' ');
