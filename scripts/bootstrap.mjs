@@ -9,7 +9,7 @@
 // It installs pnpm into .tools/ (not globally) so it needs no root and never
 // fights with another pnpm on the machine.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,6 +71,33 @@ function install() {
   run(pnpmBin, ['install', ...frozen]);
 }
 
+/**
+ * Adds up the vitest JSON reports every package's `test` task writes and
+ * prints one closing line, so a reader (or CI) sees the whole count at once.
+ * No tests at all is a failure, never a pass.
+ */
+function summarizeTests() {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const group of ['packages', 'apps', 'exercises', 'e2e']) {
+    const dir = join(root, group);
+    if (!existsSync(dir)) continue;
+    const folders =
+      group === 'packages' || group === 'apps' ? readdirSync(dir).map((d) => join(dir, d)) : [dir];
+    for (const folder of folders) {
+      const file = join(folder, 'test-results.json');
+      if (!existsSync(file)) continue;
+      const report = JSON.parse(readFileSync(file, 'utf8'));
+      passed += report.numPassedTests ?? 0;
+      failed += report.numFailedTests ?? 0;
+      skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    }
+  }
+  console.log(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  if (passed === 0 || failed > 0) process.exit(1);
+}
+
 const job = process.argv[2];
 switch (job) {
   case 'start':
@@ -83,6 +110,7 @@ switch (job) {
     // Files outside any package (this script, root configs) are linted here.
     run(pnpmBin, ['exec', 'biome', 'check', 'scripts', 'package.json', 'turbo.json', 'biome.json']);
     run(pnpmBin, ['turbo', 'run', 'typecheck', 'lint', 'test', '--output-logs=new-only']);
+    summarizeTests();
     break;
   default:
     console.error('usage: node scripts/bootstrap.mjs start|test');
