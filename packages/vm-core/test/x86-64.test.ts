@@ -277,3 +277,15 @@ describe('dirty tracking through the TLB', () => {
     expect(isDirty(x86_64, memory.read64(pte))).toBe(true);
   });
 });
+
+describe('garbage addresses', () => {
+  test('NaN, fractions and unsafe integers are refused with a clear error, even after a TLB fill', () => {
+    const { mmu, editor, root } = machine(x86_64);
+    editor.map(root, 0x1000, { pfn: 9, user: true });
+    pa(mmu.translate(0x1000, Read, User));
+    for (const bad of [Number.NaN, 0x1000 + 0.5, 2 ** 60, Number.POSITIVE_INFINITY]) {
+      expect(() => mmu.translate(bad, Read, User)).toThrow(/not an integer address/);
+      expect(() => mmu.inspect(bad)).toThrow(/not an integer address/);
+    }
+  });
+});

@@ -243,6 +243,7 @@ export class Mmu {
   }
 
   private translateSlow(va: number, access: Access, privilege: Privilege, recheck: boolean): Translation {
+    assertAddress(va);
     const listening = this.listener !== null;
     if (listening && this.tlb !== null) {
       this.emit({ type: 'tlb-miss', cpu: this.cpu, va, asid: this.state.asid, permissionRecheck: recheck });
@@ -441,6 +442,7 @@ export class Mmu {
    * A/D updates, no TLB fill, no events. For debuggers and the visualiser.
    */
   inspect(va: number, access: Access = Access.Read, privilege: Privilege = this.privilege): Inspection {
+    assertAddress(va);
     const w = new WalkResult();
     walk(this.compiled, this.memory, this.state, this.permTable, va, access, privilege, w);
     const steps: InspectedStep[] = [];
@@ -547,6 +549,17 @@ export class Mmu {
 
   private emitFlush(scope: TlbFlushScope, va: number | null, asid: number | null, dropped: number): void {
     if (this.listener !== null) this.emit({ type: 'tlb-flush', cpu: this.cpu, scope, va, asid, dropped });
+  }
+}
+
+/**
+ * Addresses are safe integers; anything else (NaN, 1.5, 2^60) is a caller's
+ * bug, not an address the MMU could fault on. Checked on the slow path only:
+ * such a value can never match a TLB tag, so it always gets here.
+ */
+function assertAddress(va: number): void {
+  if (!Number.isSafeInteger(va)) {
+    throw new RangeError(`virtual address ${va} is not an integer address (use toAddress() for 64-bit values)`);
   }
 }
 
