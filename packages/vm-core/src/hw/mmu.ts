@@ -176,32 +176,12 @@ export class Mmu {
    * (EFLAGS.AC = 1, lifting SMAP), ARM64 PSTATE.PAN = 0, RISC-V sstatus.SUM = 1.
    */
   userAccessBegin(): void {
-    switch (this.format.family) {
-      case 'x86':
-        this.setControl({ alignmentCheck: true });
-        break;
-      case 'arm64':
-        this.setControl({ pan: false });
-        break;
-      case 'riscv':
-        this.setControl({ sum: true });
-        break;
-    }
+    this.setControl(userAccessWindow(this.format.family, true));
   }
 
   /** Closes the user-access window: `clac`, PAN = 1, SUM = 0. */
   userAccessEnd(): void {
-    switch (this.format.family) {
-      case 'x86':
-        this.setControl({ alignmentCheck: false });
-        break;
-      case 'arm64':
-        this.setControl({ pan: true });
-        break;
-      case 'riscv':
-        this.setControl({ sum: false });
-        break;
-    }
+    this.setControl(userAccessWindow(this.format.family, false));
   }
 
   // ───────────────────────── translation ─────────────────────────
@@ -552,6 +532,18 @@ export class Mmu {
   }
 }
 
+/** The control bit each architecture flips to open (or close) the user-access window. */
+function userAccessWindow(family: PagingFormat['family'], open: boolean): Partial<ControlState> {
+  switch (family) {
+    case 'x86':
+      return { alignmentCheck: open };
+    case 'arm64':
+      return { pan: !open };
+    case 'riscv':
+      return { sum: open };
+  }
+}
+
 /**
  * Addresses are safe integers; anything else (NaN, 1.5, 2^60) is a caller's
  * bug, not an address the MMU could fault on. Checked on the slow path only:
@@ -559,7 +551,9 @@ export class Mmu {
  */
 function assertAddress(va: number): void {
   if (!Number.isSafeInteger(va)) {
-    throw new RangeError(`virtual address ${va} is not an integer address (use toAddress() for 64-bit values)`);
+    throw new RangeError(
+      `virtual address ${va} is not an integer address (use toAddress() for 64-bit values)`,
+    );
   }
 }
 

@@ -5,8 +5,9 @@
  * unless SMEP forbids it. The modelled CPU has MAXPHYADDR = 32 (no PSE-36),
  * so bits 21:13 of a 4 MiB PDE are reserved.
  */
-import { bit, NO_BITS } from '../entry-bits.ts';
+import { NO_BITS } from '../entry-bits.ts';
 import type { X86Format } from '../paging-format.ts';
+import { x86FlagBits } from './x86-flags.ts';
 
 export const x86_32: X86Format = {
   id: 'x86-32',
@@ -21,17 +22,7 @@ export const x86_32: X86Format = {
   addressing: 'unsigned',
   physAddrBits: 32,
   frame: { shift: 12, width: 20 },
-  bits: {
-    present: bit(0),
-    writable: bit(1),
-    user: bit(2),
-    accessed: bit(5),
-    dirty: bit(6),
-    pageSize: bit(7),
-    global: bit(8),
-    noExecute: NO_BITS,
-    hugePat: bit(12),
-  },
+  bits: { ...x86FlagBits, noExecute: NO_BITS },
   protectionKey: null,
   pageSizeNeedsPse: true,
 };

@@ -5,6 +5,7 @@
  */
 import { bit } from '../entry-bits.ts';
 import type { X86Format } from '../paging-format.ts';
+import { x86FlagBits } from './x86-flags.ts';
 
 export const x86_64: X86Format = {
   id: 'x86-64',
@@ -22,17 +23,7 @@ export const x86_64: X86Format = {
   // A common MAXPHYADDR; bits 51:46 of every entry are then reserved.
   physAddrBits: 46,
   frame: { shift: 12, width: 40 },
-  bits: {
-    present: bit(0),
-    writable: bit(1),
-    user: bit(2),
-    accessed: bit(5),
-    dirty: bit(6),
-    pageSize: bit(7),
-    global: bit(8),
-    noExecute: bit(63),
-    hugePat: bit(12),
-  },
+  bits: { ...x86FlagBits, noExecute: bit(63) },
   protectionKey: { shift: 59, width: 4 },
   pageSizeNeedsPse: false,
 };
