@@ -1,0 +1,43 @@
+/**
+ * Kernel events join the hardware ones so that one trace tells the whole
+ * story of a step: which fault, how it was resolved, which frames came and
+ * went, which signal or oops ended it. Plain data, like the hardware events.
+ */
+import type { HwEvent } from '../hw/events.ts';
+import type { SignalInfo } from './abi.ts';
+import type { Resolution } from './hooks.ts';
+
+export type KernelEvent =
+  | { readonly type: 'frame-alloc'; readonly pfn: number; readonly order: number; readonly purpose: string }
+  | { readonly type: 'frame-free'; readonly pfn: number; readonly order: number }
+  | {
+      readonly type: 'fault-resolved';
+      readonly cpu: number;
+      readonly pid: number;
+      readonly address: number;
+      readonly errorCode: number;
+      readonly resolution: Resolution;
+    }
+  | {
+      readonly type: 'cow';
+      readonly pid: number;
+      readonly address: number;
+      readonly action: 'copy' | 'reuse';
+    }
+  | { readonly type: 'signal'; readonly pid: number; readonly signal: SignalInfo }
+  | { readonly type: 'oops'; readonly cpu: number; readonly pid: number; readonly report: string }
+  | {
+      readonly type: 'tlb-shootdown';
+      readonly fromCpu: number;
+      readonly cpus: readonly number[];
+      readonly address: number | null;
+    }
+  | {
+      readonly type: 'task';
+      readonly pid: number;
+      readonly what: 'created' | 'exited' | 'switched-in';
+      readonly cpu?: number;
+    };
+
+export type TraceEvent = HwEvent | KernelEvent;
+export type TraceListener = (event: TraceEvent) => void;

@@ -1,0 +1,155 @@
+/**
+ * Hook points: the pieces of the kernel an exercise may replace. Each is a
+ * function of (kernel API, plain-data arguments) returning plain data, so a
+ * learner's implementation can later run in a sandbox and talk to the kernel
+ * across a boundary. The kernel ships a reference implementation of every
+ * hook (`reference-hooks.ts`) and works completely with those alone.
+ */
+import type { ErrnoName, SignalInfo } from './abi.ts';
+import type { UaccessApi, UserCopy, UserCopyResult } from './uaccess.ts';
+
+/** How one fault was resolved: the vocabulary of scenario reports. */
+export type Resolution =
+  | 'demand-zero'
+  | 'zero-page'
+  | 'cow-copy'
+  | 'cow-reuse'
+  | 'swap-in'
+  | 'stack-growth'
+  | 'vmalloc-sync'
+  | 'exception-fixup'
+  | 'spurious'
+  | 'signal'
+  | 'oops';
+
+export interface FaultInfo {
+  readonly address: number;
+  /** The architecture's error code (x86: P, W/R, U/S, RSVD, I/D, PK bits). */
+  readonly errorCode: number;
+  readonly present: boolean;
+  readonly write: boolean;
+  readonly exec: boolean;
+  /** The fault came from user mode. */
+  readonly user: boolean;
+  readonly reservedBit: boolean;
+  /** Kernel-mode faults: the faulting instruction's address (for the exception table). */
+  readonly ip: number;
+  /** Whether EFLAGS.AC / the user-access window was open (SMAP/PAN). */
+  readonly userAccessOpen: boolean;
+  readonly pid: number;
+  /** The faulting task's mm, or null for a kernel thread. */
+  readonly mm: number | null;
+}
+
+export type FaultOutcome =
+  | {
+      readonly kind: 'resolved';
+      readonly resolution: Exclude<Resolution, 'signal' | 'oops' | 'exception-fixup'>;
+    }
+  | { readonly kind: 'fixup'; readonly fixupIp: number }
+  | { readonly kind: 'signal'; readonly signal: SignalInfo }
+  | { readonly kind: 'oops'; readonly report: string }
+  | { readonly kind: 'oom' };
+
+export interface VmaInfo {
+  readonly start: number;
+  readonly end: number;
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly exec: boolean;
+  readonly shared: boolean;
+  readonly growsDown: boolean;
+}
+
+export type PteInfo =
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'present';
+      readonly pfn: number;
+      readonly writable: boolean;
+      readonly user: boolean;
+      readonly exec: boolean;
+      readonly accessed: boolean;
+      readonly dirty: boolean;
+    }
+  | { readonly kind: 'swap'; readonly slot: number };
+
+export interface PageInfo {
+  readonly refcount: number;
+  readonly mapcount: number;
+  /** The shared zero page. */
+  readonly zero: boolean;
+  readonly anon: boolean;
+}
+
+export interface MapOptions {
+  readonly writable: boolean;
+  readonly exec: boolean;
+  readonly dirty?: boolean;
+}
+
+/** What hooks may ask of the kernel. Plain numbers in and plain data out. */
+export interface KernelApi {
+  findVma(mm: number, address: number): VmaInfo | null;
+  /** The area containing the address, growing a stack down to it if that is allowed (expand_stack). */
+  vmaForFault(mm: number, address: number): { readonly vma: VmaInfo; readonly grew: boolean } | null;
+  readPte(mm: number, address: number): PteInfo;
+  pageInfo(pfn: number): PageInfo;
+  zeroPfn(): number;
+  /** A fresh frame with refcount 1, or -1 if memory is exhausted even after reclaim. */
+  allocPage(): number;
+  clearPage(pfn: number): void;
+  copyPage(fromPfn: number, toPfn: number): void;
+  /** Drops one reference to a frame; frees it when the last goes. */
+  putPage(pfn: number): void;
+  /** Installs a PTE where there was none; the mapping takes over the caller's reference to `pfn`. */
+  mapPage(mm: number, address: number, pfn: number, options: MapOptions): void;
+  /** Replaces the page mapped at `address` by `pfn` (COW copy): drops the old mapping's reference and flushes. */
+  replacePage(mm: number, address: number, pfn: number, options: MapOptions): void;
+  /** Makes the present PTE writable and dirty (COW reuse). */
+  makeWritable(mm: number, address: number): void;
+  flushTlbPage(mm: number, address: number): void;
+  swapIn(mm: number, address: number): 'swap-in' | 'oom';
+  /** Copies the kernel's (init_mm's) top-level entry for a vmalloc address into `mm` (x86-32 lazy sync). */
+  syncKernelMapping(mm: number | null, address: number): boolean;
+  isUserAddress(address: number): boolean;
+  isVmallocAddress(address: number): boolean;
+  /** The fixup address for a faulting kernel instruction, or null (search_exception_tables). */
+  searchExceptionTable(ip: number): number | null;
+  /** Linux's readable oops text for a kernel fault that nothing handled. */
+  oopsReport(fault: FaultInfo, reason: string): string;
+  // The other hooks, as installed (a learner's or the reference): hooks call
+  // each other through these so that each can be replaced on its own.
+  anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome;
+  cowBreak(fault: FaultInfo, pfn: number): FaultOutcome;
+  vmallocFault(fault: FaultInfo): boolean;
+}
+
+export interface CopyRequest {
+  readonly pid: number;
+  /** Kernel buffer (a kmalloc'd or direct-map address). */
+  readonly kernelAddress: number;
+  readonly userAddress: number;
+  readonly length: number;
+}
+
+export interface CopyResult {
+  /** Bytes NOT copied: 0 on success, like the C functions. */
+  readonly notCopied: number;
+  readonly errno: ErrnoName | null;
+}
+
+export interface KernelHooks {
+  /** do_page_fault: everything from the exception to a resolution. */
+  pageFault(k: KernelApi, fault: FaultInfo): FaultOutcome;
+  /** do_anonymous_page: first touch of anonymous memory. */
+  anonymousFault(k: KernelApi, fault: FaultInfo, vma: VmaInfo): FaultOutcome;
+  /** do_wp_page: a write to a present, write-protected page in a writable area. */
+  cowBreak(k: KernelApi, fault: FaultInfo, pfn: number): FaultOutcome;
+  /** vmalloc_fault: a kernel fault in the vmalloc area (x86-32). */
+  vmallocFault(k: KernelApi, fault: FaultInfo): boolean;
+  /** copy_from_user: bytes not copied, the rest of the kernel buffer zeroed. */
+  copyFromUser(k: UaccessApi, copy: UserCopy): UserCopyResult;
+  /** copy_to_user: bytes not copied. */
+  copyToUser(k: UaccessApi, copy: UserCopy): UserCopyResult;
+}

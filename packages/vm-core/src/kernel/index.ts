@@ -1,0 +1,14 @@
+/**
+ * The kernel layer: a Linux-like memory manager on the simulated machine,
+ * with its replaceable pieces as hooks.
+ */
+export * from './abi.ts';
+export * from './events.ts';
+export { FrameDatabase, MAX_ORDER, PageFlag } from './frames.ts';
+export * from './hooks.ts';
+export * from './kernel.ts';
+export * from './layout.ts';
+export { Mm } from './mm.ts';
+export * from './reference-hooks.ts';
+export * from './uaccess.ts';
+export { type Vma, VmFlag, vmaPermissions } from './vma.ts';

@@ -1,0 +1,1201 @@
+/**
+ * A Linux-like kernel memory manager on the simulated machine: tasks and
+ * address spaces, the page-frame database, kmalloc and vmalloc, mmap and
+ * friends, demand paging, fork with copy-on-write, exit, user-memory access
+ * with the fault path in the loop, and uaccess with exception-table fixups.
+ *
+ * The replaceable pieces are hooks (`hooks.ts`); this class is their
+ * `KernelApi` and the machinery around them. It follows Linux's behaviour;
+ * its own structure is kept simple (arrays and maps, no RCU, no locks: the
+ * simulation is single-threaded and deterministic).
+ */
+import { Access, Privilege } from '../hw/access.ts';
+import { formatAddress } from '../hw/address.ts';
+import type { PageFault } from '../hw/fault.ts';
+import { Mmu } from '../hw/mmu.ts';
+import { PhysicalMemory } from '../hw/physical-memory.ts';
+import type { TlbConfig } from '../hw/tlb.ts';
+import type { ErrnoName, SignalInfo } from './abi.ts';
+import type { TraceEvent, TraceListener } from './events.ts';
+import { FrameDatabase, PageFlag } from './frames.ts';
+import type {
+  FaultInfo,
+  FaultOutcome,
+  KernelApi,
+  KernelHooks,
+  MapOptions,
+  PageInfo,
+  PteInfo,
+  Resolution,
+  VmaInfo,
+} from './hooks.ts';
+import { isUserAddress, type KernelArch, type KernelLayout, layouts } from './layout.ts';
+import { Mm, OutOfMemory, PageTables } from './mm.ts';
+import {
+  makePte,
+  PTE_ACCESSED,
+  PTE_DIRTY,
+  PTE_NX,
+  PTE_PRESENT,
+  PTE_PROTNONE,
+  PTE_USER,
+  pteMapsFrame,
+  pteMkdirty,
+  pteMkwrite,
+  pteNone,
+  ptePfn,
+  ptePresent,
+  pteWrite,
+  pteWrprotect,
+} from './pte.ts';
+import { referenceHooks } from './reference-hooks.ts';
+import type { ByteAccess, UaccessApi } from './uaccess.ts';
+import { type Vma, VmFlag, vmaAllows } from './vma.ts';
+
+export interface KernelOptions {
+  readonly arch?: KernelArch;
+  /** Physical frames of 4 KiB. */
+  readonly frames?: number;
+  readonly cpus?: number;
+  readonly tlb?: TlbConfig | null;
+  /** Tag TLB entries by PCID (one per mm) instead of flushing on every switch. */
+  readonly pcid?: boolean;
+  readonly hooks?: Partial<KernelHooks>;
+}
+
+export type TaskKind = 'idle' | 'kthread' | 'user';
+
+export interface Task {
+  readonly pid: number;
+  readonly name: string;
+  readonly kind: TaskKind;
+  mm: Mm | null;
+  /** The mm whose tables are loaded while this task runs (a kernel thread borrows one). */
+  activeMm: Mm | null;
+  alive: boolean;
+  /** The signal that killed it, or the oops that did. */
+  death: { readonly signal: SignalInfo } | { readonly oops: string } | null;
+}
+
+export interface Cpu {
+  readonly id: number;
+  readonly mmu: Mmu;
+  current: Task;
+}
+
+/** One fault taken during a step, and what the kernel made of it. */
+export interface FaultRecord {
+  readonly address: string;
+  readonly errorCode: number;
+  readonly message: string;
+  readonly resolution: Resolution;
+}
+
+export type AccessOutcome =
+  | { readonly kind: 'ok'; readonly value: number; readonly faults: readonly FaultRecord[] }
+  | { readonly kind: 'signal'; readonly signal: SignalInfo; readonly faults: readonly FaultRecord[] }
+  | { readonly kind: 'oops'; readonly report: string; readonly faults: readonly FaultRecord[] }
+  | { readonly kind: 'fixup'; readonly fixupIp: number; readonly faults: readonly FaultRecord[] }
+  | { readonly kind: 'oom'; readonly faults: readonly FaultRecord[] };
+
+export type MmapResult =
+  | { readonly kind: 'ok'; readonly address: number }
+  | { readonly kind: 'error'; readonly errno: ErrnoName };
+
+export interface MmapRequest {
+  readonly address?: number;
+  readonly length: number;
+  readonly prot: { readonly read: boolean; readonly write: boolean; readonly exec: boolean };
+  readonly shared?: boolean;
+  readonly fixed?: boolean;
+  readonly growsDown?: boolean;
+  readonly name?: string;
+}
+
+const PAGE = 4096;
+const MAX_FAULTS_PER_ACCESS = 8;
+const pageDown = (va: number) => va - (va & (PAGE - 1));
+const pageUp = (n: number) => Math.ceil(n / PAGE) * PAGE;
+
+export interface CopyOutcome {
+  readonly notCopied: number;
+  readonly errno: ErrnoName | null;
+  /** copy_from_user: the kernel buffer afterwards (uncopied bytes are zero). */
+  readonly data: readonly number[];
+  readonly oops: string | null;
+  readonly faults: readonly FaultRecord[];
+}
+
+export class Kernel implements KernelApi, UaccessApi {
+  readonly layout: KernelLayout;
+  readonly memory: PhysicalMemory;
+  readonly frames: FrameDatabase;
+  readonly tables: PageTables;
+  readonly cpus: Cpu[] = [];
+  readonly tasks = new Map<number, Task>();
+  readonly mms = new Map<number, Mm>();
+  /** swapper_pg_dir: the kernel's own page tables. */
+  readonly initMm: Mm;
+  /** Page-table pages of the kernel half (shared by every mm). */
+  readonly kernelTables = new Set<number>();
+  readonly hooks: KernelHooks;
+  readonly pcid: boolean;
+  /** The exception table: faulting-instruction address → fixup address. */
+  readonly exceptionTable = new Map<number, number>();
+  private readonly zeroPagePfn: number;
+  private readonly hasNx: boolean;
+  private nextPid = 0;
+  private nextMmId = 0;
+  private listener: TraceListener | null = null;
+  private readonly kmallocs = new Map<number, { pfn: number; order: number }>();
+  private readonly vmallocs = new Map<number, { pfns: number[] }>();
+  private vmallocNext: number;
+
+  constructor(options: KernelOptions = {}) {
+    this.layout = layouts[options.arch ?? 'x86-64'];
+    const frameCount = options.frames ?? 1024;
+    if (!Number.isInteger(frameCount) || frameCount < 64)
+      throw new RangeError('a kernel needs at least 64 frames');
+    if (frameCount * PAGE > this.layout.directMapMaxBytes) {
+      throw new RangeError(`${frameCount} frames exceed what the ${this.layout.arch} direct map covers`);
+    }
+    this.memory = new PhysicalMemory({ frames: frameCount, pageSize: PAGE });
+    // Frame 0 stays reserved, as the BIOS data area does on a PC.
+    this.frames = new FrameDatabase(frameCount, 1);
+    this.tables = new PageTables(this.memory, this.frames, this.layout);
+    this.hooks = { ...referenceHooks, ...options.hooks };
+    this.pcid = options.pcid ?? true;
+    this.hasNx = (this.layout.format.bits.noExecute.hi | this.layout.format.bits.noExecute.lo) !== 0;
+    this.vmallocNext = this.layout.vmallocStart;
+
+    this.zeroPagePfn = this.frames.allocate();
+    this.memory.zeroFrame(this.zeroPagePfn);
+    this.frames.set(this.zeroPagePfn, PageFlag.Reserved);
+
+    const initPgd = this.tables.allocateTable(null);
+    this.kernelTables.add(initPgd);
+    this.initMm = new Mm(this.nextMmId++, initPgd, 0, 0);
+    this.buildDirectMap();
+    if (this.layout.vmallocSync === 'preallocated') this.preallocateVmallocTables();
+    this.registerUaccessFixups();
+
+    const cpuCount = options.cpus ?? 1;
+    if (!Number.isInteger(cpuCount) || cpuCount < 1 || cpuCount > 64)
+      throw new RangeError('cpus must be 1..64');
+    const idle = this.addTask('swapper', 'idle', null);
+    idle.activeMm = this.initMm;
+    for (let id = 0; id < cpuCount; id++) {
+      const mmu = new Mmu({
+        format: this.layout.format,
+        memory: this.memory,
+        tlb: options.tlb === undefined ? { entries: 64, ways: 4 } : options.tlb,
+        cpu: id,
+        control: { root: initPgd * PAGE, noExecuteEnabled: this.hasNx },
+      });
+      this.cpus.push({ id, mmu, current: idle });
+    }
+    this.spawn('init');
+    this.kthread('kthreadd');
+  }
+
+  // ───────────────────────── boot ─────────────────────────
+
+  /** Maps all of physical memory at PAGE_OFFSET, with huge pages where they fit. */
+  private buildDirectMap(): void {
+    const hugeLevel = this.tables.levels - 2;
+    const hugeSpan = this.tables.span(hugeLevel);
+    const bytes = this.memory.size;
+    for (let pa = 0; pa < bytes; ) {
+      const va = this.layout.directMapStart + pa;
+      if (pa % hugeSpan === 0 && pa + hugeSpan <= bytes) {
+        const entry = this.tables.entryAddress(this.initMm.pgdPfn, va, {
+          level: hugeLevel,
+          create: this.initMm,
+        });
+        this.tables.writeAt(
+          entry!,
+          makePte(
+            pa / PAGE,
+            { writable: true, user: false, exec: false, global: true, accessed: true, dirty: true },
+            this.hasNx,
+          ) | 0x80n,
+        );
+        pa += hugeSpan;
+      } else {
+        const entry = this.tables.entryAddress(this.initMm.pgdPfn, va, { create: this.initMm });
+        this.tables.writeAt(
+          entry!,
+          makePte(
+            pa / PAGE,
+            { writable: true, user: false, exec: false, global: true, accessed: true, dirty: true },
+            this.hasNx,
+          ),
+        );
+        pa += PAGE;
+      }
+    }
+    for (const pfn of this.initMm.tablePages) this.kernelTables.add(pfn);
+    this.initMm.tablePages.clear();
+  }
+
+  /** x86-64: the vmalloc area's top-level entries exist from boot, so every mm shares its tables. */
+  private preallocateVmallocTables(): void {
+    for (let va = this.layout.vmallocStart; va < this.layout.vmallocEnd; va += this.tables.span(0)) {
+      this.tables.entryAddress(this.initMm.pgdPfn, va, { level: 1, create: this.initMm });
+    }
+    for (const pfn of this.initMm.tablePages) this.kernelTables.add(pfn);
+    this.initMm.tablePages.clear();
+  }
+
+  // ───────────────────────── tasks and address spaces ─────────────────────────
+
+  private addTask(name: string, kind: TaskKind, mm: Mm | null): Task {
+    const task: Task = { pid: this.nextPid++, name, kind, mm, activeMm: mm, alive: true, death: null };
+    this.tasks.set(task.pid, task);
+    this.emit({ type: 'task', pid: task.pid, what: 'created' });
+    return task;
+  }
+
+  /** A new address space: empty user half, the kernel half copied from init_mm (pgd_alloc). */
+  private newMm(): Mm {
+    const pgd = this.tables.allocateTable(null);
+    const id = this.nextMmId++;
+    const mm = new Mm(id, pgd, this.pcid ? id % 4096 : 0, this.layout.brkStart);
+    const entries = this.tables.levels === 4 ? 512 : 1024;
+    const entryBytes = this.layout.format.entryBytes;
+    for (let i = this.layout.kernelRootFirst; i < entries; i++) {
+      const value = this.memory.readEntry(this.initMm.pgdPfn * PAGE + i * entryBytes, entryBytes);
+      this.memory.writeEntry(pgd * PAGE + i * entryBytes, entryBytes, value);
+    }
+    this.mms.set(id, mm);
+    return mm;
+  }
+
+  /** A user process with a fresh address space and a stack (a minimal execve). */
+  spawn(name: string): Task {
+    const mm = this.newMm();
+    this.addStack(mm);
+    return this.addTask(name, 'user', mm);
+  }
+
+  /** A thread: a task sharing `pid`'s mm (clone with CLONE_VM). */
+  thread(pid: number, name?: string): Task {
+    const parent = this.userTask(pid);
+    parent.mm!.users++;
+    return this.addTask(name ?? `${parent.name}-thread`, 'user', parent.mm);
+  }
+
+  /** A kernel thread: no mm of its own; it borrows whatever is loaded when it runs. */
+  kthread(name: string): Task {
+    return this.addTask(name, 'kthread', null);
+  }
+
+  private addStack(mm: Mm): void {
+    const top = this.layout.stackTop;
+    mm.vmas.insert({
+      start: top - 32 * PAGE,
+      end: top,
+      flags: VmFlag.Read | VmFlag.Write | VmFlag.GrowsDown,
+      name: '[stack]',
+    });
+  }
+
+  /** context_switch(): runs `pid` on `cpu`, switching page tables only if the mm changes. */
+  switchTo(cpuId: number, pid: number): void {
+    const cpu = this.cpu(cpuId);
+    const next = this.task(pid);
+    if (!next.alive) throw new KernelError(`pid ${pid} has exited`);
+    for (const other of this.cpus) {
+      if (other !== cpu && other.current === next && next.kind !== 'idle') {
+        throw new KernelError(`pid ${pid} is already running on cpu ${other.id}`);
+      }
+    }
+    const prev = cpu.current;
+    if (next.mm === null) {
+      // Lazy TLB: a kernel thread keeps the previous address space loaded.
+      next.activeMm = prev.activeMm ?? this.initMm;
+    } else if (prev.activeMm !== next.mm) {
+      this.loadMm(cpu, next.mm);
+    }
+    cpu.current = next;
+    this.emit({ type: 'task', pid, what: 'switched-in', cpu: cpu.id });
+  }
+
+  private loadMm(cpu: Cpu, mm: Mm): void {
+    // With PCIDs the old entries stay, tagged; without, a CR3 write drops
+    // every non-global entry.
+    cpu.mmu.switchAddressSpace(mm.pgdPfn * PAGE, { asid: mm.asid, flush: this.pcid ? 'none' : 'non-global' });
+    mm.cpus.add(cpu.id);
+  }
+
+  /** The CPU running `pid`, switching CPU 0 to it if it runs nowhere. */
+  private cpuFor(pid: number): Cpu {
+    for (const cpu of this.cpus) if (cpu.current.pid === pid) return cpu;
+    this.switchTo(0, pid);
+    return this.cpus[0]!;
+  }
+
+  // ───────────────────────── system calls ─────────────────────────
+
+  mmap(pid: number, request: MmapRequest): MmapResult {
+    const mm = this.userTask(pid).mm!;
+    if (!Number.isSafeInteger(request.length) || request.length <= 0)
+      return { kind: 'error', errno: 'EINVAL' };
+    const length = pageUp(request.length);
+    let start: number;
+    if (request.fixed) {
+      const address = request.address ?? Number.NaN;
+      if (!Number.isSafeInteger(address) || address % PAGE !== 0) return { kind: 'error', errno: 'EINVAL' };
+      // mmap_min_addr: refusing to map page zero is what turns a kernel NULL
+      // dereference into an oops rather than an exploit.
+      if (address < this.layout.mmapMinAddr) return { kind: 'error', errno: 'EPERM' };
+      if (address + length > this.layout.userEnd) return { kind: 'error', errno: 'ENOMEM' };
+      this.unmapRange(mm, address, address + length);
+      start = address;
+    } else {
+      const hint = request.address;
+      if (
+        hint !== undefined &&
+        hint % PAGE === 0 &&
+        hint >= this.layout.mmapMinAddr &&
+        hint + length <= this.layout.userEnd &&
+        mm.vmas.isFree(hint, hint + length)
+      ) {
+        start = hint;
+      } else {
+        const found = mm.vmas.findFreeTopDown(length, this.layout.mmapMinAddr, this.layout.mmapBase);
+        if (found === null) return { kind: 'error', errno: 'ENOMEM' };
+        start = found;
+      }
+    }
+    const p = request.prot;
+    const flags =
+      (p.read ? VmFlag.Read : 0) |
+      (p.write ? VmFlag.Write : 0) |
+      (p.exec ? VmFlag.Exec : 0) |
+      (request.shared ? VmFlag.Shared : 0) |
+      (request.growsDown ? VmFlag.GrowsDown : 0);
+    mm.vmas.insert({
+      start,
+      end: start + length,
+      flags,
+      name: request.name ?? (request.shared ? 'shared' : 'anon'),
+    });
+    return { kind: 'ok', address: start };
+  }
+
+  munmap(pid: number, address: number, length: number): ErrnoName | null {
+    const mm = this.userTask(pid).mm!;
+    if (!Number.isSafeInteger(address) || address % PAGE !== 0 || !(length > 0)) return 'EINVAL';
+    if (address + length > this.layout.userEnd) return 'EINVAL';
+    this.unmapRange(mm, address, address + pageUp(length));
+    return null;
+  }
+
+  mprotect(pid: number, address: number, length: number, prot: MmapRequest['prot']): ErrnoName | null {
+    const mm = this.userTask(pid).mm!;
+    if (!Number.isSafeInteger(address) || address % PAGE !== 0 || !(length > 0)) return 'EINVAL';
+    const end = address + pageUp(length);
+    // Every byte of the range must be mapped (mprotect returns ENOMEM otherwise).
+    for (let va = address; va < end; ) {
+      const vma = mm.vmas.containing(va);
+      if (vma === null) return 'ENOMEM';
+      va = vma.end;
+    }
+    const rights =
+      (prot.read ? VmFlag.Read : 0) | (prot.write ? VmFlag.Write : 0) | (prot.exec ? VmFlag.Exec : 0);
+    mm.vmas.changeFlags(
+      address,
+      end,
+      (flags) => (flags & ~(VmFlag.Read | VmFlag.Write | VmFlag.Exec)) | rights,
+    );
+    // change_pte_range: take rights away from mapped PTEs now; rights given
+    // back are granted lazily by the next fault (a write reuses the page).
+    let downgraded = false;
+    const none = !prot.read && !prot.write && !prot.exec;
+    this.tables.forEachUserPte(mm.pgdPfn, address, end, (_va, pa, pte) => {
+      if (!pteMapsFrame(pte)) return;
+      let next = none ? (pte & ~PTE_PRESENT) | PTE_PROTNONE : (pte & ~PTE_PROTNONE) | PTE_PRESENT;
+      if (!prot.write) next = pteWrprotect(next);
+      if (this.hasNx) next = prot.exec ? next & ~PTE_NX : next | PTE_NX;
+      if (next === pte) return;
+      this.tables.writeAt(pa, next);
+      const lostRights =
+        (pteWrite(pte) && !pteWrite(next)) ||
+        !ptePresent(next) ||
+        ((next & PTE_NX) !== 0n && (pte & PTE_NX) === 0n);
+      downgraded ||= lostRights;
+    });
+    if (downgraded) this.flushTlbMm(mm);
+    return null;
+  }
+
+  /** brk(): moves the end of the heap; returns the new break (the old one if the move is refused). */
+  brk(pid: number, newBrk: number): number {
+    const mm = this.userTask(pid).mm!;
+    if (!Number.isSafeInteger(newBrk) || newBrk < mm.brkStart) return mm.brk;
+    const oldEnd = pageUp(mm.brk);
+    const newEnd = pageUp(newBrk);
+    if (newEnd < oldEnd) this.unmapRange(mm, newEnd, oldEnd);
+    else if (newEnd > oldEnd) {
+      if (!mm.vmas.isFree(oldEnd, newEnd) || newEnd > this.layout.mmapBase) return mm.brk;
+      mm.vmas.insert({ start: oldEnd, end: newEnd, flags: VmFlag.Read | VmFlag.Write, name: '[heap]' });
+    }
+    mm.brk = newBrk;
+    return newBrk;
+  }
+
+  /** fork(): a child with a copy-on-write copy of the parent's address space. */
+  fork(pid: number): Task {
+    const parent = this.userTask(pid);
+    const from = parent.mm!;
+    const child = this.newMm();
+    child.brkStart = from.brkStart;
+    child.brk = from.brk;
+    let writeProtected = false;
+    for (const vma of from.vmas.all) {
+      child.vmas.insert({ ...vma });
+      const shared = (vma.flags & VmFlag.Shared) !== 0;
+      this.tables.forEachUserPte(from.pgdPfn, vma.start, vma.end, (va, pa, pte) => {
+        let childPte = pte;
+        if (pteMapsFrame(pte)) {
+          const pfn = ptePfn(pte);
+          if (pfn !== this.zeroPagePfn) {
+            this.frames.refcount[pfn]!++;
+            this.frames.mapcount[pfn]!++;
+            child.rss++;
+          }
+          // copy_present_pte: a private writable page becomes read-only in
+          // both, so the first write by either side faults and copies.
+          if (!shared && pteWrite(pte)) {
+            this.tables.writeAt(pa, pteWrprotect(pte));
+            childPte = pteWrprotect(pte);
+            writeProtected = true;
+          }
+          childPte &= ~PTE_ACCESSED;
+        }
+        const target = this.tables.entryAddress(child.pgdPfn, va, { create: child });
+        this.tables.writeAt(target!, childPte);
+      });
+    }
+    // The parent's TLBs may still hold the writable translations.
+    if (writeProtected) this.flushTlbMm(from);
+    return this.addTask(parent.name, 'user', child);
+  }
+
+  /** execve(): a fresh address space; the old one goes when its last user does. */
+  exec(pid: number): void {
+    const task = this.userTask(pid);
+    const old = task.mm!;
+    const mm = this.newMm();
+    this.addStack(mm);
+    task.mm = mm;
+    task.activeMm = mm;
+    for (const cpu of this.cpus) if (cpu.current === task) this.loadMm(cpu, mm);
+    this.dropMm(old);
+  }
+
+  /** exit(): the task ends; its address space is torn down with its last user. */
+  exit(pid: number): void {
+    const task = this.task(pid);
+    if (task.kind === 'idle') throw new KernelError('the idle task cannot exit');
+    if (!task.alive) return;
+    task.alive = false;
+    for (const cpu of this.cpus) {
+      if (cpu.current === task) {
+        cpu.current = this.tasks.get(0)!;
+        // The idle task keeps the dead task's tables loaded lazily, as Linux
+        // does, until the mm is freed below.
+        this.tasks.get(0)!.activeMm = task.activeMm;
+      }
+    }
+    const mm = task.mm;
+    task.mm = null;
+    task.activeMm = null;
+    this.emit({ type: 'task', pid, what: 'exited' });
+    if (mm !== null) this.dropMm(mm);
+  }
+
+  private dropMm(mm: Mm): void {
+    mm.users--;
+    if (mm.users > 0) return;
+    this.unmapRange(mm, 0, this.layout.userEnd, { keepVmas: false });
+    this.tables.freeUserTables(mm);
+    // No CPU may keep running on tables that are about to be freed.
+    for (const cpu of this.cpus) {
+      if (cpu.mmu.control.root === mm.pgdPfn * PAGE) {
+        cpu.mmu.switchAddressSpace(this.initMm.pgdPfn * PAGE, { asid: 0, flush: 'non-global' });
+        if (cpu.current.activeMm === mm) cpu.current.activeMm = this.initMm;
+      }
+      cpu.mmu.invalidateAsid(mm.asid);
+    }
+    this.frames.release(mm.pgdPfn);
+    this.mms.delete(mm.id);
+  }
+
+  /** zap_page_range + vma removal: unmaps every page in [start, end) and drops the areas. */
+  private unmapRange(mm: Mm, start: number, end: number, options: { keepVmas?: boolean } = {}): void {
+    if (options.keepVmas !== true) mm.vmas.remove(start, end);
+    let unmapped = false;
+    this.tables.forEachUserPte(mm.pgdPfn, start, end, (_va, pa, pte) => {
+      this.tables.writeAt(pa, 0n);
+      unmapped = true;
+      if (!pteMapsFrame(pte)) return;
+      const pfn = ptePfn(pte);
+      if (pfn === this.zeroPagePfn) return;
+      this.frames.mapcount[pfn]!--;
+      mm.rss--;
+      this.putPage(pfn);
+    });
+    if (unmapped) this.flushTlbMm(mm);
+  }
+
+  // ───────────────────────── user memory access ─────────────────────────
+
+  /** A user-mode load, store or instruction fetch of one byte by `pid`, with the fault path in the loop. */
+  access(pid: number, address: number, kind: 'read' | 'write' | 'exec', value = 0): AccessOutcome {
+    const task = this.userTask(pid);
+    const cpu = this.cpuFor(pid);
+    const access = kind === 'read' ? Access.Read : kind === 'write' ? Access.Write : Access.Execute;
+    const faults: FaultRecord[] = [];
+    for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+      const pa = cpu.mmu.translate(address, access, Privilege.User);
+      if (typeof pa === 'number') {
+        if (access === Access.Write) this.memory.bytes[pa] = value & 0xff;
+        return { kind: 'ok', value: this.memory.bytes[pa]!, faults };
+      }
+      const outcome = this.handleFault(cpu, task, pa, 0, faults);
+      if (outcome !== null) return outcome;
+    }
+    throw new KernelError(
+      `pid ${pid}: the fault at ${formatAddress(address)} keeps recurring (a fault handler that never fixes it)`,
+    );
+  }
+
+  /**
+   * A kernel-mode access on `cpu` (the current task's context). `ip` names
+   * the instruction, so the exception table can find a fixup for it.
+   */
+  kernelAccess(
+    cpuId: number,
+    address: number,
+    kind: 'read' | 'write',
+    options: { ip?: number; value?: number } = {},
+  ): AccessOutcome {
+    const cpu = this.cpu(cpuId);
+    const access = kind === 'read' ? Access.Read : Access.Write;
+    const faults: FaultRecord[] = [];
+    for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+      const pa = cpu.mmu.translate(address, access, Privilege.Supervisor);
+      if (typeof pa === 'number') {
+        if (access === Access.Write) this.memory.bytes[pa] = (options.value ?? 0) & 0xff;
+        return { kind: 'ok', value: this.memory.bytes[pa]!, faults };
+      }
+      const outcome = this.handleFault(cpu, cpu.current, pa, options.ip ?? this.layout.kernelText, faults);
+      if (outcome !== null) return outcome;
+    }
+    throw new KernelError(`kernel access to ${formatAddress(address)} keeps faulting`);
+  }
+
+  /** Runs the page-fault hook for a hardware fault; null means "retry the access". */
+  private handleFault(
+    cpu: Cpu,
+    task: Task,
+    fault: PageFault,
+    ip: number,
+    faults: FaultRecord[],
+  ): AccessOutcome | null {
+    if (fault.report.arch !== 'x86') throw new KernelError('the kernel layer models x86 only');
+    const r = fault.report;
+    if (r.vector !== 14) {
+      // #GP on a non-canonical address: SIGSEGV for user mode (SI_KERNEL in
+      // Linux; reported as SEGV_MAPERR here), an oops for the kernel.
+      const info = this.faultInfo(cpu, task, fault, ip);
+      const outcome: FaultOutcome = info.user
+        ? { kind: 'signal', signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: fault.va } }
+        : {
+            kind: 'oops',
+            report: this.oopsReport(info, `general protection fault (${r.mnemonic}): non-canonical address`),
+          };
+      return this.finishFault(cpu, task, fault, outcome, faults);
+    }
+    const outcome = this.hooks.pageFault(this, this.faultInfo(cpu, task, fault, ip));
+    return this.finishFault(cpu, task, fault, outcome, faults);
+  }
+
+  private faultInfo(cpu: Cpu, task: Task, fault: PageFault, ip: number): FaultInfo {
+    const r = fault.report;
+    const control = cpu.mmu.control;
+    const code = r.arch === 'x86' ? r.errorCode : 0;
+    return {
+      address: fault.va,
+      errorCode: code,
+      present: (code & 1) !== 0,
+      write: (code & 2) !== 0,
+      user: (code & 4) !== 0,
+      reservedBit: (code & 8) !== 0,
+      exec: (code & 16) !== 0 || fault.access === 'execute',
+      ip,
+      userAccessOpen: !control.smap || control.alignmentCheck,
+      pid: task.pid,
+      mm: task.mm?.id ?? null,
+    };
+  }
+
+  private finishFault(
+    cpu: Cpu,
+    task: Task,
+    fault: PageFault,
+    outcome: FaultOutcome,
+    faults: FaultRecord[],
+  ): AccessOutcome | null {
+    const record = (resolution: Resolution) => {
+      const errorCode = fault.report.arch === 'x86' ? fault.report.errorCode : 0;
+      faults.push({ address: fault.address, errorCode, message: fault.message, resolution });
+      this.emit({
+        type: 'fault-resolved',
+        cpu: cpu.id,
+        pid: task.pid,
+        address: fault.va,
+        errorCode,
+        resolution,
+      });
+    };
+    switch (outcome.kind) {
+      case 'resolved':
+        record(outcome.resolution);
+        return null;
+      case 'fixup':
+        record('exception-fixup');
+        return { kind: 'fixup', fixupIp: outcome.fixupIp, faults };
+      case 'signal':
+        record('signal');
+        this.emit({ type: 'signal', pid: task.pid, signal: outcome.signal });
+        // SIGSEGV and SIGBUS kill by default.
+        task.death = { signal: outcome.signal };
+        this.exit(task.pid);
+        return { kind: 'signal', signal: outcome.signal, faults };
+      case 'oops':
+        record('oops');
+        this.emit({ type: 'oops', cpu: cpu.id, pid: task.pid, report: outcome.report });
+        if (task.kind !== 'idle') {
+          task.death = { oops: outcome.report };
+          this.exit(task.pid);
+        }
+        return { kind: 'oops', report: outcome.report, faults };
+      case 'oom':
+        record('signal');
+        return { kind: 'oom', faults };
+    }
+  }
+
+  // ───────────────────────── kernel memory ─────────────────────────
+
+  /** kmalloc(): physically contiguous, from the direct map; never faults; null under pressure. */
+  kmalloc(bytes: number): number | null {
+    if (!Number.isSafeInteger(bytes) || bytes <= 0)
+      throw new RangeError(`kmalloc size ${bytes} must be a positive integer`);
+    const pages = Math.ceil(bytes / PAGE);
+    const order = Math.ceil(Math.log2(pages));
+    if (order > 10) return null;
+    const pfn = this.frames.allocate(order);
+    if (pfn < 0) return null;
+    for (let i = 0; i < 1 << order; i++) this.frames.set(pfn + i, PageFlag.Kernel);
+    this.emit({ type: 'frame-alloc', pfn, order, purpose: 'kmalloc' });
+    const va = this.directMapAddress(pfn);
+    this.kmallocs.set(va, { pfn, order });
+    return va;
+  }
+
+  kfree(address: number): void {
+    const block = this.kmallocs.get(address);
+    if (block === undefined)
+      throw new KernelError(`kfree of ${formatAddress(address)}, which kmalloc did not return`);
+    this.kmallocs.delete(address);
+    this.frames.release(block.pfn, block.order);
+    this.emit({ type: 'frame-free', pfn: block.pfn, order: block.order });
+  }
+
+  /** vmalloc(): virtually contiguous in the vmalloc area, built from scattered single frames. */
+  vmalloc(bytes: number): number | null {
+    if (!Number.isSafeInteger(bytes) || bytes <= 0)
+      throw new RangeError(`vmalloc size ${bytes} must be a positive integer`);
+    const pages = Math.ceil(bytes / PAGE);
+    // A guard page after each area, as vmalloc leaves one.
+    const start = this.vmallocNext;
+    if (start + (pages + 1) * PAGE > this.layout.vmallocEnd) return null;
+    const pfns: number[] = [];
+    for (let i = 0; i < pages; i++) {
+      const pfn = this.frames.allocate();
+      if (pfn < 0) {
+        for (const p of pfns) this.frames.release(p);
+        return null;
+      }
+      this.frames.set(pfn, PageFlag.Kernel);
+      pfns.push(pfn);
+    }
+    try {
+      pfns.forEach((pfn, i) => {
+        const pa = this.tables.entryAddress(this.initMm.pgdPfn, start + i * PAGE, { create: this.initMm });
+        this.tables.writeAt(
+          pa!,
+          makePte(
+            pfn,
+            { writable: true, user: false, exec: false, global: true, accessed: true, dirty: true },
+            this.hasNx,
+          ),
+        );
+      });
+    } catch (error) {
+      if (!(error instanceof OutOfMemory)) throw error;
+      for (const p of pfns) this.frames.release(p);
+      return null;
+    } finally {
+      for (const pfn of this.initMm.tablePages) this.kernelTables.add(pfn);
+      this.initMm.tablePages.clear();
+    }
+    this.vmallocNext = start + (pages + 1) * PAGE;
+    this.vmallocs.set(start, { pfns });
+    return start;
+  }
+
+  vfree(address: number): void {
+    const area = this.vmallocs.get(address);
+    if (area === undefined)
+      throw new KernelError(`vfree of ${formatAddress(address)}, which vmalloc did not return`);
+    this.vmallocs.delete(address);
+    area.pfns.forEach((pfn, i) => {
+      const va = address + i * PAGE;
+      this.tables.writeAt(this.tables.entryAddress(this.initMm.pgdPfn, va)!, 0n);
+      // flush_tlb_kernel_range: kernel mappings are global, on every CPU.
+      for (const cpu of this.cpus) cpu.mmu.invalidatePage(va);
+      this.frames.release(pfn);
+    });
+  }
+
+  directMapAddress(pfn: number): number {
+    return this.layout.directMapStart + pfn * PAGE;
+  }
+
+  // ───────────────────────── uaccess ─────────────────────────
+
+  private registerUaccessFixups(): void {
+    // Each uaccess instruction gets an entry: if it faults, execution resumes
+    // at the fixup, which makes the routine return what was left to copy.
+    this.exceptionTable.set(UACCESS_IP.copyUser, UACCESS_IP.copyUserFixup);
+    this.exceptionTable.set(UACCESS_IP.getUser, UACCESS_IP.getUserFixup);
+    this.exceptionTable.set(UACCESS_IP.putUser, UACCESS_IP.putUserFixup);
+  }
+
+  /** copy_from_user() on behalf of `pid` (a process, or a kernel thread), into a temporary kmalloc buffer. */
+  copyFromUser(pid: number, userAddress: number, length: number): CopyOutcome {
+    return this.withKernelBuffer(
+      length,
+      (buffer, faults) => {
+        const r = this.hooks.copyFromUser(this, { pid, kernelAddress: buffer, userAddress, length });
+        const data: number[] = [];
+        for (let i = 0; i < length; i++) data.push(this.memory.bytes[this.directMapPa(buffer + i)]!);
+        return { ...r, data, faults };
+      },
+      pid,
+    );
+  }
+
+  /** copy_to_user() of `bytes` on behalf of `pid`. */
+  copyToUser(pid: number, userAddress: number, bytes: readonly number[]): CopyOutcome {
+    return this.withKernelBuffer(
+      bytes.length,
+      (buffer, faults) => {
+        bytes.forEach((b, i) => {
+          this.memory.bytes[this.directMapPa(buffer + i)] = b & 0xff;
+        });
+        const r = this.hooks.copyToUser(this, {
+          pid,
+          kernelAddress: buffer,
+          userAddress,
+          length: bytes.length,
+        });
+        return { ...r, data: [], faults };
+      },
+      pid,
+    );
+  }
+
+  private withKernelBuffer(
+    length: number,
+    body: (buffer: number, faults: FaultRecord[]) => CopyOutcome,
+    pid: number,
+  ): CopyOutcome {
+    if (!Number.isSafeInteger(length) || length < 1 || length > 1 << 20) {
+      throw new KernelError(`copy length ${length} must be 1..1048576`);
+    }
+    this.task(pid);
+    const buffer = this.kmalloc(length);
+    if (buffer === null) return { notCopied: length, errno: 'ENOMEM', data: [], oops: null, faults: [] };
+    this.copyFaults = [];
+    try {
+      return body(buffer, this.copyFaults);
+    } finally {
+      this.copyFaults = null;
+      this.kfree(buffer);
+    }
+  }
+
+  /** Faults taken by the uaccess routine in progress. */
+  private copyFaults: FaultRecord[] | null = null;
+
+  private directMapPa(address: number): number {
+    return address - this.layout.directMapStart;
+  }
+
+  // ───────────────────────── UaccessApi ─────────────────────────
+
+  readonly copyInstruction = UACCESS_IP.copyUser;
+
+  accessOk(address: number, length: number): boolean {
+    return (
+      Number.isSafeInteger(address) && address >= 0 && length >= 0 && address + length <= this.layout.userEnd
+    );
+  }
+
+  userAccessBegin(pid: number): void {
+    this.cpuFor(pid).mmu.userAccessBegin();
+  }
+
+  userAccessEnd(pid: number): void {
+    this.cpuFor(pid).mmu.userAccessEnd();
+  }
+
+  loadByte(pid: number, address: number, ip: number): ByteAccess {
+    return this.byteAccess(pid, address, 'read', ip, 0);
+  }
+
+  storeByte(pid: number, address: number, value: number, ip: number): ByteAccess {
+    return this.byteAccess(pid, address, 'write', ip, value);
+  }
+
+  private byteAccess(
+    pid: number,
+    address: number,
+    kind: 'read' | 'write',
+    ip: number,
+    value: number,
+  ): ByteAccess {
+    if (!Number.isSafeInteger(address)) throw new KernelError(`address ${address} is not an integer`);
+    const cpu = this.cpuFor(pid);
+    const r = this.kernelAccess(cpu.id, address, kind, { ip, value });
+    this.copyFaults?.push(...r.faults);
+    switch (r.kind) {
+      case 'ok':
+        return { kind: 'ok', value: r.value };
+      case 'fixup':
+        return { kind: 'fixup' };
+      case 'oops':
+        return { kind: 'oops', report: r.report };
+      case 'signal':
+      case 'oom':
+        return { kind: 'oops', report: `unexpected ${r.kind} in a kernel-mode access` };
+    }
+  }
+
+  // ───────────────────────── KernelApi ─────────────────────────
+
+  findVma(mmId: number, address: number): VmaInfo | null {
+    const vma = this.mmById(mmId).vmas.findVma(address);
+    return vma === null ? null : vmaInfo(vma);
+  }
+
+  vmaForFault(mmId: number, address: number): { vma: VmaInfo; grew: boolean } | null {
+    const mm = this.mmById(mmId);
+    const vma = mm.vmas.findVma(address);
+    if (vma === null) return null;
+    if (vma.start <= address) return { vma: vmaInfo(vma), grew: false };
+    if ((vma.flags & VmFlag.GrowsDown) === 0) return null;
+    // expand_downwards(): bounded by mmap_min_addr, RLIMIT_STACK and the
+    // guard gap above the area below.
+    const newStart = pageDown(address);
+    if (newStart < this.layout.mmapMinAddr) return null;
+    if (vma.end - newStart > this.layout.stackLimit) return null;
+    const prev = mm.vmas.previous(vma);
+    if (
+      prev !== null &&
+      (prev.flags & VmFlag.GrowsDown) === 0 &&
+      prev.end + this.layout.stackGuardGap > newStart
+    )
+      return null;
+    vma.start = newStart;
+    return { vma: vmaInfo(vma), grew: true };
+  }
+
+  readPte(mmId: number, address: number): PteInfo {
+    const pte = this.tables.readPte(this.mmById(mmId).pgdPfn, address);
+    if (pteNone(pte)) return { kind: 'none' };
+    if (!pteMapsFrame(pte)) return { kind: 'swap', slot: Number(pte >> 9n) };
+    return {
+      kind: 'present',
+      pfn: ptePfn(pte),
+      writable: pteWrite(pte),
+      user: (pte & PTE_USER) !== 0n,
+      exec: (pte & PTE_NX) === 0n,
+      accessed: (pte & PTE_ACCESSED) !== 0n,
+      dirty: (pte & PTE_DIRTY) !== 0n,
+    };
+  }
+
+  pageInfo(pfn: number): PageInfo {
+    this.checkPfn(pfn);
+    return {
+      refcount: this.frames.refcount[pfn]!,
+      mapcount: this.frames.mapcount[pfn]!,
+      zero: pfn === this.zeroPagePfn,
+      anon: this.frames.has(pfn, PageFlag.Anon),
+    };
+  }
+
+  zeroPfn(): number {
+    return this.zeroPagePfn;
+  }
+
+  allocPage(): number {
+    const pfn = this.frames.allocate();
+    if (pfn >= 0) this.emit({ type: 'frame-alloc', pfn, order: 0, purpose: 'user page' });
+    return pfn;
+  }
+
+  clearPage(pfn: number): void {
+    this.checkPfn(pfn);
+    if (pfn === this.zeroPagePfn) throw new KernelError('clear_page on the shared zero page');
+    this.memory.zeroFrame(pfn);
+  }
+
+  copyPage(fromPfn: number, toPfn: number): void {
+    this.checkPfn(fromPfn);
+    this.checkPfn(toPfn);
+    this.memory.copyFrame(fromPfn, toPfn);
+  }
+
+  putPage(pfn: number): void {
+    this.checkPfn(pfn);
+    if (pfn === this.zeroPagePfn) return;
+    const left = --this.frames.refcount[pfn]!;
+    if (left < 0) throw new KernelError(`put_page on free frame ${pfn}`);
+    if (left === 0) {
+      this.frames.release(pfn);
+      this.emit({ type: 'frame-free', pfn, order: 0 });
+    }
+  }
+
+  mapPage(mmId: number, address: number, pfn: number, options: MapOptions): void {
+    const mm = this.mmById(mmId);
+    this.checkPfn(pfn);
+    const pa = this.tables.entryAddress(mm.pgdPfn, address, { create: mm })!;
+    if (!pteNone(this.tables.readAt(pa)))
+      throw new KernelError(`map of ${formatAddress(address)}: a PTE is already there`);
+    this.tables.writeAt(
+      pa,
+      makePte(
+        pfn,
+        { user: true, writable: options.writable, exec: options.exec, dirty: options.dirty ?? false },
+        this.hasNx,
+      ),
+    );
+    if (pfn !== this.zeroPagePfn) {
+      this.frames.mapcount[pfn]!++;
+      this.frames.set(pfn, PageFlag.Anon);
+      mm.rss++;
+    }
+  }
+
+  replacePage(mmId: number, address: number, pfn: number, options: MapOptions): void {
+    const mm = this.mmById(mmId);
+    const pa = this.tables.entryAddress(mm.pgdPfn, address);
+    const old = pa === null ? 0n : this.tables.readAt(pa);
+    if (!ptePresent(old))
+      throw new KernelError(`replace at ${formatAddress(address)}: nothing is mapped there`);
+    // ptep_clear_flush: no CPU may keep using the old page after this.
+    this.tables.writeAt(pa!, 0n);
+    this.flushTlbPage(mmId, address);
+    const oldPfn = ptePfn(old);
+    if (oldPfn !== this.zeroPagePfn) {
+      this.frames.mapcount[oldPfn]!--;
+      mm.rss--;
+      this.putPage(oldPfn);
+    }
+    this.mapPage(mmId, address, pfn, options);
+    this.emit({ type: 'cow', pid: -1, address, action: 'copy' });
+  }
+
+  makeWritable(mmId: number, address: number): void {
+    const mm = this.mmById(mmId);
+    const pa = this.tables.entryAddress(mm.pgdPfn, address);
+    const pte = pa === null ? 0n : this.tables.readAt(pa);
+    if (!ptePresent(pte))
+      throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
+    // More rights need no flush on x86: a stale read-only entry just faults
+    // once more and the CPU re-walks.
+    this.tables.writeAt(pa!, pteMkdirty(pteMkwrite(pte)));
+    this.emit({ type: 'cow', pid: -1, address, action: 'reuse' });
+  }
+
+  flushTlbPage(mmId: number, address: number): void {
+    const mm = this.mmById(mmId);
+    const cpus = [...mm.cpus];
+    for (const id of cpus) this.cpus[id]!.mmu.invalidatePage(address, mm.asid);
+    if (cpus.length > 1) this.emit({ type: 'tlb-shootdown', fromCpu: -1, cpus, address });
+  }
+
+  private flushTlbMm(mm: Mm): void {
+    const cpus = [...mm.cpus];
+    for (const id of cpus) this.cpus[id]!.mmu.invalidateAsid(mm.asid);
+    if (cpus.length > 1) this.emit({ type: 'tlb-shootdown', fromCpu: -1, cpus, address: null });
+  }
+
+  swapIn(): 'swap-in' | 'oom' {
+    throw new KernelError('swap is not modelled yet');
+  }
+
+  syncKernelMapping(mmId: number | null, address: number): boolean {
+    const mm = mmId === null ? null : this.mmById(mmId);
+    // A kernel thread runs on whatever tables are loaded; sync those.
+    const targetPgd = mm?.pgdPfn ?? this.initMm.pgdPfn;
+    const entryBytes = this.layout.format.entryBytes;
+    const index = this.tables.index(address, 0);
+    const reference = this.memory.readEntry(this.initMm.pgdPfn * PAGE + index * entryBytes, entryBytes);
+    if (!ptePresent(reference)) return false;
+    const current = this.memory.readEntry(targetPgd * PAGE + index * entryBytes, entryBytes);
+    if (current === reference) return false;
+    this.memory.writeEntry(targetPgd * PAGE + index * entryBytes, entryBytes, reference);
+    return true;
+  }
+
+  isUserAddress(address: number): boolean {
+    return isUserAddress(this.layout, address);
+  }
+
+  isVmallocAddress(address: number): boolean {
+    return address >= this.layout.vmallocStart && address < this.layout.vmallocEnd;
+  }
+
+  searchExceptionTable(ip: number): number | null {
+    return this.exceptionTable.get(ip) ?? null;
+  }
+
+  oopsReport(f: FaultInfo, reason: string): string {
+    const address = formatAddress(f.address, this.layout.arch === 'x86-32' ? 32 : 64);
+    const headline =
+      f.address >= 0 && f.address < PAGE
+        ? `BUG: kernel NULL pointer dereference, address: ${address}`
+        : `BUG: unable to handle page fault for address: ${address}`;
+    const kind = f.exec ? 'instruction fetch' : f.write ? 'write access' : 'read access';
+    const what = f.reservedBit
+      ? 'reserved bit violation'
+      : f.present
+        ? 'permissions violation'
+        : 'not-present page';
+    return [
+      headline,
+      `#PF: ${f.user ? 'user' : 'supervisor'} ${kind} in ${f.user ? 'user' : 'kernel'} mode`,
+      `#PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) - ${what}`,
+      `Oops: 0000 [#1] PID: ${f.pid}`,
+      `RIP: ${symbolize(f.ip)}`,
+      `Why: ${reason}`,
+    ].join('\n');
+  }
+
+  anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
+    return this.hooks.anonymousFault(this, fault, vma);
+  }
+
+  cowBreak(fault: FaultInfo, pfn: number): FaultOutcome {
+    return this.hooks.cowBreak(this, fault, pfn);
+  }
+
+  vmallocFault(fault: FaultInfo): boolean {
+    return this.hooks.vmallocFault(this, fault);
+  }
+
+  // ───────────────────────── events and lookups ─────────────────────────
+
+  /** Subscribes to kernel events and every CPU's hardware events; returns the unsubscribe function. */
+  subscribe(listener: TraceListener): () => void {
+    this.listener = listener;
+    const stops = this.cpus.map((cpu) => cpu.mmu.subscribe(listener));
+    return () => {
+      this.listener = null;
+      for (const stop of stops) stop();
+    };
+  }
+
+  private emit(event: TraceEvent): void {
+    this.listener?.(event);
+  }
+
+  task(pid: number): Task {
+    const task = this.tasks.get(pid);
+    if (task === undefined) throw new KernelError(`no task with pid ${pid}`);
+    return task;
+  }
+
+  private userTask(pid: number): Task {
+    const task = this.task(pid);
+    if (!task.alive) throw new KernelError(`pid ${pid} has exited`);
+    if (task.mm === null)
+      throw new KernelError(`pid ${pid} (${task.name}) is a kernel thread: it has no user address space`);
+    return task;
+  }
+
+  cpu(id: number): Cpu {
+    const cpu = this.cpus[id];
+    if (cpu === undefined) throw new KernelError(`no cpu ${id} (this machine has ${this.cpus.length})`);
+    return cpu;
+  }
+
+  mmById(id: number): Mm {
+    const mm = this.mms.get(id);
+    if (mm === undefined) throw new KernelError(`no mm ${id}`);
+    return mm;
+  }
+
+  private checkPfn(pfn: number): void {
+    if (!Number.isInteger(pfn) || pfn < 0 || pfn >= this.frames.frames) {
+      throw new KernelError(`pfn ${pfn} is beyond physical memory (0..${this.frames.frames - 1})`);
+    }
+  }
+}
+
+/** A misuse of the kernel's API (a bad pid, a double free): a bug in the caller, reported clearly. */
+export class KernelError extends Error {}
+
+/** Addresses of the uaccess instructions and their fixups, in the kernel text. */
+export const UACCESS_IP = {
+  copyUser: 0x1000,
+  copyUserFixup: 0x1040,
+  getUser: 0x1100,
+  getUserFixup: 0x1120,
+  putUser: 0x1200,
+  putUserFixup: 0x1220,
+} as const;
+
+const symbols: [number, string][] = [
+  [UACCESS_IP.copyUser, 'copy_user_generic'],
+  [UACCESS_IP.getUser, '__get_user_1'],
+  [UACCESS_IP.putUser, '__put_user_1'],
+];
+
+function symbolize(ip: number): string {
+  for (const [at, name] of symbols)
+    if (ip >= at && ip < at + 0x100) return `${name}+0x${(ip - at).toString(16)}`;
+  return `0x${ip.toString(16)}`;
+}
+
+function vmaInfo(vma: Vma): VmaInfo {
+  return {
+    start: vma.start,
+    end: vma.end,
+    read: vmaAllows(vma, false, false) && (vma.flags & VmFlag.Read) !== 0,
+    write: (vma.flags & VmFlag.Write) !== 0,
+    exec: (vma.flags & VmFlag.Exec) !== 0,
+    shared: (vma.flags & VmFlag.Shared) !== 0,
+    growsDown: (vma.flags & VmFlag.GrowsDown) !== 0,
+  };
+}

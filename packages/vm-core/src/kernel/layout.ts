@@ -1,0 +1,94 @@
+/**
+ * Where things live in the virtual address space, per architecture, after
+ * Documentation/arch/x86/x86_64/mm.rst and arch/x86/include/asm/page_32_types.h.
+ * The simulated areas keep Linux's addresses but are sized down where Linux
+ * reserves terabytes (one PML4 slot of vmalloc space instead of 32 TiB).
+ */
+import { toAddress } from '../hw/address.ts';
+import { x86_32 } from '../hw/formats/x86-32.ts';
+import { x86_64 } from '../hw/formats/x86-64.ts';
+import type { X86Format } from '../hw/paging-format.ts';
+
+export type KernelArch = 'x86-64' | 'x86-32';
+
+export interface KernelLayout {
+  readonly arch: KernelArch;
+  readonly format: X86Format;
+  /** TASK_SIZE: user addresses are below this. */
+  readonly userEnd: number;
+  /** vm.mmap_min_addr: user mappings below it are refused (a NULL-dereference guard). */
+  readonly mmapMinAddr: number;
+  /** PAGE_OFFSET: the direct map of all physical memory starts here. */
+  readonly directMapStart: number;
+  /** Largest amount of RAM the direct map can cover (x86-32 "lowmem": 896 MiB). */
+  readonly directMapMaxBytes: number;
+  readonly vmallocStart: number;
+  readonly vmallocEnd: number;
+  /** Where the kernel's text would be: uaccess instructions' addresses live here. */
+  readonly kernelText: number;
+  /** Top of the user stack. */
+  readonly stackTop: number;
+  /** Base for top-down mmap placement (below the stack's maximum size and gap). */
+  readonly mmapBase: number;
+  /** Default start of the heap (brk). */
+  readonly brkStart: number;
+  /** RLIMIT_STACK. */
+  readonly stackLimit: number;
+  /** stack_guard_gap: 256 pages kept free below a stack (mm/mmap.c). */
+  readonly stackGuardGap: number;
+  /** Index range of root-table entries that make up the kernel half. */
+  readonly kernelRootFirst: number;
+  /**
+   * x86-64 preallocates the vmalloc area's upper-level tables at boot, so
+   * every process shares them (commit 6eb82f994026, "x86/mm: Pre-allocate
+   * P4D/PUD pages for vmalloc area"); x86-32 syncs them lazily on fault.
+   */
+  readonly vmallocSync: 'preallocated' | 'lazy-fault';
+}
+
+const MiB = 2 ** 20;
+
+export const layouts: Record<KernelArch, KernelLayout> = {
+  'x86-64': {
+    arch: 'x86-64',
+    format: x86_64,
+    userEnd: 2 ** 47 - 4096,
+    mmapMinAddr: 0x10000,
+    directMapStart: toAddress('0xffff888000000000'),
+    directMapMaxBytes: 2 ** 46,
+    vmallocStart: toAddress('0xffffc90000000000'),
+    vmallocEnd: toAddress('0xffffc98000000000'),
+    kernelText: toAddress('0xffffffff81000000'),
+    stackTop: 2 ** 47 - 4096,
+    mmapBase: 2 ** 47 - 4096 - 8 * MiB - 256 * 4096 - 128 * MiB,
+    brkStart: 0x0060_0000,
+    stackLimit: 8 * MiB,
+    stackGuardGap: 256 * 4096,
+    kernelRootFirst: 256,
+    vmallocSync: 'preallocated',
+  },
+  'x86-32': {
+    arch: 'x86-32',
+    format: x86_32,
+    userEnd: 0xc000_0000,
+    mmapMinAddr: 0x10000,
+    directMapStart: 0xc000_0000,
+    directMapMaxBytes: 896 * MiB,
+    // VMALLOC_START = high_memory + VMALLOC_OFFSET (8 MiB); with the small
+    // memories we simulate, a fixed start above the largest lowmem works.
+    vmallocStart: 0xf800_0000,
+    vmallocEnd: 0xff80_0000,
+    kernelText: 0xc100_0000,
+    stackTop: 0xc000_0000,
+    mmapBase: 0xc000_0000 - 8 * MiB - 256 * 4096 - 128 * MiB,
+    brkStart: 0x0060_0000,
+    stackLimit: 8 * MiB,
+    stackGuardGap: 256 * 4096,
+    kernelRootFirst: 768,
+    vmallocSync: 'lazy-fault',
+  },
+};
+
+export function isUserAddress(layout: KernelLayout, va: number): boolean {
+  return va >= 0 && va < layout.userEnd;
+}

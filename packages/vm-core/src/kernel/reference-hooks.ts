@@ -1,0 +1,131 @@
+/**
+ * The reference kernel: Linux's fault path, written against the hook API
+ * only, so that it is exactly what a learner's replacement must match.
+ *
+ * Sources: arch/x86/mm/fault.c (do_user_addr_fault, do_kern_addr_fault,
+ * access_error, kernelmode_fixup_or_oops), mm/memory.c (handle_mm_fault,
+ * do_anonymous_page, do_wp_page, wp_can_reuse_anon_folio).
+ */
+import type { FaultInfo, FaultOutcome, KernelApi, KernelHooks, VmaInfo } from './hooks.ts';
+import { referenceCopyFromUser, referenceCopyToUser } from './uaccess.ts';
+
+const segv = (address: number, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'): FaultOutcome => ({
+  kind: 'signal',
+  signal: { signal: 'SIGSEGV', code, address },
+});
+
+/**
+ * A fault that user space caused and nothing can fix: SIGSEGV for a user-mode
+ * access; for a kernel-mode one, the exception table's fixup or an oops
+ * (kernelmode_fixup_or_oops).
+ */
+function badArea(k: KernelApi, f: FaultInfo, code: 'SEGV_MAPERR' | 'SEGV_ACCERR', why: string): FaultOutcome {
+  if (f.user) return segv(f.address, code);
+  const fixupIp = k.searchExceptionTable(f.ip);
+  if (fixupIp !== null) return { kind: 'fixup', fixupIp };
+  return { kind: 'oops', report: k.oopsReport(f, why) };
+}
+
+/** access_error(): does the VMA forbid this access? */
+function accessError(f: FaultInfo, vma: VmaInfo): boolean {
+  if (f.write) return !vma.write;
+  // A present page that still faulted on a read or fetch: the rights say no.
+  if (f.present) return true;
+  return !(vma.read || vma.write || vma.exec);
+}
+
+export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
+  // Kernel addresses (do_kern_addr_fault).
+  if (!k.isUserAddress(f.address)) {
+    // Only a not-present kernel-mode fault can be a vmalloc sync.
+    if (!f.user && !f.present && !f.reservedBit && k.isVmallocAddress(f.address)) {
+      if (k.vmallocFault(f)) return { kind: 'resolved', resolution: 'vmalloc-sync' };
+    }
+    // A user access to the kernel half is, to user space, an unmapped address.
+    return badArea(k, f, 'SEGV_MAPERR', 'kernel address not mapped or not accessible');
+  }
+
+  // do_user_addr_fault from here on.
+  if (f.reservedBit) {
+    return { kind: 'oops', report: k.oopsReport(f, 'reserved bit set in a page-table entry (pgtable_bad)') };
+  }
+  // SMAP: a supervisor access to user memory outside stac/clac is a kernel
+  // bug; the exception table is deliberately not consulted.
+  if (!f.user && !f.userAccessOpen) {
+    return {
+      kind: 'oops',
+      report: k.oopsReport(f, 'SMAP violation: kernel accessed user memory without stac'),
+    };
+  }
+  // A kernel thread has no user address space at all.
+  if (f.mm === null) return badArea(k, f, 'SEGV_MAPERR', 'kernel thread touched a user address');
+
+  const found = k.vmaForFault(f.mm, f.address);
+  if (found === null) return badArea(k, f, 'SEGV_MAPERR', 'no VMA covers the address');
+  const { vma, grew } = found;
+  if (accessError(f, vma)) return badArea(k, f, 'SEGV_ACCERR', 'the VMA does not allow this access');
+
+  const pte = k.readPte(f.mm, f.address);
+  switch (pte.kind) {
+    case 'none': {
+      const outcome = k.anonymousFault(f, vma);
+      if (grew && outcome.kind === 'resolved') return { kind: 'resolved', resolution: 'stack-growth' };
+      return outcome;
+    }
+    case 'swap':
+      return k.swapIn(f.mm, f.address) === 'swap-in'
+        ? { kind: 'resolved', resolution: 'swap-in' }
+        : { kind: 'oom' };
+    case 'present':
+      if (f.write && !pte.writable) return k.cowBreak(f, pte.pfn);
+      // The tables already allow it: another CPU fixed it first, or a stale
+      // TLB entry faulted (spurious fault).
+      return { kind: 'resolved', resolution: 'spurious' };
+  }
+};
+
+export const referenceAnonymousFault: KernelHooks['anonymousFault'] = (k, f, vma) => {
+  const mm = f.mm!;
+  // A read of untouched memory maps the shared zero page, read-only: no
+  // memory is used until the first write.
+  if (!f.write) {
+    k.mapPage(mm, f.address, k.zeroPfn(), { writable: false, exec: vma.exec });
+    return { kind: 'resolved', resolution: 'zero-page' };
+  }
+  const pfn = k.allocPage();
+  if (pfn < 0) return { kind: 'oom' };
+  k.clearPage(pfn);
+  k.mapPage(mm, f.address, pfn, { writable: true, exec: vma.exec, dirty: true });
+  return { kind: 'resolved', resolution: 'demand-zero' };
+};
+
+export const referenceCowBreak: KernelHooks['cowBreak'] = (k, f, pfn) => {
+  const mm = f.mm!;
+  const page = k.pageInfo(pfn);
+  // Since Linux 5.9 the decision is by reference count alone: a page nobody
+  // else holds is ours to write (wp_can_reuse_anon_folio). The zero page is
+  // never reused.
+  if (!page.zero && page.refcount === 1) {
+    k.makeWritable(mm, f.address);
+    return { kind: 'resolved', resolution: 'cow-reuse' };
+  }
+  const copy = k.allocPage();
+  if (copy < 0) return { kind: 'oom' };
+  if (page.zero) k.clearPage(copy);
+  else k.copyPage(pfn, copy);
+  const vma = k.findVma(mm, f.address)!;
+  k.replacePage(mm, f.address, copy, { writable: true, exec: vma.exec, dirty: true });
+  return { kind: 'resolved', resolution: 'cow-copy' };
+};
+
+export const referenceVmallocFault: KernelHooks['vmallocFault'] = (k, f) =>
+  k.syncKernelMapping(f.mm, f.address);
+
+export const referenceHooks: KernelHooks = {
+  pageFault: referencePageFault,
+  anonymousFault: referenceAnonymousFault,
+  cowBreak: referenceCowBreak,
+  vmallocFault: referenceVmallocFault,
+  copyFromUser: referenceCopyFromUser,
+  copyToUser: referenceCopyToUser,
+};

@@ -1,0 +1,83 @@
+/**
+ * copy_from_user / copy_to_user / get_user / put_user (include/linux/uaccess.h,
+ * arch/x86/lib/copy_user_64.S, arch/x86/mm/extable.c), as reference hooks.
+ *
+ * Why they exist: the kernel must never trust a user pointer. access_ok()
+ * rejects kernel addresses outright; the user-access window (stac/clac under
+ * SMAP, PAN on ARM) is opened only around the copy; and every load or store
+ * of user memory is an instruction with an exception-table entry, so a fault
+ * the fault handler cannot fix (no VMA, wrong rights) resumes at a fixup
+ * instead of oopsing. The routine then reports how many bytes it did NOT
+ * copy, copy_from_user zeroes the rest of the kernel buffer so no stale
+ * kernel data leaks, and the caller returns -EFAULT.
+ */
+import type { CopyResult } from './hooks.ts';
+
+export type ByteAccess =
+  | { readonly kind: 'ok'; readonly value: number }
+  | { readonly kind: 'fixup' }
+  | { readonly kind: 'oops'; readonly report: string };
+
+/** What the user-copy routines may ask of the kernel. */
+export interface UaccessApi {
+  /** access_ok(): the whole range lies in user space. */
+  accessOk(address: number, length: number): boolean;
+  /** stac / clac on the CPU running `pid`. */
+  userAccessBegin(pid: number): void;
+  userAccessEnd(pid: number): void;
+  /** A kernel-mode byte load by the instruction at `ip`; faults go through the page-fault hook. */
+  loadByte(pid: number, address: number, ip: number): ByteAccess;
+  storeByte(pid: number, address: number, value: number, ip: number): ByteAccess;
+  /** The address of the copy instruction (it has an exception-table entry). */
+  readonly copyInstruction: number;
+}
+
+export interface UserCopy {
+  readonly pid: number;
+  readonly kernelAddress: number;
+  readonly userAddress: number;
+  readonly length: number;
+}
+
+export type UserCopyResult = CopyResult & { readonly oops: string | null };
+
+export function referenceCopyFromUser(k: UaccessApi, c: UserCopy): UserCopyResult {
+  if (!k.accessOk(c.userAddress, c.length)) {
+    zeroTail(k, c, 0);
+    return { notCopied: c.length, errno: 'EFAULT', oops: null };
+  }
+  k.userAccessBegin(c.pid);
+  let copied = 0;
+  let oops: string | null = null;
+  for (; copied < c.length; copied++) {
+    const byte = k.loadByte(c.pid, c.userAddress + copied, k.copyInstruction);
+    if (byte.kind === 'oops') oops = byte.report;
+    if (byte.kind !== 'ok') break;
+    k.storeByte(c.pid, c.kernelAddress + copied, byte.value, 0);
+  }
+  k.userAccessEnd(c.pid);
+  if (oops !== null) return { notCopied: c.length - copied, errno: 'EFAULT', oops };
+  // Whatever could not be copied is zeroed: the caller's buffer never holds stale kernel data.
+  zeroTail(k, c, copied);
+  return { notCopied: c.length - copied, errno: copied < c.length ? 'EFAULT' : null, oops: null };
+}
+
+export function referenceCopyToUser(k: UaccessApi, c: UserCopy): UserCopyResult {
+  if (!k.accessOk(c.userAddress, c.length)) return { notCopied: c.length, errno: 'EFAULT', oops: null };
+  k.userAccessBegin(c.pid);
+  let copied = 0;
+  let oops: string | null = null;
+  for (; copied < c.length; copied++) {
+    const byte = k.loadByte(c.pid, c.kernelAddress + copied, 0);
+    if (byte.kind !== 'ok') break;
+    const stored = k.storeByte(c.pid, c.userAddress + copied, byte.value, k.copyInstruction);
+    if (stored.kind === 'oops') oops = stored.report;
+    if (stored.kind !== 'ok') break;
+  }
+  k.userAccessEnd(c.pid);
+  return { notCopied: c.length - copied, errno: copied < c.length ? 'EFAULT' : null, oops };
+}
+
+function zeroTail(k: UaccessApi, c: UserCopy, from: number): void {
+  for (let i = from; i < c.length; i++) k.storeByte(c.pid, c.kernelAddress + i, 0, 0);
+}
