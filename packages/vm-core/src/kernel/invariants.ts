@@ -1,0 +1,134 @@
+/**
+ * Invariants of the memory manager, checkable after any step. Each violation
+ * is a sentence a learner can act on. The reference kernel keeps them all;
+ * a learner's hook that forgets a put_page, a TLB flush or a mapcount shows
+ * up here even when the program happens to run.
+ */
+import { Access, Privilege } from '../hw/access.ts';
+import { formatAddress } from '../hw/address.ts';
+import { Perm, permissionTableFor } from '../hw/permissions.ts';
+import { compileFormat, WalkResult, walk } from '../hw/walk.ts';
+import { PageFlag } from './frames.ts';
+import type { Kernel } from './kernel.ts';
+import type { Mm } from './mm.ts';
+import { pteMapsFrame, ptePfn } from './pte.ts';
+
+export function checkInvariants(kernel: Kernel): string[] {
+  const problems: string[] = [];
+  const frames = kernel.frames;
+  const zero = kernel.zeroPfn();
+  const mappings = new Int32Array(frames.frames);
+
+  for (const mm of kernel.mms.values()) {
+    let rss = 0;
+    kernel.tables.forEachUserPte(mm.pgdPfn, 0, kernel.layout.userEnd, (va, _pa, pte) => {
+      if (!pteMapsFrame(pte)) return;
+      const pfn = ptePfn(pte);
+      if (pfn >= frames.frames) {
+        problems.push(`mm ${mm.id}: PTE for ${formatAddress(va)} points past physical memory (pfn ${pfn})`);
+        return;
+      }
+      if (frames.isFree(pfn)) {
+        problems.push(
+          `mm ${mm.id}: ${formatAddress(va)} maps frame ${pfn}, which is free (a use-after-free)`,
+        );
+      }
+      if (pfn !== zero) {
+        mappings[pfn]!++;
+        rss++;
+      }
+    });
+    if (rss !== mm.rss) problems.push(`mm ${mm.id}: rss says ${mm.rss} pages but ${rss} are mapped`);
+  }
+
+  for (let pfn = 0; pfn < frames.frames; pfn++) {
+    if (
+      frames.has(pfn, PageFlag.Reserved) ||
+      frames.has(pfn, PageFlag.PageTable) ||
+      frames.has(pfn, PageFlag.Kernel)
+    ) {
+      continue;
+    }
+    if (frames.mapcount[pfn] !== mappings[pfn]) {
+      problems.push(`frame ${pfn}: mapcount is ${frames.mapcount[pfn]} but ${mappings[pfn]} PTEs map it`);
+    }
+    const pins = frames.has(pfn, PageFlag.SwapCache) ? 1 : 0;
+    if (!frames.isFree(pfn) && frames.refcount[pfn] !== mappings[pfn]! + pins) {
+      problems.push(
+        `frame ${pfn}: refcount is ${frames.refcount[pfn]} but it has ${mappings[pfn]} mappings and ${pins} pins (a leaked or missing get_page/put_page)`,
+      );
+    }
+  }
+
+  checkTablePages(kernel, problems);
+  checkTlbs(kernel, problems);
+  return problems;
+}
+
+function checkTablePages(kernel: Kernel, problems: string[]): void {
+  const owners = new Map<number, string>();
+  const claim = (pfn: number, owner: string) => {
+    const previous = owners.get(pfn);
+    if (previous !== undefined)
+      problems.push(`page-table frame ${pfn} belongs to both ${previous} and ${owner}`);
+    owners.set(pfn, owner);
+  };
+  for (const pfn of kernel.kernelTables) claim(pfn, 'the kernel');
+  for (const mm of kernel.mms.values()) {
+    claim(mm.pgdPfn, `mm ${mm.id}`);
+    for (const pfn of mm.tablePages) claim(pfn, `mm ${mm.id}`);
+  }
+  for (let pfn = 0; pfn < kernel.frames.frames; pfn++) {
+    const flagged = kernel.frames.has(pfn, PageFlag.PageTable);
+    if (flagged && !owners.has(pfn)) problems.push(`page-table frame ${pfn} is owned by nobody (leaked)`);
+    if (!flagged && owners.has(pfn))
+      problems.push(`frame ${pfn} is listed as a page table of ${owners.get(pfn)} but is not one`);
+  }
+}
+
+/** No TLB entry may grant more than the page tables do now. */
+function checkTlbs(kernel: Kernel, problems: string[]): void {
+  const c = compileFormat(kernel.layout.format);
+  const out = new WalkResult();
+  const byAsid = new Map<number, Mm>();
+  for (const mm of kernel.mms.values()) byAsid.set(mm.asid, mm);
+  const rights = Perm.Write | Perm.User | Perm.UserExec | Perm.SupervisorExec;
+  for (const cpu of kernel.cpus) {
+    const tlb = cpu.mmu.tlb;
+    if (tlb === null) continue;
+    const control = cpu.mmu.control;
+    const loaded = control.root / 4096;
+    for (const entry of tlb.snapshot()) {
+      let pgd: number;
+      if (entry.global) pgd = kernel.initMm.pgdPfn;
+      else if (kernel.pcid) {
+        const mm = byAsid.get(entry.asid);
+        if (mm === undefined) {
+          problems.push(
+            `cpu ${cpu.id}: TLB entry for ${formatAddress(entry.pageVa)} belongs to a freed address space (asid ${entry.asid})`,
+          );
+          continue;
+        }
+        pgd = mm.pgdPfn;
+      } else pgd = loaded;
+      const state = {
+        ...control,
+        root: pgd * 4096,
+        smap: false,
+        smep: false,
+        writeProtect: false,
+        protectionKeys: false,
+      };
+      const table = permissionTableFor('x86', state);
+      const ok = walk(c, kernel.memory, state, table, entry.pageVa, Access.Read, Privilege.Supervisor, out);
+      const where = `cpu ${cpu.id}: TLB entry for ${formatAddress(entry.pageVa)}`;
+      if (!ok) {
+        problems.push(`${where} survives although the page is no longer mapped (missing TLB flush)`);
+      } else if (out.pagePa !== entry.framePa) {
+        problems.push(`${where} still points at the old frame (missing TLB flush after a remap)`);
+      } else if ((entry.perm & ~out.perm & rights) !== 0) {
+        problems.push(`${where} grants more than its PTE does now (missing TLB flush after a downgrade)`);
+      }
+    }
+  }
+}
