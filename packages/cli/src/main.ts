@@ -2,11 +2,13 @@
  * `faultline` — the command-line face of Faultline.
  *
  *   faultline demo [--json]     a guided tour of the simulated MMU
+ *   faultline sim policy …      page replacement on a reference string
  *   faultline help              this text
  *
  * Exit codes: 0 success, 1 a check failed, 2 usage error or internal error.
  */
 import { demo } from './commands/demo.ts';
+import { simPolicy } from './commands/sim-policy.ts';
 import { ExitCode, type Io } from './io.ts';
 
 export const USAGE = `usage: faultline <command> [options]
@@ -14,6 +16,10 @@ export const USAGE = `usage: faultline <command> [options]
 commands:
   demo [--json]   walk through the simulated MMU: page walks, TLB hits and
                   misses, page-fault error codes, a stale TLB entry
+  sim policy --policy fifo|lru|opt|clock --frames N --trace 1,2,3,... [--json]
+                  page replacement on a reference string, one line per
+                  reference (HIT or miss, the victim, the frames after it),
+                  then hits, misses and the hit ratio
   help            show this text
 `;
 
@@ -23,6 +29,8 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
     switch (command) {
       case 'demo':
         return demo(rest, io);
+      case 'sim':
+        return sim(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -36,5 +44,20 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   } catch (error) {
     io.err.write(`faultline: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.Usage;
+  }
+}
+
+/** `faultline sim <what>`: the simulations, one subcommand each. */
+function sim(argv: readonly string[], io: Io): ExitCode {
+  const [subcommand, ...rest] = argv;
+  switch (subcommand) {
+    case 'policy':
+      return simPolicy(rest, io);
+    case undefined:
+      io.err.write(`faultline sim: missing subcommand\n\n${USAGE}`);
+      return ExitCode.Usage;
+    default:
+      io.err.write(`faultline sim: unknown subcommand "${subcommand}"\n\n${USAGE}`);
+      return ExitCode.Usage;
   }
 }

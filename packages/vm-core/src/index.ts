@@ -1,1 +1,2 @@
 export * from './hw/index.ts';
+export * from './policies/index.ts';

@@ -42,17 +42,23 @@ const op = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('switch' as const), proc: fc.nat(3), cpu: fc.nat(1) }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('reclaim' as const), pages: fc.integer({ min: 1, max: 16 }) }),
+  },
 );
 
-describe.each<[KernelArch, boolean]>([
-  ['x86-64', true],
-  ['x86-64', false],
-  ['x86-32', true],
-])('%s (pcid %s)', (arch, pcid) => {
-  test('invariants hold after every step; exit returns every frame', () => {
+describe.each<[KernelArch, boolean, number]>([
+  ['x86-64', true, 384],
+  ['x86-64', false, 384],
+  ['x86-32', true, 384],
+  // Tight memory: pages go to swap and come back, kswapd and direct reclaim run.
+  ['x86-64', true, 80],
+])('%s (pcid %s, %d frames)', (arch, pcid, frames) => {
+  test('invariants hold after every step; exit returns every frame and swap slot', () => {
     fc.assert(
       fc.property(fc.array(op, { minLength: 10, maxLength: 60 }), (ops) => {
-        const kernel = new Kernel({ arch, pcid, frames: 384, cpus: 2, tlb: { entries: 8, ways: 2 } });
+        const kernel = new Kernel({ arch, pcid, frames, cpus: 2, tlb: { entries: 8, ways: 2 } });
         const baseline = kernel.frames.free;
         const base = 0x1000_0000;
         const start = () => {
@@ -116,13 +122,18 @@ describe.each<[KernelArch, boolean]>([
             case 'switch':
               if (!kernel.cpus.some((c) => c.current.pid === pid)) kernel.switchTo(o.cpu, pid);
               break;
+            case 'reclaim':
+              kernel.reclaim(o.pages);
+              break;
           }
+          kernel.runKswapd();
           expect(checkInvariants(kernel)).toEqual([]);
         }
         for (const task of kernel.tasks.values()) if (task.kind === 'user') kernel.exit(task.pid);
         expect(checkInvariants(kernel)).toEqual([]);
         // Everything is back, init's page directory included.
         expect(kernel.frames.free).toBe(baseline + 1);
+        expect(kernel.swap!.inUse).toBe(0);
       }),
       { numRuns: 80 },
     );

@@ -11,7 +11,9 @@ export type SignalName = keyof typeof Signal;
 export const SegvCode = { SEGV_MAPERR: 1, SEGV_ACCERR: 2 } as const;
 /** si_code for SIGBUS. */
 export const BusCode = { BUS_ADRERR: 2 } as const;
-export type SiCodeName = keyof typeof SegvCode | keyof typeof BusCode;
+/** SI_KERNEL: sent by the kernel itself (the OOM killer's SIGKILL, a #GP). */
+export const KernelCode = { SI_KERNEL: 0x80 } as const;
+export type SiCodeName = keyof typeof SegvCode | keyof typeof BusCode | keyof typeof KernelCode;
 
 export const Errno = { EFAULT: 14, ENOMEM: 12, EINVAL: 22, EPERM: 1, EACCES: 13 } as const;
 export type ErrnoName = keyof typeof Errno;

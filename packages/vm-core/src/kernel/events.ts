@@ -37,7 +37,22 @@ export type KernelEvent =
       readonly pid: number;
       readonly what: 'created' | 'exited' | 'switched-in';
       readonly cpu?: number;
-    };
+    }
+  | {
+      readonly type: 'reclaim';
+      readonly who: 'kswapd' | 'direct' | 'manual';
+      readonly scanned: number;
+      readonly freed: number;
+    }
+  | { readonly type: 'swap-out'; readonly pfn: number; readonly slot: number }
+  | {
+      readonly type: 'swap-in';
+      readonly pid: number;
+      readonly address: number;
+      readonly slot: number;
+      readonly fromCache: boolean;
+    }
+  | { readonly type: 'oom-kill'; readonly pid: number; readonly score: number };
 
 export type TraceEvent = HwEvent | KernelEvent;
 export type TraceListener = (event: TraceEvent) => void;

@@ -109,7 +109,10 @@ export interface KernelApi {
   /** Makes the present PTE writable and dirty (COW reuse). */
   makeWritable(mm: number, address: number): void;
   flushTlbPage(mm: number, address: number): void;
-  swapIn(mm: number, address: number): 'swap-in' | 'oom';
+  /** do_swap_page(): reads the page back (or finds it in the swap cache) and maps it. */
+  swapIn(mm: number, address: number, write: boolean): 'swap-in' | 'oom';
+  /** folio_free_swap(): drops a page from the swap cache if no PTE still holds its slot. */
+  tryFreeSwap(pfn: number): boolean;
   /** Copies the kernel's (init_mm's) top-level entry for a vmalloc address into `mm` (x86-32 lazy sync). */
   syncKernelMapping(mm: number | null, address: number): boolean;
   isUserAddress(address: number): boolean;
@@ -152,4 +155,16 @@ export interface KernelHooks {
   copyFromUser(k: UaccessApi, copy: UserCopy): UserCopyResult;
   /** copy_to_user: bytes not copied. */
   copyToUser(k: UaccessApi, copy: UserCopy): UserCopyResult;
+  /**
+   * Victim selection during reclaim: what to do with the oldest inactive
+   * page, given whether its accessed bits were set (they have just been
+   * cleared) and whether it is dirty.
+   */
+  reclaimDecision(k: KernelApi, page: ReclaimCandidate): 'reclaim' | 'activate' | 'keep';
+}
+
+export interface ReclaimCandidate {
+  readonly pfn: number;
+  readonly referenced: boolean;
+  readonly dirty: boolean;
 }

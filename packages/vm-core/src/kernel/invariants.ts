@@ -12,6 +12,7 @@ import { PageFlag } from './frames.ts';
 import type { Kernel } from './kernel.ts';
 import type { Mm } from './mm.ts';
 import { pteMapsFrame, ptePfn } from './pte.ts';
+import { decodeSwapEntry } from './swap.ts';
 
 export function checkInvariants(kernel: Kernel): string[] {
   const problems: string[] = [];
@@ -60,9 +61,60 @@ export function checkInvariants(kernel: Kernel): string[] {
     }
   }
 
+  checkRmap(kernel, problems);
+  checkSwap(kernel, problems);
   checkTablePages(kernel, problems);
   checkTlbs(kernel, problems);
   return problems;
+}
+
+/** The reverse map lists exactly the PTEs that map each frame. */
+function checkRmap(kernel: Kernel, problems: string[]): void {
+  for (const pfn of kernel.rmap.frames()) {
+    const list = kernel.rmap.mappings(pfn);
+    if (list.length !== kernel.frames.mapcount[pfn]) {
+      problems.push(
+        `frame ${pfn}: the reverse map lists ${list.length} mappings but mapcount is ${kernel.frames.mapcount[pfn]}`,
+      );
+    }
+    for (const { mm, va } of list) {
+      const pte = kernel.tables.readPte(mm.pgdPfn, va);
+      if (!pteMapsFrame(pte) || ptePfn(pte) !== pfn) {
+        problems.push(
+          `frame ${pfn}: the reverse map says mm ${mm.id} maps it at ${formatAddress(va)}, but that PTE does not`,
+        );
+      }
+    }
+  }
+}
+
+/** Each swap slot's count is the PTEs holding it plus one if the swap cache holds it. */
+function checkSwap(kernel: Kernel, problems: string[]): void {
+  const swap = kernel.swap;
+  if (swap === null) return;
+  const held = new Int32Array(swap.slots);
+  for (const mm of kernel.mms.values()) {
+    let entries = 0;
+    kernel.tables.forEachUserPte(mm.pgdPfn, 0, kernel.layout.userEnd, (_va, _pa, pte) => {
+      if (pteMapsFrame(pte)) return;
+      held[decodeSwapEntry(kernel.layout.arch, pte).offset]!++;
+      entries++;
+    });
+    if (entries !== mm.swapEntries)
+      problems.push(`mm ${mm.id}: counts ${mm.swapEntries} swap entries but its PTEs hold ${entries}`);
+  }
+  for (const [slot, pfn] of kernel.swapCache) {
+    held[slot]!++;
+    if (kernel.frames.swapSlot[pfn] !== slot)
+      problems.push(`swap cache: slot ${slot} → frame ${pfn}, which does not point back`);
+  }
+  for (let slot = 1; slot < swap.slots; slot++) {
+    if (swap.count[slot] !== held[slot]) {
+      problems.push(
+        `swap slot ${slot}: count is ${swap.count[slot]} but ${held[slot]} references exist (a leaked or lost swap slot)`,
+      );
+    }
+  }
 }
 
 function checkTablePages(kernel: Kernel, problems: string[]): void {

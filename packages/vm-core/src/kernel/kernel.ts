@@ -39,16 +39,21 @@ import {
   PTE_PRESENT,
   PTE_PROTNONE,
   PTE_USER,
+  pteDirty,
   pteMapsFrame,
   pteMkdirty,
+  pteMkold,
   pteMkwrite,
   pteNone,
   ptePfn,
   ptePresent,
   pteWrite,
   pteWrprotect,
+  pteYoung,
 } from './pte.ts';
 import { referenceHooks } from './reference-hooks.ts';
+import { LruLists, ReverseMap } from './rmap.ts';
+import { decodeSwapEntry, encodeSwapEntry, SwapDevice } from './swap.ts';
 import type { ByteAccess, UaccessApi } from './uaccess.ts';
 import { type Vma, VmFlag, vmaAllows } from './vma.ts';
 
@@ -61,6 +66,17 @@ export interface KernelOptions {
   /** Tag TLB entries by PCID (one per mm) instead of flushing on every switch. */
   readonly pcid?: boolean;
   readonly hooks?: Partial<KernelHooks>;
+  /** Swap slots (pages); 0 for no swap. Defaults to as many as there are frames. */
+  readonly swapSlots?: number;
+}
+
+export interface Watermarks {
+  /** Below this, allocations reclaim synchronously (direct reclaim). */
+  readonly min: number;
+  /** Below this, the background reclaimer (kswapd) is woken. */
+  readonly low: number;
+  /** kswapd reclaims until this many frames are free. */
+  readonly high: number;
 }
 
 export type TaskKind = 'idle' | 'kthread' | 'user';
@@ -142,6 +158,21 @@ export class Kernel implements KernelApi, UaccessApi {
   readonly pcid: boolean;
   /** The exception table: faulting-instruction address → fixup address. */
   readonly exceptionTable = new Map<number, number>();
+  readonly rmap = new ReverseMap();
+  readonly lru = new LruLists();
+  readonly swap: SwapDevice | null;
+  /** The swap cache: slot → frame holding that slot's data. */
+  readonly swapCache = new Map<number, number>();
+  readonly watermarks: Watermarks;
+  readonly stats = {
+    swapOuts: 0,
+    swapIns: 0,
+    pagesScanned: 0,
+    kswapdRuns: 0,
+    directReclaims: 0,
+    oomKills: 0,
+  };
+  private kswapdWoken = false;
   private readonly zeroPagePfn: number;
   private readonly hasNx: boolean;
   private nextPid = 0;
@@ -167,6 +198,12 @@ export class Kernel implements KernelApi, UaccessApi {
     this.pcid = options.pcid ?? true;
     this.hasNx = (this.layout.format.bits.noExecute.hi | this.layout.format.bits.noExecute.lo) !== 0;
     this.vmallocNext = this.layout.vmallocStart;
+    const swapSlots = options.swapSlots ?? frameCount;
+    this.swap = swapSlots > 0 ? new SwapDevice(swapSlots + 1) : null;
+    // Linux derives these from min_free_kbytes; the ratios (low = 5/4 min,
+    // high = 3/2 min) are those of __setup_per_zone_wmarks.
+    const min = Math.max(4, Math.floor(frameCount / 64));
+    this.watermarks = { min, low: Math.floor((min * 5) / 4), high: Math.floor((min * 3) / 2) };
 
     this.zeroPagePfn = this.frames.allocate();
     this.memory.zeroFrame(this.zeroPagePfn);
@@ -458,11 +495,16 @@ export class Kernel implements KernelApi, UaccessApi {
       const shared = (vma.flags & VmFlag.Shared) !== 0;
       this.tables.forEachUserPte(from.pgdPfn, vma.start, vma.end, (va, pa, pte) => {
         let childPte = pte;
-        if (pteMapsFrame(pte)) {
+        if (!pteMapsFrame(pte)) {
+          // A swapped-out page: both address spaces now hold the swap entry.
+          this.swap!.duplicate(this.swapSlotOf(pte));
+          child.swapEntries++;
+        } else {
           const pfn = ptePfn(pte);
           if (pfn !== this.zeroPagePfn) {
             this.frames.refcount[pfn]!++;
             this.frames.mapcount[pfn]!++;
+            this.rmap.add(pfn, child, va);
             child.rss++;
           }
           // copy_present_pte: a private writable page becomes read-only in
@@ -537,17 +579,42 @@ export class Kernel implements KernelApi, UaccessApi {
   private unmapRange(mm: Mm, start: number, end: number, options: { keepVmas?: boolean } = {}): void {
     if (options.keepVmas !== true) mm.vmas.remove(start, end);
     let unmapped = false;
-    this.tables.forEachUserPte(mm.pgdPfn, start, end, (_va, pa, pte) => {
+    this.tables.forEachUserPte(mm.pgdPfn, start, end, (va, pa, pte) => {
       this.tables.writeAt(pa, 0n);
       unmapped = true;
-      if (!pteMapsFrame(pte)) return;
+      if (!pteMapsFrame(pte)) {
+        mm.swapEntries--;
+        this.releaseSwapReference(this.swapSlotOf(pte));
+        return;
+      }
       const pfn = ptePfn(pte);
-      if (pfn === this.zeroPagePfn) return;
-      this.frames.mapcount[pfn]!--;
-      mm.rss--;
-      this.putPage(pfn);
+      if (pfn !== this.zeroPagePfn) this.dropMapping(mm, va, pfn, pteDirty(pte));
     });
     if (unmapped) this.flushTlbMm(mm);
+  }
+
+  /** page_remove_rmap + put_page for one PTE that no longer maps `pfn`. */
+  private dropMapping(mm: Mm, va: number, pfn: number, dirty: boolean): void {
+    this.frames.mapcount[pfn]!--;
+    mm.rss--;
+    this.rmap.remove(pfn, mm, va);
+    if (dirty) this.frames.set(pfn, PageFlag.Dirty);
+    this.putPage(pfn);
+    // An unmapped page kept only by the swap cache, whose slot nobody else
+    // references, is of no use to anyone: free both (free_swap_and_cache).
+    if (this.frames.mapcount[pfn] === 0 && this.frames.has(pfn, PageFlag.SwapCache)) this.tryFreeSwap(pfn);
+  }
+
+  private swapSlotOf(pte: bigint): number {
+    return decodeSwapEntry(this.layout.arch, pte).offset;
+  }
+
+  /** Drops one PTE's reference to a swap slot; frees a cached page that nothing needs any more. */
+  private releaseSwapReference(slot: number): void {
+    const swap = this.swap!;
+    const left = swap.release(slot);
+    const cached = this.swapCache.get(slot);
+    if (left === 1 && cached !== undefined && this.frames.mapcount[cached] === 0) this.tryFreeSwap(cached);
   }
 
   // ───────────────────────── user memory access ─────────────────────────
@@ -619,8 +686,13 @@ export class Kernel implements KernelApi, UaccessApi {
           };
       return this.finishFault(cpu, task, fault, outcome, faults);
     }
-    const outcome = this.hooks.pageFault(this, this.faultInfo(cpu, task, fault, ip));
-    return this.finishFault(cpu, task, fault, outcome, faults);
+    this.faultingTask = task;
+    try {
+      const outcome = this.hooks.pageFault(this, this.faultInfo(cpu, task, fault, ip));
+      return this.finishFault(cpu, task, fault, outcome, faults);
+    } finally {
+      this.faultingTask = null;
+    }
   }
 
   private faultInfo(cpu: Cpu, task: Task, fault: PageFault, ip: number): FaultInfo {
@@ -683,9 +755,18 @@ export class Kernel implements KernelApi, UaccessApi {
           this.exit(task.pid);
         }
         return { kind: 'oops', report: outcome.report, faults };
-      case 'oom':
+      case 'oom': {
+        // VM_FAULT_OOM: the OOM killer has chosen this task (or found nothing
+        // to kill); either way the faulting task cannot go on.
         record('signal');
-        return { kind: 'oom', faults };
+        const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0 };
+        task.death ??= { signal };
+        this.emit({ type: 'signal', pid: task.pid, signal });
+        for (const t of [...this.tasks.values()])
+          if (t.alive && t.mm !== null && t.mm === task.mm && t !== task) this.exit(t.pid);
+        this.exit(task.pid);
+        return { kind: 'signal', signal, faults };
+      }
     }
   }
 
@@ -930,7 +1011,7 @@ export class Kernel implements KernelApi, UaccessApi {
   readPte(mmId: number, address: number): PteInfo {
     const pte = this.tables.readPte(this.mmById(mmId).pgdPfn, address);
     if (pteNone(pte)) return { kind: 'none' };
-    if (!pteMapsFrame(pte)) return { kind: 'swap', slot: Number(pte >> 9n) };
+    if (!pteMapsFrame(pte)) return { kind: 'swap', slot: this.swapSlotOf(pte) };
     return {
       kind: 'present',
       pfn: ptePfn(pte),
@@ -957,9 +1038,33 @@ export class Kernel implements KernelApi, UaccessApi {
   }
 
   allocPage(): number {
-    const pfn = this.frames.allocate();
-    if (pfn >= 0) this.emit({ type: 'frame-alloc', pfn, order: 0, purpose: 'user page' });
+    // __alloc_pages: below the min watermark the allocating task reclaims
+    // itself; if nothing can be reclaimed, the OOM killer makes room.
+    if (this.frames.free <= this.watermarks.min) this.directReclaim();
+    let pfn = this.frames.allocate();
+    if (pfn < 0) {
+      this.directReclaim();
+      pfn = this.frames.allocate();
+    }
+    while (pfn < 0 && this.oomKill() === 'freed') pfn = this.frames.allocate();
+    if (pfn < 0) return -1;
+    if (this.frames.free < this.watermarks.low) this.kswapdWoken = true;
+    this.emit({ type: 'frame-alloc', pfn, order: 0, purpose: 'user page' });
     return pfn;
+  }
+
+  /** Runs kswapd if an allocation woke it: reclaim until the high watermark. */
+  runKswapd(): number {
+    if (!this.kswapdWoken) return 0;
+    this.kswapdWoken = false;
+    this.stats.kswapdRuns++;
+    const want = this.watermarks.high - this.frames.free;
+    return want > 0 ? this.reclaim(want, 'kswapd') : 0;
+  }
+
+  private directReclaim(): void {
+    this.stats.directReclaims++;
+    this.reclaim(Math.max(1, this.watermarks.high - this.frames.free), 'direct');
   }
 
   clearPage(pfn: number): void {
@@ -980,6 +1085,7 @@ export class Kernel implements KernelApi, UaccessApi {
     const left = --this.frames.refcount[pfn]!;
     if (left < 0) throw new KernelError(`put_page on free frame ${pfn}`);
     if (left === 0) {
+      this.lru.remove(pfn);
       this.frames.release(pfn);
       this.emit({ type: 'frame-free', pfn, order: 0 });
     }
@@ -1002,6 +1108,8 @@ export class Kernel implements KernelApi, UaccessApi {
     if (pfn !== this.zeroPagePfn) {
       this.frames.mapcount[pfn]!++;
       this.frames.set(pfn, PageFlag.Anon);
+      this.rmap.add(pfn, mm, pageDown(address));
+      if (!this.lru.has(pfn)) this.lru.addNew(pfn);
       mm.rss++;
     }
   }
@@ -1016,11 +1124,7 @@ export class Kernel implements KernelApi, UaccessApi {
     this.tables.writeAt(pa!, 0n);
     this.flushTlbPage(mmId, address);
     const oldPfn = ptePfn(old);
-    if (oldPfn !== this.zeroPagePfn) {
-      this.frames.mapcount[oldPfn]!--;
-      mm.rss--;
-      this.putPage(oldPfn);
-    }
+    if (oldPfn !== this.zeroPagePfn) this.dropMapping(mm, pageDown(address), oldPfn, pteDirty(old));
     this.mapPage(mmId, address, pfn, options);
     this.emit({ type: 'cow', pid: -1, address, action: 'copy' });
   }
@@ -1050,9 +1154,223 @@ export class Kernel implements KernelApi, UaccessApi {
     if (cpus.length > 1) this.emit({ type: 'tlb-shootdown', fromCpu: -1, cpus, address: null });
   }
 
-  swapIn(): 'swap-in' | 'oom' {
-    throw new KernelError('swap is not modelled yet');
+  /**
+   * do_swap_page(): brings a swapped-out page back, from the swap cache if
+   * it is still there, else from the device. A write by the only user takes
+   * the page out of swap altogether; otherwise it stays cached and clean, so
+   * reclaim can drop it again without writing.
+   */
+  swapIn(mmId: number, address: number, write = false): 'swap-in' | 'oom' {
+    const mm = this.mmById(mmId);
+    const swap = this.swap;
+    const pa = this.tables.entryAddress(mm.pgdPfn, address);
+    const pte = pa === null ? 0n : this.tables.readAt(pa);
+    if (swap === null || pteNone(pte) || pteMapsFrame(pte))
+      throw new KernelError(`no swap entry at ${formatAddress(address)}`);
+    const slot = this.swapSlotOf(pte);
+    let pfn = this.swapCache.get(slot);
+    if (pfn === undefined) {
+      const fresh = this.allocPage();
+      if (fresh < 0) return 'oom';
+      pfn = fresh;
+      swap.read(slot, this.memory.bytes.subarray(pfn * PAGE, (pfn + 1) * PAGE));
+      // The swap cache holds a reference to both the page and the slot.
+      swap.duplicate(slot);
+      this.frames.refcount[pfn]!++;
+      this.frames.set(pfn, PageFlag.SwapCache);
+      this.frames.set(pfn, PageFlag.Anon);
+      this.frames.swapSlot[pfn] = slot;
+      this.swapCache.set(slot, pfn);
+      this.lru.addNew(pfn);
+      this.stats.swapIns++;
+      this.emit({ type: 'swap-in', pid: -1, address, slot, fromCache: false });
+    } else {
+      this.frames.refcount[pfn]!++;
+      this.emit({ type: 'swap-in', pid: -1, address, slot, fromCache: true });
+    }
+    // This PTE gives up its reference to the slot and maps the page.
+    swap.release(slot);
+    mm.swapEntries--;
+    const vma = mm.vmas.containing(address)!;
+    const exclusive = swap.count[slot] === 1 && this.frames.mapcount[pfn] === 0;
+    const writable = write && exclusive && (vma.flags & VmFlag.Write) !== 0;
+    this.tables.writeAt(
+      pa!,
+      makePte(
+        pfn,
+        { user: true, writable, exec: (vma.flags & VmFlag.Exec) !== 0, dirty: writable },
+        this.hasNx,
+      ),
+    );
+    this.frames.mapcount[pfn]!++;
+    this.rmap.add(pfn, mm, pageDown(address));
+    mm.rss++;
+    if (writable) this.tryFreeSwap(pfn);
+    return 'swap-in';
   }
+
+  /**
+   * folio_free_swap(): drops a page from the swap cache and frees its slot
+   * when no PTE still holds the slot. Returns whether it did.
+   */
+  tryFreeSwap(pfn: number): boolean {
+    if (!this.frames.has(pfn, PageFlag.SwapCache)) return false;
+    const slot = this.frames.swapSlot[pfn]!;
+    if (this.swap!.count[slot] !== 1) return false;
+    this.swap!.release(slot);
+    this.swapCache.delete(slot);
+    this.frames.set(pfn, PageFlag.SwapCache, false);
+    this.frames.swapSlot[pfn] = -1;
+    // The page now exists only in memory: it is dirty with respect to swap.
+    this.frames.set(pfn, PageFlag.Dirty);
+    this.putPage(pfn);
+    return true;
+  }
+
+  // ───────────────────────── reclaim ─────────────────────────
+
+  /**
+   * shrink_lruvec(), simplified: scans the inactive list from its old end;
+   * a page whose accessed bits (found through the reverse map) were set gets
+   * a second chance on the active list, others go to swap — written out if
+   * dirty, simply dropped if clean. The active list refills the inactive one
+   * when it runs low. Returns the frames freed.
+   */
+  reclaim(target: number, who: 'kswapd' | 'direct' | 'manual' = 'manual'): number {
+    let freed = 0;
+    let budget = 2 * this.lru.size + 2;
+    while (freed < target && budget-- > 0) {
+      if (this.lru.inactive.size === 0 || this.lru.inactive.size < this.lru.active.size / 2) {
+        const oldest = this.lru.active.values().next();
+        if (!oldest.done) {
+          // shrink_active_list: demote the oldest active page. Its accessed
+          // bits are left alone, so a page used meanwhile gets its second
+          // chance when the inactive scan tests them.
+          this.lru.deactivate(oldest.value);
+          continue;
+        }
+      }
+      const next = this.lru.inactive.values().next();
+      if (next.done) break;
+      const pfn = next.value;
+      this.stats.pagesScanned++;
+      const referenced = this.testAndClearYoung(pfn);
+      const decision = this.hooks.reclaimDecision(this, { pfn, referenced, dirty: this.isPageDirty(pfn) });
+      if (decision === 'activate') {
+        this.lru.activate(pfn);
+        continue;
+      }
+      if (decision === 'keep' || !this.swapOut(pfn)) {
+        this.lru.rotate(pfn);
+        continue;
+      }
+      freed++;
+    }
+    this.emit({ type: 'reclaim', who, scanned: this.stats.pagesScanned, freed });
+    return freed;
+  }
+
+  /** page_referenced(): tests and clears the accessed bit in every PTE mapping the page. */
+  private testAndClearYoung(pfn: number): boolean {
+    let young = false;
+    for (const { mm, va } of this.rmap.mappings(pfn)) {
+      const pa = this.tables.entryAddress(mm.pgdPfn, va)!;
+      const pte = this.tables.readAt(pa);
+      if (pteYoung(pte)) {
+        young = true;
+        // x86 clears the bit without a flush (ptep_clear_flush_young): a TLB
+        // entry still cached keeps the bit from being set again, so a hot
+        // page can look cold for a while — a deliberate trade.
+        this.tables.writeAt(pa, pteMkold(pte));
+      }
+    }
+    return young;
+  }
+
+  private isPageDirty(pfn: number): boolean {
+    if (this.frames.has(pfn, PageFlag.Dirty)) return true;
+    for (const { mm, va } of this.rmap.mappings(pfn)) {
+      if (pteDirty(this.tables.readPte(mm.pgdPfn, va))) return true;
+    }
+    return false;
+  }
+
+  /** shrink_folio_list for one page: into the swap cache, unmapped everywhere, written if dirty, freed. */
+  private swapOut(pfn: number): boolean {
+    const swap = this.swap;
+    if (swap === null || !this.frames.has(pfn, PageFlag.Anon)) return false;
+    if (!this.frames.has(pfn, PageFlag.SwapCache)) {
+      const slot = swap.allocate(); // count 1: the swap cache's reference
+      if (slot < 0) return false;
+      this.frames.set(pfn, PageFlag.SwapCache);
+      this.frames.swapSlot[pfn] = slot;
+      this.frames.refcount[pfn]!++;
+      this.swapCache.set(slot, pfn);
+      // A page that was never written to swap must be written now.
+      this.frames.set(pfn, PageFlag.Dirty);
+    }
+    const slot = this.frames.swapSlot[pfn]!;
+    // try_to_unmap: every PTE gets the swap entry, and every CPU forgets the old translation.
+    for (const { mm, va } of [...this.rmap.mappings(pfn)]) {
+      const pa = this.tables.entryAddress(mm.pgdPfn, va)!;
+      const pte = this.tables.readAt(pa);
+      if (pteDirty(pte)) this.frames.set(pfn, PageFlag.Dirty);
+      this.tables.writeAt(pa, encodeSwapEntry(this.layout.arch, 0, slot));
+      this.flushTlbPage(mm.id, va);
+      swap.duplicate(slot);
+      mm.swapEntries++;
+      mm.rss--;
+      this.frames.mapcount[pfn]!--;
+      this.rmap.remove(pfn, mm, va);
+      this.frames.refcount[pfn]!--;
+    }
+    if (this.frames.has(pfn, PageFlag.Dirty)) {
+      swap.write(slot, this.memory.bytes.subarray(pfn * PAGE, (pfn + 1) * PAGE));
+      this.frames.set(pfn, PageFlag.Dirty, false);
+      this.stats.swapOuts++;
+      this.emit({ type: 'swap-out', pfn, slot });
+    }
+    // Leave the swap cache: the slot keeps the data, the frame goes free.
+    this.swapCache.delete(slot);
+    swap.release(slot);
+    this.frames.set(pfn, PageFlag.SwapCache, false);
+    this.frames.swapSlot[pfn] = -1;
+    this.putPage(pfn);
+    return true;
+  }
+
+  /**
+   * The OOM killer: only when nothing is reclaimable, kill the process with
+   * the largest footprint. If that is the task whose fault is being handled,
+   * it dies when the fault returns (as a task with SIGKILL pending does);
+   * any other victim exits at once and its memory is free for a retry.
+   */
+  private oomKill(): 'freed' | 'victim-is-current' | 'nothing-to-kill' {
+    let victim: Task | null = null;
+    let worst = 0;
+    for (const task of this.tasks.values()) {
+      // oom_badness(): rss + swap entries + page tables; init is never chosen.
+      if (!task.alive || task.mm === null || task.pid === 1) continue;
+      const score = task.mm.rss + task.mm.swapEntries + task.mm.tablePages.size;
+      if (score > worst) {
+        worst = score;
+        victim = task;
+      }
+    }
+    if (victim === null) return 'nothing-to-kill';
+    this.stats.oomKills++;
+    const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0 };
+    victim.death = { signal };
+    this.emit({ type: 'oom-kill', pid: victim.pid, score: worst });
+    if (this.faultingTask !== null && victim.mm === this.faultingTask.mm) return 'victim-is-current';
+    // Every thread of the victim's address space dies with it.
+    const mm = victim.mm;
+    for (const task of [...this.tasks.values()]) if (task.alive && task.mm === mm) this.exit(task.pid);
+    return 'freed';
+  }
+
+  /** The task whose page fault is being handled (for the OOM killer). */
+  private faultingTask: Task | null = null;
 
   syncKernelMapping(mmId: number | null, address: number): boolean {
     const mm = mmId === null ? null : this.mmById(mmId);

@@ -73,7 +73,7 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
       return outcome;
     }
     case 'swap':
-      return k.swapIn(f.mm, f.address) === 'swap-in'
+      return k.swapIn(f.mm, f.address, f.write) === 'swap-in'
         ? { kind: 'resolved', resolution: 'swap-in' }
         : { kind: 'oom' };
     case 'present':
@@ -101,6 +101,9 @@ export const referenceAnonymousFault: KernelHooks['anonymousFault'] = (k, f, vma
 
 export const referenceCowBreak: KernelHooks['cowBreak'] = (k, f, pfn) => {
   const mm = f.mm!;
+  // A page still in the swap cache is also referenced by the cache; if no
+  // other PTE holds its slot, drop it from swap first (it is about to change).
+  k.tryFreeSwap(pfn);
   const page = k.pageInfo(pfn);
   // Since Linux 5.9 the decision is by reference count alone: a page nobody
   // else holds is ours to write (wp_can_reuse_anon_folio). The zero page is
@@ -121,6 +124,10 @@ export const referenceCowBreak: KernelHooks['cowBreak'] = (k, f, pfn) => {
 export const referenceVmallocFault: KernelHooks['vmallocFault'] = (k, f) =>
   k.syncKernelMapping(f.mm, f.address);
 
+/** Second chance: a page used since the last scan goes back to the active list. */
+export const referenceReclaimDecision: KernelHooks['reclaimDecision'] = (_k, page) =>
+  page.referenced ? 'activate' : 'reclaim';
+
 export const referenceHooks: KernelHooks = {
   pageFault: referencePageFault,
   anonymousFault: referenceAnonymousFault,
@@ -128,4 +135,5 @@ export const referenceHooks: KernelHooks = {
   vmallocFault: referenceVmallocFault,
   copyFromUser: referenceCopyFromUser,
   copyToUser: referenceCopyToUser,
+  reclaimDecision: referenceReclaimDecision,
 };
