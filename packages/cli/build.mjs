@@ -11,4 +11,9 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // CommonJS dependencies (yaml) call require() for Node built-ins; give the
+  // ES module bundle a real one.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
 });

@@ -3,12 +3,14 @@
  *
  *   faultline demo [--json]     a guided tour of the simulated MMU
  *   faultline sim policy …      page replacement on a reference string
+ *   faultline sim run FILE      a scenario (JSON or YAML) on the simulated kernel
  *   faultline help              this text
  *
  * Exit codes: 0 success, 1 a check failed, 2 usage error or internal error.
  */
 import { demo } from './commands/demo.ts';
 import { simPolicy } from './commands/sim-policy.ts';
+import { simRun } from './commands/sim-run.ts';
 import { ExitCode, type Io } from './io.ts';
 
 export const USAGE = `usage: faultline <command> [options]
@@ -20,6 +22,11 @@ commands:
                   page replacement on a reference string, one line per
                   reference (HIT or miss, the victim, the frames after it),
                   then hits, misses and the hit ratio
+  sim run FILE [--json] [--trace]
+                  run a scenario file (JSON or YAML) on the simulated kernel:
+                  each step's outcome (value, signal and si_code, errno, oops)
+                  and the faults it took with their error codes and how each
+                  was resolved; --trace adds every hardware and kernel event
   help            show this text
 `;
 
@@ -53,6 +60,8 @@ function sim(argv: readonly string[], io: Io): ExitCode {
   switch (subcommand) {
     case 'policy':
       return simPolicy(rest, io);
+    case 'run':
+      return simRun(rest, io);
     case undefined:
       io.err.write(`faultline sim: missing subcommand\n\n${USAGE}`);
       return ExitCode.Usage;

@@ -82,7 +82,7 @@ export interface PageInfo {
   readonly anon: boolean;
 }
 
-export interface MapOptions {
+export interface PageMapOptions {
   readonly writable: boolean;
   readonly exec: boolean;
   readonly dirty?: boolean;
@@ -103,9 +103,9 @@ export interface KernelApi {
   /** Drops one reference to a frame; frees it when the last goes. */
   putPage(pfn: number): void;
   /** Installs a PTE where there was none; the mapping takes over the caller's reference to `pfn`. */
-  mapPage(mm: number, address: number, pfn: number, options: MapOptions): void;
+  mapPage(mm: number, address: number, pfn: number, options: PageMapOptions): void;
   /** Replaces the page mapped at `address` by `pfn` (COW copy): drops the old mapping's reference and flushes. */
-  replacePage(mm: number, address: number, pfn: number, options: MapOptions): void;
+  replacePage(mm: number, address: number, pfn: number, options: PageMapOptions): void;
   /** Makes the present PTE writable and dirty (COW reuse). */
   makeWritable(mm: number, address: number): void;
   flushTlbPage(mm: number, address: number): void;

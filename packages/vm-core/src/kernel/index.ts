@@ -6,6 +6,7 @@ export * from './abi.ts';
 export * from './events.ts';
 export { FrameDatabase, MAX_ORDER, PageFlag } from './frames.ts';
 export * from './hooks.ts';
+export { checkInvariants } from './invariants.ts';
 export * from './kernel.ts';
 export * from './layout.ts';
 export { Mm } from './mm.ts';

@@ -23,8 +23,8 @@ import type {
   FaultOutcome,
   KernelApi,
   KernelHooks,
-  MapOptions,
   PageInfo,
+  PageMapOptions,
   PteInfo,
   Resolution,
   VmaInfo,
@@ -743,9 +743,10 @@ export class Kernel implements KernelApi, UaccessApi {
       case 'signal':
         record('signal');
         this.emit({ type: 'signal', pid: task.pid, signal: outcome.signal });
-        // SIGSEGV and SIGBUS kill by default.
+        // SIGSEGV and SIGBUS kill by default — the whole process, every
+        // thread sharing its address space.
         task.death = { signal: outcome.signal };
-        this.exit(task.pid);
+        this.killThreadGroup(task);
         return { kind: 'signal', signal: outcome.signal, faults };
       case 'oops':
         record('oops');
@@ -768,6 +769,18 @@ export class Kernel implements KernelApi, UaccessApi {
         return { kind: 'signal', signal, faults };
       }
     }
+  }
+
+  /** A fatal signal ends every task that shares the victim's address space. */
+  private killThreadGroup(task: Task): void {
+    const mm = task.mm;
+    for (const t of [...this.tasks.values()]) {
+      if (t !== task && t.alive && mm !== null && t.mm === mm) {
+        t.death = task.death;
+        this.exit(t.pid);
+      }
+    }
+    this.exit(task.pid);
   }
 
   // ───────────────────────── kernel memory ─────────────────────────
@@ -1091,7 +1104,7 @@ export class Kernel implements KernelApi, UaccessApi {
     }
   }
 
-  mapPage(mmId: number, address: number, pfn: number, options: MapOptions): void {
+  mapPage(mmId: number, address: number, pfn: number, options: PageMapOptions): void {
     const mm = this.mmById(mmId);
     this.checkPfn(pfn);
     const pa = this.tables.entryAddress(mm.pgdPfn, address, { create: mm })!;
@@ -1114,7 +1127,7 @@ export class Kernel implements KernelApi, UaccessApi {
     }
   }
 
-  replacePage(mmId: number, address: number, pfn: number, options: MapOptions): void {
+  replacePage(mmId: number, address: number, pfn: number, options: PageMapOptions): void {
     const mm = this.mmById(mmId);
     const pa = this.tables.entryAddress(mm.pgdPfn, address);
     const old = pa === null ? 0n : this.tables.readAt(pa);

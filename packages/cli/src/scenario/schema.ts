@@ -1,0 +1,179 @@
+/**
+ * The scenario file format (JSON or YAML), as a zod schema: the machine, then
+ * a list of steps. Each step is written as a one-key object naming the step,
+ * e.g. `- mmap: { task: app, length: 8192, prot: rw-, as: buf }`.
+ *
+ * Addresses are numbers, hex strings ("0x7f00..."), or labels a previous step
+ * defined with `as:` (plus or minus an offset: "buf+0x10"). Tasks are named
+ * by the name a spawn/fork/thread/kthread step gave them, or by pid.
+ */
+import { z } from 'zod';
+
+const address = z
+  .union([z.number().int(), z.string().min(1)])
+  .describe('a number, "0x…" or a label such as "buf+16"');
+const task = z.union([z.number().int().nonnegative(), z.string().min(1)]);
+const label = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'labels are identifiers: letters, digits and _, not starting with a digit',
+  );
+const prot = z.string().regex(/^[r-][w-][x-]$/, 'prot looks like "rw-": r or -, then w or -, then x or -');
+const length = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 40);
+const cpu = z.number().int().nonnegative().optional();
+const byte = z.number().int().min(0).max(255);
+
+const steps = {
+  spawn: z.strictObject({ name: label, cpu }),
+  thread: z.strictObject({ task, name: label.optional(), cpu }),
+  kthread: z.strictObject({ name: label, cpu }),
+  switch: z.strictObject({ task, cpu: z.number().int().nonnegative() }),
+  mmap: z.strictObject({
+    task,
+    addr: address.optional(),
+    length,
+    prot,
+    flags: z.array(z.enum(['anon', 'private', 'shared', 'fixed', 'growsdown'])).optional(),
+    as: label.optional(),
+    cpu,
+  }),
+  munmap: z.strictObject({ task, addr: address, length, cpu }),
+  mprotect: z.strictObject({ task, addr: address, length, prot, cpu }),
+  brk: z.strictObject({ task, addr: address, cpu }),
+  read: z.strictObject({ task, addr: address, cpu }),
+  write: z.strictObject({ task, addr: address, value: byte, cpu }),
+  /** Writes one byte in every page of a range: a program filling its memory. */
+  touch: z.strictObject({ task, addr: address, length, value: byte.optional(), cpu }),
+  exec: z.strictObject({ task, addr: address, cpu }),
+  fork: z.strictObject({ task, name: label.optional(), cpu }),
+  exit: z.strictObject({ task, cpu }),
+  copy_from_user: z.strictObject({
+    task,
+    addr: address,
+    length: z.number().int().positive().max(65536),
+    cpu,
+  }),
+  copy_to_user: z.strictObject({ task, addr: address, bytes: z.array(byte).min(1).max(65536), cpu }),
+  kernel_access: z.strictObject({
+    addr: address,
+    access: z.enum(['read', 'write']),
+    value: byte.optional(),
+    uaccess: z.boolean().optional(),
+    task: task.optional(),
+    cpu,
+  }),
+  kmalloc: z.strictObject({
+    bytes: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 22),
+    as: label.optional(),
+    cpu,
+  }),
+  vmalloc: z.strictObject({
+    bytes: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 26),
+    as: label.optional(),
+    cpu,
+  }),
+  reclaim: z.strictObject({
+    pages: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 20),
+    cpu,
+  }),
+  check: z.strictObject({ cpu }),
+} as const;
+
+export type StepKind = keyof typeof steps;
+export const STEP_KINDS = Object.keys(steps) as StepKind[];
+
+export type Step = {
+  [K in StepKind]: { readonly kind: K; readonly args: z.infer<(typeof steps)[K]> };
+}[StepKind];
+
+export const scenarioSchema = z.strictObject({
+  title: z.string().optional(),
+  description: z.string().optional(),
+  arch: z.enum(['x86-64', 'x86-32']).default('x86-64'),
+  frames: z.number().int().min(64).max(262144).default(512),
+  cpus: z.number().int().min(1).max(64).default(1),
+  pcid: z.boolean().default(true),
+  swap: z
+    .number()
+    .int()
+    .min(0)
+    .max(1 << 20)
+    .optional(),
+  tlb: z
+    .union([
+      z.strictObject({ entries: z.number().int().positive(), ways: z.number().int().positive() }),
+      z.null(),
+    ])
+    .optional(),
+  steps: z.array(z.unknown()).min(1, 'a scenario needs at least one step'),
+});
+
+export type ScenarioHeader = z.infer<typeof scenarioSchema>;
+
+export interface Scenario extends Omit<ScenarioHeader, 'steps'> {
+  readonly steps: readonly Step[];
+}
+
+/** A scenario file that cannot be run: the message names the step and field. */
+export class ScenarioError extends Error {}
+
+/** Validates parsed JSON/YAML into a scenario, or throws ScenarioError with a precise message. */
+export function parseScenario(data: unknown): Scenario {
+  const header = scenarioSchema.safeParse(data);
+  if (!header.success) throw new ScenarioError(describeIssues(header.error.issues, []));
+  const parsed: Step[] = header.data.steps.map((raw, index) => parseStep(raw, index));
+  return { ...header.data, steps: parsed };
+}
+
+function parseStep(raw: unknown, index: number): Step {
+  const where = `step ${index + 1}`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ScenarioError(`${where}: expected an object like { read: { task: app, addr: buf } }`);
+  }
+  const keys = Object.keys(raw);
+  if (keys.length !== 1) {
+    throw new ScenarioError(
+      `${where}: a step has exactly one key, the step's name (got ${keys.length === 0 ? 'none' : keys.join(', ')})`,
+    );
+  }
+  const kind = keys[0]!;
+  if (!(kind in steps)) {
+    throw new ScenarioError(`${where}: unknown step "${kind}"; known steps: ${STEP_KINDS.join(', ')}`);
+  }
+  const schema = steps[kind as StepKind];
+  const result = schema.safeParse((raw as Record<string, unknown>)[kind] ?? {});
+  if (!result.success)
+    throw new ScenarioError(`${where} (${kind}): ${describeIssues(result.error.issues, [])}`);
+  return { kind, args: result.data } as Step;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => {
+      const path = [...prefix, ...issue.path].map(String).join('.');
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+          : issue.message;
+      return path === '' ? message : `field "${path}": ${message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,187 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { main } from './main.ts';
+import type { ScenarioReport } from './scenario/run.ts';
+
+const scenarios = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
+
+async function run(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, {
+    out: { write: (t: string) => (out += t) },
+    err: { write: (t: string) => (err += t) },
+  });
+  return { code, out, err };
+}
+
+async function report(file: string): Promise<ScenarioReport> {
+  const r = await run(['sim', 'run', join(scenarios, file), '--json']);
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.out) as ScenarioReport;
+}
+
+const resolutions = (r: ScenarioReport, step: number) => r.steps[step - 1]!.faults.map((f) => f.resolution);
+
+function scratch(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('every shipped scenario runs and keeps the kernel consistent', () => {
+  for (const file of readdirSync(scenarios)) {
+    test(file, async () => {
+      const r = await report(file);
+      expect(r.steps.length).toBeGreaterThan(2);
+      expect(r.invariants).toEqual([]);
+    });
+  }
+});
+
+describe('what the scenarios show', () => {
+  test('demand paging: zero page on read, COW of the zero page on write, demand-zero', async () => {
+    const r = await report('demand-paging.yaml');
+    expect(resolutions(r, 3)).toEqual(['zero-page']);
+    expect(resolutions(r, 4)).toEqual(['cow-copy']);
+    expect(r.steps[4]!.outcome).toEqual({ value: 42 });
+    expect(resolutions(r, 6)).toEqual(['demand-zero']);
+  });
+
+  test('COW after fork: copy for the child, reuse for the parent, no signal', async () => {
+    const r = await report('cow-fork.yaml');
+    expect(resolutions(r, 6)).toEqual(['cow-copy']);
+    expect(r.steps[5]!.faults[0]!.errorCode).toBe(0b111);
+    expect(resolutions(r, 7)).toEqual(['cow-reuse']);
+    expect(r.steps[7]!.outcome).toEqual({ value: 3 });
+    expect(r.steps[8]!.outcome).toEqual({ value: 2 });
+  });
+
+  test('SEGV_MAPERR, SEGV_ACCERR, and P=1 W=0 U=1 for the kernel half', async () => {
+    const r = await report('segfaults.yaml');
+    expect(r.steps[1]!.outcome).toMatchObject({ signal: 'SIGSEGV', code: 'SEGV_MAPERR' });
+    expect(r.steps[5]!.outcome).toMatchObject({ signal: 'SIGSEGV', code: 'SEGV_ACCERR' });
+    expect(r.steps[7]!.faults[0]!.errorCode).toBe(0b101);
+    expect(r.steps[7]!.outcome).toMatchObject({ code: 'SEGV_MAPERR', address: '0xffff888000010000' });
+  });
+
+  test('copy_from_user: partial copy and -EFAULT, kernel threads included', async () => {
+    const r = await report('copy-from-user.yaml');
+    expect(r.steps[4]!.outcome).toMatchObject({ notCopied: 10, errno: 'EFAULT', oops: null });
+    expect(r.steps[5]!.outcome).toMatchObject({ notCopied: 8, errno: 'EFAULT' });
+    expect(resolutions(r, 6)).toEqual(['exception-fixup']);
+    expect(r.steps[9]!.outcome).toMatchObject({ notCopied: 8, errno: 'EFAULT', oops: null });
+  });
+
+  test('SMAP and kernel threads oops with readable reports', async () => {
+    const r = await report('smap-and-kernel-threads.yaml');
+    expect(r.steps[3]!.outcome).toEqual({ value: 1 });
+    expect(String(r.steps[4]!.outcome.oops)).toContain('SMAP');
+    expect(r.steps[6]!.outcome).toEqual({ cr3Changed: false });
+    expect(String(r.steps[7]!.outcome.oops)).toContain('#PF: error_code(0x0000) - not-present page');
+  });
+
+  test('x86-32 vmalloc: one sync fault, then none', async () => {
+    const r = await report('vmalloc-x86-32.yaml');
+    expect(resolutions(r, 3)).toEqual(['vmalloc-sync']);
+    expect(resolutions(r, 4)).toEqual([]);
+  });
+
+  test('swap: pages come back with their data; the OOM killer picks the hog', async () => {
+    const swap = await report('swap-and-reclaim.yaml');
+    expect(swap.stats.swapOuts).toBeGreaterThan(0);
+    expect(resolutions(swap, 5)).toEqual(['swap-in']);
+    expect(swap.steps[4]!.outcome).toEqual({ value: 1 });
+    const oom = await report('oom-killer.yaml');
+    expect(oom.steps[5]!.outcome).toMatchObject({ signal: 'SIGKILL' });
+    expect(oom.steps[6]!.outcome).toEqual({ value: 1 });
+  });
+
+  test('threads on two CPUs: a downgrade is shot down on the other CPU', async () => {
+    const r = await report('threads-smp.json');
+    expect(r.steps[8]!.outcome).toMatchObject({ signal: 'SIGSEGV', code: 'SEGV_ACCERR' });
+  });
+
+  test('text output and --trace', async () => {
+    const text = await run(['sim', 'run', join(scenarios, 'cow-fork.yaml')]);
+    expect(text.out).toContain('fault at 0x');
+    expect(text.out).toContain('→ cow-copy');
+    expect(text.out).toContain('invariants: all hold');
+    const traced = await run(['sim', 'run', join(scenarios, 'cow-fork.yaml'), '--trace']);
+    expect(traced.out).toContain('"type":"walk-step"');
+  });
+});
+
+describe('bad scenario files get a clear error naming the step and field (exit 2)', () => {
+  const cases: [string, string, string, RegExp][] = [
+    ['unknown step', 'bad.yaml', 'steps:\n  - frobnicate: {}\n', /step 1: unknown step "frobnicate"/],
+    [
+      'bad field',
+      'bad.yaml',
+      'steps:\n  - spawn: { name: a }\n  - mmap: { task: a, length: -4, prot: rw- }\n',
+      /step 2 \(mmap\): field "length"/,
+    ],
+    [
+      'bad prot',
+      'bad.yaml',
+      'steps:\n  - spawn: { name: a }\n  - mmap: { task: a, length: 4096, prot: rwz }\n',
+      /step 2 \(mmap\): field "prot": prot looks like "rw-"/,
+    ],
+    [
+      'unknown field',
+      'bad.yaml',
+      'steps:\n  - spawn: { name: a, colour: blue }\n',
+      /step 1 \(spawn\): unknown field "colour"/,
+    ],
+    [
+      'two keys',
+      'bad.yaml',
+      'steps:\n  - spawn: { name: a }\n    exit: { task: a }\n',
+      /step 1: a step has exactly one key/,
+    ],
+    [
+      'unknown task',
+      'bad.yaml',
+      'steps:\n  - read: { task: ghost, addr: 0x1000 }\n',
+      /step 1 \(read\): field "task": no task named "ghost"/,
+    ],
+    [
+      'unknown label',
+      'bad.yaml',
+      'steps:\n  - spawn: { name: a }\n  - read: { task: a, addr: nowhere+4 }\n',
+      /step 2 \(read\): field "addr": no label "nowhere"/,
+    ],
+    ['no steps', 'bad.yaml', 'frames: 128\nsteps: []\n', /a scenario needs at least one step/],
+    ['bad machine', 'bad.yaml', 'frames: 3\nsteps:\n  - spawn: { name: a }\n', /field "frames"/],
+    ['not YAML', 'bad.yaml', 'steps: [\n', /not valid YAML/],
+    ['not JSON', 'bad.json', '{ "steps": ', /not valid JSON/],
+    [
+      'exited task',
+      'bad.yaml',
+      'steps:\n  - spawn: { name: a }\n  - exit: { task: a }\n  - read: { task: a, addr: 0x1000 }\n',
+      /step 3 \(read\): pid 3 has exited/,
+    ],
+  ];
+  for (const [name, file, text, message] of cases) {
+    test(name, async () => {
+      const r = await run(['sim', 'run', scratch(file, text)]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.out).toBe('');
+    });
+  }
+
+  test('a missing file and missing arguments', async () => {
+    const missing = await run(['sim', 'run', '/nonexistent/scenario.yaml']);
+    expect(missing).toMatchObject({ code: 2 });
+    expect(missing.err).toContain('cannot read the file (ENOENT)');
+    const none = await run(['sim', 'run']);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('expected one scenario file');
+  });
+});
