@@ -74,6 +74,23 @@ export type PteInfo =
     }
   | { readonly kind: 'swap'; readonly slot: number };
 
+export type TableEntry =
+  | { readonly kind: 'none' }
+  /** A non-present leaf holding a swap entry. */
+  | { readonly kind: 'swap'; readonly slot: number }
+  /** A pointer to the next table. */
+  | { readonly kind: 'table'; readonly pfn: number }
+  /** A leaf: a page (last level) or a huge page. PROT_NONE leaves count as present. */
+  | {
+      readonly kind: 'leaf';
+      readonly pfn: number;
+      readonly writable: boolean;
+      readonly user: boolean;
+      readonly exec: boolean;
+      readonly accessed: boolean;
+      readonly dirty: boolean;
+    };
+
 export interface PageInfo {
   readonly refcount: number;
   readonly mapcount: number;
@@ -93,7 +110,18 @@ export interface KernelApi {
   findVma(mm: number, address: number): VmaInfo | null;
   /** The area containing the address, growing a stack down to it if that is allowed (expand_stack). */
   vmaForFault(mm: number, address: number): { readonly vma: VmaInfo; readonly grew: boolean } | null;
+  /** What the PTE for an address holds, through the installed page-walk hook. */
   readPte(mm: number, address: number): PteInfo;
+  // The raw page-table access the walk hook is built from.
+  /** Physical address of the mm's root table (its CR3). */
+  pageTableRoot(mm: number): number;
+  pageTableLevels(): number;
+  /** Index of `address` in a table at `level` (0 = root). */
+  tableIndex(address: number, level: number): number;
+  /** Bytes per entry (8 on x86-64, 4 on x86-32). */
+  entrySize(): number;
+  /** Decodes the entry at physical address `pa`, read as an entry of `level`. */
+  readTableEntry(pa: number, level: number): TableEntry;
   pageInfo(pfn: number): PageInfo;
   zeroPfn(): number;
   /** A fresh frame with refcount 1, or -1 if memory is exhausted even after reclaim. */
@@ -108,9 +136,14 @@ export interface KernelApi {
   replacePage(mm: number, address: number, pfn: number, options: PageMapOptions): void;
   /** Makes the present PTE writable and dirty (COW reuse). */
   makeWritable(mm: number, address: number): void;
+  /** Invalidates `address` in every TLB that may cache it, through the installed flush hook. */
   flushTlbPage(mm: number, address: number): void;
+  /** CPUs whose TLBs may hold translations of this mm (mm_cpumask). */
+  cpusThatMayCache(mm: number): readonly number[];
+  /** invlpg on one CPU (an IPI's work when it is not the local one). */
+  invalidateTlbEntry(cpu: number, mm: number, address: number): void;
   /** do_swap_page(): reads the page back (or finds it in the swap cache) and maps it. */
-  swapIn(mm: number, address: number, write: boolean): 'swap-in' | 'oom';
+  swapInPage(mm: number, address: number, write: boolean): 'swap-in' | 'oom';
   /** folio_free_swap(): drops a page from the swap cache if no PTE still holds its slot. */
   tryFreeSwap(pfn: number): boolean;
   /** Copies the kernel's (init_mm's) top-level entry for a vmalloc address into `mm` (x86-32 lazy sync). */
@@ -119,6 +152,9 @@ export interface KernelApi {
   isVmallocAddress(address: number): boolean;
   /** The fixup address for a faulting kernel instruction, or null (search_exception_tables). */
   searchExceptionTable(ip: number): number | null;
+  /** Where the faulting kernel instruction resumes, through the installed fixup hook. */
+  exceptionFixup(fault: FaultInfo): number | null;
+  swapIn(fault: FaultInfo): FaultOutcome;
   /** Linux's readable oops text for a kernel fault that nothing handled. */
   oopsReport(fault: FaultInfo, reason: string): string;
   // The other hooks, as installed (a learner's or the reference): hooks call
@@ -161,6 +197,14 @@ export interface KernelHooks {
    * cleared) and whether it is dirty.
    */
   reclaimDecision(k: KernelApi, page: ReclaimCandidate): 'reclaim' | 'activate' | 'keep';
+  /** flush_tlb_page() after a PTE change: every CPU that may cache the old translation must drop it. */
+  flushTlbPage(k: KernelApi, request: { readonly mm: number; readonly address: number }): void;
+  /** The kernel's software page walk (follow_pte): what the PTE for an address holds. */
+  walkPageTable(k: KernelApi, request: { readonly mm: number; readonly address: number }): PteInfo;
+  /** do_swap_page as a step of the fault path. */
+  swapIn(k: KernelApi, fault: FaultInfo): FaultOutcome;
+  /** fixup_exception(): where a faulting kernel instruction resumes, or null for an oops. */
+  exceptionFixup(k: KernelApi, fault: FaultInfo): number | null;
 }
 
 export interface ReclaimCandidate {

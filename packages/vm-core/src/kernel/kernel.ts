@@ -27,6 +27,7 @@ import type {
   PageMapOptions,
   PteInfo,
   Resolution,
+  TableEntry,
   VmaInfo,
 } from './hooks.ts';
 import { isUserAddress, type KernelArch, type KernelLayout, layouts } from './layout.ts';
@@ -91,6 +92,8 @@ export interface Task {
   alive: boolean;
   /** The signal that killed it, or the oops that did. */
   death: { readonly signal: SignalInfo } | { readonly oops: string } | null;
+  /** The CPU it last ran on. */
+  lastCpu: number | null;
 }
 
 export interface Cpu {
@@ -287,7 +290,16 @@ export class Kernel implements KernelApi, UaccessApi {
   // ───────────────────────── tasks and address spaces ─────────────────────────
 
   private addTask(name: string, kind: TaskKind, mm: Mm | null): Task {
-    const task: Task = { pid: this.nextPid++, name, kind, mm, activeMm: mm, alive: true, death: null };
+    const task: Task = {
+      pid: this.nextPid++,
+      name,
+      kind,
+      mm,
+      activeMm: mm,
+      alive: true,
+      death: null,
+      lastCpu: null,
+    };
     this.tasks.set(task.pid, task);
     this.emit({ type: 'task', pid: task.pid, what: 'created' });
     return task;
@@ -355,6 +367,7 @@ export class Kernel implements KernelApi, UaccessApi {
       this.loadMm(cpu, next.mm);
     }
     cpu.current = next;
+    next.lastCpu = cpu.id;
     this.emit({ type: 'task', pid, what: 'switched-in', cpu: cpu.id });
   }
 
@@ -448,9 +461,8 @@ export class Kernel implements KernelApi, UaccessApi {
     );
     // change_pte_range: take rights away from mapped PTEs now; rights given
     // back are granted lazily by the next fault (a write reuses the page).
-    let downgraded = false;
     const none = !prot.read && !prot.write && !prot.exec;
-    this.tables.forEachUserPte(mm.pgdPfn, address, end, (_va, pa, pte) => {
+    this.tables.forEachUserPte(mm.pgdPfn, address, end, (va, pa, pte) => {
       if (!pteMapsFrame(pte)) return;
       let next = none ? (pte & ~PTE_PRESENT) | PTE_PROTNONE : (pte & ~PTE_PROTNONE) | PTE_PRESENT;
       if (!prot.write) next = pteWrprotect(next);
@@ -461,9 +473,9 @@ export class Kernel implements KernelApi, UaccessApi {
         (pteWrite(pte) && !pteWrite(next)) ||
         !ptePresent(next) ||
         ((next & PTE_NX) !== 0n && (pte & PTE_NX) === 0n);
-      downgraded ||= lostRights;
+      // Rights taken away must be shot down everywhere (through the flush hook).
+      if (lostRights) this.flushTlbPage(mm.id, va);
     });
-    if (downgraded) this.flushTlbMm(mm);
     return null;
   }
 
@@ -957,7 +969,11 @@ export class Kernel implements KernelApi, UaccessApi {
   }
 
   userAccessEnd(pid: number): void {
-    this.cpuFor(pid).mmu.userAccessEnd();
+    // A task that oopsed inside the window is gone; close the window on the
+    // CPU it died on, as the exception exit path would.
+    const task = this.task(pid);
+    const cpu = task.alive ? this.cpuFor(pid) : this.cpu(task.lastCpu ?? 0);
+    cpu.mmu.userAccessEnd();
   }
 
   loadByte(pid: number, address: number, ip: number): ByteAccess {
@@ -1022,11 +1038,42 @@ export class Kernel implements KernelApi, UaccessApi {
   }
 
   readPte(mmId: number, address: number): PteInfo {
-    const pte = this.tables.readPte(this.mmById(mmId).pgdPfn, address);
+    this.mmById(mmId);
+    return this.hooks.walkPageTable(this, { mm: mmId, address });
+  }
+
+  pageTableRoot(mmId: number): number {
+    return this.mmById(mmId).pgdPfn * PAGE;
+  }
+
+  pageTableLevels(): number {
+    return this.tables.levels;
+  }
+
+  tableIndex(address: number, level: number): number {
+    if (!Number.isSafeInteger(address)) throw new KernelError(`address ${address} is not an integer`);
+    if (!Number.isInteger(level) || level < 0 || level >= this.tables.levels) {
+      throw new KernelError(`level ${level} is not 0..${this.tables.levels - 1}`);
+    }
+    return this.tables.index(address, level);
+  }
+
+  entrySize(): number {
+    return this.layout.format.entryBytes;
+  }
+
+  readTableEntry(pa: number, level: number): TableEntry {
+    const size = this.entrySize();
+    if (!Number.isInteger(pa) || pa < 0 || pa + size > this.memory.size || pa % size !== 0) {
+      throw new KernelError(`readTableEntry: ${pa} is not an aligned entry address inside physical memory`);
+    }
+    const pte = this.tables.readAt(pa);
+    const last = level === this.tables.levels - 1;
     if (pteNone(pte)) return { kind: 'none' };
-    if (!pteMapsFrame(pte)) return { kind: 'swap', slot: this.swapSlotOf(pte) };
+    if (!pteMapsFrame(pte)) return last ? { kind: 'swap', slot: this.swapSlotOf(pte) } : { kind: 'none' };
+    if (!last && (pte & 0x80n) === 0n) return { kind: 'table', pfn: ptePfn(pte) };
     return {
-      kind: 'present',
+      kind: 'leaf',
       pfn: ptePfn(pte),
       writable: pteWrite(pte),
       user: (pte & PTE_USER) !== 0n,
@@ -1155,10 +1202,18 @@ export class Kernel implements KernelApi, UaccessApi {
   }
 
   flushTlbPage(mmId: number, address: number): void {
+    this.mmById(mmId);
+    this.hooks.flushTlbPage(this, { mm: mmId, address });
+  }
+
+  cpusThatMayCache(mmId: number): readonly number[] {
+    return [...this.mmById(mmId).cpus];
+  }
+
+  invalidateTlbEntry(cpuId: number, mmId: number, address: number): void {
     const mm = this.mmById(mmId);
-    const cpus = [...mm.cpus];
-    for (const id of cpus) this.cpus[id]!.mmu.invalidatePage(address, mm.asid);
-    if (cpus.length > 1) this.emit({ type: 'tlb-shootdown', fromCpu: -1, cpus, address });
+    this.cpu(cpuId).mmu.invalidatePage(address, mm.asid);
+    this.emit({ type: 'tlb-shootdown', fromCpu: -1, cpus: [cpuId], address });
   }
 
   private flushTlbMm(mm: Mm): void {
@@ -1173,7 +1228,7 @@ export class Kernel implements KernelApi, UaccessApi {
    * the page out of swap altogether; otherwise it stays cached and clean, so
    * reclaim can drop it again without writing.
    */
-  swapIn(mmId: number, address: number, write = false): 'swap-in' | 'oom' {
+  swapInPage(mmId: number, address: number, write = false): 'swap-in' | 'oom' {
     const mm = this.mmById(mmId);
     const swap = this.swap;
     const pa = this.tables.entryAddress(mm.pgdPfn, address);
@@ -1409,6 +1464,14 @@ export class Kernel implements KernelApi, UaccessApi {
 
   searchExceptionTable(ip: number): number | null {
     return this.exceptionTable.get(ip) ?? null;
+  }
+
+  exceptionFixup(fault: FaultInfo): number | null {
+    return this.hooks.exceptionFixup(this, fault);
+  }
+
+  swapIn(fault: FaultInfo): FaultOutcome {
+    return this.hooks.swapIn(this, fault);
   }
 
   oopsReport(f: FaultInfo, reason: string): string {

@@ -21,7 +21,7 @@ const segv = (address: number, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'): FaultOutcom
  */
 function badArea(k: KernelApi, f: FaultInfo, code: 'SEGV_MAPERR' | 'SEGV_ACCERR', why: string): FaultOutcome {
   if (f.user) return segv(f.address, code);
-  const fixupIp = k.searchExceptionTable(f.ip);
+  const fixupIp = k.exceptionFixup(f);
   if (fixupIp !== null) return { kind: 'fixup', fixupIp };
   return { kind: 'oops', report: k.oopsReport(f, why) };
 }
@@ -73,9 +73,7 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
       return outcome;
     }
     case 'swap':
-      return k.swapIn(f.mm, f.address, f.write) === 'swap-in'
-        ? { kind: 'resolved', resolution: 'swap-in' }
-        : { kind: 'oom' };
+      return k.swapIn(f);
     case 'present':
       if (f.write && !pte.writable) return k.cowBreak(f, pte.pfn);
       // The tables already allow it: another CPU fixed it first, or a stale
@@ -124,6 +122,44 @@ export const referenceCowBreak: KernelHooks['cowBreak'] = (k, f, pfn) => {
 export const referenceVmallocFault: KernelHooks['vmallocFault'] = (k, f) =>
   k.syncKernelMapping(f.mm, f.address);
 
+export const referenceSwapIn: KernelHooks['swapIn'] = (k, f) =>
+  k.swapInPage(f.mm!, f.address, f.write) === 'swap-in'
+    ? { kind: 'resolved', resolution: 'swap-in' }
+    : { kind: 'oom' };
+
+export const referenceExceptionFixup: KernelHooks['exceptionFixup'] = (k, f) => k.searchExceptionTable(f.ip);
+
+/**
+ * flush_tlb_page(): invalidate locally and, by IPI, on every other CPU that
+ * may hold the translation (mm_cpumask). Flushing only the local CPU leaves
+ * the others' stale entries working — the classic SMP bug.
+ */
+export const referenceFlushTlbPage: KernelHooks['flushTlbPage'] = (k, { mm, address }) => {
+  for (const cpu of k.cpusThatMayCache(mm)) k.invalidateTlbEntry(cpu, mm, address);
+};
+
+/** follow_pte(): walk from the root, one level at a time, as the MMU does. */
+export const referenceWalkPageTable: KernelHooks['walkPageTable'] = (k, { mm, address }) => {
+  let table = k.pageTableRoot(mm);
+  for (let level = 0; level < k.pageTableLevels(); level++) {
+    const entry = k.readTableEntry(table + k.tableIndex(address, level) * k.entrySize(), level);
+    switch (entry.kind) {
+      case 'none':
+        return { kind: 'none' };
+      case 'swap':
+        return { kind: 'swap', slot: entry.slot };
+      case 'leaf': {
+        const { kind: _kind, ...rest } = entry;
+        return { kind: 'present', ...rest };
+      }
+      case 'table':
+        table = entry.pfn * 4096;
+        break;
+    }
+  }
+  return { kind: 'none' };
+};
+
 /** Second chance: a page used since the last scan goes back to the active list. */
 export const referenceReclaimDecision: KernelHooks['reclaimDecision'] = (_k, page) =>
   page.referenced ? 'activate' : 'reclaim';
@@ -136,4 +172,8 @@ export const referenceHooks: KernelHooks = {
   copyFromUser: referenceCopyFromUser,
   copyToUser: referenceCopyToUser,
   reclaimDecision: referenceReclaimDecision,
+  flushTlbPage: referenceFlushTlbPage,
+  walkPageTable: referenceWalkPageTable,
+  swapIn: referenceSwapIn,
+  exceptionFixup: referenceExceptionFixup,
 };
