@@ -107,6 +107,14 @@ describe('what the scenarios show', () => {
     expect(r.steps[8]!.outcome).toMatchObject({ signal: 'SIGSEGV', code: 'SEGV_ACCERR' });
   });
 
+  test('a seeded schedule is reproducible, and fork shoots down the other CPU', async () => {
+    const a = await report('smp-schedule.yaml');
+    const b = await report('smp-schedule.yaml');
+    expect(a.steps[3]!.outcome).toEqual(b.steps[3]!.outcome);
+    expect(resolutions(a, 9)).toEqual(['cow-copy']);
+    expect(a.steps[9]!.outcome).toEqual({ value: 1 });
+  });
+
   test('text output and --trace', async () => {
     const text = await run(['sim', 'run', join(scenarios, 'cow-fork.yaml')]);
     expect(text.out).toContain('fault at 0x');

@@ -10,6 +10,7 @@ import {
   formatAddress,
   Kernel,
   KernelError,
+  Scheduler,
   type Task,
   type TraceEvent,
 } from '@faultline/vm-core';
@@ -44,7 +45,7 @@ export function runScenario(scenario: Scenario, options: { trace?: boolean } = {
     ...(scenario.swap !== undefined ? { swapSlots: scenario.swap } : {}),
     ...(scenario.tlb !== undefined ? { tlb: scenario.tlb } : {}),
   });
-  const run = new Runner(kernel);
+  const run = new Runner(kernel, new Scheduler(kernel, scenario.seed));
   const reports: StepReport[] = [];
   scenario.steps.forEach((step, i) => {
     const events: TraceEvent[] = [];
@@ -77,7 +78,10 @@ class Runner {
   private readonly names = new Map<string, number>();
   private readonly labels = new Map<string, number>();
 
-  constructor(private readonly kernel: Kernel) {
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly scheduler: Scheduler,
+  ) {
     this.names.set('swapper', 0);
     this.names.set('init', 1);
     this.names.set('kthreadd', 2);
@@ -306,6 +310,15 @@ class Runner {
             freed,
           },
         );
+      }
+      case 'schedule': {
+        const placements = this.scheduler.run(step.args.ticks);
+        const last = new Map<number, number>();
+        for (const p of placements) last.set(p.cpu, p.pid);
+        const now = [...last]
+          .sort(([a], [b]) => a - b)
+          .map(([cpu, pid]) => `cpu ${cpu}: ${k.task(pid).name}`);
+        return plain(null, `schedule ${step.args.ticks} ticks → ${now.join(', ')}`, { placements });
       }
       case 'check': {
         const problems = checkInvariants(k);

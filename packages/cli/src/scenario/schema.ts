@@ -94,6 +94,8 @@ const steps = {
     cpu,
   }),
   check: z.strictObject({ cpu }),
+  /** Lets the seeded scheduler make `ticks` decisions: which task runs on which CPU. */
+  schedule: z.strictObject({ ticks: z.number().int().positive().max(100000) }),
 } as const;
 
 export type StepKind = keyof typeof steps;
@@ -110,6 +112,8 @@ export const scenarioSchema = z.strictObject({
   frames: z.number().int().min(64).max(262144).default(512),
   cpus: z.number().int().min(1).max(64).default(1),
   pcid: z.boolean().default(true),
+  /** Seed of the scheduler's PRNG: the same seed, the same interleaving. */
+  seed: z.number().int().default(1),
   swap: z
     .number()
     .int()

@@ -11,5 +11,6 @@ export * from './kernel.ts';
 export * from './layout.ts';
 export { Mm } from './mm.ts';
 export * from './reference-hooks.ts';
+export * from './scheduler.ts';
 export * from './uaccess.ts';
 export { type Vma, VmFlag, vmaPermissions } from './vma.ts';
