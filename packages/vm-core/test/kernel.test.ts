@@ -330,3 +330,21 @@ describe('tasks', () => {
     expect(kernel.frames.free).toBe(baseline);
   });
 });
+
+describe('get_user and put_user', () => {
+  test('a value round-trips through user memory, little-endian', () => {
+    const { kernel, pid } = boot();
+    const addr = mapAnon(kernel, pid, 1);
+    expect(kernel.putUser(pid, addr + 8, 4, 0x11223344n)).toMatchObject({ errno: null, oops: null });
+    expect(kernel.access(pid, addr + 8, 'read')).toMatchObject({ value: 0x44 });
+    expect(kernel.getUser(pid, addr + 8, 8)).toMatchObject({ value: 0x11223344n, errno: null });
+  });
+
+  test('a bad pointer: -EFAULT and a zeroed result, through the fixup', () => {
+    const { kernel, pid } = boot();
+    const r = kernel.getUser(pid, 0x7000_0000, 4);
+    expect(r).toMatchObject({ value: 0n, errno: 'EFAULT', oops: null });
+    expect(r.faults.map((f) => f.resolution)).toEqual(['exception-fixup']);
+    expect(kernel.putUser(pid, kernel.directMapAddress(3), 1, 1n)).toMatchObject({ errno: 'EFAULT' });
+  });
+});

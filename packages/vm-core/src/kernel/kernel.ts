@@ -55,7 +55,14 @@ import {
 import { referenceHooks } from './reference-hooks.ts';
 import { LruLists, ReverseMap } from './rmap.ts';
 import { decodeSwapEntry, encodeSwapEntry, SwapDevice } from './swap.ts';
-import type { ByteAccess, UaccessApi } from './uaccess.ts';
+import {
+  type ByteAccess,
+  type GetUserResult,
+  referenceGetUser,
+  referencePutUser,
+  type UaccessApi,
+  type UserValueSize,
+} from './uaccess.ts';
 import { type Vma, VmFlag, vmaAllows } from './vma.ts';
 
 export interface KernelOptions {
@@ -925,6 +932,47 @@ export class Kernel implements KernelApi, UaccessApi {
       },
       pid,
     );
+  }
+
+  /** get_user() of a 1-, 2-, 4- or 8-byte value on behalf of `pid`. */
+  getUser(
+    pid: number,
+    userAddress: number,
+    size: UserValueSize,
+  ): GetUserResult & { readonly faults: readonly FaultRecord[] } {
+    this.task(pid);
+    this.copyFaults = [];
+    try {
+      return {
+        ...referenceGetUser(this, pid, userAddress, size, UACCESS_IP.getUser),
+        faults: this.copyFaults,
+      };
+    } finally {
+      this.copyFaults = null;
+    }
+  }
+
+  /** put_user() of a 1-, 2-, 4- or 8-byte value on behalf of `pid`. */
+  putUser(
+    pid: number,
+    userAddress: number,
+    size: UserValueSize,
+    value: bigint,
+  ): {
+    readonly errno: 'EFAULT' | null;
+    readonly oops: string | null;
+    readonly faults: readonly FaultRecord[];
+  } {
+    this.task(pid);
+    this.copyFaults = [];
+    try {
+      return {
+        ...referencePutUser(this, pid, userAddress, size, value, UACCESS_IP.putUser),
+        faults: this.copyFaults,
+      };
+    } finally {
+      this.copyFaults = null;
+    }
   }
 
   private withKernelBuffer(

@@ -81,3 +81,64 @@ export function referenceCopyToUser(k: UaccessApi, c: UserCopy): UserCopyResult 
 function zeroTail(k: UaccessApi, c: UserCopy, from: number): void {
   for (let i = from; i < c.length; i++) k.storeByte(c.pid, c.kernelAddress + i, 0, 0);
 }
+
+export type UserValueSize = 1 | 2 | 4 | 8;
+
+export interface GetUserResult {
+  /** The value read; 0 when the access failed (get_user zeroes its destination). */
+  readonly value: bigint;
+  readonly errno: 'EFAULT' | null;
+  readonly oops: string | null;
+}
+
+/**
+ * get_user(x, ptr): one value of 1, 2, 4 or 8 bytes. The load instruction has
+ * its own exception-table entry; on a fault the fixup sets the result to 0
+ * and the return value to -EFAULT.
+ */
+export function referenceGetUser(
+  k: UaccessApi,
+  pid: number,
+  userAddress: number,
+  size: UserValueSize,
+  ip: number,
+): GetUserResult {
+  if (!k.accessOk(userAddress, size)) return { value: 0n, errno: 'EFAULT', oops: null };
+  k.userAccessBegin(pid);
+  let value = 0n;
+  let result: GetUserResult | null = null;
+  for (let i = 0; i < size; i++) {
+    const byte = k.loadByte(pid, userAddress + i, ip);
+    if (byte.kind !== 'ok') {
+      result = { value: 0n, errno: 'EFAULT', oops: byte.kind === 'oops' ? byte.report : null };
+      break;
+    }
+    value |= BigInt(byte.value) << BigInt(8 * i);
+  }
+  k.userAccessEnd(pid);
+  return result ?? { value, errno: null, oops: null };
+}
+
+/** put_user(x, ptr): stores one value; -EFAULT through the fixup on a bad pointer. */
+export function referencePutUser(
+  k: UaccessApi,
+  pid: number,
+  userAddress: number,
+  size: UserValueSize,
+  value: bigint,
+  ip: number,
+): { readonly errno: 'EFAULT' | null; readonly oops: string | null } {
+  if (!k.accessOk(userAddress, size)) return { errno: 'EFAULT', oops: null };
+  k.userAccessBegin(pid);
+  let outcome: { errno: 'EFAULT' | null; oops: string | null } = { errno: null, oops: null };
+  for (let i = 0; i < size; i++) {
+    const byte = Number((value >> BigInt(8 * i)) & 0xffn);
+    const stored = k.storeByte(pid, userAddress + i, byte, ip);
+    if (stored.kind !== 'ok') {
+      outcome = { errno: 'EFAULT', oops: stored.kind === 'oops' ? stored.report : null };
+      break;
+    }
+  }
+  k.userAccessEnd(pid);
+  return outcome;
+}
