@@ -115,6 +115,16 @@ describe('what the scenarios show', () => {
     expect(a.steps[9]!.outcome).toEqual({ value: 1 });
   });
 
+  test('file mappings: page cache, private copy, shared write, SIGBUS', async () => {
+    const r = await report('file-mappings.yaml');
+    expect(resolutions(r, 4)).toEqual(['page-cache']);
+    expect(resolutions(r, 7)).toEqual(['cow-copy']);
+    expect(r.steps[7]!.outcome).toEqual({ bytes: [104, 101, 108, 108, 111] });
+    expect(resolutions(r, 12)).toEqual(['page-mkwrite']);
+    expect(r.steps[13]!.outcome).toEqual({ value: 74 });
+    expect(r.steps[15]!.outcome).toMatchObject({ signal: 'SIGBUS', code: 'BUS_ADRERR' });
+  });
+
   test('text output and --trace', async () => {
     const text = await run(['sim', 'run', join(scenarios, 'cow-fork.yaml')]);
     expect(text.out).toContain('fault at 0x');

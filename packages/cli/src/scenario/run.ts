@@ -140,13 +140,16 @@ class Runner {
           fixed: flags.has('fixed'),
           growsDown: flags.has('growsdown'),
           ...(a.addr !== undefined ? { address: this.addr(a.addr) } : {}),
+          ...(a.file !== undefined ? { file: a.file } : {}),
+          ...(a.offset !== undefined ? { offset: a.offset } : {}),
         });
         if (r.kind === 'error')
           return plain(cpuOf(a.cpu), `mmap ${a.length} bytes ${a.prot} → -${r.errno}`, { errno: r.errno });
         if (a.as !== undefined) this.labels.set(a.as, r.address);
+        const what = a.file === undefined ? '' : ` of ${a.file}${a.offset ? ` at offset ${a.offset}` : ''}`;
         return plain(
           cpuOf(a.cpu),
-          `mmap ${a.length} bytes ${a.prot}${a.as ? ` as ${a.as}` : ''} → ${hex(r.address)}`,
+          `mmap ${a.length} bytes${what} ${a.prot}${a.as ? ` as ${a.as}` : ''} → ${hex(r.address)}`,
           {
             address: hex(r.address),
           },
@@ -286,6 +289,21 @@ class Runner {
         }
         const window = a.uaccess ? ' (inside stac/clac)' : '';
         return fromAccess(cpu, `kernel ${a.access} ${hex(va)}${window} as ${who}`, r);
+      }
+      case 'file': {
+        const a = step.args;
+        if ((a.text === undefined) === (a.bytes === undefined)) {
+          throw new ScenarioError('give the file either "text" or "bytes"');
+        }
+        const content = a.bytes ?? [...new TextEncoder().encode(a.text)];
+        k.createFile(a.name, content);
+        return plain(null, `file ${a.name}: ${content.length} bytes`, { size: content.length });
+      }
+      case 'read_file': {
+        const a = step.args;
+        const bytes = k.readFile(a.name, a.offset, a.length);
+        const shown = String.fromCharCode(...bytes.map((b) => (b >= 32 && b < 127 ? b : 46)));
+        return plain(null, `read ${a.name} [${a.offset}, +${a.length}) → "${shown}"`, { bytes });
       }
       case 'kmalloc': {
         const va = k.kmalloc(step.args.bytes);

@@ -39,6 +39,9 @@ const steps = {
     length,
     prot,
     flags: z.array(z.enum(['anon', 'private', 'shared', 'fixed', 'growsdown'])).optional(),
+    /** Map this file (see the file step) instead of anonymous memory. */
+    file: z.string().min(1).optional(),
+    offset: z.number().int().nonnegative().optional(),
     as: label.optional(),
     cpu,
   }),
@@ -66,6 +69,24 @@ const steps = {
     uaccess: z.boolean().optional(),
     task: task.optional(),
     cpu,
+  }),
+  /** Creates a file from text or bytes. */
+  file: z.strictObject({
+    name: z.string().min(1),
+    text: z
+      .string()
+      .max(1 << 20)
+      .optional(),
+    bytes: z
+      .array(byte)
+      .max(1 << 20)
+      .optional(),
+  }),
+  /** What read(2) of a file returns now (the page cache wins over the disk). */
+  read_file: z.strictObject({
+    name: z.string().min(1),
+    offset: z.number().int().nonnegative().default(0),
+    length: z.number().int().positive().max(4096),
   }),
   kmalloc: z.strictObject({
     bytes: z

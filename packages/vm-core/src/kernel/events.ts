@@ -52,7 +52,8 @@ export type KernelEvent =
       readonly slot: number;
       readonly fromCache: boolean;
     }
-  | { readonly type: 'oom-kill'; readonly pid: number; readonly score: number };
+  | { readonly type: 'oom-kill'; readonly pid: number; readonly score: number }
+  | { readonly type: 'writeback'; readonly file: string; readonly page: number };
 
 export type TraceEvent = HwEvent | KernelEvent;
 export type TraceListener = (event: TraceEvent) => void;

@@ -32,6 +32,8 @@ export const PageFlag = {
   Kernel: 1 << 7,
   /** Being written to swap right now (reclaim holds it). */
   Writeback: 1 << 8,
+  /** In a file's page cache (the cache holds a reference). */
+  File: 1 << 9,
 } as const;
 export type PageFlag = (typeof PageFlag)[keyof typeof PageFlag];
 

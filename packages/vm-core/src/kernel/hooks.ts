@@ -17,6 +17,8 @@ export type Resolution =
   | 'swap-in'
   | 'stack-growth'
   | 'vmalloc-sync'
+  | 'page-cache'
+  | 'page-mkwrite'
   | 'exception-fixup'
   | 'spurious'
   | 'signal'
@@ -59,6 +61,8 @@ export interface VmaInfo {
   readonly exec: boolean;
   readonly shared: boolean;
   readonly growsDown: boolean;
+  /** Backed by a file (its page cache) rather than anonymous memory. */
+  readonly file: boolean;
 }
 
 export type PteInfo =
@@ -97,6 +101,8 @@ export interface PageInfo {
   /** The shared zero page. */
   readonly zero: boolean;
   readonly anon: boolean;
+  /** A page-cache page of a file. */
+  readonly file: boolean;
 }
 
 export interface PageMapOptions {
@@ -144,6 +150,8 @@ export interface KernelApi {
   invalidateTlbEntry(cpu: number, mm: number, address: number): void;
   /** do_swap_page(): reads the page back (or finds it in the swap cache) and maps it. */
   swapInPage(mm: number, address: number, write: boolean): 'swap-in' | 'oom';
+  /** filemap_fault(): maps the file page behind `address` (or copies it for a private write); SIGBUS past EOF. */
+  fileFault(fault: FaultInfo): FaultOutcome;
   /** folio_free_swap(): drops a page from the swap cache if no PTE still holds its slot. */
   tryFreeSwap(pfn: number): boolean;
   /** Copies the kernel's (init_mm's) top-level entry for a vmalloc address into `mm` (x86-32 lazy sync). */

@@ -53,7 +53,8 @@ export function checkInvariants(kernel: Kernel): string[] {
     if (frames.mapcount[pfn] !== mappings[pfn]) {
       problems.push(`frame ${pfn}: mapcount is ${frames.mapcount[pfn]} but ${mappings[pfn]} PTEs map it`);
     }
-    const pins = frames.has(pfn, PageFlag.SwapCache) ? 1 : 0;
+    // The swap cache and the page cache each hold a reference of their own.
+    const pins = (frames.has(pfn, PageFlag.SwapCache) ? 1 : 0) + (frames.has(pfn, PageFlag.File) ? 1 : 0);
     if (!frames.isFree(pfn) && frames.refcount[pfn] !== mappings[pfn]! + pins) {
       problems.push(
         `frame ${pfn}: refcount is ${frames.refcount[pfn]} but it has ${mappings[pfn]} mappings and ${pins} pins (a leaked or missing get_page/put_page)`,

@@ -136,6 +136,19 @@ export interface MmapRequest {
   readonly fixed?: boolean;
   readonly growsDown?: boolean;
   readonly name?: string;
+  /** Map this file (created with createFile) instead of anonymous memory. */
+  readonly file?: string;
+  /** Byte offset into the file (page aligned). */
+  readonly offset?: number;
+}
+
+/** A file: its bytes on "disk", and the page cache of frames holding its pages. */
+export interface SimFile {
+  readonly name: string;
+  size: number;
+  data: Uint8Array;
+  /** Page index → frame. */
+  readonly cache: Map<number, number>;
 }
 
 const PAGE = 4096;
@@ -168,6 +181,7 @@ export class Kernel implements KernelApi, UaccessApi {
   readonly pcid: boolean;
   /** The exception table: faulting-instruction address → fixup address. */
   readonly exceptionTable = new Map<number, number>();
+  readonly files = new Map<string, SimFile>();
   readonly rmap = new ReverseMap();
   readonly lru = new LruLists();
   readonly swap: SwapDevice | null;
@@ -399,6 +413,12 @@ export class Kernel implements KernelApi, UaccessApi {
     if (!Number.isSafeInteger(request.length) || request.length <= 0)
       return { kind: 'error', errno: 'EINVAL' };
     const length = pageUp(request.length);
+    const offset = request.offset ?? 0;
+    if (request.file !== undefined) {
+      if (!this.files.has(request.file)) return { kind: 'error', errno: 'EBADF' };
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset % PAGE !== 0)
+        return { kind: 'error', errno: 'EINVAL' };
+    }
     let start: number;
     if (request.fixed) {
       const address = request.address ?? Number.NaN;
@@ -436,7 +456,8 @@ export class Kernel implements KernelApi, UaccessApi {
       start,
       end: start + length,
       flags,
-      name: request.name ?? (request.shared ? 'shared' : 'anon'),
+      name: request.name ?? request.file ?? (request.shared ? 'shared' : 'anon'),
+      ...(request.file !== undefined ? { file: { name: request.file, pgoff: offset / PAGE } } : {}),
     });
     return { kind: 'ok', address: start };
   }
@@ -510,7 +531,7 @@ export class Kernel implements KernelApi, UaccessApi {
     child.brk = from.brk;
     let writeProtected = false;
     for (const vma of from.vmas.all) {
-      child.vmas.insert({ ...vma });
+      child.vmas.insert({ ...vma, ...(vma.file ? { file: { ...vma.file } } : {}) });
       const shared = (vma.flags & VmFlag.Shared) !== 0;
       this.tables.forEachUserPte(from.pgdPfn, vma.start, vma.end, (va, pa, pte) => {
         let childPte = pte;
@@ -1138,6 +1159,7 @@ export class Kernel implements KernelApi, UaccessApi {
       mapcount: this.frames.mapcount[pfn]!,
       zero: pfn === this.zeroPagePfn,
       anon: this.frames.has(pfn, PageFlag.Anon),
+      file: this.frames.has(pfn, PageFlag.File),
     };
   }
 
@@ -1215,7 +1237,7 @@ export class Kernel implements KernelApi, UaccessApi {
     );
     if (pfn !== this.zeroPagePfn) {
       this.frames.mapcount[pfn]!++;
-      this.frames.set(pfn, PageFlag.Anon);
+      if (!this.frames.has(pfn, PageFlag.File)) this.frames.set(pfn, PageFlag.Anon);
       this.rmap.add(pfn, mm, pageDown(address));
       if (!this.lru.has(pfn)) this.lru.addNew(pfn);
       mm.rss++;
@@ -1413,6 +1435,7 @@ export class Kernel implements KernelApi, UaccessApi {
 
   /** shrink_folio_list for one page: into the swap cache, unmapped everywhere, written if dirty, freed. */
   private swapOut(pfn: number): boolean {
+    if (this.frames.has(pfn, PageFlag.File)) return this.evictFilePage(pfn);
     const swap = this.swap;
     if (swap === null || !this.frames.has(pfn, PageFlag.Anon)) return false;
     if (!this.frames.has(pfn, PageFlag.SwapCache)) {
@@ -1451,6 +1474,106 @@ export class Kernel implements KernelApi, UaccessApi {
     swap.release(slot);
     this.frames.set(pfn, PageFlag.SwapCache, false);
     this.frames.swapSlot[pfn] = -1;
+    this.putPage(pfn);
+    return true;
+  }
+
+  // ───────────────────────── files and the page cache ─────────────────────────
+
+  /** Creates (or replaces) a file with these bytes. */
+  createFile(name: string, content: Uint8Array | readonly number[]): SimFile {
+    if (name.length === 0) throw new KernelError('a file needs a name');
+    if (this.files.has(name)) throw new KernelError(`file "${name}" already exists`);
+    if (content.length > 1 << 26) throw new KernelError('files are limited to 64 MiB');
+    const data = Uint8Array.from(content, (b) => b & 0xff);
+    const file: SimFile = { name, size: data.length, data, cache: new Map() };
+    this.files.set(name, file);
+    return file;
+  }
+
+  /** What read(2) of the file returns now: the page cache where a page is cached, else the disk. */
+  readFile(name: string, offset: number, length: number): number[] {
+    const file = this.files.get(name);
+    if (file === undefined) throw new KernelError(`no file "${name}"`);
+    const out: number[] = [];
+    for (let i = offset; i < Math.min(file.size, offset + length); i++) {
+      const pfn = file.cache.get(Math.floor(i / PAGE));
+      out.push(pfn === undefined ? file.data[i]! : this.memory.bytes[pfn * PAGE + (i % PAGE)]!);
+    }
+    return out;
+  }
+
+  fileFault(f: FaultInfo): FaultOutcome {
+    const mm = this.mmById(f.mm!);
+    const vma = mm.vmas.containing(f.address);
+    if (vma?.file === undefined) throw new KernelError(`no file mapping at ${formatAddress(f.address)}`);
+    const file = this.files.get(vma.file.name)!;
+    const index = vma.file.pgoff + Math.floor((f.address - vma.start) / PAGE);
+    // A page wholly beyond the end of the file has nothing to map: SIGBUS.
+    if (index >= Math.ceil(file.size / PAGE)) {
+      return { kind: 'signal', signal: { signal: 'SIGBUS', code: 'BUS_ADRERR', address: f.address } };
+    }
+    const cached = this.pageCachePage(file, index);
+    if (cached < 0) return { kind: 'oom' };
+    const shared = (vma.flags & VmFlag.Shared) !== 0;
+    const exec = (vma.flags & VmFlag.Exec) !== 0;
+    if (f.write && !shared) {
+      // do_cow_fault: a private write gets its own copy; the file never sees it.
+      const copy = this.allocPage();
+      if (copy < 0) return { kind: 'oom' };
+      this.memory.copyFrame(cached, copy);
+      this.mapPage(mm.id, f.address, copy, { writable: true, exec, dirty: true });
+      return { kind: 'resolved', resolution: 'cow-copy' };
+    }
+    // The mapping takes its own reference; the cache keeps its one. A shared
+    // page is mapped writable only for a write, so the first write to a clean
+    // page is noticed (the dirty accounting that page_mkwrite exists for).
+    this.frames.refcount[cached]!++;
+    this.mapPage(mm.id, f.address, cached, { writable: shared && f.write, exec, dirty: shared && f.write });
+    return { kind: 'resolved', resolution: 'page-cache' };
+  }
+
+  /** find_get_page, or read the page in from the file (the tail past EOF reads as zeros). */
+  private pageCachePage(file: SimFile, index: number): number {
+    const hit = file.cache.get(index);
+    if (hit !== undefined) return hit;
+    const pfn = this.allocPage();
+    if (pfn < 0) return -1;
+    this.memory.zeroFrame(pfn);
+    const start = index * PAGE;
+    this.memory.bytes.set(file.data.subarray(start, Math.min(file.size, start + PAGE)), pfn * PAGE);
+    this.frames.set(pfn, PageFlag.File);
+    file.cache.set(index, pfn);
+    this.lru.addNew(pfn);
+    this.fileOfPage.set(pfn, { file, index });
+    return pfn;
+  }
+
+  /** Which file, and which page of it, a page-cache frame holds (page->mapping, page->index). */
+  private readonly fileOfPage = new Map<number, { readonly file: SimFile; readonly index: number }>();
+
+  /** Reclaim of a file page: unmap it everywhere, write it back if dirty, drop it from the cache. */
+  private evictFilePage(pfn: number): boolean {
+    const { file, index } = this.fileOfPage.get(pfn)!;
+    for (const { mm, va } of [...this.rmap.mappings(pfn)]) {
+      const pa = this.tables.entryAddress(mm.pgdPfn, va)!;
+      const pte = this.tables.readAt(pa);
+      // A file page needs no swap entry: the next fault finds it in the file.
+      this.tables.writeAt(pa, 0n);
+      this.flushTlbPage(mm.id, va);
+      this.dropMapping(mm, va, pfn, pteDirty(pte));
+    }
+    if (this.frames.has(pfn, PageFlag.Dirty)) {
+      const start = index * PAGE;
+      file.data.set(
+        this.memory.bytes.subarray(pfn * PAGE, pfn * PAGE + Math.min(PAGE, file.size - start)),
+        start,
+      );
+      this.emit({ type: 'writeback', file: file.name, page: index });
+    }
+    file.cache.delete(index);
+    this.fileOfPage.delete(pfn);
+    this.frames.set(pfn, PageFlag.File, false);
     this.putPage(pfn);
     return true;
   }
@@ -1639,5 +1762,6 @@ function vmaInfo(vma: Vma): VmaInfo {
     exec: (vma.flags & VmFlag.Exec) !== 0,
     shared: (vma.flags & VmFlag.Shared) !== 0,
     growsDown: (vma.flags & VmFlag.GrowsDown) !== 0,
+    file: vma.file !== undefined,
   };
 }

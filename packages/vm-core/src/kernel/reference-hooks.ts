@@ -68,13 +68,19 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
   const pte = k.readPte(f.mm, f.address);
   switch (pte.kind) {
     case 'none': {
-      const outcome = k.anonymousFault(f, vma);
+      const outcome = vma.file ? k.fileFault(f) : k.anonymousFault(f, vma);
       if (grew && outcome.kind === 'resolved') return { kind: 'resolved', resolution: 'stack-growth' };
       return outcome;
     }
     case 'swap':
       return k.swapIn(f);
     case 'present':
+      // A shared mapping is written in place: the first write to a clean
+      // page only makes the PTE writable (and the page dirty).
+      if (f.write && !pte.writable && vma.shared) {
+        k.makeWritable(f.mm, f.address);
+        return { kind: 'resolved', resolution: 'page-mkwrite' };
+      }
       if (f.write && !pte.writable) return k.cowBreak(f, pte.pfn);
       // The tables already allow it: another CPU fixed it first, or a stale
       // TLB entry faulted (spurious fault).
@@ -84,16 +90,17 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
 
 export const referenceAnonymousFault: KernelHooks['anonymousFault'] = (k, f, vma) => {
   const mm = f.mm!;
-  // A read of untouched memory maps the shared zero page, read-only: no
-  // memory is used until the first write.
-  if (!f.write) {
+  // A read of untouched private memory maps the shared zero page,
+  // read-only: no memory is used until the first write. (Shared anonymous
+  // memory is shmem in Linux: it always gets a real page.)
+  if (!f.write && !vma.shared) {
     k.mapPage(mm, f.address, k.zeroPfn(), { writable: false, exec: vma.exec });
     return { kind: 'resolved', resolution: 'zero-page' };
   }
   const pfn = k.allocPage();
   if (pfn < 0) return { kind: 'oom' };
   k.clearPage(pfn);
-  k.mapPage(mm, f.address, pfn, { writable: true, exec: vma.exec, dirty: true });
+  k.mapPage(mm, f.address, pfn, { writable: vma.write, exec: vma.exec, dirty: f.write });
   return { kind: 'resolved', resolution: 'demand-zero' };
 };
 
@@ -104,9 +111,9 @@ export const referenceCowBreak: KernelHooks['cowBreak'] = (k, f, pfn) => {
   k.tryFreeSwap(pfn);
   const page = k.pageInfo(pfn);
   // Since Linux 5.9 the decision is by reference count alone: a page nobody
-  // else holds is ours to write (wp_can_reuse_anon_folio). The zero page is
-  // never reused.
-  if (!page.zero && page.refcount === 1) {
+  // else holds is ours to write (wp_can_reuse_anon_folio). The zero page and
+  // page-cache pages are never reused by a private mapping.
+  if (!page.zero && !page.file && page.refcount === 1) {
     k.makeWritable(mm, f.address);
     return { kind: 'resolved', resolution: 'cow-reuse' };
   }

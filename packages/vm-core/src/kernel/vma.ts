@@ -24,6 +24,8 @@ export interface Vma {
   flags: number;
   /** What the area is, for /proc/pid/maps-style listings. */
   name: string;
+  /** A file mapping: the file's name and the file page that `start` maps. */
+  file?: { readonly name: string; pgoff: number };
 }
 
 export function vmaAllows(vma: Vma, write: boolean, exec: boolean): boolean {
@@ -121,7 +123,7 @@ export class VmaList {
 
   clone(): VmaList {
     const copy = new VmaList();
-    for (const v of this.areas) copy.areas.push({ ...v });
+    for (const v of this.areas) copy.areas.push({ ...v, ...(v.file ? { file: { ...v.file } } : {}) });
     return copy;
   }
 
@@ -129,6 +131,8 @@ export class VmaList {
     const vma = this.containing(va);
     if (vma === null || vma.start === va) return;
     const upper: Vma = { ...vma, start: va };
+    if (vma.file !== undefined)
+      upper.file = { name: vma.file.name, pgoff: vma.file.pgoff + (va - vma.start) / 4096 };
     vma.end = va;
     this.areas.splice(this.areas.indexOf(vma) + 1, 0, upper);
   }
@@ -164,5 +168,13 @@ export class VmaList {
 }
 
 function mergeable(a: Vma, b: Vma): boolean {
-  return a.end === b.start && a.flags === b.flags && a.name === b.name;
+  if (a.end !== b.start || a.flags !== b.flags || a.name !== b.name) return false;
+  if (a.file === undefined && b.file === undefined) return true;
+  // File areas merge only when the second continues the first in the file.
+  return (
+    a.file !== undefined &&
+    b.file !== undefined &&
+    a.file.name === b.file.name &&
+    a.file.pgoff + (a.end - a.start) / 4096 === b.file.pgoff
+  );
 }
