@@ -5,6 +5,7 @@
  */
 import {
   type AccessOutcome,
+  type CopyOutcome,
   checkInvariants,
   type FaultRecord,
   formatAddress,
@@ -244,34 +245,14 @@ class Runner {
       case 'copy_from_user': {
         const a = step.args;
         const r = k.copyFromUser(this.pid(a.task), this.addr(a.addr), a.length);
-        const end =
-          r.oops !== null
-            ? 'oops'
-            : r.errno === null
-              ? '0 (all copied)'
-              : `${r.notCopied} not copied → -${r.errno}`;
-        return {
-          cpu: cpuOf(a.cpu),
-          summary: `copy_from_user ${hex(this.addr(a.addr))} +${a.length} → ${end}`,
-          outcome: { notCopied: r.notCopied, errno: r.errno, oops: r.oops, data: r.data },
-          faults: r.faults,
-        };
+        return fromCopy(cpuOf(a.cpu), `copy_from_user ${hex(this.addr(a.addr))} +${a.length}`, r, {
+          data: r.data,
+        });
       }
       case 'copy_to_user': {
         const a = step.args;
         const r = k.copyToUser(this.pid(a.task), this.addr(a.addr), a.bytes);
-        const end =
-          r.oops !== null
-            ? 'oops'
-            : r.errno === null
-              ? '0 (all copied)'
-              : `${r.notCopied} not copied → -${r.errno}`;
-        return {
-          cpu: cpuOf(a.cpu),
-          summary: `copy_to_user ${hex(this.addr(a.addr))} +${a.bytes.length} → ${end}`,
-          outcome: { notCopied: r.notCopied, errno: r.errno, oops: r.oops },
-          faults: r.faults,
-        };
+        return fromCopy(cpuOf(a.cpu), `copy_to_user ${hex(this.addr(a.addr))} +${a.bytes.length}`, r, {});
       }
       case 'kernel_access': {
         const a = step.args;
@@ -412,6 +393,22 @@ const hex = (va: number) => formatAddress(va);
 
 function plain(cpu: number | null, summary: string, outcome: Record<string, unknown>): Outcome {
   return { cpu, summary, outcome, faults: [] };
+}
+
+/** A uaccess routine's result: bytes not copied, -EFAULT, or an oops. */
+function fromCopy(cpu: number | null, what: string, r: CopyOutcome, extra: Record<string, unknown>): Outcome {
+  const end =
+    r.oops !== null
+      ? 'oops'
+      : r.errno === null
+        ? '0 (all copied)'
+        : `${r.notCopied} not copied → -${r.errno}`;
+  return {
+    cpu,
+    summary: `${what} → ${end}`,
+    outcome: { notCopied: r.notCopied, errno: r.errno, oops: r.oops, ...extra },
+    faults: r.faults,
+  };
 }
 
 function fromAccess(cpu: number, what: string, r: AccessOutcome): Outcome {

@@ -232,14 +232,7 @@ export class Mmu {
     walk(this.compiled, this.memory, this.state, this.permTable, va, access, privilege, w);
     if (listening) this.emitWalkSteps(va, w);
     if (!w.ok) {
-      const fault = makeFault(this.format, this.state, {
-        kind: w.faultKind,
-        va,
-        access,
-        privilege,
-        level: w.faultLevel,
-        protectionKey: w.protectionKey,
-      });
+      const fault = this.faultFromWalk(w, va, access, privilege);
       // SDM §4.10.4.1: a page fault invalidates TLB entries for the address.
       if (recheck && this.tlb !== null) this.tlb.invalidatePage(va, this.state.asid);
       if (listening) this.emit({ type: 'fault', cpu: this.cpu, fault });
@@ -435,14 +428,7 @@ export class Mmu {
       });
     }
     if (!w.ok) {
-      const fault = makeFault(this.format, this.state, {
-        kind: w.faultKind,
-        va,
-        access,
-        privilege,
-        level: w.faultLevel,
-        protectionKey: w.protectionKey,
-      });
+      const fault = this.faultFromWalk(w, va, access, privilege);
       return { va, steps, outcome: { kind: 'fault', fault } };
     }
     const p = w.perm;
@@ -465,6 +451,18 @@ export class Mmu {
         },
       },
     };
+  }
+
+  /** The fault a failed walk describes, as the architecture reports it. */
+  private faultFromWalk(w: WalkResult, va: number, access: Access, privilege: Privilege): PageFault {
+    return makeFault(this.format, this.state, {
+      kind: w.faultKind,
+      va,
+      access,
+      privilege,
+      level: w.faultLevel,
+      protectionKey: w.protectionKey,
+    });
   }
 
   // ───────────────────────── events ─────────────────────────

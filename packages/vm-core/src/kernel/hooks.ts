@@ -65,17 +65,19 @@ export interface VmaInfo {
   readonly file: boolean;
 }
 
+/** What a mapping leaf says about its page. */
+export interface LeafFlags {
+  readonly pfn: number;
+  readonly writable: boolean;
+  readonly user: boolean;
+  readonly exec: boolean;
+  readonly accessed: boolean;
+  readonly dirty: boolean;
+}
+
 export type PteInfo =
   | { readonly kind: 'none' }
-  | {
-      readonly kind: 'present';
-      readonly pfn: number;
-      readonly writable: boolean;
-      readonly user: boolean;
-      readonly exec: boolean;
-      readonly accessed: boolean;
-      readonly dirty: boolean;
-    }
+  | ({ readonly kind: 'present' } & LeafFlags)
   | { readonly kind: 'swap'; readonly slot: number };
 
 export type TableEntry =
@@ -85,15 +87,7 @@ export type TableEntry =
   /** A pointer to the next table. */
   | { readonly kind: 'table'; readonly pfn: number }
   /** A leaf: a page (last level) or a huge page. PROT_NONE leaves count as present. */
-  | {
-      readonly kind: 'leaf';
-      readonly pfn: number;
-      readonly writable: boolean;
-      readonly user: boolean;
-      readonly exec: boolean;
-      readonly accessed: boolean;
-      readonly dirty: boolean;
-    };
+  | ({ readonly kind: 'leaf' } & LeafFlags);
 
 export interface PageInfo {
   readonly refcount: number;

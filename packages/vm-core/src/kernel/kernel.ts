@@ -961,16 +961,9 @@ export class Kernel implements KernelApi, UaccessApi {
     userAddress: number,
     size: UserValueSize,
   ): GetUserResult & { readonly faults: readonly FaultRecord[] } {
-    this.task(pid);
-    this.copyFaults = [];
-    try {
-      return {
-        ...referenceGetUser(this, pid, userAddress, size, UACCESS_IP.getUser),
-        faults: this.copyFaults,
-      };
-    } finally {
-      this.copyFaults = null;
-    }
+    return this.collectingCopyFaults(pid, () =>
+      referenceGetUser(this, pid, userAddress, size, UACCESS_IP.getUser),
+    );
   }
 
   /** put_user() of a 1-, 2-, 4- or 8-byte value on behalf of `pid`. */
@@ -984,13 +977,21 @@ export class Kernel implements KernelApi, UaccessApi {
     readonly oops: string | null;
     readonly faults: readonly FaultRecord[];
   } {
+    return this.collectingCopyFaults(pid, () =>
+      referencePutUser(this, pid, userAddress, size, value, UACCESS_IP.putUser),
+    );
+  }
+
+  /** Runs a uaccess routine for `pid`, gathering the faults its loads and stores take. */
+  private collectingCopyFaults<T extends object>(
+    pid: number,
+    body: () => T,
+  ): T & { readonly faults: readonly FaultRecord[] } {
     this.task(pid);
     this.copyFaults = [];
     try {
-      return {
-        ...referencePutUser(this, pid, userAddress, size, value, UACCESS_IP.putUser),
-        faults: this.copyFaults,
-      };
+      const result = body();
+      return { ...result, faults: this.copyFaults };
     } finally {
       this.copyFaults = null;
     }
