@@ -7,26 +7,26 @@
  *   pnpm --filter @faultline/vm-core bench
  *
  * Targets (issue 2): tlbHitRatio = raw / TLB-hit ≤ 10, walkRatio = raw / walk ≤ 100.
+ *
+ * The kernel layer's benchmarks (bench/kernel.bench.ts) run after these; their
+ * figures go under the `kernel` key of the JSON line.
  */
 import { getHeapStatistics } from 'node:v8';
-import { bumpFrames, Mmu, PageTableEditor, PhysicalMemory, Privilege, x86_64 } from '../src/index.ts';
+import {
+  bumpFrames,
+  Mmu,
+  PageTableEditor,
+  PhysicalMemory,
+  Privilege,
+  seededRandom,
+  x86_64,
+} from '../src/index.ts';
+import { runKernelBenchmarks } from './kernel.bench.ts';
 
 const WARMUP_ROUNDS = 3;
 const ROUNDS = 9;
 const READS = 4_000_000;
 const PATTERN = 4096; // addresses cycled through, in a shuffled order
-
-function rng(seed: number): () => number {
-  // mulberry32: deterministic, so every run reads the same addresses.
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Heap bytes allocated per read during one untimed round: with no event
@@ -62,7 +62,7 @@ function best(label: string, run: () => number): number {
 const memory = new PhysicalMemory({ frames: 16384, pageSize: 4096 }); // 64 MiB
 const editor = new PageTableEditor(memory, x86_64, bumpFrames(memory, 1, 4096));
 const root = editor.createRoot();
-const random = rng(42);
+const random = seededRandom(42);
 
 /**
  * Maps `pages` user pages and returns shuffled (va, pa) pairs over them.
@@ -153,5 +153,8 @@ const result = {
     walk: bytesAllocatedPerRead(() => translatedReads(noTlb, hot.vas)),
   },
   targets: { tlbHitRatio: 10, walkRatio: 100 },
+  // The kernel layer: fork + COW of 64 MiB, a reclaim pass over 1 GiB and a
+  // million seeded random steps (bench/kernel.bench.ts).
+  kernel: runKernelBenchmarks(),
 };
 console.log(JSON.stringify(result));

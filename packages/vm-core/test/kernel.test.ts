@@ -348,3 +348,18 @@ describe('get_user and put_user', () => {
     expect(kernel.putUser(pid, kernel.directMapAddress(3), 1, 1n)).toMatchObject({ errno: 'EFAULT' });
   });
 });
+
+describe('SMP context switches', () => {
+  test('a CPU that ran idle still loads the right tables for the next task (loaded_mm per CPU)', () => {
+    const kernel = new Kernel({ frames: 256, cpus: 2 });
+    const a = kernel.spawn('a').pid;
+    const r = kernel.mmap(a, { length: 4096, prot: RW });
+    if (r.kind !== 'ok') throw new Error('mmap');
+    kernel.switchTo(1, a);
+    kernel.access(a, r.address, 'write', 1);
+    kernel.switchTo(1, 0); // back to idle on CPU 1: it keeps a's tables lazily
+    kernel.switchTo(0, a); // CPU 0 last had the kernel's own tables
+    expect(kernel.access(a, r.address, 'read')).toMatchObject({ kind: 'ok', value: 1 });
+    expect(kernel.cpu(0).loadedMm).toBe(kernel.task(a).mm);
+  });
+});

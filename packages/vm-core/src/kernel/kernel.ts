@@ -107,6 +107,8 @@ export interface Cpu {
   readonly id: number;
   readonly mmu: Mmu;
   current: Task;
+  /** The address space whose tables this CPU has loaded (Linux's cpu_tlbstate.loaded_mm). */
+  loadedMm: Mm;
 }
 
 /** One fault taken during a step, and what the kernel made of it. */
@@ -183,7 +185,7 @@ export class Kernel implements KernelApi, UaccessApi {
   readonly exceptionTable = new Map<number, number>();
   readonly files = new Map<string, SimFile>();
   readonly rmap = new ReverseMap();
-  readonly lru = new LruLists();
+  readonly lru: LruLists;
   readonly swap: SwapDevice | null;
   /** The swap cache: slot → frame holding that slot's data. */
   readonly swapCache = new Map<number, number>();
@@ -218,6 +220,7 @@ export class Kernel implements KernelApi, UaccessApi {
     // Frame 0 stays reserved, as the BIOS data area does on a PC.
     this.frames = new FrameDatabase(frameCount, 1);
     this.tables = new PageTables(this.memory, this.frames, this.layout);
+    this.lru = new LruLists(frameCount);
     this.hooks = { ...referenceHooks, ...options.hooks };
     this.pcid = options.pcid ?? true;
     this.hasNx = (this.layout.format.bits.noExecute.hi | this.layout.format.bits.noExecute.lo) !== 0;
@@ -253,7 +256,7 @@ export class Kernel implements KernelApi, UaccessApi {
         cpu: id,
         control: { root: initPgd * PAGE, noExecuteEnabled: this.hasNx },
       });
-      this.cpus.push({ id, mmu, current: idle });
+      this.cpus.push({ id, mmu, current: idle, loadedMm: this.initMm });
     }
     this.spawn('init');
     this.kthread('kthreadd');
@@ -380,11 +383,11 @@ export class Kernel implements KernelApi, UaccessApi {
         throw new KernelError(`pid ${pid} is already running on cpu ${other.id}`);
       }
     }
-    const prev = cpu.current;
     if (next.mm === null) {
-      // Lazy TLB: a kernel thread keeps the previous address space loaded.
-      next.activeMm = prev.activeMm ?? this.initMm;
-    } else if (prev.activeMm !== next.mm) {
+      // Lazy TLB: a kernel thread (or the idle task) keeps whatever address
+      // space this CPU has loaded; no CR3 write.
+      next.activeMm = cpu.loadedMm;
+    } else if (cpu.loadedMm !== next.mm) {
       this.loadMm(cpu, next.mm);
     }
     cpu.current = next;
@@ -396,6 +399,7 @@ export class Kernel implements KernelApi, UaccessApi {
     // With PCIDs the old entries stay, tagged; without, a CR3 write drops
     // every non-global entry.
     cpu.mmu.switchAddressSpace(mm.pgdPfn * PAGE, { asid: mm.asid, flush: this.pcid ? 'none' : 'non-global' });
+    cpu.loadedMm = mm;
     mm.cpus.add(cpu.id);
   }
 
@@ -585,10 +589,10 @@ export class Kernel implements KernelApi, UaccessApi {
     task.alive = false;
     for (const cpu of this.cpus) {
       if (cpu.current === task) {
+        // The idle task takes over, keeping the dead task's tables loaded
+        // lazily, as Linux does, until the mm is freed below.
         cpu.current = this.tasks.get(0)!;
-        // The idle task keeps the dead task's tables loaded lazily, as Linux
-        // does, until the mm is freed below.
-        this.tasks.get(0)!.activeMm = task.activeMm;
+        cpu.current.activeMm = cpu.loadedMm;
       }
     }
     const mm = task.mm;
@@ -605,12 +609,13 @@ export class Kernel implements KernelApi, UaccessApi {
     this.tables.freeUserTables(mm);
     // No CPU may keep running on tables that are about to be freed.
     for (const cpu of this.cpus) {
-      if (cpu.mmu.control.root === mm.pgdPfn * PAGE) {
+      if (cpu.loadedMm === mm) {
         cpu.mmu.switchAddressSpace(this.initMm.pgdPfn * PAGE, { asid: 0, flush: 'non-global' });
-        if (cpu.current.activeMm === mm) cpu.current.activeMm = this.initMm;
+        cpu.loadedMm = this.initMm;
       }
       cpu.mmu.invalidateAsid(mm.asid);
     }
+    for (const task of this.tasks.values()) if (task.activeMm === mm) task.activeMm = this.initMm;
     this.frames.release(mm.pgdPfn);
     this.mms.delete(mm.id);
   }
@@ -1379,19 +1384,18 @@ export class Kernel implements KernelApi, UaccessApi {
     let freed = 0;
     let budget = 2 * this.lru.size + 2;
     while (freed < target && budget-- > 0) {
-      if (this.lru.inactive.size === 0 || this.lru.inactive.size < this.lru.active.size / 2) {
-        const oldest = this.lru.active.values().next();
-        if (!oldest.done) {
+      if (this.lru.inactiveSize === 0 || this.lru.inactiveSize < this.lru.activeSize / 2) {
+        const oldest = this.lru.oldestActive();
+        if (oldest >= 0) {
           // shrink_active_list: demote the oldest active page. Its accessed
           // bits are left alone, so a page used meanwhile gets its second
           // chance when the inactive scan tests them.
-          this.lru.deactivate(oldest.value);
+          this.lru.deactivate(oldest);
           continue;
         }
       }
-      const next = this.lru.inactive.values().next();
-      if (next.done) break;
-      const pfn = next.value;
+      const pfn = this.lru.oldestInactive();
+      if (pfn < 0) break;
       this.stats.pagesScanned++;
       const referenced = this.testAndClearYoung(pfn);
       const decision = this.hooks.reclaimDecision(this, { pfn, referenced, dirty: this.isPageDirty(pfn) });

@@ -39,46 +39,112 @@ export class ReverseMap {
 }
 
 /**
- * Active and inactive LRU lists of anonymous pages (mm/vmscan.c, classic
- * two-list LRU). Sets keep insertion order, so the first element is the
- * oldest. New pages start inactive (as anonymous pages do since Linux 5.9).
+ * Active and inactive LRU lists of user pages (mm/vmscan.c, classic two-list
+ * LRU), as intrusive doubly linked lists in typed arrays indexed by frame —
+ * like the kernel's list_head in struct page. Every operation is O(1) and
+ * allocates nothing; the head is the oldest page. New pages start inactive
+ * (as anonymous pages do since Linux 5.9).
  */
+const NONE = -1;
+const NOT_LISTED = 0;
+const ACTIVE = 1;
+const INACTIVE = 2;
+type ListId = typeof ACTIVE | typeof INACTIVE;
+
 export class LruLists {
-  readonly active = new Set<number>();
-  readonly inactive = new Set<number>();
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly list: Uint8Array;
+  private readonly head = new Int32Array([NONE, NONE, NONE]);
+  private readonly tail = new Int32Array([NONE, NONE, NONE]);
+  private readonly count = new Int32Array(3);
+
+  constructor(frames: number) {
+    this.next = new Int32Array(frames).fill(NONE);
+    this.prev = new Int32Array(frames).fill(NONE);
+    this.list = new Uint8Array(frames);
+  }
+
+  get activeSize(): number {
+    return this.count[ACTIVE]!;
+  }
+
+  get inactiveSize(): number {
+    return this.count[INACTIVE]!;
+  }
+
+  get size(): number {
+    return this.count[ACTIVE]! + this.count[INACTIVE]!;
+  }
+
+  /** The oldest active page, or -1. */
+  oldestActive(): number {
+    return this.head[ACTIVE]!;
+  }
+
+  /** The oldest inactive page, or -1. */
+  oldestInactive(): number {
+    return this.head[INACTIVE]!;
+  }
+
+  has(pfn: number): boolean {
+    return this.list[pfn] !== NOT_LISTED;
+  }
+
+  isActive(pfn: number): boolean {
+    return this.list[pfn] === ACTIVE;
+  }
 
   addNew(pfn: number): void {
-    this.inactive.add(pfn);
+    this.moveTo(pfn, INACTIVE);
   }
 
   activate(pfn: number): void {
-    this.inactive.delete(pfn);
-    this.active.delete(pfn);
-    this.active.add(pfn);
+    this.moveTo(pfn, ACTIVE);
   }
 
   deactivate(pfn: number): void {
-    this.active.delete(pfn);
-    this.inactive.delete(pfn);
-    this.inactive.add(pfn);
+    this.moveTo(pfn, INACTIVE);
   }
 
   /** Moves a page to the young end of the list it is on. */
   rotate(pfn: number): void {
-    if (this.inactive.delete(pfn)) this.inactive.add(pfn);
-    else if (this.active.delete(pfn)) this.active.add(pfn);
+    const id = this.list[pfn]!;
+    if (id !== NOT_LISTED) this.moveTo(pfn, id as ListId);
   }
 
   remove(pfn: number): void {
-    this.active.delete(pfn);
-    this.inactive.delete(pfn);
+    const id = this.list[pfn]!;
+    if (id === NOT_LISTED) return;
+    const n = this.next[pfn]!;
+    const p = this.prev[pfn]!;
+    if (p === NONE) this.head[id] = n;
+    else this.next[p] = n;
+    if (n === NONE) this.tail[id] = p;
+    else this.prev[n] = p;
+    this.next[pfn] = NONE;
+    this.prev[pfn] = NONE;
+    this.list[pfn] = NOT_LISTED;
+    this.count[id]!--;
   }
 
-  has(pfn: number): boolean {
-    return this.active.has(pfn) || this.inactive.has(pfn);
+  /** The pages of one list, oldest first (for inspection and tests). */
+  members(which: 'active' | 'inactive'): number[] {
+    const out: number[] = [];
+    for (let p = this.head[which === 'active' ? ACTIVE : INACTIVE]!; p !== NONE; p = this.next[p]!)
+      out.push(p);
+    return out;
   }
 
-  get size(): number {
-    return this.active.size + this.inactive.size;
+  private moveTo(pfn: number, id: ListId): void {
+    this.remove(pfn);
+    const t = this.tail[id]!;
+    this.prev[pfn] = t;
+    this.next[pfn] = NONE;
+    if (t === NONE) this.head[id] = pfn;
+    else this.next[t] = pfn;
+    this.tail[id] = pfn;
+    this.list[pfn] = id;
+    this.count[id]!++;
   }
 }
