@@ -1,0 +1,95 @@
+// Sandbox costs on this machine. Run: pnpm --filter @faultline/sandbox bench
+// The last line is one JSON object with every measurement.
+import { createSandbox } from '../src/engine.ts';
+import { createPool } from '../src/pool.ts';
+import { transpile } from '../src/transpile.ts';
+import { compileQuickJSModule } from '../src/wasm-node.ts';
+
+function timed<T>(fn: () => T): [T, number] {
+  const start = performance.now();
+  const value = fn();
+  return [value, performance.now() - start];
+}
+
+async function median(runs: number, fn: () => Promise<number>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i += 1) samples.push(await fn());
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+}
+
+const source = `
+export function add(a: number, b: number) { return a + b; }
+export function hostLoop(n: number) { const k = (globalThis as any).kernel; let s = 0; for (let i = 0; i < n; i++) s += k.inc(i); return s; }
+export function adds(n: number) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }
+`;
+const compiled = await transpile(source);
+if (compiled.kind !== 'ok') throw new Error('bench source does not compile');
+const code = compiled.code;
+
+const transpileMs = await median(20, async () => {
+  const start = performance.now();
+  await transpile(source);
+  return performance.now() - start;
+});
+
+const wasmModule = await compileQuickJSModule();
+const hostApi = { inc: (x: unknown) => (typeof x === 'number' ? x + 1 : 0) };
+const limits = { cpuMsPerCall: 60_000, cpuMsTotal: 600_000 };
+
+const createMs = await median(30, async () => {
+  const start = performance.now();
+  const sandbox = await createSandbox({ wasmModule, hostApi, limits });
+  const ms = performance.now() - start;
+  sandbox.dispose();
+  return ms;
+});
+const createAndLoadMs = await median(30, async () => {
+  const start = performance.now();
+  const sandbox = await createSandbox({ wasmModule, hostApi, limits });
+  sandbox.load(code);
+  const ms = performance.now() - start;
+  sandbox.dispose();
+  return ms;
+});
+const createWithoutPrecompiledMs = await median(10, async () => {
+  const start = performance.now();
+  const sandbox = await createSandbox({ hostApi, limits });
+  const ms = performance.now() - start;
+  sandbox.dispose();
+  return ms;
+});
+
+const sandbox = await createSandbox({ wasmModule, hostApi, limits });
+sandbox.load(code);
+const hostToGuestCalls = 20_000;
+const [, hostToGuestMs] = timed(() => {
+  for (let i = 0; i < hostToGuestCalls; i += 1) sandbox.call('add', [i, 1]);
+});
+const guestToHostCalls = 100_000;
+const [hostLoop, guestToHostMs] = timed(() => sandbox.call('hostLoop', [guestToHostCalls]));
+if (hostLoop.kind !== 'ok') throw new Error(`hostLoop: ${JSON.stringify(hostLoop)}`);
+const [, addsMs] = timed(() => sandbox.call('adds', [10_000_000]));
+sandbox.dispose();
+
+const pool = createPool({ size: 1 });
+await pool.runCalls(code, [{ export: 'add', args: [1, 2] }]);
+const poolJobMs = await median(20, async () => {
+  const start = performance.now();
+  await pool.runCalls(code, [{ export: 'add', args: [1, 2] }]);
+  return performance.now() - start;
+});
+await pool.close();
+
+const results = {
+  transpileMs: +transpileMs.toFixed(2),
+  newSandboxMs: +createMs.toFixed(2),
+  newSandboxAndLoadMs: +createAndLoadMs.toFixed(2),
+  newSandboxWithoutPrecompiledWasmMs: +createWithoutPrecompiledMs.toFixed(2),
+  hostToGuestCallsPerSecond: Math.round(hostToGuestCalls / (hostToGuestMs / 1000)),
+  guestToHostCallsPerSecond: Math.round(guestToHostCalls / (guestToHostMs / 1000)),
+  tenMillionAddsMs: Math.round(addsMs),
+  poolJobRoundTripMs: +poolJobMs.toFixed(2),
+};
+for (const [name, value] of Object.entries(results)) console.log(`${name.padEnd(36)} ${value}`);
+console.log(JSON.stringify(results));

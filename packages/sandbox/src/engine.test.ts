@@ -1,0 +1,504 @@
+import { describe, expect, it } from 'vitest';
+import { type CallResult, createSandbox, type Sandbox, type SandboxOptions } from './engine.ts';
+import type { PlainValue } from './plain.ts';
+import { transpile } from './transpile.ts';
+
+async function sandboxWith(source: string, options: SandboxOptions = {}): Promise<Sandbox> {
+  const compiled = await transpile(source);
+  if (compiled.kind !== 'ok') throw new Error(JSON.stringify(compiled.errors));
+  const sandbox = await createSandbox(options);
+  const loaded = sandbox.load(compiled.code);
+  if (loaded.kind !== 'ok') throw new Error(`load failed: ${JSON.stringify(loaded)}`);
+  return sandbox;
+}
+
+async function callOnce(
+  source: string,
+  name: string,
+  args: PlainValue[] = [],
+  options: SandboxOptions = {},
+): Promise<CallResult> {
+  const sandbox = await sandboxWith(source, options);
+  try {
+    return sandbox.call(name, args);
+  } finally {
+    sandbox.dispose();
+  }
+}
+
+/** After every hostile case: a fresh sandbox still works, so the host is healthy. */
+async function expectHealthy(): Promise<void> {
+  expect(
+    await callOnce('export function add(a: number, b: number) { return a + b; }', 'add', [2, 3]),
+  ).toEqual({
+    kind: 'ok',
+    value: 5,
+  });
+}
+
+describe('hooks', () => {
+  it('returns plain values', async () => {
+    const sandbox = await sandboxWith(`
+      export function pick(frames: number[], page: number) {
+        return { victim: frames[0], page, nested: [true, null, 'x', { n: -1.5 }] };
+      }
+      export const notAFunction = 3;
+    `);
+    expect(sandbox.call('pick', [[7, 8], 3])).toEqual({
+      kind: 'ok',
+      value: { victim: 7, page: 3, nested: [true, null, 'x', { n: -1.5 }] },
+    });
+    expect(sandbox.call('notAFunction')).toMatchObject({ kind: 'error', name: 'MissingExport' });
+    expect(sandbox.call('missing')).toMatchObject({ kind: 'error', name: 'MissingExport' });
+    sandbox.dispose();
+  });
+
+  it('lists the exports on load and maps a void hook to null', async () => {
+    const compiled = await transpile('export function a() {}\nexport function b() { return undefined; }');
+    if (compiled.kind !== 'ok') throw new Error('compile');
+    const sandbox = await createSandbox();
+    expect(sandbox.load(compiled.code)).toEqual({ kind: 'ok', exports: ['a', 'b'] });
+    expect(sandbox.call('a')).toEqual({ kind: 'ok', value: null });
+    expect(sandbox.load.bind(sandbox, compiled.code)).toThrow(/once/);
+    sandbox.dispose();
+  });
+
+  it('keeps NaN and infinities in both directions, drops undefined properties', async () => {
+    const result = await callOnce(
+      'export function f(x: number[]) { return { x, nan: NaN, inf: -Infinity, gone: undefined, arr: [undefined] }; }',
+      'f',
+      [[Number.NaN, Number.POSITIVE_INFINITY]],
+    );
+    expect(result).toEqual({
+      kind: 'ok',
+      value: {
+        x: [Number.NaN, Number.POSITIVE_INFINITY],
+        nan: Number.NaN,
+        inf: Number.NEGATIVE_INFINITY,
+        arr: [null],
+      },
+    });
+  });
+
+  it('keeps state between calls of one sandbox', async () => {
+    const sandbox = await sandboxWith('let n = 0; export function next() { n += 1; return n; }');
+    sandbox.call('next');
+    expect(sandbox.call('next')).toEqual({ kind: 'ok', value: 2 });
+    sandbox.dispose();
+  });
+
+  it('reports a thrown Error with its name and message', async () => {
+    expect(await callOnce('export function f() { throw new RangeError("bad frame 3"); }', 'f')).toEqual({
+      kind: 'error',
+      name: 'RangeError',
+      message: 'bad frame 3',
+    });
+  });
+
+  it.each([
+    ['a string', '"boom"', 'boom'],
+    ['a number', '42', '42'],
+    ['undefined', 'undefined', 'undefined'],
+    ['null', 'null', 'null'],
+    ['a plain object', '{ code: 7 }', '{"code":7}'],
+    ['a function', '() => 1', 'a function'],
+    ['a Proxy', 'new Proxy({}, { get() { throw 1; } })', 'a Proxy'],
+  ])('reports a thrown non-Error value: %s', async (_, thrown, message) => {
+    expect(await callOnce(`export function f() { throw ${thrown}; }`, 'f')).toEqual({
+      kind: 'error',
+      name: 'Thrown',
+      message,
+    });
+  });
+
+  it('reports an Error whose message is a getter without running it', async () => {
+    const result = await callOnce(
+      `export function f() { const e = new Error('x'); Object.defineProperty(e, 'message', { get() { for (;;) {} } }); throw e; }`,
+      'f',
+    );
+    expect(result).toEqual({ kind: 'error', name: 'Error', message: '' });
+  });
+
+  it('reports a load-time exception', async () => {
+    const compiled = await transpile('throw new Error("at load");\nexport function f() {}');
+    if (compiled.kind !== 'ok') throw new Error('compile');
+    const sandbox = await createSandbox();
+    expect(sandbox.load(compiled.code)).toEqual({ kind: 'error', name: 'Error', message: 'at load' });
+    sandbox.dispose();
+  });
+});
+
+describe('values that cannot leave the sandbox', () => {
+  it.each([
+    ['a function', 'return { f() {} };', /result\.f is a function/],
+    ['a Proxy', 'return new Proxy({ a: 1 }, {});', /is a Proxy/],
+    ['a revocable Proxy', 'return [Proxy.revocable({}, {}).proxy];', /\[0\] is a Proxy/],
+    ['a getter', 'return { get x() { return 1; } };', /\.x is a getter/],
+    ['a cycle', 'const a: any[] = []; a.push({ a }); return a;', /a cyclic reference/],
+    ['a class instance', 'return new Map();', /an instance of Map/],
+    ['a Date', 'return { when: new Date(0) };', /\.when is an instance of Date/],
+    ['a symbol', 'return Symbol("s");', /is a symbol/],
+    ['a bigint', 'return 1n;', /is a bigint/],
+    ['a typed array', 'return new Uint8Array(4);', /an instance of Uint8Array/],
+    ['too deep', 'let v: any = 1; for (let i = 0; i < 100; i++) v = [v]; return v;', /nested more than 64/],
+    ['too many values', 'return new Array(200000).fill(0);', /too large/],
+  ])('refuses %s with a clear message', async (_, body, message) => {
+    const result = await callOnce(`export function f(): any { ${body} }`, 'f');
+    expect(result.kind).toBe('invalid-value');
+    if (result.kind === 'invalid-value') expect(result.message).toMatch(message);
+    if (result.kind === 'invalid-value') expect(result.message).toMatch(/^the value returned by f\(\)/);
+  });
+
+  it('does not run getters or traps while encoding', async () => {
+    const sandbox = await sandboxWith(`
+      let touched = 0;
+      export function getter() { return { get x() { touched++; return 1; } }; }
+      export function proxy() { return new Proxy({}, { ownKeys() { touched++; return []; }, getPrototypeOf() { touched++; return null; } }); }
+      export function count() { return touched; }
+    `);
+    expect(sandbox.call('getter').kind).toBe('invalid-value');
+    expect(sandbox.call('proxy').kind).toBe('invalid-value');
+    expect(sandbox.call('count')).toEqual({ kind: 'ok', value: 0 });
+    sandbox.dispose();
+  });
+
+  it('is not fooled by a learner who rewrites the intrinsics', async () => {
+    const result = await callOnce(
+      `export function f() {
+        (Array.prototype as any).toJSON = () => 'pwned';
+        (Object.prototype as any).toJSON = () => 'pwned';
+        JSON.stringify = () => 'pwned';
+        Reflect.ownKeys = () => [];
+        Object.getOwnPropertyDescriptor = () => ({ value: 'pwned' });
+        Object.defineProperty(Object.prototype, 'get', { get() { return () => 1; } });
+        return { a: [1, 2], b: 'ok' };
+      }`,
+      'f',
+    );
+    expect(result).toEqual({ kind: 'ok', value: { a: [1, 2], b: 'ok' } });
+  });
+});
+
+describe('host API', () => {
+  it('passes plain values both ways, as data', async () => {
+    const seen: PlainValue[][] = [];
+    const result = await callOnce(
+      `export function f() {
+        const k = (globalThis as any).kernel;
+        return [k.echo(1, 'two', [3], { four: 4 }), k.echo(NaN, 'garbage', null), k.echo()];
+      }`,
+      'f',
+      [],
+      {
+        hostApi: {
+          echo: (...args) => {
+            seen.push(args);
+            return args;
+          },
+        },
+      },
+    );
+    expect(result).toEqual({
+      kind: 'ok',
+      value: [[1, 'two', [3], { four: 4 }], [Number.NaN, 'garbage', null], []],
+    });
+    expect(seen[0]).toEqual([1, 'two', [3], { four: 4 }]);
+    expect(Object.getPrototypeOf(seen[0]?.[3])).toBe(Object.prototype);
+  });
+
+  it('refuses non-plain arguments in the guest, before the host sees them', async () => {
+    let calls = 0;
+    const result = await callOnce(
+      `export function f() {
+        try { (globalThis as any).kernel.touch(() => 1); } catch (e) { return String(e); }
+        return 'not refused';
+      }`,
+      'f',
+      [],
+      { hostApi: { touch: () => ++calls } },
+    );
+    expect(result).toEqual({
+      kind: 'ok',
+      value: expect.stringMatching(/^TypeError: the arguments of kernel\.touch\(\): args\[0\] is a function/),
+    });
+    expect(calls).toBe(0);
+  });
+
+  it('turns a throwing host function into a guest exception, with host paths scrubbed', async () => {
+    const result = await callOnce(
+      `export function f() {
+        try { (globalThis as any).kernel.fail(); } catch (e: any) { return [e instanceof Error, e.message]; }
+      }`,
+      'f',
+      [],
+      {
+        hostApi: {
+          fail: () => {
+            throw new Error('cannot open /work/main/secret/file.ts (see file:///home/x/y.js)');
+          },
+        },
+      },
+    );
+    expect(result).toEqual({
+      kind: 'ok',
+      value: [true, 'kernel.fail failed: cannot open <host path> (see <host path>)'],
+    });
+    await expectHealthy();
+  });
+
+  it('turns a host function returning a non-plain value into a guest exception', async () => {
+    const result = await callOnce(
+      'export function f() { return (globalThis as any).kernel.bad(); }',
+      'f',
+      [],
+      {
+        hostApi: { bad: () => new Date() as unknown as PlainValue },
+      },
+    );
+    expect(result).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/kernel\.bad\(\): result is an instance of Date/),
+    });
+  });
+
+  it('refuses a host function that calls back into the guest', async () => {
+    let sandbox: Sandbox | undefined;
+    let hostSaw = '';
+    sandbox = await sandboxWith(
+      `export function inner() { return 1; }
+       export function outer() { try { return (globalThis as any).kernel.reenter(); } catch (e: any) { return e.message; } }`,
+      {
+        hostApi: {
+          reenter: () => {
+            try {
+              sandbox?.call('inner');
+            } catch (error) {
+              hostSaw = (error as Error).message;
+              throw error;
+            }
+            return 'not refused';
+          },
+        },
+      },
+    );
+    const result = sandbox.call('outer');
+    expect(hostSaw).toMatch(/re-entrant call of inner\(\) refused/);
+    expect(result).toEqual({
+      kind: 'ok',
+      value: expect.stringMatching(/re-entrant call of inner\(\) refused/),
+    });
+    expect(sandbox.call('inner')).toEqual({ kind: 'ok', value: 1 });
+    sandbox.dispose();
+  });
+});
+
+describe('limits', () => {
+  it('stops an infinite loop in the module body within the budget', async () => {
+    const compiled = await transpile('for (;;) {}\nexport function f() {}');
+    if (compiled.kind !== 'ok') throw new Error('compile');
+    const sandbox = await createSandbox({ limits: { cpuMsPerCall: 100 } });
+    const start = performance.now();
+    expect(sandbox.load(compiled.code)).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 100 });
+    expect(performance.now() - start).toBeLessThan(1_000);
+    sandbox.dispose();
+    await expectHealthy();
+  });
+
+  it('stops an infinite loop in a call, even one that catches the interrupt', async () => {
+    const sandbox = await sandboxWith(
+      `export function spin() { for (;;) { try { for (;;) {} } catch {} } }
+       export function ok() { return 'still here'; }`,
+      { limits: { cpuMsPerCall: 100 } },
+    );
+    const start = performance.now();
+    expect(sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 100 });
+    expect(performance.now() - start).toBeLessThan(1_000);
+    expect(sandbox.call('ok')).toEqual({ kind: 'ok', value: 'still here' });
+    sandbox.dispose();
+    await expectHealthy();
+  });
+
+  it('enforces a total CPU budget across calls', async () => {
+    const sandbox = await sandboxWith('export function spin() { for (;;) {} }', {
+      limits: { cpuMsPerCall: 80, cpuMsTotal: 200 },
+    });
+    const verdicts = [1, 2, 3, 4].map(() => sandbox.call('spin'));
+    expect(verdicts.map((v) => (v.kind === 'timeout' ? v.budget : v.kind))).toEqual([
+      'call',
+      'call',
+      'total',
+      'total',
+    ]);
+    expect(sandbox.cpuMsUsed()).toBeLessThan(400);
+    sandbox.dispose();
+  });
+
+  it('reports deep recursion as a stack overflow, not a host RangeError', async () => {
+    const sandbox = await sandboxWith(
+      `function down(n: number): number { return down(n + 1) + 1; }
+       export function f() { return down(0); }
+       export function caught() { try { return down(0); } catch (e: any) { return e.message; } }`,
+    );
+    expect(sandbox.call('f')).toEqual({ kind: 'stack-overflow' });
+    expect(sandbox.call('caught')).toEqual({ kind: 'ok', value: 'stack overflow' });
+    sandbox.dispose();
+    await expectHealthy();
+  });
+
+  it.each([
+    [
+      'growing arrays of strings',
+      'const a: string[] = []; for (let i = 0; ; i++) a.push("x".repeat(1000) + i);',
+    ],
+    ['a doubling array', 'let a: number[] = [1]; for (;;) a = a.concat(a);'],
+    ['array buffers', 'const a: ArrayBuffer[] = []; for (;;) a.push(new ArrayBuffer(1 << 20));'],
+    ['one huge allocation', 'return new ArrayBuffer(1 << 30);'],
+    [
+      'a materialised string',
+      'let s = "x"; for (;;) { s = s + s; s.charCodeAt(s.length - 1); void s.split(""); }',
+    ],
+  ])('contains a memory bomb: %s', async (_, body) => {
+    const sandbox = await sandboxWith(
+      `export function bomb(): any { ${body} }\nexport function ok() { return [1, 2].map((x) => x * 2); }`,
+      {
+        limits: { memoryBytes: 32 * 1024 * 1024, cpuMsPerCall: 5_000 },
+      },
+    );
+    const result = sandbox.call('bomb');
+    expect(['memory-limit', 'error']).toContain(result.kind);
+    if (result.kind === 'error')
+      expect(result.message).toMatch(/out of memory|too long|invalid array buffer length/);
+    expect(sandbox.call('ok')).toEqual({ kind: 'ok', value: [2, 4] });
+    sandbox.dispose();
+    await expectHealthy();
+  });
+
+  it('reports memory-limit for a bomb of growing arrays', async () => {
+    const result = await callOnce(
+      'export function bomb() { const a: number[][] = []; for (;;) a.push(new Array(10000).fill(1.5)); }',
+      'bomb',
+      [],
+      { limits: { cpuMsPerCall: 5_000 } },
+    );
+    expect(result).toEqual({ kind: 'memory-limit', bytes: 32 * 1024 * 1024 });
+  });
+
+  it('reports memory-limit when the guest keeps its heap full, then refuses further use', async () => {
+    const sandbox = await sandboxWith(
+      `const keep: number[][] = [];
+       export function fill() { try { for (;;) keep.push(new Array(1000).fill(1.5)); } catch (e) { return String(e); } }
+       export function length(s: string) { return s.length; }`,
+    );
+    expect(sandbox.call('fill')).toEqual({ kind: 'ok', value: 'InternalError: out of memory' });
+    expect(sandbox.call('length', ['x'.repeat(100_000)])).toEqual({
+      kind: 'memory-limit',
+      bytes: 32 * 1024 * 1024,
+    });
+    expect(sandbox.call('length', ['x'])).toMatchObject({
+      kind: 'crashed',
+      message: expect.stringMatching(/ran out of memory/),
+    });
+    sandbox.dispose();
+    await expectHealthy();
+  });
+
+  it('caps console output', async () => {
+    const sandbox = await sandboxWith(
+      `export function chatty() {
+        console.log('hello', 1, [2], { a: 3 }, NaN, undefined, () => 0);
+        for (let i = 0; i < 100000; i++) console.log('line', i, 'x'.repeat(100));
+        console.log('x'.repeat(10_000_000));
+        return 'done';
+      }`,
+      { limits: { maxOutputLength: 4096 } },
+    );
+    expect(sandbox.call('chatty')).toEqual({ kind: 'ok', value: 'done' });
+    const { text, truncated } = sandbox.output();
+    expect(text.slice(0, 60)).toBe(
+      `hello 1 [2] {"a":3} NaN undefined a function\nline 0 ${'x'.repeat(100)}`.slice(0, 60),
+    );
+    expect(text.length).toBeLessThanOrEqual(4096);
+    expect(truncated).toBe(true);
+    sandbox.dispose();
+  });
+});
+
+describe('isolation', () => {
+  it('finds nothing of the host', async () => {
+    const result = await callOnce(
+      `export function probe() {
+        const g: any = globalThis;
+        return {
+          process: typeof g.process, require: typeof g.require, module: typeof g.module,
+          Buffer: typeof g.Buffer, fetch: typeof g.fetch, setTimeout: typeof g.setTimeout,
+          std: typeof g.std, os: typeof g.os, WebAssembly: typeof g.WebAssembly,
+          globals: Object.getOwnPropertyNames(g).filter((n) => /^[a-z]/.test(n)).sort(),
+          fnProcess: Function('return typeof process')(),
+          ctorProcess: (() => 0).constructor('return typeof process')(),
+          ctorGlobal: ({}).constructor.constructor('return Object.getOwnPropertyNames(this).length')() ===
+            Object.getOwnPropertyNames(g).length,
+          evalProcess: (0, eval)('typeof process'),
+        };
+      }`,
+      'probe',
+    );
+    expect(result).toEqual({
+      kind: 'ok',
+      value: {
+        process: 'undefined',
+        require: 'undefined',
+        module: 'undefined',
+        Buffer: 'undefined',
+        fetch: 'undefined',
+        setTimeout: 'undefined',
+        std: 'undefined',
+        os: 'undefined',
+        WebAssembly: 'undefined',
+        globals: expect.not.arrayContaining(['process', 'require', 'hostCall', 'hostLog']),
+        fnProcess: 'undefined',
+        ctorProcess: 'undefined',
+        ctorGlobal: true,
+        evalProcess: 'undefined',
+      },
+    });
+  });
+
+  it('refuses imports, static and dynamic', async () => {
+    const compiled = await transpile('import fs from "node:fs";\nexport function f() { return typeof fs; }');
+    if (compiled.kind !== 'ok') throw new Error('compile');
+    const sandbox = await createSandbox();
+    expect(sandbox.load(compiled.code)).toMatchObject({
+      kind: 'error',
+      message: 'Cannot import "node:fs": modules are not available in the sandbox',
+    });
+    sandbox.dispose();
+    const dynamic = await callOnce(
+      `export function f() { let r = 'pending'; import('node:fs').then(() => { r = 'loaded'; }, () => { r = 'refused'; }); return typeof (globalThis as any).process + ' ' + r; }`,
+      'f',
+    );
+    expect(dynamic).toMatchObject({ kind: 'ok', value: expect.stringMatching(/^undefined /) });
+  });
+
+  it('keeps the host API frozen and the raw host functions unreachable', async () => {
+    const result = await callOnce(
+      `export function f() {
+        const k: any = (globalThis as any).kernel;
+        try { k.ping = () => 'hijacked'; } catch {}
+        return [Object.isFrozen(k), k.ping(), Object.getOwnPropertyNames(k)];
+      }`,
+      'f',
+      [],
+      { hostApi: { ping: () => 'pong' } },
+    );
+    expect(result).toEqual({ kind: 'ok', value: [true, 'pong', ['ping']] });
+  });
+
+  it('gives separate sandboxes separate worlds', async () => {
+    const a = await sandboxWith('export function set() { (globalThis as any).shared = 1; return 1; }');
+    const b = await sandboxWith('export function get() { return typeof (globalThis as any).shared; }');
+    a.call('set');
+    expect(b.call('get')).toEqual({ kind: 'ok', value: 'undefined' });
+    a.dispose();
+    b.dispose();
+  });
+});
