@@ -128,6 +128,8 @@ export interface KernelApi {
   allocPage(): number;
   clearPage(pfn: number): void;
   copyPage(fromPfn: number, toPfn: number): void;
+  /** get_page(): takes a reference, so the frame cannot be freed (or reclaimed) while the caller uses it. */
+  getPage(pfn: number): void;
   /** Drops one reference to a frame; frees it when the last goes. */
   putPage(pfn: number): void;
   /** Installs a PTE where there was none; the mapping takes over the caller's reference to `pfn`. */

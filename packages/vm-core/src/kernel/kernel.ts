@@ -209,7 +209,12 @@ export class Kernel implements KernelApi, UaccessApi {
   private vmallocNext: number;
 
   constructor(options: KernelOptions = {}) {
-    this.layout = layouts[options.arch ?? 'x86-64'];
+    const arch = options.arch ?? 'x86-64';
+    if (!(arch in layouts))
+      throw new KernelError(
+        `unknown arch "${arch}"; the kernel layer models ${Object.keys(layouts).join(' and ')}`,
+      );
+    this.layout = layouts[arch];
     const frameCount = options.frames ?? 1024;
     if (!Number.isInteger(frameCount) || frameCount < 64)
       throw new RangeError('a kernel needs at least 64 frames');
@@ -222,7 +227,11 @@ export class Kernel implements KernelApi, UaccessApi {
     this.tables = new PageTables(this.memory, this.frames, this.layout);
     this.lru = new LruLists(frameCount);
     this.hooks = { ...referenceHooks, ...options.hooks };
-    this.pcid = options.pcid ?? true;
+    // 32-bit x86 has no PCIDs: every CR3 write flushes the non-global entries.
+    if (this.layout.arch === 'x86-32' && options.pcid === true) {
+      throw new KernelError('x86-32 has no PCIDs; use pcid: false (the default there)');
+    }
+    this.pcid = options.pcid ?? this.layout.arch === 'x86-64';
     this.hasNx = (this.layout.format.bits.noExecute.hi | this.layout.format.bits.noExecute.lo) !== 0;
     this.vmallocNext = this.layout.vmallocStart;
     const swapSlots = options.swapSlots ?? frameCount;
@@ -242,6 +251,17 @@ export class Kernel implements KernelApi, UaccessApi {
     this.buildDirectMap();
     if (this.layout.vmallocSync === 'preallocated') this.preallocateVmallocTables();
     this.registerUaccessFixups();
+
+    // From here on, page tables are allocated like any page: reclaiming
+    // first when memory is short.
+    this.tables.allocateFrame = () => {
+      let pfn = this.frames.allocate();
+      if (pfn < 0) {
+        this.directReclaim();
+        pfn = this.frames.allocate();
+      }
+      return pfn;
+    };
 
     const cpuCount = options.cpus ?? 1;
     if (!Number.isInteger(cpuCount) || cpuCount < 1 || cpuCount > 64)
@@ -331,9 +351,16 @@ export class Kernel implements KernelApi, UaccessApi {
 
   /** A new address space: empty user half, the kernel half copied from init_mm (pgd_alloc). */
   private newMm(): Mm {
-    const pgd = this.tables.allocateTable(null);
+    let pgd: number;
+    try {
+      pgd = this.tables.allocateTable(null);
+    } catch (error) {
+      if (error instanceof OutOfMemory)
+        throw new KernelError('out of memory for a new page directory (-ENOMEM)');
+      throw error;
+    }
     const id = this.nextMmId++;
-    const mm = new Mm(id, pgd, this.pcid ? id % 4096 : 0, this.layout.brkStart);
+    const mm = new Mm(id, pgd, this.pcid ? this.allocateAsid() : 0, this.layout.brkStart);
     const entries = this.tables.levels === 4 ? 512 : 1024;
     const entryBytes = this.layout.format.entryBytes;
     for (let i = this.layout.kernelRootFirst; i < entries; i++) {
@@ -468,7 +495,8 @@ export class Kernel implements KernelApi, UaccessApi {
 
   munmap(pid: number, address: number, length: number): ErrnoName | null {
     const mm = this.userTask(pid).mm!;
-    if (!Number.isSafeInteger(address) || address % PAGE !== 0 || !(length > 0)) return 'EINVAL';
+    if (!Number.isSafeInteger(address) || address < 0 || address % PAGE !== 0 || !(length > 0))
+      return 'EINVAL';
     if (address + length > this.layout.userEnd) return 'EINVAL';
     this.unmapRange(mm, address, address + pageUp(length));
     return null;
@@ -534,35 +562,45 @@ export class Kernel implements KernelApi, UaccessApi {
     child.brkStart = from.brkStart;
     child.brk = from.brk;
     let writeProtected = false;
-    for (const vma of from.vmas.all) {
-      child.vmas.insert({ ...vma, ...(vma.file ? { file: { ...vma.file } } : {}) });
-      const shared = (vma.flags & VmFlag.Shared) !== 0;
-      this.tables.forEachUserPte(from.pgdPfn, vma.start, vma.end, (va, pa, pte) => {
-        let childPte = pte;
-        if (!pteMapsFrame(pte)) {
-          // A swapped-out page: both address spaces now hold the swap entry.
-          this.swap!.duplicate(this.swapSlotOf(pte));
-          child.swapEntries++;
-        } else {
-          const pfn = ptePfn(pte);
-          if (pfn !== this.zeroPagePfn) {
-            this.frames.refcount[pfn]!++;
-            this.frames.mapcount[pfn]!++;
-            this.rmap.add(pfn, child, va);
-            child.rss++;
+    try {
+      for (const vma of from.vmas.all) {
+        child.vmas.insert({ ...vma, ...(vma.file ? { file: { ...vma.file } } : {}) });
+        const shared = (vma.flags & VmFlag.Shared) !== 0;
+        this.tables.forEachUserPte(from.pgdPfn, vma.start, vma.end, (va, pa, pte) => {
+          // The child's table first: if it cannot be allocated, nothing has
+          // been counted for this PTE yet and the partial child is torn down.
+          const target = this.tables.entryAddress(child.pgdPfn, va, { create: child })!;
+          let childPte = pte;
+          if (!pteMapsFrame(pte)) {
+            // A swapped-out page: both address spaces now hold the swap entry.
+            this.swap!.duplicate(this.swapSlotOf(pte));
+            child.swapEntries++;
+          } else {
+            const pfn = ptePfn(pte);
+            if (pfn !== this.zeroPagePfn) {
+              this.frames.refcount[pfn]!++;
+              this.frames.mapcount[pfn]!++;
+              this.rmap.add(pfn, child, va);
+              child.rss++;
+            }
+            // copy_present_pte: a private writable page becomes read-only in
+            // both, so the first write by either side faults and copies.
+            if (!shared && pteWrite(pte)) {
+              this.tables.writeAt(pa, pteWrprotect(pte));
+              childPte = pteWrprotect(pte);
+              writeProtected = true;
+            }
+            childPte &= ~PTE_ACCESSED;
           }
-          // copy_present_pte: a private writable page becomes read-only in
-          // both, so the first write by either side faults and copies.
-          if (!shared && pteWrite(pte)) {
-            this.tables.writeAt(pa, pteWrprotect(pte));
-            childPte = pteWrprotect(pte);
-            writeProtected = true;
-          }
-          childPte &= ~PTE_ACCESSED;
-        }
-        const target = this.tables.entryAddress(child.pgdPfn, va, { create: child });
-        this.tables.writeAt(target!, childPte);
-      });
+          this.tables.writeAt(target, childPte);
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof OutOfMemory)) throw error;
+      // dup_mmap failed: undo the partial copy, as fork returning -ENOMEM does.
+      if (writeProtected) this.flushTlbMm(from);
+      this.dropMm(child);
+      throw new KernelError("fork: out of memory for the child's page tables (-ENOMEM)");
     }
     // The parent's TLBs may still hold the writable translations.
     if (writeProtected) this.flushTlbMm(from);
@@ -573,6 +611,8 @@ export class Kernel implements KernelApi, UaccessApi {
   exec(pid: number): void {
     const task = this.userTask(pid);
     const old = task.mm!;
+    // de_thread(): every other thread of the process dies before the new image runs.
+    for (const t of [...this.tasks.values()]) if (t !== task && t.alive && t.mm === old) this.exit(t.pid);
     const mm = this.newMm();
     this.addStack(mm);
     task.mm = mm;
@@ -618,6 +658,7 @@ export class Kernel implements KernelApi, UaccessApi {
     for (const task of this.tasks.values()) if (task.activeMm === mm) task.activeMm = this.initMm;
     this.frames.release(mm.pgdPfn);
     this.mms.delete(mm.id);
+    if (mm.asid !== 0) this.asidsInUse.delete(mm.asid);
   }
 
   /** zap_page_range + vma removal: unmaps every page in [start, end) and drops the areas. */
@@ -722,22 +763,36 @@ export class Kernel implements KernelApi, UaccessApi {
     if (r.vector !== 14) {
       // #GP on a non-canonical address: SIGSEGV for user mode (SI_KERNEL in
       // Linux; reported as SEGV_MAPERR here), an oops for the kernel.
+      // A #GP pushes error code 0, so the mode comes from the access itself;
+      // Linux answers a user #GP with SIGSEGV, si_code SI_KERNEL, si_addr 0
+      // (gp_user_force_sig_segv).
       const info = this.faultInfo(cpu, task, fault, ip);
-      const outcome: FaultOutcome = info.user
-        ? { kind: 'signal', signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: fault.va } }
-        : {
-            kind: 'oops',
-            report: this.oopsReport(info, `general protection fault (${r.mnemonic}): non-canonical address`),
-          };
+      const outcome: FaultOutcome =
+        fault.privilege === 'user'
+          ? { kind: 'signal', signal: { signal: 'SIGSEGV', code: 'SI_KERNEL', address: 0 } }
+          : {
+              kind: 'oops',
+              report: this.oopsReport(
+                info,
+                `general protection fault (${r.mnemonic}): non-canonical address`,
+              ),
+            };
       return this.finishFault(cpu, task, fault, outcome, faults);
     }
     this.faultingTask = task;
+    this.faultingCpu = cpu;
+    let outcome: FaultOutcome;
     try {
-      const outcome = this.hooks.pageFault(this, this.faultInfo(cpu, task, fault, ip));
-      return this.finishFault(cpu, task, fault, outcome, faults);
+      outcome = this.hooks.pageFault(this, this.faultInfo(cpu, task, fault, ip));
+    } catch (error) {
+      // A page table could not be allocated: VM_FAULT_OOM.
+      if (!(error instanceof OutOfMemory)) throw error;
+      outcome = { kind: 'oom' };
     } finally {
       this.faultingTask = null;
+      this.faultingCpu = null;
     }
+    return this.finishFault(cpu, task, fault, outcome, faults);
   }
 
   private faultInfo(cpu: Cpu, task: Task, fault: PageFault, ip: number): FaultInfo {
@@ -781,6 +836,14 @@ export class Kernel implements KernelApi, UaccessApi {
     switch (outcome.kind) {
       case 'resolved':
         record(outcome.resolution);
+        if (outcome.resolution === 'cow-copy' || outcome.resolution === 'cow-reuse') {
+          this.emit({
+            type: 'cow',
+            pid: task.pid,
+            address: fault.va,
+            action: outcome.resolution === 'cow-copy' ? 'copy' : 'reuse',
+          });
+        }
         return null;
       case 'fixup':
         record('exception-fixup');
@@ -849,7 +912,9 @@ export class Kernel implements KernelApi, UaccessApi {
   kfree(address: number): void {
     const block = this.kmallocs.get(address);
     if (block === undefined)
-      throw new KernelError(`kfree of ${formatAddress(address)}, which kmalloc did not return`);
+      throw new KernelError(
+        `kfree of ${Number.isSafeInteger(address) ? formatAddress(address) : address}, which kmalloc did not return`,
+      );
     this.kmallocs.delete(address);
     this.frames.release(block.pfn, block.order);
     this.emit({ type: 'frame-free', pfn: block.pfn, order: block.order });
@@ -901,7 +966,9 @@ export class Kernel implements KernelApi, UaccessApi {
   vfree(address: number): void {
     const area = this.vmallocs.get(address);
     if (area === undefined)
-      throw new KernelError(`vfree of ${formatAddress(address)}, which vmalloc did not return`);
+      throw new KernelError(
+        `vfree of ${Number.isSafeInteger(address) ? formatAddress(address) : address}, which vmalloc did not return`,
+      );
     this.vmallocs.delete(address);
     area.pfns.forEach((pfn, i) => {
       const va = address + i * PAGE;
@@ -1215,11 +1282,25 @@ export class Kernel implements KernelApi, UaccessApi {
     this.memory.copyFrame(fromPfn, toPfn);
   }
 
+  getPage(pfn: number): void {
+    this.checkPfn(pfn);
+    if (pfn === this.zeroPagePfn) return;
+    if (this.frames.isFree(pfn)) throw new KernelError(`get_page on free frame ${pfn}`);
+    this.frames.refcount[pfn]!++;
+  }
+
   putPage(pfn: number): void {
     this.checkPfn(pfn);
     if (pfn === this.zeroPagePfn) return;
+    if (
+      this.frames.has(pfn, PageFlag.Reserved) ||
+      this.frames.has(pfn, PageFlag.PageTable) ||
+      this.frames.has(pfn, PageFlag.Kernel)
+    ) {
+      throw new KernelError(`put_page on frame ${pfn}, which is not a user page`);
+    }
+    if (this.frames.refcount[pfn]! <= 0) throw new KernelError(`put_page on free frame ${pfn}`);
     const left = --this.frames.refcount[pfn]!;
-    if (left < 0) throw new KernelError(`put_page on free frame ${pfn}`);
     if (left === 0) {
       this.lru.remove(pfn);
       this.frames.release(pfn);
@@ -1230,7 +1311,33 @@ export class Kernel implements KernelApi, UaccessApi {
   mapPage(mmId: number, address: number, pfn: number, options: PageMapOptions): void {
     const mm = this.mmById(mmId);
     this.checkPfn(pfn);
-    const pa = this.tables.entryAddress(mm.pgdPfn, address, { create: mm })!;
+    // Hooks call this: refuse what would corrupt the machine, with a reason.
+    if (!Number.isSafeInteger(address) || !this.isUserAddress(address)) {
+      throw new KernelError(`mapPage: ${address} is not a user address`);
+    }
+    if (mm.vmas.containing(address) === null) {
+      throw new KernelError(`mapPage: no VMA covers ${formatAddress(address)} — map pages only inside areas`);
+    }
+    if (pfn !== this.zeroPagePfn) {
+      if (this.frames.isFree(pfn)) throw new KernelError(`mapPage: frame ${pfn} is free — allocate it first`);
+      if (
+        this.frames.has(pfn, PageFlag.Reserved) ||
+        this.frames.has(pfn, PageFlag.PageTable) ||
+        this.frames.has(pfn, PageFlag.Kernel)
+      ) {
+        throw new KernelError(`mapPage: frame ${pfn} belongs to the kernel (a page table or kernel memory)`);
+      }
+    }
+    if (pfn === this.zeroPagePfn && options.writable)
+      throw new KernelError('mapPage: the shared zero page may only be mapped read-only');
+    let pa: number;
+    try {
+      pa = this.tables.entryAddress(mm.pgdPfn, address, { create: mm })!;
+    } catch (error) {
+      // No frame for the page table: the caller's page goes back, then VM_FAULT_OOM.
+      if (error instanceof OutOfMemory && pfn !== this.zeroPagePfn) this.putPage(pfn);
+      throw error;
+    }
     if (!pteNone(this.tables.readAt(pa)))
       throw new KernelError(`map of ${formatAddress(address)}: a PTE is already there`);
     this.tables.writeAt(
@@ -1262,19 +1369,28 @@ export class Kernel implements KernelApi, UaccessApi {
     const oldPfn = ptePfn(old);
     if (oldPfn !== this.zeroPagePfn) this.dropMapping(mm, pageDown(address), oldPfn, pteDirty(old));
     this.mapPage(mmId, address, pfn, options);
-    this.emit({ type: 'cow', pid: -1, address, action: 'copy' });
   }
 
   makeWritable(mmId: number, address: number): void {
     const mm = this.mmById(mmId);
     const pa = this.tables.entryAddress(mm.pgdPfn, address);
     const pte = pa === null ? 0n : this.tables.readAt(pa);
+    if (ptePresent(pte)) {
+      const pfn = ptePfn(pte);
+      const vma = mm.vmas.containing(address);
+      if (pfn === this.zeroPagePfn)
+        throw new KernelError('makeWritable: the shared zero page must never become writable — copy it');
+      if (this.frames.has(pfn, PageFlag.File) && (vma === null || (vma.flags & VmFlag.Shared) === 0)) {
+        throw new KernelError(
+          'makeWritable: a page-cache page in a private mapping must be copied, not written',
+        );
+      }
+    }
     if (!ptePresent(pte))
       throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
     // More rights need no flush on x86: a stale read-only entry just faults
     // once more and the CPU re-walks.
     this.tables.writeAt(pa!, pteMkdirty(pteMkwrite(pte)));
-    this.emit({ type: 'cow', pid: -1, address, action: 'reuse' });
   }
 
   flushTlbPage(mmId: number, address: number): void {
@@ -1382,6 +1498,7 @@ export class Kernel implements KernelApi, UaccessApi {
    */
   reclaim(target: number, who: 'kswapd' | 'direct' | 'manual' = 'manual'): number {
     let freed = 0;
+    const scannedBefore = this.stats.pagesScanned;
     let budget = 2 * this.lru.size + 2;
     while (freed < target && budget-- > 0) {
       if (this.lru.inactiveSize === 0 || this.lru.inactiveSize < this.lru.activeSize / 2) {
@@ -1409,7 +1526,7 @@ export class Kernel implements KernelApi, UaccessApi {
       }
       freed++;
     }
-    this.emit({ type: 'reclaim', who, scanned: this.stats.pagesScanned, freed });
+    this.emit({ type: 'reclaim', who, scanned: this.stats.pagesScanned - scannedBefore, freed });
     return freed;
   }
 
@@ -1440,6 +1557,11 @@ export class Kernel implements KernelApi, UaccessApi {
 
   /** shrink_folio_list for one page: into the swap cache, unmapped everywhere, written if dirty, freed. */
   private swapOut(pfn: number): boolean {
+    // A page someone holds a reference to beyond its mappings and the caches
+    // (a COW copy in progress, a uaccess) cannot be reclaimed now.
+    const pins =
+      (this.frames.has(pfn, PageFlag.SwapCache) ? 1 : 0) + (this.frames.has(pfn, PageFlag.File) ? 1 : 0);
+    if (this.frames.refcount[pfn]! > this.frames.mapcount[pfn]! + pins) return false;
     if (this.frames.has(pfn, PageFlag.File)) return this.evictFilePage(pfn);
     const swap = this.swap;
     if (swap === null || !this.frames.has(pfn, PageFlag.Anon)) return false;
@@ -1487,7 +1609,9 @@ export class Kernel implements KernelApi, UaccessApi {
 
   /** Creates (or replaces) a file with these bytes. */
   createFile(name: string, content: Uint8Array | readonly number[]): SimFile {
-    if (name.length === 0) throw new KernelError('a file needs a name');
+    if (typeof name !== 'string' || name.length === 0) throw new KernelError('a file needs a name');
+    if (!(content instanceof Uint8Array) && !Array.isArray(content))
+      throw new KernelError('file content must be bytes');
     if (this.files.has(name)) throw new KernelError(`file "${name}" already exists`);
     if (content.length > 1 << 26) throw new KernelError('files are limited to 64 MiB');
     const data = Uint8Array.from(content, (b) => b & 0xff);
@@ -1500,6 +1624,11 @@ export class Kernel implements KernelApi, UaccessApi {
   readFile(name: string, offset: number, length: number): number[] {
     const file = this.files.get(name);
     if (file === undefined) throw new KernelError(`no file "${name}"`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new KernelError(
+        `readFile: offset and length must be non-negative integers (got ${offset}, ${length})`,
+      );
+    }
     const out: number[] = [];
     for (let i = offset; i < Math.min(file.size, offset + length); i++) {
       const pfn = file.cache.get(Math.floor(i / PAGE));
@@ -1524,7 +1653,10 @@ export class Kernel implements KernelApi, UaccessApi {
     const exec = (vma.flags & VmFlag.Exec) !== 0;
     if (f.write && !shared) {
       // do_cow_fault: a private write gets its own copy; the file never sees it.
+      // The cache page is held while allocating, so reclaim cannot evict it.
+      this.frames.refcount[cached]!++;
       const copy = this.allocPage();
+      this.frames.refcount[cached]!--;
       if (copy < 0) return { kind: 'oom' };
       this.memory.copyFrame(cached, copy);
       this.mapPage(mm.id, f.address, copy, { writable: true, exec, dirty: true });
@@ -1613,13 +1745,33 @@ export class Kernel implements KernelApi, UaccessApi {
     return 'freed';
   }
 
+  /** PCIDs in use; 0 belongs to the kernel's own tables. */
+  private readonly asidsInUse = new Set<number>([0]);
+
+  /**
+   * A PCID no live address space uses. (Linux recycles a handful of dynamic
+   * ASIDs per CPU with generation checks; one tag per live mm keeps the same
+   * guarantee — no two address spaces ever share cached translations.)
+   */
+  private allocateAsid(): number {
+    for (let asid = 1; asid < 4096; asid++) {
+      if (!this.asidsInUse.has(asid)) {
+        this.asidsInUse.add(asid);
+        return asid;
+      }
+    }
+    throw new KernelError('out of PCIDs: more than 4095 live address spaces');
+  }
+
   /** The task whose page fault is being handled (for the OOM killer). */
   private faultingTask: Task | null = null;
+  /** The CPU it faulted on (a vmalloc sync fixes that CPU's loaded tables). */
+  private faultingCpu: Cpu | null = null;
 
   syncKernelMapping(mmId: number | null, address: number): boolean {
     const mm = mmId === null ? null : this.mmById(mmId);
     // A kernel thread runs on whatever tables are loaded; sync those.
-    const targetPgd = mm?.pgdPfn ?? this.initMm.pgdPfn;
+    const targetPgd = mm?.pgdPfn ?? this.faultingCpu?.loadedMm.pgdPfn ?? this.initMm.pgdPfn;
     const entryBytes = this.layout.format.entryBytes;
     const index = this.tables.index(address, 0);
     const reference = this.memory.readEntry(this.initMm.pgdPfn * PAGE + index * entryBytes, entryBytes);
@@ -1666,7 +1818,7 @@ export class Kernel implements KernelApi, UaccessApi {
       headline,
       `#PF: ${f.user ? 'user' : 'supervisor'} ${kind} in ${f.user ? 'user' : 'kernel'} mode`,
       `#PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) - ${what}`,
-      `Oops: 0000 [#1] PID: ${f.pid}`,
+      `Oops: ${(f.errorCode & 0xffff).toString(16).padStart(4, '0')} [#1] PID: ${f.pid}`,
       `RIP: ${symbolize(f.ip)}`,
       `Why: ${reason}`,
     ].join('\n');
@@ -1688,13 +1840,23 @@ export class Kernel implements KernelApi, UaccessApi {
 
   /** Subscribes to kernel events and every CPU's hardware events; returns the unsubscribe function. */
   subscribe(listener: TraceListener): () => void {
-    this.listener = listener;
+    this.listeners.push(listener);
+    this.listener =
+      this.listeners.length === 0
+        ? null
+        : (e) => {
+            for (const l of [...this.listeners]) l(e);
+          };
     const stops = this.cpus.map((cpu) => cpu.mmu.subscribe(listener));
     return () => {
-      this.listener = null;
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+      if (this.listeners.length === 0) this.listener = null;
       for (const stop of stops) stop();
     };
   }
+
+  private readonly listeners: TraceListener[] = [];
 
   private emit(event: TraceEvent): void {
     this.listener?.(event);

@@ -72,8 +72,15 @@ export class PageTables {
   }
 
   /** A zeroed page-table page, or throws OutOfMemory. */
+  /**
+   * Where table pages come from: by default straight from the buddy
+   * allocator; the kernel installs one that reclaims first, as Linux's
+   * __pte_alloc goes through the page allocator's slow path.
+   */
+  allocateFrame: () => number = () => this.frames.allocate();
+
   allocateTable(owner: Mm | null): number {
-    const pfn = this.frames.allocate();
+    const pfn = this.allocateFrame();
     if (pfn < 0) throw new OutOfMemory('no free frame for a page table');
     this.frames.set(pfn, PageFlag.PageTable);
     this.memory.zeroFrame(pfn);

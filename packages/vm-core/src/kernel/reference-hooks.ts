@@ -65,7 +65,24 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
   const { vma, grew } = found;
   if (accessError(f, vma)) return badArea(k, f, 'SEGV_ACCERR', 'the VMA does not allow this access');
 
-  const pte = k.readPte(f.mm, f.address);
+  const outcome = handleUserAddressFault(k, f, vma, grew);
+  // In kernel mode (a uaccess routine), what would have been SIGBUS or an
+  // OOM kill for user code goes to the exception table instead
+  // (kernelmode_fixup_or_oops in do_sigbus and the VM_FAULT_OOM path).
+  if (!f.user && (outcome.kind === 'signal' || outcome.kind === 'oom')) {
+    return badArea(
+      k,
+      f,
+      'SEGV_MAPERR',
+      `${outcome.kind === 'oom' ? 'out of memory' : 'SIGBUS'} during a kernel access`,
+    );
+  }
+  return outcome;
+};
+
+function handleUserAddressFault(k: KernelApi, f: FaultInfo, vma: VmaInfo, grew: boolean): FaultOutcome {
+  const mm = f.mm!;
+  const pte = k.readPte(mm, f.address);
   switch (pte.kind) {
     case 'none': {
       const outcome = vma.file ? k.fileFault(f) : k.anonymousFault(f, vma);
@@ -78,7 +95,7 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
       // A shared mapping is written in place: the first write to a clean
       // page only makes the PTE writable (and the page dirty).
       if (f.write && !pte.writable && vma.shared) {
-        k.makeWritable(f.mm, f.address);
+        k.makeWritable(mm, f.address);
         return { kind: 'resolved', resolution: 'page-mkwrite' };
       }
       if (f.write && !pte.writable) return k.cowBreak(f, pte.pfn);
@@ -86,7 +103,7 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
       // TLB entry faulted (spurious fault).
       return { kind: 'resolved', resolution: 'spurious' };
   }
-};
+}
 
 export const referenceAnonymousFault: KernelHooks['anonymousFault'] = (k, f, vma) => {
   const mm = f.mm!;
@@ -117,13 +134,21 @@ export const referenceCowBreak: KernelHooks['cowBreak'] = (k, f, pfn) => {
     k.makeWritable(mm, f.address);
     return { kind: 'resolved', resolution: 'cow-reuse' };
   }
-  const copy = k.allocPage();
-  if (copy < 0) return { kind: 'oom' };
-  if (page.zero) k.clearPage(copy);
-  else k.copyPage(pfn, copy);
-  const vma = k.findVma(mm, f.address)!;
-  k.replacePage(mm, f.address, copy, { writable: true, exec: vma.exec, dirty: true });
-  return { kind: 'resolved', resolution: 'cow-copy' };
+  // Hold the old page while allocating: the allocation may reclaim, and
+  // reclaim must not take a page we are about to copy (wp_page_copy holds a
+  // folio reference for exactly this).
+  k.getPage(pfn);
+  try {
+    const copy = k.allocPage();
+    if (copy < 0) return { kind: 'oom' };
+    if (page.zero) k.clearPage(copy);
+    else k.copyPage(pfn, copy);
+    const vma = k.findVma(mm, f.address)!;
+    k.replacePage(mm, f.address, copy, { writable: true, exec: vma.exec, dirty: true });
+    return { kind: 'resolved', resolution: 'cow-copy' };
+  } finally {
+    k.putPage(pfn);
+  }
 };
 
 export const referenceVmallocFault: KernelHooks['vmallocFault'] = (k, f) =>

@@ -46,16 +46,20 @@ export function referenceCopyFromUser(k: UaccessApi, c: UserCopy): UserCopyResul
     zeroTail(k, c, 0);
     return { notCopied: c.length, errno: 'EFAULT', oops: null };
   }
-  k.userAccessBegin(c.pid);
   let copied = 0;
   let oops: string | null = null;
-  for (; copied < c.length; copied++) {
-    const byte = k.loadByte(c.pid, c.userAddress + copied, k.copyInstruction);
-    if (byte.kind === 'oops') oops = byte.report;
-    if (byte.kind !== 'ok') break;
-    k.storeByte(c.pid, c.kernelAddress + copied, byte.value, 0);
+  k.userAccessBegin(c.pid);
+  try {
+    for (; copied < c.length; copied++) {
+      const byte = k.loadByte(c.pid, c.userAddress + copied, k.copyInstruction);
+      if (byte.kind === 'oops') oops = byte.report;
+      if (byte.kind !== 'ok') break;
+      k.storeByte(c.pid, c.kernelAddress + copied, byte.value, 0);
+    }
+  } finally {
+    // The window closes whatever happened: an exception must not leave SMAP off.
+    k.userAccessEnd(c.pid);
   }
-  k.userAccessEnd(c.pid);
   if (oops !== null) return { notCopied: c.length - copied, errno: 'EFAULT', oops };
   // Whatever could not be copied is zeroed: the caller's buffer never holds stale kernel data.
   zeroTail(k, c, copied);
@@ -64,17 +68,20 @@ export function referenceCopyFromUser(k: UaccessApi, c: UserCopy): UserCopyResul
 
 export function referenceCopyToUser(k: UaccessApi, c: UserCopy): UserCopyResult {
   if (!k.accessOk(c.userAddress, c.length)) return { notCopied: c.length, errno: 'EFAULT', oops: null };
-  k.userAccessBegin(c.pid);
   let copied = 0;
   let oops: string | null = null;
-  for (; copied < c.length; copied++) {
-    const byte = k.loadByte(c.pid, c.kernelAddress + copied, 0);
-    if (byte.kind !== 'ok') break;
-    const stored = k.storeByte(c.pid, c.userAddress + copied, byte.value, k.copyInstruction);
-    if (stored.kind === 'oops') oops = stored.report;
-    if (stored.kind !== 'ok') break;
+  k.userAccessBegin(c.pid);
+  try {
+    for (; copied < c.length; copied++) {
+      const byte = k.loadByte(c.pid, c.kernelAddress + copied, 0);
+      if (byte.kind !== 'ok') break;
+      const stored = k.storeByte(c.pid, c.userAddress + copied, byte.value, k.copyInstruction);
+      if (stored.kind === 'oops') oops = stored.report;
+      if (stored.kind !== 'ok') break;
+    }
+  } finally {
+    k.userAccessEnd(c.pid);
   }
-  k.userAccessEnd(c.pid);
   return { notCopied: c.length - copied, errno: copied < c.length ? 'EFAULT' : null, oops };
 }
 
@@ -103,19 +110,23 @@ export function referenceGetUser(
   size: UserValueSize,
   ip: number,
 ): GetUserResult {
+  checkSize(size);
   if (!k.accessOk(userAddress, size)) return { value: 0n, errno: 'EFAULT', oops: null };
-  k.userAccessBegin(pid);
   let value = 0n;
   let result: GetUserResult | null = null;
-  for (let i = 0; i < size; i++) {
-    const byte = k.loadByte(pid, userAddress + i, ip);
-    if (byte.kind !== 'ok') {
-      result = { value: 0n, errno: 'EFAULT', oops: byte.kind === 'oops' ? byte.report : null };
-      break;
+  k.userAccessBegin(pid);
+  try {
+    for (let i = 0; i < size; i++) {
+      const byte = k.loadByte(pid, userAddress + i, ip);
+      if (byte.kind !== 'ok') {
+        result = { value: 0n, errno: 'EFAULT', oops: byte.kind === 'oops' ? byte.report : null };
+        break;
+      }
+      value |= BigInt(byte.value) << BigInt(8 * i);
     }
-    value |= BigInt(byte.value) << BigInt(8 * i);
+  } finally {
+    k.userAccessEnd(pid);
   }
-  k.userAccessEnd(pid);
   return result ?? { value, errno: null, oops: null };
 }
 
@@ -128,17 +139,36 @@ export function referencePutUser(
   value: bigint,
   ip: number,
 ): { readonly errno: 'EFAULT' | null; readonly oops: string | null } {
+  checkSize(size);
+  if (typeof value !== 'bigint')
+    throw new TypeError(`put_user: the value must be a bigint, got ${typeof value}`);
   if (!k.accessOk(userAddress, size)) return { errno: 'EFAULT', oops: null };
-  k.userAccessBegin(pid);
   let outcome: { errno: 'EFAULT' | null; oops: string | null } = { errno: null, oops: null };
-  for (let i = 0; i < size; i++) {
-    const byte = Number((value >> BigInt(8 * i)) & 0xffn);
-    const stored = k.storeByte(pid, userAddress + i, byte, ip);
-    if (stored.kind !== 'ok') {
-      outcome = { errno: 'EFAULT', oops: stored.kind === 'oops' ? stored.report : null };
-      break;
+  k.userAccessBegin(pid);
+  try {
+    // put_user is one store instruction: a fault stores nothing. So first
+    // write every byte back unchanged (faulting pages in, breaking COW, or
+    // failing on a read-only page), and only then store the value.
+    for (let i = 0; i < size && outcome.errno === null; i++) {
+      const old = k.loadByte(pid, userAddress + i, ip);
+      const probe = old.kind === 'ok' ? k.storeByte(pid, userAddress + i, old.value, ip) : old;
+      if (probe.kind !== 'ok')
+        outcome = { errno: 'EFAULT', oops: probe.kind === 'oops' ? probe.report : null };
     }
+    for (let i = 0; i < size && outcome.errno === null; i++) {
+      const byte = Number((value >> BigInt(8 * i)) & 0xffn);
+      const stored = k.storeByte(pid, userAddress + i, byte, ip);
+      if (stored.kind !== 'ok')
+        outcome = { errno: 'EFAULT', oops: stored.kind === 'oops' ? stored.report : null };
+    }
+  } finally {
+    k.userAccessEnd(pid);
   }
-  k.userAccessEnd(pid);
   return outcome;
+}
+
+function checkSize(size: number): void {
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8) {
+    throw new RangeError(`get_user/put_user move 1, 2, 4 or 8 bytes, not ${size}`);
+  }
 }

@@ -1,0 +1,166 @@
+// Regression tests for problems a review of the kernel layer found.
+import { describe, expect, test } from 'vitest';
+import { Kernel, type TraceEvent } from '../src/kernel/index.ts';
+import { checkInvariants } from '../src/kernel/invariants.ts';
+
+const RW = { read: true, write: true, exec: false };
+
+function mapped(kernel: Kernel, pid: number, pages: number) {
+  const r = kernel.mmap(pid, { length: pages * 4096, prot: RW });
+  if (r.kind !== 'ok') throw new Error(`mmap: ${r.errno}`);
+  return r.address;
+}
+
+describe('kernel regressions', () => {
+  test('a COW break whose allocation reclaims does not lose the page being copied', () => {
+    const kernel = new Kernel({ frames: 64, swapSlots: 64 });
+    const pid = kernel.spawn('app').pid;
+    const base = mapped(kernel, pid, 40);
+    for (let i = 0; i < 40; i++) kernel.access(pid, base + i * 4096, 'write', i);
+    const child = kernel.fork(pid).pid;
+    for (let i = 0; i < 3; i++) kernel.reclaim(1);
+    // Memory is tight enough that reclaim runs inside the COW breaks (and
+    // the OOM killer may pick a process): none of it may throw or corrupt.
+    for (let i = 0; i < 40 && kernel.task(child).alive; i++) {
+      const w = kernel.access(child, base + i * 4096, 'write', 100 + i);
+      if (w.kind === 'ok')
+        expect(kernel.access(child, base + i * 4096, 'read')).toMatchObject({ value: 100 + i });
+    }
+    for (let i = 0; i < 40 && kernel.task(pid).alive; i++) {
+      const r = kernel.access(pid, base + i * 4096, 'read');
+      if (r.kind === 'ok') expect(r.value).toBe(i);
+    }
+    expect(kernel.stats.swapOuts).toBeGreaterThan(0);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test('no frame for a page table: the fault is an OOM, nothing leaks, fork fails cleanly', () => {
+    const kernel = new Kernel({ frames: 64, swapSlots: 0 });
+    const pid = kernel.spawn('app').pid;
+    const base = mapped(kernel, pid, 200);
+    let last = '';
+    for (let i = 0; i < 200 && last === ''; i++) {
+      const r = kernel.access(pid, base + i * 512 * 4096 * 0 + i * 4096, 'write', 1);
+      if (r.kind !== 'ok') last = r.kind;
+    }
+    expect(last).toBe('signal');
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test('a user access to a non-canonical address is SIGSEGV (SI_KERNEL, address 0), not an oops', () => {
+    const kernel = new Kernel({ frames: 128 });
+    const pid = kernel.spawn('app').pid;
+    expect(kernel.access(pid, 2 ** 47 + 4096, 'read')).toMatchObject({
+      kind: 'signal',
+      signal: { signal: 'SIGSEGV', code: 'SI_KERNEL', address: 0 },
+    });
+  });
+
+  test('PCIDs are never shared by two live address spaces, even after thousands of processes', () => {
+    const kernel = new Kernel({ frames: 256 });
+    const init = kernel.task(1).mm!;
+    for (let i = 0; i < 4200; i++) kernel.exit(kernel.spawn('short').pid);
+    const pid = kernel.spawn('late').pid;
+    expect(kernel.task(pid).mm!.asid).not.toBe(init.asid);
+  });
+
+  test('x86-32 has no PCIDs', () => {
+    expect(() => new Kernel({ arch: 'x86-32', pcid: true })).toThrow(/no PCIDs/);
+    expect(new Kernel({ arch: 'x86-32' }).pcid).toBe(false);
+  });
+
+  test('SIGBUS during copy_to_user becomes -EFAULT through the fixup; the process survives', () => {
+    const kernel = new Kernel({ frames: 128 });
+    kernel.createFile('f', [1, 2, 3]);
+    const pid = kernel.spawn('app').pid;
+    const r = kernel.mmap(pid, { length: 8192, prot: RW, file: 'f', shared: true });
+    if (r.kind !== 'ok') throw new Error('mmap');
+    const c = kernel.copyToUser(pid, r.address + 4096, [9]);
+    expect(c).toMatchObject({ errno: 'EFAULT', oops: null });
+    expect(kernel.task(pid).alive).toBe(true);
+  });
+
+  test('x86-32: a kernel thread syncs the vmalloc entry into the tables it borrowed', () => {
+    const kernel = new Kernel({ arch: 'x86-32', frames: 256 });
+    const pid = kernel.spawn('p').pid;
+    kernel.switchTo(0, pid);
+    const v = kernel.vmalloc(4096)!;
+    kernel.switchTo(0, 2); // kthreadd, lazily on p's tables
+    const r = kernel.kernelAccess(0, v, 'read');
+    expect(r.faults.map((f) => f.resolution)).toEqual(['vmalloc-sync']);
+    expect(r.kind).toBe('ok');
+  });
+
+  test('an exception inside a uaccess routine still closes the SMAP window', () => {
+    const kernel = new Kernel({ frames: 128 });
+    const pid = kernel.spawn('app').pid;
+    const addr = mapped(kernel, pid, 1);
+    expect(() => kernel.putUser(pid, addr, 8, 5 as unknown as bigint)).toThrow(/bigint/);
+    expect(() => kernel.getUser(pid, addr, 3 as 1)).toThrow(/1, 2, 4 or 8/);
+    kernel.switchTo(0, pid);
+    expect(kernel.cpu(0).mmu.control.alignmentCheck).toBe(false);
+  });
+
+  test('put_user across a page boundary stores nothing when the second page faults', () => {
+    const kernel = new Kernel({ frames: 128 });
+    const pid = kernel.spawn('app').pid;
+    const addr = mapped(kernel, pid, 1);
+    kernel.access(pid, addr + 4092, 'write', 0);
+    expect(kernel.putUser(pid, addr + 4092, 8, 0x1122334455667788n)).toMatchObject({ errno: 'EFAULT' });
+    expect(kernel.access(pid, addr + 4092, 'read')).toMatchObject({ value: 0 });
+  });
+
+  test('the hook API refuses operations that would corrupt the machine', () => {
+    const kernel = new Kernel({ frames: 128 });
+    const pid = kernel.spawn('app').pid;
+    const addr = mapped(kernel, pid, 1);
+    const mm = kernel.task(pid).mm!.id;
+    const pfn = kernel.allocPage();
+    expect(() => kernel.mapPage(mm, Number.NaN, pfn, { writable: true, exec: false })).toThrow(
+      /not a user address/,
+    );
+    expect(() => kernel.mapPage(mm, 0x2000_0000, pfn, { writable: true, exec: false })).toThrow(/no VMA/);
+    expect(() => kernel.mapPage(mm, addr, kernel.zeroPfn(), { writable: true, exec: false })).toThrow(
+      /read-only/,
+    );
+    expect(() =>
+      kernel.mapPage(mm, addr, kernel.task(pid).mm!.pgdPfn, { writable: true, exec: false }),
+    ).toThrow(/kernel/);
+    kernel.access(pid, addr, 'read'); // the zero page, read-only
+    expect(() => kernel.makeWritable(mm, addr)).toThrow(/zero page/);
+    kernel.putPage(pfn);
+    expect(() => kernel.putPage(pfn)).toThrow(/free frame/);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test('exec ends the other threads of the process', () => {
+    const kernel = new Kernel({ frames: 128 });
+    const pid = kernel.spawn('app').pid;
+    const t = kernel.thread(pid).pid;
+    kernel.exec(pid);
+    expect(kernel.task(t).alive).toBe(false);
+    expect(kernel.task(pid).alive).toBe(true);
+  });
+
+  test('two trace subscribers both get kernel events', () => {
+    const kernel = new Kernel({ frames: 128 });
+    const a: TraceEvent[] = [];
+    const b: TraceEvent[] = [];
+    const stopA = kernel.subscribe((e) => a.push(e));
+    kernel.subscribe((e) => b.push(e));
+    kernel.spawn('x');
+    stopA();
+    kernel.spawn('y');
+    expect(a.filter((e) => e.type === 'task')).toHaveLength(1);
+    expect(b.filter((e) => e.type === 'task')).toHaveLength(2);
+  });
+
+  test('bad inputs get clear errors', () => {
+    expect(() => new Kernel({ arch: 'arm' as 'x86-64' })).toThrow(/unknown arch "arm"/);
+    const kernel = new Kernel({ frames: 128 });
+    kernel.createFile('f', [1]);
+    expect(() => kernel.readFile('f', -2, 4)).toThrow(/non-negative/);
+    expect(kernel.munmap(kernel.spawn('a').pid, -4096, 4096)).toBe('EINVAL');
+    expect(() => kernel.kfree(Number.NaN)).toThrow(/kmalloc did not return/);
+  });
+});
