@@ -664,19 +664,24 @@ export class Kernel implements KernelApi, UaccessApi {
   /** zap_page_range + vma removal: unmaps every page in [start, end) and drops the areas. */
   private unmapRange(mm: Mm, start: number, end: number, options: { keepVmas?: boolean } = {}): void {
     if (options.keepVmas !== true) mm.vmas.remove(start, end);
-    let unmapped = false;
+    // mmu_gather: clear the PTEs, flush every TLB that may cache them, and
+    // only then free the pages — so no CPU can reach a page after it is reused.
+    const gathered: { va: number; pte: bigint }[] = [];
     this.tables.forEachUserPte(mm.pgdPfn, start, end, (va, pa, pte) => {
       this.tables.writeAt(pa, 0n);
-      unmapped = true;
+      gathered.push({ va, pte });
+    });
+    if (gathered.length === 0) return;
+    this.flushTlbMm(mm);
+    for (const { va, pte } of gathered) {
       if (!pteMapsFrame(pte)) {
         mm.swapEntries--;
         this.releaseSwapReference(this.swapSlotOf(pte));
-        return;
+        continue;
       }
       const pfn = ptePfn(pte);
       if (pfn !== this.zeroPagePfn) this.dropMapping(mm, va, pfn, pteDirty(pte));
-    });
-    if (unmapped) this.flushTlbMm(mm);
+    }
   }
 
   /** page_remove_rmap + put_page for one PTE that no longer maps `pfn`. */
