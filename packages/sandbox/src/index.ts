@@ -11,6 +11,20 @@ export {
   type SandboxOptions,
   SandboxUsageError,
 } from './engine.ts';
+export {
+  BRIDGED_HOOKS,
+  type BridgedHookName,
+  createKernelBridge,
+  GUEST_KERNEL_METHODS,
+  KernelArgumentError,
+  type KernelBridge,
+  LearnerHookFailure,
+  type LearnerHooksOptions,
+  type LearnerHookVerdict,
+  type LoadLearnerHooksResult,
+  learnerHooks,
+  loadLearnerHooks,
+} from './kernel-bridge/index.ts';
 export type { PlainLimits, PlainValue } from './plain.ts';
 export { createPool, type JobResult, type Pool, type PoolOptions } from './pool.ts';
 export type { CallRequest, CallsReport, Driver, DriverEnv } from './protocol.ts';

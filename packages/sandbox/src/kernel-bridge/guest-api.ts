@@ -1,0 +1,252 @@
+/**
+ * The guest's `kernel` object, host side: every KernelApi method, with its
+ * arguments checked before the kernel sees them. A bad argument becomes a
+ * learner-facing exception in the guest (`mapPage: pfn 70000 is beyond
+ * physical memory (0..511)`); the kernel is not called, so its state is
+ * unchanged.
+ */
+// Types only: the sandbox's entry point keeps no run-time dependency on vm-core.
+import type { FaultInfo, Kernel, KernelApi, PageMapOptions, VmaInfo } from '@faultline/vm-core';
+import { fieldProblem, integerProblem, isRecord, KernelArgumentError, show } from './check.ts';
+import { checkFaultInfo, checkVmaInfo } from './shapes.ts';
+
+/** What one hook call's guest API talks to: created per call from the `k` the kernel passed to the hook. */
+export interface GuestKernelContext {
+  readonly k: KernelApi;
+  /** Physical frames, when the kernel is a `Kernel` (otherwise the kernel's own checks apply). */
+  readonly frames: number | null;
+  readonly mmExists: (id: number) => boolean;
+}
+
+export function guestKernelContext(k: KernelApi): GuestKernelContext {
+  // A `Kernel` (recognised by shape, see the import above) tells its frame count and its mms.
+  const { frames, mms } = k as Partial<Pick<Kernel, 'frames' | 'mms'>>;
+  return {
+    k,
+    frames: typeof frames?.frames === 'number' ? frames.frames : null,
+    mmExists: mms instanceof Map ? (id) => mms.has(id) : () => true,
+  };
+}
+
+type Param = (ctx: GuestKernelContext, value: unknown, label: string) => string | null;
+
+const mm: Param = (ctx, v, label) =>
+  integerProblem(label, v) ?? (ctx.mmExists(v as number) ? null : `${label} ${v} does not exist`);
+const mmOrNull: Param = (ctx, v, label) => (v === null ? null : mm(ctx, v, label));
+const integer: Param = (_ctx, v, label) => integerProblem(label, v);
+const nonNegative: Param = (_ctx, v, label) =>
+  integerProblem(label, v) ?? ((v as number) < 0 ? `${label} ${v} is negative` : null);
+const userAddress: Param = (ctx, v, label) =>
+  integerProblem(label, v) ??
+  (ctx.k.isUserAddress(v as number) ? null : `${label} ${hex(v as number)} is not a user address`);
+const pfn: Param = (ctx, v, label) => {
+  const p = integerProblem(label, v);
+  if (p !== null) return p;
+  const n = v as number;
+  if (n < 0 || (ctx.frames !== null && n >= ctx.frames))
+    return `${label} ${n} is beyond physical memory (0..${ctx.frames === null ? '?' : ctx.frames - 1})`;
+  return null;
+};
+const level: Param = (ctx, v, label) => {
+  const p = integerProblem(label, v);
+  if (p !== null) return p;
+  const levels = ctx.k.pageTableLevels();
+  return (v as number) < 0 || (v as number) >= levels ? `${label} ${v} is not 0..${levels - 1}` : null;
+};
+const boolean: Param = (_ctx, v, label) =>
+  typeof v === 'boolean' ? null : `${label} must be a boolean, got ${show(v)}`;
+const MAP_OPTIONS = '{writable: boolean, exec: boolean, dirty?: boolean}';
+const mapOptions: Param = (_ctx, v, label) => {
+  if (!isRecord(v)) return `${label} must be ${MAP_OPTIONS}, got ${show(v)}`;
+  const fields = fieldProblem(v, ['writable', 'exec'], ['dirty']);
+  if (fields !== null) return `${label} must be ${MAP_OPTIONS}: ${fields}`;
+  for (const key of ['writable', 'exec', 'dirty'] as const) {
+    if (key in v && typeof v[key] !== 'boolean')
+      return `${label}.${key} must be a boolean, got ${show(v[key])}`;
+  }
+  return null;
+};
+const fault: Param = (ctx, v, label) => {
+  const p = checkFaultInfo(v);
+  if (p !== null) return `${label}: ${p}`;
+  const m = (v as FaultInfo).mm;
+  return m !== null && !ctx.mmExists(m) ? `${label}.mm ${m} does not exist` : null;
+};
+const vma: Param = (_ctx, v, label) => {
+  const p = checkVmaInfo(v);
+  return p === null ? null : `${label}: ${p}`;
+};
+const reason: Param = (_ctx, v, label) =>
+  typeof v !== 'string'
+    ? `${label} must be a string, got ${show(v)}`
+    : v.length > 4096
+      ? `${label} is longer than 4096 characters`
+      : null;
+
+function hex(n: number): string {
+  return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
+}
+
+interface MethodSpec {
+  readonly params: readonly (readonly [string, Param])[];
+  // biome-ignore lint/suspicious/noExplicitAny: the arguments have been checked against `params`.
+  readonly run: (k: KernelApi, a: any[]) => unknown;
+}
+
+const spec = (params: MethodSpec['params'], run: MethodSpec['run']): MethodSpec => ({ params, run });
+
+/** Every KernelApi method, in the order of hooks.ts. */
+export const GUEST_KERNEL_METHODS: Readonly<Record<keyof KernelApi, MethodSpec>> = {
+  findVma: spec(
+    [
+      ['mm', mm],
+      ['address', integer],
+    ],
+    (k, [m, a]) => k.findVma(m, a),
+  ),
+  vmaForFault: spec(
+    [
+      ['mm', mm],
+      ['address', integer],
+    ],
+    (k, [m, a]) => k.vmaForFault(m, a),
+  ),
+  readPte: spec(
+    [
+      ['mm', mm],
+      ['address', integer],
+    ],
+    (k, [m, a]) => k.readPte(m, a),
+  ),
+  pageTableRoot: spec([['mm', mm]], (k, [m]) => k.pageTableRoot(m)),
+  pageTableLevels: spec([], (k) => k.pageTableLevels()),
+  tableIndex: spec(
+    [
+      ['address', integer],
+      ['level', level],
+    ],
+    (k, [a, l]) => k.tableIndex(a, l),
+  ),
+  entrySize: spec([], (k) => k.entrySize()),
+  readTableEntry: spec(
+    [
+      ['pa', nonNegative],
+      ['level', level],
+    ],
+    (k, [pa, l]) => k.readTableEntry(pa, l),
+  ),
+  pageInfo: spec([['pfn', pfn]], (k, [p]) => k.pageInfo(p)),
+  zeroPfn: spec([], (k) => k.zeroPfn()),
+  allocPage: spec([], (k) => k.allocPage()),
+  clearPage: spec([['pfn', pfn]], (k, [p]) => k.clearPage(p)),
+  copyPage: spec(
+    [
+      ['fromPfn', pfn],
+      ['toPfn', pfn],
+    ],
+    (k, [from, to]) => k.copyPage(from, to),
+  ),
+  getPage: spec([['pfn', pfn]], (k, [p]) => k.getPage(p)),
+  putPage: spec([['pfn', pfn]], (k, [p]) => k.putPage(p)),
+  mapPage: spec(
+    [
+      ['mm', mm],
+      ['address', userAddress],
+      ['pfn', pfn],
+      ['options', mapOptions],
+    ],
+    (k, [m, a, p, o]) => k.mapPage(m, a, p, o as PageMapOptions),
+  ),
+  replacePage: spec(
+    [
+      ['mm', mm],
+      ['address', userAddress],
+      ['pfn', pfn],
+      ['options', mapOptions],
+    ],
+    (k, [m, a, p, o]) => k.replacePage(m, a, p, o as PageMapOptions),
+  ),
+  makeWritable: spec(
+    [
+      ['mm', mm],
+      ['address', userAddress],
+    ],
+    (k, [m, a]) => k.makeWritable(m, a),
+  ),
+  flushTlbPage: spec(
+    [
+      ['mm', mm],
+      ['address', integer],
+    ],
+    (k, [m, a]) => k.flushTlbPage(m, a),
+  ),
+  cpusThatMayCache: spec([['mm', mm]], (k, [m]) => k.cpusThatMayCache(m)),
+  invalidateTlbEntry: spec(
+    [
+      ['cpu', nonNegative],
+      ['mm', mm],
+      ['address', integer],
+    ],
+    (k, [c, m, a]) => k.invalidateTlbEntry(c, m, a),
+  ),
+  swapInPage: spec(
+    [
+      ['mm', mm],
+      ['address', userAddress],
+      ['write', boolean],
+    ],
+    (k, [m, a, w]) => k.swapInPage(m, a, w),
+  ),
+  fileFault: spec([['fault', fault]], (k, [f]) => k.fileFault(f)),
+  tryFreeSwap: spec([['pfn', pfn]], (k, [p]) => k.tryFreeSwap(p)),
+  syncKernelMapping: spec(
+    [
+      ['mm', mmOrNull],
+      ['address', integer],
+    ],
+    (k, [m, a]) => k.syncKernelMapping(m, a),
+  ),
+  isUserAddress: spec([['address', integer]], (k, [a]) => k.isUserAddress(a)),
+  isVmallocAddress: spec([['address', integer]], (k, [a]) => k.isVmallocAddress(a)),
+  searchExceptionTable: spec([['ip', integer]], (k, [ip]) => k.searchExceptionTable(ip)),
+  exceptionFixup: spec([['fault', fault]], (k, [f]) => k.exceptionFixup(f)),
+  swapIn: spec([['fault', fault]], (k, [f]) => k.swapIn(f)),
+  oopsReport: spec(
+    [
+      ['fault', fault],
+      ['reason', reason],
+    ],
+    (k, [f, r]) => k.oopsReport(f, r),
+  ),
+  anonymousFault: spec(
+    [
+      ['fault', fault],
+      ['vma', vma],
+    ],
+    (k, [f, v]) => k.anonymousFault(f, v as VmaInfo),
+  ),
+  cowBreak: spec(
+    [
+      ['fault', fault],
+      ['pfn', pfn],
+    ],
+    (k, [f, p]) => k.cowBreak(f, p),
+  ),
+  vmallocFault: spec([['fault', fault]], (k, [f]) => k.vmallocFault(f)),
+};
+
+/** Checks a guest call's arguments; throws a KernelArgumentError naming the method and the argument. */
+export function checkArguments(ctx: GuestKernelContext, method: string, args: readonly unknown[]): void {
+  const { params } = GUEST_KERNEL_METHODS[method as keyof KernelApi];
+  if (args.length !== params.length) {
+    if (params.length === 0) throw new KernelArgumentError(`${method} takes no arguments`);
+    const labels = params.map(([label]) => label).join(', ');
+    throw new KernelArgumentError(
+      `${method} takes ${params.length} argument${params.length === 1 ? '' : 's'} (${labels}), got ${args.length}`,
+    );
+  }
+  params.forEach(([label, check], i) => {
+    const problem = check(ctx, args[i], label);
+    if (problem !== null) throw new KernelArgumentError(`${method}: ${problem}`);
+  });
+}

@@ -1,0 +1,265 @@
+/**
+ * Learner hooks in the sandbox: a KernelHooks function on the host for each
+ * hook the learner's module exports. A call serialises the hook's plain-data
+ * arguments, calls the guest export (which talks to the kernel through the
+ * global `kernel`, whose methods forward to the `k` of this very call), and
+ * checks the returned value against the hook's result type.
+ *
+ * Nothing falls back to the reference hook: a guest that throws, runs out of
+ * time, memory or stack, or returns the wrong shape makes the hook throw a
+ * `LearnerHookFailure` on the host, for the grader to report.
+ *
+ * ```ts
+ * const bridge = createKernelBridge();
+ * const sandbox = await createSandbox({ hostApi: bridge.hostApi });
+ * const load = sandbox.load(code); // code from transpile()
+ * if (load.kind !== 'ok') …
+ * const hooks = learnerHooks(sandbox, ['anonymousFault'], { bridge, exports: load.exports });
+ * const kernel = new Kernel({ hooks });
+ * ```
+ */
+import type { KernelApi, KernelHooks } from '@faultline/vm-core';
+import type { Failure, HostFunction, Sandbox, SandboxOptions } from '../engine.ts';
+import { createSandbox } from '../engine.ts';
+import type { PlainValue } from '../plain.ts';
+import { KernelArgumentError, show } from './check.ts';
+import {
+  checkArguments,
+  GUEST_KERNEL_METHODS,
+  type GuestKernelContext,
+  guestKernelContext,
+} from './guest-api.ts';
+import {
+  type Check,
+  checkBoolean,
+  checkFaultOutcome,
+  checkIpOrNull,
+  checkNothing,
+  checkPteInfo,
+  checkReclaimDecision,
+  FAULT_OUTCOME_SHAPE,
+  PTE_INFO_SHAPE,
+} from './shapes.ts';
+
+export { KernelArgumentError } from './check.ts';
+export { GUEST_KERNEL_METHODS } from './guest-api.ts';
+
+/** The hooks that take a KernelApi and can run in the sandbox (not the uaccess ones, which take a UaccessApi). */
+export type BridgedHookName = Exclude<keyof KernelHooks, 'copyFromUser' | 'copyToUser'>;
+
+interface ResultSpec {
+  readonly shape: string;
+  readonly check: (ctx: GuestKernelContext) => Check;
+}
+
+const RESULTS: Readonly<Record<BridgedHookName, ResultSpec>> = {
+  pageFault: { shape: FAULT_OUTCOME_SHAPE, check: () => checkFaultOutcome },
+  anonymousFault: { shape: FAULT_OUTCOME_SHAPE, check: () => checkFaultOutcome },
+  cowBreak: { shape: FAULT_OUTCOME_SHAPE, check: () => checkFaultOutcome },
+  swapIn: { shape: FAULT_OUTCOME_SHAPE, check: () => checkFaultOutcome },
+  vmallocFault: { shape: 'a boolean (true if it synced a mapping)', check: () => checkBoolean },
+  reclaimDecision: { shape: "'reclaim' | 'activate' | 'keep'", check: () => checkReclaimDecision },
+  flushTlbPage: { shape: 'nothing (undefined)', check: () => checkNothing },
+  walkPageTable: { shape: PTE_INFO_SHAPE, check: (ctx) => checkPteInfo(ctx.frames) },
+  exceptionFixup: { shape: 'the fixup address (a number) or null', check: () => checkIpOrNull },
+};
+
+export const BRIDGED_HOOKS = Object.keys(RESULTS) as readonly BridgedHookName[];
+
+/** Why a learner hook call produced no usable result. */
+export type LearnerHookVerdict =
+  | Failure
+  /** The hook returned a value of the wrong type. */
+  | { kind: 'invalid-result'; message: string }
+  /** The hook was called while its sandbox was already running a hook (a hook of this sandbox reached through the kernel). */
+  | { kind: 'reentrant'; message: string };
+
+/** A learner's hook failed: the grader turns this into a test failure naming `hook` and `verdict`. */
+export class LearnerHookFailure extends Error {
+  override name = 'LearnerHookFailure';
+  constructor(
+    readonly hook: string,
+    readonly verdict: LearnerHookVerdict,
+  ) {
+    super(`${hook}: ${describeVerdict(verdict)}`);
+  }
+}
+
+function describeVerdict(v: LearnerHookVerdict): string {
+  switch (v.kind) {
+    case 'error':
+      return `threw ${v.name}: ${v.message}`;
+    case 'invalid-value':
+      return `returned a value that cannot leave the sandbox: ${v.message}`;
+    case 'timeout':
+      return `ran out of time (${v.budget === 'call' ? 'per-call' : 'total'} CPU budget of ${v.ms} ms)`;
+    case 'memory-limit':
+      return `ran out of memory (${v.bytes} bytes)`;
+    case 'stack-overflow':
+      return 'overflowed the stack (too deep recursion)';
+    case 'crashed':
+      return `crashed the sandbox: ${v.message}`;
+    case 'invalid-result':
+    case 'reentrant':
+      return v.message;
+  }
+}
+
+/**
+ * The host side of one sandbox's `kernel` global. Give `hostApi` to
+ * `createSandbox`, then the bridge to `learnerHooks`. One bridge per sandbox.
+ */
+export interface KernelBridge {
+  readonly hostApi: Readonly<Record<string, HostFunction>>;
+}
+
+interface BridgeState {
+  sandbox: Sandbox | null;
+  /** The running hook call's kernel, or null between calls. */
+  current: GuestKernelContext | null;
+  currentHook: string | null;
+  /** A failure thrown through the guest (a nested learner hook failed): rethrown when the call ends, even if the guest caught it. */
+  nested: LearnerHookFailure | null;
+  /** A host error that is nobody's argument mistake (a bug on the host side): rethrown when the call ends. */
+  hostError: unknown;
+}
+
+const states = new WeakMap<KernelBridge, BridgeState>();
+
+export function createKernelBridge(): KernelBridge {
+  const state: BridgeState = {
+    sandbox: null,
+    current: null,
+    currentHook: null,
+    nested: null,
+    hostError: null,
+  };
+  const hostApi: Record<string, HostFunction> = {};
+  for (const method of Object.keys(GUEST_KERNEL_METHODS) as (keyof KernelApi)[]) {
+    const { run } = GUEST_KERNEL_METHODS[method];
+    hostApi[method] = (...args) => {
+      const ctx = state.current;
+      if (ctx === null)
+        throw new KernelArgumentError(`${method}: the kernel can only be used while a hook runs`);
+      checkArguments(ctx, method, args);
+      try {
+        return run(ctx.k, args) as PlainValue | undefined;
+      } catch (error) {
+        if (error instanceof LearnerHookFailure) state.nested ??= error;
+        else if (!(isKernelError(error) || error instanceof KernelArgumentError)) state.hostError ??= error;
+        throw error;
+      }
+    };
+  }
+  const bridge: KernelBridge = { hostApi: Object.freeze(hostApi) };
+  states.set(bridge, state);
+  return bridge;
+}
+
+/** vm-core's KernelError (a misuse the kernel itself caught), recognised by name: see guest-api.ts. */
+function isKernelError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'KernelError';
+}
+
+export interface LearnerHooksOptions {
+  /** The bridge whose `hostApi` the sandbox was created with. */
+  readonly bridge: KernelBridge;
+  /** What the learner's module exports (`load(code).exports`): hooks it does not export are left out. */
+  readonly exports: readonly string[];
+}
+
+/**
+ * Host-side KernelHooks functions for the requested hooks that the learner
+ * exports, ready for `new Kernel({ hooks })`. Missing hooks are simply absent
+ * (the kernel then uses its reference), so the caller decides whether a
+ * missing export is an error.
+ */
+export function learnerHooks(
+  sandbox: Sandbox,
+  hookNames: readonly BridgedHookName[],
+  options: LearnerHooksOptions,
+): Partial<KernelHooks> {
+  const state = states.get(options.bridge);
+  if (state === undefined)
+    throw new TypeError('learnerHooks: the bridge does not come from createKernelBridge()');
+  if (state.sandbox !== null && state.sandbox !== sandbox)
+    throw new TypeError('learnerHooks: this bridge already serves another sandbox (one bridge per sandbox)');
+  state.sandbox = sandbox;
+
+  const hooks: Record<string, unknown> = {};
+  for (const name of hookNames) {
+    if (!Object.hasOwn(RESULTS, name))
+      throw new TypeError(
+        `learnerHooks: ${String(name)} cannot run in the sandbox (supported: ${BRIDGED_HOOKS.join(', ')})`,
+      );
+    if (!options.exports.includes(name)) continue;
+    hooks[name] = (k: KernelApi, ...args: unknown[]) => callHook(sandbox, state, name, k, args);
+  }
+  return hooks as Partial<KernelHooks>;
+}
+
+function callHook(
+  sandbox: Sandbox,
+  state: BridgeState,
+  name: BridgedHookName,
+  k: KernelApi,
+  args: unknown[],
+): unknown {
+  if (state.current !== null) {
+    const failure = new LearnerHookFailure(name, {
+      kind: 'reentrant',
+      message: `was called (through kernel.${name === 'walkPageTable' ? 'readPte' : name} or a kernel operation) while ${state.currentHook} was running in the same sandbox; a hook that the learner's other hooks reach must run in a sandbox of its own`,
+    });
+    state.nested ??= failure;
+    throw failure;
+  }
+  const ctx = guestKernelContext(k);
+  state.current = ctx;
+  state.currentHook = name;
+  state.nested = null;
+  state.hostError = null;
+  let result: ReturnType<Sandbox['call']>;
+  try {
+    result = sandbox.call(name, args as PlainValue[]);
+  } finally {
+    state.current = null;
+    state.currentHook = null;
+  }
+  const { nested, hostError } = state;
+  state.nested = null;
+  state.hostError = null;
+  if (hostError !== null) throw hostError;
+  if (nested !== null) throw nested;
+  if (result.kind !== 'ok') throw new LearnerHookFailure(name, result);
+  const spec = RESULTS[name];
+  const problem = spec.check(ctx)(result.value);
+  if (problem !== null) {
+    throw new LearnerHookFailure(name, {
+      kind: 'invalid-result',
+      message: `${name} returned ${show(result.value)} — expected ${spec.shape} (${problem})`,
+    });
+  }
+  return name === 'flushTlbPage' ? undefined : result.value;
+}
+
+export type LoadLearnerHooksResult =
+  | { kind: 'ok'; hooks: Partial<KernelHooks>; sandbox: Sandbox; exports: string[] }
+  | { kind: 'load-failed'; failure: Failure; sandbox: Sandbox };
+
+/** A fresh sandbox with a bridge, the learner's code loaded, and its hooks. The caller disposes the sandbox. */
+export async function loadLearnerHooks(
+  code: string,
+  hookNames: readonly BridgedHookName[],
+  options: Omit<SandboxOptions, 'hostApi' | 'hostApiName'> = {},
+): Promise<LoadLearnerHooksResult> {
+  const bridge = createKernelBridge();
+  const sandbox = await createSandbox({ ...options, hostApi: bridge.hostApi });
+  const load = sandbox.load(code);
+  if (load.kind !== 'ok') return { kind: 'load-failed', failure: load, sandbox };
+  return {
+    kind: 'ok',
+    hooks: learnerHooks(sandbox, hookNames, { bridge, exports: load.exports }),
+    sandbox,
+    exports: load.exports,
+  };
+}

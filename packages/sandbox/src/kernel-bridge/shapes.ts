@@ -1,0 +1,148 @@
+/**
+ * The plain-data shapes of the hook API (hooks.ts in @faultline/vm-core),
+ * checked at run time: what a learner's hook returns, and the FaultInfo /
+ * VmaInfo objects a learner passes back to `kernel.*`. Each check returns a
+ * learner-facing problem, or null when the value has the shape.
+ */
+import { fieldProblem, integerProblem, isRecord, show } from './check.ts';
+
+const RESOLUTIONS = [
+  'demand-zero',
+  'zero-page',
+  'cow-copy',
+  'cow-reuse',
+  'swap-in',
+  'stack-growth',
+  'vmalloc-sync',
+  'page-cache',
+  'page-mkwrite',
+  'spurious',
+] as const;
+const SIGNALS = ['SIGSEGV', 'SIGBUS', 'SIGKILL'] as const;
+const SI_CODES = ['SEGV_MAPERR', 'SEGV_ACCERR', 'BUS_ADRERR', 'SI_KERNEL'] as const;
+const oneOf = (values: readonly string[]) => values.map((v) => `'${v}'`).join(' | ');
+
+export type Check = (value: unknown) => string | null;
+
+function booleanFields(value: Record<string, unknown>, names: readonly string[]): string | null {
+  for (const name of names) {
+    if (typeof value[name] !== 'boolean') return `${name} must be a boolean, got ${show(value[name])}`;
+  }
+  return null;
+}
+
+export const FAULT_OUTCOME_SHAPE =
+  "{kind:'resolved', resolution:…} | {kind:'fixup', fixupIp:number} | {kind:'signal', signal:{signal, code, address}} | {kind:'oops', report:string} | {kind:'oom'}";
+
+export const checkFaultOutcome: Check = (value) => {
+  if (!isRecord(value)) return 'not an object';
+  switch (value.kind) {
+    case 'resolved':
+      return (
+        fieldProblem(value, ['kind', 'resolution']) ??
+        (RESOLUTIONS.includes(value.resolution as never)
+          ? null
+          : `resolution ${show(value.resolution)} is not one of ${oneOf(RESOLUTIONS)}`)
+      );
+    case 'fixup':
+      return fieldProblem(value, ['kind', 'fixupIp']) ?? integerProblem('fixupIp', value.fixupIp);
+    case 'signal': {
+      const fields = fieldProblem(value, ['kind', 'signal']);
+      if (fields !== null) return fields;
+      const s = value.signal;
+      if (!isRecord(s)) return `signal must be {signal, code, address}, got ${show(s)}`;
+      return (
+        fieldProblem(s, ['signal', 'code', 'address']) ??
+        (SIGNALS.includes(s.signal as never)
+          ? null
+          : `signal.signal ${show(s.signal)} is not one of ${oneOf(SIGNALS)}`) ??
+        (SI_CODES.includes(s.code as never)
+          ? null
+          : `signal.code ${show(s.code)} is not one of ${oneOf(SI_CODES)}`) ??
+        integerProblem('signal.address', s.address)
+      );
+    }
+    case 'oops':
+      return (
+        fieldProblem(value, ['kind', 'report']) ??
+        (typeof value.report === 'string' ? null : `report must be a string, got ${show(value.report)}`)
+      );
+    case 'oom':
+      return fieldProblem(value, ['kind']);
+    default:
+      return `kind ${show(value.kind)} is not one of 'resolved' | 'fixup' | 'signal' | 'oops' | 'oom'`;
+  }
+};
+
+const LEAF_FLAGS = ['writable', 'user', 'exec', 'accessed', 'dirty'] as const;
+
+export const PTE_INFO_SHAPE =
+  "{kind:'none'} | {kind:'present', pfn, writable, user, exec, accessed, dirty} | {kind:'swap', slot:number}";
+
+export function checkPteInfo(frames: number | null): Check {
+  return (value) => {
+    if (!isRecord(value)) return 'not an object';
+    switch (value.kind) {
+      case 'none':
+        return fieldProblem(value, ['kind']);
+      case 'swap':
+        return fieldProblem(value, ['kind', 'slot']) ?? integerProblem('slot', value.slot);
+      case 'present': {
+        const problem =
+          fieldProblem(value, ['kind', 'pfn', ...LEAF_FLAGS]) ??
+          integerProblem('pfn', value.pfn) ??
+          booleanFields(value, LEAF_FLAGS);
+        if (problem !== null) return problem;
+        const pfn = value.pfn as number;
+        if (pfn < 0 || (frames !== null && pfn >= frames))
+          return `pfn ${pfn} is beyond physical memory (0..${frames === null ? '?' : frames - 1})`;
+        return null;
+      }
+      default:
+        return `kind ${show(value.kind)} is not one of 'none' | 'present' | 'swap'`;
+    }
+  };
+}
+
+export const checkBoolean: Check = (value) => (typeof value === 'boolean' ? null : 'not a boolean');
+
+export const checkNothing: Check = (value) =>
+  value === null || value === undefined ? null : 'a value, but this hook returns nothing';
+
+export const checkIpOrNull: Check = (value) =>
+  value === null ? null : (integerProblem('the fixup address', value) ?? null);
+
+export const RECLAIM_DECISIONS = ['reclaim', 'activate', 'keep'] as const;
+export const checkReclaimDecision: Check = (value) =>
+  RECLAIM_DECISIONS.includes(value as never) ? null : 'not one of the decisions';
+
+const FAULT_NUMBERS = ['address', 'errorCode', 'ip', 'pid'] as const;
+const FAULT_BOOLEANS = ['present', 'write', 'exec', 'user', 'reservedBit', 'userAccessOpen'] as const;
+
+/** A FaultInfo the guest hands back to the kernel (normally the one its hook received). */
+export const checkFaultInfo: Check = (value) => {
+  if (!isRecord(value)) return `must be a FaultInfo object, got ${show(value)}`;
+  const problem = fieldProblem(value, [...FAULT_NUMBERS, ...FAULT_BOOLEANS, 'mm']);
+  if (problem !== null) return problem;
+  for (const name of FAULT_NUMBERS) {
+    const p = integerProblem(name, value[name]);
+    if (p !== null) return p;
+  }
+  if (value.mm !== null) {
+    const p = integerProblem('mm', value.mm);
+    if (p !== null) return `${p} (or null)`;
+  }
+  return booleanFields(value, FAULT_BOOLEANS);
+};
+
+const VMA_BOOLEANS = ['read', 'write', 'exec', 'shared', 'growsDown', 'file'] as const;
+
+export const checkVmaInfo: Check = (value) => {
+  if (!isRecord(value)) return `must be a VmaInfo object, got ${show(value)}`;
+  return (
+    fieldProblem(value, ['start', 'end', ...VMA_BOOLEANS]) ??
+    integerProblem('start', value.start) ??
+    integerProblem('end', value.end) ??
+    booleanFields(value, VMA_BOOLEANS)
+  );
+};

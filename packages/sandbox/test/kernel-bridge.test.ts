@@ -1,0 +1,411 @@
+// Learner hooks, transpiled from TypeScript, running in the sandbox and
+// driving a real Kernel through the bridge.
+import { checkInvariants, Kernel, type KernelHooks } from '@faultline/vm-core';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Sandbox } from '../src/engine.ts';
+import { createSandbox } from '../src/engine.ts';
+import {
+  type BridgedHookName,
+  createKernelBridge,
+  LearnerHookFailure,
+  learnerHooks,
+  loadLearnerHooks,
+} from '../src/kernel-bridge/index.ts';
+import { transpile } from '../src/transpile.ts';
+
+const RW = { read: true, write: true, exec: false };
+const FRAMES = 256;
+
+const open: Sandbox[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.dispose();
+});
+
+async function hooksFrom(source: string, names: BridgedHookName[], cpuMsPerCall = 1_000) {
+  const compiled = await transpile(source);
+  if (compiled.kind !== 'ok') throw new Error(JSON.stringify(compiled.errors));
+  const loaded = await loadLearnerHooks(compiled.code, names, {
+    limits: { cpuMsPerCall, cpuMsTotal: 60_000 },
+  });
+  open.push(loaded.sandbox);
+  if (loaded.kind !== 'ok') throw new Error(JSON.stringify(loaded.failure));
+  return loaded;
+}
+
+function kernelWith(hooks: Partial<KernelHooks>, pages = 4, frames = FRAMES) {
+  const kernel = new Kernel({ frames, hooks });
+  const pid = kernel.spawn('app').pid;
+  const r = kernel.mmap(pid, { length: pages * 4096, prot: RW });
+  if (r.kind !== 'ok') throw new Error('mmap');
+  return { kernel, pid, addr: r.address };
+}
+
+const CORRECT_ANON = `
+  // do_anonymous_page
+  export function anonymousFault(f: FaultInfo, vma: VmaInfo): FaultOutcome {
+    if (!f.write && !vma.shared) {
+      kernel.mapPage(f.mm!, f.address, kernel.zeroPfn(), { writable: false, exec: vma.exec });
+      return { kind: 'resolved', resolution: 'zero-page' };
+    }
+    const pfn: number = kernel.allocPage();
+    if (pfn < 0) return { kind: 'oom' };
+    kernel.clearPage(pfn);
+    kernel.mapPage(f.mm!, f.address, pfn, { writable: vma.write, exec: vma.exec, dirty: f.write });
+    return { kind: 'resolved', resolution: 'demand-zero' };
+  }
+  type FaultInfo = { address: number; write: boolean; mm: number | null };
+  type VmaInfo = { write: boolean; exec: boolean; shared: boolean };
+  type FaultOutcome = { kind: string; resolution?: string };
+  declare const kernel: any;
+`;
+
+/** The anonymous-memory scenario: reads of untouched pages, writes, read-backs. */
+function anonScenario(hooks: Partial<KernelHooks>) {
+  const { kernel, pid, addr } = kernelWith(hooks);
+  const steps = [
+    kernel.access(pid, addr, 'read'),
+    kernel.access(pid, addr + 4096 + 8, 'write', 0x42),
+    kernel.access(pid, addr + 4096 + 8, 'read'),
+    kernel.access(pid, addr, 'write', 7), // zero page → COW (reference cowBreak)
+    kernel.access(pid, addr, 'read'),
+    kernel.access(pid, addr + 3 * 4096, 'read'),
+  ];
+  return {
+    kernel,
+    trace: steps.map((s) => ({
+      kind: s.kind,
+      value: 'value' in s ? s.value : undefined,
+      faults: s.faults.map((f) => f.resolution),
+    })),
+  };
+}
+
+describe('learner anonymousFault', () => {
+  test('a correct one behaves as the reference: demand-zero, zero page, values read back', async () => {
+    const { hooks } = await hooksFrom(CORRECT_ANON, ['anonymousFault']);
+    expect(Object.keys(hooks)).toEqual(['anonymousFault']);
+    const learner = anonScenario(hooks);
+    const reference = anonScenario({});
+    expect(learner.trace).toEqual(reference.trace);
+    expect(learner.trace.flatMap((s) => s.faults)).toEqual(
+      expect.arrayContaining(['zero-page', 'demand-zero', 'cow-copy']),
+    );
+    expect(learner.trace[2]!.value).toBe(0x42);
+    expect(learner.trace[4]!.value).toBe(7);
+    expect(learner.trace[5]!.value).toBe(0);
+    expect(checkInvariants(learner.kernel)).toEqual([]);
+  });
+
+  test('one that forgets clearPage leaks old data into a new mapping', async () => {
+    const { hooks } = await hooksFrom(
+      `export function anonymousFault(f, vma) {
+         const pfn = kernel.allocPage();
+         kernel.mapPage(f.mm, f.address, pfn, { writable: true, exec: vma.exec, dirty: true });
+         return { kind: 'resolved', resolution: 'demand-zero' };
+       }`,
+      ['anonymousFault'],
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    kernel.access(pid, addr + 100, 'write', 0x5e);
+    kernel.munmap(pid, addr, 4096);
+    expect(kernel.mmap(pid, { address: addr, length: 4096, prot: RW, fixed: true }).kind).toBe('ok');
+    kernel.access(pid, addr, 'write', 1);
+    expect(kernel.access(pid, addr + 100, 'read')).toMatchObject({ value: 0x5e });
+  });
+
+  test('one returning garbage gets a clear error naming the expected shape', async () => {
+    const { hooks } = await hooksFrom(
+      `export function anonymousFault(f, vma) {
+         const pfn = kernel.allocPage();
+         kernel.clearPage(pfn);
+         kernel.mapPage(f.mm, f.address, pfn, { writable: true, exec: false, dirty: true });
+         return { kind: 'resolvd' };
+       }`,
+      ['anonymousFault'],
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    let caught: unknown;
+    try {
+      kernel.access(pid, addr, 'write', 1);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(LearnerHookFailure);
+    const failure = caught as LearnerHookFailure;
+    expect(failure.hook).toBe('anonymousFault');
+    expect(failure.verdict.kind).toBe('invalid-result');
+    expect(failure.message).toContain(
+      `anonymousFault returned {"kind":"resolvd"} — expected {kind:'resolved', resolution:…} | {kind:'fixup'`,
+    );
+    expect(failure.message).toContain(`kind "resolvd" is not one of 'resolved'`);
+  });
+
+  test.each([
+    ['NaN', 'NaN', 'mapPage: pfn NaN is not a safe integer'],
+    ['a huge pfn', '70000', `mapPage: pfn 70000 is beyond physical memory (0..${FRAMES - 1})`],
+    ['a string', '"3"', 'mapPage: pfn must be a number, got "3"'],
+    ['a negative pfn', '-1', `mapPage: pfn -1 is beyond physical memory (0..${FRAMES - 1})`],
+  ])(
+    'one passing %s to mapPage gets a clear argument error; the kernel stays consistent',
+    async (_what, bad, message) => {
+      const { hooks, sandbox } = await hooksFrom(
+        `const seen: string[] = [];
+       export function messages() { return seen; }
+       export function anonymousFault(f: any, vma: any) {
+         const pfn = kernel.allocPage();
+         kernel.clearPage(pfn);
+         try {
+           kernel.mapPage(f.mm, f.address, ${bad}, { writable: true, exec: false, dirty: true });
+         } catch (e) {
+           seen.push((e as Error).message);
+         }
+         if (seen.length === 1) kernel.mapPage(f.mm, f.address, pfn, { writable: true, exec: false, dirty: true });
+         else kernel.mapPage(f.mm, f.address, ${bad}, { writable: true, exec: false, dirty: true });
+         return { kind: 'resolved', resolution: 'demand-zero' };
+       }
+       declare const kernel: any;`,
+        ['anonymousFault'],
+      );
+      const { kernel, pid, addr } = kernelWith(hooks);
+      // First fault: the learner catches the error and then maps correctly.
+      expect(kernel.access(pid, addr, 'write', 9)).toMatchObject({
+        kind: 'ok',
+        faults: [{ resolution: 'demand-zero' }],
+      });
+      const seen = sandbox.call('messages');
+      expect(seen).toEqual({ kind: 'ok', value: [expect.stringContaining(message)] });
+      expect(checkInvariants(kernel)).toEqual([]);
+      // Second fault: the error escapes the hook and becomes a LearnerHookFailure.
+      expect(() => kernel.access(pid, addr + 4096, 'write', 1)).toThrow(LearnerHookFailure);
+      try {
+        kernel.access(pid, addr + 4096, 'write', 1);
+      } catch (error) {
+        expect((error as LearnerHookFailure).verdict).toMatchObject({
+          kind: 'error',
+          message: expect.stringContaining(message),
+        });
+      }
+      // The frames the learner allocated before failing are leaked (refcount 1, unmapped), as in
+      // Linux; nothing in the page tables or frame database is inconsistent.
+      expect(checkInvariants(kernel).filter((p) => !/leak|refcount/i.test(p))).toEqual([]);
+      expect(kernel.access(pid, addr, 'read')).toMatchObject({ kind: 'ok', value: 9 });
+    },
+  );
+
+  test('bad arity, bad options and a kernel-side misuse are guest errors', async () => {
+    const { hooks, sandbox } = await hooksFrom(
+      `const seen: string[] = [];
+       export function messages() { return seen; }
+       const attempt = (fn: () => unknown) => { try { fn(); } catch (e) { seen.push((e as Error).message); } };
+       export function anonymousFault(f: any, vma: any) {
+         attempt(() => kernel.allocPage(3));
+         attempt(() => kernel.mapPage(f.mm, f.address, 1));
+         attempt(() => kernel.mapPage(f.mm, f.address, 1, { writeable: true, exec: false }));
+         attempt(() => kernel.mapPage(f.mm, f.address, 1, { writable: 1, exec: false }));
+         attempt(() => kernel.mapPage(99, f.address, 1, { writable: true, exec: false }));
+         attempt(() => kernel.clearPage(kernel.zeroPfn()));
+         const pfn = kernel.allocPage();
+         kernel.clearPage(pfn);
+         kernel.mapPage(f.mm, f.address, pfn, { writable: true, exec: false, dirty: true });
+         attempt(() => kernel.mapPage(f.mm, f.address, pfn, { writable: true, exec: false }));
+         return { kind: 'resolved', resolution: 'demand-zero' };
+       }
+       declare const kernel: any;`,
+      ['anonymousFault'],
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    expect(kernel.access(pid, addr, 'write', 1).kind).toBe('ok');
+    const seen = sandbox.call('messages');
+    if (seen.kind !== 'ok') throw new Error(JSON.stringify(seen));
+    expect(seen.value).toEqual([
+      expect.stringContaining('allocPage takes no arguments'),
+      expect.stringContaining('mapPage takes 4 arguments (mm, address, pfn, options), got 3'),
+      expect.stringContaining(
+        'mapPage: options must be {writable: boolean, exec: boolean, dirty?: boolean}: unknown field "writeable"',
+      ),
+      expect.stringContaining('mapPage: options.writable must be a boolean, got 1'),
+      expect.stringContaining('mapPage: mm 99 does not exist'),
+      expect.stringContaining('clear_page on the shared zero page'),
+      expect.stringContaining('a PTE is already there'),
+    ]);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test('an infinite loop is a timeout verdict, and the host stays usable', async () => {
+    const { hooks, sandbox } = await hooksFrom(
+      `export function anonymousFault() { for (;;) {} }
+       export function ping() { return 'pong'; }`,
+      ['anonymousFault'],
+      100,
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    let caught: unknown;
+    try {
+      kernel.access(pid, addr, 'write', 1);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(LearnerHookFailure);
+    expect((caught as LearnerHookFailure).verdict).toEqual({
+      kind: 'timeout',
+      limit: 'cpu',
+      budget: 'call',
+      ms: 100,
+    });
+    expect((caught as LearnerHookFailure).message).toBe(
+      'anonymousFault: ran out of time (per-call CPU budget of 100 ms)',
+    );
+    expect(checkInvariants(kernel)).toEqual([]);
+    expect(sandbox.call('ping')).toEqual({ kind: 'ok', value: 'pong' });
+    const fresh = kernelWith({});
+    expect(fresh.kernel.access(fresh.pid, fresh.addr, 'write', 3).kind).toBe('ok');
+  });
+
+  test('the guest API is bound to the kernel of each call', async () => {
+    const { hooks } = await hooksFrom(CORRECT_ANON, ['anonymousFault']);
+    const a = kernelWith(hooks, 4, 128);
+    const b = kernelWith(hooks, 4, 256);
+    a.kernel.access(a.pid, a.addr, 'write', 1);
+    b.kernel.access(b.pid, b.addr, 'write', 2);
+    expect(a.kernel.access(a.pid, a.addr, 'read')).toMatchObject({ value: 1 });
+    expect(b.kernel.access(b.pid, b.addr, 'read')).toMatchObject({ value: 2 });
+    expect(checkInvariants(a.kernel)).toEqual([]);
+    expect(checkInvariants(b.kernel)).toEqual([]);
+  });
+
+  test('a hook reached from another hook of the same sandbox is refused, not silently replaced', async () => {
+    const { hooks } = await hooksFrom(
+      `export function pageFault(f: any) {
+         const found = kernel.vmaForFault(f.mm, f.address);
+         return kernel.anonymousFault(f, found.vma);
+       }
+       ${CORRECT_ANON}`,
+      ['pageFault', 'anonymousFault'],
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    expect(() => kernel.access(pid, addr, 'write', 1)).toThrow(
+      /anonymousFault: was called .* while pageFault was running/,
+    );
+  });
+});
+
+describe('learner cowBreak', () => {
+  const CORRECT_COW = `
+    export function cowBreak(f: any, pfn: number) {
+      const mm = f.mm;
+      kernel.tryFreeSwap(pfn);
+      const page = kernel.pageInfo(pfn);
+      if (!page.zero && !page.file && page.refcount === 1) {
+        kernel.makeWritable(mm, f.address);
+        return { kind: 'resolved', resolution: 'cow-reuse' };
+      }
+      kernel.getPage(pfn);
+      try {
+        const copy = kernel.allocPage();
+        if (copy < 0) return { kind: 'oom' };
+        if (page.zero) kernel.clearPage(copy);
+        else kernel.copyPage(pfn, copy);
+        const vma = kernel.findVma(mm, f.address);
+        kernel.replacePage(mm, f.address, copy, { writable: true, exec: vma.exec, dirty: true });
+        return { kind: 'resolved', resolution: 'cow-copy' };
+      } finally {
+        kernel.putPage(pfn);
+      }
+    }
+    declare const kernel: any;`;
+
+  function forkScenario(hooks: Partial<KernelHooks>) {
+    const { kernel, pid, addr } = kernelWith(hooks);
+    kernel.access(pid, addr, 'write', 1);
+    const child = kernel.fork(pid).pid;
+    const steps = [
+      kernel.access(child, addr, 'write', 2), // shared: copy
+      kernel.access(pid, addr, 'write', 3), // the parent is the only user left: reuse
+      kernel.access(child, addr, 'read'),
+      kernel.access(pid, addr, 'read'),
+    ];
+    const trace = steps.map((s) => ({
+      value: 'value' in s ? s.value : undefined,
+      faults: s.faults.map((f) => f.resolution),
+    }));
+    return { kernel, trace };
+  }
+
+  test('a correct one behaves as the reference on fork + write: cow-copy, then cow-reuse', async () => {
+    const { hooks } = await hooksFrom(CORRECT_COW, ['cowBreak']);
+    const learner = forkScenario(hooks);
+    expect(learner.trace).toEqual(forkScenario({}).trace);
+    expect(learner.trace.map((s) => s.faults)).toEqual([['cow-copy'], ['cow-reuse'], [], []]);
+    expect(learner.trace.slice(2).map((s) => s.value)).toEqual([2, 3]);
+    expect(checkInvariants(learner.kernel)).toEqual([]);
+  });
+});
+
+describe('throughput', () => {
+  test('hook calls per second on 1000 first touches', async () => {
+    const { hooks } = await hooksFrom(CORRECT_ANON, ['anonymousFault']);
+    const pages = 1000;
+    const { kernel, pid, addr } = kernelWith(hooks, pages, 2048);
+    const start = performance.now();
+    for (let i = 0; i < pages; i++) kernel.access(pid, addr + i * 4096, 'write', i & 0xff);
+    const ms = performance.now() - start;
+    const refStart = performance.now();
+    const ref = kernelWith({}, pages, 2048);
+    for (let i = 0; i < pages; i++) ref.kernel.access(ref.pid, ref.addr + i * 4096, 'write', i & 0xff);
+    const refMs = performance.now() - refStart;
+    console.log(
+      `kernel-bridge: ${pages} learner anonymousFault calls (3 kernel.* calls each) in ${ms.toFixed(0)} ms = ${Math.round((pages / ms) * 1000)} hook calls/s; reference hooks: ${refMs.toFixed(0)} ms`,
+    );
+    expect(kernel.task(pid).mm!.rss).toBe(pages);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+});
+
+test('learnerHooks with an explicit bridge leaves out hooks the learner does not export', async () => {
+  const compiled = await transpile(CORRECT_ANON);
+  if (compiled.kind !== 'ok') throw new Error('compile');
+  const bridge = createKernelBridge();
+  const sandbox = await createSandbox({ hostApi: bridge.hostApi });
+  open.push(sandbox);
+  const load = sandbox.load(compiled.code);
+  if (load.kind !== 'ok') throw new Error(JSON.stringify(load));
+  const hooks = learnerHooks(sandbox, ['anonymousFault', 'cowBreak'], { bridge, exports: load.exports });
+  expect(Object.keys(hooks)).toEqual(['anonymousFault']);
+  const other = await createSandbox({ hostApi: bridge.hostApi });
+  open.push(other);
+  expect(() => learnerHooks(other, ['anonymousFault'], { bridge, exports: load.exports })).toThrow(
+    /one bridge per sandbox/,
+  );
+});
+
+describe('results of other hooks are checked too', () => {
+  test('walkPageTable: a PteInfo with a pfn beyond memory', async () => {
+    const { hooks } = await hooksFrom(
+      `export function walkPageTable(req) {
+         return { kind: 'present', pfn: 1e6, writable: true, user: true, exec: false, accessed: true, dirty: true };
+       }`,
+      ['walkPageTable'],
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    expect(() => kernel.access(pid, addr, 'write', 1)).toThrow(
+      /walkPageTable returned .* — expected \{kind:'none'\} \| .* \(pfn 1000000 is beyond physical memory \(0\.\.255\)\)/,
+    );
+  });
+
+  test('reclaimDecision: a string that is not a decision; the kernel is unusable outside a hook', async () => {
+    const { hooks, sandbox } = await hooksFrom(
+      `export function reclaimDecision(k, page) { return 'maybe'; }
+       export function outside() { return kernel.zeroPfn(); }`,
+      ['reclaimDecision'],
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    kernel.access(pid, addr, 'write', 1);
+    expect(() => kernel.reclaim(1)).toThrow(
+      `reclaimDecision returned "maybe" — expected 'reclaim' | 'activate' | 'keep'`,
+    );
+    expect(sandbox.call('outside')).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('zeroPfn: the kernel can only be used while a hook runs'),
+    });
+  });
+});
