@@ -176,6 +176,12 @@ describe('bad scenario files get a clear error naming the step and field (exit 2
     ],
     ['no steps', 'bad.yaml', 'frames: 128\nsteps: []\n', /a scenario needs at least one step/],
     ['bad machine', 'bad.yaml', 'frames: 3\nsteps:\n  - spawn: { name: a }\n', /field "frames"/],
+    [
+      'PCIDs on x86-32',
+      'bad.yaml',
+      'arch: x86-32\npcid: true\nsteps:\n  - spawn: { name: a }\n',
+      /the machine: x86-32 has no PCIDs/,
+    ],
     ['not YAML', 'bad.yaml', 'steps: [\n', /not valid YAML/],
     ['not JSON', 'bad.json', '{ "steps": ', /not valid JSON/],
     [

@@ -38,14 +38,28 @@ export interface ScenarioReport {
 }
 
 export function runScenario(scenario: Scenario, options: { trace?: boolean } = {}): ScenarioReport {
-  const kernel = new Kernel({
+  let kernel: Kernel;
+  try {
+    kernel = bootKernel(scenario);
+  } catch (error) {
+    if (error instanceof KernelError) throw new ScenarioError(`the machine: ${error.message}`);
+    throw error;
+  }
+  return runOn(kernel, scenario, options);
+}
+
+function bootKernel(scenario: Scenario): Kernel {
+  return new Kernel({
     arch: scenario.arch,
     frames: scenario.frames,
     cpus: scenario.cpus,
-    pcid: scenario.pcid,
+    ...(scenario.pcid !== undefined ? { pcid: scenario.pcid } : {}),
     ...(scenario.swap !== undefined ? { swapSlots: scenario.swap } : {}),
     ...(scenario.tlb !== undefined ? { tlb: scenario.tlb } : {}),
   });
+}
+
+function runOn(kernel: Kernel, scenario: Scenario, options: { trace?: boolean }): ScenarioReport {
   const run = new Runner(kernel, new Scheduler(kernel, scenario.seed));
   const reports: StepReport[] = [];
   scenario.steps.forEach((step, i) => {

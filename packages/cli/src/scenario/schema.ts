@@ -132,7 +132,8 @@ export const scenarioSchema = z.strictObject({
   arch: z.enum(['x86-64', 'x86-32']).default('x86-64'),
   frames: z.number().int().min(64).max(262144).default(512),
   cpus: z.number().int().min(1).max(64).default(1),
-  pcid: z.boolean().default(true),
+  /** Tag TLB entries by PCID (x86-64 only; the default there). */
+  pcid: z.boolean().optional(),
   /** Seed of the scheduler's PRNG: the same seed, the same interleaving. */
   seed: z.number().int().default(1),
   swap: z

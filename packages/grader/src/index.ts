@@ -1,0 +1,6 @@
+export * from './json-schema.ts';
+export * from './junit.ts';
+export * from './report.ts';
+export * from './scrub.ts';
+export * from './text.ts';
+export * from './view.ts';

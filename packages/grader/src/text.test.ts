@@ -1,0 +1,49 @@
+import { expect, it } from 'vitest';
+import { mixedReport } from '../test/fixtures.ts';
+import { buildReport } from './report.ts';
+import { renderText } from './text.ts';
+
+it('renders one line per test with marks and points, messages indented, then totals', () => {
+  expect(renderText(mixedReport(), { audience: 'learner', dueDatePassed: false })).toBe(
+    [
+      'page-walk: FAIL',
+      '  3 of 5 tests did not pass.',
+      '',
+      '  ✓ maps the first page  2/2',
+      '  ✗ sets the accessed bit  0/2',
+      '      expected accessed bit set on PTE 0x1000',
+      '        got 0x0',
+      '  ✗ throws nothing (error)  0/2',
+      '      TypeError: x is undefined',
+      '  ✗ hidden: copy on write  0/2',
+      '  ✓ after due: huge pages  2/2',
+      '  – swap (skipped)  0/2',
+      '',
+      'Score: 4/12 — 2 of 5 tests passed',
+      '',
+    ].join('\n'),
+  );
+});
+
+it('shows hidden messages to staff', () => {
+  expect(renderText(mixedReport(), { audience: 'staff' })).toContain('      secret expectation: frame 42');
+});
+
+it('renders a compile error with its diagnostics', () => {
+  const report = buildReport({
+    exercise: 'cow',
+    tests: [],
+    maxScore: 10,
+    outcome: { kind: 'compile-error', errors: [{ line: 4, column: 2, message: 'Expected ")"' }] },
+  });
+  expect(renderText(report, { audience: 'staff' })).toBe(
+    [
+      'cow: COMPILE ERROR',
+      '  Your code did not compile (1 error); line 4:2: Expected ")"',
+      '  line 4:2: Expected ")"',
+      '',
+      'Score: 0/10 — 0 of 0 tests passed',
+      '',
+    ].join('\n'),
+  );
+});

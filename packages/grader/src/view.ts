@@ -1,0 +1,40 @@
+/**
+ * Who is reading a report decides what of it they may see. Renderers take a
+ * `ViewOptions` and call `viewFor`, so the visibility rule lives here once.
+ */
+import type { Report, TestResult } from './report.ts';
+
+export type ViewOptions =
+  /** Staff see everything. */
+  | { audience: 'staff' }
+  /** Learners see hidden tests' name, status and points only; after_due_date tests in full once `dueDatePassed`. */
+  | { audience: 'learner'; dueDatePassed: boolean };
+
+/** Whether this audience may see the test's message, output and trace. */
+export function showsDetails(test: TestResult, view: ViewOptions): boolean {
+  if (view.audience === 'staff') return true;
+  switch (test.visibility) {
+    case 'visible':
+      return true;
+    case 'hidden':
+      return false;
+    case 'after_due_date':
+      return view.dueDatePassed;
+    default: {
+      const unreachable: never = test.visibility;
+      return unreachable;
+    }
+  }
+}
+
+/** The report as this audience may see it: withheld tests keep name, status and points, lose message, output and trace. */
+export function viewFor(report: Report, view: ViewOptions): Report {
+  return {
+    ...report,
+    tests: report.tests.map((test) => {
+      if (showsDetails(test, view)) return test;
+      const { trace: _trace, ...rest } = test;
+      return { ...rest, message: '', output: '' };
+    }),
+  };
+}
