@@ -154,6 +154,17 @@ export interface SimFile {
 }
 
 const PAGE = 4096;
+/** Kernel data pages: writable, supervisor-only, never executed, global (they survive CR3 writes). */
+const KERNEL_DATA = {
+  writable: true,
+  user: false,
+  exec: false,
+  global: true,
+  accessed: true,
+  dirty: true,
+} as const;
+/** An address as a message shows it, even when it is not a valid address at all. */
+const shown = (address: number) => (Number.isSafeInteger(address) ? formatAddress(address) : String(address));
 const MAX_FAULTS_PER_ACCESS = 8;
 const pageDown = (va: number) => va - (va & (PAGE - 1));
 const pageUp = (n: number) => Math.ceil(n / PAGE) * PAGE;
@@ -296,25 +307,11 @@ export class Kernel implements KernelApi, UaccessApi {
           level: hugeLevel,
           create: this.initMm,
         });
-        this.tables.writeAt(
-          entry!,
-          makePte(
-            pa / PAGE,
-            { writable: true, user: false, exec: false, global: true, accessed: true, dirty: true },
-            this.hasNx,
-          ) | 0x80n,
-        );
+        this.tables.writeAt(entry!, makePte(pa / PAGE, KERNEL_DATA, this.hasNx) | 0x80n);
         pa += hugeSpan;
       } else {
         const entry = this.tables.entryAddress(this.initMm.pgdPfn, va, { create: this.initMm });
-        this.tables.writeAt(
-          entry!,
-          makePte(
-            pa / PAGE,
-            { writable: true, user: false, exec: false, global: true, accessed: true, dirty: true },
-            this.hasNx,
-          ),
-        );
+        this.tables.writeAt(entry!, makePte(pa / PAGE, KERNEL_DATA, this.hasNx));
         pa += PAGE;
       }
     }
@@ -917,9 +914,7 @@ export class Kernel implements KernelApi, UaccessApi {
   kfree(address: number): void {
     const block = this.kmallocs.get(address);
     if (block === undefined)
-      throw new KernelError(
-        `kfree of ${Number.isSafeInteger(address) ? formatAddress(address) : address}, which kmalloc did not return`,
-      );
+      throw new KernelError(`kfree of ${shown(address)}, which kmalloc did not return`);
     this.kmallocs.delete(address);
     this.frames.release(block.pfn, block.order);
     this.emit({ type: 'frame-free', pfn: block.pfn, order: block.order });
@@ -946,17 +941,15 @@ export class Kernel implements KernelApi, UaccessApi {
     try {
       pfns.forEach((pfn, i) => {
         const pa = this.tables.entryAddress(this.initMm.pgdPfn, start + i * PAGE, { create: this.initMm });
-        this.tables.writeAt(
-          pa!,
-          makePte(
-            pfn,
-            { writable: true, user: false, exec: false, global: true, accessed: true, dirty: true },
-            this.hasNx,
-          ),
-        );
+        this.tables.writeAt(pa!, makePte(pfn, KERNEL_DATA, this.hasNx));
       });
     } catch (error) {
       if (!(error instanceof OutOfMemory)) throw error;
+      // Undo: no kernel PTE may point at a frame that goes back to the allocator.
+      pfns.forEach((_pfn, i) => {
+        const pa = this.tables.entryAddress(this.initMm.pgdPfn, start + i * PAGE);
+        if (pa !== null) this.tables.writeAt(pa, 0n);
+      });
       for (const p of pfns) this.frames.release(p);
       return null;
     } finally {
@@ -970,10 +963,7 @@ export class Kernel implements KernelApi, UaccessApi {
 
   vfree(address: number): void {
     const area = this.vmallocs.get(address);
-    if (area === undefined)
-      throw new KernelError(
-        `vfree of ${Number.isSafeInteger(address) ? formatAddress(address) : address}, which vmalloc did not return`,
-      );
+    if (area === undefined) throw new KernelError(`vfree of ${shown(address)}, which vmalloc did not return`);
     this.vmallocs.delete(address);
     area.pfns.forEach((pfn, i) => {
       const va = address + i * PAGE;
