@@ -96,7 +96,7 @@ export function runDemo(): DemoStep[] {
   );
   run(
     'A user read of a kernel page',
-    'the page is present (P=1) but its U/S bit is 0: a protection fault. The kernel sends SIGSEGV with SEGV_ACCERR.',
+    'the page is present (P=1) but supervisor-only (U/S=0): a protection fault, error code 0x5. Linux answers a user access to kernel memory with SIGSEGV.',
     0x025,
     Access.Read,
     Privilege.User,
