@@ -1,0 +1,150 @@
+/**
+ * Loads an exercise folder:
+ *
+ * ```
+ * <id>/exercise.json     metadata (ExerciseMetaSchema)
+ * <id>/README.md         instructions for the learner
+ * <id>/starter.ts        what the learner starts from
+ * <id>/solution.ts       the reference solution
+ * <id>/tests/visible.ts  `export default defineTests(…)`: tests whose details the learner sees
+ * <id>/tests/hidden.ts   the same, hidden (or after_due_date)
+ * <id>/mutants/*.ts      known-wrong solutions the hidden tests must catch
+ * ```
+ *
+ * A broken folder throws an `ExerciseLoadError` naming the file and field.
+ * The test files are TypeScript modules: load them under a TypeScript-aware
+ * runtime (vitest, tsx) or from a build.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { TestDefinition, ValidatableExercise } from '@faultline/grader';
+import { type ExerciseMeta, ExerciseMetaSchema } from './schema.ts';
+
+export class ExerciseLoadError extends Error {
+  override name = 'ExerciseLoadError';
+}
+
+export interface Exercise extends ValidatableExercise {
+  readonly dir: string;
+  readonly meta: ExerciseMeta;
+  /** The learner's instructions (Markdown). */
+  readonly readme: string;
+}
+
+/** The folder holding every exercise (this package's root). */
+export const EXERCISES_DIR = resolve(import.meta.dirname, '..');
+
+export async function loadExercise(dir: string): Promise<Exercise> {
+  const id = basename(dir);
+  const where = (file: string) => `${id}/${file}`;
+  const text = async (file: string): Promise<string> => {
+    try {
+      return await readFile(join(dir, file), 'utf8');
+    } catch {
+      throw new ExerciseLoadError(`${where(file)}: file is missing or unreadable`);
+    }
+  };
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await text('exercise.json'));
+  } catch (error) {
+    if (error instanceof ExerciseLoadError) throw error;
+    throw new ExerciseLoadError(`${where('exercise.json')}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = ExerciseMetaSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ExerciseLoadError(`${where('exercise.json')}: ${issues.join('; ')}`);
+  }
+  const meta = parsed.data;
+  if (meta.id !== id)
+    throw new ExerciseLoadError(
+      `${where('exercise.json')}: id: "${meta.id}" does not match the folder name "${id}"`,
+    );
+
+  const [readme, starter, solution] = await Promise.all([
+    text('README.md'),
+    text('starter.ts'),
+    text('solution.ts'),
+  ]);
+  const visible = await loadTests(dir, 'tests/visible.ts', where, (v) => v === 'visible');
+  const hidden = await loadTests(dir, 'tests/hidden.ts', where, (v) => v !== 'visible');
+  const tests = [...visible, ...hidden];
+  const names = new Set<string>();
+  for (const t of tests) {
+    if (names.has(t.name))
+      throw new ExerciseLoadError(`${where('tests')}: test name "${t.name}" is used twice`);
+    names.add(t.name);
+  }
+  const total = tests.reduce((sum, t) => sum + t.points, 0);
+  if (Math.abs(total - meta.points) > 1e-9)
+    throw new ExerciseLoadError(
+      `${where('exercise.json')}: points: ${meta.points}, but the tests are worth ${total} together`,
+    );
+
+  let mutantFiles: string[] = [];
+  try {
+    mutantFiles = (await readdir(join(dir, 'mutants'))).filter((f) => f.endsWith('.ts')).sort();
+  } catch {
+    mutantFiles = [];
+  }
+  const mutants = await Promise.all(
+    mutantFiles.map(async (f) => ({ name: f.replace(/\.ts$/, ''), source: await text(`mutants/${f}`) })),
+  );
+
+  return {
+    id,
+    dir,
+    meta,
+    readme,
+    starter,
+    solution,
+    mutants,
+    hooks: meta.hooks,
+    limits: meta.limits,
+    ...(meta.frames === undefined ? {} : { frames: meta.frames }),
+    maxScore: meta.points,
+    tests,
+  };
+}
+
+async function loadTests(
+  dir: string,
+  file: string,
+  where: (file: string) => string,
+  visibilityOk: (v: string) => boolean,
+): Promise<TestDefinition[]> {
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(join(dir, file)).href)) as { default?: unknown };
+  } catch (error) {
+    throw new ExerciseLoadError(`${where(file)}: cannot be loaded (${(error as Error).message})`);
+  }
+  const tests = module.default;
+  if (!Array.isArray(tests))
+    throw new ExerciseLoadError(`${where(file)}: default export: must be defineTests(…), an array of tests`);
+  tests.forEach((t: Partial<TestDefinition>, i) => {
+    const bad = (field: string, what: string) =>
+      new ExerciseLoadError(`${where(file)}: test ${i} ("${t.name ?? '?'}"): ${field}: ${what}`);
+    if (typeof t.name !== 'string' || t.name.length === 0) throw bad('name', 'must be a non-empty string');
+    if (typeof t.body !== 'function') throw bad('body', 'must be a function');
+    if (typeof t.points !== 'number' || !(t.points >= 0)) throw bad('points', 'must be a number >= 0');
+    if (typeof t.visibility !== 'string' || !visibilityOk(t.visibility))
+      throw bad('visibility', `"${String(t.visibility)}" does not belong in ${file}`);
+  });
+  return tests as TestDefinition[];
+}
+
+/** Every exercise folder under `root` (a folder with an exercise.json). */
+export async function listExercises(root = EXERCISES_DIR): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true });
+  const ids: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || ['src', 'test', 'node_modules'].includes(e.name)) continue;
+    const files = await readdir(join(root, e.name));
+    if (files.includes('exercise.json')) ids.push(e.name);
+  }
+  return ids.sort();
+}

@@ -1,0 +1,49 @@
+/**
+ * An exercise's metadata (`exercise.json`), checked with zod so that a
+ * broken folder is reported by file and field.
+ */
+import { BRIDGED_HOOKS, type BridgedHookName } from '@faultline/sandbox';
+import { z } from 'zod';
+
+const HookNameSchema = z.enum(BRIDGED_HOOKS as unknown as [BridgedHookName, ...BridgedHookName[]]);
+
+export const ExerciseMetaSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9, single dashes)')
+      .describe("The exercise's id; equals its folder name."),
+    title: z.string().min(1).max(120).describe('Title shown to learners.'),
+    summary: z.string().min(1).max(400).describe('One or two sentences: what the learner builds.'),
+    difficulty: z.enum(['intro', 'easy', 'medium', 'hard']).describe('How hard, roughly.'),
+    points: z.number().positive().describe("Points available: the sum of the tests' points."),
+    hooks: z
+      .array(HookNameSchema)
+      .min(1)
+      .refine((h) => new Set(h).size === h.length, 'must not repeat a hook')
+      .describe('The kernel hooks the learner implements (exports from their module).'),
+    limits: z
+      .object({
+        cpuMsPerCall: z.int().min(10).max(5_000).optional(),
+        cpuMsTotal: z.int().min(10).max(60_000).optional(),
+        memoryBytes: z
+          .int()
+          .min(16 * 1024 * 1024)
+          .max(256 * 1024 * 1024)
+          .optional(),
+        stackBytes: z
+          .int()
+          .min(64 * 1024)
+          .max(256 * 1024)
+          .optional(),
+      })
+      .strict()
+      .default({})
+      .describe('Sandbox limits for each test.'),
+    frames: z.int().min(64).max(4096).optional().describe("Physical frames of each test's kernel."),
+    concepts: z.array(z.string().min(1)).default([]).describe('What the exercise teaches.'),
+    prerequisites: z.array(z.string().min(1)).default([]).describe('Ids of exercises to do first.'),
+  })
+  .strict();
+
+export type ExerciseMeta = z.infer<typeof ExerciseMetaSchema>;

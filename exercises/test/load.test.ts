@@ -1,0 +1,66 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { EXERCISES_DIR, ExerciseLoadError, listExercises, loadExercise } from '../src/index.ts';
+
+// Inside the package, so that the copied test files still resolve @faultline/grader.
+const temp = await mkdtemp(join(EXERCISES_DIR, 'test', '.tmp-'));
+afterAll(() => rm(temp, { recursive: true, force: true }));
+
+/** A copy of page-fault-handler under the name `page-fault-handler` in a fresh folder, for breaking. */
+async function copy(tag: string): Promise<string> {
+  const dir = join(temp, tag, 'page-fault-handler');
+  await cp(join(EXERCISES_DIR, 'page-fault-handler'), dir, { recursive: true });
+  return dir;
+}
+
+describe('loadExercise', () => {
+  test('lists and loads page-fault-handler', async () => {
+    expect(await listExercises()).toContain('page-fault-handler');
+    const ex = await loadExercise(join(EXERCISES_DIR, 'page-fault-handler'));
+    expect(ex.meta).toMatchObject({ id: 'page-fault-handler', points: 18, hooks: ['anonymousFault'] });
+    expect(ex.maxScore).toBe(18);
+    expect(ex.tests.filter((t) => t.visibility === 'visible')).toHaveLength(3);
+    expect(ex.tests.filter((t) => t.visibility === 'hidden')).toHaveLength(6);
+    expect(ex.mutants.length).toBeGreaterThanOrEqual(4);
+    expect(ex.solution).toContain('export function anonymousFault');
+    expect(ex.readme).toContain('anonymousFault(fault: FaultInfo, vma: VmaInfo)');
+  });
+
+  test('a bad field in exercise.json is reported by file and field', async () => {
+    const dir = await copy('bad-field');
+    const file = join(dir, 'exercise.json');
+    const meta = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...meta, difficulty: 'impossible', hooks: ['nope'] }));
+    const error = await loadExercise(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExerciseLoadError);
+    expect((error as Error).message).toMatch(
+      /^page-fault-handler\/exercise\.json: difficulty: .*; hooks\.0: /,
+    );
+  });
+
+  test('points that do not add up, and a missing file, are reported', async () => {
+    const dir = await copy('bad-points');
+    const file = join(dir, 'exercise.json');
+    const meta = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...meta, points: 20 }));
+    await expect(loadExercise(dir)).rejects.toThrow(
+      'page-fault-handler/exercise.json: points: 20, but the tests are worth 18 together',
+    );
+    const missing = await copy('missing');
+    await rm(join(missing, 'solution.ts'));
+    await expect(loadExercise(missing)).rejects.toThrow('page-fault-handler/solution.ts: file is missing');
+  });
+
+  test('a hidden test file must not hold visible tests', async () => {
+    const dir = await copy('leaky');
+    const file = join(dir, 'tests', 'hidden.ts');
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace("visibility: 'hidden'", "visibility: 'visible'"),
+    );
+    await expect(loadExercise(dir)).rejects.toThrow(
+      /page-fault-handler\/tests\/hidden\.ts: test 0 \(".*"\): visibility:/,
+    );
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Proves an exercise sound: the reference solution earns full marks, the
+ * starter and every mutant earn less, and grading is deterministic (the same
+ * submission twice gives the same report, durations aside). Schema validity
+ * is the loader's job (`@faultline/exercises`): a folder that loads has it.
+ */
+import type { Report } from '../report.ts';
+import { type GradableExercise, gradeSubmission } from './run.ts';
+
+export interface ValidatableExercise extends GradableExercise {
+  readonly solution: string;
+  readonly starter: string;
+  readonly mutants: readonly { readonly name: string; readonly source: string }[];
+}
+
+export interface ValidationResult {
+  readonly ok: boolean;
+  /** One line per problem; empty when ok. */
+  readonly problems: string[];
+  readonly reports: {
+    readonly solution: Report;
+    readonly starter: Report;
+    readonly mutants: Readonly<Record<string, Report>>;
+  };
+}
+
+/** The report without its durations, for comparing runs. */
+export function withoutDurations(report: Report): unknown {
+  return { ...report, tests: report.tests.map(({ durationMs: _d, ...rest }) => rest) };
+}
+
+export async function validateExercise(exercise: ValidatableExercise): Promise<ValidationResult> {
+  const problems: string[] = [];
+  const grade = (learnerSource: string) => gradeSubmission({ exercise, learnerSource });
+
+  const solution = await grade(exercise.solution);
+  if (solution.status !== 'pass' || solution.score !== solution.maxScore) {
+    const failing = solution.tests.filter((t) => t.status !== 'pass').map((t) => `"${t.name}": ${t.message}`);
+    problems.push(
+      `the reference solution scores ${solution.score}/${solution.maxScore} (${solution.status}${solution.message ? `: ${solution.message}` : ''})${failing.length > 0 ? `; failing: ${failing.join('; ')}` : ''}`,
+    );
+  }
+  const again = await grade(exercise.solution);
+  if (JSON.stringify(withoutDurations(again)) !== JSON.stringify(withoutDurations(solution)))
+    problems.push('grading is not deterministic: two runs of the reference solution gave different reports');
+
+  const starter = await grade(exercise.starter);
+  if (starter.score >= starter.maxScore) problems.push('the starter code earns full marks');
+
+  if (exercise.mutants.length === 0) problems.push('the exercise has no mutants');
+  const mutants: Record<string, Report> = {};
+  for (const mutant of exercise.mutants) {
+    const report = await grade(mutant.source);
+    mutants[mutant.name] = report;
+    if (report.status === 'compile-error') problems.push(`mutant ${mutant.name} does not compile`);
+    const hiddenFailed = exercise.tests.some(
+      (t, i) =>
+        t.visibility !== 'visible' && report.tests[i] !== undefined && report.tests[i]!.status !== 'pass',
+    );
+    if (report.score >= report.maxScore) problems.push(`mutant ${mutant.name} earns full marks`);
+    else if (!hiddenFailed) problems.push(`mutant ${mutant.name} fails no hidden test`);
+  }
+  return { ok: problems.length === 0, problems, reports: { solution, starter, mutants } };
+}

@@ -1,0 +1,130 @@
+// The runner end to end on the page-fault-handler exercise: a learner's
+// TypeScript file in, the versioned report out.
+import { describe, expect, test } from 'vitest';
+// The grader cannot depend on @faultline/exercises (which depends on it); the
+// test reaches the exercise folder and its loader by path.
+import { type Exercise, loadExercise } from '../../../exercises/src/load.ts';
+import { gradeSubmission, ReportSchema, validateExercise, withoutDurations } from '../src/index.ts';
+
+const dir = new URL('../../../exercises/page-fault-handler', import.meta.url).pathname;
+const exercise: Exercise = await loadExercise(dir);
+
+describe('gradeSubmission on page-fault-handler', { timeout: 60_000 }, () => {
+  test('the reference solution scores full marks', async () => {
+    const report = await gradeSubmission({ exercise, learnerSource: exercise.solution });
+    expect(ReportSchema.parse(report)).toEqual(report);
+    expect(report.tests.filter((t) => t.status !== 'pass')).toEqual([]);
+    expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18, exercise: 'page-fault-handler' });
+    expect(report.tests).toHaveLength(exercise.tests.length);
+    expect(report.tests.every((t) => t.trace === undefined)).toBe(true);
+  });
+
+  test('visibleOnly runs the visible tests, out of their points', async () => {
+    const report = await gradeSubmission({ exercise, learnerSource: exercise.solution, visibleOnly: true });
+    expect(report.tests.map((t) => t.visibility)).toEqual(['visible', 'visible', 'visible']);
+    expect(report).toMatchObject({ status: 'pass', score: 6, maxScore: 6 });
+  });
+
+  test('the starter scores nothing, with an error naming the hook', async () => {
+    const report = await gradeSubmission({ exercise, learnerSource: exercise.starter });
+    expect(report).toMatchObject({ status: 'fail', score: 0, maxScore: 18 });
+    expect(report.tests[0]).toMatchObject({
+      status: 'error',
+      message: 'Your anonymousFault threw Error: anonymousFault is not implemented yet.',
+    });
+    // The learner's console output is captured per test.
+    expect(report.tests[0]!.output).toMatch(/^anonymousFault \d+ \d+ object\n/);
+  });
+
+  test.each(exercise.mutants.map((m) => [m.name, m.source] as const))(
+    'mutant %s scores below full marks and fails a hidden test',
+    async (_name, source) => {
+      const report = await gradeSubmission({ exercise, learnerSource: source });
+      expect(report.status).toBe('fail');
+      expect(report.score).toBeLessThan(report.maxScore);
+      expect(report.tests.some((t) => t.visibility === 'hidden' && t.status !== 'pass')).toBe(true);
+      const failed = report.tests.find((t) => t.status !== 'pass')!;
+      expect(failed.message).not.toBe('');
+      expect(failed.trace?.length).toBeGreaterThan(0);
+    },
+  );
+
+  test('a failure says what the kernel should have done and what the learner’s did', async () => {
+    const source = exercise.mutants.find((m) => m.name === 'always-allocate')!.source;
+    const report = await gradeSubmission({ exercise, learnerSource: source, visibleOnly: true });
+    expect(report.tests[0]!.message).toBe(
+      'expected the first read of an untouched anonymous page to map the shared zero page (resolution "zero-page"), but your anonymousFault resolved it as "demand-zero"',
+    );
+    const trace = report.tests[0]!.trace!;
+    expect(trace.length).toBeLessThanOrEqual(500);
+    expect(trace.some((e) => e.kind === 'fault-resolved' && e.resolution === 'demand-zero')).toBe(true);
+  });
+
+  test('a syntax error is a compile-error report with its line and column', async () => {
+    const source = 'export function anonymousFault(f: any, v: any) {\n  return {\n    kind: ;\n  };\n}\n';
+    const report = await gradeSubmission({ exercise, learnerSource: source });
+    expect(report).toMatchObject({ status: 'compile-error', score: 0, maxScore: 18, tests: [] });
+    expect(report.compileErrors).toEqual([{ line: 3, column: 11, message: expect.any(String) }]);
+    expect(report.message).toMatch(/^Your code did not compile \(1 error\); line 3:11: /);
+  });
+
+  test('an endless loop in the hook is a timeout naming the hook, and the next submission still grades', async () => {
+    const source = `
+      export function anonymousFault(fault: unknown, vma: unknown) {
+        for (;;) {}
+      }`;
+    const report = await gradeSubmission({ exercise, learnerSource: source, visibleOnly: true });
+    expect(report.status).toBe('timeout');
+    expect(report.score).toBe(0);
+    for (const t of report.tests) {
+      expect(t.status).toBe('timeout');
+      expect(t.message).toMatch(
+        /^Your anonymousFault ran out of time \(it used the whole per-call CPU budget of 250 ms/,
+      );
+    }
+    const next = await gradeSubmission({ exercise, learnerSource: exercise.solution, visibleOnly: true });
+    expect(next.status).toBe('pass');
+  });
+
+  test('a module without the hook, or one that fails to load, is an error and never a pass', async () => {
+    const none = await gradeSubmission({ exercise, learnerSource: 'export const x = 1;' });
+    expect(none).toMatchObject({ status: 'error', score: 0, maxScore: 18, tests: [] });
+    expect(none.message).toContain('does not export anonymousFault');
+    const throws = await gradeSubmission({ exercise, learnerSource: 'throw new Error("boom");' });
+    expect(throws).toMatchObject({ status: 'error', score: 0 });
+    expect(throws.message).toContain('boom');
+  });
+
+  test('a hook returning the wrong shape is an error naming the hook', async () => {
+    const source = 'export function anonymousFault() { return { kind: "fine" }; }';
+    const report = await gradeSubmission({ exercise, learnerSource: source, visibleOnly: true });
+    expect(report.status).toBe('fail');
+    expect(report.tests[0]).toMatchObject({ status: 'error' });
+    expect(report.tests[0]!.message).toMatch(/^Your anonymousFault returned the wrong kind of value/);
+  });
+
+  test('the same submission gives the same report, durations aside', async () => {
+    for (const source of [exercise.solution, exercise.mutants[0]!.source]) {
+      const a = await gradeSubmission({ exercise, learnerSource: source });
+      const b = await gradeSubmission({ exercise, learnerSource: source });
+      expect(withoutDurations(b)).toEqual(withoutDurations(a));
+    }
+  });
+});
+
+describe('validateExercise', { timeout: 120_000 }, () => {
+  test('page-fault-handler is sound', async () => {
+    const result = await validateExercise(exercise);
+    expect(result.problems).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+
+  test('an exercise whose mutant passes everything is not', async () => {
+    const result = await validateExercise({
+      ...exercise,
+      mutants: [{ name: 'copy-of-solution', source: exercise.solution }],
+    });
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual(['mutant copy-of-solution earns full marks']);
+  });
+});
