@@ -4,11 +4,13 @@
  *   faultline demo [--json]     a guided tour of the simulated MMU
  *   faultline sim policy …      page replacement on a reference string
  *   faultline sim run FILE      a scenario (JSON or YAML) on the simulated kernel
+ *   faultline grade EX FILE     grade a learner's solution
  *   faultline help              this text
  *
  * Exit codes: 0 success, 1 a check failed, 2 usage error or internal error.
  */
 import { demo } from './commands/demo.ts';
+import { grade } from './commands/grade.ts';
 import { simPolicy } from './commands/sim-policy.ts';
 import { simRun } from './commands/sim-run.ts';
 import { ExitCode, type Io } from './io.ts';
@@ -27,6 +29,9 @@ commands:
                   each step's outcome (value, signal and si_code, errno, oops)
                   and the faults it took with their error codes and how each
                   was resolved; --trace adds every hardware and kernel event
+  grade EXERCISE FILE [--format json|junit|text] [--visible-only]
+                  grade a learner's TypeScript file against the exercise's
+                  tests; exit 0 at full marks, 1 below, 2 if it could not grade
   help            show this text
 `;
 
@@ -38,6 +43,8 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         return demo(rest, io);
       case 'sim':
         return sim(rest, io);
+      case 'grade':
+        return await grade(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,101 @@
+/**
+ * `faultline grade EXERCISE FILE [--format json|junit|text] [--visible-only]`:
+ * grades a learner's TypeScript file against an exercise's tests.
+ * Exit codes: 0 full marks, 1 below full marks (a verdict was reached),
+ * 2 could not grade (bad usage, unknown exercise, unreadable file, internal error).
+ *
+ * The grader and the exercises are TypeScript loaded at run time (exercise
+ * tests are .ts files instructors write), so plain Node gets tsx's loader first.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExitCode, type Io } from '../io.ts';
+
+const USAGE = 'usage: faultline grade EXERCISE FILE [--format json|junit|text] [--visible-only]';
+const FORMATS = ['json', 'junit', 'text'] as const;
+type Format = (typeof FORMATS)[number];
+
+export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> {
+  let values: { format?: string; 'visible-only'?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      options: { format: { type: 'string' }, 'visible-only': { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (error) {
+    io.err.write(`faultline grade: ${(error as Error).message}\n${USAGE}\n`);
+    return ExitCode.Usage;
+  }
+  const format = (values.format ?? 'text') as Format;
+  if (!FORMATS.includes(format)) {
+    io.err.write(`faultline grade: --format must be json, junit or text, not "${values.format}"\n${USAGE}\n`);
+    return ExitCode.Usage;
+  }
+  if (positionals.length !== 2) {
+    io.err.write(
+      `faultline grade: expected an exercise id and a file, got ${positionals.length} arguments\n${USAGE}\n`,
+    );
+    return ExitCode.Usage;
+  }
+  const [id, file] = positionals as [string, string];
+  const { exercises, grader } = await loadGrader();
+  const known = await exercises.listExercises();
+  if (!known.includes(id)) {
+    io.err.write(`faultline grade: unknown exercise "${id}"; known: ${known.join(', ')}\n`);
+    return ExitCode.Usage;
+  }
+  let exercise: Awaited<ReturnType<typeof exercises.loadExercise>>;
+  try {
+    exercise = await exercises.loadExercise(join(exercises.EXERCISES_DIR, id));
+  } catch (error) {
+    io.err.write(`faultline grade: exercise "${id}" is broken: ${(error as Error).message}\n`);
+    return ExitCode.Usage;
+  }
+  let learnerSource: string;
+  try {
+    learnerSource = readFileSync(file, 'utf8');
+  } catch (error) {
+    io.err.write(
+      `faultline grade: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`,
+    );
+    return ExitCode.Usage;
+  }
+
+  const report = await grader.gradeSubmission({
+    exercise,
+    learnerSource,
+    visibleOnly: values['visible-only'] === true,
+    filename: file.split('/').pop() ?? 'solution.ts',
+  });
+  // CI and instructors see everything; the web app renders the learner's view.
+  const view = { audience: 'staff' } as const;
+  switch (format) {
+    case 'json':
+      io.out.write(`${JSON.stringify(report)}\n`);
+      break;
+    case 'junit':
+      io.out.write(grader.renderJUnit(report, view));
+      break;
+    case 'text':
+      io.out.write(grader.renderText(report, view));
+      break;
+  }
+  return report.status === 'pass' && report.score === report.maxScore ? ExitCode.Ok : ExitCode.Failed;
+}
+
+async function loadGrader() {
+  // Under vitest the TypeScript sources load natively; elsewhere tsx provides it.
+  if (process.env.VITEST === undefined) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  const [exercises, grader] = await Promise.all([
+    import('@faultline/exercises'),
+    import('@faultline/grader'),
+  ]);
+  return { exercises, grader };
+}
