@@ -10,6 +10,7 @@
  * Exit codes: 0 success, 1 a check failed, 2 usage error or internal error.
  */
 import { demo } from './commands/demo.ts';
+import { scaffold, validate } from './commands/exercises.ts';
 import { grade } from './commands/grade.ts';
 import { simPolicy } from './commands/sim-policy.ts';
 import { simRun } from './commands/sim-run.ts';
@@ -32,6 +33,10 @@ commands:
   grade EXERCISE FILE [--format json|junit|text] [--visible-only]
                   grade a learner's TypeScript file against the exercise's
                   tests; exit 0 at full marks, 1 below, 2 if it could not grade
+  validate [EXERCISE...]
+                  prove exercises sound: reference at full marks, starter and
+                  every mutant below, deterministic; exit 0 sound, 1 not, 2 error
+  new SLUG        scaffold an exercise folder in exercises/ to fill in
   help            show this text
 `;
 
@@ -45,6 +50,10 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         return sim(rest, io);
       case 'grade':
         return await grade(rest, io);
+      case 'validate':
+        return await validate(rest, io);
+      case 'new':
+        return await scaffold(rest, io);
       case undefined:
       case 'help':
       case '--help':

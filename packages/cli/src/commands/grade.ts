@@ -87,7 +87,7 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
   return report.status === 'pass' && report.score === report.maxScore ? ExitCode.Ok : ExitCode.Failed;
 }
 
-async function loadGrader() {
+export async function loadGrader() {
   // Under vitest the TypeScript sources load natively; elsewhere tsx provides it.
   if (process.env.VITEST === undefined) {
     const { register } = await import('tsx/esm/api');
