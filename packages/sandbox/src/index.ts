@@ -29,3 +29,4 @@ export type { PlainLimits, PlainValue } from './plain.ts';
 export { createPool, type JobResult, type Pool, type PoolOptions } from './pool.ts';
 export type { CallRequest, CallsReport, Driver, DriverEnv } from './protocol.ts';
 export { type CompileError, type TranspileResult, transpile } from './transpile.ts';
+export { compileQuickJSModule } from './wasm-node.ts';

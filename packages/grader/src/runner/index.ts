@@ -11,6 +11,7 @@ export {
   type TestDefinition,
   type TestOptions,
 } from './harness.ts';
+export { DEFAULT_EXERCISE_LOADER, type GradeInPoolOptions, gradeInPool } from './pooled.ts';
 export { type GradableExercise, type GradeOptions, gradeSubmission } from './run.ts';
 export {
   type ValidatableExercise,

@@ -20,6 +20,7 @@
  */
 import {
   type BridgedHookName,
+  compileQuickJSModule,
   LearnerHookFailure,
   type LearnerHookVerdict,
   loadLearnerHooks,
@@ -59,6 +60,16 @@ export interface GradeOptions {
 
 const DEFAULT_CPU_MS_PER_CALL = 500;
 
+/**
+ * QuickJS compiled once per thread: every test gets a fresh sandbox (its own
+ * memory), but recompiling the WebAssembly for each cost about 5 ms a test.
+ */
+let compiledQuickJS: Promise<WebAssembly.Module> | null = null;
+function quickjsModule(): Promise<WebAssembly.Module> {
+  compiledQuickJS ??= compileQuickJSModule();
+  return compiledQuickJS;
+}
+
 export async function gradeSubmission(options: GradeOptions): Promise<Report> {
   const { exercise, learnerSource } = options;
   const tests = options.visibleOnly
@@ -85,9 +96,31 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
   }
 
   // Probe once: a module that does not load, or lacks a hook, cannot run any test.
-  const probe = await loadLearnerHooks(compiled.code, exercise.hooks, { limits });
+  const probe = await loadLearnerHooks(compiled.code, exercise.hooks, {
+    limits,
+    wasmModule: await quickjsModule(),
+  });
   try {
     if (probe.kind === 'load-failed') {
+      // A module body that exceeds a limit is the learner's: every test gets
+      // that verdict (timeout, memory-limit), naming the limit, without
+      // spending the budget again for each test.
+      const status = verdictStatus(probe.failure);
+      if (status === 'timeout' || status === 'memory-limit') {
+        const message = `Your module failed to load: it ${describeVerdict(probe.failure)}.`;
+        const output = probe.sandbox.output().text;
+        const failed: RawTestResult[] = tests.map((t) => ({
+          name: t.name,
+          maxPoints: t.points,
+          visibility: t.visibility,
+          status,
+          points: 0,
+          message,
+          durationMs: 0,
+          output,
+        }));
+        return buildReport({ exercise: exercise.id, tests: failed, maxScore });
+      }
       return buildReport({
         exercise: exercise.id,
         tests: [],
@@ -128,7 +161,7 @@ async function runTest(
 ): Promise<RawTestResult> {
   const started = performance.now();
   const base = { name: test.name, maxPoints: test.points, visibility: test.visibility };
-  const loaded = await loadLearnerHooks(code, exercise.hooks, { limits });
+  const loaded = await loadLearnerHooks(code, exercise.hooks, { limits, wasmModule: await quickjsModule() });
   try {
     if (loaded.kind === 'load-failed') {
       return {

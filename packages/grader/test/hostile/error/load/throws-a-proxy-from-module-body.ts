@@ -1,0 +1,34 @@
+// biome-ignore-all lint: a hostile fixture, written the way a hostile learner would write it.
+// @ts-nocheck: graded as text by test/hostile.test.ts, never imported; it is ill-typed on purpose.
+/*
+ * Tries: to throw a Proxy whose traps loop forever, from the module body, so that describing the error hangs
+ * the grader.
+ * Must: no trap runs; the load fails as an error; overall status error, score 0.
+ */
+import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';
+
+declare const kernel: any;
+
+const trap = () => {
+  for (;;) {}
+};
+throw new Proxy(new Error('boom'), {
+  get: trap,
+  has: trap,
+  ownKeys: trap,
+  getOwnPropertyDescriptor: trap,
+  getPrototypeOf: trap,
+});
+
+export function anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
+  const mm = fault.mm;
+  if (!fault.write && !vma.shared) {
+    kernel.mapPage(mm, fault.address, kernel.zeroPfn(), { writable: false, exec: vma.exec });
+    return { kind: 'resolved', resolution: 'zero-page' };
+  }
+  const pfn = kernel.allocPage();
+  if (pfn < 0) return { kind: 'oom' };
+  kernel.clearPage(pfn);
+  kernel.mapPage(mm, fault.address, pfn, { writable: vma.write, exec: vma.exec, dirty: fault.write });
+  return { kind: 'resolved', resolution: 'demand-zero' };
+}

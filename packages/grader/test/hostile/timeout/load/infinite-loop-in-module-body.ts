@@ -1,0 +1,25 @@
+// biome-ignore-all lint: a hostile fixture, written the way a hostile learner would write it.
+// @ts-nocheck: graded as text by test/hostile.test.ts, never imported; it is ill-typed on purpose.
+/*
+ * Tries: an endless loop in the module body, so loading never finishes.
+ * Must: the load times out; every test gets the timeout verdict ("Your module failed to load: it ran out of
+ * time"), so the overall status is timeout, score 0 — a limit the learner's code exceeded, not a grader error.
+ */
+import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';
+
+declare const kernel: any;
+
+for (;;) {}
+
+export function anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
+  const mm = fault.mm;
+  if (!fault.write && !vma.shared) {
+    kernel.mapPage(mm, fault.address, kernel.zeroPfn(), { writable: false, exec: vma.exec });
+    return { kind: 'resolved', resolution: 'zero-page' };
+  }
+  const pfn = kernel.allocPage();
+  if (pfn < 0) return { kind: 'oom' };
+  kernel.clearPage(pfn);
+  kernel.mapPage(mm, fault.address, pfn, { writable: vma.write, exec: vma.exec, dirty: fault.write });
+  return { kind: 'resolved', resolution: 'demand-zero' };
+}
