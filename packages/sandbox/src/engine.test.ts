@@ -502,3 +502,261 @@ describe('isolation', () => {
     b.dispose();
   });
 });
+
+describe('fast path for primitive arguments and results', () => {
+  it('passes numbers, booleans, null and short strings to a hook and back, as the encoded path does', async () => {
+    const sandbox = await sandboxWith(`
+      export function id(x: unknown) { return x; }
+      export function types(...xs: unknown[]) { return xs.map((x) => (Object.is(x, -0) ? '-0' : typeof x)); }
+      export function count(...xs: unknown[]) { return xs.length; }
+    `);
+    const cases: [PlainValue | undefined, PlainValue][] = [
+      [1.5, 1.5],
+      [Number.NaN, Number.NaN],
+      [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY],
+      [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
+      [-0, 0],
+      [true, true],
+      [false, false],
+      [null, null],
+      [undefined, null],
+      ['', ''],
+      ['héllo 😀\u0000"\\', 'héllo 😀\u0000"\\'],
+      ['nul\u0000inside', 'nul\u0000inside'],
+      ['lone \uD800 surrogate \uDFFF', 'lone \uD800 surrogate \uDFFF'],
+      ['plain ascii', 'plain ascii'],
+      ['v[1,[]]', 'v[1,[]]'],
+      ['x looks like a refusal', 'x looks like a refusal'],
+      ['e{"name":"E","message":"m"}', 'e{"name":"E","message":"m"}'],
+      ['s', 's'],
+      ['y'.repeat(5000), 'y'.repeat(5000)],
+    ];
+    const nul = await sandboxWith(`
+      export function make(kind: string) {
+        return kind === 'nul' ? 'a\\u0000b' : kind === 'lone' ? 'a\\uD800b' : 'a\\uD83D\\uDE00b';
+      }
+      export function len(s: string) { return s.length; }
+    `);
+    expect(nul.call('make', ['nul'])).toEqual({ kind: 'ok', value: 'a\u0000b' });
+    expect(nul.call('make', ['lone'])).toEqual({ kind: 'ok', value: 'a\uD800b' });
+    expect(nul.call('make', ['pair'])).toEqual({ kind: 'ok', value: 'a😀b' });
+    expect(nul.call('len', ['\u0000\u0000\u0000'])).toEqual({ kind: 'ok', value: 3 });
+    nul.dispose();
+    for (const [arg, expected] of cases) {
+      const result = sandbox.call('id', [arg as PlainValue]);
+      expect(result).toEqual({ kind: 'ok', value: expected });
+      if (result.kind === 'ok') expect(Object.is(result.value, -0)).toBe(false);
+    }
+    expect(sandbox.call('types', [-0, 1, true, null, 'a', Number.NaN])).toEqual({
+      kind: 'ok',
+      value: ['number', 'number', 'boolean', 'object', 'string', 'number'],
+    });
+    expect(sandbox.call('count', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).toEqual({ kind: 'ok', value: 10 });
+    expect(sandbox.call('count', [])).toEqual({ kind: 'ok', value: 0 });
+    expect(sandbox.call('id', [[1, 'mixed', { a: null }]])).toEqual({
+      kind: 'ok',
+      value: [1, 'mixed', { a: null }],
+    });
+    sandbox.dispose();
+  });
+
+  it('passes primitives from the guest to the host as numbers, booleans, null and strings', async () => {
+    const seen: PlainValue[][] = [];
+    const result = await callOnce(
+      `export function f() {
+        const k = (globalThis as any).kernel;
+        return [
+          k.echo(NaN, Infinity, -Infinity, -0, 2.5),
+          k.echo(true, false, null, undefined, 'str', ''),
+          k.echo(1, 2, 3, 4, 5, 6, 7, 8, 9),
+          k.echo('z'.repeat(3000)).length,
+          k.echo('n\\u0000ul', 'lone\\uDC00', '😀'),
+          k.nulStr(), k.loneStr(),
+          k.one(), k.nan(), k.negZero(), k.nothing(), k.str(), k.long().length, k.sPrefixed(), k.obj(),
+        ];
+      }`,
+      'f',
+      [],
+      {
+        hostApi: {
+          echo: (...args) => {
+            seen.push(args);
+            return args;
+          },
+          one: () => 1,
+          nan: () => Number.NaN,
+          negZero: () => -0,
+          nothing: () => undefined,
+          str: () => 'short',
+          long: () => 's'.repeat(4000),
+          sPrefixed: () => 'sss',
+          nulStr: () => 'x\u0000y',
+          loneStr: () => 'x\uDBFFy',
+          obj: () => ({ a: [1, Number.NEGATIVE_INFINITY] }),
+        },
+      },
+    );
+    expect(result).toEqual({
+      kind: 'ok',
+      value: [
+        [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, 2.5],
+        [true, false, null, null, 'str', ''],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9],
+        1,
+        ['n\u0000ul', 'lone\uDC00', '😀'],
+        'x\u0000y',
+        'x\uDBFFy',
+        1,
+        Number.NaN,
+        0,
+        null,
+        'short',
+        4000,
+        'sss',
+        { a: [1, Number.NEGATIVE_INFINITY] },
+      ],
+    });
+    expect(Object.is(seen[0]?.[3], -0)).toBe(false);
+    expect(seen[0]?.map((x) => typeof x)).toEqual(['number', 'number', 'number', 'number', 'number']);
+    expect(seen[1]).toEqual([true, false, null, null, 'str', '']);
+  });
+
+  it('never coerces an object argument: valueOf, toString, toPrimitive and traps do not run', async () => {
+    const seen: PlainValue[][] = [];
+    const result = await callOnce(
+      `export function f() {
+        const k = (globalThis as any).kernel;
+        let ran = 0;
+        const sneaky = [
+          { valueOf() { ran++; return 1; } },
+          { toString() { ran++; return 's'; } },
+          { [Symbol.toPrimitive]() { ran++; return 2; } },
+          new Proxy({}, { get() { ran++; return 3; }, getPrototypeOf() { ran++; return null; } }),
+          new Number(4),
+          Object(Symbol('s')),
+          () => 5,
+        ];
+        const refused = sneaky.map((x) => { try { k.take(1, x); return 'passed'; } catch (e: any) { return e instanceof TypeError; } });
+        return [refused, ran];
+      }`,
+      'f',
+      [],
+      {
+        hostApi: {
+          take: (...args) => {
+            seen.push(args);
+            return null;
+          },
+        },
+      },
+    );
+    // A plain object whose only property is symbol-keyed crosses as {} (symbol keys are ignored).
+    expect(result).toEqual({ kind: 'ok', value: [[true, true, 'passed', true, true, true, true], 0] });
+    expect(seen).toEqual([[1, {}]]);
+  });
+
+  it('returns a hook result that is not a primitive through the checked path', async () => {
+    const sandbox = await sandboxWith(`
+      export function wrapped() { return new Number(1); }
+      export function getter() { return { get a() { throw new Error('ran'); } }; }
+      export function sym() { return Symbol('s'); }
+    `);
+    expect(sandbox.call('wrapped', [1])).toMatchObject({ kind: 'invalid-value' });
+    expect(sandbox.call('getter', [1])).toMatchObject({
+      kind: 'invalid-value',
+      message: expect.stringMatching(/result\.a is a getter/),
+    });
+    expect(sandbox.call('sym', [true])).toMatchObject({ kind: 'invalid-value' });
+    sandbox.dispose();
+  });
+
+  it('keeps the string cap on every primitive crossing', async () => {
+    const limits = {
+      values: { maxDepth: 64, maxNodes: 1000, maxStringLength: 10, maxPayloadLength: 100_000 },
+    };
+    const sandbox = await sandboxWith(
+      `export function id(x: unknown) { return x; }
+       export function make(n: number) { return 'a'.repeat(n); }
+       export function send(n: number) { try { return (globalThis as any).kernel.len('b'.repeat(n)); } catch (e: any) { return e instanceof TypeError && /longer than 10 characters/.test(e.message); } }
+       export function fetch(n: number) { try { return (globalThis as any).kernel.give(n); } catch (e: any) { return e instanceof Error && /longer than 10 characters/.test(e.message); } }`,
+      {
+        limits,
+        hostApi: {
+          len: (s) => (typeof s === 'string' ? s.length : -1),
+          give: (n) => 'c'.repeat(typeof n === 'number' ? n : 0),
+        },
+      },
+    );
+    expect(sandbox.call('id', ['0123456789'])).toEqual({ kind: 'ok', value: '0123456789' });
+    expect(() => sandbox.call('id', ['0123456789x'])).toThrow(/longer than 10 characters/);
+    expect(sandbox.call('make', [10])).toEqual({ kind: 'ok', value: 'a'.repeat(10) });
+    expect(sandbox.call('make', [11])).toMatchObject({
+      kind: 'invalid-value',
+      message: expect.stringMatching(/longer than 10 characters/),
+    });
+    expect(sandbox.call('send', [10])).toEqual({ kind: 'ok', value: 10 });
+    expect(sandbox.call('send', [11])).toEqual({ kind: 'ok', value: true });
+    expect(sandbox.call('fetch', [10])).toEqual({ kind: 'ok', value: 'c'.repeat(10) });
+    expect(sandbox.call('fetch', [11])).toEqual({ kind: 'ok', value: true });
+    sandbox.dispose();
+  });
+
+  it('keeps a tiny payload cap (the fast path steps aside)', async () => {
+    const sandbox = await sandboxWith('export function id(x: unknown) { return x; }', {
+      limits: { values: { maxDepth: 64, maxNodes: 1000, maxStringLength: 1000, maxPayloadLength: 40 } },
+    });
+    expect(sandbox.call('id', [1])).toEqual({ kind: 'ok', value: 1 });
+    expect(() => sandbox.call('id', ['d'.repeat(50)])).toThrow(/too large/);
+    expect(sandbox.call('id', ['d'.repeat(30)])).toMatchObject({ kind: 'ok' });
+    sandbox.dispose();
+  });
+
+  it('is not fooled by a learner who rewrites String and Reflect built-ins', async () => {
+    const result = await callOnce(
+      `export function f() {
+        const k = (globalThis as any).kernel;
+        String.prototype.slice = () => 'hijacked';
+        String.prototype.charCodeAt = () => 91;
+        (Reflect as any).apply = () => 'hijacked';
+        Function.prototype.apply = () => 'hijacked';
+        return [k.str(), k.num(1), k.obj()];
+      }`,
+      'f',
+      [],
+      {
+        hostApi: {
+          str: () => 'sane',
+          num: (x) => (typeof x === 'number' ? x + 1 : -1),
+          obj: () => ({ s: 'x' }),
+        },
+      },
+    );
+    expect(result).toEqual({ kind: 'ok', value: ['sane', 2, { s: 'x' }] });
+  });
+
+  it('stops a looping hook called with primitives, and counts host time in the budget', async () => {
+    const sandbox = await sandboxWith(
+      `export function spin(n: number) { for (;;) { n++; } }
+       export function busyHost() { const k = (globalThis as any).kernel; for (;;) { try { k.tick(1); } catch {} } }`,
+      { limits: { cpuMsPerCall: 50, cpuMsTotal: 1_000 }, hostApi: { tick: (x) => x } },
+    );
+    expect(sandbox.call('spin', [1])).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 50 });
+    expect(sandbox.call('busyHost', [])).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 50 });
+    sandbox.dispose();
+  });
+
+  it('refuses re-entrant calls from a host function called with primitives', async () => {
+    let sandbox: Sandbox | undefined;
+    sandbox = await sandboxWith(
+      `export function inner(x: number) { return x; }
+       export function outer() { try { return (globalThis as any).kernel.reenter(1, 'a', true, null); } catch (e: any) { return e.message; } }`,
+      { hostApi: { reenter: () => sandbox?.call('inner', [1]) as unknown as PlainValue } },
+    );
+    expect(sandbox.call('outer')).toEqual({
+      kind: 'ok',
+      value: expect.stringMatching(/re-entrant call of inner\(\) refused/),
+    });
+    expect(sandbox.call('inner', [7])).toEqual({ kind: 'ok', value: 7 });
+    sandbox.dispose();
+  });
+});

@@ -101,6 +101,38 @@ export interface Sandbox {
 const MIB = 1024 * 1024;
 const WASM_PAGE = 64 * 1024;
 
+/** The fast path passes at most this many primitive arguments as QuickJS values. */
+const FAST_MAX_ARGS = 8;
+/** …and strings up to this length (UTF-16 code units); longer ones take the encoded path. */
+const FAST_MAX_STRING = 256;
+/**
+ * Strings cross the bridge as NUL-terminated UTF-8: a NUL would cut them short
+ * and a lone surrogate would be replaced. Strings with either (or any
+ * surrogate, to keep the check simple) take the encoded path, where JSON
+ * escapes them.
+ */
+const NOT_FAST_CHARS = /[\0\uD800-\uDFFF]/;
+const isFastString = (text: string, maxLength: number): boolean =>
+  text.length <= maxLength && !NOT_FAST_CHARS.test(text);
+
+/**
+ * Bounds of the fast path, chosen so that any argument list or result it
+ * admits is also within every cap of the encoded path (depth, values, string
+ * length, payload length); `maxArgs === 0` turns it off.
+ */
+function fastBounds(values: PlainLimits): { maxArgs: number; maxString: number } {
+  const maxString = Math.min(FAST_MAX_STRING, values.maxStringLength);
+  // An encoded primitive is at most 6 characters per code unit + 2 (a string)
+  // or a number plus its entry in the specials list; 32 covers the latter.
+  const worstPayload = 16 + FAST_MAX_ARGS * (6 * maxString + 32);
+  const ok =
+    values.maxDepth >= 1 && values.maxNodes > FAST_MAX_ARGS && values.maxPayloadLength >= worstPayload;
+  return { maxArgs: ok ? FAST_MAX_ARGS : 0, maxString };
+}
+
+/** A marker for a QuickJS value that is not a fast-path primitive. */
+const NOT_FAST = Symbol('not fast');
+
 function now(): number {
   return performance.now();
 }
@@ -117,6 +149,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const hostApi = options.hostApi ?? {};
   const hostApiName = options.hostApiName ?? 'kernel';
   const apiNames = Object.keys(hostApi);
+  const fast = fastBounds(limits.values);
 
   const pages = Math.ceil(limits.memoryBytes / WASM_PAGE);
   const wasmMemory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -161,10 +194,74 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (room > 0) output += text.slice(0, room);
   });
 
+  const fail = (message: string) => ({
+    error: context.newError({ name: 'Error', message: scrubHostPaths(message) }),
+  });
+
+  /**
+   * Reads a guest value that the fast path admits: its QuickJS type is checked
+   * first, so only a primitive is ever read (no valueOf, toString or getter
+   * can run). Anything else is NOT_FAST.
+   */
+  const readFast = (handle: QuickJSHandle): PlainValue | typeof NOT_FAST => {
+    switch (context.typeof(handle)) {
+      case 'number': {
+        const n = context.getNumber(handle);
+        return n === 0 ? 0 : n; // -0 becomes 0, as on the encoded path
+      }
+      case 'boolean':
+        return context.eq(handle, context.true);
+      case 'undefined':
+        return null;
+      case 'object':
+        return context.eq(handle, context.null) ? null : NOT_FAST;
+      case 'string': {
+        // The prelude sends only strings without NUL or surrogates (the UTF-8
+        // bridge cannot carry them); the caps are checked again here.
+        const text = context.getString(handle);
+        return isFastString(text, fast.maxString) ? text : NOT_FAST;
+      }
+      default:
+        return NOT_FAST;
+    }
+  };
+
+  /** Runs a host function and hands its result to the guest (see `hostResult` in the prelude). */
+  const invokeHost = (name: string, fn: HostFunction, args: PlainValue[]) => {
+    let result: unknown;
+    inHostCall = true;
+    try {
+      result = fn(...args);
+    } catch (error) {
+      return fail(`${hostApiName}.${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      inHostCall = false;
+    }
+    if (fast.maxArgs > 0) {
+      switch (typeof result) {
+        case 'number':
+          return context.newNumber(result === 0 ? 0 : result);
+        case 'boolean':
+          return result ? context.true : context.false;
+        case 'undefined':
+          return context.null;
+        case 'string':
+          if (isFastString(result, fast.maxString)) return context.newString(`s${result}`);
+          break;
+        default:
+          if (result === null) return context.null;
+      }
+    }
+    const encoded = encodePlain(
+      result,
+      { context: `the value returned by ${hostApiName}.${name}()`, name: 'result' },
+      limits.values,
+    );
+    if (encoded.kind === 'err') return fail(encoded.message);
+    return context.newString(encoded.payload);
+  };
+
   const hostCall = context.newFunction('hostCall', (nameHandle, payloadHandle) => {
-    const fail = (message: string) => ({
-      error: context.newError({ name: 'Error', message: scrubHostPaths(message) }),
-    });
     if (context.typeof(nameHandle) !== 'string' || context.typeof(payloadHandle) !== 'string') {
       return fail('malformed host call');
     }
@@ -175,32 +272,41 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (args.kind === 'err' || !Array.isArray(args.value)) {
       return fail(`${hostApiName}.${name}: ${args.kind === 'err' ? args.message : 'malformed arguments'}`);
     }
-    let result: unknown;
-    inHostCall = true;
-    try {
-      result = fn(...args.value);
-    } catch (error) {
-      return fail(`${hostApiName}.${name} failed: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      inHostCall = false;
-    }
-    const encoded = encodePlain(
-      result,
-      { context: `the value returned by ${hostApiName}.${name}()`, name: 'result' },
-      limits.values,
-    );
-    if (encoded.kind === 'err') return fail(encoded.message);
-    return context.newString(encoded.payload);
+    return invokeHost(name, fn, args.value);
   });
 
-  let helpers: { load: QuickJSHandle; call: QuickJSHandle; object: QuickJSHandle };
+  /** One per host API function: called by the prelude with primitive arguments as they are. */
+  const hostFastFunction = (name: string, fn: HostFunction) =>
+    context.newFunction(name, (...handles) => {
+      if (fast.maxArgs === 0 || handles.length > fast.maxArgs) return fail('malformed host call');
+      const args: PlainValue[] = [];
+      for (const handle of handles) {
+        const value = readFast(handle);
+        if (value === NOT_FAST) return fail(`${hostApiName}.${name}: malformed arguments`);
+        args.push(value);
+      }
+      return invokeHost(name, fn, args);
+    });
+
+  let helpers: { load: QuickJSHandle; call: QuickJSHandle; callFast: QuickJSHandle; object: QuickJSHandle };
   {
     const factory = context.unwrapResult(context.evalCode(PRELUDE_SOURCE, 'prelude.js'));
     const apiNameHandle = context.newString(hostApiName);
     const namesHandle = context.newString(JSON.stringify(apiNames));
     const limitsHandle = context.newString(
-      JSON.stringify({ ...limits.values, maxOutputLength: limits.maxOutputLength }),
+      JSON.stringify({
+        ...limits.values,
+        maxOutputLength: limits.maxOutputLength,
+        fastMaxArgs: fast.maxArgs,
+        fastMaxString: fast.maxString,
+      }),
     );
+    const fastFnsHandle = context.newArray();
+    apiNames.forEach((name, i) => {
+      const fn = hostFastFunction(name, hostApi[name] as HostFunction);
+      context.setProp(fastFnsHandle, i, fn);
+      fn.dispose();
+    });
     const object = context.unwrapResult(
       context.callFunction(
         factory,
@@ -210,18 +316,44 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         apiNameHandle,
         namesHandle,
         limitsHandle,
+        fastFnsHandle,
       ),
     );
-    for (const handle of [factory, apiNameHandle, namesHandle, limitsHandle, hostCall, hostLog])
+    for (const handle of [
+      factory,
+      apiNameHandle,
+      namesHandle,
+      limitsHandle,
+      fastFnsHandle,
+      hostCall,
+      hostLog,
+    ])
       handle.dispose();
-    helpers = { object, load: context.getProp(object, 'load'), call: context.getProp(object, 'call') };
+    helpers = {
+      object,
+      load: context.getProp(object, 'load'),
+      call: context.getProp(object, 'call'),
+      callFast: context.getProp(object, 'callFast'),
+    };
   }
+
+  // The last export name called, kept as a guest string so a loop of calls does not re-create it.
+  let cachedName: { text: string; handle: QuickJSHandle } | null = null;
+  const nameHandle = (text: string): QuickJSHandle => {
+    if (cachedName?.text !== text) {
+      const handle = context.newString(text);
+      cachedName?.handle.dispose();
+      cachedName = { text, handle };
+    }
+    return cachedName.handle;
+  };
 
   /** Runs guest code under the CPU budget and turns whatever happens into a verdict. */
   const run = <T>(
     what: string,
     body: () => VmCallResult<QuickJSHandle>,
     onValue: (payload: string) => T | Failure,
+    onDirect: ((value: PlainValue) => T) | null = null,
   ): T | Failure => {
     if (disposed) throw new SandboxUsageError('sandbox: used after dispose()');
     if (inHostCall) {
@@ -247,9 +379,23 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         return interrupted ? timeout(budget) : failure;
       }
       if (result.value === undefined) return { kind: 'crashed', message: 'the engine returned nothing' };
-      const tagged = context.typeof(result.value) === 'string' ? context.getString(result.value) : '';
+      // A helper answers with a tagged string or, on the fast path, a primitive
+      // (number, boolean, undefined for null). Only its type is trusted, and it
+      // is checked before the value is read.
+      let tagged = '';
+      let direct: PlainValue | typeof NOT_FAST = NOT_FAST;
+      const type = context.typeof(result.value);
+      if (type === 'string') tagged = context.getString(result.value);
+      else if (
+        onDirect !== null &&
+        fast.maxArgs > 0 &&
+        (type === 'number' || type === 'boolean' || type === 'undefined')
+      )
+        direct = readFast(result.value);
       result.value.dispose();
-      return interrupted ? timeout(budget) : classify(tagged, onValue);
+      if (interrupted) return timeout(budget);
+      if (direct !== NOT_FAST && onDirect !== null) return onDirect(direct);
+      return classify(tagged, onValue, onDirect);
     } catch (error) {
       // A trap of the WebAssembly instance itself: nothing in it can be
       // trusted any more, so every later request gets `crashed`. With a fixed
@@ -304,10 +450,16 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     return { kind: 'error', name: scrubHostPaths(name), message: scrubHostPaths(message) };
   };
 
-  const classify = <T>(tagged: string, onValue: (payload: string) => T | Failure): T | Failure => {
+  const classify = <T>(
+    tagged: string,
+    onValue: (payload: string) => T | Failure,
+    onDirect: ((value: PlainValue) => T) | null,
+  ): T | Failure => {
     const tag = tagged.charAt(0);
     const rest = tagged.slice(1);
     if (tag === 'v') return onValue(rest);
+    if (tag === 's' && onDirect !== null && fast.maxArgs > 0 && isFastString(rest, fast.maxString))
+      return onDirect(rest);
     if (tag === 'x') return { kind: 'invalid-value', message: scrubHostPaths(rest) };
     if (tag === 'e') {
       try {
@@ -321,6 +473,33 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       }
     }
     return { kind: 'error', name: 'Error', message: 'the sandbox returned a malformed result' };
+  };
+
+  const okValue = (value: PlainValue): CallResult => ({ kind: 'ok', value });
+
+  /** A host argument the fast path passes as a QuickJS value (undefined becomes null, as when encoded). */
+  const isFastArgument = (arg: unknown): boolean => {
+    const type = typeof arg;
+    return (
+      type === 'number' ||
+      type === 'boolean' ||
+      arg === null ||
+      arg === undefined ||
+      (type === 'string' && isFastString(arg as string, fast.maxString))
+    );
+  };
+
+  const fastHandle = (arg: unknown): QuickJSHandle => {
+    switch (typeof arg) {
+      case 'number':
+        return context.newNumber(arg === 0 ? 0 : arg);
+      case 'boolean':
+        return arg ? context.true : context.false;
+      case 'string':
+        return context.newString(arg);
+      default:
+        return context.null;
+    }
   };
 
   const decodeOrInvalid = (payload: string): { kind: 'ok'; value: PlainValue } | Failure => {
@@ -358,6 +537,22 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
     call(exportName, args = []) {
       if (!loaded && !disposed && !inHostCall) throw new SandboxUsageError('sandbox: call() before load()');
+      if (fast.maxArgs > 0 && args.length <= fast.maxArgs && args.every(isFastArgument)) {
+        return run(
+          `call of ${exportName}()`,
+          () => {
+            const handles: QuickJSHandle[] = [];
+            try {
+              for (const arg of args) handles.push(fastHandle(arg));
+              return context.callFunction(helpers.callFast, nameHandle(exportName), handles);
+            } finally {
+              for (const handle of handles) handle.dispose();
+            }
+          },
+          decodeOrInvalid,
+          okValue,
+        );
+      }
       const encoded = encodePlain(
         [...args],
         { context: `the arguments of ${exportName}()`, name: 'args' },
@@ -367,16 +562,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       return run(
         `call of ${exportName}()`,
         () => {
-          const name = context.newString(exportName);
           const payload = context.newString(encoded.payload);
           try {
-            return context.callFunction(helpers.call, context.undefined, name, payload);
+            return context.callFunction(helpers.call, context.undefined, nameHandle(exportName), payload);
           } finally {
-            name.dispose();
             payload.dispose();
           }
         },
         decodeOrInvalid,
+        okValue,
       );
     },
 
@@ -393,8 +587,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       if (busy) throw new SandboxUsageError('sandbox: dispose() while a request is running');
       disposed = true;
       try {
+        cachedName?.handle.dispose();
+        cachedName = null;
         helpers.load.dispose();
         helpers.call.dispose();
+        helpers.callFast.dispose();
         helpers.object.dispose();
         context.dispose();
         runtime.dispose();

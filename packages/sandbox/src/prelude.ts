@@ -6,7 +6,8 @@
  *
  * It evaluates to a factory; the host calls it once with two raw host
  * functions (`hostCall(name, payload)`, `hostLog(text, truncated)`), the host API's
- * names and the limits, and keeps the returned `{ load, call }` helpers.
+ * names, the limits and one fast host function per name (called with primitive
+ * arguments as they are), and keeps the returned `{ load, call, callFast }` helpers.
  * Neither the raw functions nor the helpers are reachable from learner code.
  *
  * Why the Proxy constructor is wrapped: QuickJS offers no way to ask "is this
@@ -16,9 +17,12 @@
  *
  * Helpers return a tagged string: `v<payload>` (a value), `x<message>` (a
  * value that cannot leave the sandbox), `e<json of {name, message}>` (the
- * learner's code threw).
+ * learner's code threw). On the fast path (`limits.fastMaxArgs > 0`) a hook's
+ * result may also come back as a number or boolean as is, `undefined` (for
+ * null or undefined), or `s<string>` (a short string); the host reads those
+ * only after checking the QuickJS type, so no guest code runs for them.
  */
-export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, apiNamesJson, limitsJson) {
+export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, apiNamesJson, limitsJson, hostFastFns) {
   'use strict';
   var apiNames = JSON.parse(apiNamesJson);
   var limits = JSON.parse(limitsJson);
@@ -72,6 +76,26 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, 
   defineProperty(G, 'Proxy', { value: RecordingProxy, writable: true, configurable: true, enumerable: false });
 
   var StringCharCodeAt = String.prototype.charCodeAt;
+  // Fast path (limits.fastMaxArgs > 0): primitives cross as QuickJS values,
+  // not encoded. The host computed these bounds so that any value they admit
+  // is also within every cap of the encoded path.
+  var fastMaxArgs = limits.fastMaxArgs;
+  var fastMaxString = limits.fastMaxString;
+  // Strings cross as NUL-terminated UTF-8: no NUL, no surrogate (see engine.ts).
+  function isFastString(s) {
+    var n = s.length;
+    if (n > fastMaxString) return false;
+    for (var i = 0; i < n; i++) {
+      var c = ReflectApply(StringCharCodeAt, s, [i]);
+      if (c === 0 || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    }
+    return true;
+  }
+  function isFastValue(x) {
+    var t = typeof x;
+    return t === 'number' || t === 'boolean' || x === null || x === undefined ||
+      (t === 'string' && isFastString(x));
+  }
   function Refused(message) { defineProperty(this, 'message', { value: message }); }
 
   // 'the value returned by f(): result.a[0]' — context, then the path from rootName.
@@ -143,6 +167,9 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, 
       ReflectApply(SetAdd, ancestors, [x]);
       if (isArray(x) && proto === ArrayProto) {
         var len = x.length;
+        // Every element is at least one value: an array longer than what is
+        // left of the budget is refused at once, not after walking it.
+        if (nodes + len > limits.maxNodes) refuse(path, 'too large (more than ' + limits.maxNodes + ' values)');
         for (var i = 0; i < len; i++) {
           var d = getDesc(x, '' + i);
           var p = path + '[' + i + ']';
@@ -155,6 +182,7 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, 
       }
       if (isArray(x) || (proto !== ObjectProto && proto !== null)) refuse(path, describe(x));
       var ks = ownKeys(x);
+      if (nodes + ks.length > limits.maxNodes) refuse(path, 'too large (more than ' + limits.maxNodes + ' values)');
       var first = true;
       for (var j = 0; j < ks.length; j++) {
         var k = ks[j];
@@ -264,19 +292,33 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, 
   freeze(consoleObject);
   defineProperty(G, 'console', { value: consoleObject, writable: true, configurable: true, enumerable: false });
 
+  // A host function's answer: a number, boolean or null as is, 's' + a short
+  // string, or an encoded payload.
+  function hostResult(r) {
+    if (typeof r !== 'string') return r;
+    if (r.length > 0 && ReflectApply(StringCharCodeAt, r, [0]) === 115) return ReflectApply(StringSlice, r, [1]);
+    return decode(r);
+  }
+
   // The host API, e.g. globalThis.kernel.
-  function hostFunction(name) {
+  function hostFunction(name, fast) {
     return function () {
+      var n = arguments.length;
+      if (fastMaxArgs > 0 && n <= fastMaxArgs) {
+        var ok = true;
+        for (var j = 0; j < n; j++) if (!isFastValue(arguments[j])) { ok = false; break; }
+        if (ok) return hostResult(ReflectApply(fast, undefined, arguments));
+      }
       var args = [];
       for (var i = 0; i < arguments.length; i++) defineProperty(args, i, { value: arguments[i], writable: true, enumerable: true, configurable: true });
       var payload;
       try { payload = encode(args, { context: 'the arguments of ' + apiName + '.' + name + '()', name: 'args' }); }
       catch (e) { if (e instanceof Refused) throw new TypeErrorCtor(e.message); throw e; }
-      return decode(hostCall(name, payload));
+      return hostResult(hostCall(name, payload));
     };
   }
   var api = {};
-  for (var i = 0; i < apiNames.length; i++) defineProperty(api, apiNames[i], { value: hostFunction(apiNames[i]), enumerable: true });
+  for (var i = 0; i < apiNames.length; i++) defineProperty(api, apiNames[i], { value: hostFunction(apiNames[i], hostFastFns[i]), enumerable: true });
   freeze(api);
   if (apiNames.length > 0) defineProperty(G, apiName, { value: api, writable: false, configurable: false, enumerable: false });
 
@@ -301,7 +343,9 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, 
     return 'v' + encode(names, { context: 'exports', name: 'exports' });
   }
 
-  function call(name, payload) {
+  // Runs an export with an argument list: a decoded array, or the arguments
+  // object of callFast (own data properties only).
+  function invoke(name, args) {
     var fn;
     var result;
     try {
@@ -309,11 +353,27 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, 
       if (typeof fn !== 'function') {
         return 'e' + errorJson('MissingExport', 'The module does not export a function named "' + name + '"');
       }
-      result = ReflectApply(fn, undefined, decode(payload));
+      result = ReflectApply(fn, undefined, args);
     } catch (e) { return 'e' + describeThrown(e); }
+    // Fast path: a number or boolean as is, null/undefined as undefined, 's' + a short string.
+    if (fastMaxArgs > 0) {
+      var t = typeof result;
+      if (t === 'number' || t === 'boolean') return result;
+      if (result === null || result === undefined) return undefined;
+      if (t === 'string' && isFastString(result)) return 's' + result;
+    }
     try { return 'v' + encode(result, { context: 'the value returned by ' + name + '()', name: 'result' }); }
     catch (e) { if (e instanceof Refused) return 'x' + e.message; return 'e' + describeThrown(e); }
   }
+  function call(name, payload) {
+    var args;
+    try { args = decode(payload); } catch (e) { return 'e' + describeThrown(e); }
+    return invoke(name, args);
+  }
+  // The host passes the export's name as this and the arguments (primitives) as they are.
+  function callFast() {
+    return invoke(this, arguments);
+  }
 
-  return { load: load, call: call };
+  return { load: load, call: call, callFast: callFast };
 })`;
