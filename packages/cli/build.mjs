@@ -10,9 +10,9 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  // Loaded at run time through tsx (they are TypeScript, and exercise tests
-  // are .ts files instructors write): not bundled.
-  external: ['@faultline/grader', '@faultline/exercises', 'tsx', 'tsx/*'],
+  // Imported at run time as TypeScript, through the tsx loader bin/faultline.mjs
+  // installs (exercise tests are .ts files instructors write): not bundled.
+  external: ['@faultline/grader', '@faultline/exercises'],
   logLevel: 'warning',
   // CommonJS dependencies (yaml) call require() for Node built-ins; give the
   // ES module bundle a real one.

@@ -15,4 +15,15 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr });
+// Grading commands import TypeScript (exercise tests are .ts): tsx's loader,
+// installed only when a command asks for it.
+let tsLoader;
+const loadTypeScript = async () => {
+  tsLoader ??= import('tsx/esm/api').then(({ register }) => register());
+  await tsLoader;
+};
+process.exitCode = await main(process.argv.slice(2), {
+  out: process.stdout,
+  err: process.stderr,
+  loadTypeScript,
+});

@@ -1,7 +1,12 @@
-/** Where a command writes: injected so tests can capture it. */
+/** What a command gets from whoever runs it: where to write (tests capture it), and host services. */
 export interface Io {
   readonly out: { write(text: string): unknown };
   readonly err: { write(text: string): unknown };
+  /**
+   * Makes TypeScript importable (the grader, the exercises and their tests are
+   * .ts). The installed binary passes tsx's loader; vitest needs none.
+   */
+  readonly loadTypeScript?: () => Promise<void>;
 }
 
 /** Exit codes: 0 success, 1 the thing asked about is wrong, 2 could not run. */

@@ -41,19 +41,12 @@ export interface KernelBenchResult {
     readonly reclaimScannedPerSec: number;
     readonly bytesAllocatedPerScannedPage: number;
   };
+  /** Speed, plus what the workload did (identical on every run: the workload is seeded). */
   readonly randomScenario1M: {
     readonly steps: number;
     readonly randomStepsPerSec: number;
     readonly bytesAllocatedPerStep: number;
-    /** What the workload did (identical on every run: the workload is seeded). */
-    readonly userAccesses: number;
-    readonly forks: number;
-    readonly exits: number;
-    readonly signals: number;
-    readonly swapOuts: number;
-    readonly swapIns: number;
-    readonly faults: Readonly<Partial<Record<Resolution, number>>>;
-  };
+  } & RandomRun;
   /** Wall time of the whole kernel benchmark, setup included. */
   readonly seconds: number;
 }

@@ -22,7 +22,7 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
     );
     return ExitCode.Usage;
   }
-  const { exercises, grader } = await loadGrader();
+  const { exercises, grader } = await loadGrader(io);
   const known = await exercises.listExercises();
   const ids = argv.length === 0 ? known : [...argv];
   const missing = ids.filter((id) => !known.includes(id));
@@ -67,7 +67,7 @@ export async function scaffold(argv: readonly string[], io: Io): Promise<ExitCod
     );
     return ExitCode.Usage;
   }
-  const { exercises } = await loadGrader();
+  const { exercises } = await loadGrader(io);
   const dir = join(exercises.EXERCISES_DIR, slug);
   if (existsSync(dir)) {
     io.err.write(`faultline new: ${dir} already exists\n`);

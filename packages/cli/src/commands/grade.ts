@@ -5,7 +5,8 @@
  * 2 could not grade (bad usage, unknown exercise, unreadable file, internal error).
  *
  * The grader and the exercises are TypeScript loaded at run time (exercise
- * tests are .ts files instructors write), so plain Node gets tsx's loader first.
+ * tests are .ts files instructors write): the binary provides tsx's loader
+ * through `io.loadTypeScript`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
     return ExitCode.Usage;
   }
   const [id, file] = positionals as [string, string];
-  const { exercises, grader } = await loadGrader();
+  const { exercises, grader } = await loadGrader(io);
   const known = await exercises.listExercises();
   if (!known.includes(id)) {
     io.err.write(`faultline grade: unknown exercise "${id}"; known: ${known.join(', ')}\n`);
@@ -87,12 +88,8 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
   return report.status === 'pass' && report.score === report.maxScore ? ExitCode.Ok : ExitCode.Failed;
 }
 
-export async function loadGrader() {
-  // Under vitest the TypeScript sources load natively; elsewhere tsx provides it.
-  if (process.env.VITEST === undefined) {
-    const { register } = await import('tsx/esm/api');
-    register();
-  }
+export async function loadGrader(io: Io) {
+  await io.loadTypeScript?.();
   const [exercises, grader] = await Promise.all([
     import('@faultline/exercises'),
     import('@faultline/grader'),

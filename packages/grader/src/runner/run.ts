@@ -95,6 +95,10 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
     if (value !== undefined) limits[key as 'cpuMsPerCall'] = value;
   }
 
+  /** Nothing could run: an error report (zero tests is never a pass). */
+  const notRun = (message: string): Report =>
+    buildReport({ exercise: exercise.id, tests: [], maxScore, outcome: { kind: 'not-run', message } });
+
   // Probe once: a module that does not load, or lacks a hook, cannot run any test.
   const probe = await loadLearnerHooks(compiled.code, exercise.hooks, {
     limits,
@@ -121,28 +125,14 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
         }));
         return buildReport({ exercise: exercise.id, tests: failed, maxScore });
       }
-      return buildReport({
-        exercise: exercise.id,
-        tests: [],
-        maxScore,
-        outcome: {
-          kind: 'not-run',
-          message: `Your module failed to load: it ${describeVerdict(probe.failure)}.`,
-        },
-      });
+      return notRun(`Your module failed to load: it ${describeVerdict(probe.failure)}.`);
     }
     const missing = exercise.hooks.filter((h) => !probe.exports.includes(h));
     if (missing.length > 0) {
       const exported = probe.exports.length === 0 ? 'nothing' : probe.exports.join(', ');
-      return buildReport({
-        exercise: exercise.id,
-        tests: [],
-        maxScore,
-        outcome: {
-          kind: 'not-run',
-          message: `Your module does not export ${missing.join(', ')} (this exercise asks for ${exercise.hooks.join(', ')}); it exports ${exported}.`,
-        },
-      });
+      return notRun(
+        `Your module does not export ${missing.join(', ')} (this exercise asks for ${exercise.hooks.join(', ')}); it exports ${exported}.`,
+      );
     }
   } finally {
     probe.sandbox.dispose();
