@@ -47,21 +47,6 @@ const fixtures: Fixture[] = listFiles(corpusDir)
     };
   });
 
-/**
- * Fixtures whose folder says what *should* happen but which today get something else, because of a bug
- * outside this test (recorded here rather than fixed, see the fixture's header). Each entry pins the
- * current behaviour, so the test goes red — and the entry must be removed — once the bug is fixed.
- */
-const KNOWN_BUGS: Readonly<
-  Record<string, { readonly status: Report['status']; readonly testMessage: RegExp; readonly bug: string }>
-> = {
-  'memory-limit/bomb/object-graph.ts': {
-    status: 'fail',
-    testMessage: /^Your anonymousFault threw Thrown: null\.$/,
-    bug: 'packages/sandbox/src: an out-of-memory in which QuickJS throws null (it could not allocate its InternalError) is reported as a thrown value, not memory-limit',
-  },
-};
-
 /** Text that would reveal the grading host: its paths, its module folders, its stack frames. */
 const HOST_TRACES = [
   repoRoot,
@@ -93,14 +78,8 @@ describe('hostile submissions to page-fault-handler', () => {
       const report = await gradeSubmission({ exercise, learnerSource: fixture.source });
       const wallMs = performance.now() - started;
 
-      // (a) the folder names the overall status (or a known bug pins what happens today).
-      const known = KNOWN_BUGS[fixture.name];
-      expect({ status: report.status, message: report.message }).toMatchObject({
-        status: known?.status ?? fixture.status,
-      });
-      if (known !== undefined) {
-        for (const t of report.tests) expect(t.message, known.bug).toMatch(known.testMessage);
-      }
+      // (a) the folder names the overall status.
+      expect({ status: report.status, message: report.message }).toMatchObject({ status: fixture.status });
       // (b) nothing hostile earns full marks; everything in pass/ must.
       if (fixture.status === 'pass') {
         expect(report).toMatchObject({ score: 18, maxScore: 18 });

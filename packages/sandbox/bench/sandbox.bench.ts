@@ -22,6 +22,10 @@ const source = `
 export function add(a: number, b: number) { return a + b; }
 export function hostLoop(n: number) { const k = (globalThis as any).kernel; let s = 0; for (let i = 0; i < n; i++) s += k.inc(i); return s; }
 export function adds(n: number) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }
+function leaf(x: number) { return x & 7; }
+export function calls(n: number) { let s = 0; for (let i = 0; i < n; i++) s += leaf(i); return s; }
+export function objects(n: number) { let m = new Map<number, { pfn: number; flags: number[] }>(); for (let i = 0; i < n; i++) { m.set(i & 1023, { pfn: i, flags: [i & 1, i & 2] }); } return m.size; }
+export function sortWithComparator(n: number) { const a: number[] = []; for (let i = 0; i < n; i++) a.push((i * 7919) % 100003); a.sort((x, y) => x - y); return a[0]; }
 `;
 const compiled = await transpile(source);
 if (compiled.kind !== 'ok') throw new Error('bench source does not compile');
@@ -70,6 +74,24 @@ const guestToHostCalls = 100_000;
 const [hostLoop, guestToHostMs] = timed(() => sandbox.call('hostLoop', [guestToHostCalls]));
 if (hostLoop.kind !== 'ok') throw new Error(`hostLoop: ${JSON.stringify(hostLoop)}`);
 const [, addsMs] = timed(() => sandbox.call('adds', [10_000_000]));
+
+/**
+ * The step budget's exchange rate (STEPS_PER_CPU_MS in engine.ts): steps the
+ * engine counts per ms of this machine's time, for typical kinds of guest work.
+ */
+function stepsPerMs(exportName: string, n: number): number {
+  const before = sandbox.stepsUsed();
+  const [result, ms] = timed(() => sandbox.call(exportName, [n]));
+  if (result.kind !== 'ok') throw new Error(`${exportName}: ${JSON.stringify(result)}`);
+  return Math.round((sandbox.stepsUsed() - before) / ms);
+}
+const stepRates = {
+  loop: stepsPerMs('adds', 5_000_000),
+  calls: stepsPerMs('calls', 2_000_000),
+  hostCalls: stepsPerMs('hostLoop', 100_000),
+  objects: stepsPerMs('objects', 500_000),
+  sortWithComparator: stepsPerMs('sortWithComparator', 200_000),
+};
 sandbox.dispose();
 
 const pool = createPool({ size: 1 });
@@ -89,7 +111,9 @@ const results = {
   hostToGuestCallsPerSecond: Math.round(hostToGuestCalls / (hostToGuestMs / 1000)),
   guestToHostCallsPerSecond: Math.round(guestToHostCalls / (guestToHostMs / 1000)),
   tenMillionAddsMs: Math.round(addsMs),
+  stepsPerMs: stepRates,
   poolJobRoundTripMs: +poolJobMs.toFixed(2),
 };
-for (const [name, value] of Object.entries(results)) console.log(`${name.padEnd(36)} ${value}`);
+for (const [name, value] of Object.entries(results))
+  console.log(`${name.padEnd(36)} ${typeof value === 'object' ? JSON.stringify(value) : value}`);
 console.log(JSON.stringify(results));

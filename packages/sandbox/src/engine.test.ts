@@ -323,13 +323,78 @@ describe('limits', () => {
       limits: { cpuMsPerCall: 80, cpuMsTotal: 200 },
     });
     const verdicts = [1, 2, 3, 4].map(() => sandbox.call('spin'));
-    expect(verdicts.map((v) => (v.kind === 'timeout' ? v.budget : v.kind))).toEqual([
+    expect(verdicts.map((v) => (v.kind === 'timeout' && v.limit === 'cpu' ? v.budget : v.kind))).toEqual([
       'call',
       'call',
       'total',
       'total',
     ]);
     expect(sandbox.cpuMsUsed()).toBeLessThan(400);
+    sandbox.dispose();
+  });
+
+  it('counts the budget in interpreter steps: the same loop gets the same verdict and count every time', async () => {
+    // 10 ms of budget = 500 000 steps; a for loop costs about 2 steps an iteration.
+    const source =
+      'export function count(n: number) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }';
+    const runs = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const sandbox = await sandboxWith(source, { limits: { cpuMsPerCall: 10 } });
+        const under = sandbox.call('count', [200_000]);
+        const stepsUnder = sandbox.stepsUsed();
+        const over = sandbox.call('count', [300_000]);
+        const stepsAll = sandbox.stepsUsed();
+        sandbox.dispose();
+        return { under: under.kind, over, stepsUnder, stepsAll };
+      }),
+    );
+    expect(runs[0]).toEqual({
+      under: 'ok',
+      over: { kind: 'timeout', limit: 'cpu', budget: 'call', ms: 10 },
+      stepsUnder: expect.any(Number),
+      stepsAll: expect.any(Number),
+    });
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+  });
+
+  it("does not charge the host's own slowness to the learner: a host call costs a fixed number of steps", async () => {
+    const busyWait = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        // a slow kernel, or a loaded machine
+      }
+    };
+    const sandbox = await sandboxWith(
+      'export function f() { const k = (globalThis as any).kernel; for (let i = 0; i < 20; i++) k.slow(); return k.slow(); }',
+      { limits: { cpuMsPerCall: 1, wallMsPerCall: 5_000 }, hostApi: { slow: () => (busyWait(10), 1) } },
+    );
+    expect(sandbox.call('f')).toEqual({ kind: 'ok', value: 1 });
+    expect(sandbox.cpuMsUsed()).toBeLessThan(1);
+    sandbox.dispose();
+  });
+
+  it('stops a call at its wall-clock cap when the time goes where steps cannot see it', async () => {
+    const sandbox = await sandboxWith(
+      `export function f() { const k = (globalThis as any).kernel; for (;;) { try { k.slow(); } catch {} } }
+       export function ok() { return 'still here'; }`,
+      {
+        limits: { cpuMsPerCall: 1_000, wallMsPerCall: 100 },
+        hostApi: {
+          slow: () => {
+            const end = performance.now() + 20;
+            while (performance.now() < end) {
+              // slower than any step count says
+            }
+            return 1;
+          },
+        },
+      },
+    );
+    const start = performance.now();
+    expect(sandbox.call('f')).toEqual({ kind: 'timeout', limit: 'wall', ms: 100 });
+    expect(performance.now() - start).toBeLessThan(2_000);
+    expect(sandbox.call('ok')).toEqual({ kind: 'ok', value: 'still here' });
     sandbox.dispose();
   });
 
@@ -381,6 +446,22 @@ describe('limits', () => {
       { limits: { cpuMsPerCall: 5_000 } },
     );
     expect(result).toEqual({ kind: 'memory-limit', bytes: 32 * 1024 * 1024 });
+  });
+
+  it('reports memory-limit for a heap filled with small objects, where QuickJS can only throw null', async () => {
+    const sandbox = await sandboxWith(
+      `export function bomb() { let a: unknown = []; for (;;) a = { next: a, x: [1, 2] }; }
+       export function ok() { return [1, 2].map((x) => x * 2); }`,
+      { limits: { cpuMsPerCall: 5_000 } },
+    );
+    expect(sandbox.call('bomb')).toEqual({ kind: 'memory-limit', bytes: 32 * 1024 * 1024 });
+    expect(sandbox.call('ok')).toEqual({ kind: 'ok', value: [2, 4] });
+    sandbox.dispose();
+  });
+
+  it("keeps the learner's own throw null an error", async () => {
+    const result = await callOnce('export function f() { throw null; }', 'f', []);
+    expect(result).toEqual({ kind: 'error', name: 'Thrown', message: 'null' });
   });
 
   it('reports memory-limit when the guest keeps its heap full, then refuses further use', async () => {
@@ -742,6 +823,15 @@ describe('fast path for primitive arguments and results', () => {
     );
     expect(sandbox.call('spin', [1])).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 50 });
     expect(sandbox.call('busyHost', [])).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 50 });
+    sandbox.dispose();
+  });
+
+  it('keeps the timeout verdict when the guest catches the refused host call and returns', async () => {
+    const sandbox = await sandboxWith(
+      `export function sly() { const k = (globalThis as any).kernel; for (;;) { try { k.tick(1); } catch (e) { return String(e); } } }`,
+      { limits: { cpuMsPerCall: 5 }, hostApi: { tick: (x) => x } },
+    );
+    expect(sandbox.call('sly')).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 5 });
     sandbox.dispose();
   });
 

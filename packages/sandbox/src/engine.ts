@@ -8,9 +8,15 @@
  *   `InternalError: out of memory`.
  * - Stack: `setMaxStackSize(256 KiB)`. At 512 KiB and above deep recursion
  *   escapes as a host RangeError; at 256 KiB it stays a guest InternalError.
- * - CPU: an interrupt handler stops guest code once the call's budget or the
- *   sandbox's total budget is spent (wall time on the engine's thread,
- *   including time spent in host API functions).
+ * - CPU: budgets are counted in interpreter steps, not measured in time, so
+ *   the same code gets the same verdict on a loaded CI runner and on a fast
+ *   laptop (see `STEPS_PER_CPU_MS`). QuickJS decrements a counter on every
+ *   function call and backward jump and polls the interrupt handler each
+ *   time it reaches zero (JS_INTERRUPT_COUNTER_INIT = 10 000 in quickjs.c's
+ *   `js_poll_interrupts`); the handler adds those steps to the sandbox's
+ *   count, and every host API call adds `HOST_CALL_STEPS`. A wall-clock cap
+ *   per request stays as a safety net for built-ins that work long between
+ *   polls (a sort with a comparator, a huge `repeat`), with its own verdict.
  * - Output: console.* is captured, capped in the guest and again here.
  *
  * Only web-standard APIs are used here (WebAssembly, performance), so a
@@ -37,10 +43,15 @@ export interface SandboxLimits {
   memoryBytes: number;
   /** QuickJS's native stack limit. */
   stackBytes: number;
-  /** CPU budget of one `load` or `call`. */
+  /** CPU budget of one `load` or `call`, in ms of reference CPU (counted in steps: `STEPS_PER_CPU_MS`). */
   cpuMsPerCall: number;
-  /** CPU budget of all `load` and `call`s of this sandbox together. */
+  /** CPU budget of all `load` and `call`s of this sandbox together (same unit). */
   cpuMsTotal: number;
+  /**
+   * Wall-clock cap of one `load` or `call` (default `WALL_FACTOR` × cpuMsPerCall
+   * + 100 ms): the safety net for work the step count cannot see.
+   */
+  wallMsPerCall?: number | undefined;
   /** console output kept, in UTF-16 code units; the rest is dropped. */
   maxOutputLength: number;
   /** Caps on every value crossing the boundary. */
@@ -72,7 +83,10 @@ export type Failure =
   | { kind: 'error'; name: string; message: string }
   /** The value returned by a hook cannot cross the boundary (function, Proxy, getter, cycle, class instance, too large). */
   | { kind: 'invalid-value'; message: string }
+  /** The step budget of the call or of the whole sandbox was spent (deterministic). */
   | { kind: 'timeout'; limit: 'cpu'; budget: 'call' | 'total'; ms: number }
+  /** The call ran past its wall-clock cap (a built-in working long between interrupt polls). */
+  | { kind: 'timeout'; limit: 'wall'; ms: number }
   | { kind: 'memory-limit'; bytes: number }
   | { kind: 'stack-overflow' }
   /** The engine itself failed; this sandbox is unusable and every later request gets the same answer. */
@@ -93,13 +107,41 @@ export interface Sandbox {
   call(exportName: string, args?: readonly PlainValue[]): CallResult;
   /** Everything the guest printed so far. */
   output(): ConsoleOutput;
-  /** CPU time the guest has used so far, in ms. */
+  /** The CPU budget the guest has used so far, in ms of reference CPU (deterministic: steps / STEPS_PER_CPU_MS). */
   cpuMsUsed(): number;
+  /** Interpreter steps counted so far (polls × 10 000 + host calls × HOST_CALL_STEPS). */
+  stepsUsed(): number;
   dispose(): void;
 }
 
 const MIB = 1024 * 1024;
 const WASM_PAGE = 64 * 1024;
+
+/** QuickJS polls the interrupt handler once per this many steps (JS_INTERRUPT_COUNTER_INIT in quickjs.c). */
+const STEPS_PER_POLL = 10_000;
+/**
+ * The exchange rate of CPU budgets: interpreter steps per ms of reference CPU.
+ * Measured on the 2-core CI machine (`pnpm --filter @faultline/sandbox bench`,
+ * `stepsPerMs`): plain loops ≈ 45 k steps/ms, function calls ≈ 60 k, kernel
+ * API calls ≈ 55 k (with `HOST_CALL_STEPS`), sorts with a comparator ≈ 30 k,
+ * loops that allocate an object or two per step ≈ 10 k. So a budget in ms is
+ * about what loops and calls take there, allocation-heavy code may run up to
+ * five times longer, and the verdict is the same on every machine.
+ */
+export const STEPS_PER_CPU_MS = 50_000;
+/**
+ * What one call of a host API function (or console line) costs in steps: a
+ * boundary round trip takes ≈ 4–5 µs, ≈ 250 steps at the rate above.
+ * Without it, a loop that only calls the kernel would poll rarely and run
+ * far longer than its budget.
+ */
+export const HOST_CALL_STEPS = 250;
+/**
+ * The default wall-clock cap of a request, as a multiple of its CPU budget
+ * (plus 100 ms): far enough above the slowest kind of step (allocation, at a
+ * fifth of the reference rate) that only work between polls ever reaches it.
+ */
+export const WALL_FACTOR = 10;
 
 /** The fast path passes at most this many primitive arguments as QuickJS values. */
 const FAST_MAX_ARGS = 8;
@@ -129,6 +171,24 @@ function fastBounds(values: PlainLimits): { maxArgs: number; maxString: number }
     values.maxDepth >= 1 && values.maxNodes > FAST_MAX_ARGS && values.maxPayloadLength >= worstPayload;
   return { maxArgs: ok ? FAST_MAX_ARGS : 0, maxString };
 }
+
+/**
+ * Whether the guest's heap ever grew to the last `HEAP_END_BYTES` of its
+ * memory. A fresh WebAssembly memory is all zeros and emscripten's malloc
+ * takes memory from the bottom up, so a written byte there means an
+ * allocation reached the end. QuickJS throws `null` when it cannot even
+ * allocate its "out of memory" error (a heap filled with small objects), the
+ * same value as the learner's own `throw null`; only this tells them apart.
+ * (A `throw null` after the heap once filled up counts as out of memory too,
+ * which is what happened to that sandbox anyway.)
+ */
+function heapReachedEnd(memory: WebAssembly.Memory): boolean {
+  const words = new Uint32Array(memory.buffer, memory.buffer.byteLength - HEAP_END_BYTES);
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return true;
+  return false;
+}
+/** The heap grows in 64 KiB steps, so an exhausted heap ends within that distance of the end. */
+const HEAP_END_BYTES = 128 * 1024;
 
 /** A marker for a QuickJS value that is not a fast-path primitive. */
 const NOT_FAST = Symbol('not fast');
@@ -164,9 +224,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   let output = '';
   let truncated = false;
-  let cpuUsed = 0;
-  let deadline = Number.POSITIVE_INFINITY;
-  let interrupted = false;
+  const stepsPerCall = limits.cpuMsPerCall * STEPS_PER_CPU_MS;
+  const stepsTotal = limits.cpuMsTotal * STEPS_PER_CPU_MS;
+  const wallMsPerCall = limits.wallMsPerCall ?? WALL_FACTOR * limits.cpuMsPerCall + 100;
+  /** Steps counted so far; the running request stops when it reaches `stepLimit`. */
+  let steps = 0;
+  let stepLimit = Number.POSITIVE_INFINITY;
+  let wallDeadline = Number.POSITIVE_INFINITY;
+  /** Why the running request was interrupted, if it was. */
+  let interrupted: 'steps' | 'wall' | null = null;
   let busy = false;
   let inHostCall = false;
   let loaded = false;
@@ -174,12 +240,25 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   let crashed: string | null = null;
 
   runtime.setInterruptHandler(() => {
-    if (now() <= deadline) return false;
-    interrupted = true;
-    return true;
+    steps += STEPS_PER_POLL;
+    if (steps >= stepLimit) interrupted = 'steps';
+    else if (now() > wallDeadline) interrupted = 'wall';
+    return interrupted !== null;
   });
 
+  /**
+   * Charges a host call; false when the budget is spent or the wall-clock cap
+   * passed (the next poll then stops the guest). Checking the clock here too
+   * catches a guest whose time goes into slow host calls, between polls.
+   */
+  const chargeHostCall = (): boolean => {
+    steps += HOST_CALL_STEPS;
+    if (interrupted === null && now() > wallDeadline) interrupted = 'wall';
+    return steps < stepLimit && interrupted === null;
+  };
+
   const hostLog = context.newFunction('hostLog', (textHandle, truncatedHandle) => {
+    if (!chargeHostCall()) return;
     if (
       truncatedHandle !== undefined &&
       context.typeof(truncatedHandle) === 'boolean' &&
@@ -228,6 +307,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   /** Runs a host function and hands its result to the guest (see `hostResult` in the prelude). */
   const invokeHost = (name: string, fn: HostFunction, args: PlainValue[]) => {
+    if (!chargeHostCall()) return fail(`${hostApiName}.${name} not called: the time limit is reached`);
     let result: unknown;
     inHostCall = true;
     try {
@@ -336,6 +416,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       callFast: context.getProp(object, 'callFast'),
     };
   }
+  steps = 0; // the prelude's own steps are not the learner's
 
   // The last export name called, kept as a guest string so a loop of calls does not re-create it.
   let cachedName: { text: string; handle: QuickJSHandle } | null = null;
@@ -363,20 +444,27 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     }
     if (busy) throw new SandboxUsageError(`sandbox: ${what} while another request is running`);
     if (crashed !== null) return { kind: 'crashed', message: crashed };
-    const remaining = limits.cpuMsTotal - cpuUsed;
+    const remaining = stepsTotal - steps;
     if (remaining <= 0) return { kind: 'timeout', limit: 'cpu', budget: 'total', ms: limits.cpuMsTotal };
-    const budget: 'call' | 'total' = remaining < limits.cpuMsPerCall ? 'total' : 'call';
-    const start = now();
+    const budget: 'call' | 'total' = remaining < stepsPerCall ? 'total' : 'call';
     busy = true;
-    interrupted = false;
-    deadline = start + Math.min(remaining, limits.cpuMsPerCall);
+    interrupted = null;
+    const limit = steps + Math.min(remaining, stepsPerCall);
+    stepLimit = limit;
+    wallDeadline = now() + wallMsPerCall;
+    const timedOut = (): Failure | null => {
+      if (interrupted === 'wall') return { kind: 'timeout', limit: 'wall', ms: wallMsPerCall };
+      // Spent in a refused host call, then returned or threw before a poll: still the budget's verdict.
+      return interrupted === 'steps' || steps >= limit ? timeout(budget) : null;
+    };
     try {
       const result = body();
-      deadline = Number.POSITIVE_INFINITY;
+      stepLimit = Number.POSITIVE_INFINITY;
+      wallDeadline = Number.POSITIVE_INFINITY;
       if (result.error !== undefined) {
         const failure = rawFailure(result.error);
         result.error.dispose();
-        return interrupted ? timeout(budget) : failure;
+        return timedOut() ?? failure;
       }
       if (result.value === undefined) return { kind: 'crashed', message: 'the engine returned nothing' };
       // A helper answers with a tagged string or, on the fast path, a primitive
@@ -393,7 +481,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       )
         direct = readFast(result.value);
       result.value.dispose();
-      if (interrupted) return timeout(budget);
+      const stopped = timedOut();
+      if (stopped !== null) return stopped;
       if (direct !== NOT_FAST && onDirect !== null) return onDirect(direct);
       return classify(tagged, onValue, onDirect);
     } catch (error) {
@@ -408,14 +497,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
           ? `the sandbox ran out of memory (${message}) and cannot be used again`
           : `the engine failed: ${message}`,
       );
-      if (interrupted) return timeout(budget);
+      const stopped = timedOut();
+      if (stopped !== null) return stopped;
       return outOfMemory
         ? { kind: 'memory-limit', bytes: pages * WASM_PAGE }
         : { kind: 'crashed', message: crashed };
     } finally {
-      deadline = Number.POSITIVE_INFINITY;
+      stepLimit = Number.POSITIVE_INFINITY;
+      wallDeadline = Number.POSITIVE_INFINITY;
       busy = false;
-      cpuUsed += now() - start;
     }
   };
 
@@ -430,6 +520,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const rawFailure = (error: QuickJSHandle): Failure => {
     let name = 'Error';
     let message = 'unknown error';
+    if (context.typeof(error) === 'object' && context.eq(error, context.null))
+      return verdictForError('Thrown', 'null');
     try {
       const n = context.getProp(error, 'name');
       const m = context.getProp(error, 'message');
@@ -446,6 +538,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const verdictForError = (name: string, message: string): Failure => {
     if (name === 'InternalError' && message === 'stack overflow') return { kind: 'stack-overflow' };
     if (name === 'InternalError' && message === 'out of memory')
+      return { kind: 'memory-limit', bytes: pages * WASM_PAGE };
+    if (name === 'Thrown' && message === 'null' && heapReachedEnd(wasmMemory))
       return { kind: 'memory-limit', bytes: pages * WASM_PAGE };
     return { kind: 'error', name: scrubHostPaths(name), message: scrubHostPaths(message) };
   };
@@ -579,7 +673,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     },
 
     cpuMsUsed() {
-      return cpuUsed;
+      return steps / STEPS_PER_CPU_MS;
+    },
+
+    stepsUsed() {
+      return steps;
     },
 
     dispose() {

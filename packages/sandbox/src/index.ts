@@ -15,6 +15,7 @@ export {
   BRIDGED_HOOKS,
   type BridgedHookName,
   createKernelBridge,
+  describeVerdict,
   GUEST_KERNEL_METHODS,
   KernelArgumentError,
   type KernelBridge,

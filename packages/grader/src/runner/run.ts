@@ -21,6 +21,7 @@
 import {
   type BridgedHookName,
   compileQuickJSModule,
+  describeVerdict,
   LearnerHookFailure,
   type LearnerHookVerdict,
   loadLearnerHooks,
@@ -223,27 +224,5 @@ function verdictStatus(verdict: LearnerHookVerdict): TestStatus {
       return 'memory-limit';
     default:
       return 'error';
-  }
-}
-
-/** The verdict as the rest of a sentence starting "Your <hook> …". */
-function describeVerdict(v: LearnerHookVerdict): string {
-  switch (v.kind) {
-    case 'error':
-      return v.name === 'MissingExport' ? v.message : `threw ${v.name}: ${v.message}`;
-    case 'invalid-value':
-      return `returned a value that cannot leave the sandbox: ${v.message}`;
-    case 'timeout':
-      return `ran out of time (it used the whole ${v.budget === 'call' ? 'per-call' : 'total'} CPU budget of ${v.ms} ms; is there an endless loop?)`;
-    case 'memory-limit':
-      return `ran out of memory (the sandbox has ${v.bytes} bytes)`;
-    case 'stack-overflow':
-      return 'overflowed the stack (recursion too deep)';
-    case 'crashed':
-      return `crashed the sandbox: ${v.message}`;
-    case 'invalid-result':
-      return `returned the wrong kind of value: ${v.message}`;
-    case 'reentrant':
-      return v.message;
   }
 }

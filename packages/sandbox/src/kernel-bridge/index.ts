@@ -85,21 +85,28 @@ export class LearnerHookFailure extends Error {
   }
 }
 
-function describeVerdict(v: LearnerHookVerdict): string {
+/**
+ * A verdict as the rest of a sentence that starts "Your <hook> …" or "Your
+ * module failed to load: it …": learner-facing, naming the limit.
+ */
+export function describeVerdict(v: LearnerHookVerdict): string {
   switch (v.kind) {
     case 'error':
-      return `threw ${v.name}: ${v.message}`;
+      return v.name === 'MissingExport' ? v.message : `threw ${v.name}: ${v.message}`;
     case 'invalid-value':
       return `returned a value that cannot leave the sandbox: ${v.message}`;
     case 'timeout':
-      return `ran out of time (${v.budget === 'call' ? 'per-call' : 'total'} CPU budget of ${v.ms} ms)`;
+      return v.limit === 'wall'
+        ? `ran out of time (it ran for ${v.ms} ms of wall-clock time without finishing; a built-in such as sort, repeat or a regular expression working on huge data can do that)`
+        : `ran out of time (it used the whole ${v.budget === 'call' ? 'per-call' : 'total'} CPU budget of ${v.ms} ms; is there an endless loop?)`;
     case 'memory-limit':
-      return `ran out of memory (${v.bytes} bytes)`;
+      return `ran out of memory (the sandbox has ${v.bytes} bytes)`;
     case 'stack-overflow':
-      return 'overflowed the stack (too deep recursion)';
+      return 'overflowed the stack (recursion too deep)';
     case 'crashed':
       return `crashed the sandbox: ${v.message}`;
     case 'invalid-result':
+      return `returned the wrong kind of value: ${v.message}`;
     case 'reentrant':
       return v.message;
   }

@@ -3,11 +3,9 @@
 /*
  * Tries: to exhaust memory with a linked graph of many small objects.
  * Must: memory-limit.
- * KNOWN BUG (packages/sandbox/src): today each test is an *error*, "threw Thrown: null", and the overall
- * status is fail. When memory is exhausted by many small allocations QuickJS cannot even allocate its
- * `InternalError: out of memory` and throws `null`; the prelude's describeThrown reports that as a thrown
- * value, and engine.ts's verdictForError only recognises InternalError "out of memory". hostile.test.ts
- * pins the current behaviour (KNOWN_BUGS) until the sandbox classifies it as memory-limit.
+ * When memory is exhausted by many small allocations QuickJS cannot even allocate its
+ * `InternalError: out of memory` and throws `null`; the engine tells that from a learner's own
+ * `throw null` by whether the heap reached the end of the sandbox's memory.
  */
 import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';
 

@@ -1,7 +1,7 @@
 // biome-ignore-all lint: a hostile fixture, written the way a hostile learner would write it.
 // @ts-nocheck: graded as text by test/hostile.test.ts, never imported; it is ill-typed on purpose.
 /*
- * Tries: to burn time inside host functions (the CPU budget is wall time on the engine's thread) by calling
+ * Tries: to burn time inside host functions (cheap in interpreter steps, slow in real time) by calling
  * the kernel API forever, after doing the right thing.
  * Must: the hook still times out; status timeout; the host stays healthy.
  */
