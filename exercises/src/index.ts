@@ -1,2 +1,10 @@
-export { EXERCISES_DIR, type Exercise, ExerciseLoadError, listExercises, loadExercise } from './load.ts';
+export {
+  EXERCISES_DIR,
+  type Exercise,
+  type ExerciseFiles,
+  ExerciseLoadError,
+  listExercises,
+  loadExercise,
+  readExercise,
+} from './load.ts';
 export { type ExerciseMeta, ExerciseMetaSchema } from './schema.ts';

@@ -12,8 +12,12 @@
  * ```
  *
  * A broken folder throws an `ExerciseLoadError` naming the file and field.
- * The test files are TypeScript modules: load them under a TypeScript-aware
- * runtime (vitest, tsx) or from a build.
+ *
+ * `readExercise` reads the metadata and the learner-facing files only and
+ * runs nothing: safe on any thread (a grading host reads limits and sources
+ * with it). `loadExercise` also imports the tests, which are TypeScript
+ * modules an instructor wrote: load them under a TypeScript-aware runtime
+ * (vitest, tsx), in the grading worker rather than the host.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -25,19 +29,28 @@ export class ExerciseLoadError extends Error {
   override name = 'ExerciseLoadError';
 }
 
-export interface Exercise extends ValidatableExercise {
+/** An exercise folder's files, read and checked, tests not imported. */
+export interface ExerciseFiles {
+  readonly id: string;
   readonly dir: string;
   readonly meta: ExerciseMeta;
   /** The learner's instructions (Markdown). */
   readonly readme: string;
+  readonly starter: string;
+  readonly solution: string;
+  readonly mutants: readonly { readonly name: string; readonly source: string }[];
 }
+
+export interface Exercise extends ExerciseFiles, ValidatableExercise {}
 
 /** The folder holding every exercise (this package's root). */
 export const EXERCISES_DIR = resolve(import.meta.dirname, '..');
 
-export async function loadExercise(dir: string): Promise<Exercise> {
+const whereIn = (id: string) => (file: string) => `${id}/${file}`;
+
+export async function readExercise(dir: string): Promise<ExerciseFiles> {
   const id = basename(dir);
-  const where = (file: string) => `${id}/${file}`;
+  const where = whereIn(id);
   const text = async (file: string): Promise<string> => {
     try {
       return await readFile(join(dir, file), 'utf8');
@@ -69,6 +82,22 @@ export async function loadExercise(dir: string): Promise<Exercise> {
     text('starter.ts'),
     text('solution.ts'),
   ]);
+  let mutantFiles: string[] = [];
+  try {
+    mutantFiles = (await readdir(join(dir, 'mutants'))).filter((f) => f.endsWith('.ts')).sort();
+  } catch {
+    mutantFiles = [];
+  }
+  const mutants = await Promise.all(
+    mutantFiles.map(async (f) => ({ name: f.replace(/\.ts$/, ''), source: await text(`mutants/${f}`) })),
+  );
+  return { id, dir, meta, readme, starter, solution, mutants };
+}
+
+export async function loadExercise(dir: string): Promise<Exercise> {
+  const files = await readExercise(dir);
+  const { meta } = files;
+  const where = whereIn(files.id);
   const visible = await loadTests(dir, 'tests/visible.ts', where, (v) => v === 'visible');
   const hidden = await loadTests(dir, 'tests/hidden.ts', where, (v) => v !== 'visible');
   const tests = [...visible, ...hidden];
@@ -84,24 +113,8 @@ export async function loadExercise(dir: string): Promise<Exercise> {
       `${where('exercise.json')}: points: ${meta.points}, but the tests are worth ${total} together`,
     );
 
-  let mutantFiles: string[] = [];
-  try {
-    mutantFiles = (await readdir(join(dir, 'mutants'))).filter((f) => f.endsWith('.ts')).sort();
-  } catch {
-    mutantFiles = [];
-  }
-  const mutants = await Promise.all(
-    mutantFiles.map(async (f) => ({ name: f.replace(/\.ts$/, ''), source: await text(`mutants/${f}`) })),
-  );
-
   return {
-    id,
-    dir,
-    meta,
-    readme,
-    starter,
-    solution,
-    mutants,
+    ...files,
     hooks: meta.hooks,
     limits: meta.limits,
     ...(meta.frames === undefined ? {} : { frames: meta.frames }),

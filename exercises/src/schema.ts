@@ -24,22 +24,67 @@ export const ExerciseMetaSchema = z
       .describe('The kernel hooks the learner implements (exports from their module).'),
     limits: z
       .object({
-        cpuMsPerCall: z.int().min(10).max(5_000).optional(),
-        cpuMsTotal: z.int().min(10).max(60_000).optional(),
+        cpuMsPerCall: z
+          .int()
+          .min(10)
+          .max(5_000)
+          .optional()
+          .describe('CPU budget of one hook call, or of loading the module (default 500).'),
+        cpuMsPerTest: z
+          .int()
+          .min(10)
+          .max(60_000)
+          .optional()
+          .describe('CPU budget of all hook calls of one test together (default 5000).'),
+        cpuMsTotal: z
+          .int()
+          .min(10)
+          .max(600_000)
+          .optional()
+          .describe('CPU budget of the whole submission, every test together (default 60000).'),
+        wallMsTotal: z
+          .int()
+          .min(1_000)
+          .max(600_000)
+          .optional()
+          .describe(
+            'Wall-clock time for grading the whole submission, after which the job is killed (default 60000).',
+          ),
         memoryBytes: z
           .int()
           .min(16 * 1024 * 1024)
           .max(256 * 1024 * 1024)
-          .optional(),
+          .optional()
+          .describe("Size of each test's sandbox memory (default 32 MiB)."),
         stackBytes: z
           .int()
           .min(64 * 1024)
           .max(256 * 1024)
-          .optional(),
+          .optional()
+          .describe(
+            'Native stack of the sandbox; deep recursion beyond it is a stack overflow (default 256 KiB).',
+          ),
+        outputChars: z
+          .int()
+          .min(0)
+          .max(16_384)
+          .optional()
+          .describe('Console output kept per test; the rest is cut with a marker (default 16384).'),
       })
       .strict()
+      .refine(
+        (l) =>
+          l.cpuMsPerCall === undefined || l.cpuMsPerTest === undefined || l.cpuMsPerCall <= l.cpuMsPerTest,
+        { message: 'cpuMsPerCall must not exceed cpuMsPerTest', path: ['cpuMsPerCall'] },
+      )
+      .refine(
+        (l) => l.cpuMsPerTest === undefined || l.cpuMsTotal === undefined || l.cpuMsPerTest <= l.cpuMsTotal,
+        { message: 'cpuMsPerTest must not exceed cpuMsTotal', path: ['cpuMsPerTest'] },
+      )
       .default({})
-      .describe('Sandbox limits for each test.'),
+      .describe(
+        'Limits of the sandbox and of grading (CPU budgets are counted in interpreter steps, so every machine agrees).',
+      ),
     frames: z.int().min(64).max(4096).optional().describe("Physical frames of each test's kernel."),
     concepts: z.array(z.string().min(1)).default([]).describe('What the exercise teaches.'),
     prerequisites: z.array(z.string().min(1)).default([]).describe('Ids of exercises to do first.'),

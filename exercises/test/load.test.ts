@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { EXERCISES_DIR, ExerciseLoadError, listExercises, loadExercise } from '../src/index.ts';
+import { EXERCISES_DIR, ExerciseLoadError, listExercises, loadExercise, readExercise } from '../src/index.ts';
 
 // Inside the package, so that the copied test files still resolve @faultline/grader.
 const temp = await mkdtemp(join(EXERCISES_DIR, 'test', '.tmp-'));
@@ -61,6 +61,49 @@ describe('loadExercise', () => {
     );
     await expect(loadExercise(dir)).rejects.toThrow(
       /page-fault-handler\/tests\/hidden\.ts: test 0 \(".*"\): visibility:/,
+    );
+  });
+
+  test('limits that contradict each other are reported by field', async () => {
+    const dir = await copy('bad-limits');
+    const file = join(dir, 'exercise.json');
+    const meta = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(
+      file,
+      JSON.stringify({ ...meta, limits: { cpuMsPerCall: 900, cpuMsPerTest: 500, wallMsTotal: 10, logs: 1 } }),
+    );
+    const error = await readExercise(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExerciseLoadError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^page-fault-handler\/exercise\.json: /);
+    expect(message).toContain('limits.wallMsTotal: ');
+    expect(message).toContain('"logs"');
+  });
+});
+
+describe('readExercise', () => {
+  test('reads metadata, instructions and sources without running the tests', async () => {
+    const dir = await copy('stuck-tests');
+    // A test module that would hang whoever imports it.
+    await writeFile(join(dir, 'tests', 'hidden.ts'), 'for (;;) {}\nexport default [];\n');
+    const files = await readExercise(dir);
+    expect(files.meta).toMatchObject({
+      id: 'page-fault-handler',
+      points: 18,
+      limits: { cpuMsPerCall: 250, cpuMsPerTest: 5000, cpuMsTotal: 30000, wallMsTotal: 60000 },
+    });
+    expect(files.solution).toContain('export function anonymousFault');
+    expect(files.mutants.map((m) => m.name)).toContain('always-allocate');
+    expect('tests' in files).toBe(false);
+  });
+
+  test('a per-call budget above the per-test budget is refused', async () => {
+    const dir = await copy('call-over-test');
+    const file = join(dir, 'exercise.json');
+    const meta = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...meta, limits: { cpuMsPerCall: 900, cpuMsPerTest: 500 } }));
+    await expect(readExercise(dir)).rejects.toThrow(
+      'page-fault-handler/exercise.json: limits.cpuMsPerCall: cpuMsPerCall must not exceed cpuMsPerTest',
     );
   });
 });

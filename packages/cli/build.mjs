@@ -11,8 +11,9 @@ await build({
   target: 'node20',
   sourcemap: true,
   // Imported at run time as TypeScript, through the tsx loader bin/faultline.mjs
-  // installs (exercise tests are .ts files instructors write): not bundled.
-  external: ['@faultline/grader', '@faultline/exercises'],
+  // installs (exercise tests are .ts files instructors write; the sandbox pool
+  // starts its workers from its own source files): not bundled.
+  external: ['@faultline/grader', '@faultline/exercises', '@faultline/sandbox'],
   logLevel: 'warning',
   // CommonJS dependencies (yaml) call require() for Node built-ins; give the
   // ES module bundle a real one.

@@ -4,7 +4,13 @@ import { describe, expect, test } from 'vitest';
 // The grader cannot depend on @faultline/exercises (which depends on it); the
 // test reaches the exercise folder and its loader by path.
 import { type Exercise, loadExercise } from '../../../exercises/src/load.ts';
-import { gradeSubmission, ReportSchema, validateExercise, withoutDurations } from '../src/index.ts';
+import {
+  type GradingProgress,
+  gradeSubmission,
+  ReportSchema,
+  validateExercise,
+  withoutDurations,
+} from '../src/index.ts';
 
 const dir = new URL('../../../exercises/page-fault-handler', import.meta.url).pathname;
 const exercise: Exercise = await loadExercise(dir);
@@ -109,6 +115,88 @@ describe('gradeSubmission on page-fault-handler', { timeout: 60_000 }, () => {
       const b = await gradeSubmission({ exercise, learnerSource: source });
       expect(withoutDurations(b)).toEqual(withoutDurations(a));
     }
+  });
+});
+
+describe('the limits of page-fault-handler, varied', { timeout: 60_000 }, () => {
+  /** The reference solution, made to spend about 2 ms of CPU budget (100 000 steps) per fault. */
+  const busySolution = `${exercise.solution.replace('export function anonymousFault', 'function reference')}
+export function anonymousFault(fault: any, vma: any) {
+  let s = 0;
+  for (let i = 0; i < 50_000; i++) s += i;
+  return reference(fault, vma);
+}
+`;
+  const withLimits = (limits: NonNullable<Exercise['limits']>): Exercise => ({ ...exercise, limits });
+
+  test('a test that spends its own CPU budget times out, saying it was the per-test budget', async () => {
+    const report = await gradeSubmission({
+      exercise: withLimits({ cpuMsPerCall: 250, cpuMsPerTest: 3 }),
+      learnerSource: busySolution,
+    });
+    expect(report.status).toBe('timeout');
+    const timedOut = report.tests.filter((t) => t.status === 'timeout');
+    expect(timedOut.length).toBeGreaterThan(0);
+    for (const t of timedOut)
+      expect(t.message).toBe(
+        'Your anonymousFault ran out of time (it used the whole CPU budget of 3 ms that one test may spend; is there an endless loop?).',
+      );
+  });
+
+  test("the submission's CPU budget is shared by the tests: the one it runs out in times out, the rest are skipped", async () => {
+    const exerciseWithBudget = withLimits({ cpuMsPerCall: 250, cpuMsPerTest: 5_000, cpuMsTotal: 12 });
+    const report = await gradeSubmission({ exercise: exerciseWithBudget, learnerSource: busySolution });
+    expect(report.status).toBe('timeout');
+    const statuses = report.tests.map((t) => t.status);
+    const out = statuses.indexOf('timeout');
+    expect(out).toBeGreaterThan(0); // some tests ran to the end first
+    expect(statuses.slice(0, out).every((s) => s === 'pass')).toBe(true);
+    expect(statuses.slice(out + 1).every((s) => s === 'skipped')).toBe(true);
+    expect(report.tests[out]!.message).toBe(
+      "Your anonymousFault ran out of time (your submission's CPU budget of 12 ms for all tests together ran out during this test; is there an endless loop?).",
+    );
+    expect(report.tests[out + 1]!.message).toBe(
+      'Not run: your submission had used its whole CPU budget of 12 ms (all tests together) before this test.',
+    );
+    // Counted in steps, so the same on every run and every machine.
+    const again = await gradeSubmission({ exercise: exerciseWithBudget, learnerSource: busySolution });
+    expect(withoutDurations(again)).toEqual(withoutDurations(report));
+  });
+
+  test('console output beyond the log limit is cut with a marker, and the test still passes', async () => {
+    const chatty = `${exercise.solution.replace('export function anonymousFault', 'function reference')}
+export function anonymousFault(fault: any, vma: any) {
+  console.log('x'.repeat(500));
+  return reference(fault, vma);
+}
+`;
+    const report = await gradeSubmission({
+      exercise: withLimits({ outputChars: 100 }),
+      learnerSource: chatty,
+      visibleOnly: true,
+    });
+    expect(report).toMatchObject({ status: 'pass', score: 6 });
+    expect(report.tests[0]!.output).toBe(
+      `${'x'.repeat(100)}\n… [output cut: this exercise keeps 100 characters of console output per test]`,
+    );
+  });
+
+  test('progress: the plan first, then each test as it finishes', async () => {
+    const events: GradingProgress[] = [];
+    const report = await gradeSubmission({
+      exercise,
+      learnerSource: exercise.solution,
+      onProgress: (e) => events.push(e),
+    });
+    expect(events[0]).toEqual({
+      kind: 'plan',
+      exercise: 'page-fault-handler',
+      maxScore: 18,
+      tests: exercise.tests.map((t) => ({ name: t.name, points: t.points, visibility: t.visibility })),
+    });
+    expect(events.slice(1).map((e) => (e.kind === 'test' ? [e.index, e.result.name] : e.kind))).toEqual(
+      report.tests.map((t, i) => [i, t.name]),
+    );
   });
 });
 

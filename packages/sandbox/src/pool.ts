@@ -46,14 +46,19 @@ export interface Pool {
     driver: URL | string,
     code: string,
     input: PlainValue,
-    options?: { wallMs?: number },
+    options?: { wallMs?: number; onProgress?: (value: unknown) => void },
   ): Promise<JobResult<unknown>>;
   /** Workers started so far, replacements included. */
   workersStarted(): number;
   close(): Promise<void>;
 }
 
-type Job = { message: JobRequest; wallMs: number; resolve: (result: JobResult<unknown>) => void };
+type Job = {
+  message: JobRequest;
+  wallMs: number;
+  resolve: (result: JobResult<unknown>) => void;
+  onProgress?: ((value: unknown) => void) | undefined;
+};
 
 interface Slot {
   worker: Worker;
@@ -90,6 +95,10 @@ export function createPool(options: PoolOptions = {}): Pool {
       }
       const job = slot.job;
       if (job === null || job.id !== message.id) return;
+      if (message.type === 'progress') {
+        job.onProgress?.(message.value);
+        return;
+      }
       clearTimeout(job.timer);
       slot.job = null;
       job.resolve(
@@ -134,10 +143,14 @@ export function createPool(options: PoolOptions = {}): Pool {
     }
   };
 
-  const submit = (message: JobRequest, wallMs: number): Promise<JobResult<unknown>> => {
+  const submit = (
+    message: JobRequest,
+    wallMs: number,
+    onProgress?: (value: unknown) => void,
+  ): Promise<JobResult<unknown>> => {
     if (closed) return Promise.resolve({ kind: 'crashed', message: 'the pool is closed' });
     return new Promise((resolve) => {
-      queue.push({ message, wallMs, resolve });
+      queue.push({ message, wallMs, resolve, onProgress });
       dispatch();
     });
   };
@@ -155,6 +168,7 @@ export function createPool(options: PoolOptions = {}): Pool {
       return submit(
         { type: 'job', code, limits, driver: String(driver), input },
         runOptions.wallMs ?? defaultWallMs,
+        runOptions.onProgress,
       );
     },
     workersStarted() {

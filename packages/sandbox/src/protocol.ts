@@ -27,6 +27,11 @@ export interface DriverEnv {
   input: PlainValue;
   /** Creates a sandbox with the job's limits and the worker's compiled engine. */
   createSandbox(options?: Omit<SandboxOptions, 'wasmModule'>): Promise<Sandbox>;
+  /**
+   * Tells the host how far the job got (structured-cloneable data), as it
+   * happens: if the watchdog later stops the job, what was reported survives.
+   */
+  progress(value: unknown): void;
 }
 
 /** A driver module's default export. Its result must be structured-cloneable plain data. */
@@ -42,5 +47,6 @@ export type JobMessage = JobRequest & { id: number };
 
 export type WorkerMessage =
   | { type: 'ready' }
+  | { type: 'progress'; id: number; value: unknown }
   | { type: 'done'; id: number; value: unknown }
   | { type: 'failed'; id: number; message: string };

@@ -37,6 +37,7 @@ async function runDriver(job: Extract<JobMessage, { driver: string }>): Promise<
   return await driver({
     code: job.code,
     input: job.input,
+    progress: (value) => post({ type: 'progress', id: job.id, value }),
     createSandbox: (options = {}) =>
       createSandbox({
         ...options,

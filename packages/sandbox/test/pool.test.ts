@@ -56,12 +56,17 @@ describe('pool', () => {
     const driver = new URL('./fixtures/hang-driver.ts', import.meta.url);
     const before = pool.workersStarted();
     const start = performance.now();
-    expect(await pool.runDriver(driver, code, null, { wallMs: 500 })).toEqual({
+    const progress: unknown[] = [];
+    expect(
+      await pool.runDriver(driver, code, null, { wallMs: 500, onProgress: (v) => progress.push(v) }),
+    ).toEqual({
       kind: 'timeout',
       limit: 'wall',
       ms: 500,
     });
     expect(performance.now() - start).toBeLessThan(2_000);
+    // What the driver reported before it hung reached the host.
+    expect(progress).toEqual([{ loaded: true }]);
     expect(pool.workersStarted()).toBe(before + 1);
     const healthy = await compile('export function ok() { return "ok"; }');
     expect(await pool.runCalls(healthy, [{ export: 'ok', args: [] }])).toMatchObject({

@@ -6,11 +6,15 @@
  *                                    starter and every mutant below, two runs
  *                                    identical. Exit 0 all sound, 1 any not,
  *                                    2 could not run (unknown exercise, bad usage).
+ *                                    Each submission is graded in a worker under
+ *                                    the exercise's wall-clock limit, as `grade`
+ *                                    does: a test that hangs cannot hang this.
  *   faultline new SLUG               scaffold an exercise folder to fill in.
  *                                    Exit 0 created, 2 bad slug or it exists.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ValidationResult } from '@faultline/grader';
 import { ExitCode, type Io } from '../io.ts';
 import { loadGrader } from './grade.ts';
 
@@ -22,7 +26,7 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
     );
     return ExitCode.Usage;
   }
-  const { exercises, grader } = await loadGrader(io);
+  const { exercises, grader, sandbox } = await loadGrader(io);
   const known = await exercises.listExercises();
   const ids = argv.length === 0 ? known : [...argv];
   const missing = ids.filter((id) => !known.includes(id));
@@ -33,30 +37,57 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
     return ExitCode.Usage;
   }
   let allSound = true;
-  for (const id of ids) {
-    let exercise: Awaited<ReturnType<typeof exercises.loadExercise>>;
-    try {
-      exercise = await exercises.loadExercise(join(exercises.EXERCISES_DIR, id));
-    } catch (error) {
-      io.out.write(`✗ ${id}: ${(error as Error).message}\n`);
-      allSound = false;
-      continue;
+  const pool = sandbox.createPool({ size: 1 });
+  try {
+    for (const id of ids) {
+      const exerciseDir = join(exercises.EXERCISES_DIR, id);
+      let files: Awaited<ReturnType<typeof exercises.readExercise>>;
+      try {
+        files = await exercises.readExercise(exerciseDir);
+      } catch (error) {
+        io.out.write(`✗ ${id}: ${(error as Error).message}\n`);
+        allSound = false;
+        continue;
+      }
+      const { wallMsTotal } = grader.gradingLimits({ limits: files.meta.limits });
+      let result: ValidationResult;
+      try {
+        result = await grader.validateWith(files, async (learnerSource) => {
+          const graded = await grader.gradeInPool(pool, { exerciseDir, learnerSource, wallMs: wallMsTotal });
+          if (graded.kind === 'grader-failed') throw new CouldNotGrade(graded.reason);
+          return graded.report;
+        });
+      } catch (error) {
+        if (!(error instanceof CouldNotGrade)) throw error;
+        io.out.write(`✗ ${id}: could not grade: ${error.message}\n`);
+        allSound = false;
+        continue;
+      }
+      allSound = report(io, id, result) && allSound;
     }
-    const result = await grader.validateExercise(exercise);
-    const s = result.reports.solution;
-    const mutants = Object.entries(result.reports.mutants).map(
-      ([name, r]) => `${name} ${r.score}/${r.maxScore}`,
-    );
-    if (result.ok) {
-      io.out.write(
-        `✓ ${id}: reference ${s.score}/${s.maxScore}, starter ${result.reports.starter.score}/${result.reports.starter.maxScore}, ${mutants.length} mutants caught (${mutants.join(', ')})\n`,
-      );
-    } else {
-      allSound = false;
-      io.out.write(`✗ ${id}:\n${result.problems.map((p) => `    ${p}`).join('\n')}\n`);
-    }
+  } finally {
+    await pool.close();
   }
   return allSound ? ExitCode.Ok : ExitCode.Failed;
+}
+
+/** The exercise could not be graded at all (its tests do not load, a worker died): not a verdict on it. */
+class CouldNotGrade extends Error {}
+
+/** Prints one exercise's verdict; true when it is sound. */
+function report(io: Io, id: string, result: ValidationResult): boolean {
+  const s = result.reports.solution;
+  const mutants = Object.entries(result.reports.mutants).map(
+    ([name, r]) => `${name} ${r.score}/${r.maxScore}`,
+  );
+  if (result.ok) {
+    io.out.write(
+      `✓ ${id}: reference ${s.score}/${s.maxScore}, starter ${result.reports.starter.score}/${result.reports.starter.maxScore}, ${mutants.length} mutants caught (${mutants.join(', ')})\n`,
+    );
+    return true;
+  }
+  io.out.write(`✗ ${id}:\n${result.problems.map((p) => `    ${p}`).join('\n')}\n`);
+  return false;
 }
 
 export async function scaffold(argv: readonly string[], io: Io): Promise<ExitCode> {
@@ -89,7 +120,7 @@ function scaffoldFiles(slug: string): Record<string, string> {
     difficulty: 'easy',
     points: 2,
     hooks: ['anonymousFault'],
-    limits: { cpuMsPerCall: 250, cpuMsTotal: 5000 },
+    limits: { cpuMsPerCall: 250, cpuMsPerTest: 5000, cpuMsTotal: 30000, wallMsTotal: 60000 },
     frames: 256,
     concepts: ['TODO'],
     prerequisites: [],

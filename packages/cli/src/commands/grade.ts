@@ -4,6 +4,12 @@
  * Exit codes: 0 full marks, 1 below full marks (a verdict was reached),
  * 2 could not grade (bad usage, unknown exercise, unreadable file, internal error).
  *
+ * Grading runs in a worker thread under a wall-clock watchdog (the
+ * exercise's `wallMsTotal`): this thread reads the exercise's metadata and
+ * the learner's file, and never imports the exercise's tests. A report is
+ * printed whatever happens; exit 2 says when it is an error on the grader's
+ * side (with the reason on stderr), not a verdict on the submission.
+ *
  * The grader and the exercises are TypeScript loaded at run time (exercise
  * tests are .ts files instructors write): the binary provides tsx's loader
  * through `io.loadTypeScript`.
@@ -43,15 +49,16 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
     return ExitCode.Usage;
   }
   const [id, file] = positionals as [string, string];
-  const { exercises, grader } = await loadGrader(io);
+  const { exercises, grader, sandbox } = await loadGrader(io);
   const known = await exercises.listExercises();
   if (!known.includes(id)) {
     io.err.write(`faultline grade: unknown exercise "${id}"; known: ${known.join(', ')}\n`);
     return ExitCode.Usage;
   }
-  let exercise: Awaited<ReturnType<typeof exercises.loadExercise>>;
+  const exerciseDir = join(exercises.EXERCISES_DIR, id);
+  let files: Awaited<ReturnType<typeof exercises.readExercise>>;
   try {
-    exercise = await exercises.loadExercise(join(exercises.EXERCISES_DIR, id));
+    files = await exercises.readExercise(exerciseDir);
   } catch (error) {
     io.err.write(`faultline grade: exercise "${id}" is broken: ${(error as Error).message}\n`);
     return ExitCode.Usage;
@@ -66,12 +73,20 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
     return ExitCode.Usage;
   }
 
-  const report = await grader.gradeSubmission({
-    exercise,
-    learnerSource,
-    visibleOnly: values['visible-only'] === true,
-    filename: file.split('/').pop() ?? 'solution.ts',
-  });
+  const { wallMsTotal } = grader.gradingLimits({ limits: files.meta.limits });
+  const pool = sandbox.createPool({ size: 1, wallMs: wallMsTotal });
+  let graded: Awaited<ReturnType<typeof grader.gradeInPool>>;
+  try {
+    graded = await grader.gradeInPool(pool, {
+      exerciseDir,
+      learnerSource,
+      visibleOnly: values['visible-only'] === true,
+      filename: file.split('/').pop() ?? 'solution.ts',
+    });
+  } finally {
+    await pool.close();
+  }
+  const { report } = graded;
   // CI and instructors see everything; the web app renders the learner's view.
   const view = { audience: 'staff' } as const;
   switch (format) {
@@ -85,14 +100,19 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
       io.out.write(grader.renderText(report, view));
       break;
   }
+  if (graded.kind === 'grader-failed') {
+    io.err.write(`faultline grade: could not grade ${file}: ${graded.reason}\n`);
+    return ExitCode.Usage;
+  }
   return report.status === 'pass' && report.score === report.maxScore ? ExitCode.Ok : ExitCode.Failed;
 }
 
 export async function loadGrader(io: Io) {
   await io.loadTypeScript?.();
-  const [exercises, grader] = await Promise.all([
+  const [exercises, grader, sandbox] = await Promise.all([
     import('@faultline/exercises'),
     import('@faultline/grader'),
+    import('@faultline/sandbox'),
   ]);
-  return { exercises, grader };
+  return { exercises, grader, sandbox };
 }

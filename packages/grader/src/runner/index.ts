@@ -11,11 +11,21 @@ export {
   type TestDefinition,
   type TestOptions,
 } from './harness.ts';
-export { DEFAULT_EXERCISE_LOADER, type GradeInPoolOptions, gradeInPool } from './pooled.ts';
-export { type GradableExercise, type GradeOptions, gradeSubmission } from './run.ts';
+export { DEFAULT_EXERCISE_LOADER, type GradeInPoolOptions, gradeInPool, type PooledGrade } from './pooled.ts';
+export {
+  DEFAULT_GRADING_LIMITS,
+  type GradableExercise,
+  type GradeOptions,
+  type GradingLimits,
+  type GradingProgress,
+  gradeSubmission,
+  gradingLimits,
+} from './run.ts';
 export {
   type ValidatableExercise,
   type ValidationResult,
+  type ValidationSubject,
   validateExercise,
+  validateWith,
   withoutDurations,
 } from './validate.ts';

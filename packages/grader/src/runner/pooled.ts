@@ -1,31 +1,37 @@
 /**
- * Grading in a `@faultline/sandbox` pool worker, so that a wall-clock
- * watchdog protects the host.
+ * Grading in a `@faultline/sandbox` pool worker, under a wall-clock watchdog.
  *
- * `gradeSubmission` runs on the calling thread: the sandbox's CPU limits stop
+ * `gradeSubmission` runs on the calling thread: the sandbox's budgets stop
  * runaway learner code, but nothing stops a grading job that hangs outside the
- * guest (a test body or host function that never returns, an engine bug). This
- * module is both halves of the fix:
+ * guest (a test body or host function that never returns, an engine bug). So
+ * the host thread holds only the watchdog, and this module is both halves:
  *
  * - its default export is a trusted pool *driver*: inside the worker it loads
- *   the exercise (through a loader module, by URL) and calls
- *   `gradeSubmission`, returning the report as plain data;
+ *   the exercise (through a loader module, by URL), calls `gradeSubmission`,
+ *   and passes its progress (the plan, each finished test) to the host;
  * - `gradeInPool` (host side) sends the job and turns what comes back into a
- *   report: the worker's report, or, if the watchdog fired or the worker died,
- *   a `timeout` / `error` report built with `buildReport` — never a pass.
+ *   report: the worker's own, or, if the watchdog fired, the finished tests,
+ *   a `timeout` for the test that was running and `skipped` for the rest —
+ *   never a pass. A worker that died or a folder that would not load is an
+ *   error report marked as the grader's problem.
+ *
+ * The host never imports an exercise's tests (instructors' TypeScript, which
+ * could hang it); it may read its metadata through the loader's
+ * `readExercise(dir)`, which runs nothing.
  *
  * The grader cannot depend on `@faultline/exercises` (which depends on it), so
  * the exercise loader is a module URL: by default the workspace's
  * `exercises/src/load.ts`; pass `loader` for another (any module exporting
- * `loadExercise(dir)` that resolves to a `GradableExercise`).
+ * `loadExercise(dir)` that resolves to a `GradableExercise`, and optionally
+ * `readExercise(dir)` resolving to `{ id, meta: { points } }`).
  *
- * Limits: the exercise's sandbox limits apply as in `gradeSubmission`; the
- * pool's `limits` option does not (the runner creates its own sandboxes).
+ * Limits: the exercise's limits apply as in `gradeSubmission`; the pool's
+ * `limits` option does not (the runner creates its own sandboxes).
  */
 import { basename } from 'node:path';
 import type { DriverEnv, Pool } from '@faultline/sandbox';
-import { buildReport, type Report, ReportSchema } from '../report.ts';
-import { type GradableExercise, gradeSubmission } from './run.ts';
+import { buildReport, type RawTestResult, type Report, ReportSchema } from '../report.ts';
+import { type GradableExercise, type GradingProgress, gradeSubmission } from './run.ts';
 
 /** The workspace's exercise loader (`@faultline/exercises`' `load.ts`), reached by path. */
 export const DEFAULT_EXERCISE_LOADER = new URL('../../../../exercises/src/load.ts', import.meta.url);
@@ -39,20 +45,36 @@ export interface GradeInPoolOptions {
   readonly learnerSource: string;
   /** Run only the visible tests (see `GradeOptions.visibleOnly`). */
   readonly visibleOnly?: boolean;
-  /** Wall-clock budget of the whole grading job in ms (default: the pool's). */
+  /** Wall-clock budget of the whole grading job in ms (default: the pool's); give the exercise's `wallMsTotal`. */
   readonly wallMs?: number;
   /** A module exporting `loadExercise(dir)`; default `DEFAULT_EXERCISE_LOADER`. */
   readonly loader?: URL | string;
+  /** File name in compile errors (default `solution.ts`). */
+  readonly filename?: string;
 }
+
+/**
+ * A graded submission, or a report of why it could not be graded. The report
+ * is always a valid, never-passing report for the learner; `grader-failed`
+ * tells a caller (the CLI's exit code, a job queue's retry) that the cause is
+ * on the grader's side, not in the submission.
+ */
+export type PooledGrade =
+  | { readonly kind: 'graded'; readonly report: Report }
+  | { readonly kind: 'grader-failed'; readonly report: Report; readonly reason: string };
 
 /** What the driver receives as the job's `input` (plain data). */
 interface DriverInput {
   exerciseDir: string;
   visibleOnly: boolean;
   loader: string;
+  filename: string | null;
 }
 
-type ExerciseLoader = (dir: string) => Promise<GradableExercise>;
+interface LoaderModule {
+  loadExercise?: unknown;
+  readExercise?: unknown;
+}
 
 // Per thread (host or worker): an exercise folder is loaded once. Its tests are
 // modules, which the module cache would keep anyway.
@@ -63,10 +85,10 @@ function loadVia(loader: string, dir: string): Promise<GradableExercise> {
   let loaded = exercises.get(key);
   if (loaded === undefined) {
     loaded = (async () => {
-      const module = (await import(loader)) as { loadExercise?: unknown };
+      const module = (await import(loader)) as LoaderModule;
       if (typeof module.loadExercise !== 'function')
         throw new TypeError(`exercise loader ${loader} does not export loadExercise(dir)`);
-      return await (module.loadExercise as ExerciseLoader)(dir);
+      return (await module.loadExercise(dir)) as GradableExercise;
     })();
     // A folder that failed to load is tried again next time (it may have been fixed).
     loaded.catch(() => exercises.delete(key));
@@ -79,90 +101,136 @@ function loadVia(loader: string, dir: string): Promise<GradableExercise> {
  * The driver (runs inside a pool worker): loads the exercise, grades the
  * submission (`code` is the learner's TypeScript source), returns the report.
  */
-export default async function gradeDriver({ code, input }: DriverEnv): Promise<Report> {
-  const { exerciseDir, visibleOnly, loader } = input as unknown as DriverInput;
+export default async function gradeDriver({ code, input, progress }: DriverEnv): Promise<Report> {
+  const { exerciseDir, visibleOnly, loader, filename } = input as unknown as DriverInput;
   const exercise = await loadVia(loader, exerciseDir);
-  return await gradeSubmission({ exercise, learnerSource: code, visibleOnly });
+  return await gradeSubmission({
+    exercise,
+    learnerSource: code,
+    visibleOnly,
+    ...(filename === null ? {} : { filename }),
+    onProgress: progress,
+  });
 }
 
-/**
- * Grades a submission in one of `pool`'s workers. Resolves to the report; a
- * job the watchdog stopped is a `timeout` report, a worker that died (or a
- * driver that threw, e.g. a broken exercise folder) an `error` report, both
- * with score 0.
- */
-export async function gradeInPool(pool: Pool, options: GradeInPoolOptions): Promise<Report> {
-  const visibleOnly = options.visibleOnly ?? false;
+/** Grades a submission in one of `pool`'s workers, under the watchdog (`wallMs`). */
+export async function gradeInPool(pool: Pool, options: GradeInPoolOptions): Promise<PooledGrade> {
   const loader = String(options.loader ?? DEFAULT_EXERCISE_LOADER);
-  const input: DriverInput = { exerciseDir: options.exerciseDir, visibleOnly, loader };
+  const input: DriverInput = {
+    exerciseDir: options.exerciseDir,
+    visibleOnly: options.visibleOnly ?? false,
+    loader,
+    filename: options.filename ?? null,
+  };
+  let plan: Extract<GradingProgress, { kind: 'plan' }> | null = null;
+  const finished: RawTestResult[] = [];
+  const onProgress = (value: unknown) => {
+    const event = value as GradingProgress;
+    if (event.kind === 'plan') plan = event;
+    else if (event.kind === 'test' && event.index === finished.length) finished.push(event.result);
+  };
   const result = await pool.runDriver(
     DRIVER_URL,
     options.learnerSource,
     { ...input },
-    options.wallMs === undefined ? {} : { wallMs: options.wallMs },
+    {
+      onProgress,
+      ...(options.wallMs === undefined ? {} : { wallMs: options.wallMs }),
+    },
   );
+  const planned = plan as Extract<GradingProgress, { kind: 'plan' }> | null;
+
   if (result.kind === 'ok') {
     // Plain data from another thread: hold it to the contract before anyone trusts it.
     const parsed = ReportSchema.safeParse(result.value);
-    if (parsed.success) return parsed.data;
-    return await failureReport(options, loader, visibleOnly, {
-      kind: 'crashed',
-      message: 'the grading worker returned something that is not a report',
-    });
+    if (parsed.success) return { kind: 'graded', report: parsed.data };
+    return await graderFailed(
+      options,
+      loader,
+      planned,
+      'the grading worker returned something that is not a report',
+    );
   }
-  return await failureReport(options, loader, visibleOnly, result);
+  if (result.kind === 'timeout' && planned !== null) {
+    return { kind: 'graded', report: stoppedByWatchdog(planned, finished, result.ms) };
+  }
+  if (result.kind === 'timeout') {
+    return await graderFailed(
+      options,
+      loader,
+      null,
+      `the grading job ran for ${result.ms} ms of wall-clock time before any test started (loading the exercise took too long)`,
+    );
+  }
+  return await graderFailed(options, loader, planned, result.message);
 }
 
-type JobFailure = { kind: 'timeout'; limit: 'wall'; ms: number } | { kind: 'crashed'; message: string };
+/**
+ * The watchdog stopped a job whose plan is known: the finished tests stand,
+ * the running one timed out, the rest did not run.
+ */
+function stoppedByWatchdog(
+  plan: Extract<GradingProgress, { kind: 'plan' }>,
+  finished: readonly RawTestResult[],
+  ms: number,
+): Report {
+  const running = plan.tests[finished.length];
+  const tests: RawTestResult[] = plan.tests.map((t, i) => {
+    const done = finished[i];
+    if (done !== undefined) return done;
+    const base = { name: t.name, maxPoints: t.points, visibility: t.visibility, points: 0, output: '' };
+    if (t === running)
+      return {
+        ...base,
+        status: 'timeout',
+        message: `Grading stopped after ${ms} ms of wall-clock time (the limit for grading the whole submission) while this test was running; your code may have stalled in a way the CPU budget does not count, such as a built-in working on huge data.`,
+        durationMs: ms,
+      };
+    return {
+      ...base,
+      status: 'skipped',
+      message: `Not run: grading stopped at the wall-clock limit (${ms} ms) during test "${running?.name ?? '?'}".`,
+      durationMs: 0,
+    };
+  });
+  return buildReport({ exercise: plan.exercise, tests, maxScore: plan.maxScore });
+}
 
-async function failureReport(
+/** An error report for a job that could not finish for the grader's own reasons. */
+async function graderFailed(
   options: GradeInPoolOptions,
   loader: string,
-  visibleOnly: boolean,
-  failure: JobFailure,
-): Promise<Report> {
-  // The exercise's id and points, for a report that says what was out of reach.
-  // Loading it here runs trusted code only (the exercise's own test modules).
-  let id = basename(options.exerciseDir);
-  let maxScore: number | undefined;
-  try {
-    const exercise = await loadVia(loader, options.exerciseDir);
-    const tests = visibleOnly ? exercise.tests.filter((t) => t.visibility === 'visible') : exercise.tests;
-    id = exercise.id;
-    maxScore =
-      visibleOnly || exercise.maxScore === undefined
-        ? tests.reduce((sum, t) => sum + t.points, 0)
-        : exercise.maxScore;
-  } catch {
-    // A folder that does not load: the id from its name, no points known.
-  }
-
-  if (failure.kind === 'timeout') {
-    // One stand-in result for the whole job: which test was running is unknown.
-    return buildReport({
-      exercise: id,
-      maxScore: maxScore ?? 0,
-      tests: [
-        {
-          name: 'grading',
-          status: 'timeout',
-          points: 0,
-          maxPoints: maxScore ?? 0,
-          message: `Grading stopped after ${failure.ms} ms of wall-clock time (is there an endless loop the CPU limit could not catch?); no test result was kept.`,
-          durationMs: failure.ms,
-          visibility: 'visible',
-          output: '',
-        },
-      ],
-    });
-  }
-  return buildReport({
-    exercise: id,
+  plan: Extract<GradingProgress, { kind: 'plan' }> | null,
+  reason: string,
+): Promise<PooledGrade> {
+  const known = plan ?? (await metadataVia(loader, options.exerciseDir, options.visibleOnly ?? false));
+  const report = buildReport({
+    exercise: known?.exercise ?? basename(options.exerciseDir),
     tests: [],
-    ...(maxScore === undefined ? {} : { maxScore }),
+    ...(known?.maxScore === undefined ? {} : { maxScore: known.maxScore }),
     outcome: {
       kind: 'not-run',
-      message: `Grading could not finish (a problem on the grader's side, not in your code): ${failure.message}`,
+      message: `Grading could not finish (a problem on the grader's side, not in your code): ${reason}`,
     },
   });
+  return { kind: 'grader-failed', report, reason };
+}
+
+/**
+ * The exercise's id and total from its metadata, without importing its tests;
+ * with `visibleOnly` the total is the visible tests' and cannot be known so.
+ */
+async function metadataVia(
+  loader: string,
+  dir: string,
+  visibleOnly: boolean,
+): Promise<{ exercise: string; maxScore?: number } | null> {
+  try {
+    const module = (await import(loader)) as LoaderModule;
+    if (typeof module.readExercise !== 'function') return null;
+    const files = (await module.readExercise(dir)) as { id: string; meta: { points: number } };
+    return visibleOnly ? { exercise: files.id } : { exercise: files.id, maxScore: files.meta.points };
+  } catch {
+    return null; // a folder that does not read: its name, no points known
+  }
 }

@@ -14,9 +14,14 @@
  * the exercises graded here bridge hooks that do not reach each other, so one
  * sandbox per test suffices.
  *
- * This runs on the calling thread. The sandbox's CPU limits stop runaway
- * guest code; put the whole grading job in a `@faultline/sandbox` pool
- * worker (a driver) when a wall-clock watchdog is needed as well.
+ * CPU budgets are counted in interpreter steps (see the sandbox engine), per
+ * hook call, per test and for the whole submission, so a verdict does not
+ * depend on the grading machine's load and the same submission always gets
+ * the same report (durations aside).
+ *
+ * This runs on the calling thread. The sandbox's limits stop runaway guest
+ * code; `gradeInPool` runs the whole job in a pool worker under a wall-clock
+ * watchdog (`wallMsTotal`), which is how the CLI and the web app grade.
  */
 import {
   type BridgedHookName,
@@ -28,7 +33,14 @@ import {
   type SandboxLimits,
   transpile,
 } from '@faultline/sandbox';
-import { buildReport, type RawTestResult, type Report, type TestStatus } from '../report.ts';
+import {
+  buildReport,
+  MAX_OUTPUT_LENGTH,
+  type RawTestResult,
+  type Report,
+  type TestStatus,
+  type Visibility,
+} from '../report.ts';
 import { AssertionFailure, HarnessError, TestContext, type TestDefinition } from './harness.ts';
 
 /** What the runner needs to know of an exercise (the exercises package's loader produces it). */
@@ -36,12 +48,8 @@ export interface GradableExercise {
   readonly id: string;
   /** The hooks the learner implements: each must be exported by the learner's module. */
   readonly hooks: readonly BridgedHookName[];
-  /** Sandbox limits per test (defaults: the sandbox's, with a 500 ms CPU budget per hook call). */
-  readonly limits?: {
-    readonly [K in 'cpuMsPerCall' | 'cpuMsTotal' | 'memoryBytes' | 'stackBytes']?:
-      | SandboxLimits[K]
-      | undefined;
-  };
+  /** Limits of the sandbox and of grading; unset ones take `DEFAULT_GRADING_LIMITS`. */
+  readonly limits?: { readonly [K in keyof GradingLimits]?: GradingLimits[K] | undefined };
   /** Physical frames of each test's kernel. */
   readonly frames?: number;
   /** All tests, visible first, in the order the report lists them. */
@@ -57,9 +65,58 @@ export interface GradeOptions {
   readonly visibleOnly?: boolean;
   /** File name in compile errors (default `solution.ts`). */
   readonly filename?: string;
+  /** Told what will run, then each test's result as it finishes (see `GradingProgress`). */
+  readonly onProgress?: (event: GradingProgress) => void;
 }
 
-const DEFAULT_CPU_MS_PER_CALL = 500;
+/** An exercise's limits (the exercise schema documents each). CPU budgets are ms of reference CPU, counted in steps. */
+export interface GradingLimits {
+  /** One hook call, or loading the module. */
+  readonly cpuMsPerCall: number;
+  /** All hook calls of one test (each test has a sandbox of its own). */
+  readonly cpuMsPerTest: number;
+  /** The whole submission, every test together. */
+  readonly cpuMsTotal: number;
+  /** Wall-clock time of the whole grading job (enforced by `gradeInPool`'s watchdog). */
+  readonly wallMsTotal: number;
+  readonly memoryBytes: number;
+  readonly stackBytes: number;
+  /** Console output kept per test. */
+  readonly outputChars: number;
+}
+
+export const DEFAULT_GRADING_LIMITS: GradingLimits = {
+  cpuMsPerCall: 500,
+  cpuMsPerTest: 5_000,
+  cpuMsTotal: 60_000,
+  wallMsTotal: 60_000,
+  memoryBytes: 32 * 1024 * 1024,
+  stackBytes: 256 * 1024,
+  outputChars: MAX_OUTPUT_LENGTH,
+};
+
+export function gradingLimits(exercise: Pick<GradableExercise, 'limits'>): GradingLimits {
+  const limits: Record<string, number> = { ...DEFAULT_GRADING_LIMITS };
+  for (const [key, value] of Object.entries(exercise.limits ?? {})) {
+    if (value !== undefined) limits[key] = value;
+  }
+  return limits as unknown as GradingLimits;
+}
+
+/**
+ * What a grading run tells its caller as it goes: first the plan (what will
+ * run, for how many points), then each test's result when it finishes. A host
+ * whose watchdog stops the run keeps these, and can say which test was
+ * running.
+ */
+export type GradingProgress =
+  | {
+      readonly kind: 'plan';
+      readonly exercise: string;
+      readonly maxScore: number;
+      readonly tests: readonly { name: string; points: number; visibility: Visibility }[];
+    }
+  | { readonly kind: 'test'; readonly index: number; readonly result: RawTestResult };
 
 /**
  * QuickJS compiled once per thread: every test gets a fresh sandbox (its own
@@ -81,6 +138,13 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
       ? tests.reduce((sum, t) => sum + t.points, 0)
       : exercise.maxScore;
 
+  options.onProgress?.({
+    kind: 'plan',
+    exercise: exercise.id,
+    maxScore,
+    tests: tests.map((t) => ({ name: t.name, points: t.points, visibility: t.visibility })),
+  });
+
   const compiled = await transpile(learnerSource, { filename: options.filename ?? 'solution.ts' });
   if (compiled.kind === 'compile-error') {
     return buildReport({
@@ -91,10 +155,14 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
     });
   }
 
-  const limits: Partial<SandboxLimits> = { cpuMsPerCall: DEFAULT_CPU_MS_PER_CALL };
-  for (const [key, value] of Object.entries(exercise.limits ?? {})) {
-    if (value !== undefined) limits[key as 'cpuMsPerCall'] = value;
-  }
+  const grading = gradingLimits(exercise);
+  const limits: Partial<SandboxLimits> = {
+    cpuMsPerCall: grading.cpuMsPerCall,
+    cpuMsTotal: grading.cpuMsPerTest,
+    memoryBytes: grading.memoryBytes,
+    stackBytes: grading.stackBytes,
+    maxOutputLength: grading.outputChars,
+  };
 
   /** Nothing could run: an error report (zero tests is never a pass). */
   const notRun = (message: string): Report =>
@@ -140,29 +208,82 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
   }
 
   const results: RawTestResult[] = [];
-  for (const test of tests) results.push(await runTest(exercise, compiled.code, limits, test));
+  // The submission's CPU budget, shared by the tests in order: a test gets the
+  // per-test budget or what is left, whichever is less.
+  let cpuMsLeft = grading.cpuMsTotal;
+  for (const [index, test] of tests.entries()) {
+    let result: RawTestResult;
+    if (cpuMsLeft <= 0) {
+      result = {
+        name: test.name,
+        maxPoints: test.points,
+        visibility: test.visibility,
+        status: 'skipped',
+        points: 0,
+        message: `Not run: your submission had used its whole CPU budget of ${grading.cpuMsTotal} ms (all tests together) before this test.`,
+        durationMs: 0,
+        output: '',
+      };
+    } else {
+      const budget: TestBudget = {
+        cpuMs: Math.min(grading.cpuMsPerTest, cpuMsLeft),
+        submissionCpuMs: cpuMsLeft < grading.cpuMsPerTest ? grading.cpuMsTotal : null,
+        outputChars: grading.outputChars,
+      };
+      const ran = await runTest(
+        exercise,
+        compiled.code,
+        { ...limits, cpuMsTotal: budget.cpuMs },
+        budget,
+        test,
+      );
+      cpuMsLeft -= ran.cpuMs;
+      result = ran.result;
+    }
+    results.push(result);
+    options.onProgress?.({ kind: 'test', index, result });
+  }
   return buildReport({ exercise: exercise.id, tests: results, maxScore });
+}
+
+/** What one test may spend, and how to name the budget it ran out of. */
+interface TestBudget {
+  readonly cpuMs: number;
+  /** The submission's whole budget when what is left of it (not the per-test budget) caps this test. */
+  readonly submissionCpuMs: number | null;
+  readonly outputChars: number;
 }
 
 async function runTest(
   exercise: GradableExercise,
   code: string,
   limits: Partial<SandboxLimits>,
+  budget: TestBudget,
   test: TestDefinition,
-): Promise<RawTestResult> {
+): Promise<{ result: RawTestResult; cpuMs: number }> {
   const started = performance.now();
   const base = { name: test.name, maxPoints: test.points, visibility: test.visibility };
   const loaded = await loadLearnerHooks(code, exercise.hooks, { limits, wasmModule: await quickjsModule() });
+  const describe = (v: LearnerHookVerdict) => describeInTest(v, budget);
+  /** The test's console output; a marker says where the log limit cut it. */
+  const outputFrom = (start: number) => {
+    const { text, truncated } = loaded.sandbox.output();
+    const cut = truncated
+      ? `\n… [output cut: this exercise keeps ${budget.outputChars} characters of console output per test]`
+      : '';
+    return text.slice(start) + cut;
+  };
+  const finished = (result: RawTestResult) => ({ result, cpuMs: loaded.sandbox.cpuMsUsed() });
   try {
     if (loaded.kind === 'load-failed') {
-      return {
+      return finished({
         ...base,
         status: verdictStatus(loaded.failure),
         points: 0,
-        message: `Your module failed to load: it ${describeVerdict(loaded.failure)}.`,
+        message: `Your module failed to load: it ${describe(loaded.failure)}.`,
         durationMs: performance.now() - started,
-        output: loaded.sandbox.output().text,
-      };
+        output: outputFrom(0),
+      });
     }
     const outputStart = loaded.sandbox.output().text.length;
     const ctx = new TestContext({
@@ -178,7 +299,7 @@ async function runTest(
       const failure = learnerFailureOf(error);
       if (failure !== null) {
         status = verdictStatus(failure.verdict);
-        message = `Your ${failure.hook} ${describeVerdict(failure.verdict)}.`;
+        message = `Your ${failure.hook} ${describe(failure.verdict)}.`;
       } else if (error instanceof AssertionFailure) {
         status = 'fail';
         message = error.message;
@@ -197,10 +318,10 @@ async function runTest(
       points: status === 'pass' ? test.points : 0,
       message,
       durationMs: performance.now() - started,
-      output: loaded.sandbox.output().text.slice(outputStart),
+      output: outputFrom(outputStart),
     };
     if (status !== 'pass') result.trace = ctx.trace();
-    return result;
+    return finished(result);
   } finally {
     loaded.sandbox.dispose();
   }
@@ -225,4 +346,15 @@ function verdictStatus(verdict: LearnerHookVerdict): TestStatus {
     default:
       return 'error';
   }
+}
+
+/**
+ * `describeVerdict`, naming the grader's budgets: inside a test the sandbox's
+ * "total" budget is the test's, or what was left of the submission's.
+ */
+function describeInTest(v: LearnerHookVerdict, budget: TestBudget): string {
+  if (v.kind !== 'timeout' || v.limit !== 'cpu' || v.budget !== 'total') return describeVerdict(v);
+  return budget.submissionCpuMs === null
+    ? `ran out of time (it used the whole CPU budget of ${v.ms} ms that one test may spend; is there an endless loop?)`
+    : `ran out of time (your submission's CPU budget of ${budget.submissionCpuMs} ms for all tests together ran out during this test; is there an endless loop?)`;
 }

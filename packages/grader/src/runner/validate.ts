@@ -7,11 +7,14 @@
 import type { Report } from '../report.ts';
 import { type GradableExercise, gradeSubmission } from './run.ts';
 
-export interface ValidatableExercise extends GradableExercise {
+/** The submissions that prove an exercise: its reference solution, its starter, its mutants. */
+export interface ValidationSubject {
   readonly solution: string;
   readonly starter: string;
   readonly mutants: readonly { readonly name: string; readonly source: string }[];
 }
+
+export interface ValidatableExercise extends GradableExercise, ValidationSubject {}
 
 export interface ValidationResult {
   readonly ok: boolean;
@@ -29,9 +32,21 @@ export function withoutDurations(report: Report): unknown {
   return { ...report, tests: report.tests.map(({ durationMs: _d, ...rest }) => rest) };
 }
 
-export async function validateExercise(exercise: ValidatableExercise): Promise<ValidationResult> {
+/** Validates in-process (the tests run on this thread). */
+export function validateExercise(exercise: ValidatableExercise): Promise<ValidationResult> {
+  return validateWith(exercise, (learnerSource) => gradeSubmission({ exercise, learnerSource }));
+}
+
+/**
+ * Validates with any way of grading (the CLI grades in a pool worker, under
+ * the watchdog): only the reports are needed, so the exercise's tests need
+ * not be loaded here.
+ */
+export async function validateWith(
+  exercise: ValidationSubject,
+  grade: (learnerSource: string) => Promise<Report>,
+): Promise<ValidationResult> {
   const problems: string[] = [];
-  const grade = (learnerSource: string) => gradeSubmission({ exercise, learnerSource });
 
   const solution = await grade(exercise.solution);
   if (solution.status !== 'pass' || solution.score !== solution.maxScore) {
@@ -53,10 +68,7 @@ export async function validateExercise(exercise: ValidatableExercise): Promise<V
     const report = await grade(mutant.source);
     mutants[mutant.name] = report;
     if (report.status === 'compile-error') problems.push(`mutant ${mutant.name} does not compile`);
-    const hiddenFailed = exercise.tests.some(
-      (t, i) =>
-        t.visibility !== 'visible' && report.tests[i] !== undefined && report.tests[i]!.status !== 'pass',
-    );
+    const hiddenFailed = report.tests.some((t) => t.visibility !== 'visible' && t.status !== 'pass');
     if (report.score >= report.maxScore) problems.push(`mutant ${mutant.name} earns full marks`);
     else if (!hiddenFailed) problems.push(`mutant ${mutant.name} fails no hidden test`);
   }
