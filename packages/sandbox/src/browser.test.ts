@@ -18,5 +18,7 @@ test('the engine bundles for a browser with no Node built-ins', async () => {
   expect(inputs.some((path) => path.endsWith('src/engine.ts'))).toBe(true);
   expect(inputs.filter((path) => path.startsWith('node:'))).toEqual([]);
   const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path));
-  expect(imports.filter((path) => path.startsWith('node:') || ['fs', 'path', 'worker_threads'].includes(path))).toEqual([]);
+  expect(
+    imports.filter((path) => path.startsWith('node:') || ['fs', 'path', 'worker_threads'].includes(path)),
+  ).toEqual([]);
 });

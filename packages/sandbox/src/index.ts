@@ -17,6 +17,7 @@ export {
   createKernelBridge,
   describeVerdict,
   GUEST_KERNEL_METHODS,
+  GUEST_UACCESS_METHODS,
   KernelArgumentError,
   type KernelBridge,
   LearnerHookFailure,

@@ -62,3 +62,34 @@ export function integerProblem(what: string, value: unknown): string | null {
   if (!Number.isSafeInteger(value)) return `${what} ${show(value)} is not a safe integer`;
   return null;
 }
+
+/** One parameter of a guest API method: the problem with the value the guest passed, or null. */
+export type ParamCheck<C> = (ctx: C, value: unknown, label: string) => string | null;
+
+/**
+ * Checks a guest call's arguments against a method's parameters; throws a
+ * KernelArgumentError naming the method and the argument.
+ */
+export function checkCall<C>(
+  ctx: C,
+  method: string,
+  params: readonly (readonly [string, ParamCheck<C>])[],
+  args: readonly unknown[],
+): void {
+  if (args.length !== params.length) {
+    if (params.length === 0) throw new KernelArgumentError(`${method} takes no arguments`);
+    const labels = params.map(([label]) => label).join(', ');
+    throw new KernelArgumentError(
+      `${method} takes ${params.length} argument${params.length === 1 ? '' : 's'} (${labels}), got ${args.length}`,
+    );
+  }
+  params.forEach(([label, check], i) => {
+    const problem = check(ctx, args[i], label);
+    if (problem !== null) throw new KernelArgumentError(`${method}: ${problem}`);
+  });
+}
+
+/** An address as Linux prints it (negative numbers are kernel addresses in the simulator's encoding). */
+export function hex(n: number): string {
+  return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
+}

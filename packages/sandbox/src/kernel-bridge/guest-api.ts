@@ -7,7 +7,7 @@
  */
 // Types only: the sandbox's entry point keeps no run-time dependency on vm-core.
 import type { FaultInfo, Kernel, KernelApi, PageMapOptions, VmaInfo } from '@faultline/vm-core';
-import { fieldProblem, integerProblem, isRecord, KernelArgumentError, show } from './check.ts';
+import { checkCall, fieldProblem, hex, integerProblem, isRecord, type ParamCheck, show } from './check.ts';
 import { checkFaultInfo, checkVmaInfo } from './shapes.ts';
 
 /** What one hook call's guest API talks to: created per call from the `k` the kernel passed to the hook. */
@@ -28,7 +28,7 @@ export function guestKernelContext(k: KernelApi): GuestKernelContext {
   };
 }
 
-type Param = (ctx: GuestKernelContext, value: unknown, label: string) => string | null;
+type Param = ParamCheck<GuestKernelContext>;
 
 const mm: Param = (ctx, v, label) =>
   integerProblem(label, v) ?? (ctx.mmExists(v as number) ? null : `${label} ${v} does not exist`);
@@ -82,10 +82,6 @@ const reason: Param = (_ctx, v, label) =>
     : v.length > 4096
       ? `${label} is longer than 4096 characters`
       : null;
-
-function hex(n: number): string {
-  return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
-}
 
 interface MethodSpec {
   readonly params: readonly (readonly [string, Param])[];
@@ -237,16 +233,5 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<keyof KernelApi, MethodSpec>>
 
 /** Checks a guest call's arguments; throws a KernelArgumentError naming the method and the argument. */
 export function checkArguments(ctx: GuestKernelContext, method: string, args: readonly unknown[]): void {
-  const { params } = GUEST_KERNEL_METHODS[method as keyof KernelApi];
-  if (args.length !== params.length) {
-    if (params.length === 0) throw new KernelArgumentError(`${method} takes no arguments`);
-    const labels = params.map(([label]) => label).join(', ');
-    throw new KernelArgumentError(
-      `${method} takes ${params.length} argument${params.length === 1 ? '' : 's'} (${labels}), got ${args.length}`,
-    );
-  }
-  params.forEach(([label, check], i) => {
-    const problem = check(ctx, args[i], label);
-    if (problem !== null) throw new KernelArgumentError(`${method}: ${problem}`);
-  });
+  checkCall(ctx, method, GUEST_KERNEL_METHODS[method as keyof KernelApi].params, args);
 }

@@ -17,8 +17,14 @@
  * const hooks = learnerHooks(sandbox, ['anonymousFault'], { bridge, exports: load.exports });
  * const kernel = new Kernel({ hooks });
  * ```
+ *
+ * copyFromUser and copyToUser receive a UaccessApi instead of a KernelApi:
+ * during those calls the guest's `kernel` offers the UaccessApi methods
+ * (guest-uaccess.ts; `copyInstruction` is the method `kernel.copyInstruction()`),
+ * and during the others the KernelApi methods (guest-api.ts). A method of the
+ * other API is a learner-facing error in the guest.
  */
-import type { KernelApi, KernelHooks } from '@faultline/vm-core';
+import type { KernelApi, KernelHooks, UaccessApi, UserCopy } from '@faultline/vm-core';
 import type { Failure, HostFunction, Sandbox, SandboxOptions } from '../engine.ts';
 import { createSandbox } from '../engine.ts';
 import type { PlainValue } from '../plain.ts';
@@ -30,6 +36,13 @@ import {
   guestKernelContext,
 } from './guest-api.ts';
 import {
+  checkUaccessArguments,
+  GUEST_UACCESS_METHODS,
+  type GuestUaccessContext,
+  guestUaccessContext,
+  UACCESS_HOOKS_TEXT,
+} from './guest-uaccess.ts';
+import {
   type Check,
   checkBoolean,
   checkFaultOutcome,
@@ -37,31 +50,56 @@ import {
   checkNothing,
   checkPteInfo,
   checkReclaimDecision,
+  checkUserCopyResult,
   FAULT_OUTCOME_SHAPE,
   PTE_INFO_SHAPE,
+  USER_COPY_RESULT_SHAPE,
 } from './shapes.ts';
 
 export { KernelArgumentError } from './check.ts';
 export { GUEST_KERNEL_METHODS } from './guest-api.ts';
+export { GUEST_UACCESS_METHODS } from './guest-uaccess.ts';
 
-/** The hooks that take a KernelApi and can run in the sandbox (not the uaccess ones, which take a UaccessApi). */
-export type BridgedHookName = Exclude<keyof KernelHooks, 'copyFromUser' | 'copyToUser'>;
+/** The hooks that can run in the sandbox: all of them (the uaccess ones get a UaccessApi, the rest a KernelApi). */
+export type BridgedHookName = keyof KernelHooks;
+
+/** The running hook call's guest API: which one, and what it talks to. */
+type HookContext =
+  | { readonly api: 'kernel'; readonly ctx: GuestKernelContext }
+  | { readonly api: 'uaccess'; readonly ctx: GuestUaccessContext };
 
 interface ResultSpec {
+  readonly api: HookContext['api'];
   readonly shape: string;
-  readonly check: (ctx: GuestKernelContext) => Check;
+  readonly check: (hook: HookContext) => Check;
+}
+
+const kernelResult = (shape: string, check: (ctx: GuestKernelContext) => Check): ResultSpec => ({
+  api: 'kernel',
+  shape,
+  check: (hook) => (hook.api === 'kernel' ? check(hook.ctx) : wrongApi(hook.api)),
+});
+const uaccessResult = (shape: string, check: (ctx: GuestUaccessContext) => Check): ResultSpec => ({
+  api: 'uaccess',
+  shape,
+  check: (hook) => (hook.api === 'uaccess' ? check(hook.ctx) : wrongApi(hook.api)),
+});
+function wrongApi(api: string): never {
+  throw new Error(`kernel bridge: a result spec was given the ${api} context (a bug in the bridge)`);
 }
 
 const RESULTS: Readonly<Record<BridgedHookName, ResultSpec>> = {
-  pageFault: { shape: FAULT_OUTCOME_SHAPE, check: () => checkFaultOutcome },
-  anonymousFault: { shape: FAULT_OUTCOME_SHAPE, check: () => checkFaultOutcome },
-  cowBreak: { shape: FAULT_OUTCOME_SHAPE, check: () => checkFaultOutcome },
-  swapIn: { shape: FAULT_OUTCOME_SHAPE, check: () => checkFaultOutcome },
-  vmallocFault: { shape: 'a boolean (true if it synced a mapping)', check: () => checkBoolean },
-  reclaimDecision: { shape: "'reclaim' | 'activate' | 'keep'", check: () => checkReclaimDecision },
-  flushTlbPage: { shape: 'nothing (undefined)', check: () => checkNothing },
-  walkPageTable: { shape: PTE_INFO_SHAPE, check: (ctx) => checkPteInfo(ctx.frames) },
-  exceptionFixup: { shape: 'the fixup address (a number) or null', check: () => checkIpOrNull },
+  pageFault: kernelResult(FAULT_OUTCOME_SHAPE, () => checkFaultOutcome),
+  anonymousFault: kernelResult(FAULT_OUTCOME_SHAPE, () => checkFaultOutcome),
+  cowBreak: kernelResult(FAULT_OUTCOME_SHAPE, () => checkFaultOutcome),
+  swapIn: kernelResult(FAULT_OUTCOME_SHAPE, () => checkFaultOutcome),
+  vmallocFault: kernelResult('a boolean (true if it synced a mapping)', () => checkBoolean),
+  reclaimDecision: kernelResult("'reclaim' | 'activate' | 'keep'", () => checkReclaimDecision),
+  flushTlbPage: kernelResult('nothing (undefined)', () => checkNothing),
+  walkPageTable: kernelResult(PTE_INFO_SHAPE, (ctx) => checkPteInfo(ctx.frames)),
+  exceptionFixup: kernelResult('the fixup address (a number) or null', () => checkIpOrNull),
+  copyFromUser: uaccessResult(USER_COPY_RESULT_SHAPE, (ctx) => checkUserCopyResult(ctx.copy.length)),
+  copyToUser: uaccessResult(USER_COPY_RESULT_SHAPE, (ctx) => checkUserCopyResult(ctx.copy.length)),
 };
 
 export const BRIDGED_HOOKS = Object.keys(RESULTS) as readonly BridgedHookName[];
@@ -122,8 +160,8 @@ export interface KernelBridge {
 
 interface BridgeState {
   sandbox: Sandbox | null;
-  /** The running hook call's kernel, or null between calls. */
-  current: GuestKernelContext | null;
+  /** The running hook call's API and what it talks to, or null between calls. */
+  current: HookContext | null;
   currentHook: string | null;
   /** A failure thrown through the guest (a nested learner hook failed): rethrown when the call ends, even if the guest caught it. */
   nested: LearnerHookFailure | null;
@@ -133,6 +171,10 @@ interface BridgeState {
 
 const states = new WeakMap<KernelBridge, BridgeState>();
 
+const UACCESS_METHOD_LIST = (Object.keys(GUEST_UACCESS_METHODS) as (keyof UaccessApi)[])
+  .map((m) => (m === 'copyInstruction' ? `${m}()` : m))
+  .join(', ');
+
 export function createKernelBridge(): KernelBridge {
   const state: BridgeState = {
     sandbox: null,
@@ -141,21 +183,44 @@ export function createKernelBridge(): KernelBridge {
     nested: null,
     hostError: null,
   };
+  // Runs a kernel operation for the guest; an error reaches the guest, and is
+  // also kept for the end of the call unless it is the guest's own mistake.
+  const forward = (run: () => unknown): PlainValue | undefined => {
+    try {
+      return run() as PlainValue | undefined;
+    } catch (error) {
+      if (error instanceof LearnerHookFailure) state.nested ??= error;
+      else if (!(isKernelError(error) || error instanceof KernelArgumentError)) state.hostError ??= error;
+      throw error;
+    }
+  };
   const hostApi: Record<string, HostFunction> = {};
   for (const method of Object.keys(GUEST_KERNEL_METHODS) as (keyof KernelApi)[]) {
     const { run } = GUEST_KERNEL_METHODS[method];
     hostApi[method] = (...args) => {
-      const ctx = state.current;
-      if (ctx === null)
+      const current = state.current;
+      if (current === null)
         throw new KernelArgumentError(`${method}: the kernel can only be used while a hook runs`);
+      if (current.api !== 'kernel')
+        throw new KernelArgumentError(
+          `${method} cannot be used inside ${UACCESS_HOOKS_TEXT}: a user copy has only ${UACCESS_METHOD_LIST}`,
+        );
+      const { ctx } = current;
       checkArguments(ctx, method, args);
-      try {
-        return run(ctx.k, args) as PlainValue | undefined;
-      } catch (error) {
-        if (error instanceof LearnerHookFailure) state.nested ??= error;
-        else if (!(isKernelError(error) || error instanceof KernelArgumentError)) state.hostError ??= error;
-        throw error;
-      }
+      return forward(() => run(ctx.k, args));
+    };
+  }
+  for (const method of Object.keys(GUEST_UACCESS_METHODS) as (keyof UaccessApi)[]) {
+    const { run } = GUEST_UACCESS_METHODS[method];
+    hostApi[method] = (...args) => {
+      const current = state.current;
+      if (current === null)
+        throw new KernelArgumentError(`${method}: the kernel can only be used while a hook runs`);
+      if (current.api !== 'uaccess')
+        throw new KernelArgumentError(`${method} can only be used inside ${UACCESS_HOOKS_TEXT}`);
+      const { ctx } = current;
+      checkUaccessArguments(ctx, method, args);
+      return forward(() => run(ctx.u, args));
     };
   }
   const bridge: KernelBridge = { hostApi: Object.freeze(hostApi) };
@@ -200,7 +265,7 @@ export function learnerHooks(
         `learnerHooks: ${String(name)} cannot run in the sandbox (supported: ${BRIDGED_HOOKS.join(', ')})`,
       );
     if (!options.exports.includes(name)) continue;
-    hooks[name] = (k: KernelApi, ...args: unknown[]) => callHook(sandbox, state, name, k, args);
+    hooks[name] = (k: KernelApi | UaccessApi, ...args: unknown[]) => callHook(sandbox, state, name, k, args);
   }
   return hooks as Partial<KernelHooks>;
 }
@@ -209,19 +274,27 @@ function callHook(
   sandbox: Sandbox,
   state: BridgeState,
   name: BridgedHookName,
-  k: KernelApi,
+  k: KernelApi | UaccessApi,
   args: unknown[],
 ): unknown {
   if (state.current !== null) {
+    const via = name === 'walkPageTable' ? 'readPte' : name;
+    const through = Object.hasOwn(GUEST_KERNEL_METHODS, via)
+      ? `through kernel.${via} or a kernel operation`
+      : 'through a kernel operation';
     const failure = new LearnerHookFailure(name, {
       kind: 'reentrant',
-      message: `was called (through kernel.${name === 'walkPageTable' ? 'readPte' : name} or a kernel operation) while ${state.currentHook} was running in the same sandbox; a hook that the learner's other hooks reach must run in a sandbox of its own`,
+      message: `was called (${through}) while ${state.currentHook} was running in the same sandbox; a hook that the learner's other hooks reach must run in a sandbox of its own`,
     });
     state.nested ??= failure;
     throw failure;
   }
-  const ctx = guestKernelContext(k);
-  state.current = ctx;
+  const spec = RESULTS[name];
+  const hook: HookContext =
+    spec.api === 'kernel'
+      ? { api: 'kernel', ctx: guestKernelContext(k as KernelApi) }
+      : { api: 'uaccess', ctx: guestUaccessContext(k as UaccessApi, args[0] as UserCopy) };
+  state.current = hook;
   state.currentHook = name;
   state.nested = null;
   state.hostError = null;
@@ -238,8 +311,7 @@ function callHook(
   if (hostError !== null) throw hostError;
   if (nested !== null) throw nested;
   if (result.kind !== 'ok') throw new LearnerHookFailure(name, result);
-  const spec = RESULTS[name];
-  const problem = spec.check(ctx)(result.value);
+  const problem = spec.check(hook)(result.value);
   if (problem !== null) {
     throw new LearnerHookFailure(name, {
       kind: 'invalid-result',

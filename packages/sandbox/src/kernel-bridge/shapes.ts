@@ -146,3 +146,28 @@ export const checkVmaInfo: Check = (value) => {
     booleanFields(value, VMA_BOOLEANS)
   );
 };
+
+export const USER_COPY_RESULT_SHAPE =
+  "{notCopied: number (0..the copy's length), errno: 'EFAULT' | null, oops: string | null}";
+
+/**
+ * What copyFromUser / copyToUser return (UserCopyResult). The type admits any
+ * errno; a user copy can only fail with EFAULT (the kernel itself answers
+ * ENOMEM before the hook runs), so nothing else is accepted.
+ */
+export function checkUserCopyResult(length: number): Check {
+  return (value) => {
+    if (!isRecord(value)) return 'not an object';
+    const problem =
+      fieldProblem(value, ['notCopied', 'errno', 'oops']) ?? integerProblem('notCopied', value.notCopied);
+    if (problem !== null) return problem;
+    const notCopied = value.notCopied as number;
+    if (notCopied < 0 || notCopied > length)
+      return `notCopied ${notCopied} is not 0..${length} (the copy's length)`;
+    if (value.errno !== 'EFAULT' && value.errno !== null)
+      return `errno ${show(value.errno)} is not 'EFAULT' or null`;
+    if (value.oops !== null && typeof value.oops !== 'string')
+      return `oops must be a string or null, got ${show(value.oops)}`;
+    return null;
+  };
+}
