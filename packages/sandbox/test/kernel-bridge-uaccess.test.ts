@@ -328,7 +328,7 @@ describe('learner copyFromUser / copyToUser', () => {
       kernel.access(pid, addr, 'write', 0x33);
       const r = kernel.copyFromUser(pid, addr, 4);
       const windowOpen = kernel.cpu(0).mmu.control.alignmentCheck;
-      // Nothing resets EFLAGS.AC on a context switch in this kernel.
+      // A context switch saves and restores each task's own EFLAGS.AC (as Linux does): the window is still open when pid runs again.
       const other = kernel.spawn('other').pid;
       kernel.switchTo(0, other);
       kernel.switchTo(0, pid);

@@ -101,6 +101,30 @@ describe('kernel regressions', () => {
     expect(kernel.cpu(0).mmu.control.alignmentCheck).toBe(false);
   });
 
+  test('a context switch saves and restores the user-access window (EFLAGS.AC) per task', () => {
+    const kernel = new Kernel({ frames: 128 });
+    const a = kernel.spawn('a').pid;
+    const b = kernel.spawn('b').pid;
+    const inB = mapped(kernel, b, 1);
+    kernel.access(b, inB, 'write', 7);
+    kernel.userAccessBegin(a); // a opens the window (stac) and is preempted before clac
+    const mmu = kernel.cpu(0).mmu;
+    expect(mmu.userAccessOpen).toBe(true);
+    kernel.switchTo(0, b);
+    expect(mmu.userAccessOpen).toBe(false);
+    kernel.switchTo(0, a);
+    expect(mmu.userAccessOpen).toBe(true); // a's own window is back
+    kernel.userAccessEnd(a);
+    kernel.switchTo(0, b);
+    kernel.switchTo(0, a);
+    expect(mmu.userAccessOpen).toBe(false);
+    // A leaked window does not lift SMAP for the next task: a kernel read of
+    // b's user memory outside a window of b's own is an oops, as it should be.
+    kernel.userAccessBegin(a);
+    kernel.switchTo(0, b);
+    expect(kernel.kernelAccess(0, inB, 'read').kind).toBe('oops');
+  });
+
   test('put_user across a page boundary stores nothing when the second page faults', () => {
     const kernel = new Kernel({ frames: 128 });
     const pid = kernel.spawn('app').pid;

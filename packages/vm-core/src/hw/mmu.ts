@@ -184,6 +184,19 @@ export class Mmu {
     this.setControl(userAccessWindow(this.format.family, false));
   }
 
+  /** Whether the user-access window is open (EFLAGS.AC set, PAN clear, SUM set). */
+  get userAccessOpen(): boolean {
+    const c = this.control;
+    switch (this.format.family) {
+      case 'x86':
+        return c.alignmentCheck;
+      case 'arm64':
+        return !c.pan;
+      case 'riscv':
+        return c.sum;
+    }
+  }
+
   // ───────────────────────── translation ─────────────────────────
 
   /** Physical address for an access, or the fault it raises. Sets A/D bits and fills the TLB. */

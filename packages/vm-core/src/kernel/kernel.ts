@@ -101,6 +101,14 @@ export interface Task {
   death: { readonly signal: SignalInfo } | { readonly oops: string } | null;
   /** The CPU it last ran on. */
   lastCpu: number | null;
+  /**
+   * Its saved user-access window (EFLAGS.AC) while it is switched out: Linux
+   * saves and restores FLAGS on every context switch precisely so that a
+   * task preempted inside stac/clac neither keeps SMAP lifted for the next
+   * task nor loses its own window (commit 6690e86be83a, "sched/x86: Save
+   * [ER]FLAGS on context switch", 2019).
+   */
+  userAccessOpen: boolean;
 }
 
 export interface Cpu {
@@ -340,6 +348,7 @@ export class Kernel implements KernelApi, UaccessApi {
       alive: true,
       death: null,
       lastCpu: null,
+      userAccessOpen: false,
     };
     this.tasks.set(task.pid, task);
     this.emit({ type: 'task', pid: task.pid, what: 'created' });
@@ -413,6 +422,14 @@ export class Kernel implements KernelApi, UaccessApi {
       next.activeMm = cpu.loadedMm;
     } else if (cpu.loadedMm !== next.mm) {
       this.loadMm(cpu, next.mm);
+    }
+    if (cpu.current !== next) {
+      // switch_to saves the outgoing task's FLAGS and loads the incoming one's.
+      cpu.current.userAccessOpen = cpu.mmu.userAccessOpen;
+      if (next.userAccessOpen !== cpu.mmu.userAccessOpen) {
+        if (next.userAccessOpen) cpu.mmu.userAccessBegin();
+        else cpu.mmu.userAccessEnd();
+      }
     }
     cpu.current = next;
     next.lastCpu = cpu.id;
