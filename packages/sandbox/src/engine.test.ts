@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type CallResult, createSandbox, type Sandbox, type SandboxOptions } from './engine.ts';
+import {
+  type CallResult,
+  createSandbox,
+  type Sandbox,
+  type SandboxOptions,
+  STEPS_PER_CPU_MS,
+} from './engine.ts';
 import type { PlainValue } from './plain.ts';
 import { transpile } from './transpile.ts';
 
@@ -261,33 +267,55 @@ describe('host API', () => {
     });
   });
 
-  it('refuses a host function that calls back into the guest', async () => {
+  it('lets a host function call back into the guest (a kernel operation that runs another hook)', async () => {
     let sandbox: Sandbox | undefined;
-    let hostSaw = '';
     sandbox = await sandboxWith(
-      `export function inner() { return 1; }
-       export function outer() { try { return (globalThis as any).kernel.reenter(); } catch (e: any) { return e.message; } }`,
+      `let calls = 0;
+       export function inner(x: number) { calls++; return { doubled: x * 2, calls }; }
+       export function innerObj(o: { x: number }) { calls++; return o.x + 1; }
+       export function outer(x: number) { const r = (globalThis as any).kernel.viaKernel(x); return [r, calls]; }`,
       {
         hostApi: {
-          reenter: () => {
-            try {
-              sandbox?.call('inner');
-            } catch (error) {
-              hostSaw = (error as Error).message;
-              throw error;
-            }
-            return 'not refused';
+          viaKernel: (x) => {
+            // Both ways a call can cross: primitives as they are, and an encoded object.
+            const a = sandbox!.call('inner', [x]);
+            const b = sandbox!.call('innerObj', [{ x }]);
+            return [a.kind === 'ok' ? a.value : a.kind, b.kind === 'ok' ? b.value : b.kind];
           },
         },
       },
     );
-    const result = sandbox.call('outer');
-    expect(hostSaw).toMatch(/re-entrant call of inner\(\) refused/);
-    expect(result).toEqual({
-      kind: 'ok',
-      value: expect.stringMatching(/re-entrant call of inner\(\) refused/),
+    // The nested calls share the module's state with the outer one.
+    expect(sandbox.call('outer', [21])).toEqual({ kind: 'ok', value: [[{ doubled: 42, calls: 1 }, 22], 2] });
+    expect(sandbox.call('inner', [1])).toEqual({ kind: 'ok', value: { doubled: 2, calls: 3 } });
+    sandbox.dispose();
+  });
+
+  it('refuses host functions and guest code that call each other without end', async () => {
+    let sandbox: Sandbox | undefined;
+    let depthSeen = 0;
+    sandbox = await sandboxWith(
+      `export function f(n: number): unknown { return (globalThis as any).kernel.again(n + 1); }`,
+      {
+        hostApi: {
+          again: (n) => {
+            depthSeen = Math.max(depthSeen, n as number);
+            const r = sandbox!.call('f', [n]);
+            if (r.kind !== 'ok') throw new Error(r.kind === 'error' ? r.message : r.kind);
+            return r.value;
+          },
+        },
+      },
+    );
+    const result = sandbox.call('f', [0]);
+    expect(result).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(
+        /refused — guest code and host functions called each other 8 levels deep/,
+      ),
     });
-    expect(sandbox.call('inner')).toEqual({ kind: 'ok', value: 1 });
+    expect(depthSeen).toBe(8);
+    expect(sandbox.call('f', [100])).toMatchObject({ kind: 'error' }); // still usable, same answer
     sandbox.dispose();
   });
 });
@@ -836,18 +864,29 @@ describe('fast path for primitive arguments and results', () => {
     sandbox.dispose();
   });
 
-  it('refuses re-entrant calls from a host function called with primitives', async () => {
+  it("runs a nested call within what is left of the outer call's budget", async () => {
     let sandbox: Sandbox | undefined;
+    let inner: CallResult | undefined;
     sandbox = await sandboxWith(
-      `export function inner(x: number) { return x; }
-       export function outer() { try { return (globalThis as any).kernel.reenter(1, 'a', true, null); } catch (e: any) { return e.message; } }`,
-      { hostApi: { reenter: () => sandbox?.call('inner', [1]) as unknown as PlainValue } },
+      `export function spin() { for (;;) {} }
+       export function outer() { (globalThis as any).kernel.nested(); for (;;) {} }`,
+      {
+        limits: { cpuMsPerCall: 20 },
+        hostApi: {
+          nested: () => {
+            inner = sandbox!.call('spin');
+            return null;
+          },
+        },
+      },
     );
-    expect(sandbox.call('outer')).toEqual({
-      kind: 'ok',
-      value: expect.stringMatching(/re-entrant call of inner\(\) refused/),
-    });
-    expect(sandbox.call('inner', [7])).toEqual({ kind: 'ok', value: 7 });
+    const before = sandbox.stepsUsed();
+    // The nested spin spends the outer call's whole budget, so the outer call stops too.
+    expect(sandbox.call('outer')).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 20 });
+    expect(inner).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 20 });
+    const spent = sandbox.stepsUsed() - before;
+    expect(spent).toBeLessThan(20 * STEPS_PER_CPU_MS + 20_000); // one budget, not two
+    expect(sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 20 });
     sandbox.dispose();
   });
 });

@@ -197,7 +197,10 @@ function now(): number {
   return performance.now();
 }
 
-/** Raised to the host when the host misuses a sandbox (re-entrancy, double load, use after dispose). */
+/** How deep guest code and host functions may call each other (hook → kernel → hook …). */
+export const MAX_NESTING = 8;
+
+/** Raised to the host when the host misuses a sandbox (nesting too deep, double load, use after dispose). */
 export class SandboxUsageError extends Error {
   override name = 'SandboxUsageError';
 }
@@ -418,18 +421,40 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   }
   steps = 0; // the prelude's own steps are not the learner's
 
-  // The last export name called, kept as a guest string so a loop of calls does not re-create it.
+  // The last export name called, kept as a guest string so a loop of calls
+  // does not re-create it. A nested call gets a string of its own: replacing
+  // the cached one would free the string the outer call is using.
   let cachedName: { text: string; handle: QuickJSHandle } | null = null;
-  const nameHandle = (text: string): QuickJSHandle => {
+  const withName = (text: string, use: (name: QuickJSHandle) => VmCallResult<QuickJSHandle>) => {
+    if (depth > 1) {
+      const handle = context.newString(text);
+      try {
+        return use(handle);
+      } finally {
+        handle.dispose();
+      }
+    }
     if (cachedName?.text !== text) {
       const handle = context.newString(text);
       cachedName?.handle.dispose();
       cachedName = { text, handle };
     }
-    return cachedName.handle;
+    return use(cachedName.handle);
   };
 
-  /** Runs guest code under the CPU budget and turns whatever happens into a verdict. */
+  /** Requests running: 1 for a call from the host, more while a host function the guest called calls back in. */
+  let depth = 0;
+  /** The running request's budget kind, inherited by a nested request that the outer one's budget bounds. */
+  let runningBudget: 'call' | 'total' = 'call';
+
+  /**
+   * Runs guest code under the CPU budget and turns whatever happens into a
+   * verdict. A host function the guest called may call back in (a kernel
+   * operation that runs another of the learner's hooks): the nested request
+   * runs within what is left of the outer one's budget and wall-clock time,
+   * its steps count for both, and if it spends the outer budget the outer
+   * request stops at its next poll.
+   */
   const run = <T>(
     what: string,
     body: () => VmCallResult<QuickJSHandle>,
@@ -437,21 +462,30 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     onDirect: ((value: PlainValue) => T) | null = null,
   ): T | Failure => {
     if (disposed) throw new SandboxUsageError('sandbox: used after dispose()');
-    if (inHostCall) {
+    if (busy && !inHostCall) throw new SandboxUsageError(`sandbox: ${what} while another request is running`);
+    if (depth >= MAX_NESTING) {
       throw new SandboxUsageError(
-        `sandbox: re-entrant ${what} refused — a host API function cannot call back into the guest`,
+        `sandbox: ${what} refused — guest code and host functions called each other ${MAX_NESTING} levels deep`,
       );
     }
-    if (busy) throw new SandboxUsageError(`sandbox: ${what} while another request is running`);
     if (crashed !== null) return { kind: 'crashed', message: crashed };
     const remaining = stepsTotal - steps;
     if (remaining <= 0) return { kind: 'timeout', limit: 'cpu', budget: 'total', ms: limits.cpuMsTotal };
-    const budget: 'call' | 'total' = remaining < stepsPerCall ? 'total' : 'call';
+    let budget: 'call' | 'total' = remaining < stepsPerCall ? 'total' : 'call';
+    let limit = steps + Math.min(remaining, stepsPerCall);
+    const outer = depth === 0 ? null : { stepLimit, wallDeadline, interrupted, budget: runningBudget };
+    if (outer !== null && outer.stepLimit <= limit) {
+      limit = outer.stepLimit;
+      budget = outer.budget;
+    }
+    if (limit <= steps) return timeout(budget);
     busy = true;
+    inHostCall = false;
+    depth += 1;
     interrupted = null;
-    const limit = steps + Math.min(remaining, stepsPerCall);
     stepLimit = limit;
-    wallDeadline = now() + wallMsPerCall;
+    runningBudget = budget;
+    wallDeadline = Math.min(now() + wallMsPerCall, outer?.wallDeadline ?? Number.POSITIVE_INFINITY);
     const timedOut = (): Failure | null => {
       if (interrupted === 'wall') return { kind: 'timeout', limit: 'wall', ms: wallMsPerCall };
       // Spent in a refused host call, then returned or threw before a poll: still the budget's verdict.
@@ -459,8 +493,6 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     };
     try {
       const result = body();
-      stepLimit = Number.POSITIVE_INFINITY;
-      wallDeadline = Number.POSITIVE_INFINITY;
       if (result.error !== undefined) {
         const failure = rawFailure(result.error);
         result.error.dispose();
@@ -503,9 +535,20 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         ? { kind: 'memory-limit', bytes: pages * WASM_PAGE }
         : { kind: 'crashed', message: crashed };
     } finally {
-      stepLimit = Number.POSITIVE_INFINITY;
-      wallDeadline = Number.POSITIVE_INFINITY;
-      busy = false;
+      depth -= 1;
+      if (outer === null) {
+        stepLimit = Number.POSITIVE_INFINITY;
+        wallDeadline = Number.POSITIVE_INFINITY;
+        busy = false;
+      } else {
+        // Back in the outer request's host function.
+        stepLimit = outer.stepLimit;
+        wallDeadline = outer.wallDeadline;
+        runningBudget = outer.budget;
+        inHostCall = true;
+        interrupted =
+          steps >= outer.stepLimit ? 'steps' : now() > outer.wallDeadline ? 'wall' : outer.interrupted;
+      }
     }
   };
 
@@ -603,8 +646,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   return {
     load(code) {
-      if (loaded && !disposed && !inHostCall)
-        throw new SandboxUsageError('sandbox: load() may be called once');
+      if (loaded && !disposed) throw new SandboxUsageError('sandbox: load() may be called once');
       return run(
         'load',
         () => {
@@ -630,7 +672,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     },
 
     call(exportName, args = []) {
-      if (!loaded && !disposed && !inHostCall) throw new SandboxUsageError('sandbox: call() before load()');
+      if (!loaded && !disposed) throw new SandboxUsageError('sandbox: call() before load()');
       if (fast.maxArgs > 0 && args.length <= fast.maxArgs && args.every(isFastArgument)) {
         return run(
           `call of ${exportName}()`,
@@ -638,7 +680,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
             const handles: QuickJSHandle[] = [];
             try {
               for (const arg of args) handles.push(fastHandle(arg));
-              return context.callFunction(helpers.callFast, nameHandle(exportName), handles);
+              return withName(exportName, (name) => context.callFunction(helpers.callFast, name, handles));
             } finally {
               for (const handle of handles) handle.dispose();
             }
@@ -658,7 +700,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         () => {
           const payload = context.newString(encoded.payload);
           try {
-            return context.callFunction(helpers.call, context.undefined, nameHandle(exportName), payload);
+            return withName(exportName, (name) =>
+              context.callFunction(helpers.call, context.undefined, name, payload),
+            );
           } finally {
             payload.dispose();
           }

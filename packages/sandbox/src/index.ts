@@ -6,6 +6,7 @@ export {
   type Failure,
   type HostFunction,
   type LoadResult,
+  MAX_NESTING,
   type Sandbox,
   type SandboxLimits,
   type SandboxOptions,

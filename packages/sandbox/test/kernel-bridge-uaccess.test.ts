@@ -573,16 +573,32 @@ describe('the guest UaccessApi checks its arguments', () => {
   });
 });
 
-test('a fault hook of the same sandbox reached from a user copy is refused as re-entrant', async () => {
-  const { hooks } = await hooksFrom(
-    `export function pageFault(f: any) { return { kind: 'resolved', resolution: 'spurious' }; }
-     ${learnerSource()}`,
-    ['copyFromUser', 'pageFault'],
-  );
-  const { kernel, pid, addr } = boot(hooks);
-  expect(() => kernel.copyFromUser(pid, addr, 4)).toThrow(
-    'pageFault: was called (through a kernel operation) while copyFromUser was running in the same sandbox',
-  );
+test('a fault hook of the same sandbox runs nested inside a user copy, with the kernel API it needs', async () => {
+  // The copy's load of an untouched page faults; the kernel's page-fault
+  // handler runs the learner's anonymousFault while their copyFromUser is
+  // still running, in the same sandbox (same module state), with the
+  // KernelApi, then the copy continues with the UaccessApi.
+  const anonymousFault = `
+    let faults = 0;
+    export function anonymousFault(f: any, vma: any) {
+      faults++;
+      console.log('anonymousFault', faults, typeof kernel.loadByte, typeof kernel.findVma);
+      const pfn = kernel.allocPage();
+      if (pfn < 0) return { kind: 'oom' };
+      kernel.clearPage(pfn);
+      kernel.mapPage(f.mm, f.address, pfn, { writable: vma.write, exec: vma.exec, dirty: f.write });
+      return { kind: 'resolved', resolution: 'demand-zero' };
+    }
+    export function faultCount() { return faults; }`;
+  const loaded = await hooksFrom(`${learnerSource()}\n${anonymousFault}`, ['copyFromUser', 'anonymousFault']);
+  const { kernel, pid, addr } = boot(loaded.hooks);
+  const r = kernel.copyFromUser(pid, addr, 4);
+  expect(r).toMatchObject({ notCopied: 0, errno: null, data: [0, 0, 0, 0] });
+  expect(r.faults.map((f) => f.resolution)).toEqual(['demand-zero']);
+  expect(loaded.sandbox.output().text).toBe('anonymousFault 1 function function\n');
+  expect(loaded.sandbox.call('faultCount')).toEqual({ kind: 'ok', value: 1 });
+  expect(kernel.cpu(0).mmu.userAccessOpen).toBe(false);
+  expect(checkInvariants(kernel)).toEqual([]);
 });
 
 describe('the result of a user-copy hook is checked', () => {

@@ -273,7 +273,7 @@ describe('learner anonymousFault', () => {
     expect(checkInvariants(b.kernel)).toEqual([]);
   });
 
-  test('a hook reached from another hook of the same sandbox is refused, not silently replaced', async () => {
+  test('a hook reached from another hook of the same sandbox runs nested, as in the kernel', async () => {
     const { hooks } = await hooksFrom(
       `export function pageFault(f: any) {
          const found = kernel.vmaForFault(f.mm, f.address);
@@ -283,9 +283,27 @@ describe('learner anonymousFault', () => {
       ['pageFault', 'anonymousFault'],
     );
     const { kernel, pid, addr } = kernelWith(hooks);
-    expect(() => kernel.access(pid, addr, 'write', 1)).toThrow(
-      /anonymousFault: was called .* while pageFault was running/,
+    const w = kernel.access(pid, addr, 'write', 1);
+    expect(w).toMatchObject({ kind: 'ok' });
+    expect(w.faults.map((f) => f.resolution)).toEqual(['demand-zero']);
+    expect(kernel.access(pid, addr, 'read')).toMatchObject({ kind: 'ok', value: 1 });
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test('hooks that call each other through the kernel without end get a verdict saying so', async () => {
+    const { hooks } = await hooksFrom(
+      `export function anonymousFault(f: any, vma: any) { return kernel.anonymousFault(f, vma); }
+       declare const kernel: any;`,
+      ['anonymousFault'],
     );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    const caught = thrownBy(() => kernel.access(pid, addr, 'write', 1));
+    expect(caught).toBeInstanceOf(LearnerHookFailure);
+    expect((caught as LearnerHookFailure).verdict.kind).toBe('nested-too-deep');
+    expect((caught as LearnerHookFailure).message).toMatch(
+      /^anonymousFault: was called through the kernel while your anonymousFault was still running, 8 calls deep: your hooks keep calling each other through the kernel without end$/,
+    );
+    expect(checkInvariants(kernel)).toEqual([]);
   });
 });
 
@@ -409,3 +427,12 @@ describe('results of other hooks are checked too', () => {
     });
   });
 });
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an exception');
+}

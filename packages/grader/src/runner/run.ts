@@ -10,9 +10,9 @@
  * Every test gets its own sandbox (about 10 ms): the learner's module-level
  * state, CPU budget and console output cannot leak from one test into the
  * next, and a test that ran out of time or memory leaves the others intact.
- * The bridge allows one running hook per sandbox (see its re-entrancy note);
- * the exercises graded here bridge hooks that do not reach each other, so one
- * sandbox per test suffices.
+ * Hooks that reach each other through the kernel (the learner's pageFault
+ * calling kernel.cowBreak, which runs their cowBreak) run nested in the same
+ * sandbox, sharing the module's state, up to `MAX_NESTING` calls deep.
  *
  * CPU budgets are counted in interpreter steps (see the sandbox engine), per
  * hook call, per test and for the whole submission, so a verdict does not

@@ -26,7 +26,7 @@
  */
 import type { KernelApi, KernelHooks, UaccessApi, UserCopy } from '@faultline/vm-core';
 import type { Failure, HostFunction, Sandbox, SandboxOptions } from '../engine.ts';
-import { createSandbox } from '../engine.ts';
+import { createSandbox, MAX_NESTING, SandboxUsageError } from '../engine.ts';
 import type { PlainValue } from '../plain.ts';
 import { KernelArgumentError, show } from './check.ts';
 import {
@@ -109,8 +109,8 @@ export type LearnerHookVerdict =
   | Failure
   /** The hook returned a value of the wrong type. */
   | { kind: 'invalid-result'; message: string }
-  /** The hook was called while its sandbox was already running a hook (a hook of this sandbox reached through the kernel). */
-  | { kind: 'reentrant'; message: string };
+  /** The learner's hooks called each other through the kernel too deep (without end). */
+  | { kind: 'nested-too-deep'; message: string };
 
 /** A learner's hook failed: the grader turns this into a test failure naming `hook` and `verdict`. */
 export class LearnerHookFailure extends Error {
@@ -145,7 +145,7 @@ export function describeVerdict(v: LearnerHookVerdict): string {
       return `crashed the sandbox: ${v.message}`;
     case 'invalid-result':
       return `returned the wrong kind of value: ${v.message}`;
-    case 'reentrant':
+    case 'nested-too-deep':
       return v.message;
   }
 }
@@ -277,37 +277,43 @@ function callHook(
   k: KernelApi | UaccessApi,
   args: unknown[],
 ): unknown {
-  if (state.current !== null) {
-    const via = name === 'walkPageTable' ? 'readPte' : name;
-    const through = Object.hasOwn(GUEST_KERNEL_METHODS, via)
-      ? `through kernel.${via} or a kernel operation`
-      : 'through a kernel operation';
-    const failure = new LearnerHookFailure(name, {
-      kind: 'reentrant',
-      message: `was called (${through}) while ${state.currentHook} was running in the same sandbox; a hook that the learner's other hooks reach must run in a sandbox of its own`,
-    });
-    state.nested ??= failure;
-    throw failure;
-  }
   const spec = RESULTS[name];
   const hook: HookContext =
     spec.api === 'kernel'
       ? { api: 'kernel', ctx: guestKernelContext(k as KernelApi) }
       : { api: 'uaccess', ctx: guestUaccessContext(k as UaccessApi, args[0] as UserCopy) };
+  // A hook may be reached while another hook of this sandbox runs (the
+  // learner's pageFault calls kernel.cowBreak, which runs their cowBreak): the
+  // running call's frame is put aside and restored when this one ends.
+  const outer = {
+    current: state.current,
+    currentHook: state.currentHook,
+    nested: state.nested,
+    hostError: state.hostError,
+  };
   state.current = hook;
   state.currentHook = name;
   state.nested = null;
   state.hostError = null;
-  let result: ReturnType<Sandbox['call']>;
+  let result: ReturnType<Sandbox['call']> | Extract<LearnerHookVerdict, { kind: 'nested-too-deep' }>;
+  let nested: LearnerHookFailure | null;
+  let hostError: unknown;
   try {
     result = sandbox.call(name, args as PlainValue[]);
+  } catch (error) {
+    if (!(error instanceof SandboxUsageError) || outer.currentHook === null) throw error;
+    result = {
+      kind: 'nested-too-deep',
+      message: `was called through the kernel while your ${outer.currentHook} was still running, ${MAX_NESTING} calls deep: your hooks keep calling each other through the kernel without end`,
+    };
   } finally {
-    state.current = null;
-    state.currentHook = null;
+    nested = state.nested;
+    hostError = state.hostError;
+    state.current = outer.current;
+    state.currentHook = outer.currentHook;
+    state.nested = outer.nested;
+    state.hostError = outer.hostError;
   }
-  const { nested, hostError } = state;
-  state.nested = null;
-  state.hostError = null;
   if (hostError !== null) throw hostError;
   if (nested !== null) throw nested;
   if (result.kind !== 'ok') throw new LearnerHookFailure(name, result);

@@ -187,14 +187,8 @@ export class Mmu {
   /** Whether the user-access window is open (EFLAGS.AC set, PAN clear, SUM set). */
   get userAccessOpen(): boolean {
     const c = this.control;
-    switch (this.format.family) {
-      case 'x86':
-        return c.alignmentCheck;
-      case 'arm64':
-        return !c.pan;
-      case 'riscv':
-        return c.sum;
-    }
+    const family = this.format.family;
+    return family === 'x86' ? c.alignmentCheck : family === 'arm64' ? !c.pan : c.sum;
   }
 
   // ───────────────────────── translation ─────────────────────────
