@@ -85,7 +85,7 @@ describe('gradeSubmission on page-fault-handler', { timeout: 60_000 }, () => {
     for (const t of report.tests) {
       expect(t.status).toBe('timeout');
       expect(t.message).toMatch(
-        /^Your anonymousFault ran out of time \(it used the whole per-call CPU budget of 250 ms/,
+        /^Your anonymousFault ran out of time \(it used up the per-call CPU budget of 250 ms, counted in interpreter steps/,
       );
     }
     const next = await gradeSubmission({ exercise, learnerSource: exercise.solution, visibleOnly: true });
@@ -139,7 +139,7 @@ export function anonymousFault(fault: any, vma: any) {
     expect(timedOut.length).toBeGreaterThan(0);
     for (const t of timedOut)
       expect(t.message).toBe(
-        'Your anonymousFault ran out of time (it used the whole CPU budget of 3 ms that one test may spend; is there an endless loop?).',
+        'Your anonymousFault ran out of time (it used up the CPU budget of 3 ms that one test may spend, counted in interpreter steps; is there an endless loop?).',
       );
   });
 

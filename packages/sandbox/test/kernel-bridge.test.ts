@@ -253,7 +253,7 @@ describe('learner anonymousFault', () => {
       ms: 100,
     });
     expect((caught as LearnerHookFailure).message).toBe(
-      'anonymousFault: ran out of time (it used the whole per-call CPU budget of 100 ms; is there an endless loop?)',
+      'anonymousFault: ran out of time (it used up the per-call CPU budget of 100 ms, counted in interpreter steps so that every machine gives the same verdict; is there an endless loop?)',
     );
     expect(checkInvariants(kernel)).toEqual([]);
     expect(sandbox.call('ping')).toEqual({ kind: 'ok', value: 'pong' });

@@ -355,6 +355,6 @@ function verdictStatus(verdict: LearnerHookVerdict): TestStatus {
 function describeInTest(v: LearnerHookVerdict, budget: TestBudget): string {
   if (v.kind !== 'timeout' || v.limit !== 'cpu' || v.budget !== 'total') return describeVerdict(v);
   return budget.submissionCpuMs === null
-    ? `ran out of time (it used the whole CPU budget of ${v.ms} ms that one test may spend; is there an endless loop?)`
+    ? `ran out of time (it used up the CPU budget of ${v.ms} ms that one test may spend, counted in interpreter steps; is there an endless loop?)`
     : `ran out of time (your submission's CPU budget of ${budget.submissionCpuMs} ms for all tests together ran out during this test; is there an endless loop?)`;
 }

@@ -136,7 +136,7 @@ export function describeVerdict(v: LearnerHookVerdict): string {
     case 'timeout':
       return v.limit === 'wall'
         ? `ran out of time (it ran for ${v.ms} ms of wall-clock time without finishing; a built-in such as sort, repeat or a regular expression working on huge data can do that)`
-        : `ran out of time (it used the whole ${v.budget === 'call' ? 'per-call' : 'total'} CPU budget of ${v.ms} ms; is there an endless loop?)`;
+        : `ran out of time (it used up the ${v.budget === 'call' ? 'per-call' : 'total'} CPU budget of ${v.ms} ms, counted in interpreter steps so that every machine gives the same verdict; is there an endless loop?)`;
     case 'memory-limit':
       return `ran out of memory (the sandbox has ${v.bytes} bytes)`;
     case 'stack-overflow':
