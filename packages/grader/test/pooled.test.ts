@@ -92,6 +92,28 @@ describe('gradeInPool on page-fault-handler', { timeout: 60_000 }, () => {
     expect(result.report.message).toMatch(/^Grading could not finish .*before any test started/);
   });
 
+  test("a job stopped after its last test finished is the grader's failure, never a pass", async () => {
+    const loader = new URL('./loaders/slow-report-loader.ts', import.meta.url);
+    // Warm the worker (tsx, QuickJS, the exercise's modules) with the same loader.
+    const warm = await gradeInPool(pool, {
+      exerciseDir,
+      learnerSource: exercise.solution,
+      loader,
+      visibleOnly: true,
+    });
+    expect(warm).toMatchObject({ kind: 'graded', report: { status: 'pass' } });
+    const result = await gradeInPool(pool, {
+      exerciseDir: `${exerciseDir}?slow-report`,
+      learnerSource: exercise.solution,
+      loader,
+      visibleOnly: true,
+      wallMs: 3_000,
+    });
+    expect(result.kind).toBe('grader-failed');
+    expect(result.report).toMatchObject({ status: 'error', score: 0, maxScore: 6, tests: [] });
+    expect(result.report.message).toMatch(/stopped after every test had finished$/);
+  });
+
   test('a driver that cannot load the exercise is an error report, never a pass', async () => {
     const missing = `${exerciseDir}-does-not-exist`;
     const result = await gradeInPool(pool, { exerciseDir: missing, learnerSource: exercise.solution });

@@ -512,6 +512,34 @@ describe('limits', () => {
     await expectHealthy();
   });
 
+  it('does not trust an outer call after a nested call broke the engine', async () => {
+    let sandbox: Sandbox | undefined;
+    let inner: CallResult | undefined;
+    sandbox = await sandboxWith(
+      `const keep: number[][] = [];
+       export function length(s: string) { return s.length; }
+       export function outer() {
+         try { for (;;) keep.push(new Array(1000).fill(1.5)); } catch (e) {}
+         try { (globalThis as any).kernel.nested(); } catch (e) {}
+         return 'carried on';
+       }`,
+      {
+        hostApi: {
+          nested: () => {
+            inner = sandbox!.call('length', ['x'.repeat(100_000)]);
+            return null;
+          },
+        },
+      },
+    );
+    const outer = sandbox.call('outer');
+    expect(inner).toEqual({ kind: 'memory-limit', bytes: 32 * 1024 * 1024 });
+    expect(outer).toEqual({ kind: 'memory-limit', bytes: 32 * 1024 * 1024 });
+    expect(sandbox.call('length', ['x'])).toMatchObject({ kind: 'crashed' });
+    sandbox.dispose();
+    await expectHealthy();
+  });
+
   it('caps console output', async () => {
     const sandbox = await sandboxWith(
       `export function chatty() {

@@ -205,6 +205,11 @@ export class SandboxUsageError extends Error {
   override name = 'SandboxUsageError';
 }
 
+/** Guest code and host functions called each other more than `MAX_NESTING` deep. */
+export class SandboxNestingError extends SandboxUsageError {
+  override name = 'SandboxNestingError';
+}
+
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...options.limits };
   if (limits.memoryBytes < 16 * MIB)
@@ -241,6 +246,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   let loaded = false;
   let disposed = false;
   let crashed: string | null = null;
+  /** The verdict of the request whose trap broke the engine (memory-limit or crashed). */
+  let crashVerdict: Failure | null = null;
 
   runtime.setInterruptHandler(() => {
     steps += STEPS_PER_POLL;
@@ -464,7 +471,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (disposed) throw new SandboxUsageError('sandbox: used after dispose()');
     if (busy && !inHostCall) throw new SandboxUsageError(`sandbox: ${what} while another request is running`);
     if (depth >= MAX_NESTING) {
-      throw new SandboxUsageError(
+      throw new SandboxNestingError(
         `sandbox: ${what} refused — guest code and host functions called each other ${MAX_NESTING} levels deep`,
       );
     }
@@ -491,8 +498,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       // Spent in a refused host call, then returned or threw before a poll: still the budget's verdict.
       return interrupted === 'steps' || steps >= limit ? timeout(budget) : null;
     };
+    const crashedBefore = crashed;
     try {
       const result = body();
+      // A nested request trapped the instance while this one was waiting in
+      // a host function: whatever this request's guest code did afterwards
+      // ran on a broken engine, so its result is not trusted.
+      if (crashedBefore === null && crashed !== null)
+        return crashVerdict ?? { kind: 'crashed', message: crashed };
       if (result.error !== undefined) {
         const failure = rawFailure(result.error);
         result.error.dispose();
@@ -518,6 +531,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       if (direct !== NOT_FAST && onDirect !== null) return onDirect(direct);
       return classify(tagged, onValue, onDirect);
     } catch (error) {
+      // A nested request broke the engine first: its verdict stands.
+      if (crashedBefore === null && crashed !== null)
+        return crashVerdict ?? { kind: 'crashed', message: crashed };
       // A trap of the WebAssembly instance itself: nothing in it can be
       // trusted any more, so every later request gets `crashed`. With a fixed
       // memory the usual cause is the bridge writing through a failed
@@ -531,9 +547,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       );
       const stopped = timedOut();
       if (stopped !== null) return stopped;
-      return outOfMemory
+      crashVerdict = outOfMemory
         ? { kind: 'memory-limit', bytes: pages * WASM_PAGE }
         : { kind: 'crashed', message: crashed };
+      return crashVerdict;
     } finally {
       depth -= 1;
       if (outer === null) {
@@ -548,6 +565,12 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         inHostCall = true;
         interrupted =
           steps >= outer.stepLimit ? 'steps' : now() > outer.wallDeadline ? 'wall' : outer.interrupted;
+        // After a trap the outer request must not run on: stop it at its next
+        // poll and refuse its host calls.
+        if (crashed !== null) {
+          stepLimit = steps;
+          interrupted ??= 'steps';
+        }
       }
     }
   };

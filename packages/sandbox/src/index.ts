@@ -9,6 +9,7 @@ export {
   MAX_NESTING,
   type Sandbox,
   type SandboxLimits,
+  SandboxNestingError,
   type SandboxOptions,
   SandboxUsageError,
 } from './engine.ts';

@@ -125,6 +125,19 @@ describe('kernel regressions', () => {
     expect(kernel.kernelAccess(0, inB, 'read').kind).toBe('oops');
   });
 
+  test('a task that exits inside its user-access window does not leave the window open for idle', () => {
+    const kernel = new Kernel({ frames: 128 });
+    const a = kernel.spawn('a').pid;
+    const b = kernel.spawn('b').pid;
+    kernel.userAccessBegin(a);
+    kernel.exit(a);
+    const mmu = kernel.cpu(0).mmu;
+    expect(mmu.userAccessOpen).toBe(false);
+    kernel.switchTo(0, b);
+    kernel.switchTo(0, 0);
+    expect(mmu.userAccessOpen).toBe(false);
+  });
+
   test('put_user across a page boundary stores nothing when the second page faults', () => {
     const kernel = new Kernel({ frames: 128 });
     const pid = kernel.spawn('app').pid;

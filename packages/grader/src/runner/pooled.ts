@@ -151,30 +151,34 @@ export async function gradeInPool(pool: Pool, options: GradeInPoolOptions): Prom
       'the grading worker returned something that is not a report',
     );
   }
-  if (result.kind === 'timeout' && planned !== null) {
+  if (result.kind === 'timeout' && planned !== null && finished.length < planned.tests.length) {
     return { kind: 'graded', report: stoppedByWatchdog(planned, finished, result.ms) };
   }
   if (result.kind === 'timeout') {
+    // Before the first test (loading the exercise or the submission), or
+    // after the last (building the report): the grader's time, not a test's.
+    const when = planned === null ? 'before any test started' : 'after every test had finished';
     return await graderFailed(
       options,
       loader,
-      null,
-      `the grading job ran for ${result.ms} ms of wall-clock time before any test started (loading the exercise took too long)`,
+      planned,
+      `the grading job ran for ${result.ms} ms of wall-clock time and was stopped ${when}`,
     );
   }
   return await graderFailed(options, loader, planned, result.message);
 }
 
 /**
- * The watchdog stopped a job whose plan is known: the finished tests stand,
- * the running one timed out, the rest did not run.
+ * The watchdog stopped a job during a test (the plan is known and a test was
+ * still to finish): the finished tests stand, the running one timed out, the
+ * rest did not run.
  */
 function stoppedByWatchdog(
   plan: Extract<GradingProgress, { kind: 'plan' }>,
   finished: readonly RawTestResult[],
   ms: number,
 ): Report {
-  const running = plan.tests[finished.length];
+  const running = plan.tests[finished.length]!;
   const tests: RawTestResult[] = plan.tests.map((t, i) => {
     const done = finished[i];
     if (done !== undefined) return done;
@@ -189,7 +193,7 @@ function stoppedByWatchdog(
     return {
       ...base,
       status: 'skipped',
-      message: `Not run: grading stopped at the wall-clock limit (${ms} ms) during test "${running?.name ?? '?'}".`,
+      message: `Not run: grading stopped at the wall-clock limit (${ms} ms) during test "${running.name}".`,
       durationMs: 0,
     };
   });

@@ -105,9 +105,10 @@ export function gradingLimits(exercise: Pick<GradableExercise, 'limits'>): Gradi
 
 /**
  * What a grading run tells its caller as it goes: first the plan (what will
- * run, for how many points), then each test's result when it finishes. A host
- * whose watchdog stops the run keeps these, and can say which test was
- * running.
+ * run, for how many points; sent once the tests are about to run, so a
+ * submission that does not compile or load sends none), then each test's
+ * result when it finishes. A host whose watchdog stops the run keeps these,
+ * and can say which test was running.
  */
 export type GradingProgress =
   | {
@@ -137,13 +138,6 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
     options.visibleOnly || exercise.maxScore === undefined
       ? tests.reduce((sum, t) => sum + t.points, 0)
       : exercise.maxScore;
-
-  options.onProgress?.({
-    kind: 'plan',
-    exercise: exercise.id,
-    maxScore,
-    tests: tests.map((t) => ({ name: t.name, points: t.points, visibility: t.visibility })),
-  });
 
   const compiled = await transpile(learnerSource, { filename: options.filename ?? 'solution.ts' });
   if (compiled.kind === 'compile-error') {
@@ -207,6 +201,14 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
     probe.sandbox.dispose();
   }
 
+  // The plan goes out once the tests are about to run: a watchdog that fires
+  // before this (transpiling, loading the module) is the grader's time, not a test's.
+  options.onProgress?.({
+    kind: 'plan',
+    exercise: exercise.id,
+    maxScore,
+    tests: tests.map((t) => ({ name: t.name, points: t.points, visibility: t.visibility })),
+  });
   const results: RawTestResult[] = [];
   // The submission's CPU budget, shared by the tests in order: a test gets the
   // per-test budget or what is left, whichever is less.

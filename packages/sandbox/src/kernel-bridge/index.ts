@@ -26,7 +26,7 @@
  */
 import type { KernelApi, KernelHooks, UaccessApi, UserCopy } from '@faultline/vm-core';
 import type { Failure, HostFunction, Sandbox, SandboxOptions } from '../engine.ts';
-import { createSandbox, MAX_NESTING, SandboxUsageError } from '../engine.ts';
+import { createSandbox, MAX_NESTING, SandboxNestingError } from '../engine.ts';
 import type { PlainValue } from '../plain.ts';
 import { KernelArgumentError, show } from './check.ts';
 import {
@@ -301,7 +301,7 @@ function callHook(
   try {
     result = sandbox.call(name, args as PlainValue[]);
   } catch (error) {
-    if (!(error instanceof SandboxUsageError) || outer.currentHook === null) throw error;
+    if (!(error instanceof SandboxNestingError) || outer.currentHook === null) throw error;
     result = {
       kind: 'nested-too-deep',
       message: `was called through the kernel while your ${outer.currentHook} was still running, ${MAX_NESTING} calls deep: your hooks keep calling each other through the kernel without end`,

@@ -426,14 +426,18 @@ export class Kernel implements KernelApi, UaccessApi {
     if (cpu.current !== next) {
       // switch_to saves the outgoing task's FLAGS and loads the incoming one's.
       cpu.current.userAccessOpen = cpu.mmu.userAccessOpen;
-      if (next.userAccessOpen !== cpu.mmu.userAccessOpen) {
-        if (next.userAccessOpen) cpu.mmu.userAccessBegin();
-        else cpu.mmu.userAccessEnd();
-      }
+      this.loadUserAccessWindow(cpu, next);
     }
     cpu.current = next;
     next.lastCpu = cpu.id;
     this.emit({ type: 'task', pid, what: 'switched-in', cpu: cpu.id });
+  }
+
+  /** Loads a task's saved user-access window (its FLAGS.AC) on the CPU it is about to run on. */
+  private loadUserAccessWindow(cpu: Cpu, task: Task): void {
+    if (task.userAccessOpen === cpu.mmu.userAccessOpen) return;
+    if (task.userAccessOpen) cpu.mmu.userAccessBegin();
+    else cpu.mmu.userAccessEnd();
   }
 
   private loadMm(cpu: Cpu, mm: Mm): void {
@@ -644,9 +648,12 @@ export class Kernel implements KernelApi, UaccessApi {
     for (const cpu of this.cpus) {
       if (cpu.current === task) {
         // The idle task takes over, keeping the dead task's tables loaded
-        // lazily, as Linux does, until the mm is freed below.
-        cpu.current = this.tasks.get(0)!;
-        cpu.current.activeMm = cpu.loadedMm;
+        // lazily, as Linux does, until the mm is freed below. The dead
+        // task's FLAGS die with it: idle runs with its own (window closed).
+        const idle = this.tasks.get(0)!;
+        this.loadUserAccessWindow(cpu, idle);
+        cpu.current = idle;
+        idle.activeMm = cpu.loadedMm;
       }
     }
     const mm = task.mm;
