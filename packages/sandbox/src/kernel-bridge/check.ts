@@ -66,6 +66,13 @@ export function integerProblem(what: string, value: unknown): string | null {
 /** One parameter of a guest API method: the problem with the value the guest passed, or null. */
 export type ParamCheck<C> = (ctx: C, value: unknown, label: string) => string | null;
 
+/** A guest API method: its parameters (label and check) and how to run it on the host API `Api`. */
+export interface MethodSpec<Api, C> {
+  readonly params: readonly (readonly [string, ParamCheck<C>])[];
+  // biome-ignore lint/suspicious/noExplicitAny: the arguments have been checked against `params`.
+  readonly run: (api: Api, a: any[]) => unknown;
+}
+
 /**
  * Checks a guest call's arguments against a method's parameters; throws a
  * KernelArgumentError naming the method and the argument.

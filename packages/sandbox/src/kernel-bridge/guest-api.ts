@@ -7,7 +7,16 @@
  */
 // Types only: the sandbox's entry point keeps no run-time dependency on vm-core.
 import type { FaultInfo, Kernel, KernelApi, PageMapOptions, VmaInfo } from '@faultline/vm-core';
-import { checkCall, fieldProblem, hex, integerProblem, isRecord, type ParamCheck, show } from './check.ts';
+import {
+  type MethodSpec as CheckedMethod,
+  checkCall,
+  fieldProblem,
+  hex,
+  integerProblem,
+  isRecord,
+  type ParamCheck,
+  show,
+} from './check.ts';
 import { checkFaultInfo, checkVmaInfo } from './shapes.ts';
 
 /** What one hook call's guest API talks to: created per call from the `k` the kernel passed to the hook. */
@@ -83,11 +92,7 @@ const reason: Param = (_ctx, v, label) =>
       ? `${label} is longer than 4096 characters`
       : null;
 
-interface MethodSpec {
-  readonly params: readonly (readonly [string, Param])[];
-  // biome-ignore lint/suspicious/noExplicitAny: the arguments have been checked against `params`.
-  readonly run: (k: KernelApi, a: any[]) => unknown;
-}
+type MethodSpec = CheckedMethod<KernelApi, GuestKernelContext>;
 
 const spec = (params: MethodSpec['params'], run: MethodSpec['run']): MethodSpec => ({ params, run });
 

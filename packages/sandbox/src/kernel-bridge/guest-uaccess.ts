@@ -25,7 +25,7 @@
  */
 // Types only: the sandbox's entry point keeps no run-time dependency on vm-core.
 import type { Kernel, UaccessApi, UserCopy } from '@faultline/vm-core';
-import { checkCall, integerProblem, type ParamCheck } from './check.ts';
+import { type MethodSpec as CheckedMethod, checkCall, integerProblem, type ParamCheck } from './check.ts';
 
 /** What one user-copy hook call's guest API talks to. */
 export interface GuestUaccessContext {
@@ -53,11 +53,7 @@ const byte: Param = (_ctx, v, label) =>
   integerProblem(label, v) ??
   ((v as number) < 0 || (v as number) > 255 ? `${label} ${v} is not a byte (0..255)` : null);
 
-interface MethodSpec {
-  readonly params: readonly (readonly [string, Param])[];
-  // biome-ignore lint/suspicious/noExplicitAny: the arguments have been checked against `params`.
-  readonly run: (u: UaccessApi, a: any[]) => unknown;
-}
+type MethodSpec = CheckedMethod<UaccessApi, GuestUaccessContext>;
 
 const spec = (params: MethodSpec['params'], run: MethodSpec['run']): MethodSpec => ({ params, run });
 

@@ -194,18 +194,24 @@ export function createKernelBridge(): KernelBridge {
       throw error;
     }
   };
+  /** The running hook's context, if `method` belongs to its API; otherwise a learner-facing error. */
+  const contextFor = <A extends HookContext['api']>(method: string, api: A) => {
+    const current = state.current;
+    if (current === null)
+      throw new KernelArgumentError(`${method}: the kernel can only be used while a hook runs`);
+    if (current.api !== api)
+      throw new KernelArgumentError(
+        api === 'kernel'
+          ? `${method} cannot be used inside ${UACCESS_HOOKS_TEXT}: a user copy has only ${UACCESS_METHOD_LIST}`
+          : `${method} can only be used inside ${UACCESS_HOOKS_TEXT}`,
+      );
+    return current.ctx as Extract<HookContext, { api: A }>['ctx'];
+  };
   const hostApi: Record<string, HostFunction> = {};
   for (const method of Object.keys(GUEST_KERNEL_METHODS) as (keyof KernelApi)[]) {
     const { run } = GUEST_KERNEL_METHODS[method];
     hostApi[method] = (...args) => {
-      const current = state.current;
-      if (current === null)
-        throw new KernelArgumentError(`${method}: the kernel can only be used while a hook runs`);
-      if (current.api !== 'kernel')
-        throw new KernelArgumentError(
-          `${method} cannot be used inside ${UACCESS_HOOKS_TEXT}: a user copy has only ${UACCESS_METHOD_LIST}`,
-        );
-      const { ctx } = current;
+      const ctx = contextFor(method, 'kernel');
       checkArguments(ctx, method, args);
       return forward(() => run(ctx.k, args));
     };
@@ -213,12 +219,7 @@ export function createKernelBridge(): KernelBridge {
   for (const method of Object.keys(GUEST_UACCESS_METHODS) as (keyof UaccessApi)[]) {
     const { run } = GUEST_UACCESS_METHODS[method];
     hostApi[method] = (...args) => {
-      const current = state.current;
-      if (current === null)
-        throw new KernelArgumentError(`${method}: the kernel can only be used while a hook runs`);
-      if (current.api !== 'uaccess')
-        throw new KernelArgumentError(`${method} can only be used inside ${UACCESS_HOOKS_TEXT}`);
-      const { ctx } = current;
+      const ctx = contextFor(method, 'uaccess');
       checkUaccessArguments(ctx, method, args);
       return forward(() => run(ctx.u, args));
     };
