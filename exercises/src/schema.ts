@@ -2,6 +2,7 @@
  * An exercise's metadata (`exercise.json`), checked with zod so that a
  * broken folder is reported by file and field.
  */
+import { DEFAULT_GRADING_LIMITS as D, MAX_OUTPUT_LENGTH } from '@faultline/grader';
 import { BRIDGED_HOOKS, type BridgedHookName } from '@faultline/sandbox';
 import { z } from 'zod';
 
@@ -29,47 +30,49 @@ export const ExerciseMetaSchema = z
           .min(10)
           .max(5_000)
           .optional()
-          .describe('CPU budget of one hook call, or of loading the module (default 500).'),
+          .describe(`CPU budget of one hook call, or of loading the module (default ${D.cpuMsPerCall}).`),
         cpuMsPerTest: z
           .int()
           .min(10)
           .max(60_000)
           .optional()
-          .describe('CPU budget of all hook calls of one test together (default 5000).'),
+          .describe(`CPU budget of all hook calls of one test together (default ${D.cpuMsPerTest}).`),
         cpuMsTotal: z
           .int()
           .min(10)
           .max(600_000)
           .optional()
-          .describe('CPU budget of the whole submission, every test together (default 60000).'),
+          .describe(`CPU budget of the whole submission, every test together (default ${D.cpuMsTotal}).`),
         wallMsTotal: z
           .int()
           .min(1_000)
           .max(600_000)
           .optional()
           .describe(
-            'Wall-clock time for grading the whole submission, after which the job is killed (default 60000).',
+            `Wall-clock time for grading the whole submission, after which the job is killed (default ${D.wallMsTotal}).`,
           ),
         memoryBytes: z
           .int()
           .min(16 * 1024 * 1024)
           .max(256 * 1024 * 1024)
           .optional()
-          .describe("Size of each test's sandbox memory (default 32 MiB)."),
+          .describe(`Size of each test's sandbox memory (default ${D.memoryBytes} bytes).`),
         stackBytes: z
           .int()
           .min(64 * 1024)
           .max(256 * 1024)
           .optional()
           .describe(
-            'Native stack of the sandbox; deep recursion beyond it is a stack overflow (default 256 KiB).',
+            `Native stack of the sandbox; deep recursion beyond it is a stack overflow (default ${D.stackBytes} bytes).`,
           ),
         outputChars: z
           .int()
           .min(0)
-          .max(16_384)
+          .max(MAX_OUTPUT_LENGTH)
           .optional()
-          .describe('Console output kept per test; the rest is cut with a marker (default 16384).'),
+          .describe(
+            `Console output kept per test; the rest is cut with a marker (default ${D.outputChars}).`,
+          ),
       })
       .strict()
       .refine(

@@ -498,14 +498,18 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       // Spent in a refused host call, then returned or threw before a poll: still the budget's verdict.
       return interrupted === 'steps' || steps >= limit ? timeout(budget) : null;
     };
+    // A nested request that trapped the instance while this one waited in a
+    // host function: whatever this request's guest code did afterwards ran on
+    // a broken engine, so the nested request's verdict stands for both.
     const crashedBefore = crashed;
+    const brokenByNested = (): Failure | null =>
+      crashedBefore === null && crashed !== null
+        ? (crashVerdict ?? { kind: 'crashed', message: crashed })
+        : null;
     try {
       const result = body();
-      // A nested request trapped the instance while this one was waiting in
-      // a host function: whatever this request's guest code did afterwards
-      // ran on a broken engine, so its result is not trusted.
-      if (crashedBefore === null && crashed !== null)
-        return crashVerdict ?? { kind: 'crashed', message: crashed };
+      const broken = brokenByNested();
+      if (broken !== null) return broken;
       if (result.error !== undefined) {
         const failure = rawFailure(result.error);
         result.error.dispose();
@@ -531,9 +535,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       if (direct !== NOT_FAST && onDirect !== null) return onDirect(direct);
       return classify(tagged, onValue, onDirect);
     } catch (error) {
-      // A nested request broke the engine first: its verdict stands.
-      if (crashedBefore === null && crashed !== null)
-        return crashVerdict ?? { kind: 'crashed', message: crashed };
+      const broken = brokenByNested();
+      if (broken !== null) return broken;
       // A trap of the WebAssembly instance itself: nothing in it can be
       // trusted any more, so every later request gets `crashed`. With a fixed
       // memory the usual cause is the bridge writing through a failed

@@ -31,7 +31,7 @@
 import { basename } from 'node:path';
 import type { DriverEnv, Pool } from '@faultline/sandbox';
 import { buildReport, type RawTestResult, type Report, ReportSchema } from '../report.ts';
-import { type GradableExercise, type GradingProgress, gradeSubmission } from './run.ts';
+import { type GradableExercise, type GradingProgress, gradeSubmission, zeroResult } from './run.ts';
 
 /** The workspace's exercise loader (`@faultline/exercises`' `load.ts`), reached by path. */
 export const DEFAULT_EXERCISE_LOADER = new URL('../../../../exercises/src/load.ts', import.meta.url);
@@ -182,20 +182,18 @@ function stoppedByWatchdog(
   const tests: RawTestResult[] = plan.tests.map((t, i) => {
     const done = finished[i];
     if (done !== undefined) return done;
-    const base = { name: t.name, maxPoints: t.points, visibility: t.visibility, points: 0, output: '' };
     if (t === running)
-      return {
-        ...base,
-        status: 'timeout',
-        message: `Grading stopped after ${ms} ms of wall-clock time (the limit for grading the whole submission) while this test was running; your code may have stalled in a way the CPU budget does not count, such as a built-in working on huge data.`,
-        durationMs: ms,
-      };
-    return {
-      ...base,
-      status: 'skipped',
-      message: `Not run: grading stopped at the wall-clock limit (${ms} ms) during test "${running.name}".`,
-      durationMs: 0,
-    };
+      return zeroResult(
+        t,
+        'timeout',
+        `Grading stopped after ${ms} ms of wall-clock time (the limit for grading the whole submission) while this test was running; your code may have stalled in a way the CPU budget does not count, such as a built-in working on huge data.`,
+        { durationMs: ms },
+      );
+    return zeroResult(
+      t,
+      'skipped',
+      `Not run: grading stopped at the wall-clock limit (${ms} ms) during test "${running.name}".`,
+    );
   });
   return buildReport({ exercise: plan.exercise, tests, maxScore: plan.maxScore });
 }

@@ -103,6 +103,25 @@ export function gradingLimits(exercise: Pick<GradableExercise, 'limits'>): Gradi
   return limits as unknown as GradingLimits;
 }
 
+/** A test that earned nothing without running to its end (a limit, a module that did not load, the watchdog). */
+export function zeroResult(
+  test: { readonly name: string; readonly points: number; readonly visibility: Visibility },
+  status: Exclude<TestStatus, 'pass'>,
+  message: string,
+  details: { durationMs?: number; output?: string } = {},
+): RawTestResult {
+  return {
+    name: test.name,
+    maxPoints: test.points,
+    visibility: test.visibility,
+    status,
+    points: 0,
+    message,
+    durationMs: details.durationMs ?? 0,
+    output: details.output ?? '',
+  };
+}
+
 /**
  * What a grading run tells its caller as it goes: first the plan (what will
  * run, for how many points; sent once the tests are about to run, so a
@@ -176,16 +195,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
       if (status === 'timeout' || status === 'memory-limit') {
         const message = `Your module failed to load: it ${describeVerdict(probe.failure)}.`;
         const output = probe.sandbox.output().text;
-        const failed: RawTestResult[] = tests.map((t) => ({
-          name: t.name,
-          maxPoints: t.points,
-          visibility: t.visibility,
-          status,
-          points: 0,
-          message,
-          durationMs: 0,
-          output,
-        }));
+        const failed = tests.map((t) => zeroResult(t, status, message, { output }));
         return buildReport({ exercise: exercise.id, tests: failed, maxScore });
       }
       return notRun(`Your module failed to load: it ${describeVerdict(probe.failure)}.`);
@@ -216,16 +226,11 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
   for (const [index, test] of tests.entries()) {
     let result: RawTestResult;
     if (cpuMsLeft <= 0) {
-      result = {
-        name: test.name,
-        maxPoints: test.points,
-        visibility: test.visibility,
-        status: 'skipped',
-        points: 0,
-        message: `Not run: your submission had used its whole CPU budget of ${grading.cpuMsTotal} ms (all tests together) before this test.`,
-        durationMs: 0,
-        output: '',
-      };
+      result = zeroResult(
+        test,
+        'skipped',
+        `Not run: your submission had used its whole CPU budget of ${grading.cpuMsTotal} ms (all tests together) before this test.`,
+      );
     } else {
       const budget: TestBudget = {
         cpuMs: Math.min(grading.cpuMsPerTest, cpuMsLeft),
