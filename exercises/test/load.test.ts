@@ -1,10 +1,29 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { EXERCISES_DIR, ExerciseLoadError, listExercises, loadExercise, readExercise } from '../src/index.ts';
 
-// Inside the package, so that the copied test files still resolve @faultline/grader.
-const temp = await mkdtemp(join(EXERCISES_DIR, 'test', '.tmp-'));
+/**
+ * A scratch folder outside the repository, set up as an exercises folder of an
+ * instructor's own (what `faultline new --exercises` sets up and `pnpm add -D
+ * link:…` installs): a package.json that makes the tests ES modules, and
+ * node_modules/@faultline/grader, a link to this package's own, so that copied
+ * tests resolve the grader they import.
+ */
+async function exercisesFolder(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'faultline-exercises-'));
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify({ private: true, type: 'module' })}\n`);
+  await mkdir(join(dir, 'node_modules', '@faultline'), { recursive: true });
+  await symlink(
+    join(EXERCISES_DIR, 'node_modules', '@faultline', 'grader'),
+    join(dir, 'node_modules', '@faultline', 'grader'),
+    'dir',
+  );
+  return dir;
+}
+
+const temp = await exercisesFolder();
 afterAll(() => rm(temp, { recursive: true, force: true }));
 
 /** A copy of page-fault-handler under the name `page-fault-handler` in a fresh folder, for breaking. */
@@ -13,6 +32,30 @@ async function copy(tag: string): Promise<string> {
   await cp(join(EXERCISES_DIR, 'page-fault-handler'), dir, { recursive: true });
   return dir;
 }
+
+describe('listExercises', () => {
+  test('every listed exercise loads, under its folder name', async () => {
+    const ids = await listExercises();
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) {
+      const ex = await loadExercise(join(EXERCISES_DIR, id));
+      expect(ex.meta.id).toBe(id);
+      expect(ex.tests.length).toBeGreaterThan(0);
+    }
+  });
+
+  test('lists the folders of another root that hold an exercise.json, sorted', async () => {
+    const root = join(temp, 'catalog');
+    // node_modules is a package's dependencies, never an exercise.
+    for (const id of ['b-exercise', 'a-exercise', 'node_modules']) {
+      await mkdir(join(root, id), { recursive: true });
+      await writeFile(join(root, id, 'exercise.json'), '{}\n');
+    }
+    await mkdir(join(root, 'notes'));
+    await writeFile(join(root, 'README.md'), '# a course\n');
+    expect(await listExercises(root)).toEqual(['a-exercise', 'b-exercise']);
+  });
+});
 
 describe('loadExercise', () => {
   test('lists and loads page-fault-handler', async () => {
@@ -87,11 +130,8 @@ describe('readExercise', () => {
     // A test module that would hang whoever imports it.
     await writeFile(join(dir, 'tests', 'hidden.ts'), 'for (;;) {}\nexport default [];\n');
     const files = await readExercise(dir);
-    expect(files.meta).toMatchObject({
-      id: 'page-fault-handler',
-      points: 18,
-      limits: { cpuMsPerCall: 250, cpuMsPerTest: 5000, cpuMsTotal: 30000, wallMsTotal: 60000 },
-    });
+    const { points, limits } = JSON.parse(await readFile(join(dir, 'exercise.json'), 'utf8'));
+    expect(files.meta).toMatchObject({ id: 'page-fault-handler', points, limits });
     expect(files.solution).toContain('export function anonymousFault');
     expect(files.mutants.map((m) => m.name)).toContain('always-allocate');
     expect('tests' in files).toBe(false);

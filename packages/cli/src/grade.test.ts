@@ -1,18 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { join } from 'node:path';
+import { EXERCISES_DIR, listExercises } from '@faultline/exercises';
+import { REPORT_SCHEMA_VERSION } from '@faultline/grader';
+import { afterAll, describe, expect, test } from 'vitest';
 import { main } from './main.ts';
 
-const exercise = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  'exercises',
-  'page-fault-handler',
-);
+// The exercise these tests grade against (its numbers are its own, not the catalog's).
+const exercise = join(EXERCISES_DIR, 'page-fault-handler');
 
 async function run(args: string[]) {
   let out = '';
@@ -24,8 +19,15 @@ async function run(args: string[]) {
   return { code, out, err };
 }
 
+const temps: string[] = [];
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
 function learnerFile(source: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'faultline-grade-')), 'solution.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-grade-'));
+  temps.push(dir);
+  const file = join(dir, 'solution.ts');
   writeFileSync(file, source);
   return file;
 }
@@ -35,7 +37,12 @@ describe('faultline grade', () => {
     const r = await run(['grade', 'page-fault-handler', join(exercise, 'solution.ts'), '--format', 'json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
-    expect(report).toMatchObject({ schemaVersion: 1, status: 'pass', score: 18, maxScore: 18 });
+    expect(report).toMatchObject({
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      status: 'pass',
+      score: 18,
+      maxScore: 18,
+    });
   });
 
   test('the starter: below full marks, exit 1, text says what the kernel expected', async () => {
@@ -81,7 +88,9 @@ describe('faultline grade', () => {
   test('could not grade: exit 2 with a reason', async () => {
     const unknown = await run(['grade', 'no-such-exercise', 'x.ts']);
     expect(unknown).toMatchObject({ code: 2 });
-    expect(unknown.err).toContain('unknown exercise "no-such-exercise"; known: page-fault-handler');
+    expect(unknown.err).toContain(
+      `unknown exercise "no-such-exercise"; known: ${(await listExercises()).join(', ')}\n`,
+    );
     const missing = await run(['grade', 'page-fault-handler', '/nonexistent.ts']);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('cannot read /nonexistent.ts (ENOENT)');

@@ -1,34 +1,81 @@
 /**
  * Instructor commands.
  *
- *   faultline validate [EXERCISE…]   prove exercises sound (all when none named):
+ *   faultline validate [EXERCISE…] [--exercises DIR]
+ *                                    prove exercises sound (all when none named):
  *                                    schema valid, reference at full marks,
  *                                    starter and every mutant below, two runs
  *                                    identical. Exit 0 all sound, 1 any not,
- *                                    2 could not run (unknown exercise, bad usage).
+ *                                    2 could not run (unknown exercise, unreadable
+ *                                    folder, bad usage).
  *                                    Each submission is graded in a worker under
  *                                    the exercise's wall-clock limit, as `grade`
  *                                    does: a test that hangs cannot hang this.
- *   faultline new SLUG               scaffold an exercise folder to fill in.
+ *   faultline new SLUG [--exercises DIR]
+ *                                    scaffold an exercise folder DIR/SLUG to fill in.
  *                                    Exit 0 created, 2 bad slug or it exists.
+ *
+ * `--exercises DIR` is the folder of exercise folders (default: the
+ * repository's exercises/), so an instructor can keep a course's exercises in
+ * a repository of their own. Their tests are ES modules importing
+ * `@faultline/grader`, which DIR must resolve like any dependency: `new` writes
+ * DIR/package.json when no package.json governs DIR (`"type": "module"`, the
+ * grader as a `link:` dependency on this checkout) and says what is missing.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { ValidationResult } from '@faultline/grader';
 import { ExitCode, type Io } from '../io.ts';
 import { loadGrader } from './grade.ts';
 
+const VALIDATE_USAGE = 'usage: faultline validate [EXERCISE…] [--exercises DIR]';
+const NEW_USAGE = 'usage: faultline new SLUG [--exercises DIR]';
+
+type Parsed =
+  | { readonly kind: 'ok'; readonly ids: readonly string[]; readonly root: string | undefined }
+  | { readonly kind: 'err'; readonly message: string };
+
+/** Positionals and `--exercises DIR` (resolved against the working directory). */
+function parseExerciseArgs(argv: readonly string[]): Parsed {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { exercises: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.exercises === '') return { kind: 'err', message: '--exercises needs a folder' };
+    const root = values.exercises === undefined ? undefined : resolve(values.exercises);
+    return { kind: 'ok', ids: positionals, root };
+  } catch (error) {
+    return { kind: 'err', message: (error as Error).message.replace(/\s*\n\s*/g, ' ') };
+  }
+}
+
 export async function validate(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const unknownOption = argv.find((a) => a.startsWith('-'));
-  if (unknownOption !== undefined) {
-    io.err.write(
-      `faultline validate: unknown option ${unknownOption}\nusage: faultline validate [EXERCISE…]\n`,
-    );
+  const parsed = parseExerciseArgs(argv);
+  if (parsed.kind === 'err') {
+    io.err.write(`faultline validate: ${parsed.message}\n${VALIDATE_USAGE}\n`);
     return ExitCode.Usage;
   }
   const { exercises, grader, sandbox } = await loadGrader(io);
-  const known = await exercises.listExercises();
-  const ids = argv.length === 0 ? known : [...argv];
+  const root = parsed.root ?? exercises.EXERCISES_DIR;
+  let known: string[];
+  try {
+    known = await exercises.listExercises(root);
+  } catch (error) {
+    io.err.write(
+      `faultline validate: cannot read the exercises folder ${root} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`,
+    );
+    return ExitCode.Usage;
+  }
+  const ids = parsed.ids.length === 0 ? known : parsed.ids;
+  if (ids.length === 0) {
+    io.err.write(`faultline validate: no exercises in ${root} (a folder with an exercise.json)\n`);
+    return ExitCode.Usage;
+  }
   const missing = ids.filter((id) => !known.includes(id));
   if (missing.length > 0) {
     io.err.write(
@@ -40,7 +87,7 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
   const pool = sandbox.createPool({ size: 1 });
   try {
     for (const id of ids) {
-      const exerciseDir = join(exercises.EXERCISES_DIR, id);
+      const exerciseDir = join(root, id);
       let files: Awaited<ReturnType<typeof exercises.readExercise>>;
       try {
         files = await exercises.readExercise(exerciseDir);
@@ -91,25 +138,111 @@ function report(io: Io, id: string, result: ValidationResult): boolean {
 }
 
 export async function scaffold(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const [slug, ...extra] = argv;
+  const parsed = parseExerciseArgs(argv);
+  if (parsed.kind === 'err') {
+    io.err.write(`faultline new: ${parsed.message}\n${NEW_USAGE}\n`);
+    return ExitCode.Usage;
+  }
+  const [slug, ...extra] = parsed.ids;
   if (slug === undefined || extra.length > 0 || !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(slug)) {
     io.err.write(
-      'faultline new: give one slug of lowercase words joined by hyphens, e.g. "cow-break"\nusage: faultline new SLUG\n',
+      `faultline new: give one slug of lowercase words joined by hyphens, e.g. "cow-break"\n${NEW_USAGE}\n`,
     );
     return ExitCode.Usage;
   }
   const { exercises } = await loadGrader(io);
-  const dir = join(exercises.EXERCISES_DIR, slug);
+  const root = parsed.root ?? exercises.EXERCISES_DIR;
+  const dir = join(root, slug);
   if (existsSync(dir)) {
     io.err.write(`faultline new: ${dir} already exists\n`);
     return ExitCode.Usage;
   }
   for (const sub of ['tests', 'mutants']) mkdirSync(join(dir, sub), { recursive: true });
   for (const [file, text] of Object.entries(scaffoldFiles(slug))) writeFileSync(join(dir, file), text);
+  const validateCommand = `faultline validate ${slug}${parsed.root === undefined ? '' : ` --exercises ${shellQuote(root)}`}`;
+  io.out.write(`created ${dir}\n`);
+  for (const line of prepareModuleScope(root)) io.out.write(`${line}\n`);
   io.out.write(
-    `created ${dir}\nnext: write README.md, the solution and the tests, add mutants, then run \`faultline validate ${slug}\`\n`,
+    `next: write README.md, the solution and the tests, add mutants, then run \`${validateCommand}\`\n`,
   );
   return ExitCode.Ok;
+}
+
+/**
+ * What an exercises folder outside this repository needs before its tests
+ * load, done or said: the tests are TypeScript ES modules (a `.ts` file is
+ * CommonJS unless the nearest package.json says `"type": "module"`) that import
+ * `@faultline/grader`, which must resolve from the folder like any dependency.
+ * Returns the lines to print; none for a folder that is ready (the repository's).
+ */
+function prepareModuleScope(root: string): string[] {
+  const grader = graderPackageDir();
+  const linked = resolvesGrader(root);
+  const manifest = nearestPackageJson(root);
+  if (manifest === null) {
+    const file = join(root, 'package.json');
+    const pkg = {
+      private: true,
+      type: 'module',
+      description: 'Faultline exercises: faultline validate --exercises <this folder>',
+      devDependencies: { '@faultline/grader': `link:${relative(root, grader) || '.'}` },
+    };
+    writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+    return [
+      `created ${file}: the tests are ES modules that import @faultline/grader (linked from ${grader})`,
+      ...(linked
+        ? []
+        : [`note: install that link before validating: cd ${shellQuote(root)} && pnpm install`]),
+    ];
+  }
+  const lines: string[] = [];
+  if (manifest.type !== 'module')
+    lines.push(
+      `note: ${manifest.file} does not say "type": "module", so the tests (ES modules) will not load; add it`,
+    );
+  if (!linked)
+    lines.push(
+      `note: @faultline/grader does not resolve from ${root}; link it: cd ${shellQuote(root)} && pnpm add -D ${shellQuote(`link:${grader}`)}`,
+    );
+  return lines;
+}
+
+/** The package.json that decides how Node reads `.ts` files in `dir`, or null when none does. */
+function nearestPackageJson(dir: string): { file: string; type: unknown } | null {
+  for (let at = dir; ; at = dirname(at)) {
+    const file = join(at, 'package.json');
+    if (existsSync(file)) {
+      try {
+        return { file, type: (JSON.parse(readFileSync(file, 'utf8')) as { type?: unknown }).type };
+      } catch {
+        return { file, type: undefined };
+      }
+    }
+    if (dirname(at) === at) return null;
+  }
+}
+
+/**
+ * Whether a test module in `dir` would find `@faultline/grader`: the ES module
+ * lookup, a node_modules folder in `dir` or above (not NODE_PATH, which
+ * `require` honours, `import` does not, and pnpm sets for its binaries).
+ */
+function resolvesGrader(dir: string): boolean {
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(join(at, 'node_modules', '@faultline', 'grader', 'package.json'))) return true;
+    if (dirname(at) === at) return false;
+  }
+}
+
+/** The folder of the `@faultline/grader` package this command runs with. */
+function graderPackageDir(): string {
+  let dir = dirname(createRequire(import.meta.url).resolve('@faultline/grader'));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 function scaffoldFiles(slug: string): Record<string, string> {
@@ -120,7 +253,8 @@ function scaffoldFiles(slug: string): Record<string, string> {
     difficulty: 'easy',
     points: 2,
     hooks: ['anonymousFault'],
-    limits: { cpuMsPerCall: 250, cpuMsPerTest: 5000, cpuMsTotal: 30000, wallMsTotal: 60000 },
+    // Step budgets only: the wall-clock limits behind them are left to the grader's defaults.
+    limits: { cpuMsPerCall: 250, cpuMsPerTest: 5000, cpuMsTotal: 30000 },
     frames: 256,
     concepts: ['TODO'],
     prerequisites: [],
