@@ -2,7 +2,15 @@
  * An exercise's metadata (`exercise.json`), checked with zod so that a
  * broken folder is reported by file and field.
  */
-import { DEFAULT_GRADING_LIMITS as D, MAX_OUTPUT_LENGTH } from '@faultline/grader';
+import {
+  DEFAULT_GRADING_LIMITS as D,
+  DEFAULT_WALL_PER_CALL_FACTOR,
+  DEFAULT_WALL_TOTAL_FACTOR,
+  MAX_OUTPUT_LENGTH,
+  MIN_WALL_FACTOR,
+  resolveLimits,
+  wallLimitProblems,
+} from '@faultline/grader';
 import { BRIDGED_HOOKS, type BridgedHookName } from '@faultline/sandbox';
 import { z } from 'zod';
 
@@ -40,16 +48,24 @@ export const ExerciseMetaSchema = z
         cpuMsTotal: z
           .int()
           .min(10)
-          .max(600_000)
+          .max(60_000)
           .optional()
           .describe(`CPU budget of the whole submission, every test together (default ${D.cpuMsTotal}).`),
+        wallMsPerCall: z
+          .int()
+          .min(100)
+          .max(600_000)
+          .optional()
+          .describe(
+            `Wall-clock limit of one hook call or module load: the safety net behind cpuMsPerCall for built-ins that work long between the sandbox's step counts. At least ${MIN_WALL_FACTOR} × cpuMsPerCall (default ${DEFAULT_WALL_PER_CALL_FACTOR} × cpuMsPerCall).`,
+          ),
         wallMsTotal: z
           .int()
           .min(1_000)
           .max(600_000)
           .optional()
           .describe(
-            `Wall-clock time for grading the whole submission, after which the job is killed (default ${D.wallMsTotal}).`,
+            `Wall-clock limit for grading the whole submission, after which the job is stopped and graded once more on a fresh worker: the safety net behind cpuMsTotal. At least ${MIN_WALL_FACTOR} × cpuMsTotal (default ${DEFAULT_WALL_TOTAL_FACTOR} × cpuMsTotal).`,
           ),
         memoryBytes: z
           .int()
@@ -84,9 +100,15 @@ export const ExerciseMetaSchema = z
         (l) => l.cpuMsPerTest === undefined || l.cpuMsTotal === undefined || l.cpuMsPerTest <= l.cpuMsTotal,
         { message: 'cpuMsPerTest must not exceed cpuMsTotal', path: ['cpuMsPerTest'] },
       )
+      .superRefine((l, ctx) => {
+        // With the defaults filled in: a wall-clock limit left out follows its
+        // step budget, one that is set must stay clear of it.
+        for (const problem of wallLimitProblems(resolveLimits(l)))
+          ctx.addIssue({ code: 'custom', message: problem.message, path: [problem.limit] });
+      })
       .default({})
       .describe(
-        'Limits of the sandbox and of grading (CPU budgets are counted in interpreter steps, so every machine agrees).',
+        'Limits of the sandbox and of grading. CPU budgets are counted in interpreter steps, so every machine agrees; the wall-clock limits are safety nets behind them and must stay at least ten times the budget they back.',
       ),
     frames: z.int().min(64).max(4096).optional().describe("Physical frames of each test's kernel."),
     concepts: z.array(z.string().min(1)).default([]).describe('What the exercise teaches.'),

@@ -1,6 +1,7 @@
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gradingLimits } from '@faultline/grader';
 import { afterAll, describe, expect, test } from 'vitest';
 import { EXERCISES_DIR, ExerciseLoadError, listExercises, loadExercise, readExercise } from '../src/index.ts';
 
@@ -135,6 +136,41 @@ describe('readExercise', () => {
     expect(files.solution).toContain('export function anonymousFault');
     expect(files.mutants.map((m) => m.name)).toContain('always-allocate');
     expect('tests' in files).toBe(false);
+  });
+
+  test('a wall-clock limit closer than ten times to the step budget it backs is refused', async () => {
+    const dir = await copy('tight-wall');
+    const file = join(dir, 'exercise.json');
+    const meta = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(
+      file,
+      JSON.stringify({ ...meta, limits: { cpuMsPerCall: 250, wallMsPerCall: 2_000, wallMsTotal: 100_000 } }),
+    );
+    const message = await readExercise(dir).then(
+      () => 'loaded',
+      (e: unknown) => (e as Error).message,
+    );
+    expect(message).toContain(
+      'limits.wallMsPerCall: 2000 ms is less than 10 × cpuMsPerCall (250 ms) = 2500 ms: a wall-clock limit that close to the step budget it backs could decide a verdict on a slow or busy machine',
+    );
+    // cpuMsTotal is left out, so its default (30 000 ms) is what wallMsTotal must clear.
+    expect(message).toContain(
+      'limits.wallMsTotal: 100000 ms is less than 10 × cpuMsTotal (30000 ms) = 300000 ms',
+    );
+  });
+
+  test('wall-clock limits left out follow the step budgets they back', async () => {
+    const dir = await copy('derived-wall');
+    const file = join(dir, 'exercise.json');
+    const meta = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...meta, limits: { cpuMsPerCall: 100, cpuMsTotal: 20_000 } }));
+    const files = await readExercise(dir);
+    expect(gradingLimits(files.meta)).toMatchObject({
+      cpuMsPerCall: 100,
+      wallMsPerCall: 2_000,
+      cpuMsTotal: 20_000,
+      wallMsTotal: 200_000,
+    });
   });
 
   test('a per-call budget above the per-test budget is refused', async () => {

@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // Grading runs real sandboxes; on a loaded 2-core CI machine, with every
-    // package's tests running at once, a test can take seconds.
-    testTimeout: 60_000,
+    // A safety net against a hang only, never what decides a test: grading
+    // runs real sandboxes whose verdicts are counted in steps, and wall-clock
+    // behaviour is tested with injected watchdog timers.
+    testTimeout: 300_000,
   },
 });

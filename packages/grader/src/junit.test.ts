@@ -2,7 +2,7 @@ import { DOMParser, type Element, onErrorStopParsing } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { mixedReport, rawTest } from '../test/fixtures.ts';
 import { escapeAttribute, escapeText, renderJUnit } from './junit.ts';
-import { buildReport } from './report.ts';
+import { buildReport, REPORT_SCHEMA_VERSION } from './report.ts';
 
 const STAFF = { audience: 'staff' } as const;
 const LEARNER = { audience: 'learner', dueDatePassed: false } as const;
@@ -52,7 +52,12 @@ describe('renderJUnit structure', () => {
     const props = Object.fromEntries(
       children(suite!, 'property').map((p) => [p.getAttribute('name'), p.getAttribute('value')]),
     );
-    expect(props).toEqual({ schemaVersion: '1', status: 'fail', score: '4', maxScore: '12' });
+    expect(props).toEqual({
+      schemaVersion: String(REPORT_SCHEMA_VERSION),
+      status: 'fail',
+      score: '4',
+      maxScore: '12',
+    });
     expect(children(suite!, 'testcase').map((c) => c.getAttribute('classname'))).toEqual(
       Array(6).fill('page-walk'),
     );

@@ -6,6 +6,7 @@ import {
   MAX_OUTPUT_LENGTH,
   MAX_TRACE_EVENTS,
   type RawTestResult,
+  REPORT_SCHEMA_VERSION,
   ReportSchema,
   summarize,
   type TestResult,
@@ -142,7 +143,7 @@ describe('summarize: one test per rule', () => {
 
 describe('ReportSchema', () => {
   const valid = {
-    schemaVersion: 1,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     status: 'pass',
     score: 2,
     maxScore: 2,
@@ -154,8 +155,42 @@ describe('ReportSchema', () => {
     expect(ReportSchema.safeParse(valid).success).toBe(true);
   });
 
+  it('accepts the limits a report was graded under, and a timeout naming the limit that stopped it', () => {
+    const limits = {
+      cpuMsPerCall: 250,
+      cpuMsPerTest: 5_000,
+      cpuMsTotal: 30_000,
+      wallMsPerCall: 5_000,
+      wallMsTotal: 300_000,
+      memoryBytes: 32 * 1024 * 1024,
+      stackBytes: 256 * 1024,
+      outputChars: 16_384,
+    };
+    const stopped = { ...test('a', 'timeout'), limit: { name: 'wallMsPerCall', value: 5_000 } };
+    expect(
+      ReportSchema.safeParse({ ...valid, status: 'timeout', score: 0, limits, tests: [stopped] }).success,
+    ).toBe(true);
+    expect(ReportSchema.safeParse({ ...valid, limits: { ...limits, patienceMs: 1 } }).success).toBe(false);
+  });
+
   it.each([
-    ['another schema version', { ...valid, schemaVersion: 2 }],
+    ['another schema version', { ...valid, schemaVersion: REPORT_SCHEMA_VERSION - 1 }],
+    [
+      'a timeout that does not name its limit',
+      { ...valid, status: 'timeout', tests: [test('a', 'timeout')] },
+    ],
+    [
+      'a limit on a test that no limit stopped',
+      { ...valid, tests: [{ ...test('a', 'pass'), limit: { name: 'cpuMsPerCall', value: 250 } }] },
+    ],
+    [
+      'a limit that does not exist',
+      {
+        ...valid,
+        status: 'timeout',
+        tests: [{ ...test('a', 'timeout'), limit: { name: 'patienceMs', value: 1 } }],
+      },
+    ],
     ['an unknown status', { ...valid, status: 'partial' }],
     ['score above maxScore', { ...valid, score: 3 }],
     ['points above maxPoints', { ...valid, tests: [{ ...test('a', 'pass'), points: 3 }] }],

@@ -9,11 +9,13 @@
  * one place (below) and every report obeys them.
  */
 import { z } from 'zod';
+import { type GradingLimits, GradingLimitsSchema, MAX_OUTPUT_LENGTH, StoppingLimitSchema } from './limits.ts';
 import { scrubHostText } from './scrub.ts';
 
-export const REPORT_SCHEMA_VERSION = 1;
-/** Longest learner log kept per test, in UTF-16 code units, marker included. */
-export const MAX_OUTPUT_LENGTH = 16_384;
+/** 2: `limits` (what the submission was graded under) and a test's `limit` (what stopped it). */
+export const REPORT_SCHEMA_VERSION = 2;
+/** Longest learner log kept per test, in UTF-16 code units, marker included (owned by limits.ts). */
+export { MAX_OUTPUT_LENGTH };
 /** Most trace events kept per test, truncation marker included. */
 export const MAX_TRACE_EVENTS = 500;
 /** Longest message kept (per test, per compile error, overall). */
@@ -66,6 +68,18 @@ export const TraceEventSchema = z
   .describe('One event of the simulated machine, for a UI to replay. Extra fields are flat primitives.');
 export type TraceEvent = z.infer<typeof TraceEventSchema>;
 
+/** Statuses that say a limit stopped the test; exactly these carry `limit`. */
+const STOPPED_BY_A_LIMIT: readonly TestStatus[] = ['timeout', 'memory-limit'];
+
+export const TestLimitSchema = z
+  .object({
+    name: StoppingLimitSchema,
+    value: z.number().positive().describe("The limit's value: ms for a time limit, bytes for memory."),
+  })
+  .strict()
+  .describe('The limit that stopped a test, as exercise.json names it.');
+export type TestLimit = z.infer<typeof TestLimitSchema>;
+
 export const TestResultSchema = z
   .object({
     name: z.string().min(1).describe('Human-readable test name, unique within the report.'),
@@ -89,6 +103,9 @@ export const TestResultSchema = z
       .string()
       .max(MAX_OUTPUT_LENGTH)
       .describe("The learner's log output during this test, scrubbed and capped (a marker ends a cut log)."),
+    limit: TestLimitSchema.optional().describe(
+      'Present exactly when the status is timeout or memory-limit: which limit stopped the test.',
+    ),
     trace: z
       .array(TraceEventSchema)
       .max(MAX_TRACE_EVENTS)
@@ -98,6 +115,10 @@ export const TestResultSchema = z
       ),
   })
   .refine((t) => t.points <= t.maxPoints, { message: 'points must not exceed maxPoints', path: ['points'] })
+  .refine((t) => STOPPED_BY_A_LIMIT.includes(t.status) === (t.limit !== undefined), {
+    message: 'limit must be present exactly when the status is timeout or memory-limit',
+    path: ['limit'],
+  })
   .refine((t) => t.status !== 'skipped' || t.points === 0, {
     message: 'a skipped test earns no points',
     path: ['points'],
@@ -112,6 +133,9 @@ export const ReportSchema = z
     score: z.number().min(0).describe('Points earned overall; 0 for error and compile-error.'),
     maxScore: z.number().min(0).describe('Points available overall.'),
     exercise: z.string().min(1).describe("The exercise's id."),
+    limits: GradingLimitsSchema.optional().describe(
+      "The limits the submission was graded under (the exercise's, defaults filled in); absent only when the exercise's metadata could not be read.",
+    ),
     message: z
       .string()
       .max(MAX_MESSAGE_LENGTH)
@@ -253,6 +277,8 @@ export type RawTestResult = Omit<TestResult, 'trace'> & { trace?: readonly Trace
 export type BuildReportInput = {
   exercise: string;
   tests: readonly RawTestResult[];
+  /** The limits the submission was graded under; leave out only when they cannot be known. */
+  limits?: GradingLimits | undefined;
 } & SummarizeOptions;
 
 /**
@@ -272,6 +298,7 @@ export function buildReport(input: BuildReportInput): Report {
       visibility: t.visibility,
       output: capText(scrubHostText(t.output), MAX_OUTPUT_LENGTH),
     };
+    if (t.limit !== undefined) result.limit = { ...t.limit };
     if (t.trace !== undefined) result.trace = capTrace(t.trace.map(scrubTraceEvent));
     return result;
   });
@@ -299,6 +326,7 @@ export function buildReport(input: BuildReportInput): Report {
     exercise: input.exercise,
     tests,
   };
+  if (input.limits !== undefined) report.limits = { ...input.limits };
   if (summary.message !== undefined) report.message = capText(summary.message, MAX_MESSAGE_LENGTH);
   if (outcome.kind === 'compile-error') report.compileErrors = [...outcome.errors];
   return ReportSchema.parse(report);

@@ -118,11 +118,11 @@ describe('scrubHostText on real stack traces', () => {
     expect(scrubHostText(once)).toBe(once);
   });
 
-  it('stays fast on long hostile input', () => {
+  it('gets through long hostile input (a scrubber that backtracks would hang here)', () => {
+    // Its speed is measured by `pnpm --filter @faultline/grader bench:scrub`, not here.
     const hostile = `${'/a'.repeat(50_000)}!${'/'.repeat(50_000)}${'x/'.repeat(50_000)}`;
-    const start = performance.now();
-    scrubHostText(hostile);
-    expect(performance.now() - start).toBeLessThan(500);
+    const scrubbed = scrubHostText(hostile);
+    expect(scrubbed.length).toBeLessThanOrEqual(hostile.length);
   });
 });
 

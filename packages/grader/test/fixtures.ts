@@ -1,7 +1,8 @@
 import { buildReport, type RawTestResult, type Report } from '../src/index.ts';
 
+/** A raw test result; a timeout or memory-limit names the limit that stopped it unless `over` does. */
 export function rawTest(over: Partial<RawTestResult> & Pick<RawTestResult, 'name'>): RawTestResult {
-  return {
+  const result: RawTestResult = {
     status: 'pass',
     points: 2,
     maxPoints: 2,
@@ -11,6 +12,11 @@ export function rawTest(over: Partial<RawTestResult> & Pick<RawTestResult, 'name
     output: '',
     ...over,
   };
+  if (result.limit === undefined && result.status === 'timeout')
+    result.limit = { name: 'cpuMsPerCall', value: 250 };
+  if (result.limit === undefined && result.status === 'memory-limit')
+    result.limit = { name: 'memoryBytes', value: 32 * 1024 * 1024 };
+  return result;
 }
 
 /** A report with one test of every status and visibility. */

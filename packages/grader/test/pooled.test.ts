@@ -1,44 +1,79 @@
 // Grading inside a sandbox pool worker: the same report as in-process, and a
-// watchdog that turns a job that overruns its wall clock into a timeout report
-// naming the test that was running.
+// watchdog (the exercise's wallMsTotal) that turns a job that overruns its
+// wall clock into a timeout report naming the test that was running — after
+// a second attempt on a fresh worker. The watchdog is fired by the tests
+// themselves at a chosen moment (a manual timer), so nothing here depends on
+// how fast the machine is; the stalls are busy loops that never end.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPool, type Pool } from '@faultline/sandbox';
+import { manualWatchdog } from '@faultline/sandbox/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Exercise, loadExercise } from '../../../exercises/src/load.ts';
-import { gradeInPool, ReportSchema, withoutDurations } from '../src/index.ts';
+import {
+  type GradeInPoolOptions,
+  type GradingProgress,
+  gradeInPool,
+  gradingLimits,
+  ReportSchema,
+  withoutDurations,
+} from '../src/index.ts';
 import { gradeSubmission } from '../src/runner/index.ts';
 
 const exerciseDir = new URL('../../../exercises/page-fault-handler', import.meta.url).pathname;
 const exercise: Exercise = await loadExercise(exerciseDir);
+const limits = gradingLimits(exercise);
+const stallingLoader = new URL('./loaders/stalling-loader.ts', import.meta.url);
 
-/** The reference solution, made slow inside the CPU budget: about 100 ms of steps per fault. */
-const slowSolution = `${exercise.solution.replace('export function anonymousFault', 'function reference')}
-export function anonymousFault(fault: any, vma: any) {
-  let s = 0;
-  for (let i = 0; i < 2_500_000; i++) s += i;
-  return reference(fault, vma);
-}
-`;
+const watchdog = manualWatchdog();
 
-async function graded(pool: Pool, options: Parameters<typeof gradeInPool>[1]) {
+async function graded(pool: Pool, options: GradeInPoolOptions) {
   const result = await gradeInPool(pool, options);
   if (result.kind !== 'graded') throw new Error(`expected a graded submission, got: ${result.reason}`);
-  return result.report;
+  return result;
 }
 
-describe('gradeInPool on page-fault-handler', { timeout: 60_000 }, () => {
+/** Fires the watchdog when grading reaches `when` (in any attempt). */
+function fireWhen(when: (event: GradingProgress, attempt: 1 | 2) => boolean) {
+  return (event: GradingProgress, attempt: 1 | 2) => {
+    if (when(event, attempt)) watchdog.fire();
+  };
+}
+
+/** Resolves once `condition` holds (checked every few ms): waiting on an event, not on time. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const afterTest = (index: number) => (event: GradingProgress) =>
+  event.kind === 'test' && event.index === index;
+
+describe('gradeInPool on page-fault-handler', () => {
   let pool: Pool;
   beforeAll(() => {
-    pool = createPool({ size: 1, wallMs: 30_000 });
+    // The pool's own default is never used: gradeInPool gives each job the exercise's wallMsTotal.
+    pool = createPool({ size: 1, wallMs: 1, watchdog: watchdog.timer });
   });
   afterAll(async () => {
     await pool.close();
   });
 
-  test('the reference solution scores full marks, as it does in-process', async () => {
-    const report = await graded(pool, { exerciseDir, learnerSource: exercise.solution });
+  test('the reference solution scores full marks, as it does in-process, under the limits it names', async () => {
+    const armed: number[][] = [];
+    const { report, attempts } = await graded(pool, {
+      exerciseDir,
+      learnerSource: exercise.solution,
+      onProgress: () => armed.push(watchdog.armed()),
+    });
     expect(ReportSchema.parse(report)).toEqual(report);
     expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18, exercise: 'page-fault-handler' });
+    expect(attempts).toBe(1);
     expect(report.tests).toHaveLength(exercise.tests.length);
+    // The watchdog ran with the exercise's own wall-clock limit, and the report says which limits applied.
+    expect(new Set(armed.flat())).toEqual(new Set([limits.wallMsTotal]));
+    expect(report.limits).toEqual(limits);
+    expect(report.limits).toMatchObject({ wallMsPerCall: 5_000, wallMsTotal: 300_000 });
     const local = await gradeSubmission({ exercise, learnerSource: exercise.solution });
     expect(withoutDurations(report)).toEqual(withoutDurations(local));
   });
@@ -49,78 +84,113 @@ describe('gradeInPool on page-fault-handler', { timeout: 60_000 }, () => {
       learnerSource: exercise.solution,
       visibleOnly: true,
     });
-    expect(visible).toMatchObject({ status: 'pass', score: 6, maxScore: 6 });
+    expect(visible.report).toMatchObject({ status: 'pass', score: 6, maxScore: 6 });
     const mutant = exercise.mutants[0]!;
-    const report = await graded(pool, { exerciseDir, learnerSource: mutant.source });
+    const { report } = await graded(pool, { exerciseDir, learnerSource: mutant.source });
     expect(report.status).toBe('fail');
     expect(report.score).toBeLessThan(18);
   });
 
-  test('a job the watchdog stops keeps its finished tests, times out the running one and skips the rest', async () => {
+  test('a job the watchdog stops twice keeps its finished tests, times out the running one and skips the rest', async () => {
     const started = pool.workersStarted();
-    const report = await graded(pool, { exerciseDir, learnerSource: slowSolution, wallMs: 1_500 });
+    const attemptsSeen = new Set<number>();
+    const { report, attempts } = await graded(pool, {
+      exerciseDir: `${exerciseDir}?stall=test-2`,
+      learnerSource: exercise.solution,
+      loader: stallingLoader,
+      onProgress: fireWhen((event, attempt) => {
+        attemptsSeen.add(attempt);
+        return afterTest(1)(event);
+      }),
+    });
     expect(ReportSchema.parse(report)).toEqual(report);
+    expect(attempts).toBe(2);
+    expect(attemptsSeen).toEqual(new Set([1, 2]));
     expect(report).toMatchObject({ status: 'timeout', maxScore: 18, exercise: 'page-fault-handler' });
     expect(report.tests.map((t) => t.name)).toEqual(exercise.tests.map((t) => t.name));
-    const statuses = report.tests.map((t) => t.status);
-    const running = statuses.indexOf('timeout');
-    expect(running).toBeGreaterThanOrEqual(0);
-    // Before it: what finished (the slow solution is right, so passes); after it: not run.
-    expect(statuses.slice(0, running).every((s) => s === 'pass')).toBe(true);
-    expect(statuses.slice(running + 1).every((s) => s === 'skipped')).toBe(true);
-    expect(report.tests[running]!.message).toMatch(
-      /^Grading stopped after 1500 ms of wall-clock time \(the limit for grading the whole submission\) while this test was running/,
+    expect(report.tests.map((t) => t.status)).toEqual([
+      'pass',
+      'pass',
+      'timeout',
+      ...exercise.tests.slice(3).map(() => 'skipped'),
+    ]);
+    const stopped = report.tests[2]!;
+    expect(stopped.limit).toEqual({ name: 'wallMsTotal', value: 300_000 });
+    expect(stopped.message).toMatch(
+      /^Grading stopped at the wall-clock limit for grading the whole submission \(300000 ms of real time; wallMsTotal\) while this test was running/,
     );
-    expect(report.score).toBe(report.tests.slice(0, running).reduce((sum, t) => sum + t.points, 0));
-    expect(pool.workersStarted()).toBe(started + 1); // the stuck worker was replaced
+    expect(stopped.message).toContain('graded a second time, on a fresh worker');
+    expect(report.tests[3]!.message).toContain(`during test "${stopped.name}"`);
+    expect(report.score).toBe(report.tests[0]!.points + report.tests[1]!.points);
+    // The stuck pool worker was replaced, and the retry had a worker of its own.
+    expect(pool.workersStarted()).toBe(started + 2);
 
     const next = await graded(pool, { exerciseDir, learnerSource: exercise.solution });
-    expect(next).toMatchObject({ status: 'pass', score: 18 });
+    expect(next.report).toMatchObject({ status: 'pass', score: 18 });
+  });
+
+  test('a job the watchdog stops once is graded again on a fresh worker, and that report stands', async () => {
+    const once = join(mkdtempSync(join(tmpdir(), 'faultline-pooled-')), 'stalled');
+    const { report, attempts } = await graded(pool, {
+      exerciseDir: `${exerciseDir}?stall=test-2&once=${once}`,
+      learnerSource: exercise.solution,
+      loader: stallingLoader,
+      onProgress: (event, attempt) => {
+        // Fire once the first attempt is really stuck in test 2 (it has left its mark).
+        if (attempt === 1 && afterTest(1)(event)) void until(() => existsSync(once)).then(watchdog.fire);
+      },
+    });
+    expect(attempts).toBe(2);
+    expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18 });
+    const local = await gradeSubmission({ exercise, learnerSource: exercise.solution });
+    expect(withoutDurations(report)).toEqual(withoutDurations(local));
   });
 
   test("a job stopped before any test started is the grader's failure, never a pass", async () => {
-    const result = await gradeInPool(pool, {
+    const result = gradeInPool(pool, {
       exerciseDir,
       learnerSource: exercise.solution,
-      wallMs: 1_000,
       loader: new URL('./loaders/hanging-loader.ts', import.meta.url),
     });
-    expect(result.kind).toBe('grader-failed');
-    expect(ReportSchema.parse(result.report)).toEqual(result.report);
+    for (const _attempt of [1, 2]) {
+      await watchdog.whenArmed();
+      watchdog.fire();
+    }
+    const failed = await result;
+    expect(failed.kind).toBe('grader-failed');
+    expect(failed.attempts).toBe(2);
+    expect(ReportSchema.parse(failed.report)).toEqual(failed.report);
     // The total comes from exercise.json, read without importing the tests.
-    expect(result.report).toMatchObject({ status: 'error', score: 0, maxScore: 18, tests: [] });
-    expect(result.report.message).toMatch(/^Grading could not finish .*before any test started/);
+    expect(failed.report).toMatchObject({ status: 'error', score: 0, maxScore: 18, tests: [], limits });
+    expect(failed.report.message).toMatch(
+      /^Grading could not finish .*reached the wall-clock limit for grading the whole submission \(300000 ms of real time; wallMsTotal\) and was stopped before any test started\. It was graded a second time/,
+    );
   });
 
   test("a job stopped after its last test finished is the grader's failure, never a pass", async () => {
-    const loader = new URL('./loaders/slow-report-loader.ts', import.meta.url);
-    // Warm the worker (tsx, QuickJS, the exercise's modules) with the same loader.
-    const warm = await gradeInPool(pool, {
-      exerciseDir,
-      learnerSource: exercise.solution,
-      loader,
-      visibleOnly: true,
-    });
-    expect(warm).toMatchObject({ kind: 'graded', report: { status: 'pass' } });
+    const visibleTests = exercise.tests.filter((t) => t.visibility === 'visible').length;
     const result = await gradeInPool(pool, {
-      exerciseDir: `${exerciseDir}?slow-report`,
+      exerciseDir: `${exerciseDir}?stall=report`,
       learnerSource: exercise.solution,
-      loader,
+      loader: stallingLoader,
       visibleOnly: true,
-      wallMs: 3_000,
+      onProgress: fireWhen(afterTest(visibleTests - 1)),
     });
     expect(result.kind).toBe('grader-failed');
     expect(result.report).toMatchObject({ status: 'error', score: 0, maxScore: 6, tests: [] });
-    expect(result.report.message).toMatch(/stopped after every test had finished$/);
+    expect(result.report.message).toMatch(
+      /was stopped after every test had finished\. It was graded a second time/,
+    );
   });
 
-  test('a driver that cannot load the exercise is an error report, never a pass', async () => {
+  test('a folder that cannot be read is an error report, never a pass, and is not retried', async () => {
     const missing = `${exerciseDir}-does-not-exist`;
     const result = await gradeInPool(pool, { exerciseDir: missing, learnerSource: exercise.solution });
-    expect(result.kind).toBe('grader-failed');
+    expect(result).toMatchObject({ kind: 'grader-failed', attempts: 1 });
     expect(result.report).toMatchObject({ status: 'error', score: 0, tests: [] });
     expect(result.report.exercise).toBe('page-fault-handler-does-not-exist');
     expect(result.report.message).toMatch(/^Grading could not finish .*exercise\.json/);
+    expect(result.report.limits).toBeUndefined();
   });
 
   test('a closed pool is an error report', async () => {

@@ -7,6 +7,7 @@ import { type Exercise, loadExercise } from '../../../exercises/src/load.ts';
 import {
   type GradingProgress,
   gradeSubmission,
+  gradingLimits,
   ReportSchema,
   validateExercise,
   withoutDurations,
@@ -23,6 +24,10 @@ describe('gradeSubmission on page-fault-handler', { timeout: 60_000 }, () => {
     expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18, exercise: 'page-fault-handler' });
     expect(report.tests).toHaveLength(exercise.tests.length);
     expect(report.tests.every((t) => t.trace === undefined)).toBe(true);
+    // The report says what it was graded under: exercise.json's limits, defaults filled in.
+    expect(report.limits).toEqual(gradingLimits(exercise));
+    expect(report.limits).toMatchObject({ cpuMsPerCall: 250, wallMsPerCall: 5_000, wallMsTotal: 300_000 });
+    expect(report.tests.every((t) => t.limit === undefined)).toBe(true);
   });
 
   test('visibleOnly runs the visible tests, out of their points', async () => {
@@ -84,6 +89,7 @@ describe('gradeSubmission on page-fault-handler', { timeout: 60_000 }, () => {
     expect(report.score).toBe(0);
     for (const t of report.tests) {
       expect(t.status).toBe('timeout');
+      expect(t.limit).toEqual({ name: 'cpuMsPerCall', value: 250 });
       expect(t.message).toMatch(
         /^Your anonymousFault ran out of time \(it used up the per-call CPU budget of 250 ms, counted in interpreter steps/,
       );
@@ -137,10 +143,46 @@ export function anonymousFault(fault: any, vma: any) {
     expect(report.status).toBe('timeout');
     const timedOut = report.tests.filter((t) => t.status === 'timeout');
     expect(timedOut.length).toBeGreaterThan(0);
-    for (const t of timedOut)
+    for (const t of timedOut) {
       expect(t.message).toBe(
         'Your anonymousFault ran out of time (it used up the CPU budget of 3 ms that one test may spend, counted in interpreter steps; is there an endless loop?).',
       );
+      expect(t.limit).toEqual({ name: 'cpuMsPerTest', value: 3 });
+    }
+  });
+
+  test('a hook call that runs past the wall-clock limit per call times out naming it, whatever its steps', async () => {
+    // A clock that jumps 100 ms at every read (each interrupt poll, each kernel call):
+    // the 5 000 ms cap is reached after 50 polls, long before the 250 ms step budget.
+    let now = 0;
+    const report = await gradeSubmission({
+      exercise,
+      learnerSource: 'export function anonymousFault() { for (;;) {} }',
+      visibleOnly: true,
+      clock: () => (now += 100),
+    });
+    expect(report.status).toBe('timeout');
+    for (const t of report.tests) {
+      expect(t).toMatchObject({ status: 'timeout', limit: { name: 'wallMsPerCall', value: 5_000 } });
+      expect(t.message).toBe(
+        'Your anonymousFault ran out of time (it ran into the wall-clock limit of one call (5000 ms of real time; wallMsPerCall) without finishing; a built-in such as sort, repeat or a regular expression working on huge data can do that).',
+      );
+    }
+  });
+
+  test('a memory bomb is a memory-limit naming the sandbox size', async () => {
+    const report = await gradeSubmission({
+      exercise: withLimits({ memoryBytes: 16 * 1024 * 1024 }),
+      learnerSource:
+        'const keep: number[][] = []; export function anonymousFault() { for (;;) keep.push(new Array(100_000).fill(1)); }',
+      visibleOnly: true,
+    });
+    expect(report.status).toBe('memory-limit');
+    for (const t of report.tests)
+      expect(t).toMatchObject({
+        status: 'memory-limit',
+        limit: { name: 'memoryBytes', value: 16 * 1024 * 1024 },
+      });
   });
 
   test("the submission's CPU budget is shared by the tests: the one it runs out in times out, the rest are skipped", async () => {
@@ -155,9 +197,11 @@ export function anonymousFault(fault: any, vma: any) {
     expect(report.tests[out]!.message).toBe(
       "Your anonymousFault ran out of time (your submission's CPU budget of 12 ms for all tests together ran out during this test; is there an endless loop?).",
     );
+    expect(report.tests[out]!.limit).toEqual({ name: 'cpuMsTotal', value: 12 });
     expect(report.tests[out + 1]!.message).toBe(
-      'Not run: your submission had used its whole CPU budget of 12 ms (all tests together) before this test.',
+      'Not run: your submission had used its whole CPU budget of 12 ms (all tests together, cpuMsTotal) before this test.',
     );
+    expect(report.tests[out + 1]!.limit).toBeUndefined();
     // Counted in steps, so the same on every run and every machine.
     const again = await gradeSubmission({ exercise: exerciseWithBudget, learnerSource: busySolution });
     expect(withoutDurations(again)).toEqual(withoutDurations(report));
@@ -192,6 +236,7 @@ export function anonymousFault(fault: any, vma: any) {
       kind: 'plan',
       exercise: 'page-fault-handler',
       maxScore: 18,
+      limits: gradingLimits(exercise),
       tests: exercise.tests.map((t) => ({ name: t.name, points: t.points, visibility: t.visibility })),
     });
     expect(events.slice(1).map((e) => (e.kind === 'test' ? [e.index, e.result.name] : e.kind))).toEqual(

@@ -9,10 +9,28 @@ import {
 import type { PlainValue } from './plain.ts';
 import { transpile } from './transpile.ts';
 
+/**
+ * A clock that never moves: with it only the step budget can stop guest code,
+ * so a verdict cannot depend on how busy the machine is. Tests of the
+ * wall-clock cap pass a clock of their own that they move themselves.
+ */
+const FROZEN_CLOCK = () => 0;
+
+/** A clock the test moves by hand (a slow host is one that moves it). */
+function manualClock(): { now: () => number; advance: (ms: number) => void } {
+  let t = 0;
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
+}
+
 async function sandboxWith(source: string, options: SandboxOptions = {}): Promise<Sandbox> {
   const compiled = await transpile(source);
   if (compiled.kind !== 'ok') throw new Error(JSON.stringify(compiled.errors));
-  const sandbox = await createSandbox(options);
+  const sandbox = await createSandbox({ clock: FROZEN_CLOCK, ...options });
   const loaded = sandbox.load(compiled.code);
   if (loaded.kind !== 'ok') throw new Error(`load failed: ${JSON.stringify(loaded)}`);
   return sandbox;
@@ -62,7 +80,7 @@ describe('hooks', () => {
   it('lists the exports on load and maps a void hook to null', async () => {
     const compiled = await transpile('export function a() {}\nexport function b() { return undefined; }');
     if (compiled.kind !== 'ok') throw new Error('compile');
-    const sandbox = await createSandbox();
+    const sandbox = await createSandbox({ clock: FROZEN_CLOCK });
     expect(sandbox.load(compiled.code)).toEqual({ kind: 'ok', exports: ['a', 'b'] });
     expect(sandbox.call('a')).toEqual({ kind: 'ok', value: null });
     expect(sandbox.load.bind(sandbox, compiled.code)).toThrow(/once/);
@@ -128,7 +146,7 @@ describe('hooks', () => {
   it('reports a load-time exception', async () => {
     const compiled = await transpile('throw new Error("at load");\nexport function f() {}');
     if (compiled.kind !== 'ok') throw new Error('compile');
-    const sandbox = await createSandbox();
+    const sandbox = await createSandbox({ clock: FROZEN_CLOCK });
     expect(sandbox.load(compiled.code)).toEqual({ kind: 'error', name: 'Error', message: 'at load' });
     sandbox.dispose();
   });
@@ -324,10 +342,9 @@ describe('limits', () => {
   it('stops an infinite loop in the module body within the budget', async () => {
     const compiled = await transpile('for (;;) {}\nexport function f() {}');
     if (compiled.kind !== 'ok') throw new Error('compile');
-    const sandbox = await createSandbox({ limits: { cpuMsPerCall: 100 } });
-    const start = performance.now();
+    const sandbox = await createSandbox({ limits: { cpuMsPerCall: 100 }, clock: FROZEN_CLOCK });
     expect(sandbox.load(compiled.code)).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 100 });
-    expect(performance.now() - start).toBeLessThan(1_000);
+    expect(sandbox.stepsUsed()).toBe(100 * STEPS_PER_CPU_MS);
     sandbox.dispose();
     await expectHealthy();
   });
@@ -338,9 +355,9 @@ describe('limits', () => {
        export function ok() { return 'still here'; }`,
       { limits: { cpuMsPerCall: 100 } },
     );
-    const start = performance.now();
+    const before = sandbox.stepsUsed();
     expect(sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 100 });
-    expect(performance.now() - start).toBeLessThan(1_000);
+    expect(sandbox.stepsUsed() - before).toBe(100 * STEPS_PER_CPU_MS);
     expect(sandbox.call('ok')).toEqual({ kind: 'ok', value: 'still here' });
     sandbox.dispose();
     await expectHealthy();
@@ -387,16 +404,20 @@ describe('limits', () => {
   });
 
   it("does not charge the host's own slowness to the learner: a host call costs a fixed number of steps", async () => {
-    const busyWait = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end) {
-        // a slow kernel, or a loaded machine
-      }
-      return 1;
-    };
+    // Each call of the host takes 10 ms of wall-clock time (a slow kernel, or a loaded machine).
+    const clock = manualClock();
     const sandbox = await sandboxWith(
       'export function f() { const k = (globalThis as any).kernel; for (let i = 0; i < 20; i++) k.slow(); return k.slow(); }',
-      { limits: { cpuMsPerCall: 1, wallMsPerCall: 5_000 }, hostApi: { slow: () => busyWait(10) } },
+      {
+        limits: { cpuMsPerCall: 1, wallMsPerCall: 5_000 },
+        clock: clock.now,
+        hostApi: {
+          slow: () => {
+            clock.advance(10);
+            return 1;
+          },
+        },
+      },
     );
     expect(sandbox.call('f')).toEqual({ kind: 'ok', value: 1 });
     expect(sandbox.cpuMsUsed()).toBeLessThan(1);
@@ -404,26 +425,49 @@ describe('limits', () => {
   });
 
   it('stops a call at its wall-clock cap when the time goes where steps cannot see it', async () => {
+    // Each host call takes 20 ms of wall-clock time and costs a few steps: the
+    // CPU budget (1 s) is far away when the 100 ms cap is reached.
+    const clock = manualClock();
     const sandbox = await sandboxWith(
       `export function f() { const k = (globalThis as any).kernel; for (;;) { try { k.slow(); } catch {} } }
        export function ok() { return 'still here'; }`,
       {
         limits: { cpuMsPerCall: 1_000, wallMsPerCall: 100 },
+        clock: clock.now,
         hostApi: {
           slow: () => {
-            const end = performance.now() + 20;
-            while (performance.now() < end) {
-              // slower than any step count says
-            }
+            clock.advance(20);
             return 1;
           },
         },
       },
     );
-    const start = performance.now();
     expect(sandbox.call('f')).toEqual({ kind: 'timeout', limit: 'wall', ms: 100 });
-    expect(performance.now() - start).toBeLessThan(2_000);
+    expect(sandbox.cpuMsUsed()).toBeLessThan(1_000);
     expect(sandbox.call('ok')).toEqual({ kind: 'ok', value: 'still here' });
+    sandbox.dispose();
+  });
+
+  it('checks the wall-clock cap at interrupt polls too, with no host call in the loop', async () => {
+    // The clock moves 1 ms each time it is read, i.e. at each poll (every
+    // 10 000 steps): 100 polls reach the cap long before 20 s of steps.
+    let t = 0;
+    const sandbox = await sandboxWith('export function spin() { for (;;) {} }', {
+      limits: { cpuMsPerCall: 20_000, wallMsPerCall: 100 },
+      clock: () => t++,
+    });
+    expect(sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'wall', ms: 100 });
+    expect(sandbox.stepsUsed()).toBeLessThan(200 * 10_000);
+    sandbox.dispose();
+  });
+
+  it('defaults the wall-clock cap to ten times the CPU budget plus 100 ms', async () => {
+    let t = 0;
+    const sandbox = await sandboxWith('export function spin() { for (;;) {} }', {
+      limits: { cpuMsPerCall: 1_000 },
+      clock: () => (t += 50),
+    });
+    expect(sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'wall', ms: 10_100 });
     sandbox.dispose();
   });
 
@@ -604,7 +648,7 @@ describe('isolation', () => {
   it('refuses imports, static and dynamic', async () => {
     const compiled = await transpile('import fs from "node:fs";\nexport function f() { return typeof fs; }');
     if (compiled.kind !== 'ok') throw new Error('compile');
-    const sandbox = await createSandbox();
+    const sandbox = await createSandbox({ clock: FROZEN_CLOCK });
     expect(sandbox.load(compiled.code)).toMatchObject({
       kind: 'error',
       message: 'Cannot import "node:fs": modules are not available in the sandbox',

@@ -75,6 +75,14 @@ export interface SandboxOptions {
   limits?: Partial<SandboxLimits>;
   /** A compiled QuickJS module (RELEASE_SYNC); without it the variant loads its own .wasm file. */
   wasmModule?: WebAssembly.Module;
+  /**
+   * The wall clock the per-call cap is measured on, in ms from any fixed
+   * origin (default `performance.now`). It is read at every interrupt poll
+   * and host call, never for the step budget. Tests inject one to drive the
+   * cap deterministically (a slow host is a clock that jumps, not real
+   * slowness), or a frozen one so that only steps can decide.
+   */
+  clock?: () => number;
 }
 
 /** How a `load` or `call` ended when the guest did not produce a value. */
@@ -193,9 +201,7 @@ const HEAP_END_BYTES = 128 * 1024;
 /** A marker for a QuickJS value that is not a fast-path primitive. */
 const NOT_FAST = Symbol('not fast');
 
-function now(): number {
-  return performance.now();
-}
+const performanceClock = (): number => performance.now();
 
 /** How deep guest code and host functions may call each other (hook → kernel → hook …). */
 export const MAX_NESTING = 8;
@@ -216,6 +222,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     throw new RangeError('memoryBytes must be at least 16 MiB (QuickJS needs that to start)');
   const hostApi = options.hostApi ?? {};
   const hostApiName = options.hostApiName ?? 'kernel';
+  const now = options.clock ?? performanceClock;
   const apiNames = Object.keys(hostApi);
   const fast = fastBounds(limits.values);
 

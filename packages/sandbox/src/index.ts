@@ -30,7 +30,7 @@ export {
   loadLearnerHooks,
 } from './kernel-bridge/index.ts';
 export type { PlainLimits, PlainValue } from './plain.ts';
-export { createPool, type JobResult, type Pool, type PoolOptions } from './pool.ts';
+export { createPool, type JobResult, type Pool, type PoolOptions, type WatchdogTimer } from './pool.ts';
 export type { CallRequest, CallsReport, Driver, DriverEnv } from './protocol.ts';
 export { type CompileError, type TranspileResult, transpile } from './transpile.ts';
 export { compileQuickJSModule } from './wasm-node.ts';

@@ -32,6 +32,8 @@ async function hooksFrom(source: string, names: BridgedHookName[] = ['copyFromUs
   const compiled = await transpile(source);
   if (compiled.kind !== 'ok') throw new Error(JSON.stringify(compiled.errors));
   const loaded = await loadLearnerHooks(compiled.code, names, {
+    // Frozen: only the step budget may stop a hook here, however busy the machine.
+    clock: () => 0,
     limits: { cpuMsPerCall: 1_000, cpuMsTotal: 60_000 },
   });
   open.push(loaded.sandbox);

@@ -96,11 +96,10 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
         allSound = false;
         continue;
       }
-      const { wallMsTotal } = grader.gradingLimits({ limits: files.meta.limits });
       let result: ValidationResult;
       try {
         result = await grader.validateWith(files, async (learnerSource) => {
-          const graded = await grader.gradeInPool(pool, { exerciseDir, learnerSource, wallMs: wallMsTotal });
+          const graded = await grader.gradeInPool(pool, { exerciseDir, learnerSource });
           if (graded.kind === 'grader-failed') throw new CouldNotGrade(graded.reason);
           return graded.report;
         });

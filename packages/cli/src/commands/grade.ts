@@ -56,9 +56,9 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
     return ExitCode.Usage;
   }
   const exerciseDir = join(exercises.EXERCISES_DIR, id);
-  let files: Awaited<ReturnType<typeof exercises.readExercise>>;
   try {
-    files = await exercises.readExercise(exerciseDir);
+    // Read (not run) here so that a broken folder is a usage error before any worker starts.
+    await exercises.readExercise(exerciseDir);
   } catch (error) {
     io.err.write(`faultline grade: exercise "${id}" is broken: ${(error as Error).message}\n`);
     return ExitCode.Usage;
@@ -73,8 +73,8 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
     return ExitCode.Usage;
   }
 
-  const { wallMsTotal } = grader.gradingLimits({ limits: files.meta.limits });
-  const pool = sandbox.createPool({ size: 1, wallMs: wallMsTotal });
+  // gradeInPool arms the pool's watchdog with the exercise's own wallMsTotal.
+  const pool = sandbox.createPool({ size: 1 });
   let graded: Awaited<ReturnType<typeof grader.gradeInPool>>;
   try {
     graded = await grader.gradeInPool(pool, {

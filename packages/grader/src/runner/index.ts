@@ -13,10 +13,8 @@ export {
 } from './harness.ts';
 export { DEFAULT_EXERCISE_LOADER, type GradeInPoolOptions, gradeInPool, type PooledGrade } from './pooled.ts';
 export {
-  DEFAULT_GRADING_LIMITS,
   type GradableExercise,
   type GradeOptions,
-  type GradingLimits,
   type GradingProgress,
   gradeSubmission,
   gradingLimits,

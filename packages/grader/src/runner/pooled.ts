@@ -9,11 +9,14 @@
  * - its default export is a trusted pool *driver*: inside the worker it loads
  *   the exercise (through a loader module, by URL), calls `gradeSubmission`,
  *   and passes its progress (the plan, each finished test) to the host;
- * - `gradeInPool` (host side) sends the job and turns what comes back into a
+ * - `gradeInPool` (host side) reads the exercise's limits, sends the job
+ *   under a watchdog of its `wallMsTotal`, and turns what comes back into a
  *   report: the worker's own, or, if the watchdog fired, the finished tests,
  *   a `timeout` for the test that was running and `skipped` for the rest —
- *   never a pass. A worker that died or a folder that would not load is an
- *   error report marked as the grader's problem.
+ *   never a pass. A run that a wall-clock limit stopped is graded once more
+ *   on a fresh worker, and only a second stop stands. A worker that died or
+ *   a folder that would not load is an error report marked as the grader's
+ *   problem.
  *
  * The host never imports an exercise's tests (instructors' TypeScript, which
  * could hang it); it may read its metadata through the loader's
@@ -22,15 +25,23 @@
  * The grader cannot depend on `@faultline/exercises` (which depends on it), so
  * the exercise loader is a module URL: by default the workspace's
  * `exercises/src/load.ts`; pass `loader` for another (any module exporting
- * `loadExercise(dir)` that resolves to a `GradableExercise`, and optionally
- * `readExercise(dir)` resolving to `{ id, meta: { points } }`).
+ * `loadExercise(dir)` that resolves to a `GradableExercise`, and
+ * `readExercise(dir)` resolving to `{ id, meta: { points, limits } }`).
  *
  * Limits: the exercise's limits apply as in `gradeSubmission`; the pool's
  * `limits` option does not (the runner creates its own sandboxes).
  */
 import { basename } from 'node:path';
 import type { DriverEnv, Pool } from '@faultline/sandbox';
+import {
+  describeLimit,
+  type GradingLimits,
+  type LimitSettings,
+  resolveLimits,
+  WALL_CLOCK_LIMITS,
+} from '../limits.ts';
 import { buildReport, type RawTestResult, type Report, ReportSchema } from '../report.ts';
+import { scrubHostText } from '../scrub.ts';
 import { type GradableExercise, type GradingProgress, gradeSubmission, zeroResult } from './run.ts';
 
 /** The workspace's exercise loader (`@faultline/exercises`' `load.ts`), reached by path. */
@@ -45,23 +56,34 @@ export interface GradeInPoolOptions {
   readonly learnerSource: string;
   /** Run only the visible tests (see `GradeOptions.visibleOnly`). */
   readonly visibleOnly?: boolean;
-  /** Wall-clock budget of the whole grading job in ms (default: the pool's); give the exercise's `wallMsTotal`. */
-  readonly wallMs?: number;
-  /** A module exporting `loadExercise(dir)`; default `DEFAULT_EXERCISE_LOADER`. */
+  /** A module exporting `loadExercise(dir)` and `readExercise(dir)`; default `DEFAULT_EXERCISE_LOADER`. */
   readonly loader?: URL | string;
   /** File name in compile errors (default `solution.ts`). */
   readonly filename?: string;
+  /**
+   * Told how grading goes as it goes (the plan, then each finished test; see
+   * `GradingProgress`), with the attempt it belongs to: a second attempt
+   * starts over with a plan of its own.
+   */
+  readonly onProgress?: (event: GradingProgress, attempt: 1 | 2) => void;
 }
 
 /**
  * A graded submission, or a report of why it could not be graded. The report
  * is always a valid, never-passing report for the learner; `grader-failed`
  * tells a caller (the CLI's exit code, a job queue's retry) that the cause is
- * on the grader's side, not in the submission.
+ * on the grader's side, not in the submission. `attempts` is 2 when a
+ * wall-clock limit stopped the first run and the job was graded again on a
+ * fresh worker (the second run's outcome is the one given).
  */
 export type PooledGrade =
-  | { readonly kind: 'graded'; readonly report: Report }
-  | { readonly kind: 'grader-failed'; readonly report: Report; readonly reason: string };
+  | { readonly kind: 'graded'; readonly report: Report; readonly attempts: 1 | 2 }
+  | {
+      readonly kind: 'grader-failed';
+      readonly report: Report;
+      readonly reason: string;
+      readonly attempts: 1 | 2;
+    };
 
 /** What the driver receives as the job's `input` (plain data). */
 interface DriverInput {
@@ -75,6 +97,16 @@ interface LoaderModule {
   loadExercise?: unknown;
   readExercise?: unknown;
 }
+
+/** What the host knows of an exercise before grading it: read from its metadata, no test imported. */
+interface ExerciseFacts {
+  readonly exercise: string;
+  /** Unknown with `visibleOnly` (the visible tests' total is known only once they load). */
+  readonly maxScore?: number;
+  readonly limits: GradingLimits;
+}
+
+type Plan = Extract<GradingProgress, { kind: 'plan' }>;
 
 // Per thread (host or worker): an exercise folder is loaded once. Its tests are
 // modules, which the module cache would keep anyway.
@@ -113,59 +145,103 @@ export default async function gradeDriver({ code, input, progress }: DriverEnv):
   });
 }
 
-/** Grades a submission in one of `pool`'s workers, under the watchdog (`wallMs`). */
+/**
+ * Grades a submission in one of `pool`'s workers, under the watchdog: the
+ * exercise's `wallMsTotal`, read from its metadata on this thread. When a
+ * wall-clock limit stops the run (the watchdog, or a hook call's
+ * `wallMsPerCall`), the job is graded once more on a fresh worker and the
+ * second run's outcome stands: a verdict that depends on the wall clock must
+ * be reached twice before a learner sees it.
+ */
 export async function gradeInPool(pool: Pool, options: GradeInPoolOptions): Promise<PooledGrade> {
   const loader = String(options.loader ?? DEFAULT_EXERCISE_LOADER);
+  const visibleOnly = options.visibleOnly ?? false;
+  const facts = await factsVia(loader, options.exerciseDir, visibleOnly);
+  if (facts.kind === 'unreadable') {
+    return { ...failedReport(options.exerciseDir, null, facts.reason), attempts: 1 };
+  }
   const input: DriverInput = {
     exerciseDir: options.exerciseDir,
-    visibleOnly: options.visibleOnly ?? false,
+    visibleOnly,
     loader,
     filename: options.filename ?? null,
   };
-  let plan: Extract<GradingProgress, { kind: 'plan' }> | null = null;
+  const run = (n: 1 | 2) =>
+    attempt(pool, options.learnerSource, input, facts.facts, n, (event) => options.onProgress?.(event, n));
+  const first = await run(1);
+  if (!first.stoppedByWall) return { ...first.grade, attempts: 1 };
+  const second = await run(2);
+  if (!second.stoppedByWall) return { ...second.grade, attempts: 2 };
+  return { ...confirmedTwice(second.grade), attempts: 2 };
+}
+
+type Outcome =
+  | Omit<Extract<PooledGrade, { kind: 'graded' }>, 'attempts'>
+  | Omit<Extract<PooledGrade, { kind: 'grader-failed' }>, 'attempts'>;
+
+/** One run of the job; `stoppedByWall` when a wall-clock limit ended it or one of its tests. */
+async function attempt(
+  pool: Pool,
+  learnerSource: string,
+  input: DriverInput,
+  facts: ExerciseFacts,
+  n: 1 | 2,
+  tell: (event: GradingProgress) => void,
+): Promise<{ grade: Outcome; stoppedByWall: boolean }> {
+  let plan: Plan | null = null;
   const finished: RawTestResult[] = [];
   const onProgress = (value: unknown) => {
     const event = value as GradingProgress;
     if (event.kind === 'plan') plan = event;
     else if (event.kind === 'test' && event.index === finished.length) finished.push(event.result);
+    else return;
+    tell(event);
   };
+  // The retry runs on a worker started for it alone.
   const result = await pool.runDriver(
     DRIVER_URL,
-    options.learnerSource,
+    learnerSource,
     { ...input },
-    {
-      onProgress,
-      ...(options.wallMs === undefined ? {} : { wallMs: options.wallMs }),
-    },
+    { onProgress, wallMs: facts.limits.wallMsTotal, freshWorker: n === 2 },
   );
-  const planned = plan as Extract<GradingProgress, { kind: 'plan' }> | null;
+  const planned = plan as Plan | null;
 
   if (result.kind === 'ok') {
     // Plain data from another thread: hold it to the contract before anyone trusts it.
     const parsed = ReportSchema.safeParse(result.value);
-    if (parsed.success) return { kind: 'graded', report: parsed.data };
-    return await graderFailed(
-      options,
-      loader,
-      planned,
-      'the grading worker returned something that is not a report',
+    if (!parsed.success) {
+      return {
+        grade: failedReport(
+          input.exerciseDir,
+          planned ?? facts,
+          'the grading worker returned something that is not a report',
+        ),
+        stoppedByWall: false,
+      };
+    }
+    const report = parsed.data;
+    const stoppedByWall = report.tests.some(
+      (t) => t.limit !== undefined && WALL_CLOCK_LIMITS.includes(t.limit.name),
     );
+    return { grade: { kind: 'graded', report }, stoppedByWall };
   }
   if (result.kind === 'timeout' && planned !== null && finished.length < planned.tests.length) {
-    return { kind: 'graded', report: stoppedByWatchdog(planned, finished, result.ms) };
+    return { grade: { kind: 'graded', report: stoppedByWatchdog(planned, finished) }, stoppedByWall: true };
   }
   if (result.kind === 'timeout') {
     // Before the first test (loading the exercise or the submission), or
     // after the last (building the report): the grader's time, not a test's.
     const when = planned === null ? 'before any test started' : 'after every test had finished';
-    return await graderFailed(
-      options,
-      loader,
-      planned,
-      `the grading job ran for ${result.ms} ms of wall-clock time and was stopped ${when}`,
-    );
+    return {
+      grade: failedReport(
+        input.exerciseDir,
+        planned ?? facts,
+        `the grading job reached ${describeLimit('wallMsTotal', facts.limits)} and was stopped ${when}`,
+      ),
+      stoppedByWall: true,
+    };
   }
-  return await graderFailed(options, loader, planned, result.message);
+  return { grade: failedReport(input.exerciseDir, planned ?? facts, result.message), stoppedByWall: false };
 }
 
 /**
@@ -173,12 +249,9 @@ export async function gradeInPool(pool: Pool, options: GradeInPoolOptions): Prom
  * still to finish): the finished tests stand, the running one timed out, the
  * rest did not run.
  */
-function stoppedByWatchdog(
-  plan: Extract<GradingProgress, { kind: 'plan' }>,
-  finished: readonly RawTestResult[],
-  ms: number,
-): Report {
+function stoppedByWatchdog(plan: Plan, finished: readonly RawTestResult[]): Report {
   const running = plan.tests[finished.length]!;
+  const limit = { name: 'wallMsTotal', value: plan.limits.wallMsTotal } as const;
   const tests: RawTestResult[] = plan.tests.map((t, i) => {
     const done = finished[i];
     if (done !== undefined) return done;
@@ -186,53 +259,98 @@ function stoppedByWatchdog(
       return zeroResult(
         t,
         'timeout',
-        `Grading stopped after ${ms} ms of wall-clock time (the limit for grading the whole submission) while this test was running; your code may have stalled in a way the CPU budget does not count, such as a built-in working on huge data.`,
-        { durationMs: ms },
+        `Grading stopped at ${describeLimit('wallMsTotal', plan.limits)} while this test was running; your code may have stalled in a way the CPU budget does not count, such as a built-in working on huge data.`,
+        { durationMs: 0, limit },
       );
     return zeroResult(
       t,
       'skipped',
-      `Not run: grading stopped at the wall-clock limit (${ms} ms) during test "${running.name}".`,
+      `Not run: grading stopped at the wall-clock limit for the whole submission (wallMsTotal, ${plan.limits.wallMsTotal} ms) during test "${running.name}".`,
     );
   });
-  return buildReport({ exercise: plan.exercise, tests, maxScore: plan.maxScore });
+  return buildReport({ exercise: plan.exercise, tests, maxScore: plan.maxScore, limits: plan.limits });
+}
+
+/** The second run stopped at a wall-clock limit too: say so where it did. */
+function confirmedTwice(grade: Outcome): Outcome {
+  const again =
+    ' It was graded a second time, on a fresh worker, and stopped at the same kind of limit again.';
+  if (grade.kind === 'grader-failed') {
+    const message = grade.report.message ?? '';
+    const report = { ...grade.report, message: `${message}${message.endsWith('.') ? '' : '.'}${again}` };
+    return { ...grade, report: ReportSchema.parse(report) };
+  }
+  const { report } = grade;
+  const tests = report.tests.map((t) =>
+    t.limit !== undefined && WALL_CLOCK_LIMITS.includes(t.limit.name)
+      ? { ...t, message: `${t.message}${again}` }
+      : t,
+  );
+  return {
+    kind: 'graded',
+    report: buildReport({
+      exercise: report.exercise,
+      tests,
+      maxScore: report.maxScore,
+      limits: report.limits,
+    }),
+  };
 }
 
 /** An error report for a job that could not finish for the grader's own reasons. */
-async function graderFailed(
-  options: GradeInPoolOptions,
-  loader: string,
-  plan: Extract<GradingProgress, { kind: 'plan' }> | null,
+function failedReport(
+  exerciseDir: string,
+  known: (Pick<ExerciseFacts, 'exercise' | 'maxScore'> & { limits?: GradingLimits }) | null,
   reason: string,
-): Promise<PooledGrade> {
-  const known = plan ?? (await metadataVia(loader, options.exerciseDir, options.visibleOnly ?? false));
+): Extract<Outcome, { kind: 'grader-failed' }> {
   const report = buildReport({
-    exercise: known?.exercise ?? basename(options.exerciseDir),
+    exercise: known?.exercise ?? basename(exerciseDir),
     tests: [],
     ...(known?.maxScore === undefined ? {} : { maxScore: known.maxScore }),
+    limits: known?.limits,
     outcome: {
       kind: 'not-run',
       message: `Grading could not finish (a problem on the grader's side, not in your code): ${reason}`,
     },
   });
-  return { kind: 'grader-failed', report, reason };
+  return { kind: 'grader-failed', report, reason: scrubHostText(reason) };
 }
 
 /**
- * The exercise's id and total from its metadata, without importing its tests;
- * with `visibleOnly` the total is the visible tests' and cannot be known so.
+ * The exercise's id, total and limits from its metadata, without importing
+ * its tests; with `visibleOnly` the total is the visible tests' and cannot be
+ * known so.
  */
-async function metadataVia(
+async function factsVia(
   loader: string,
   dir: string,
   visibleOnly: boolean,
-): Promise<{ exercise: string; maxScore?: number } | null> {
+): Promise<{ kind: 'ok'; facts: ExerciseFacts } | { kind: 'unreadable'; reason: string }> {
+  let module: LoaderModule;
   try {
-    const module = (await import(loader)) as LoaderModule;
-    if (typeof module.readExercise !== 'function') return null;
-    const files = (await module.readExercise(dir)) as { id: string; meta: { points: number } };
-    return visibleOnly ? { exercise: files.id } : { exercise: files.id, maxScore: files.meta.points };
-  } catch {
-    return null; // a folder that does not read: its name, no points known
+    module = (await import(loader)) as LoaderModule;
+  } catch (error) {
+    return { kind: 'unreadable', reason: `the exercise loader did not load: ${messageOf(error)}` };
   }
+  if (typeof module.readExercise !== 'function')
+    return { kind: 'unreadable', reason: `exercise loader ${loader} does not export readExercise(dir)` };
+  try {
+    const files = (await module.readExercise(dir)) as {
+      id: string;
+      meta: { points: number; limits?: LimitSettings };
+    };
+    const limits = resolveLimits(files.meta.limits);
+    return {
+      kind: 'ok',
+      facts: visibleOnly
+        ? { exercise: files.id, limits }
+        : { exercise: files.id, maxScore: files.meta.points, limits },
+    };
+  } catch (error) {
+    return { kind: 'unreadable', reason: messageOf(error) };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

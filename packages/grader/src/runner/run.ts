@@ -34,10 +34,17 @@ import {
   transpile,
 } from '@faultline/sandbox';
 import {
+  describeLimit,
+  type GradingLimits,
+  type LimitSettings,
+  resolveLimits,
+  type StoppingLimit,
+} from '../limits.ts';
+import {
   buildReport,
-  MAX_OUTPUT_LENGTH,
   type RawTestResult,
   type Report,
+  type TestLimit,
   type TestStatus,
   type Visibility,
 } from '../report.ts';
@@ -48,8 +55,8 @@ export interface GradableExercise {
   readonly id: string;
   /** The hooks the learner implements: each must be exported by the learner's module. */
   readonly hooks: readonly BridgedHookName[];
-  /** Limits of the sandbox and of grading; unset ones take `DEFAULT_GRADING_LIMITS`. */
-  readonly limits?: { readonly [K in keyof GradingLimits]?: GradingLimits[K] | undefined };
+  /** Limits of the sandbox and of grading; unset ones take their defaults (`resolveLimits`). */
+  readonly limits?: LimitSettings;
   /** Physical frames of each test's kernel. */
   readonly frames?: number;
   /** All tests, visible first, in the order the report lists them. */
@@ -67,40 +74,17 @@ export interface GradeOptions {
   readonly filename?: string;
   /** Told what will run, then each test's result as it finishes (see `GradingProgress`). */
   readonly onProgress?: (event: GradingProgress) => void;
+  /**
+   * The clock the sandboxes measure their per-call wall-clock limit on
+   * (default `performance.now`). Tests inject one to reach that limit
+   * deterministically; CPU budgets never read it.
+   */
+  readonly clock?: () => number;
 }
 
-/** An exercise's limits (the exercise schema documents each). CPU budgets are ms of reference CPU, counted in steps. */
-export interface GradingLimits {
-  /** One hook call, or loading the module. */
-  readonly cpuMsPerCall: number;
-  /** All hook calls of one test (each test has a sandbox of its own). */
-  readonly cpuMsPerTest: number;
-  /** The whole submission, every test together. */
-  readonly cpuMsTotal: number;
-  /** Wall-clock time of the whole grading job (enforced by `gradeInPool`'s watchdog). */
-  readonly wallMsTotal: number;
-  readonly memoryBytes: number;
-  readonly stackBytes: number;
-  /** Console output kept per test. */
-  readonly outputChars: number;
-}
-
-export const DEFAULT_GRADING_LIMITS: GradingLimits = {
-  cpuMsPerCall: 500,
-  cpuMsPerTest: 5_000,
-  cpuMsTotal: 60_000,
-  wallMsTotal: 60_000,
-  memoryBytes: 32 * 1024 * 1024,
-  stackBytes: 256 * 1024,
-  outputChars: MAX_OUTPUT_LENGTH,
-};
-
+/** The limits `exercise` is graded under (its own, defaults for the rest). */
 export function gradingLimits(exercise: Pick<GradableExercise, 'limits'>): GradingLimits {
-  const limits: Record<string, number> = { ...DEFAULT_GRADING_LIMITS };
-  for (const [key, value] of Object.entries(exercise.limits ?? {})) {
-    if (value !== undefined) limits[key] = value;
-  }
-  return limits as unknown as GradingLimits;
+  return resolveLimits(exercise.limits);
 }
 
 /** A test that earned nothing without running to its end (a limit, a module that did not load, the watchdog). */
@@ -108,9 +92,9 @@ export function zeroResult(
   test: { readonly name: string; readonly points: number; readonly visibility: Visibility },
   status: Exclude<TestStatus, 'pass'>,
   message: string,
-  details: { durationMs?: number; output?: string } = {},
+  details: { durationMs?: number; output?: string; limit?: TestLimit | undefined } = {},
 ): RawTestResult {
-  return {
+  const result: RawTestResult = {
     name: test.name,
     maxPoints: test.points,
     visibility: test.visibility,
@@ -120,6 +104,8 @@ export function zeroResult(
     durationMs: details.durationMs ?? 0,
     output: details.output ?? '',
   };
+  if (details.limit !== undefined) result.limit = details.limit;
+  return result;
 }
 
 /**
@@ -134,6 +120,7 @@ export type GradingProgress =
       readonly kind: 'plan';
       readonly exercise: string;
       readonly maxScore: number;
+      readonly limits: GradingLimits;
       readonly tests: readonly { name: string; points: number; visibility: Visibility }[];
     }
   | { readonly kind: 'test'; readonly index: number; readonly result: RawTestResult };
@@ -157,35 +144,33 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
     options.visibleOnly || exercise.maxScore === undefined
       ? tests.reduce((sum, t) => sum + t.points, 0)
       : exercise.maxScore;
+  const grading = gradingLimits(exercise);
+  const report = (input: Omit<Parameters<typeof buildReport>[0], 'exercise' | 'maxScore' | 'limits'>) =>
+    buildReport({ exercise: exercise.id, maxScore, limits: grading, ...input });
 
   const compiled = await transpile(learnerSource, { filename: options.filename ?? 'solution.ts' });
   if (compiled.kind === 'compile-error') {
-    return buildReport({
-      exercise: exercise.id,
-      tests: [],
-      maxScore,
-      outcome: { kind: 'compile-error', errors: compiled.errors },
-    });
+    return report({ tests: [], outcome: { kind: 'compile-error', errors: compiled.errors } });
   }
 
-  const grading = gradingLimits(exercise);
-  const limits: Partial<SandboxLimits> = {
-    cpuMsPerCall: grading.cpuMsPerCall,
-    cpuMsTotal: grading.cpuMsPerTest,
-    memoryBytes: grading.memoryBytes,
-    stackBytes: grading.stackBytes,
-    maxOutputLength: grading.outputChars,
+  const sandboxOptions: SandboxSetup = {
+    limits: {
+      cpuMsPerCall: grading.cpuMsPerCall,
+      cpuMsTotal: grading.cpuMsPerTest,
+      wallMsPerCall: grading.wallMsPerCall,
+      memoryBytes: grading.memoryBytes,
+      stackBytes: grading.stackBytes,
+      maxOutputLength: grading.outputChars,
+    },
+    wasmModule: await quickjsModule(),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   };
 
   /** Nothing could run: an error report (zero tests is never a pass). */
-  const notRun = (message: string): Report =>
-    buildReport({ exercise: exercise.id, tests: [], maxScore, outcome: { kind: 'not-run', message } });
+  const notRun = (message: string): Report => report({ tests: [], outcome: { kind: 'not-run', message } });
 
   // Probe once: a module that does not load, or lacks a hook, cannot run any test.
-  const probe = await loadLearnerHooks(compiled.code, exercise.hooks, {
-    limits,
-    wasmModule: await quickjsModule(),
-  });
+  const probe = await loadLearnerHooks(compiled.code, exercise.hooks, sandboxOptions);
   try {
     if (probe.kind === 'load-failed') {
       // A module body that exceeds a limit is the learner's: every test gets
@@ -193,10 +178,12 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
       // spending the budget again for each test.
       const status = verdictStatus(probe.failure);
       if (status === 'timeout' || status === 'memory-limit') {
-        const message = `Your module failed to load: it ${describeVerdict(probe.failure)}.`;
+        const perTest: TestBudget = { cpuMs: grading.cpuMsPerTest, submissionCpuMs: null, grading };
+        const message = `Your module failed to load: it ${describeInTest(probe.failure, perTest)}.`;
         const output = probe.sandbox.output().text;
-        const failed = tests.map((t) => zeroResult(t, status, message, { output }));
-        return buildReport({ exercise: exercise.id, tests: failed, maxScore });
+        const limit = stoppingLimit(probe.failure, perTest);
+        const failed = tests.map((t) => zeroResult(t, status, message, { output, limit }));
+        return report({ tests: failed });
       }
       return notRun(`Your module failed to load: it ${describeVerdict(probe.failure)}.`);
     }
@@ -217,6 +204,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
     kind: 'plan',
     exercise: exercise.id,
     maxScore,
+    limits: grading,
     tests: tests.map((t) => ({ name: t.name, points: t.points, visibility: t.visibility })),
   });
   const results: RawTestResult[] = [];
@@ -229,18 +217,18 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
       result = zeroResult(
         test,
         'skipped',
-        `Not run: your submission had used its whole CPU budget of ${grading.cpuMsTotal} ms (all tests together) before this test.`,
+        `Not run: your submission had used its whole CPU budget of ${grading.cpuMsTotal} ms (all tests together, cpuMsTotal) before this test.`,
       );
     } else {
       const budget: TestBudget = {
         cpuMs: Math.min(grading.cpuMsPerTest, cpuMsLeft),
         submissionCpuMs: cpuMsLeft < grading.cpuMsPerTest ? grading.cpuMsTotal : null,
-        outputChars: grading.outputChars,
+        grading,
       };
       const ran = await runTest(
         exercise,
         compiled.code,
-        { ...limits, cpuMsTotal: budget.cpuMs },
+        { ...sandboxOptions, limits: { ...sandboxOptions.limits, cpuMsTotal: budget.cpuMs } },
         budget,
         test,
       );
@@ -250,47 +238,55 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
     results.push(result);
     options.onProgress?.({ kind: 'test', index, result });
   }
-  return buildReport({ exercise: exercise.id, tests: results, maxScore });
+  return report({ tests: results });
 }
+
+/** How each test's sandbox is made: its limits, the compiled engine, the wall clock. */
+type SandboxSetup = NonNullable<Parameters<typeof loadLearnerHooks>[2]> & {
+  limits: Partial<SandboxLimits>;
+};
 
 /** What one test may spend, and how to name the budget it ran out of. */
 interface TestBudget {
   readonly cpuMs: number;
   /** The submission's whole budget when what is left of it (not the per-test budget) caps this test. */
   readonly submissionCpuMs: number | null;
-  readonly outputChars: number;
+  readonly grading: GradingLimits;
 }
 
 async function runTest(
   exercise: GradableExercise,
   code: string,
-  limits: Partial<SandboxLimits>,
+  sandboxOptions: SandboxSetup,
   budget: TestBudget,
   test: TestDefinition,
 ): Promise<{ result: RawTestResult; cpuMs: number }> {
   const started = performance.now();
   const base = { name: test.name, maxPoints: test.points, visibility: test.visibility };
-  const loaded = await loadLearnerHooks(code, exercise.hooks, { limits, wasmModule: await quickjsModule() });
+  const loaded = await loadLearnerHooks(code, exercise.hooks, sandboxOptions);
   const describe = (v: LearnerHookVerdict) => describeInTest(v, budget);
   /** The test's console output; a marker says where the log limit cut it. */
   const outputFrom = (start: number) => {
     const { text, truncated } = loaded.sandbox.output();
     const cut = truncated
-      ? `\n… [output cut: this exercise keeps ${budget.outputChars} characters of console output per test]`
+      ? `\n… [output cut: this exercise keeps ${budget.grading.outputChars} characters of console output per test]`
       : '';
     return text.slice(start) + cut;
   };
   const finished = (result: RawTestResult) => ({ result, cpuMs: loaded.sandbox.cpuMsUsed() });
   try {
     if (loaded.kind === 'load-failed') {
-      return finished({
+      const result: RawTestResult = {
         ...base,
         status: verdictStatus(loaded.failure),
         points: 0,
         message: `Your module failed to load: it ${describe(loaded.failure)}.`,
         durationMs: performance.now() - started,
         output: outputFrom(0),
-      });
+      };
+      const limit = stoppingLimit(loaded.failure, budget);
+      if (limit !== undefined) result.limit = limit;
+      return finished(result);
     }
     const outputStart = loaded.sandbox.output().text.length;
     const ctx = new TestContext({
@@ -300,6 +296,7 @@ async function runTest(
     });
     let status: TestStatus = 'pass';
     let message = '';
+    let limit: TestLimit | undefined;
     try {
       test.body(ctx);
     } catch (error) {
@@ -307,6 +304,7 @@ async function runTest(
       if (failure !== null) {
         status = verdictStatus(failure.verdict);
         message = `Your ${failure.hook} ${describe(failure.verdict)}.`;
+        limit = stoppingLimit(failure.verdict, budget);
       } else if (error instanceof AssertionFailure) {
         status = 'fail';
         message = error.message;
@@ -327,6 +325,7 @@ async function runTest(
       durationMs: performance.now() - started,
       output: outputFrom(outputStart),
     };
+    if (limit !== undefined) result.limit = limit;
     if (status !== 'pass') result.trace = ctx.trace();
     return finished(result);
   } finally {
@@ -355,12 +354,26 @@ function verdictStatus(verdict: LearnerHookVerdict): TestStatus {
   }
 }
 
+/** Which of the exercise's limits a verdict ran into, if it was a limit's (timeout, memory-limit). */
+function stoppingLimit(v: LearnerHookVerdict, budget: TestBudget): TestLimit | undefined {
+  const named = (name: StoppingLimit): TestLimit => ({ name, value: budget.grading[name] });
+  if (v.kind === 'memory-limit') return named('memoryBytes');
+  if (v.kind !== 'timeout') return undefined;
+  if (v.limit === 'wall') return named('wallMsPerCall');
+  if (v.budget === 'call') return named('cpuMsPerCall');
+  return named(budget.submissionCpuMs === null ? 'cpuMsPerTest' : 'cpuMsTotal');
+}
+
 /**
- * `describeVerdict`, naming the grader's budgets: inside a test the sandbox's
- * "total" budget is the test's, or what was left of the submission's.
+ * `describeVerdict`, naming the grader's limits: inside a test the sandbox's
+ * "total" budget is the test's, or what was left of the submission's, and
+ * its wall-clock cap is the exercise's `wallMsPerCall`.
  */
 function describeInTest(v: LearnerHookVerdict, budget: TestBudget): string {
-  if (v.kind !== 'timeout' || v.limit !== 'cpu' || v.budget !== 'total') return describeVerdict(v);
+  if (v.kind !== 'timeout') return describeVerdict(v);
+  if (v.limit === 'wall')
+    return `ran out of time (it ran into ${describeLimit('wallMsPerCall', budget.grading)} without finishing; a built-in such as sort, repeat or a regular expression working on huge data can do that)`;
+  if (v.budget !== 'total') return describeVerdict(v);
   return budget.submissionCpuMs === null
     ? `ran out of time (it used up the CPU budget of ${v.ms} ms that one test may spend, counted in interpreter steps; is there an endless loop?)`
     : `ran out of time (your submission's CPU budget of ${budget.submissionCpuMs} ms for all tests together ran out during this test; is there an endless loop?)`;

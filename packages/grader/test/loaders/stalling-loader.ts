@@ -1,0 +1,56 @@
+// An exercise loader for watchdog tests. `<dir>?stall=<where>` loads `<dir>`
+// normally but stalls the grading job for good — a busy loop that only the
+// pool's watchdog ends — at one point:
+//   stall=test-N   in the body of test N (0-based), after tests 0..N-1 finished
+//   stall=report   after the last test, while the runner builds the report
+// With `&once=<file>` it stalls only when <file> does not exist yet, and
+// creates it first: a second attempt (on a fresh worker) then runs through.
+import { existsSync, writeFileSync } from 'node:fs';
+import { loadExercise as load, readExercise as read } from '../../../../exercises/src/load.ts';
+
+function parse(dir: string): { dir: string; stall: string | null; once: string | null } {
+  const at = dir.indexOf('?');
+  if (at < 0) return { dir, stall: null, once: null };
+  const query = new URLSearchParams(dir.slice(at + 1));
+  return { dir: dir.slice(0, at), stall: query.get('stall'), once: query.get('once') };
+}
+
+function stallForGood(): never {
+  for (;;) {
+    // stuck outside the learner's code: no step budget can stop this
+  }
+}
+
+export function readExercise(dir: string) {
+  return read(parse(dir).dir);
+}
+
+export async function loadExercise(spec: string) {
+  const { dir, stall, once } = parse(spec);
+  const exercise = await load(dir);
+  if (stall === null) return exercise;
+  const armed = () => {
+    if (once === null) return true;
+    if (existsSync(once)) return false;
+    writeFileSync(once, 'stalled once\n');
+    return true;
+  };
+  let lastTestDone = false;
+  const tests = exercise.tests.map((test, index) => ({
+    ...test,
+    body: (ctx: Parameters<typeof test.body>[0]) => {
+      if (stall === `test-${index}` && armed()) stallForGood();
+      test.body(ctx);
+      if (index === exercise.tests.length - 1) lastTestDone = true;
+    },
+  }));
+  return {
+    ...exercise,
+    tests,
+    get id() {
+      // Read for the plan, and again for the report once the tests are done.
+      if (stall === 'report' && lastTestDone && armed()) stallForGood();
+      return exercise.id;
+    },
+  };
+}
