@@ -15,9 +15,6 @@ const exercise: Exercise = await loadExercise(exerciseDir);
 const corpusDir = new URL('./hostile', import.meta.url).pathname;
 const repoRoot = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
 
-/** Generous wall time for grading one fixture (nine tests, each up to the 250 ms CPU budget per call). */
-const WALL_MS_PER_FIXTURE = 20_000;
-
 interface Fixture {
   /** Path inside test/hostile, e.g. `timeout/loop/infinite-loop-in-hook.ts`. */
   readonly name: string;
@@ -70,51 +67,42 @@ describe('hostile submissions to page-fault-handler', () => {
     );
   });
 
-  test.each(fixtures.map((f) => [f.name, f] as const))(
-    '%s',
-    { timeout: WALL_MS_PER_FIXTURE + 10_000 },
-    async (_name, fixture) => {
-      const started = performance.now();
-      const report = await gradeSubmission({ exercise, learnerSource: fixture.source });
-      const wallMs = performance.now() - started;
+  // How long grading takes is the benchmark's business; that each fixture's
+  // verdict is the same under load is test/verdicts.test.ts's.
+  test.each(fixtures.map((f) => [f.name, f] as const))('%s', async (_name, fixture) => {
+    const report = await gradeSubmission({ exercise, learnerSource: fixture.source });
 
-      // (a) the folder names the overall status.
-      expect({ status: report.status, message: report.message }).toMatchObject({ status: fixture.status });
-      // (b) nothing hostile earns full marks; everything in pass/ must.
-      if (fixture.status === 'pass') {
-        expect(report).toMatchObject({ score: 18, maxScore: 18 });
-        expect(report.tests.filter((t) => t.status !== 'pass')).toEqual([]);
-      } else {
-        expect(report.score).toBeLessThan(report.maxScore);
-      }
-      // The score is exactly what the passed tests earned.
-      expect(report.score).toBe(report.tests.reduce((sum, t) => sum + t.points, 0));
-      if (report.status === 'error' || report.status === 'compile-error') expect(report.tests).toEqual([]);
-      else expect(report.tests).toHaveLength(exercise.tests.length);
+    // (a) the folder names the overall status.
+    expect({ status: report.status, message: report.message }).toMatchObject({ status: fixture.status });
+    // (b) nothing hostile earns full marks; everything in pass/ must.
+    if (fixture.status === 'pass') {
+      expect(report).toMatchObject({ score: 18, maxScore: 18 });
+      expect(report.tests.filter((t) => t.status !== 'pass')).toEqual([]);
+    } else {
+      expect(report.score).toBeLessThan(report.maxScore);
+    }
+    // The score is exactly what the passed tests earned.
+    expect(report.score).toBe(report.tests.reduce((sum, t) => sum + t.points, 0));
+    if (report.status === 'error' || report.status === 'compile-error') expect(report.tests).toEqual([]);
+    else expect(report.tests).toHaveLength(exercise.tests.length);
 
-      // (c) the report is valid against the published contract.
-      expect(ReportSchema.parse(report)).toEqual(report);
+    // (c) the report is valid against the published contract.
+    expect(ReportSchema.parse(report)).toEqual(report);
 
-      // (d) no host path or module folder anywhere in the JSON.
-      const json = JSON.stringify(report);
-      for (const trace of HOST_TRACES) expect(json, `the report mentions ${trace}`).not.toContain(trace);
+    // (d) no host path or module folder anywhere in the JSON.
+    const json = JSON.stringify(report);
+    for (const trace of HOST_TRACES) expect(json, `the report mentions ${trace}`).not.toContain(trace);
 
-      // (e) a fake "all tests passed" can only sit in the learner's own log or a message quoting them;
-      // it never earns a point.
-      if (FAKE_PASS.test(fixture.source)) {
-        expect(report.status).not.toBe('pass');
-        expect(report.score).toBe(0);
-        for (const t of report.tests) expect(t.points).toBe(0);
-      }
+    // (e) a fake "all tests passed" can only sit in the learner's own log or a message quoting them;
+    // it never earns a point.
+    if (FAKE_PASS.test(fixture.source)) {
+      expect(report.status).not.toBe('pass');
+      expect(report.score).toBe(0);
+      for (const t of report.tests) expect(t.points).toBe(0);
+    }
+  });
 
-      // (f) grading one hostile submission takes bounded wall time.
-      expect(wallMs).toBeLessThan(WALL_MS_PER_FIXTURE);
-    },
-  );
-
-  test('the host stays healthy: the reference solution still earns 18/18 in this process', {
-    timeout: 30_000,
-  }, async () => {
+  test('the host stays healthy: the reference solution still earns 18/18 in this process', async () => {
     const report = await gradeSubmission({ exercise, learnerSource: exercise.solution });
     expect(report.tests.filter((t) => t.status !== 'pass')).toEqual([]);
     expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18 });

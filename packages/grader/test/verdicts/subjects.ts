@@ -1,0 +1,78 @@
+/**
+ * The submissions whose verdicts are committed (test/verdicts/<exercise>/…):
+ * every exercise's reference solution, starter and mutants, and the hostile
+ * corpus (test/hostile, graded against page-fault-handler). Shared by the
+ * verdict-stability test and the script that regenerates the files
+ * (`pnpm --filter @faultline/grader verdicts:update`).
+ *
+ * A committed report is the grader's report with every `durationMs` set to
+ * 0: the only field that may differ between two gradings of one submission.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+// The grader cannot depend on @faultline/exercises (which depends on it); the
+// exercises are reached by path, as the other grader tests do.
+import { EXERCISES_DIR, listExercises, readExercise } from '../../../../exercises/src/index.ts';
+import { type Report, ReportSchema } from '../../src/index.ts';
+
+export const VERDICTS_DIR = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
+const HOSTILE_DIR = new URL('../hostile', import.meta.url).pathname.replace(/\/$/, '');
+/** The exercise the hostile corpus attacks. */
+const HOSTILE_TARGET = 'page-fault-handler';
+
+export interface Subject {
+  /** Where its report is kept, relative to VERDICTS_DIR, e.g. `page-fault-handler/mutants/always-allocate.json`. */
+  readonly key: string;
+  readonly exerciseDir: string;
+  readonly source: string;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+export async function verdictSubjects(): Promise<Subject[]> {
+  const subjects: Subject[] = [];
+  for (const id of await listExercises()) {
+    const exerciseDir = join(EXERCISES_DIR, id);
+    const files = await readExercise(exerciseDir);
+    subjects.push({ key: `${id}/solution.json`, exerciseDir, source: files.solution });
+    subjects.push({ key: `${id}/starter.json`, exerciseDir, source: files.starter });
+    for (const mutant of files.mutants)
+      subjects.push({ key: `${id}/mutants/${mutant.name}.json`, exerciseDir, source: mutant.source });
+  }
+  const target = join(EXERCISES_DIR, HOSTILE_TARGET);
+  for (const path of filesUnder(HOSTILE_DIR).sort()) {
+    if (!path.endsWith('.ts') && !path.endsWith('.ts.txt')) continue;
+    const name = relative(HOSTILE_DIR, path)
+      .split(sep)
+      .join('/')
+      .replace(/\.ts(\.txt)?$/, '');
+    subjects.push({
+      key: `${HOSTILE_TARGET}/hostile/${name}.json`,
+      exerciseDir: target,
+      source: readFileSync(path, 'utf8'),
+    });
+  }
+  return subjects;
+}
+
+/** The committed form of a report: durations zeroed. */
+export function committed(report: Report): Report {
+  return ReportSchema.parse({ ...report, tests: report.tests.map((t) => ({ ...t, durationMs: 0 })) });
+}
+
+/** Every committed report file, relative to VERDICTS_DIR. */
+export function committedKeys(): string[] {
+  return filesUnder(VERDICTS_DIR)
+    .filter((path) => path.endsWith('.json'))
+    .map((path) => relative(VERDICTS_DIR, path).split(sep).join('/'))
+    .sort();
+}
+
+export function serialize(report: Report): string {
+  return `${JSON.stringify(committed(report), null, 2)}\n`;
+}
