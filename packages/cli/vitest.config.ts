@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    // Grading runs real sandboxes; on a loaded 2-core CI machine, with every
-    // package's tests running at once, a test can take seconds.
-    testTimeout: 60_000,
+    // A safety net against a hang only, never what decides a test: grading
+    // verdicts are counted in steps and nothing here asserts on elapsed time.
+    testTimeout: 300_000,
   },
 });

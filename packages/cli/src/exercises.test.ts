@@ -67,7 +67,7 @@ describe('faultline validate', () => {
     }
     expect(r.out.split('\n').filter((line) => line.startsWith('✓'))).toHaveLength(ids.length);
     expect(r.code).toBe(0);
-  }, 120_000);
+  });
 
   test('an unknown exercise or option cannot be validated (exit 2)', async () => {
     const unknown = await run(['validate', 'nope']);
@@ -136,7 +136,7 @@ describe('faultline new', () => {
     const unknown = await run(['validate', (await listExercises())[0]!, '--exercises', root]);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('known: zz-scaffold-test, zz-second\n');
-  }, 60_000);
+  });
 
   test('in a folder whose package.json is not an ES module package, new says what to add', async () => {
     const root = tempDir();

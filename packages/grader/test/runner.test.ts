@@ -16,7 +16,7 @@ import {
 const dir = new URL('../../../exercises/page-fault-handler', import.meta.url).pathname;
 const exercise: Exercise = await loadExercise(dir);
 
-describe('gradeSubmission on page-fault-handler', { timeout: 60_000 }, () => {
+describe('gradeSubmission on page-fault-handler', () => {
   test('the reference solution scores full marks', async () => {
     const report = await gradeSubmission({ exercise, learnerSource: exercise.solution });
     expect(ReportSchema.parse(report)).toEqual(report);
@@ -124,7 +124,7 @@ describe('gradeSubmission on page-fault-handler', { timeout: 60_000 }, () => {
   });
 });
 
-describe('the limits of page-fault-handler, varied', { timeout: 60_000 }, () => {
+describe('the limits of page-fault-handler, varied', () => {
   /** The reference solution, made to spend about 2 ms of CPU budget (100 000 steps) per fault. */
   const busySolution = `${exercise.solution.replace('export function anonymousFault', 'function reference')}
 export function anonymousFault(fault: any, vma: any) {
@@ -245,7 +245,7 @@ export function anonymousFault(fault: any, vma: any) {
   });
 });
 
-describe('validateExercise', { timeout: 120_000 }, () => {
+describe('validateExercise', () => {
   test('page-fault-handler is sound', async () => {
     const result = await validateExercise(exercise);
     expect(result.problems).toEqual([]);
