@@ -4,7 +4,7 @@
 // report with its durations zeroed. Files of submissions that no longer exist
 // are removed. Run after changing an exercise, a fixture or the grader's
 // messages, then review the diff:
-//   pnpm --filter @faultline/grader verdicts:update
+//   npx pnpm --filter @faultline/grader verdicts:update
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createPool } from '@faultline/sandbox';

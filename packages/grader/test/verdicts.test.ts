@@ -5,7 +5,7 @@
 // real clock, the retry on a fresh worker) while busy processes keep every
 // core saturated, and each report must equal the one committed under
 // test/verdicts/ apart from its durations. The committed reports are made by
-// `pnpm --filter @faultline/grader verdicts:update` (see test/verdicts/subjects.ts).
+// `npx pnpm --filter @faultline/grader verdicts:update` (see test/verdicts/subjects.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -16,7 +16,7 @@ import { gradeInPool, type Report } from '../src/index.ts';
 import { committed, committedKeys, VERDICTS_DIR, verdictSubjects } from './verdicts/subjects.ts';
 
 const BUSY_SCRIPT = new URL('../../../scripts/busy.mjs', import.meta.url).pathname;
-const UPDATE = 'pnpm --filter @faultline/grader verdicts:update';
+const UPDATE = 'npx pnpm --filter @faultline/grader verdicts:update';
 
 const subjects = await verdictSubjects();
 /** Two busy processes per core: more runnable work than the machine has, for the whole grading. */

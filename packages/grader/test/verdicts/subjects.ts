@@ -3,7 +3,7 @@
  * every exercise's reference solution, starter and mutants, and the hostile
  * corpus (test/hostile, graded against page-fault-handler). Shared by the
  * verdict-stability test and the script that regenerates the files
- * (`pnpm --filter @faultline/grader verdicts:update`).
+ * (`npx pnpm --filter @faultline/grader verdicts:update`).
  *
  * A committed report is the grader's report with every `durationMs` set to
  * 0: the only field that may differ between two gradings of one submission.
