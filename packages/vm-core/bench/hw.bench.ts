@@ -9,7 +9,9 @@
  * Targets (issue 2): tlbHitRatio = raw / TLB-hit ≤ 10, walkRatio = raw / walk ≤ 100.
  *
  * The kernel layer's benchmarks (bench/kernel.bench.ts) run after these; their
- * figures go under the `kernel` key of the JSON line.
+ * figures go under the `kernel` key of the JSON line. Then the page-replacement
+ * policies over a million references (bench/replacement.bench.ts), under the
+ * `replacement` key.
  */
 import { getHeapStatistics } from 'node:v8';
 import {
@@ -22,6 +24,7 @@ import {
   x86_64,
 } from '../src/index.ts';
 import { runKernelBenchmarks } from './kernel.bench.ts';
+import { runReplacementBenchmarks } from './replacement.bench.ts';
 
 const WARMUP_ROUNDS = 3;
 const ROUNDS = 9;
@@ -156,5 +159,8 @@ const result = {
   // The kernel layer: fork + COW of 64 MiB, a reclaim pass over 1 GiB and a
   // million seeded random steps (bench/kernel.bench.ts).
   kernel: runKernelBenchmarks(),
+  // FIFO, LRU, OPT and Clock over a million references and 4096 frames, the
+  // largest input simulateReplacement accepts (bench/replacement.bench.ts).
+  replacement: runReplacementBenchmarks(),
 };
 console.log(JSON.stringify(result));

@@ -145,8 +145,11 @@ describe('textbook numbers', () => {
 });
 
 describe('properties', () => {
+  // size: 'max' — without it fast-check keeps arrays to about ten elements
+  // whatever maxLength says, and no trace would reach the frame history's
+  // first snapshot (64 steps) or fill 60 frames.
   const trace = (maxPage: number, maxLength: number) =>
-    fc.array(fc.nat(maxPage), { minLength: 0, maxLength });
+    fc.array(fc.nat(maxPage), { minLength: 0, maxLength, size: 'max' });
 
   test('OPT never misses more than FIFO, LRU or Clock', () => {
     fc.assert(
@@ -156,7 +159,7 @@ describe('properties', () => {
           expect(opt).toBeLessThanOrEqual(missesOf(policy, frames, references));
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
@@ -170,6 +173,7 @@ describe('properties', () => {
         expect(result.steps.map((s) => !s.hit)).toEqual(firstUse);
         expect(result.steps.every((s) => s.victim === null)).toBe(true);
       }),
+      { numRuns: 200 },
     );
   });
 
@@ -180,6 +184,7 @@ describe('properties', () => {
           missesOf('lru', frames, references),
         );
       }),
+      { numRuns: 500 },
     );
   });
 
@@ -198,33 +203,56 @@ describe('properties', () => {
           expect(result.hits + result.misses).toBe(references.length);
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 100 },
     );
   });
 });
 
-describe('at the limits: a million references over 4096 frames', () => {
-  // A loop over one page more than fits: the textbook worst case for LRU and FIFO.
-  const loop = Array.from({ length: MAX_REPLACEMENT_REFERENCES }, (_, i) => i % 4097);
+// The same loop at the limits — a million references over 4096 frames — is
+// benchmarked, and its outcome checked again, in bench/replacement.bench.ts.
+describe('a loop one page larger than memory', () => {
+  /** `length` references cycling through `frames + 1` pages: the textbook worst case for LRU and FIFO. */
+  const loopOver = (frames: number, length: number) => Array.from({ length }, (_, i) => i % (frames + 1));
 
-  test.each(['fifo', 'lru', 'clock'] as const)(
-    '%s misses on every reference of a loop one page too big',
-    (policy) => {
-      const result = simulateReplacement(policy, 4096, loop);
-      expect(result.misses).toBe(MAX_REPLACEMENT_REFERENCES);
-      expect(new Set(result.steps.at(-1)!.frames)).toEqual(new Set(loop.slice(-4096)));
-    },
-  );
+  // A few hundred frames, and the largest frame count over a few turns of the loop.
+  describe.each([
+    { frames: 300, references: 30_000 },
+    { frames: 4096, references: 3 * 4097 },
+  ])('$frames frames, $references references', ({ frames, references }) => {
+    const loop = loopOver(frames, references);
 
-  test('OPT misses once per 4096 references on the same loop', () => {
-    // After the cold misses, each miss evicts the page referenced just before the faulting one
-    // comes round again, so the next miss is exactly `frames` references later: misses at
-    // 0 … 4095, then at 4096, 8192, …, i.e. 4096 + ⌊999999 / 4096⌋.
-    expect(missesOf('opt', 4096, loop)).toBe(4096 + 244);
-    const small = Array.from({ length: 100 }, (_, i) => i % 6);
+    test.each(['fifo', 'lru', 'clock'] as const)('%s misses on every reference', (policy) => {
+      const result = simulateReplacement(policy, frames, loop);
+      expect(result.misses).toBe(references);
+      expect(new Set(result.steps.at(-1)!.frames)).toEqual(new Set(loop.slice(-frames)));
+    });
+
+    test('OPT misses once per `frames` references after the cold misses, never more than the others', () => {
+      // After the cold misses, each miss evicts the page referenced just before the faulting one
+      // comes round again, so the next miss is exactly `frames` references later: misses at
+      // 0 … frames − 1, then at frames, 2 × frames, …, i.e. frames + ⌊(references − 1) / frames⌋.
+      const opt = missesOf('opt', frames, loop);
+      expect(opt).toBe(frames + Math.floor((references - 1) / frames));
+      for (const policy of ['fifo', 'lru', 'clock'] as const) {
+        expect(opt).toBeLessThanOrEqual(missesOf(policy, frames, loop));
+      }
+    });
+  });
+
+  test('the miss count of OPT on the loop agrees with the textbook implementation', () => {
+    const small = loopOver(5, 100);
     expect(textbook('opt', 5, small).filter(([, hit]) => !hit)).toHaveLength(5 + Math.floor(99 / 5));
     expect(missesOf('opt', 5, small)).toBe(24);
   });
+
+  test.each(REPLACEMENT_POLICIES)(
+    '%s on the loop matches the textbook implementation, step by step',
+    (policy) => {
+      // 64 frames over 1000 references crosses the frame history's snapshots (every 64 steps) 15 times.
+      const loop = loopOver(64, 1000);
+      expect(rows(simulateReplacement(policy, 64, loop).steps)).toEqual(textbook(policy, 64, loop));
+    },
+  );
 });
 
 describe('input validation', () => {
