@@ -167,7 +167,7 @@ describe('readExercise', () => {
     const files = await readExercise(dir);
     expect(gradingLimits(files.meta)).toMatchObject({
       cpuMsPerCall: 100,
-      wallMsPerCall: 2_000,
+      wallMsPerCall: 10_000,
       cpuMsTotal: 20_000,
       wallMsTotal: 200_000,
     });

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { main } from './main.ts';
 import type { ScenarioReport } from './scenario/run.ts';
 
@@ -27,8 +27,14 @@ async function report(file: string): Promise<ScenarioReport> {
 
 const resolutions = (r: ScenarioReport, step: number) => r.steps[step - 1]!.faults.map((f) => f.resolution);
 
+const scratchDirs: string[] = [];
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function scratch(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'faultline-'));
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-sim-'));
+  scratchDirs.push(dir);
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;

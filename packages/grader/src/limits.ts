@@ -8,10 +8,10 @@
  * long between the engine's interrupt polls, and for a grading job that
  * hangs outside the guest — and they must never be what decides a verdict
  * on a merely slow or busy machine. Hence the rule: each wall-clock limit is
- * at least `MIN_WALL_FACTOR` times the step budget it backs (allocation-heavy
- * guest code runs about five times slower per step than the budget's
- * reference rate), and a job that a wall-clock limit stopped is graded again
- * on a fresh worker before that verdict stands (`gradeInPool`).
+ * at least `MIN_WALL_FACTOR` times the step budget it backs, the defaults are
+ * far above that (see `DEFAULT_WALL_PER_CALL_FACTOR`: steps undercount heavy
+ * loop bodies), and a job that a wall-clock limit stopped is graded again on
+ * a fresh worker before that verdict stands (`gradeInPool`).
  *
  * Every limit is visible: an exercise may set each in its exercise.json, the
  * report lists the ones it was graded under, and a test stopped at a limit
@@ -24,10 +24,18 @@ export const MAX_OUTPUT_LENGTH = 16_384;
 
 /** A wall-clock limit is at least this many times the step budget it backs. */
 export const MIN_WALL_FACTOR = 10;
-/** The default per-call wall-clock limit, as a multiple of the per-call CPU budget. */
-export const DEFAULT_WALL_PER_CALL_FACTOR = 20;
-/** The default whole-job wall-clock limit, as a multiple of the submission's CPU budget. */
+/**
+ * The default per-call wall-clock limit, as a multiple of the per-call CPU
+ * budget. Far above the minimum because steps undercount heavy loop bodies:
+ * QuickJS counts a step per call and backward jump, so a loop that builds an
+ * object or two per iteration runs up to ~30 times longer than its budget
+ * says on an idle machine (`pnpm --filter @faultline/sandbox bench`).
+ */
+export const DEFAULT_WALL_PER_CALL_FACTOR = 100;
+/** The default whole-job wall-clock limit, as a multiple of the submission's CPU budget… */
 export const DEFAULT_WALL_TOTAL_FACTOR = MIN_WALL_FACTOR;
+/** …but never less than this: a job also starts a worker and runs the tests' own (host) code. */
+export const MIN_DEFAULT_WALL_MS_TOTAL = 60_000;
 
 export const GradingLimitsSchema = z
   .object({
@@ -106,7 +114,8 @@ export function resolveLimits(settings: LimitSettings = {}): GradingLimits {
     cpuMsPerTest: pick('cpuMsPerTest'),
     cpuMsTotal,
     wallMsPerCall: settings.wallMsPerCall ?? DEFAULT_WALL_PER_CALL_FACTOR * cpuMsPerCall,
-    wallMsTotal: settings.wallMsTotal ?? DEFAULT_WALL_TOTAL_FACTOR * cpuMsTotal,
+    wallMsTotal:
+      settings.wallMsTotal ?? Math.max(MIN_DEFAULT_WALL_MS_TOTAL, DEFAULT_WALL_TOTAL_FACTOR * cpuMsTotal),
     memoryBytes: pick('memoryBytes'),
     stackBytes: pick('stackBytes'),
     outputChars: pick('outputChars'),

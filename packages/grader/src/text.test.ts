@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { mixedReport } from '../test/fixtures.ts';
+import { mixedReport, rawTest } from '../test/fixtures.ts';
 import { buildReport } from './report.ts';
 import { renderText } from './text.ts';
 
@@ -46,4 +46,23 @@ it('renders a compile error with its diagnostics', () => {
       '',
     ].join('\n'),
   );
+});
+
+it('names the limit that stopped a test, even where its message is withheld', () => {
+  const report = buildReport({
+    exercise: 'cow',
+    tests: [
+      rawTest({
+        name: 'hidden: a fork of a big process',
+        status: 'timeout',
+        points: 0,
+        visibility: 'hidden',
+        message: 'Your cowBreak ran out of time (…)',
+        limit: { name: 'wallMsPerCall', value: 25_000 },
+      }),
+    ],
+  });
+  const text = renderText(report, { audience: 'learner', dueDatePassed: false });
+  expect(text).toContain('  ✗ hidden: a fork of a big process (timeout: wallMsPerCall 25000)  0/2');
+  expect(text).not.toContain('ran out of time (…)');
 });

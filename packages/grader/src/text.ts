@@ -24,7 +24,7 @@ export function renderText(report: Report, view: ViewOptions): string {
   if (shown.tests.length > 0) lines.push('');
   for (const t of shown.tests) {
     lines.push(
-      `  ${mark(t)} ${t.name}${t.status === 'pass' || t.status === 'fail' ? '' : ` (${t.status})`}  ${points(t.points)}/${points(t.maxPoints)}`,
+      `  ${mark(t)} ${t.name}${t.status === 'pass' || t.status === 'fail' ? '' : ` (${t.status}${t.limit === undefined ? '' : `: ${t.limit.name} ${t.limit.value}`})`}  ${points(t.points)}/${points(t.maxPoints)}`,
     );
     if (t.message !== '') lines.push(indent(t.message, '      '));
   }

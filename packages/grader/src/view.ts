@@ -7,7 +7,7 @@ import type { Report, TestResult } from './report.ts';
 export type ViewOptions =
   /** Staff see everything. */
   | { audience: 'staff' }
-  /** Learners see hidden tests' name, status and points only; after_due_date tests in full once `dueDatePassed`. */
+  /** Learners see hidden tests' name, status, points and stopping limit only; after_due_date tests in full once `dueDatePassed`. */
   | { audience: 'learner'; dueDatePassed: boolean };
 
 /** Whether this audience may see the test's message, output and trace. */
@@ -27,7 +27,11 @@ export function showsDetails(test: TestResult, view: ViewOptions): boolean {
   }
 }
 
-/** The report as this audience may see it: withheld tests keep name, status and points, lose message, output and trace. */
+/**
+ * The report as this audience may see it: withheld tests keep name, status,
+ * points and the limit that stopped them (which limit is no secret of the
+ * test), and lose message, output and trace.
+ */
 export function viewFor(report: Report, view: ViewOptions): Report {
   return {
     ...report,

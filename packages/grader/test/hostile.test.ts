@@ -4,15 +4,13 @@
 // files that must not parse) and says in its header what it tries and what
 // must happen. The corpus runs in one process, one fixture after another, and
 // the reference solution must still earn full marks afterwards.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { type Exercise, loadExercise } from '../../../exercises/src/load.ts';
 import { gradeSubmission, type Report, ReportSchema, ReportStatusSchema } from '../src/index.ts';
+import { hostileFixtures } from './hostile-corpus.ts';
 
 const exerciseDir = new URL('../../../exercises/page-fault-handler', import.meta.url).pathname;
 const exercise: Exercise = await loadExercise(exerciseDir);
-const corpusDir = new URL('./hostile', import.meta.url).pathname;
 const repoRoot = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
 
 interface Fixture {
@@ -23,26 +21,10 @@ interface Fixture {
   readonly source: string;
 }
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    return entry.isDirectory() ? listFiles(path) : [path];
-  });
-}
-
-const fixtures: Fixture[] = listFiles(corpusDir)
-  .filter((path) => path.endsWith('.ts') || path.endsWith('.ts.txt'))
-  .map((path) => relative(corpusDir, path).split(sep).join('/'))
-  .sort()
-  .map((name) => {
-    const [status, cause] = name.split('/');
-    return {
-      name,
-      status: ReportStatusSchema.parse(status),
-      cause: cause ?? '',
-      source: readFileSync(join(corpusDir, name), 'utf8'),
-    };
-  });
+const fixtures: Fixture[] = hostileFixtures().map(({ name, source }) => {
+  const [status, cause] = name.split('/');
+  return { name, status: ReportStatusSchema.parse(status), cause: cause ?? '', source };
+});
 
 /** Text that would reveal the grading host: its paths, its module folders, its stack frames. */
 const HOST_TRACES = [
@@ -70,7 +52,8 @@ describe('hostile submissions to page-fault-handler', () => {
   // How long grading takes is the benchmark's business; that each fixture's
   // verdict is the same under load is test/verdicts.test.ts's.
   test.each(fixtures.map((f) => [f.name, f] as const))('%s', async (_name, fixture) => {
-    const report = await gradeSubmission({ exercise, learnerSource: fixture.source });
+    // The wall clock is frozen: only step budgets decide here (the real clock's path is verdicts.test.ts's).
+    const report = await gradeSubmission({ exercise, learnerSource: fixture.source, clock: () => 0 });
 
     // (a) the folder names the overall status.
     expect({ status: report.status, message: report.message }).toMatchObject({ status: fixture.status });
@@ -103,7 +86,7 @@ describe('hostile submissions to page-fault-handler', () => {
   });
 
   test('the host stays healthy: the reference solution still earns 18/18 in this process', async () => {
-    const report = await gradeSubmission({ exercise, learnerSource: exercise.solution });
+    const report = await gradeSubmission({ exercise, learnerSource: exercise.solution, clock: () => 0 });
     expect(report.tests.filter((t) => t.status !== 'pass')).toEqual([]);
     expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18 });
   });

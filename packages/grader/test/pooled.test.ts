@@ -73,7 +73,7 @@ describe('gradeInPool on page-fault-handler', () => {
     // The watchdog ran with the exercise's own wall-clock limit, and the report says which limits applied.
     expect(new Set(armed.flat())).toEqual(new Set([limits.wallMsTotal]));
     expect(report.limits).toEqual(limits);
-    expect(report.limits).toMatchObject({ wallMsPerCall: 5_000, wallMsTotal: 300_000 });
+    expect(report.limits).toMatchObject({ wallMsPerCall: 25_000, wallMsTotal: 600_000 });
     const local = await gradeSubmission({ exercise, learnerSource: exercise.solution });
     expect(withoutDurations(report)).toEqual(withoutDurations(local));
   });
@@ -115,9 +115,9 @@ describe('gradeInPool on page-fault-handler', () => {
       ...exercise.tests.slice(3).map(() => 'skipped'),
     ]);
     const stopped = report.tests[2]!;
-    expect(stopped.limit).toEqual({ name: 'wallMsTotal', value: 300_000 });
+    expect(stopped.limit).toEqual({ name: 'wallMsTotal', value: 600_000 });
     expect(stopped.message).toMatch(
-      /^Grading stopped at the wall-clock limit for grading the whole submission \(300000 ms of real time; wallMsTotal\) while this test was running/,
+      /^Grading stopped at the wall-clock limit for grading the whole submission \(600000 ms of real time; wallMsTotal\) while this test was running/,
     );
     expect(stopped.message).toContain('graded a second time, on a fresh worker');
     expect(report.tests[3]!.message).toContain(`during test "${stopped.name}"`);
@@ -163,7 +163,7 @@ describe('gradeInPool on page-fault-handler', () => {
     // The total comes from exercise.json, read without importing the tests.
     expect(failed.report).toMatchObject({ status: 'error', score: 0, maxScore: 18, tests: [], limits });
     expect(failed.report.message).toMatch(
-      /^Grading could not finish .*reached the wall-clock limit for grading the whole submission \(300000 ms of real time; wallMsTotal\) and was stopped before any test started\. It was graded a second time/,
+      /^Grading could not finish .*reached the wall-clock limit for grading the whole submission \(600000 ms of real time; wallMsTotal\) and was stopped before any test started\. It was graded a second time/,
     );
   });
 

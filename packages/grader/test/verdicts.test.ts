@@ -27,11 +27,17 @@ describe('verdicts under load', () => {
   let pool: Pool;
   const graded = new Map<string, Promise<Report>>();
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // The spinners stop on their own after --seconds, and at once when this process dies.
     busy = spawn(process.execPath, [BUSY_SCRIPT, '--procs', String(BUSY_PROCS), '--seconds', '900'], {
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    // busy.mjs says so on stderr once its spinners run: grade only after that.
+    await new Promise<void>((resolve, reject) => {
+      busy.stderr?.once('data', () => resolve());
+      busy.once('exit', (code) => reject(new Error(`busy.mjs exited with ${code} before the load started`)));
+    });
+    busy.stderr?.resume();
     pool = createPool({ size: 2 });
     for (const subject of subjects) {
       graded.set(

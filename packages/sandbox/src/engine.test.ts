@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type CallResult,
   createSandbox,
+  GUEST_EPOCH_MS,
   type Sandbox,
   type SandboxOptions,
   STEPS_PER_CPU_MS,
@@ -602,6 +603,56 @@ describe('limits', () => {
     expect(text.length).toBeLessThanOrEqual(4096);
     expect(truncated).toBe(true);
     sandbox.dispose();
+  });
+});
+
+describe("the guest's clock", () => {
+  it('runs on the step count from a fixed epoch, the same on every run', async () => {
+    const source = `export function times() {
+        const a = Date.now();
+        let s = 0;
+        for (let i = 0; i < 1_000_000; i++) s += i;
+        const b = Date.now();
+        return [a, b, new Date().getTime() >= b, new Date(0).getTime(), typeof Date(), new Date() instanceof Date];
+      }`;
+    const first = await callOnce(source, 'times');
+    const second = await callOnce(source, 'times');
+    expect(first).toEqual(second);
+    const [a, b, later, zero, asString, isDate] = (first as { value: unknown[] }).value as [
+      number,
+      number,
+      boolean,
+      number,
+      string,
+      boolean,
+    ];
+    expect(a).toBeGreaterThanOrEqual(GUEST_EPOCH_MS);
+    // A million iterations are a few million steps: tens of budget ms, whatever the machine.
+    expect(b - a).toBeGreaterThan(10);
+    expect(b - a).toBeLessThan(1_000);
+    expect([later, zero, asString, isDate]).toEqual([true, 0, 'string', true]);
+  });
+
+  it('stops a busy wait on Date.now() by the step budget, not the wall clock', async () => {
+    const sandbox = await sandboxWith(
+      'export function wait() { const until = Date.now() + 10_000; while (Date.now() < until) {} return "waited"; }',
+      { limits: { cpuMsPerCall: 50 } },
+    );
+    expect(sandbox.call('wait')).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 50 });
+    sandbox.dispose();
+  });
+
+  it('lets a short wait on the guest clock finish, in steps', async () => {
+    const result = await callOnce(
+      'export function wait() { const until = Date.now() + 5; let n = 0; while (Date.now() < until) n++; return n; }',
+      'wait',
+    );
+    const again = await callOnce(
+      'export function wait() { const until = Date.now() + 5; let n = 0; while (Date.now() < until) n++; return n; }',
+      'wait',
+    );
+    expect(result.kind).toBe('ok');
+    expect(again).toEqual(result);
   });
 });
 

@@ -17,6 +17,9 @@
  *   count, and every host API call adds `HOST_CALL_STEPS`. A wall-clock cap
  *   per request stays as a safety net for built-ins that work long between
  *   polls (a sort with a comparator, a huge `repeat`), with its own verdict.
+ * - Time: the guest's `Date` runs on the step count from a fixed epoch
+ *   (`GUEST_EPOCH_MS`), never on the machine's clock, so code that waits on
+ *   the time cannot spend more steps on a fast machine than on a busy one.
  * - Output: console.* is captured, capped in the guest and again here.
  *
  * Only web-standard APIs are used here (WebAssembly, performance), so a
@@ -151,6 +154,13 @@ export const HOST_CALL_STEPS = 250;
  */
 export const WALL_FACTOR = 10;
 
+/**
+ * What the guest's clock reads before its first step: 2026-01-01T00:00:00Z.
+ * Its `Date.now()` is this plus the steps it has run, in budget ms, so the
+ * same code sees the same times on every machine (see the prelude).
+ */
+export const GUEST_EPOCH_MS = Date.UTC(2026, 0, 1);
+
 /** The fast path passes at most this many primitive arguments as QuickJS values. */
 const FAST_MAX_ARGS = 8;
 /** …and strings up to this length (UTF-16 code units); longer ones take the encoded path. */
@@ -270,7 +280,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
    */
   const chargeHostCall = (): boolean => {
     steps += HOST_CALL_STEPS;
-    if (interrupted === null && now() > wallDeadline) interrupted = 'wall';
+    // Steps first: when both are spent, the verdict is the deterministic one.
+    if (interrupted === null && steps < stepLimit && now() > wallDeadline) interrupted = 'wall';
     return steps < stepLimit && interrupted === null;
   };
 
@@ -288,6 +299,17 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     const room = limits.maxOutputLength - output.length;
     if (text.length > room) truncated = true;
     if (room > 0) output += text.slice(0, room);
+  });
+
+  /**
+   * The guest's clock (its `Date.now()`, `new Date()`): the fixed epoch plus
+   * the steps counted so far, in whole budget ms. Reading it is charged as a host
+   * call, so a loop that waits on it moves it and spends its budget.
+   */
+  const hostNow = context.newFunction('hostNow', () => {
+    chargeHostCall();
+    // Whole ms, as Date.now() always is.
+    return context.newNumber(GUEST_EPOCH_MS + Math.floor(steps / STEPS_PER_CPU_MS));
   });
 
   const fail = (message: string) => ({
@@ -410,6 +432,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         context.undefined,
         hostCall,
         hostLog,
+        hostNow,
         apiNameHandle,
         namesHandle,
         limitsHandle,
@@ -424,6 +447,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       fastFnsHandle,
       hostCall,
       hostLog,
+      hostNow,
     ])
       handle.dispose();
     helpers = {

@@ -95,6 +95,8 @@ interface Slot {
   job: (Job & { id: number; cancelWatchdog: () => void }) | null;
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 const DEFAULT_WORKER_URL = import.meta.url.endsWith('.ts')
   ? new URL('./worker-dev.mjs', import.meta.url)
   : new URL('./worker.js', import.meta.url);
@@ -115,9 +117,16 @@ export function createPool(options: PoolOptions = {}): Pool {
    * alone, which ends with it and is not replaced.
    */
   const spawn = (job: Job | null = null): void => {
-    const worker = new Worker(options.workerUrl ?? DEFAULT_WORKER_URL, {
-      resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb ?? 256 },
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(options.workerUrl ?? DEFAULT_WORKER_URL, {
+        resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb ?? 256 },
+      });
+    } catch (error) {
+      // Out of threads or memory: the job (if any) cannot run; the pool is one worker short.
+      job?.resolve({ kind: 'crashed', message: `no sandbox worker could be started: ${messageOf(error)}` });
+      return;
+    }
     started += 1;
     const slot: Slot = { worker, ready: false, dedicated: job !== null, pending: job, job: null };
     slots.add(slot);

@@ -4,8 +4,9 @@
  * pristine, so a learner who later rewrites `Array.prototype`, `JSON` or
  * `Function.prototype.call` cannot change how values are encoded.
  *
- * It evaluates to a factory; the host calls it once with two raw host
- * functions (`hostCall(name, payload)`, `hostLog(text, truncated)`), the host API's
+ * It evaluates to a factory; the host calls it once with three raw host
+ * functions (`hostCall(name, payload)`, `hostLog(text, truncated)`,
+ * `hostNow()`: the guest's clock, see below), the host API's
  * names, the limits and one fast host function per name (called with primitive
  * arguments as they are), and keeps the returned `{ load, call, callFast }` helpers.
  * Neither the raw functions nor the helpers are reachable from learner code.
@@ -15,6 +16,13 @@
  * read. Every Proxy the learner creates goes through the wrapper and is
  * remembered, so the encoder can refuse it without touching its traps.
  *
+ * Why Date is replaced: the guest's clock must not be the machine's. A hook
+ * that waits for `Date.now()` to pass a deadline would otherwise spend more
+ * steps on a fast machine than on a busy one, and its verdict would depend on
+ * load. The guest's `Date.now()` and `new Date()` read `hostNow()`: a fixed
+ * epoch plus the steps counted so far, in budget ms (deterministic, and it
+ * moves as the guest's code runs).
+ *
  * Helpers return a tagged string: `v<payload>` (a value), `x<message>` (a
  * value that cannot leave the sandbox), `e<json of {name, message}>` (the
  * learner's code threw). On the fast path (`limits.fastMaxArgs > 0`) a hook's
@@ -22,7 +30,7 @@
  * null or undefined), or `s<string>` (a short string); the host reads those
  * only after checking the QuickJS type, so no guest code runs for them.
  */
-export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, apiNamesJson, limitsJson, hostFastFns) {
+export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, apiName, apiNamesJson, limitsJson, hostFastFns) {
   'use strict';
   var apiNames = JSON.parse(apiNamesJson);
   var limits = JSON.parse(limitsJson);
@@ -291,6 +299,23 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, apiName, 
   var consoleObject = { log: log, info: log, warn: log, error: log, debug: log };
   freeze(consoleObject);
   defineProperty(G, 'console', { value: consoleObject, writable: true, configurable: true, enumerable: false });
+
+  // Date on the guest's own clock (see the header): same prototype, so
+  // instanceof and every method still work; only "now" comes from hostNow().
+  var OrigDate = Date;
+  var ReflectConstruct = Reflect.construct;
+  var DateToString = OrigDate.prototype.toString;
+  function GuestDate() {
+    if (new.target === undefined) return ReflectApply(DateToString, ReflectConstruct(OrigDate, [hostNow()]), []);
+    return ReflectConstruct(OrigDate, arguments.length === 0 ? [hostNow()] : arguments, new.target);
+  }
+  defineProperty(GuestDate, 'name', { value: 'Date', writable: false, enumerable: false, configurable: true });
+  defineProperty(GuestDate, 'prototype', { value: OrigDate.prototype, writable: false, enumerable: false, configurable: false });
+  defineProperty(GuestDate, 'now', { value: function now() { return hostNow(); }, writable: true, enumerable: false, configurable: true });
+  defineProperty(GuestDate, 'parse', { value: OrigDate.parse, writable: true, enumerable: false, configurable: true });
+  defineProperty(GuestDate, 'UTC', { value: OrigDate.UTC, writable: true, enumerable: false, configurable: true });
+  defineProperty(OrigDate.prototype, 'constructor', { value: GuestDate, writable: true, enumerable: false, configurable: true });
+  defineProperty(G, 'Date', { value: GuestDate, writable: true, configurable: true, enumerable: false });
 
   // A host function's answer: a number, boolean or null as is, 's' + a short
   // string, or an encoded payload.

@@ -88,6 +88,7 @@ describe('pool', () => {
   it("arms the watchdog with each job's own wall-clock limit, and disarms it when the job ends", async () => {
     const code = await compile('export function ok() { return 1; }');
     const job = pool.runCalls(code, [{ export: 'ok', args: [] }], { wallMs: 1_234 });
+    await watchdog.whenArmed();
     expect(watchdog.armed()).toEqual([1_234]);
     expect(await job).toMatchObject({ kind: 'ok' });
     expect(watchdog.armed()).toEqual([]);

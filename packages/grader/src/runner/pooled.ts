@@ -278,7 +278,11 @@ function confirmedTwice(grade: Outcome): Outcome {
   if (grade.kind === 'grader-failed') {
     const message = grade.report.message ?? '';
     const report = { ...grade.report, message: `${message}${message.endsWith('.') ? '' : '.'}${again}` };
-    return { ...grade, report: ReportSchema.parse(report) };
+    return {
+      ...grade,
+      report: ReportSchema.parse(report),
+      reason: `${grade.reason} (twice, the second time on a fresh worker)`,
+    };
   }
   const { report } = grade;
   const tests = report.tests.map((t) =>

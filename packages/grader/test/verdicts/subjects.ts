@@ -8,30 +8,20 @@
  * A committed report is the grader's report with every `durationMs` set to
  * 0: the only field that may differ between two gradings of one submission.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 // The grader cannot depend on @faultline/exercises (which depends on it); the
 // exercises are reached by path, as the other grader tests do.
 import { EXERCISES_DIR, listExercises, readExercise } from '../../../../exercises/src/index.ts';
 import { type Report, ReportSchema } from '../../src/index.ts';
+import { filesUnder, HOSTILE_TARGET, hostileFixtures } from '../hostile-corpus.ts';
 
 export const VERDICTS_DIR = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
-const HOSTILE_DIR = new URL('../hostile', import.meta.url).pathname.replace(/\/$/, '');
-/** The exercise the hostile corpus attacks. */
-const HOSTILE_TARGET = 'page-fault-handler';
 
 export interface Subject {
   /** Where its report is kept, relative to VERDICTS_DIR, e.g. `page-fault-handler/mutants/always-allocate.json`. */
   readonly key: string;
   readonly exerciseDir: string;
   readonly source: string;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(path) : [path];
-  });
 }
 
 export async function verdictSubjects(): Promise<Subject[]> {
@@ -45,17 +35,9 @@ export async function verdictSubjects(): Promise<Subject[]> {
       subjects.push({ key: `${id}/mutants/${mutant.name}.json`, exerciseDir, source: mutant.source });
   }
   const target = join(EXERCISES_DIR, HOSTILE_TARGET);
-  for (const path of filesUnder(HOSTILE_DIR).sort()) {
-    if (!path.endsWith('.ts') && !path.endsWith('.ts.txt')) continue;
-    const name = relative(HOSTILE_DIR, path)
-      .split(sep)
-      .join('/')
-      .replace(/\.ts(\.txt)?$/, '');
-    subjects.push({
-      key: `${HOSTILE_TARGET}/hostile/${name}.json`,
-      exerciseDir: target,
-      source: readFileSync(path, 'utf8'),
-    });
+  for (const { name, source } of hostileFixtures()) {
+    const key = `${HOSTILE_TARGET}/hostile/${name.replace(/\.ts(\.txt)?$/, '')}.json`;
+    subjects.push({ key, exerciseDir: target, source });
   }
   return subjects;
 }
