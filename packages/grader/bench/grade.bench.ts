@@ -64,7 +64,9 @@ const coldCommand = useCli
 const cold: number[] = [];
 for (let i = 0; i < COLD_RUNS; i++) {
   const t0 = performance.now();
-  const child = spawnSync(process.execPath, coldCommand, { cwd: root, encoding: 'utf8' });
+  // Without the built CLI, tsx is resolved from this package (the root does not depend on it).
+  const cwd = useCli ? root : fileURLToPath(new URL('..', import.meta.url));
+  const child = spawnSync(process.execPath, coldCommand, { cwd, encoding: 'utf8' });
   const ms = performance.now() - t0;
   const status = (() => {
     try {

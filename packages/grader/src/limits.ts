@@ -28,8 +28,10 @@ export const MIN_WALL_FACTOR = 10;
  * The default per-call wall-clock limit, as a multiple of the per-call CPU
  * budget. Far above the minimum because steps undercount heavy loop bodies:
  * QuickJS counts a step per call and backward jump, so a loop that builds an
- * object or two per iteration runs up to ~30 times longer than its budget
- * says on an idle machine (`pnpm --filter @faultline/sandbox bench`).
+ * object or two per iteration runs 10–25 times longer than its budget says
+ * on an idle machine (`stepsPerMs.nestedObjects` of `npx pnpm --filter
+ * @faultline/sandbox bench`: ≈ 4 k steps/ms against the nominal 50 k; a whole
+ * 250 ms budget of it took 5.6 s here).
  */
 export const DEFAULT_WALL_PER_CALL_FACTOR = 100;
 /** The default whole-job wall-clock limit, as a multiple of the submission's CPU budget… */

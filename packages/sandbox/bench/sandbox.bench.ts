@@ -25,6 +25,7 @@ export function adds(n: number) { let s = 0; for (let i = 0; i < n; i++) s += i;
 function leaf(x: number) { return x & 7; }
 export function calls(n: number) { let s = 0; for (let i = 0; i < n; i++) s += leaf(i); return s; }
 export function objects(n: number) { let m = new Map<number, { pfn: number; flags: number[] }>(); for (let i = 0; i < n; i++) { m.set(i & 1023, { pfn: i, flags: [i & 1, i & 2] }); } return m.size; }
+export function nestedObjects(n: number) { let keep: unknown = null; for (let i = 0; i < n; i++) { keep = { a: [i, i + 1], b: { c: 'x' + i } }; } return keep === null ? 0 : n; }
 export function sortWithComparator(n: number) { const a: number[] = []; for (let i = 0; i < n; i++) a.push((i * 7919) % 100003); a.sort((x, y) => x - y); return a[0]; }
 `;
 const compiled = await transpile(source);
@@ -90,6 +91,8 @@ const stepRates = {
   calls: stepsPerMs('calls', 2_000_000),
   hostCalls: stepsPerMs('hostLoop', 100_000),
   objects: stepsPerMs('objects', 500_000),
+  // The slowest kind of step known: a loop body that builds nested objects and a string (one step an iteration).
+  nestedObjects: stepsPerMs('nestedObjects', 200_000),
   sortWithComparator: stepsPerMs('sortWithComparator', 200_000),
 };
 sandbox.dispose();
