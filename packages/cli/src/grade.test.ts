@@ -85,6 +85,33 @@ describe('faultline grade', () => {
     expect(JSON.parse(visible.out)).toMatchObject({ score: 6, maxScore: 6 });
   });
 
+  test("by default the report is the learner's view: hidden tests keep their verdict, never their details", async () => {
+    const mutant = join(exercise, 'mutants', 'writable-zero-page.ts');
+    const learner = JSON.parse((await run(['grade', 'page-fault-handler', mutant, '--format', 'json'])).out);
+    const staff = JSON.parse(
+      (await run(['grade', 'page-fault-handler', mutant, '--format', 'json', '--audience', 'staff'])).out,
+    );
+    const failedHidden = (r: { tests: { visibility: string; status: string }[] }) =>
+      r.tests.filter((t) => t.visibility === 'hidden' && t.status !== 'pass');
+    expect(failedHidden(staff).length).toBeGreaterThan(0);
+    expect(failedHidden(learner).map((t) => t.status)).toEqual(failedHidden(staff).map((t) => t.status));
+    for (const t of failedHidden(staff)) expect(t).toMatchObject({ message: expect.stringMatching(/./) });
+    for (const t of failedHidden(learner)) {
+      expect(t).toMatchObject({ message: '', output: '' });
+      expect(t).not.toHaveProperty('trace');
+    }
+    expect(learner.score).toBe(staff.score);
+    const junit = (await run(['grade', 'page-fault-handler', mutant, '--format', 'junit'])).out;
+    for (const t of failedHidden(staff) as unknown as { name: string }[]) {
+      const start = junit.indexOf(`<testcase name="${t.name}"`);
+      const testcase = junit.slice(start, junit.indexOf('</testcase>', start));
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(testcase).toMatch(/<error type="error"/);
+      expect(testcase).toContain('message=""');
+      expect(testcase).not.toContain('zero page may');
+    }
+  });
+
   test('could not grade: exit 2 with a reason', async () => {
     const unknown = await run(['grade', 'no-such-exercise', 'x.ts']);
     expect(unknown).toMatchObject({ code: 2 });
@@ -104,5 +131,23 @@ describe('faultline grade', () => {
     expect(badFormat.code).toBe(2);
     const noArgs = await run(['grade']);
     expect(noArgs.code).toBe(2);
+    const badAudience = await run([
+      'grade',
+      'page-fault-handler',
+      join(exercise, 'solution.ts'),
+      '--audience',
+      'all',
+    ]);
+    expect(badAudience).toMatchObject({ code: 2 });
+    expect(badAudience.err).toContain('--audience must be learner or staff, not "all"');
+    const dueForStaff = await run([
+      'grade',
+      'page-fault-handler',
+      join(exercise, 'solution.ts'),
+      '--audience',
+      'staff',
+      '--due-date-passed',
+    ]);
+    expect(dueForStaff.code).toBe(2);
   });
 });

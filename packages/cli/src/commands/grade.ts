@@ -1,6 +1,10 @@
 /**
- * `faultline grade EXERCISE FILE [--format json|junit|text] [--visible-only]`:
- * grades a learner's TypeScript file against an exercise's tests.
+ * `faultline grade EXERCISE FILE [--format json|junit|text] [--visible-only]
+ * [--audience learner|staff] [--due-date-passed]`: grades a learner's
+ * TypeScript file against an exercise's tests. The report shows what its
+ * audience may see: by default the learner's view (hidden tests without
+ * message, output or trace; after-due-date tests too unless
+ * `--due-date-passed`), `staff` for instructors.
  * Exit codes: 0 full marks, 1 below full marks (a verdict was reached),
  * 2 could not grade (bad usage, unknown exercise, unreadable file, internal error).
  *
@@ -19,17 +23,25 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExitCode, type Io } from '../io.ts';
 
-const USAGE = 'usage: faultline grade EXERCISE FILE [--format json|junit|text] [--visible-only]';
+const USAGE =
+  'usage: faultline grade EXERCISE FILE [--format json|junit|text] [--visible-only] [--audience learner|staff] [--due-date-passed]';
 const FORMATS = ['json', 'junit', 'text'] as const;
 type Format = (typeof FORMATS)[number];
+const AUDIENCES = ['learner', 'staff'] as const;
+type Audience = (typeof AUDIENCES)[number];
 
 export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> {
-  let values: { format?: string; 'visible-only'?: boolean };
+  let values: { format?: string; 'visible-only'?: boolean; audience?: string; 'due-date-passed'?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: [...argv],
-      options: { format: { type: 'string' }, 'visible-only': { type: 'boolean' } },
+      options: {
+        format: { type: 'string' },
+        'visible-only': { type: 'boolean' },
+        audience: { type: 'string' },
+        'due-date-passed': { type: 'boolean' },
+      },
       allowPositionals: true,
       strict: true,
     }));
@@ -40,6 +52,19 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     io.err.write(`faultline grade: --format must be json, junit or text, not "${values.format}"\n${USAGE}\n`);
+    return ExitCode.Usage;
+  }
+  const audience = (values.audience ?? 'learner') as Audience;
+  if (!AUDIENCES.includes(audience)) {
+    io.err.write(
+      `faultline grade: --audience must be learner or staff, not "${values.audience}"\n${USAGE}\n`,
+    );
+    return ExitCode.Usage;
+  }
+  if (values['due-date-passed'] === true && audience !== 'learner') {
+    io.err.write(
+      `faultline grade: --due-date-passed goes with --audience learner (staff see everything)\n${USAGE}\n`,
+    );
     return ExitCode.Usage;
   }
   if (positionals.length !== 2) {
@@ -87,11 +112,16 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
     await pool.close();
   }
   const { report } = graded;
-  // CI and instructors see everything; the web app renders the learner's view.
-  const view = { audience: 'staff' } as const;
+  // A report may be published to the learner (a CI log, an LMS): by default it
+  // holds only what the learner may see — hidden tests' names, statuses and
+  // points, never their messages, output or traces. Instructors ask for staff.
+  const view =
+    audience === 'staff'
+      ? ({ audience: 'staff' } as const)
+      : ({ audience: 'learner', dueDatePassed: values['due-date-passed'] === true } as const);
   switch (format) {
     case 'json':
-      io.out.write(`${JSON.stringify(report)}\n`);
+      io.out.write(`${JSON.stringify(grader.viewFor(report, view))}\n`);
       break;
     case 'junit':
       io.out.write(grader.renderJUnit(report, view));
