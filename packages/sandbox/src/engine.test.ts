@@ -656,6 +656,21 @@ describe("the guest's clock", () => {
   });
 });
 
+describe("the guest's randomness", () => {
+  it('draws the same numbers in every sandbox and on every run, all in [0, 1)', async () => {
+    const source =
+      'export function draw(n: number) { const a: number[] = []; for (let i = 0; i < n; i++) a.push(Math.random()); return a; }';
+    const first = (await callOnce(source, 'draw', [1000])) as { kind: 'ok'; value: number[] };
+    const second = await callOnce(source, 'draw', [1000]);
+    expect(second).toEqual(first);
+    expect(first.value.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(first.value).size).toBe(1000);
+    const mean = first.value.reduce((a, b) => a + b, 0) / 1000;
+    expect(mean).toBeGreaterThan(0.4);
+    expect(mean).toBeLessThan(0.6);
+  });
+});
+
 describe('isolation', () => {
   it('finds nothing of the host', async () => {
     const result = await callOnce(

@@ -23,6 +23,9 @@
  * epoch plus the steps counted so far, in budget ms (deterministic, and it
  * moves as the guest's code runs).
  *
+ * Math.random is replaced for the same reason: QuickJS seeds it from the time
+ * of day, so two gradings of one submission could draw different numbers.
+ *
  * Helpers return a tagged string: `v<payload>` (a value), `x<message>` (a
  * value that cannot leave the sandbox), `e<json of {name, message}>` (the
  * learner's code threw). On the fast path (`limits.fastMaxArgs > 0`) a hook's
@@ -316,6 +319,19 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
   defineProperty(GuestDate, 'UTC', { value: OrigDate.UTC, writable: true, enumerable: false, configurable: true });
   defineProperty(OrigDate.prototype, 'constructor', { value: GuestDate, writable: true, enumerable: false, configurable: true });
   defineProperty(G, 'Date', { value: GuestDate, writable: true, configurable: true, enumerable: false });
+
+  // Math.random from a fixed seed (xorshift128+ on 32-bit halves, as QuickJS's
+  // own but not seeded from the time of day): the same submission draws the
+  // same numbers on every run, so its verdict cannot change between gradings.
+  var s0 = 0x9e3779b9 | 0, s1 = 0x243f6a88 | 0, s2 = 0xb7e15162 | 0, s3 = 0x8aed2a6b | 0;
+  function random() {
+    var t = s0 ^ (s0 << 11);
+    s0 = s1; s1 = s2; s2 = s3;
+    s3 = (s3 ^ (s3 >>> 19)) ^ (t ^ (t >>> 8));
+    // 53 random bits from two draws would be exact; 32 are plenty here.
+    return (s3 >>> 0) / 4294967296;
+  }
+  defineProperty(Math, 'random', { value: random, writable: true, enumerable: false, configurable: true });
 
   // A host function's answer: a number, boolean or null as is, 's' + a short
   // string, or an encoded payload.
