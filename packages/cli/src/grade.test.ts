@@ -32,9 +32,13 @@ function learnerFile(source: string): string {
   return file;
 }
 
+/** `faultline grade page-fault-handler FILE FLAGS…` */
+const grade = (file: string, ...flags: string[]) => run(['grade', 'page-fault-handler', file, ...flags]);
+const solution = join(exercise, 'solution.ts');
+
 describe('faultline grade', () => {
   test('the reference solution: full marks, exit 0', async () => {
-    const r = await run(['grade', 'page-fault-handler', join(exercise, 'solution.ts'), '--format', 'json']);
+    const r = await grade(solution, '--format', 'json');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
     expect(report).toMatchObject({
@@ -46,51 +50,30 @@ describe('faultline grade', () => {
   });
 
   test('the starter: below full marks, exit 1, text says what the kernel expected', async () => {
-    const r = await run(['grade', 'page-fault-handler', join(exercise, 'starter.ts')]);
+    const r = await grade(join(exercise, 'starter.ts'));
     expect(r.code).toBe(1);
     expect(r.out).toContain('Score: 0/18');
     expect(r.out).toContain('anonymousFault');
   });
 
   test('a syntax error is a compile-error report with line and column', async () => {
-    const r = await run([
-      'grade',
-      'page-fault-handler',
-      learnerFile('export function anonymousFault(\n  {\n'),
-      '--format',
-      'json',
-    ]);
+    const r = await grade(learnerFile('export function anonymousFault(\n  {\n'), '--format', 'json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toMatchObject({ status: 'compile-error', compileErrors: [{ line: 3 }] });
   });
 
   test('JUnit for CI and --visible-only', async () => {
-    const junit = await run([
-      'grade',
-      'page-fault-handler',
-      join(exercise, 'solution.ts'),
-      '--format',
-      'junit',
-    ]);
+    const junit = await grade(solution, '--format', 'junit');
     expect(junit.out).toMatch(/^<\?xml/);
     expect(junit.out).toContain('tests="9"');
-    const visible = await run([
-      'grade',
-      'page-fault-handler',
-      join(exercise, 'solution.ts'),
-      '--visible-only',
-      '--format',
-      'json',
-    ]);
+    const visible = await grade(solution, '--visible-only', '--format', 'json');
     expect(JSON.parse(visible.out)).toMatchObject({ score: 6, maxScore: 6 });
   });
 
   test("by default the report is the learner's view: hidden tests keep their verdict, never their details", async () => {
     const mutant = join(exercise, 'mutants', 'writable-zero-page.ts');
-    const learner = JSON.parse((await run(['grade', 'page-fault-handler', mutant, '--format', 'json'])).out);
-    const staff = JSON.parse(
-      (await run(['grade', 'page-fault-handler', mutant, '--format', 'json', '--audience', 'staff'])).out,
-    );
+    const learner = JSON.parse((await grade(mutant, '--format', 'json')).out);
+    const staff = JSON.parse((await grade(mutant, '--format', 'json', '--audience', 'staff')).out);
     const failedHidden = (r: { tests: { visibility: string; status: string }[] }) =>
       r.tests.filter((t) => t.visibility === 'hidden' && t.status !== 'pass');
     expect(failedHidden(staff).length).toBeGreaterThan(0);
@@ -101,7 +84,7 @@ describe('faultline grade', () => {
       expect(t).not.toHaveProperty('trace');
     }
     expect(learner.score).toBe(staff.score);
-    const junit = (await run(['grade', 'page-fault-handler', mutant, '--format', 'junit'])).out;
+    const junit = (await grade(mutant, '--format', 'junit')).out;
     for (const t of failedHidden(staff) as unknown as { name: string }[]) {
       const start = junit.indexOf(`<testcase name="${t.name}"`);
       const testcase = junit.slice(start, junit.indexOf('</testcase>', start));
@@ -118,36 +101,22 @@ describe('faultline grade', () => {
     expect(unknown.err).toContain(
       `unknown exercise "no-such-exercise"; known: ${(await listExercises()).join(', ')}\n`,
     );
-    const missing = await run(['grade', 'page-fault-handler', '/nonexistent.ts']);
+    const missing = await grade('/nonexistent.ts');
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('cannot read /nonexistent.ts (ENOENT)');
-    const badFormat = await run([
-      'grade',
-      'page-fault-handler',
-      join(exercise, 'solution.ts'),
-      '--format',
-      'xml',
-    ]);
+    const badFormat = await grade(solution, '--format', 'xml');
     expect(badFormat.code).toBe(2);
     const noArgs = await run(['grade']);
     expect(noArgs.code).toBe(2);
-    const badAudience = await run([
-      'grade',
-      'page-fault-handler',
-      join(exercise, 'solution.ts'),
-      '--audience',
-      'all',
-    ]);
+    const badAudience = await grade(solution, '--audience', 'all');
     expect(badAudience).toMatchObject({ code: 2 });
     expect(badAudience.err).toContain('--audience must be learner or staff, not "all"');
-    const dueForStaff = await run([
-      'grade',
-      'page-fault-handler',
+    const dueForStaff = await grade(
       join(exercise, 'solution.ts'),
       '--audience',
       'staff',
       '--due-date-passed',
-    ]);
+    );
     expect(dueForStaff.code).toBe(2);
   });
 });

@@ -3,8 +3,10 @@
 // pool's watchdog ends — at one point:
 //   stall=test-N   in the body of test N (0-based), after tests 0..N-1 finished
 //   stall=report   after the last test, while the runner builds the report
-// With `&once=<file>` it stalls only when <file> does not exist yet, and
-// creates it first: a second attempt (on a fresh worker) then runs through.
+// With `&once=<file>` only the first worker to load the exercise stalls: it
+// creates <file> as it loads (before any test runs, so before any progress
+// reaches the host), and a later load (the retry, on a fresh worker) finds
+// the file and runs through.
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadExercise as load, readExercise as read } from '../../../../exercises/src/load.ts';
 
@@ -29,12 +31,9 @@ export async function loadExercise(spec: string) {
   const { dir, stall, once } = parse(spec);
   const exercise = await load(dir);
   if (stall === null) return exercise;
-  const armed = () => {
-    if (once === null) return true;
-    if (existsSync(once)) return false;
-    writeFileSync(once, 'stalled once\n');
-    return true;
-  };
+  const stalls = once === null || !existsSync(once);
+  if (once !== null && stalls) writeFileSync(once, 'stalls once\n');
+  const armed = () => stalls;
   let lastTestDone = false;
   const tests = exercise.tests.map((test, index) => ({
     ...test,
