@@ -1,7 +1,7 @@
 import { DOMParser, type Element, onErrorStopParsing } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { mixedReport, rawTest } from '../test/fixtures.ts';
-import { escapeAttribute, escapeText, renderJUnit } from './junit.ts';
+import { escapeAttribute, escapeText, renderJUnit, renderJUnitBatch } from './junit.ts';
 import { buildReport, REPORT_SCHEMA_VERSION } from './report.ts';
 
 const STAFF = { audience: 'staff' } as const;
@@ -112,6 +112,63 @@ describe('renderJUnit structure', () => {
 
   it('is deterministic', () => {
     expect(renderJUnit(mixedReport(), STAFF)).toBe(xml);
+  });
+});
+
+describe('renderJUnit for a named submission', () => {
+  const noExport = buildReport({
+    exercise: 'e',
+    tests: [],
+    maxScore: 5,
+    outcome: { kind: 'not-run', message: 'Your module does not export anonymousFault' },
+  });
+
+  it("names the synthetic testcase for the submission when the error is the submission's own", () => {
+    const out = renderJUnit(noExport, STAFF, { name: 'alice' });
+    expect(children(testcase(out, 'alice'), 'error')[0]?.textContent).toContain('does not export');
+    expect(out).not.toContain('(grader)');
+    const suite = children(parse(out).documentElement!, 'testsuite')[0]!;
+    expect(suite.getAttribute('name')).toBe('e: alice');
+    const props = children(suite, 'property').map((p) => [p.getAttribute('name'), p.getAttribute('value')]);
+    expect(props).toContainEqual(['submission', 'alice']);
+  });
+
+  it('keeps (grader) when the grader could not grade, and names compile errors for the submission', () => {
+    expect(
+      testcase(renderJUnit(noExport, STAFF, { name: 'alice', fault: 'grader' }), '(grader)'),
+    ).toBeDefined();
+    const compile = buildReport({
+      exercise: 'e',
+      tests: [],
+      maxScore: 5,
+      outcome: { kind: 'compile-error', errors: [{ line: 1, column: 2, message: 'Unexpected end' }] },
+    });
+    const out = renderJUnit(compile, STAFF, { name: 'bob', fault: 'grader' });
+    expect(children(testcase(out, 'bob'), 'error')[0]?.getAttribute('type')).toBe('compile-error');
+  });
+});
+
+describe('renderJUnitBatch', () => {
+  it('holds one suite per submission, with the totals on the root', () => {
+    const out = renderJUnitBatch(
+      'page-walk',
+      [
+        { report: mixedReport(), submission: { name: 'alice' } },
+        {
+          report: buildReport({ exercise: 'page-walk', tests: [] }),
+          submission: { name: 'bob', fault: 'grader' },
+        },
+      ],
+      LEARNER,
+    );
+    const root = parse(out).documentElement!;
+    const suites = children(root, 'testsuite');
+    expect(suites.map((s) => s.getAttribute('name'))).toEqual(['page-walk: alice', 'page-walk: bob']);
+    expect(root.getAttribute('tests')).toBe('7');
+    expect(root.getAttribute('errors')).toBe('2');
+    expect(root.getAttribute('failures')).toBe('2');
+    expect(out).not.toContain('secret expectation');
+    expect(testcase(out, '(grader)')).toBeDefined();
   });
 });
 

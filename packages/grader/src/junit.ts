@@ -2,6 +2,7 @@
  * The report as JUnit XML, for CI systems. The mapping:
  *
  *   report            → <testsuites> holding one <testsuite>, both named after the exercise
+ *                       (or "exercise: submission" when the submission is named)
  *   test              → <testcase name classname=exercise time=seconds>
  *     fail            → <failure type="fail" message=…>message</failure>
  *     error, timeout,
@@ -9,9 +10,13 @@
  *     skipped         → <skipped/>
  *     output          → <system-out>
  *   compile-error or
- *   error             → a synthetic <testcase name="(compile)" | "(grader)"> with an <error>, so
- *                       that no CI system reads an empty suite as green (zero tests run is never a pass)
+ *   error             → a synthetic <testcase> with an <error>, so that no CI system reads an
+ *                       empty suite as green (zero tests run is never a pass). It is named for the
+ *                       submission when the fault is the submission's (it does not compile, does
+ *                       not export the hooks, cannot be read), "(grader)" when it is the grader's;
+ *                       without a submission name, "(compile)" or "(grader)".
  *   status, score     → <properties> of the suite
+ *   many submissions  → one <testsuites> holding a <testsuite> per submission (renderJUnitBatch)
  *
  * No timestamp or hostname: the same report always renders to the same bytes.
  * Traces are not rendered; JUnit has no place for them.
@@ -19,42 +24,104 @@
 import type { Report, TestResult } from './report.ts';
 import { type ViewOptions, viewFor } from './view.ts';
 
-export function renderJUnit(report: Report, view: ViewOptions): string {
+/** Who a report is about, for naming its suite and its synthetic testcase. */
+export interface JUnitSubmission {
+  /** The submission's name (its file's or folder's). */
+  readonly name: string;
+  /** Whose problem an error report is: the submission's own (the default), or the grader's. */
+  readonly fault?: 'submission' | 'grader';
+}
+
+export function renderJUnit(report: Report, view: ViewOptions, submission?: JUnitSubmission): string {
+  const suite = testSuite(report, view, submission);
+  return document(suite.name, suite.counts, suite.xml);
+}
+
+/** Many submissions' reports as one document: a <testsuite> each, totals on <testsuites>. */
+export function renderJUnitBatch(
+  name: string,
+  entries: readonly { report: Report; submission: JUnitSubmission }[],
+  view: ViewOptions,
+): string {
+  const suites = entries.map((e) => testSuite(e.report, view, e.submission));
+  const total = suites.reduce(
+    (sum, s) => ({
+      tests: sum.tests + s.counts.tests,
+      failures: sum.failures + s.counts.failures,
+      errors: sum.errors + s.counts.errors,
+      skipped: sum.skipped + s.counts.skipped,
+      ms: sum.ms + s.counts.ms,
+    }),
+    { tests: 0, failures: 0, errors: 0, skipped: 0, ms: 0 },
+  );
+  return document(
+    name,
+    total,
+    suites.flatMap((s) => s.xml),
+  );
+}
+
+interface Counts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+  ms: number;
+}
+
+function countAttributes(c: Counts): string {
+  return `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${seconds(c.ms)}"`;
+}
+
+function document(name: string, counts: Counts, suites: readonly string[]): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${escapeAttribute(name)}" ${countAttributes(counts)}>`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function testSuite(
+  report: Report,
+  view: ViewOptions,
+  submission: JUnitSubmission | undefined,
+): { name: string; counts: Counts; xml: string[] } {
   const shown = viewFor(report, view);
   const cases = shown.tests.map((t) => testCase(shown.exercise, t));
-  const synthetic = syntheticCase(shown);
+  const synthetic = syntheticCase(shown, submission);
   if (synthetic !== undefined) cases.unshift(synthetic.xml);
 
   const count = (s: TestResult['status'][]) => shown.tests.filter((t) => s.includes(t.status)).length;
-  const tests = shown.tests.length + (synthetic ? 1 : 0);
-  const failures = count(['fail']);
-  const errors = count(['error', 'timeout', 'memory-limit']) + (synthetic ? 1 : 0);
-  const skipped = count(['skipped']);
-  const time = seconds(shown.tests.reduce((total, t) => total + t.durationMs, 0));
-  const counts = `tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time}"`;
-  const name = escapeAttribute(shown.exercise);
+  const counts: Counts = {
+    tests: shown.tests.length + (synthetic ? 1 : 0),
+    failures: count(['fail']),
+    errors: count(['error', 'timeout', 'memory-limit']) + (synthetic ? 1 : 0),
+    skipped: count(['skipped']),
+    ms: shown.tests.reduce((total, t) => total + t.durationMs, 0),
+  };
+  const name = submission === undefined ? shown.exercise : `${shown.exercise}: ${submission.name}`;
 
   const properties = [
     ['schemaVersion', String(shown.schemaVersion)],
     ['status', shown.status],
     ['score', String(shown.score)],
     ['maxScore', String(shown.maxScore)],
+    ...(submission === undefined ? [] : [['submission', submission.name]]),
   ]
     .map(([k = '', v = '']) => `      <property name="${escapeAttribute(k)}" value="${escapeAttribute(v)}"/>`)
     .join('\n');
 
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${name}" ${counts}>`,
-    `  <testsuite name="${name}" ${counts}>`,
+  const xml = [
+    `  <testsuite name="${escapeAttribute(name)}" ${countAttributes(counts)}>`,
     '    <properties>',
     properties,
     '    </properties>',
     ...cases,
     '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  ];
+  return { name, counts, xml };
 }
 
 function testCase(exercise: string, t: TestResult): string {
@@ -93,16 +160,21 @@ function element(tag: 'failure' | 'error', type: string, message: string): strin
     : `      <${tag} ${attributes}>${escapeText(message)}</${tag}>`;
 }
 
-function syntheticCase(report: Report): { xml: string } | undefined {
+function syntheticCase(report: Report, submission: JUnitSubmission | undefined): { xml: string } | undefined {
   if (report.status !== 'compile-error' && report.status !== 'error') return undefined;
-  const name = report.status === 'compile-error' ? '(compile)' : '(grader)';
+  const name =
+    submission !== undefined && (report.status === 'compile-error' || submission.fault !== 'grader')
+      ? submission.name
+      : report.status === 'compile-error'
+        ? '(compile)'
+        : '(grader)';
   const details = [
     report.message ?? '',
     ...(report.compileErrors ?? []).map((e) => `line ${e.line}:${e.column}: ${e.message}`),
   ]
     .filter((line) => line !== '')
     .join('\n');
-  const open = `    <testcase name="${name}" classname="${escapeAttribute(report.exercise)}" time="0.000">`;
+  const open = `    <testcase name="${escapeAttribute(name)}" classname="${escapeAttribute(report.exercise)}" time="0.000">`;
   return { xml: [open, element('error', report.status, details), '    </testcase>'].join('\n') };
 }
 
