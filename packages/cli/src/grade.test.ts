@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXERCISES_DIR, listExercises } from '@faultline/exercises';
-import { REPORT_SCHEMA_VERSION } from '@faultline/grader';
+import { REPORT_SCHEMA_VERSION, ReportSchema } from '@faultline/grader';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from './main.ts';
 
@@ -118,5 +118,109 @@ describe('faultline grade', () => {
       '--due-date-passed',
     );
     expect(dueForStaff.code).toBe(2);
+  });
+});
+
+describe('faultline grade, many submissions (CI)', () => {
+  const starter = readFileSync(join(exercise, 'starter.ts'), 'utf8');
+  const reference = readFileSync(solution, 'utf8');
+
+  /** A class folder: alice (reference), bob/ (starter in a subfolder), =cmd (a formula-like name, no export). */
+  function classFolder(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-class-'));
+    temps.push(dir);
+    writeFileSync(join(dir, 'alice.ts'), reference);
+    mkdirSync(join(dir, 'bob'));
+    writeFileSync(join(dir, 'bob', 'answer.ts'), starter);
+    writeFileSync(join(dir, '=cmd.ts'), 'export const nothing = 1;\n');
+    writeFileSync(join(dir, 'README.md'), 'not a submission');
+    return dir;
+  }
+
+  test('a folder on one pool: each report, then the summary; --out writes JSON, JUnit and the summaries', async () => {
+    const dir = classFolder();
+    const out = join(dir, 'out');
+    const r = await grade(dir, '--out', out, '--jobs', '2');
+    // Nothing could not be graded, and not everyone has full marks.
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('== alice ==');
+    expect(r.out).toContain('== bob ==');
+    expect(r.out).toMatch(/Summary: 3 submissions, 1 at full marks/);
+    expect(r.err).toMatch(/\[3\/3\]/);
+
+    const report = (name: string) => ReportSchema.parse(JSON.parse(readFileSync(join(out, name), 'utf8')));
+    expect(report('alice.json')).toMatchObject({ status: 'pass', score: 18 });
+    expect(report('bob.json')).toMatchObject({ status: 'fail', score: 0 });
+    expect(report('_cmd.json')).toMatchObject({
+      status: 'error',
+      message: expect.stringContaining('does not export'),
+    });
+    // The learner's own error is a testcase named for the submission, not (grader).
+    const junit = readFileSync(join(out, '_cmd.junit.xml'), 'utf8');
+    expect(junit).toContain('<testcase name="=cmd"');
+    expect(junit).not.toContain('(grader)');
+    // Hidden tests' messages never reach the published files by default.
+    expect(readFileSync(join(out, 'bob.junit.xml'), 'utf8')).not.toMatch(
+      /zero page may|recycled frame.*0x5e/,
+    );
+
+    const csv = readFileSync(join(out, 'summary.csv'), 'utf8').split('\r\n');
+    expect(csv[0]).toBe('submission,path,graded,status,score,maxScore,testsPassed,tests,message');
+    expect(csv.slice(1, 4).map((line) => line.split(',')[0])).toEqual(["'=cmd", 'alice', 'bob']);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({
+      exercise: 'page-fault-handler',
+      submissions: 3,
+      fullMarks: 1,
+      graded: 3,
+    });
+    expect(summary.rows.find((row: { submission: string }) => row.submission === 'alice')).toMatchObject({
+      files: { json: 'alice.json', junit: 'alice.junit.xml' },
+    });
+  });
+
+  test('several files in JSON: one summary holding every report; a missing file is graded as unreadable, exit 2', async () => {
+    const dir = classFolder();
+    const r = await grade(join(dir, 'alice.ts'), join(dir, 'missing.ts'), '--format', 'json');
+    expect(r.code).toBe(2);
+    const printed = JSON.parse(r.out);
+    expect(printed).toMatchObject({ submissions: 2, fullMarks: 1, notGradable: 1 });
+    const missing = printed.reports.find((x: { submission: string }) => x.submission === 'missing');
+    expect(ReportSchema.parse(missing.report)).toMatchObject({
+      status: 'error',
+      score: 0,
+      maxScore: 18,
+      message: expect.stringContaining('cannot read'),
+    });
+    expect(r.err).toContain('could not grade missing: cannot read');
+  });
+
+  test('JUnit for a batch: one document, a suite per submission', async () => {
+    const dir = classFolder();
+    const r = await grade(dir, '--format', 'junit');
+    const suites = [...r.out.matchAll(/<testsuite name="([^"]*)"/g)].map((m) => m[1]);
+    expect(suites).toEqual([
+      'page-fault-handler: =cmd',
+      'page-fault-handler: alice',
+      'page-fault-handler: bob',
+    ]);
+  });
+
+  test('a single unreadable file still prints a report, and says why on stderr', async () => {
+    const r = await grade('/nonexistent.ts', '--format', 'json');
+    expect(r.code).toBe(2);
+    expect(ReportSchema.parse(JSON.parse(r.out))).toMatchObject({ status: 'error', score: 0 });
+    expect(r.err).toContain('cannot read /nonexistent.ts (ENOENT)');
+  });
+
+  test('bad batch usage: an empty folder, a bad --jobs', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'faultline-empty-'));
+    temps.push(empty);
+    const none = await grade(empty);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('holds no submissions');
+    const jobs = await grade(solution, '--jobs', '0');
+    expect(jobs.code).toBe(2);
+    expect(jobs.err).toContain('--jobs must be a whole number from 1 to 64, not "0"');
   });
 });

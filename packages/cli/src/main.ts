@@ -4,7 +4,7 @@
  *   faultline demo [--json]     a guided tour of the simulated MMU
  *   faultline sim policy …      page replacement on a reference string
  *   faultline sim run FILE      a scenario (JSON or YAML) on the simulated kernel
- *   faultline grade EX FILE     grade a learner's solution
+ *   faultline grade EX FILE…    grade learners' solutions (files or folders)
  *   faultline help              this text
  *
  * Exit codes: 0 success, 1 a check failed, 2 usage error or internal error.
@@ -30,9 +30,12 @@ commands:
                   each step's outcome (value, signal and si_code, errno, oops)
                   and the faults it took with their error codes and how each
                   was resolved; --trace adds every hardware and kernel event
-  grade EXERCISE FILE [--format json|junit|text] [--visible-only]
-                  grade a learner's TypeScript file against the exercise's
-                  tests; exit 0 at full marks, 1 below, 2 if it could not grade
+  grade EXERCISE FILE...|DIR... [--out DIR] [--jobs N] [--format json|junit|text]
+        [--visible-only] [--audience learner|staff] [--due-date-passed]
+                  grade learners' TypeScript files (a folder: each .ts file or
+                  subfolder is one) against the exercise's tests; --out DIR
+                  writes JSON and JUnit per submission and summary.csv/.json;
+                  exit 0 all at full marks, 1 below, 2 if one could not grade
   validate [EXERCISE...]
                   prove exercises sound: reference at full marks, starter and
                   every mutant below, deterministic; exit 0 sound, 1 not, 2 error

@@ -1,38 +1,132 @@
 /**
- * `faultline grade EXERCISE FILE [--format json|junit|text] [--visible-only]
- * [--audience learner|staff] [--due-date-passed]`: grades a learner's
- * TypeScript file against an exercise's tests. The report shows what its
- * audience may see: by default the learner's view (hidden tests without
- * message, output or trace; after-due-date tests too unless
- * `--due-date-passed`), `staff` for instructors.
- * Exit codes: 0 full marks, 1 below full marks (a verdict was reached),
- * 2 could not grade (bad usage, unknown exercise, unreadable file, internal error).
+ * `faultline grade EXERCISE FILE… | DIR… [--out DIR] [--jobs N]
+ * [--format json|junit|text] [--visible-only] [--audience learner|staff]
+ * [--due-date-passed]`: grades learners' TypeScript files against an
+ * exercise's tests.
  *
- * Grading runs in a worker thread under a wall-clock watchdog (the
+ * One file: its report on stdout, as before. Several, or a folder of them
+ * (each `.ts` file in it, or each subfolder holding one; see
+ * `grade/submissions.ts`): all are graded on one warm pool of workers, and
+ * stdout holds every report (text: each report then a summary table; json:
+ * the summary with each report; junit: one document with a suite per
+ * submission). `--out DIR` also writes `<name>.json` and `<name>.junit.xml`
+ * per submission and `summary.csv` / `summary.json`.
+ *
+ * The reports show what their audience may see: by default the learner's
+ * view (hidden tests without message, output or trace; after-due-date tests
+ * too unless `--due-date-passed`), `staff` for instructors.
+ *
+ * Exit codes: 0 every submission at full marks, 1 a verdict below full marks
+ * for at least one, 2 could not grade (bad usage, unknown exercise, or a
+ * submission that could not be read or graded — its report is still printed
+ * and written, and the reason goes to stderr).
+ *
+ * Grading runs in worker threads under a wall-clock watchdog (the
  * exercise's `wallMsTotal`): this thread reads the exercise's metadata and
- * the learner's file, and never imports the exercise's tests. A report is
- * printed whatever happens; exit 2 says when it is an error on the grader's
- * side (with the reason on stderr), not a verdict on the submission.
- *
- * The grader and the exercises are TypeScript loaded at run time (exercise
- * tests are .ts files instructors write): the binary provides tsx's loader
- * through `io.loadTypeScript`.
+ * the learners' files, and never imports the exercise's tests. The grader
+ * and the exercises are TypeScript loaded at run time (exercise tests are
+ * .ts files instructors write): the binary provides tsx's loader through
+ * `io.loadTypeScript`.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { collectSubmissions, type Submission } from '../grade/submissions.ts';
+import { fileStem, type GradedAs, type SummaryRow, summaryCsv, summaryJson } from '../grade/summary.ts';
 import { ExitCode, type Io } from '../io.ts';
 
 const USAGE =
-  'usage: faultline grade EXERCISE FILE [--format json|junit|text] [--visible-only] [--audience learner|staff] [--due-date-passed]';
+  'usage: faultline grade EXERCISE FILE...|DIR... [--out DIR] [--jobs N] [--format json|junit|text] [--visible-only] [--audience learner|staff] [--due-date-passed]';
 const FORMATS = ['json', 'junit', 'text'] as const;
 type Format = (typeof FORMATS)[number];
 const AUDIENCES = ['learner', 'staff'] as const;
 type Audience = (typeof AUDIENCES)[number];
 
+type Grader = Awaited<ReturnType<typeof loadGrader>>;
+type Report = ReturnType<Grader['grader']['buildReport']>;
+type View = Parameters<Grader['grader']['viewFor']>[1];
+
+interface Request {
+  readonly id: string;
+  readonly paths: readonly string[];
+  readonly format: Format;
+  readonly view: View;
+  readonly visibleOnly: boolean;
+  readonly out: string | null;
+  readonly jobs: number | null;
+}
+
+/** One submission's outcome: its report, and whether a verdict was reached. */
+interface Graded {
+  readonly submission: Submission;
+  readonly report: Report;
+  readonly graded: GradedAs;
+  /** Why it was not graded (stderr), for not-gradable and grader-failed. */
+  readonly reason?: string;
+}
+
 export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> {
-  let values: { format?: string; 'visible-only'?: boolean; audience?: string; 'due-date-passed'?: boolean };
+  const request = parseRequest(argv, io);
+  if (request === null) return ExitCode.Usage;
+  const loaded = await loadGrader(io);
+  const { exercises } = loaded;
+  const known = await exercises.listExercises();
+  if (!known.includes(request.id)) {
+    io.err.write(`faultline grade: unknown exercise "${request.id}"; known: ${known.join(', ')}\n`);
+    return ExitCode.Usage;
+  }
+  const collected = await collectSubmissions(request.paths);
+  if (collected.kind === 'err') {
+    io.err.write(`faultline grade: ${collected.message}\n${USAGE}\n`);
+    return ExitCode.Usage;
+  }
+  const { submissions } = collected;
+  const single = submissions.length === 1 && request.paths.length === 1 && submissions[0]?.kind === 'file';
+  const results = await gradeAll(loaded, request, submissions, single ? null : io);
+
+  for (const r of results) {
+    if (r.reason !== undefined)
+      io.err.write(`faultline grade: could not grade ${r.submission.name}: ${r.reason}\n`);
+  }
+  // The reports go out first: a folder that cannot be written must not cost the verdicts.
+  const first = results[0];
+  if (single && first !== undefined) io.out.write(renderOne(loaded, request, first));
+  else
+    io.out.write(
+      renderBatch(
+        loaded,
+        request,
+        results,
+        results.map((r) => summaryRow(r)),
+      ),
+    );
+  if (request.out !== null) {
+    const failed = await writeOut(loaded, request, results);
+    if (failed !== null) {
+      io.err.write(`faultline grade: cannot write the reports to ${request.out}: ${failed}\n`);
+      return ExitCode.Usage;
+    }
+  }
+
+  if (results.some((r) => r.graded !== 'graded')) return ExitCode.Usage;
+  return results.every((r) => fullMarks(r.report)) ? ExitCode.Ok : ExitCode.Failed;
+}
+
+function parseRequest(argv: readonly string[], io: Io): Request | null {
+  let values: {
+    format?: string;
+    'visible-only'?: boolean;
+    audience?: string;
+    'due-date-passed'?: boolean;
+    out?: string;
+    jobs?: string;
+  };
   let positionals: string[];
+  const usage = (message: string) => {
+    io.err.write(`faultline grade: ${message}\n${USAGE}\n`);
+    return null;
+  };
   try {
     ({ values, positionals } = parseArgs({
       args: [...argv],
@@ -41,100 +135,247 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
         'visible-only': { type: 'boolean' },
         audience: { type: 'string' },
         'due-date-passed': { type: 'boolean' },
+        out: { type: 'string' },
+        jobs: { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
     }));
   } catch (error) {
-    io.err.write(`faultline grade: ${(error as Error).message}\n${USAGE}\n`);
-    return ExitCode.Usage;
+    return usage((error as Error).message);
   }
   const format = (values.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) {
-    io.err.write(`faultline grade: --format must be json, junit or text, not "${values.format}"\n${USAGE}\n`);
-    return ExitCode.Usage;
-  }
+  if (!FORMATS.includes(format)) return usage(`--format must be json, junit or text, not "${values.format}"`);
   const audience = (values.audience ?? 'learner') as Audience;
-  if (!AUDIENCES.includes(audience)) {
-    io.err.write(
-      `faultline grade: --audience must be learner or staff, not "${values.audience}"\n${USAGE}\n`,
+  if (!AUDIENCES.includes(audience))
+    return usage(`--audience must be learner or staff, not "${values.audience}"`);
+  if (values['due-date-passed'] === true && audience !== 'learner')
+    return usage('--due-date-passed goes with --audience learner (staff see everything)');
+  let jobs: number | null = null;
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64))
+      return usage(`--jobs must be a whole number from 1 to 64, not "${values.jobs}"`);
+  }
+  if (values.out === '') return usage('--out needs a folder');
+  const [id, ...paths] = positionals;
+  if (id === undefined || paths.length === 0)
+    return usage(
+      `expected an exercise id and at least one submission (a file or a folder), got ${positionals.length} arguments`,
     );
-    return ExitCode.Usage;
-  }
-  if (values['due-date-passed'] === true && audience !== 'learner') {
-    io.err.write(
-      `faultline grade: --due-date-passed goes with --audience learner (staff see everything)\n${USAGE}\n`,
-    );
-    return ExitCode.Usage;
-  }
-  if (positionals.length !== 2) {
-    io.err.write(
-      `faultline grade: expected an exercise id and a file, got ${positionals.length} arguments\n${USAGE}\n`,
-    );
-    return ExitCode.Usage;
-  }
-  const [id, file] = positionals as [string, string];
-  const { exercises, grader, sandbox } = await loadGrader(io);
-  const known = await exercises.listExercises();
-  if (!known.includes(id)) {
-    io.err.write(`faultline grade: unknown exercise "${id}"; known: ${known.join(', ')}\n`);
-    return ExitCode.Usage;
-  }
-  const exerciseDir = join(exercises.EXERCISES_DIR, id);
-  try {
-    // Read (not run) here so that a broken folder is a usage error before any worker starts.
-    await exercises.readExercise(exerciseDir);
-  } catch (error) {
-    io.err.write(`faultline grade: exercise "${id}" is broken: ${(error as Error).message}\n`);
-    return ExitCode.Usage;
-  }
-  let learnerSource: string;
-  try {
-    learnerSource = readFileSync(file, 'utf8');
-  } catch (error) {
-    io.err.write(
-      `faultline grade: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`,
-    );
-    return ExitCode.Usage;
-  }
-
-  // gradeInPool arms the pool's watchdog with the exercise's own wallMsTotal.
-  const pool = sandbox.createPool({ size: 1 });
-  let graded: Awaited<ReturnType<typeof grader.gradeInPool>>;
-  try {
-    graded = await grader.gradeInPool(pool, {
-      exerciseDir,
-      learnerSource,
-      visibleOnly: values['visible-only'] === true,
-      filename: file.split('/').pop() ?? 'solution.ts',
-    });
-  } finally {
-    await pool.close();
-  }
-  const { report } = graded;
   // A report may be published to the learner (a CI log, an LMS): by default it
   // holds only what the learner may see — hidden tests' names, statuses and
   // points, never their messages, output or traces. Instructors ask for staff.
-  const view =
+  const view: View =
     audience === 'staff'
-      ? ({ audience: 'staff' } as const)
-      : ({ audience: 'learner', dueDatePassed: values['due-date-passed'] === true } as const);
-  switch (format) {
+      ? { audience: 'staff' }
+      : { audience: 'learner', dueDatePassed: values['due-date-passed'] === true };
+  return {
+    id,
+    paths,
+    format,
+    view,
+    visibleOnly: values['visible-only'] === true,
+    out: values.out ?? null,
+    jobs,
+  };
+}
+
+/** Grades every submission on one pool; `progress` (batches) hears of each as it finishes. */
+async function gradeAll(
+  loaded: Grader,
+  request: Request,
+  submissions: readonly Submission[],
+  progress: Io | null,
+): Promise<Graded[]> {
+  const { exercises, grader, sandbox } = loaded;
+  const exerciseDir = join(exercises.EXERCISES_DIR, request.id);
+  // Read (not run) here, so that a broken folder stops before any worker starts.
+  let facts: { maxScore: number; limits: Report['limits'] };
+  try {
+    const files = await exercises.readExercise(exerciseDir);
+    facts = {
+      maxScore: request.visibleOnly ? 0 : files.meta.points,
+      limits: grader.resolveLimits(files.meta.limits),
+    };
+  } catch (error) {
+    const reason = `exercise "${request.id}" is broken: ${(error as Error).message}`;
+    const report = errorReport(loaded, request.id, { maxScore: 0, limits: undefined }, reason);
+    return submissions.map((submission) => ({ submission, report, graded: 'grader-failed', reason }));
+  }
+
+  const sources = await Promise.all(submissions.map((s) => readSubmission(s)));
+  const toGrade = sources.filter((s) => s.kind === 'read').length;
+  const size = Math.max(1, Math.min(request.jobs ?? availableParallelism(), toGrade));
+  // gradeInPool arms the pool's watchdog with the exercise's own wallMsTotal.
+  const pool = sandbox.createPool({ size });
+  let done = 0;
+  const finished = (g: Graded): Graded => {
+    done += 1;
+    progress?.err.write(
+      `[${done}/${submissions.length}] ${g.submission.name}: ${g.report.status} ${g.report.score}/${g.report.maxScore}\n`,
+    );
+    return g;
+  };
+  try {
+    return await Promise.all(
+      sources.map(async (source): Promise<Graded> => {
+        const { submission } = source;
+        if (source.kind === 'unreadable') {
+          const report = errorReport(loaded, request.id, facts, source.reason);
+          return finished({ submission, report, graded: 'not-gradable', reason: source.reason });
+        }
+        const graded = await grader.gradeInPool(pool, {
+          exerciseDir,
+          learnerSource: source.text,
+          visibleOnly: request.visibleOnly,
+          filename: basename(source.file),
+        });
+        return finished(
+          graded.kind === 'grader-failed'
+            ? { submission, report: graded.report, graded: 'grader-failed', reason: graded.reason }
+            : { submission, report: graded.report, graded: 'graded' },
+        );
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+type Source =
+  | { readonly kind: 'read'; readonly submission: Submission; readonly file: string; readonly text: string }
+  | { readonly kind: 'unreadable'; readonly submission: Submission; readonly reason: string };
+
+async function readSubmission(submission: Submission): Promise<Source> {
+  if (submission.kind === 'unusable')
+    return { kind: 'unreadable', submission, reason: `${submission.path}: ${submission.reason}` };
+  try {
+    return { kind: 'read', submission, file: submission.file, text: await readFile(submission.file, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return { kind: 'unreadable', submission, reason: `cannot read ${submission.file} (${code})` };
+  }
+}
+
+/** A report for a submission that could not be graded: status error, zero points, the reason. */
+function errorReport(
+  { grader }: Grader,
+  exercise: string,
+  facts: { maxScore: number; limits: Report['limits'] },
+  reason: string,
+): Report {
+  return grader.buildReport({
+    exercise,
+    maxScore: facts.maxScore,
+    ...(facts.limits === undefined ? {} : { limits: facts.limits }),
+    tests: [],
+    outcome: { kind: 'not-run', message: `Not graded: ${reason}.` },
+  });
+}
+
+function fullMarks(report: Report): boolean {
+  return report.status === 'pass' && report.score === report.maxScore;
+}
+
+function summaryRow(r: Graded, files?: SummaryRow['files']): SummaryRow {
+  const row: SummaryRow = {
+    submission: r.submission.name,
+    path: r.submission.kind === 'file' ? r.submission.file : r.submission.path,
+    graded: r.graded,
+    status: r.report.status,
+    score: r.report.score,
+    maxScore: r.report.maxScore,
+    testsPassed: r.report.tests.filter((t) => t.status === 'pass').length,
+    tests: r.report.tests.length,
+    message: r.report.message ?? '',
+  };
+  return files === undefined ? row : { ...row, files };
+}
+
+/** The JUnit naming of a submission: a grader failure is "(grader)", anything else the submission's own. */
+function junitSubmission(r: Graded) {
+  return { name: r.submission.name, fault: r.graded === 'grader-failed' ? 'grader' : 'submission' } as const;
+}
+
+function renderOne({ grader }: Grader, request: Request, r: Graded): string {
+  switch (request.format) {
     case 'json':
-      io.out.write(`${JSON.stringify(grader.viewFor(report, view))}\n`);
-      break;
+      return `${JSON.stringify(grader.viewFor(r.report, request.view))}\n`;
     case 'junit':
-      io.out.write(grader.renderJUnit(report, view));
-      break;
+      return grader.renderJUnit(r.report, request.view, junitSubmission(r));
     case 'text':
-      io.out.write(grader.renderText(report, view));
-      break;
+      return grader.renderText(r.report, request.view);
   }
-  if (graded.kind === 'grader-failed') {
-    io.err.write(`faultline grade: could not grade ${file}: ${graded.reason}\n`);
-    return ExitCode.Usage;
+}
+
+function renderBatch(
+  { grader }: Grader,
+  request: Request,
+  results: readonly Graded[],
+  rows: readonly SummaryRow[],
+): string {
+  switch (request.format) {
+    case 'json': {
+      const summary = JSON.parse(summaryJson(request.id, rows)) as Record<string, unknown>;
+      const reports = results.map((r) => ({
+        submission: r.submission.name,
+        report: grader.viewFor(r.report, request.view),
+      }));
+      return `${JSON.stringify({ ...summary, reports })}\n`;
+    }
+    case 'junit':
+      return grader.renderJUnitBatch(
+        request.id,
+        results.map((r) => ({ report: r.report, submission: junitSubmission(r) })),
+        request.view,
+      );
+    case 'text':
+      return [
+        ...results.map((r) => `== ${r.submission.name} ==\n${grader.renderText(r.report, request.view)}`),
+        summaryTable(rows),
+      ].join('\n');
   }
-  return report.status === 'pass' && report.score === report.maxScore ? ExitCode.Ok : ExitCode.Failed;
+}
+
+function summaryTable(rows: readonly SummaryRow[]): string {
+  const width = Math.max(10, ...rows.map((r) => r.submission.length));
+  const lines = rows.map((r) =>
+    `${r.submission.padEnd(width)}  ${r.status.padEnd(13)}  ${`${r.score}/${r.maxScore}`.padStart(7)}  ${r.graded === 'graded' ? '' : r.graded}`.trimEnd(),
+  );
+  const full = rows.filter((r) => r.graded === 'graded' && r.status === 'pass' && r.score === r.maxScore);
+  return [
+    `Summary: ${rows.length} submission${rows.length === 1 ? '' : 's'}, ${full.length} at full marks`,
+    ...lines,
+    '',
+  ].join('\n');
+}
+
+/** Writes each submission's JSON and JUnit reports and the summaries; an error message, or null. */
+async function writeOut(
+  loaded: Grader,
+  request: Request,
+  results: readonly Graded[],
+): Promise<string | null> {
+  const { grader } = loaded;
+  const dir = request.out ?? '.';
+  const taken = new Set<string>();
+  try {
+    await mkdir(dir, { recursive: true });
+    const rows: SummaryRow[] = [];
+    for (const r of results) {
+      const stem = fileStem(r.submission.name, taken);
+      const files = { json: `${stem}.json`, junit: `${stem}.junit.xml` };
+      await writeFile(join(dir, files.json), `${JSON.stringify(grader.viewFor(r.report, request.view))}\n`);
+      await writeFile(join(dir, files.junit), grader.renderJUnit(r.report, request.view, junitSubmission(r)));
+      rows.push(summaryRow(r, files));
+    }
+    await writeFile(join(dir, 'summary.csv'), summaryCsv(rows));
+    await writeFile(join(dir, 'summary.json'), summaryJson(request.id, rows));
+    return null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
 }
 
 export async function loadGrader(io: Io) {
