@@ -1914,8 +1914,37 @@ export class Kernel implements KernelApi, UaccessApi {
   }
 }
 
+/**
+ * The registered brand of a KernelError. A registered symbol is the same in
+ * every copy of this module, and there can be several in one process: a
+ * bundle that inlines vm-core beside an exercise's tests that import it at
+ * run time, or the same file loaded under two URLs. Recognising the error by
+ * its brand keeps them agreeing, where `instanceof` (one class per copy) or
+ * the constructor's name (renamed by bundlers, different for a subclass)
+ * would not.
+ */
+const KERNEL_ERROR = Symbol.for('faultline.kernel-error');
+
 /** A misuse of the kernel's API (a bad pid, a double free): a bug in the caller, reported clearly. */
-export class KernelError extends Error {}
+export class KernelError extends Error {
+  static {
+    Object.defineProperty(KernelError.prototype, KERNEL_ERROR, { value: true });
+    // `e instanceof KernelError` holds for a KernelError of any copy of
+    // vm-core; a subclass inherits this and keeps the prototype-chain test.
+    Object.defineProperty(KernelError, Symbol.hasInstance, {
+      value(this: unknown, value: unknown): boolean {
+        return this === KernelError
+          ? isKernelError(value)
+          : Function.prototype[Symbol.hasInstance].call(this, value);
+      },
+    });
+  }
+}
+
+/** Whether `e` is a KernelError (or a subclass's), from this copy of vm-core or any other. */
+export function isKernelError(e: unknown): e is KernelError {
+  return typeof e === 'object' && e !== null && (e as { [KERNEL_ERROR]?: unknown })[KERNEL_ERROR] === true;
+}
 
 /** Addresses of the uaccess instructions and their fixups, in the kernel text. */
 export const UACCESS_IP = {
