@@ -50,7 +50,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       case 'demo':
         return demo(rest, io);
       case 'sim':
-        return sim(rest, io);
+        return await sim(rest, io);
       case 'grade':
         return await grade(rest, io);
       case 'validate':
@@ -74,13 +74,13 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
 }
 
 /** `faultline sim <what>`: the simulations, one subcommand each. */
-function sim(argv: readonly string[], io: Io): ExitCode {
+async function sim(argv: readonly string[], io: Io): Promise<ExitCode> {
   const [subcommand, ...rest] = argv;
   switch (subcommand) {
     case 'policy':
       return simPolicy(rest, io);
     case 'run':
-      return simRun(rest, io);
+      return await simRun(rest, io);
     case undefined:
       io.err.write(`faultline sim: missing subcommand\n\n${USAGE}`);
       return ExitCode.Usage;

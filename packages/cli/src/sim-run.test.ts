@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ScenarioReport } from '@faultline/scenario';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from './main.ts';
-import type { ScenarioReport } from './scenario/run.ts';
 
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
 

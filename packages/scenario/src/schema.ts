@@ -8,6 +8,10 @@
  * by the name a spawn/fork/thread/kthread step gave them, or by pid.
  */
 import { z } from 'zod';
+import { ScenarioError } from './errors.ts';
+import { HOOK_NAMES, type HookName, isHookName } from './hooks.ts';
+
+export { ScenarioError } from './errors.ts';
 
 const address = z
   .union([z.number().int(), z.string().min(1)])
@@ -27,6 +31,23 @@ const length = z
   .max(2 ** 40);
 const cpu = z.number().int().nonnegative().optional();
 const byte = z.number().int().min(0).max(255);
+const hookName = z
+  .string()
+  .refine(isHookName, { error: `not a hook; the hooks are ${HOOK_NAMES.join(', ')}` })
+  .transform((name) => name as HookName);
+/** Which implementation a hook runs: Linux's, one that does nothing (see hooks.ts), or one from a file. */
+const hookSpec = z.union([z.enum(['reference', 'empty']), z.strictObject({ file: z.string().min(1) })], {
+  error: 'a hook is "reference", "empty" or { file: path }',
+});
+/** get_user / put_user move 1, 2, 4 or 8 bytes. */
+const userValueSize = z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)], {
+  error: 'size is 1, 2, 4 or 8 bytes',
+});
+/** A 64-bit value: a number, or "0x…" for values beyond 2^53. */
+const wideValue = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^0x[0-9a-fA-F_]+$/, 'a value is a non-negative number or "0x…"'),
+]);
 
 const steps = {
   spawn: z.strictObject({ name: label, cpu }),
@@ -53,6 +74,8 @@ const steps = {
   /** Writes one byte in every page of a range: a program filling its memory. */
   touch: z.strictObject({ task, addr: address, length, value: byte.optional(), cpu }),
   exec: z.strictObject({ task, addr: address, cpu }),
+  /** execve(): the task gets a fresh address space (a new program image). */
+  execve: z.strictObject({ task, cpu }),
   fork: z.strictObject({ task, name: label.optional(), cpu }),
   exit: z.strictObject({ task, cpu }),
   copy_from_user: z.strictObject({
@@ -62,12 +85,20 @@ const steps = {
     cpu,
   }),
   copy_to_user: z.strictObject({ task, addr: address, bytes: z.array(byte).min(1).max(65536), cpu }),
+  get_user: z.strictObject({ task, addr: address, size: userValueSize, cpu }),
+  put_user: z.strictObject({ task, addr: address, size: userValueSize, value: wideValue, cpu }),
   kernel_access: z.strictObject({
     addr: address,
     access: z.enum(['read', 'write']),
     value: byte.optional(),
     uaccess: z.boolean().optional(),
     task: task.optional(),
+    /**
+     * The accessing instruction: an address, or a uaccess routine's name
+     * (copy_user_generic, __get_user_1, __put_user_1). With an
+     * exception-table entry, a fault it takes resumes at the fixup.
+     */
+    ip: address.optional(),
     cpu,
   }),
   /** Creates a file from text or bytes. */
@@ -106,14 +137,20 @@ const steps = {
     as: label.optional(),
     cpu,
   }),
+  kfree: z.strictObject({ addr: address, cpu }),
+  vfree: z.strictObject({ addr: address, cpu }),
   reclaim: z.strictObject({
     pages: z
       .number()
       .int()
       .positive()
       .max(2 ** 20),
+    /** Only scan: report what reclaim would decide for each page, and change nothing. */
+    scan_only: z.boolean().optional(),
     cpu,
   }),
+  /** From this step on, `name` runs another implementation. */
+  hook: z.strictObject({ name: hookName, use: hookSpec }),
   check: z.strictObject({ cpu }),
   /** Lets the seeded scheduler make `ticks` decisions: which task runs on which CPU. */
   schedule: z.strictObject({ ticks: z.number().int().positive().max(100000) }),
@@ -148,6 +185,31 @@ export const scenarioSchema = z.strictObject({
       z.null(),
     ])
     .optional(),
+  /** Hooks replaced for this run, before the first step. */
+  hooks: z
+    .record(z.string(), hookSpec)
+    .superRefine((hooks, ctx) => {
+      for (const name of Object.keys(hooks)) {
+        if (!isHookName(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `not a hook; the hooks are ${HOOK_NAMES.join(', ')}`,
+          });
+      }
+    })
+    .transform((hooks) => hooks as Partial<Record<HookName, z.infer<typeof hookSpec>>>)
+    .optional(),
+  /** Shown after every step: the free frames, and the PTE and page behind each listed address. */
+  watch: z
+    .strictObject({
+      free_frames: z.boolean().optional(),
+      pages: z
+        .array(z.strictObject({ task, addr: address }))
+        .max(16)
+        .optional(),
+    })
+    .optional(),
   steps: z.array(z.unknown()).min(1, 'a scenario needs at least one step'),
 });
 
@@ -156,9 +218,6 @@ export type ScenarioHeader = z.infer<typeof scenarioSchema>;
 export interface Scenario extends Omit<ScenarioHeader, 'steps'> {
   readonly steps: readonly Step[];
 }
-
-/** A scenario file that cannot be run: the message names the step and field. */
-export class ScenarioError extends Error {}
 
 /** Validates parsed JSON/YAML into a scenario, or throws ScenarioError with a precise message. */
 export function parseScenario(data: unknown): Scenario {

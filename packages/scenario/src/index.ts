@@ -1,0 +1,54 @@
+/**
+ * @faultline/scenario: one vocabulary of steps on the simulated kernel —
+ * its schema, a YAML/JSON parser, the runner and its report — and the
+ * session underneath, whose typed operations the grader's TestContext calls.
+ */
+export {
+  COUNTER_NAMES,
+  COUNTER_NOUNS,
+  type CounterName,
+  type Counters,
+  counterDelta,
+  countText,
+  isCounterName,
+  zeroCounters,
+} from './counters.ts';
+export { ScenarioError } from './errors.ts';
+export { formatScenarioReport } from './format.ts';
+export {
+  emptyHooks,
+  HOOK_NAMES,
+  HookFileError,
+  type HookName,
+  type HookSpec,
+  HookTable,
+  isHookName,
+  type ResolveHookFile,
+} from './hooks.ts';
+export { formatOfFileName, parseScenarioText, type ScenarioFormat } from './parse.ts';
+export type { ScannedPage } from './reclaim-scan.ts';
+export {
+  hookFilesOf,
+  type RunOptions,
+  runScenario,
+  type ScenarioReport,
+  type StepReport,
+  type WatchedPage,
+  type WatchReport,
+} from './run.ts';
+export {
+  parseScenario,
+  type Scenario,
+  type ScenarioHeader,
+  STEP_KINDS,
+  type Step,
+  type StepKind,
+  scenarioSchema,
+} from './schema.ts';
+export {
+  type KernelAccessOptions,
+  type MachineOptions,
+  type PageSnapshot,
+  ScenarioSession,
+  type SessionOptions,
+} from './session.ts';

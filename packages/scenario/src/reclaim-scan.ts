@@ -1,0 +1,60 @@
+/**
+ * A reclaim that only scans: which pages the next reclaim would look at, in
+ * the order it would look, whether each was referenced since the last scan
+ * and is dirty, and what the installed reclaim policy (the reclaimDecision
+ * hook) decides for it — with nothing changed. No accessed bit is cleared,
+ * no page moves between the LRU lists, nothing is written to swap or freed.
+ *
+ * It reads the inactive list as it stands. A real reclaim first refills that
+ * list from the active one when it runs short, and clears each page's
+ * accessed bits as it tests them (page_referenced), so two real reclaims in
+ * a row differ where two scans do not.
+ */
+import { type Kernel, PageFlag } from '@faultline/vm-core';
+
+export interface ScannedPage {
+  readonly pfn: number;
+  /** An accessed bit is set in a PTE that maps it. */
+  readonly referenced: boolean;
+  /** It differs from its copy on disk or in swap (or has none): reclaiming it means writing it. */
+  readonly dirty: boolean;
+  /** A page-cache page of a file (written back to the file, not to swap). */
+  readonly file: boolean;
+  readonly decision: 'reclaim' | 'activate' | 'keep';
+}
+
+/** Scans the inactive list from its oldest page until `pages` would be reclaimed or the list ends. */
+export function scanForReclaim(kernel: Kernel, pages: number): ScannedPage[] {
+  const out: ScannedPage[] = [];
+  let victims = 0;
+  for (const pfn of kernel.lru.members('inactive')) {
+    if (victims >= pages) break;
+    const referenced = isReferenced(kernel, pfn);
+    const dirty = isDirty(kernel, pfn);
+    const decision = kernel.hooks.reclaimDecision(kernel, { pfn, referenced, dirty });
+    if (decision === 'reclaim') victims++;
+    out.push({ pfn, referenced, dirty, file: kernel.frames.has(pfn, PageFlag.File), decision });
+  }
+  return out;
+}
+
+/** The last-level entries that map `pfn`, decoded (the reverse map knows where they are). */
+function leavesMapping(kernel: Kernel, pfn: number) {
+  const last = kernel.tables.levels - 1;
+  const leaves = [];
+  for (const { mm, va } of kernel.rmap.mappings(pfn)) {
+    const pa = kernel.tables.entryAddress(mm.pgdPfn, va);
+    if (pa === null) continue;
+    const entry = kernel.readTableEntry(pa, last);
+    if (entry.kind === 'leaf') leaves.push(entry);
+  }
+  return leaves;
+}
+
+function isReferenced(kernel: Kernel, pfn: number): boolean {
+  return leavesMapping(kernel, pfn).some((leaf) => leaf.accessed);
+}
+
+function isDirty(kernel: Kernel, pfn: number): boolean {
+  return kernel.frames.has(pfn, PageFlag.Dirty) || leavesMapping(kernel, pfn).some((leaf) => leaf.dirty);
+}

@@ -1,0 +1,621 @@
+/**
+ * Runs a parsed scenario on a fresh kernel and reports, step by step, what
+ * happened: the value read, the signal and si_code, the errno, the oops text,
+ * and every fault taken with its address, error code and resolution. Names
+ * and labels of the file become pids and addresses here; the operations
+ * themselves are the session's (session.ts), the same the grader's tests use.
+ */
+import {
+  type AccessOutcome,
+  type CopyOutcome,
+  type FaultRecord,
+  formatAddress,
+  KernelError,
+  type TraceEvent,
+  UACCESS_IP,
+} from '@faultline/vm-core';
+import type { Counters } from './counters.ts';
+import { ScenarioError } from './errors.ts';
+import type { HookName, HookSpec, ResolveHookFile } from './hooks.ts';
+import type { Scenario, Step } from './schema.ts';
+import { ScenarioSession } from './session.ts';
+
+/** One watched address after a step: the PTE there and, when it maps a frame, that frame's counts. */
+export type WatchedPage = {
+  readonly task: string | number;
+  readonly addr: string | number;
+} & (
+  | { readonly pte: 'present'; readonly pfn: number; readonly refcount: number; readonly mapcount: number }
+  | { readonly pte: 'swap'; readonly slot: number }
+  | { readonly pte: 'none' }
+  /** The task or label does not exist (yet, or any more). */
+  | { readonly pte: 'unknown'; readonly why: string }
+);
+
+export interface WatchReport {
+  readonly freeFrames?: number;
+  readonly pages?: readonly WatchedPage[];
+}
+
+export interface StepReport {
+  readonly index: number;
+  readonly step: Step['kind'];
+  readonly cpu: number | null;
+  /** One line: what the step did and how it ended. */
+  readonly summary: string;
+  readonly outcome: Readonly<Record<string, unknown>>;
+  readonly faults: readonly FaultRecord[];
+  readonly events?: readonly TraceEvent[];
+  /** What the scenario's `watch` asked to see, after the step. */
+  readonly watch?: WatchReport;
+}
+
+export interface ScenarioReport {
+  readonly title: string | null;
+  readonly arch: string;
+  readonly steps: readonly StepReport[];
+  /** Invariant violations after the last step (empty when the kernel is consistent). */
+  readonly invariants: readonly string[];
+  readonly stats: Readonly<Record<string, number>>;
+  /** What the whole run cost: TLB flushes, shootdown IPIs, swap traffic, frames allocated, faults. */
+  readonly counters: Counters;
+}
+
+export interface RunOptions {
+  /** Every hardware and kernel event of each step, in its report. */
+  readonly trace?: boolean;
+  /** Loads the hooks a `{ file }` names (the caller's sandbox); without it, files cannot be named. */
+  readonly resolveHookFile?: ResolveHookFile;
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioReport {
+  let session: ScenarioSession;
+  try {
+    session = new ScenarioSession({
+      machine: {
+        arch: scenario.arch,
+        frames: scenario.frames,
+        cpus: scenario.cpus,
+        seed: scenario.seed,
+        ...(scenario.pcid !== undefined ? { pcid: scenario.pcid } : {}),
+        ...(scenario.swap !== undefined ? { swapSlots: scenario.swap } : {}),
+        ...(scenario.tlb !== undefined ? { tlb: scenario.tlb } : {}),
+      },
+      ...(options.resolveHookFile !== undefined ? { resolveHookFile: options.resolveHookFile } : {}),
+    });
+  } catch (error) {
+    if (error instanceof KernelError || error instanceof RangeError)
+      throw new ScenarioError(`the machine: ${error.message}`);
+    throw error;
+  }
+  for (const [name, spec] of Object.entries(scenario.hooks ?? {}) as [HookName, HookSpec][]) {
+    try {
+      session.useHook(name, spec);
+    } catch (error) {
+      if (error instanceof ScenarioError) throw new ScenarioError(`field "hooks.${name}": ${error.message}`);
+      throw error;
+    }
+  }
+  return runOn(session, scenario, options);
+}
+
+/** Every hook file a scenario names, with the hooks asked of it: what the caller must load before running. */
+export function hookFilesOf(scenario: Scenario): ReadonlyMap<string, readonly HookName[]> {
+  const files = new Map<string, HookName[]>();
+  const add = (name: HookName, spec: HookSpec) => {
+    if (typeof spec !== 'object') return;
+    const names = files.get(spec.file) ?? [];
+    if (!names.includes(name)) names.push(name);
+    files.set(spec.file, names);
+  };
+  for (const [name, spec] of Object.entries(scenario.hooks ?? {}) as [HookName, HookSpec][]) add(name, spec);
+  for (const step of scenario.steps) if (step.kind === 'hook') add(step.args.name, step.args.use);
+  return files;
+}
+
+function runOn(session: ScenarioSession, scenario: Scenario, options: RunOptions): ScenarioReport {
+  const kernel = session.kernel;
+  const run = new Runner(session);
+  const reports: StepReport[] = [];
+  scenario.steps.forEach((step, i) => {
+    const events: TraceEvent[] = [];
+    const stop = options.trace ? kernel.subscribe((e) => events.push(e)) : () => undefined;
+    try {
+      let report = run.step(step, i);
+      kernel.runKswapd();
+      if (options.trace) report = { ...report, events };
+      if (scenario.watch !== undefined) report = { ...report, watch: run.watch(scenario.watch) };
+      reports.push(report);
+    } catch (error) {
+      if (error instanceof KernelError || error instanceof ScenarioError || error instanceof RangeError) {
+        throw new ScenarioError(`step ${i + 1} (${step.kind}): ${error.message}`);
+      }
+      throw error;
+    } finally {
+      stop();
+    }
+  });
+  return {
+    title: scenario.title ?? null,
+    arch: scenario.arch,
+    steps: reports,
+    invariants: session.check(),
+    stats: session.stats(),
+    counters: session.counters(),
+  };
+}
+
+type Outcome = Omit<StepReport, 'index' | 'step'>;
+
+/** The uaccess instructions by the names an oops report gives them. */
+const INSTRUCTIONS: Readonly<Record<string, number>> = {
+  copy_user_generic: UACCESS_IP.copyUser,
+  __get_user_1: UACCESS_IP.getUser,
+  __put_user_1: UACCESS_IP.putUser,
+};
+
+class Runner {
+  private readonly names = new Map<string, number>();
+  private readonly labels = new Map<string, number>();
+
+  constructor(private readonly session: ScenarioSession) {
+    this.names.set('swapper', 0);
+    this.names.set('init', 1);
+    this.names.set('kthreadd', 2);
+  }
+
+  step(step: Step, index: number): StepReport {
+    const out = this.execute(step);
+    return { index: index + 1, step: step.kind, ...out };
+  }
+
+  private execute(step: Step): Outcome {
+    const s = this.session;
+    const k = s.kernel;
+    const cpuOf = (cpu: number | undefined) => cpu ?? null;
+    switch (step.kind) {
+      case 'spawn': {
+        const t = s.spawn(step.args.name, step.args.cpu);
+        this.names.set(step.args.name, t.pid);
+        return plain(cpuOf(step.args.cpu), `spawn ${step.args.name} → pid ${t.pid}`, { pid: t.pid });
+      }
+      case 'thread': {
+        const t = s.thread(this.pid(step.args.task), step.args.name);
+        if (step.args.name !== undefined) this.names.set(step.args.name, t.pid);
+        return plain(cpuOf(step.args.cpu), `thread of ${step.args.task} → pid ${t.pid}, sharing its mm`, {
+          pid: t.pid,
+        });
+      }
+      case 'kthread': {
+        const t = s.kthread(step.args.name, step.args.cpu);
+        this.names.set(step.args.name, t.pid);
+        return plain(cpuOf(step.args.cpu), `kthread ${step.args.name} → pid ${t.pid} (mm = null)`, {
+          pid: t.pid,
+        });
+      }
+      case 'switch': {
+        const { cr3Changed } = s.switchTo(step.args.cpu, this.pid(step.args.task));
+        const how = cr3Changed
+          ? 'CR3 switched'
+          : 'page tables unchanged (same mm, or a kernel thread borrowing it)';
+        return plain(step.args.cpu, `switch cpu ${step.args.cpu} to ${step.args.task}: ${how}`, {
+          cr3Changed,
+        });
+      }
+      case 'mmap': {
+        const a = step.args;
+        const flags = new Set(a.flags ?? []);
+        const r = s.mmap(this.pid(a.task), {
+          length: a.length,
+          prot: protOf(a.prot),
+          shared: flags.has('shared'),
+          fixed: flags.has('fixed'),
+          growsDown: flags.has('growsdown'),
+          ...(a.addr !== undefined ? { address: this.addr(a.addr) } : {}),
+          ...(a.file !== undefined ? { file: a.file } : {}),
+          ...(a.offset !== undefined ? { offset: a.offset } : {}),
+        });
+        if (r.kind === 'error')
+          return plain(cpuOf(a.cpu), `mmap ${a.length} bytes ${a.prot} → -${r.errno}`, { errno: r.errno });
+        if (a.as !== undefined) this.labels.set(a.as, r.address);
+        const what = a.file === undefined ? '' : ` of ${a.file}${a.offset ? ` at offset ${a.offset}` : ''}`;
+        return plain(
+          cpuOf(a.cpu),
+          `mmap ${a.length} bytes${what} ${a.prot}${a.as ? ` as ${a.as}` : ''} → ${hex(r.address)}`,
+          { address: hex(r.address) },
+        );
+      }
+      case 'munmap': {
+        const va = this.addr(step.args.addr);
+        const e = s.munmap(this.pid(step.args.task), va, step.args.length);
+        return plain(cpuOf(step.args.cpu), `munmap ${hex(va)} +${step.args.length} → ${e ? `-${e}` : '0'}`, {
+          errno: e,
+        });
+      }
+      case 'mprotect': {
+        const va = this.addr(step.args.addr);
+        const e = s.mprotect(this.pid(step.args.task), va, step.args.length, protOf(step.args.prot));
+        return plain(
+          cpuOf(step.args.cpu),
+          `mprotect ${hex(va)} +${step.args.length} ${step.args.prot} → ${e ? `-${e}` : '0'}`,
+          { errno: e },
+        );
+      }
+      case 'brk': {
+        const r = s.brk(this.pid(step.args.task), this.addr(step.args.addr));
+        return plain(cpuOf(step.args.cpu), `brk → ${hex(r)}`, { brk: hex(r) });
+      }
+      case 'read':
+      case 'write':
+      case 'exec': {
+        const a = step.args;
+        const pid = this.pid(a.task);
+        const va = this.addr(a.addr);
+        const value = step.kind === 'write' ? step.args.value : 0;
+        const r = s.access(pid, va, step.kind, { value, ...(a.cpu !== undefined ? { cpu: a.cpu } : {}) });
+        const verb = step.kind === 'write' ? `write ${hex(va)} = ${value}` : `${step.kind} ${hex(va)}`;
+        return fromAccess(a.cpu ?? this.cpuRunning(pid), `${a.task}: ${verb}`, r);
+      }
+      case 'touch': {
+        const a = step.args;
+        const pid = this.pid(a.task);
+        const start = this.addr(a.addr);
+        const faults: FaultRecord[] = [];
+        let pages = 0;
+        for (let va = start; va < start + a.length; va += 4096) {
+          const r = s.access(pid, va, 'write', { value: a.value ?? 1 });
+          faults.push(...r.faults);
+          if (r.kind !== 'ok') {
+            const ended = fromAccess(
+              a.cpu ?? this.cpuRunning(pid),
+              `${a.task}: touch page ${pages + 1} at ${hex(va)}`,
+              r,
+            );
+            return { ...ended, faults };
+          }
+          pages++;
+        }
+        const how = countsText(faults);
+        return {
+          cpu: a.cpu ?? this.cpuRunning(pid),
+          summary: `${a.task}: touch ${pages} pages from ${hex(start)}${how ? ` (${how})` : ''}`,
+          outcome: { pages },
+          faults,
+        };
+      }
+      case 'execve': {
+        s.execve(this.pid(step.args.task));
+        return plain(cpuOf(step.args.cpu), `execve ${step.args.task}: a fresh address space`, {});
+      }
+      case 'fork': {
+        const child = s.fork(this.pid(step.args.task));
+        if (step.args.name !== undefined) this.names.set(step.args.name, child.pid);
+        return plain(
+          cpuOf(step.args.cpu),
+          `fork ${step.args.task} → pid ${child.pid} (private writable pages now copy-on-write)`,
+          { pid: child.pid },
+        );
+      }
+      case 'exit': {
+        const freed = s.exit(this.pid(step.args.task));
+        return plain(cpuOf(step.args.cpu), `exit ${step.args.task}: ${freed} frames freed`, {
+          framesFreed: freed,
+        });
+      }
+      case 'copy_from_user': {
+        const a = step.args;
+        const va = this.addr(a.addr);
+        const r = s.copyFromUser(this.pid(a.task), va, a.length);
+        return fromCopy(cpuOf(a.cpu), `copy_from_user ${hex(va)} +${a.length}`, r, { data: r.data });
+      }
+      case 'copy_to_user': {
+        const a = step.args;
+        const va = this.addr(a.addr);
+        const r = s.copyToUser(this.pid(a.task), va, a.bytes);
+        return fromCopy(cpuOf(a.cpu), `copy_to_user ${hex(va)} +${a.bytes.length}`, r, {});
+      }
+      case 'get_user': {
+        const a = step.args;
+        const va = this.addr(a.addr);
+        const r = s.getUser(this.pid(a.task), va, a.size);
+        const end = r.oops !== null ? 'oops' : r.errno !== null ? `-${r.errno}` : `0x${r.value.toString(16)}`;
+        return {
+          cpu: cpuOf(a.cpu),
+          summary: `get_user ${a.size} bytes at ${hex(va)} → ${end}`,
+          outcome: { value: `0x${r.value.toString(16)}`, errno: r.errno, oops: r.oops },
+          faults: r.faults,
+        };
+      }
+      case 'put_user': {
+        const a = step.args;
+        const va = this.addr(a.addr);
+        const value = BigInt(String(a.value).replaceAll('_', ''));
+        const r = s.putUser(this.pid(a.task), va, a.size, value);
+        const end = r.oops !== null ? 'oops' : r.errno !== null ? `-${r.errno}` : '0';
+        return {
+          cpu: cpuOf(a.cpu),
+          summary: `put_user 0x${value.toString(16)} (${a.size} bytes) at ${hex(va)} → ${end}`,
+          outcome: { errno: r.errno, oops: r.oops },
+          faults: r.faults,
+        };
+      }
+      case 'kernel_access': {
+        const a = step.args;
+        const cpu = a.cpu ?? 0;
+        const va = this.addr(a.addr);
+        const ip = a.ip === undefined ? undefined : this.instruction(a.ip);
+        const pid = a.task === undefined ? undefined : this.pid(a.task);
+        if (pid !== undefined) s.switchTo(cpu, pid);
+        // Named before the access: a task that oopses dies, and idle takes the CPU.
+        const who = k.cpu(cpu).current.name;
+        const r = s.kernelAccess(va, a.access, {
+          cpu,
+          ...(a.value !== undefined ? { value: a.value } : {}),
+          ...(a.uaccess !== undefined ? { uaccess: a.uaccess } : {}),
+          ...(ip !== undefined ? { ip } : {}),
+        });
+        const window = a.uaccess ? ' (inside stac/clac)' : '';
+        const by = ip === undefined ? '' : ` by the instruction at ${hex(ip)}`;
+        return fromAccess(cpu, `kernel ${a.access} ${hex(va)}${window}${by} as ${who}`, r);
+      }
+      case 'file': {
+        const a = step.args;
+        if ((a.text === undefined) === (a.bytes === undefined)) {
+          throw new ScenarioError('give the file either "text" or "bytes"');
+        }
+        const content = a.bytes ?? [...new TextEncoder().encode(a.text)];
+        s.createFile(a.name, content);
+        return plain(null, `file ${a.name}: ${content.length} bytes`, { size: content.length });
+      }
+      case 'read_file': {
+        const a = step.args;
+        const bytes = s.readFile(a.name, a.offset, a.length);
+        const shown = String.fromCharCode(...bytes.map((b) => (b >= 32 && b < 127 ? b : 46)));
+        return plain(null, `read ${a.name} [${a.offset}, +${a.length}) → "${shown}"`, { bytes });
+      }
+      case 'kmalloc': {
+        const va = s.kmalloc(step.args.bytes);
+        if (va !== null && step.args.as !== undefined) this.labels.set(step.args.as, va);
+        return plain(cpuOf(step.args.cpu), `kmalloc ${step.args.bytes} → ${va === null ? 'NULL' : hex(va)}`, {
+          address: va === null ? null : hex(va),
+        });
+      }
+      case 'vmalloc': {
+        const va = s.vmalloc(step.args.bytes);
+        if (va !== null && step.args.as !== undefined) this.labels.set(step.args.as, va);
+        return plain(cpuOf(step.args.cpu), `vmalloc ${step.args.bytes} → ${va === null ? 'NULL' : hex(va)}`, {
+          address: va === null ? null : hex(va),
+        });
+      }
+      case 'kfree':
+      case 'vfree': {
+        const va = this.addr(step.args.addr);
+        const free = s.freeFrames();
+        if (step.kind === 'kfree') s.kfree(va);
+        else s.vfree(va);
+        const freed = s.freeFrames() - free;
+        return plain(cpuOf(step.args.cpu), `${step.kind} ${hex(va)}: ${freed} frames freed`, {
+          framesFreed: freed,
+        });
+      }
+      case 'reclaim': {
+        const a = step.args;
+        if (a.scan_only) return this.scan(a.pages, cpuOf(a.cpu));
+        const freed = s.reclaim(a.pages, a.cpu ?? 0);
+        return plain(
+          cpuOf(a.cpu),
+          `reclaim ${a.pages} pages → ${freed} freed (${k.stats.swapOuts} written to swap so far)`,
+          { freed },
+        );
+      }
+      case 'hook': {
+        const { name, use } = step.args;
+        s.useHook(name, use);
+        return plain(null, `${name} now runs ${describeSpec(use)}`, {
+          hook: name,
+          use: typeof use === 'object' ? use.file : use,
+        });
+      }
+      case 'schedule': {
+        const placements = s.schedule(step.args.ticks);
+        const last = new Map<number, number>();
+        for (const p of placements) last.set(p.cpu, p.pid);
+        const now = [...last]
+          .sort(([a], [b]) => a - b)
+          .map(([cpu, pid]) => `cpu ${cpu}: ${k.task(pid).name}`);
+        return plain(null, `schedule ${step.args.ticks} ticks → ${now.join(', ')}`, { placements });
+      }
+      case 'check': {
+        const problems = s.check();
+        return plain(
+          cpuOf(step.args.cpu),
+          problems.length === 0 ? 'invariants hold' : `invariants violated: ${problems.join('; ')}`,
+          { problems },
+        );
+      }
+    }
+  }
+
+  private scan(pages: number, cpu: number | null): Outcome {
+    const scanned = this.session.scanForReclaim(pages);
+    const victims = scanned.filter((p) => p.decision === 'reclaim');
+    const how = (p: (typeof scanned)[number]) =>
+      p.decision === 'reclaim'
+        ? `pfn ${p.pfn} ${p.dirty ? (p.file ? 'dirty: write back to its file' : 'dirty: write to swap') : 'clean: drop'}`
+        : `pfn ${p.pfn} ${p.referenced ? 'referenced' : 'not referenced'}: ${p.decision}`;
+    const list = scanned.length === 0 ? 'the inactive list is empty' : scanned.map(how).join('; ');
+    return plain(
+      cpu,
+      `scan for ${pages} pages (nothing reclaimed) → ${victims.length} would be freed: ${list}`,
+      { scanned, wouldFree: victims.length },
+    );
+  }
+
+  /** The scenario's watch, read now; names and labels that do not resolve are reported, not errors. */
+  watch(watch: NonNullable<Scenario['watch']>): WatchReport {
+    const out: { freeFrames?: number; pages?: WatchedPage[] } = {};
+    if (watch.free_frames) out.freeFrames = this.session.freeFrames();
+    if (watch.pages !== undefined) out.pages = watch.pages.map((w) => this.watchPage(w.task, w.addr));
+    return out;
+  }
+
+  private watchPage(task: string | number, addr: string | number): WatchedPage {
+    const where = { task, addr };
+    let pid: number;
+    let va: number;
+    try {
+      pid = this.pid(task);
+    } catch (error) {
+      if (!(error instanceof ScenarioError || error instanceof KernelError)) throw error;
+      return { ...where, pte: 'unknown', why: `no task ${task} yet` };
+    }
+    try {
+      va = this.addr(addr);
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      return { ...where, pte: 'unknown', why: `${addr} is not defined yet` };
+    }
+    const t = this.session.kernel.task(pid);
+    if (!t.alive || t.mm === null) {
+      return { ...where, pte: 'unknown', why: `${task} ${t.alive ? 'has no address space' : 'has exited'}` };
+    }
+    const { pte, page } = this.session.page(pid, va);
+    if (pte.kind === 'present' && page !== null)
+      return { ...where, pte: 'present', pfn: pte.pfn, refcount: page.refcount, mapcount: page.mapcount };
+    if (pte.kind === 'swap') return { ...where, pte: 'swap', slot: pte.slot };
+    return { ...where, pte: 'none' };
+  }
+
+  private pid(ref: string | number): number {
+    if (typeof ref === 'number') {
+      this.session.kernel.task(ref);
+      return ref;
+    }
+    const pid = this.names.get(ref);
+    if (pid === undefined)
+      throw new ScenarioError(
+        `field "task": no task named "${ref}" (name it in a spawn, fork, thread or kthread step)`,
+      );
+    return pid;
+  }
+
+  private cpuRunning(pid: number): number {
+    return this.session.cpuRunning(pid) ?? 0;
+  }
+
+  /** An instruction pointer: a uaccess routine's name, or an address. */
+  private instruction(expr: string | number): number {
+    if (typeof expr === 'string' && expr in INSTRUCTIONS) return INSTRUCTIONS[expr]!;
+    try {
+      return this.addr(expr, 'ip');
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      throw new ScenarioError(
+        `field "ip": "${expr}" is not an address or a known instruction (${Object.keys(INSTRUCTIONS).join(', ')})`,
+      );
+    }
+  }
+
+  /** Resolves a number, "0x…", "label", or "label+offset" / "label-offset". */
+  private addr(expr: string | number, field = 'addr'): number {
+    if (typeof expr === 'number') return expr;
+    const m =
+      /^\s*([A-Za-z_][A-Za-z0-9_]*|0x[0-9a-fA-F_]+|\d+)\s*(?:([+-])\s*(0x[0-9a-fA-F_]+|\d+))?\s*$/.exec(expr);
+    if (m === null)
+      throw new ScenarioError(
+        `field "${field}": "${expr}" is not an address (a number, "0x…", or "label+offset")`,
+      );
+    const [, head, sign, tail] = m;
+    let base: number;
+    if (/^(0x|\d)/.test(head!)) base = toNumber(head!, field);
+    else {
+      const v = this.labels.get(head!);
+      if (v === undefined)
+        throw new ScenarioError(
+          `field "${field}": no label "${head}" (define it with "as:" on an mmap, kmalloc or vmalloc step)`,
+        );
+      base = v;
+    }
+    if (tail === undefined) return base;
+    return sign === '+' ? base + toNumber(tail, field) : base - toNumber(tail, field);
+  }
+}
+
+function toNumber(text: string, field: string): number {
+  const big = BigInt(text.replaceAll('_', ''));
+  const n = Number(BigInt.asIntN(64, big));
+  if (!Number.isSafeInteger(n)) throw new ScenarioError(`field "${field}": ${text} is out of range`);
+  return n;
+}
+
+function protOf(prot: string) {
+  return { read: prot[0] === 'r', write: prot[1] === 'w', exec: prot[2] === 'x' };
+}
+
+function describeSpec(spec: HookSpec): string {
+  if (spec === 'reference') return 'the reference (Linux’s) implementation';
+  if (spec === 'empty') return 'an empty hook (it does nothing)';
+  return `the implementation in ${spec.file}`;
+}
+
+const hex = (va: number) => formatAddress(va);
+
+/** "3 demand-zero, 1 zero-page": how a run of faults was resolved. */
+function countsText(faults: readonly FaultRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const f of faults) counts.set(f.resolution, (counts.get(f.resolution) ?? 0) + 1);
+  return [...counts].map(([r, n]) => `${n} ${r}`).join(', ');
+}
+
+function plain(cpu: number | null, summary: string, outcome: Record<string, unknown>): Outcome {
+  return { cpu, summary, outcome, faults: [] };
+}
+
+/** A uaccess routine's result: bytes not copied, -EFAULT, or an oops. */
+function fromCopy(cpu: number | null, what: string, r: CopyOutcome, extra: Record<string, unknown>): Outcome {
+  const end =
+    r.oops !== null
+      ? 'oops'
+      : r.errno === null
+        ? '0 (all copied)'
+        : `${r.notCopied} not copied → -${r.errno}`;
+  return {
+    cpu,
+    summary: `${what} → ${end}`,
+    outcome: { notCopied: r.notCopied, errno: r.errno, oops: r.oops, ...extra },
+    faults: r.faults,
+  };
+}
+
+function fromAccess(cpu: number, what: string, r: AccessOutcome): Outcome {
+  switch (r.kind) {
+    case 'ok':
+      return { cpu, summary: `${what} → ${r.value}`, outcome: { value: r.value }, faults: r.faults };
+    case 'signal':
+      return {
+        cpu,
+        summary:
+          r.signal.signal === 'SIGKILL'
+            ? `${what} → out of memory: the OOM killer chose this process (SIGKILL)`
+            : `${what} → ${r.signal.signal} (${r.signal.code}) at ${hex(r.signal.address)}; the process is killed`,
+        outcome: { signal: r.signal.signal, code: r.signal.code, address: hex(r.signal.address) },
+        faults: r.faults,
+      };
+    case 'oops':
+      return {
+        cpu,
+        summary: `${what} → kernel oops: ${r.report.split('\n')[0]}`,
+        outcome: { oops: r.report },
+        faults: r.faults,
+      };
+    case 'fixup':
+      return {
+        cpu,
+        summary: `${what} → exception-table fixup: resumes at ${hex(r.fixupIp)}`,
+        outcome: { fixup: r.fixupIp },
+        faults: r.faults,
+      };
+    case 'oom':
+      return { cpu, summary: `${what} → out of memory`, outcome: { oom: true }, faults: r.faults };
+  }
+}

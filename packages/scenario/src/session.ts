@@ -1,0 +1,337 @@
+/**
+ * One run on one simulated kernel: the operations of the step vocabulary as
+ * typed calls (pids and addresses in, the kernel's own outcomes out), with
+ * what a scenario adds around the kernel — a machine built from options,
+ * hooks that can be swapped mid-run, counters of cost, and which CPU each
+ * operation runs on.
+ *
+ * Scenario files run through it (run.ts turns names and labels into pids and
+ * addresses, and outcomes into reports), and so do the grader's tests: each
+ * TestContext helper is one call here. Nothing here decides what a step
+ * "should" do; it does what the kernel does and reports it.
+ */
+import {
+  type AccessOutcome,
+  type CopyOutcome,
+  checkInvariants,
+  type ErrnoName,
+  Kernel,
+  type KernelArch,
+  type KernelHooks,
+  type MmapRequest,
+  type MmapResult,
+  type PageInfo,
+  type Placement,
+  type PteInfo,
+  referenceWalkPageTable,
+  Scheduler,
+  type Task,
+  type UserValueSize,
+} from '@faultline/vm-core';
+import { CounterListener, type Counters, counterDelta } from './counters.ts';
+import { type HookName, type HookSpec, HookTable, type ResolveHookFile } from './hooks.ts';
+import { type ScannedPage, scanForReclaim } from './reclaim-scan.ts';
+
+/** The simulated machine; anything left out takes the kernel's default. */
+export interface MachineOptions {
+  readonly arch?: KernelArch;
+  /** Physical frames of 4 KiB (the kernel's default: 1024). */
+  readonly frames?: number;
+  readonly cpus?: number;
+  /** Tag TLB entries by PCID (x86-64 only, and its default). */
+  readonly pcid?: boolean;
+  /** Swap slots; 0 for no swap (default: as many as frames). */
+  readonly swapSlots?: number;
+  /** TLB geometry per CPU, or null for no TLB (default 64 entries, 4 ways). */
+  readonly tlb?: { readonly entries: number; readonly ways: number } | null;
+  /** Seed of the scheduler's PRNG (default 1): the same seed, the same interleaving. */
+  readonly seed?: number;
+}
+
+export interface SessionOptions {
+  readonly machine?: MachineOptions;
+  /** Hooks the run starts with in place of the reference ones (a learner's, from the sandbox bridge). */
+  readonly hooks?: Partial<KernelHooks>;
+  /** Loads the hooks of a file named by `{ file }` (the caller's sandbox); without it, files cannot be named. */
+  readonly resolveHookFile?: ResolveHookFile;
+}
+
+/** What one PTE and the page behind it look like, read without running any hook. */
+export interface PageSnapshot {
+  readonly pte: PteInfo;
+  /** The frame's struct page, when the PTE maps one. */
+  readonly page: PageInfo | null;
+}
+
+/** A kernel-mode access: on which CPU, in whose context, by which instruction. */
+export interface KernelAccessOptions {
+  /** Default 0. */
+  readonly cpu?: number;
+  /** Switch the CPU to this task first (its address space, for user addresses). */
+  readonly pid?: number;
+  readonly value?: number;
+  /** Inside stac/clac: SMAP lets the kernel touch user memory. */
+  readonly uaccess?: boolean;
+  /** The instruction's address: with an exception-table entry, a fault resumes at its fixup. */
+  readonly ip?: number;
+}
+
+export class ScenarioSession {
+  readonly kernel: Kernel;
+  readonly hooks: HookTable;
+  private readonly counting = new CounterListener();
+  private readonly scheduler: Scheduler;
+
+  /** Boots the machine. Bad machine options throw the kernel's KernelError or RangeError. */
+  constructor(options: SessionOptions = {}) {
+    const m = options.machine ?? {};
+    this.hooks = new HookTable(options.hooks, options.resolveHookFile);
+    // Only what was given is passed, so everything else is the kernel's own default.
+    this.kernel = new Kernel({
+      ...(m.arch !== undefined ? { arch: m.arch } : {}),
+      ...(m.frames !== undefined ? { frames: m.frames } : {}),
+      ...(m.cpus !== undefined ? { cpus: m.cpus } : {}),
+      ...(m.pcid !== undefined ? { pcid: m.pcid } : {}),
+      ...(m.swapSlots !== undefined ? { swapSlots: m.swapSlots } : {}),
+      ...(m.tlb !== undefined ? { tlb: m.tlb } : {}),
+      hooks: this.hooks.switchboard,
+    });
+    this.scheduler = new Scheduler(this.kernel, m.seed ?? 1);
+    this.kernel.subscribe(this.counting.listen);
+  }
+
+  // ───────── tasks ─────────
+
+  /** A new process; on `cpu`, it runs there at once. */
+  spawn(name: string, cpu?: number): Task {
+    const task = this.kernel.spawn(name);
+    if (cpu !== undefined) this.kernel.switchTo(cpu, task.pid);
+    return task;
+  }
+
+  /** A thread sharing `pid`'s address space (CLONE_VM). */
+  thread(pid: number, name?: string): Task {
+    return this.kernel.thread(pid, name);
+  }
+
+  /** A kernel thread (mm = null); on `cpu`, it runs there at once, borrowing the loaded mm. */
+  kthread(name: string, cpu?: number): Task {
+    const task = this.kernel.kthread(name);
+    if (cpu !== undefined) this.kernel.switchTo(cpu, task.pid);
+    return task;
+  }
+
+  /** A context switch; `cr3Changed` says whether the CPU loaded other page tables. */
+  switchTo(cpu: number, pid: number): { readonly cr3Changed: boolean } {
+    const before = this.kernel.cpu(cpu).mmu.control.root;
+    this.on(cpu, () => this.kernel.switchTo(cpu, pid));
+    return { cr3Changed: this.kernel.cpu(cpu).mmu.control.root !== before };
+  }
+
+  /** Seeded scheduling decisions: which task runs on which CPU. */
+  schedule(ticks: number): Placement[] {
+    return this.scheduler.run(ticks);
+  }
+
+  fork(pid: number): Task {
+    return this.onTask(pid, () => this.kernel.fork(pid));
+  }
+
+  /** execve(): a fresh address space for `pid`. */
+  execve(pid: number): void {
+    this.onTask(pid, () => this.kernel.exec(pid));
+  }
+
+  /** The task exits; returns the frames that went back to the free lists. */
+  exit(pid: number): number {
+    const free = this.kernel.frames.free;
+    this.onTask(pid, () => this.kernel.exit(pid));
+    return this.kernel.frames.free - free;
+  }
+
+  /** The CPU `pid` runs on, or null. */
+  cpuRunning(pid: number): number | null {
+    return this.kernel.cpus.find((c) => c.current.pid === pid)?.id ?? null;
+  }
+
+  // ───────── address spaces ─────────
+
+  mmap(pid: number, request: MmapRequest): MmapResult {
+    return this.onTask(pid, () => this.kernel.mmap(pid, request));
+  }
+
+  munmap(pid: number, address: number, length: number): ErrnoName | null {
+    return this.onTask(pid, () => this.kernel.munmap(pid, address, length));
+  }
+
+  mprotect(pid: number, address: number, length: number, prot: MmapRequest['prot']): ErrnoName | null {
+    return this.onTask(pid, () => this.kernel.mprotect(pid, address, length, prot));
+  }
+
+  /** Returns the new break (the old one when the move is refused). */
+  brk(pid: number, address: number): number {
+    return this.onTask(pid, () => this.kernel.brk(pid, address));
+  }
+
+  // ───────── memory accesses ─────────
+
+  /** A user-mode load, store or fetch of one byte; on `cpu`, the task is switched there first. */
+  access(
+    pid: number,
+    address: number,
+    kind: 'read' | 'write' | 'exec',
+    options: { readonly value?: number; readonly cpu?: number } = {},
+  ): AccessOutcome {
+    const { cpu, value = 0 } = options;
+    if (cpu !== undefined && this.kernel.cpu(cpu).current.pid !== pid) this.kernel.switchTo(cpu, pid);
+    return this.onTask(pid, () => this.kernel.access(pid, address, kind, value));
+  }
+
+  /** A kernel-mode load or store of one byte. */
+  kernelAccess(address: number, kind: 'read' | 'write', options: KernelAccessOptions = {}): AccessOutcome {
+    const cpu = options.cpu ?? 0;
+    if (options.pid !== undefined) this.kernel.switchTo(cpu, options.pid);
+    const mmu = this.kernel.cpu(cpu).mmu;
+    return this.on(cpu, () => {
+      if (options.uaccess) mmu.userAccessBegin();
+      try {
+        return this.kernel.kernelAccess(cpu, address, kind, {
+          value: options.value ?? 0,
+          ...(options.ip !== undefined ? { ip: options.ip } : {}),
+        });
+      } finally {
+        if (options.uaccess) mmu.userAccessEnd();
+      }
+    });
+  }
+
+  copyFromUser(pid: number, address: number, length: number): CopyOutcome {
+    return this.onTask(pid, () => this.kernel.copyFromUser(pid, address, length));
+  }
+
+  copyToUser(pid: number, address: number, bytes: readonly number[]): CopyOutcome {
+    return this.onTask(pid, () => this.kernel.copyToUser(pid, address, bytes));
+  }
+
+  getUser(pid: number, address: number, size: UserValueSize) {
+    return this.onTask(pid, () => this.kernel.getUser(pid, address, size));
+  }
+
+  putUser(pid: number, address: number, size: UserValueSize, value: bigint) {
+    return this.onTask(pid, () => this.kernel.putUser(pid, address, size, value));
+  }
+
+  // ───────── kernel memory ─────────
+
+  kmalloc(bytes: number): number | null {
+    return this.kernel.kmalloc(bytes);
+  }
+
+  kfree(address: number): void {
+    this.kernel.kfree(address);
+  }
+
+  vmalloc(bytes: number): number | null {
+    return this.kernel.vmalloc(bytes);
+  }
+
+  vfree(address: number): void {
+    this.on(0, () => this.kernel.vfree(address));
+  }
+
+  // ───────── reclaim and swap ─────────
+
+  /** Reclaims until `pages` frames are freed or nothing more can be; returns the frames freed. */
+  reclaim(pages: number, cpu = 0): number {
+    return this.on(cpu, () => this.kernel.reclaim(pages));
+  }
+
+  /** What the next reclaim would scan and decide, changing nothing (see reclaim-scan.ts). */
+  scanForReclaim(pages: number): ScannedPage[] {
+    return scanForReclaim(this.kernel, pages);
+  }
+
+  /** Runs kswapd if an allocation woke it (below the low watermark); returns the frames it freed. */
+  kswapd(): number {
+    return this.on(0, () => this.kernel.runKswapd());
+  }
+
+  // ───────── files ─────────
+
+  createFile(name: string, content: readonly number[] | Uint8Array): void {
+    this.kernel.createFile(name, content);
+  }
+
+  readFile(name: string, offset: number, length: number): number[] {
+    return this.kernel.readFile(name, offset, length);
+  }
+
+  // ───────── hooks ─────────
+
+  /** Runs `implementation` (a spec, or a function of the caller's) for `name` from now on. */
+  useHook<K extends HookName>(name: K, implementation: HookSpec | KernelHooks[K]): void {
+    this.hooks.use(
+      name,
+      typeof implementation === 'function' ? implementation : this.hooks.resolve(name, implementation),
+    );
+  }
+
+  /** Puts back the hook the run started with. */
+  restoreHook(name: HookName): void {
+    this.hooks.restore(name);
+  }
+
+  // ───────── inspection ─────────
+
+  /** The PTE for `address` in `pid`'s address space and its page, read with the reference walk (no hook runs). */
+  page(pid: number, address: number): PageSnapshot {
+    const mm = this.kernel.task(pid).mm;
+    if (mm === null) return { pte: { kind: 'none' }, page: null };
+    const pte = referenceWalkPageTable(this.kernel, { mm: mm.id, address });
+    return { pte, page: pte.kind === 'present' ? this.kernel.pageInfo(pte.pfn) : null };
+  }
+
+  freeFrames(): number {
+    return this.kernel.frames.free;
+  }
+
+  /** Invariant violations (refcounts vs mappings, free frames mapped, …); empty when consistent. */
+  check(): string[] {
+    return checkInvariants(this.kernel);
+  }
+
+  /** What the kernel and hardware did since boot. */
+  counters(): Counters {
+    return this.counting.read();
+  }
+
+  /** What `body` made the kernel and hardware do. */
+  measure(body: () => void): Counters {
+    const before = this.counting.read();
+    body();
+    return counterDelta(this.counting.read(), before);
+  }
+
+  /** The kernel's own statistics, with the free frames and swap slots in use. */
+  stats(): Readonly<Record<string, number>> {
+    const k = this.kernel;
+    return { ...k.stats, freeFrames: k.frames.free, swapSlotsInUse: k.swap?.inUse ?? 0 };
+  }
+
+  // ───────── which CPU an operation runs on ─────────
+
+  /** Runs an operation of `pid`'s: on the CPU running it, or CPU 0, where the kernel would put it. */
+  private onTask<T>(pid: number, body: () => T): T {
+    return this.on(this.cpuRunning(pid) ?? 0, body);
+  }
+
+  private on<T>(cpu: number, body: () => T): T {
+    const outer = this.counting.localCpu;
+    this.counting.localCpu = cpu;
+    try {
+      return body();
+    } finally {
+      this.counting.localCpu = outer;
+    }
+  }
+}
