@@ -1,0 +1,345 @@
+import { UACCESS_IP } from '@faultline/vm-core';
+import { describe, expect, test } from 'vitest';
+import { ScenarioError } from './errors.ts';
+import { formatScenarioReport } from './format.ts';
+import { parseScenarioText } from './parse.ts';
+import { hookFilesOf, runScenario, type ScenarioReport } from './run.ts';
+
+const run = (yaml: string, options: Parameters<typeof runScenario>[1] = {}): ScenarioReport =>
+  runScenario(parseScenarioText(yaml, 'yaml'), options);
+
+const outcome = (r: ScenarioReport, step: number) => r.steps[step - 1]!.outcome;
+const resolutions = (r: ScenarioReport, step: number) => r.steps[step - 1]!.faults.map((f) => f.resolution);
+
+/** The message a scenario fails with. */
+function failure(yaml: string, options: Parameters<typeof runScenario>[1] = {}): string {
+  try {
+    run(yaml, options);
+  } catch (error) {
+    if (error instanceof ScenarioError) return error.message;
+    throw error;
+  }
+  throw new Error('the scenario ran');
+}
+
+const COW = `
+steps:
+  - spawn: { name: parent }
+  - mmap: { task: parent, length: 4096, prot: rw-, as: buf }
+  - write: { task: parent, addr: buf, value: 1 }
+  - fork: { task: parent, name: child }
+  - write: { task: child, addr: buf, value: 2 }
+`;
+
+describe('watch: free frames and a page’s counts after every step', () => {
+  test('the refcount of a COW page: 1, shared by fork (2), split by the child’s write (1 and 1)', () => {
+    const r = run(
+      `watch: { free_frames: true, pages: [{ task: parent, addr: buf }, { task: child, addr: buf }] }\n${COW}`,
+    );
+    const pages = r.steps.map((s) => s.watch!.pages!);
+    expect(pages[0]).toEqual([
+      { task: 'parent', addr: 'buf', pte: 'unknown', why: 'buf is not defined yet' },
+      { task: 'child', addr: 'buf', pte: 'unknown', why: 'no task child yet' },
+    ]);
+    expect(pages[1]![0]).toEqual({ task: 'parent', addr: 'buf', pte: 'none' });
+    expect(pages[2]![0]).toMatchObject({ pte: 'present', refcount: 1, mapcount: 1 });
+    expect(pages[3]![0]).toMatchObject({ pte: 'present', refcount: 2, mapcount: 2 });
+    expect(pages[3]![1]).toEqual({ ...pages[3]![0], task: 'child' });
+    expect(pages[4]![0]).toMatchObject({ pte: 'present', refcount: 1, mapcount: 1 });
+    expect(pages[4]![1]).toMatchObject({ pte: 'present', refcount: 1, mapcount: 1 });
+    expect(pages[4]![1]).not.toMatchObject({ pfn: (pages[4]![0] as { pfn: number }).pfn });
+    const free = r.steps.map((s) => s.watch!.freeFrames!);
+    expect(free[4]).toBe(free[3]! - 1);
+  });
+
+  test('a swapped-out page, and a task that exited', () => {
+    const r = run(`
+frames: 128
+watch: { pages: [{ task: app, addr: buf }] }
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 4096, prot: rw-, as: buf }
+  - write: { task: app, addr: buf, value: 1 }
+  - reclaim: { pages: 1 }
+  - reclaim: { pages: 1 }
+  - exit: { task: app }
+`);
+    expect(r.steps[4]!.watch!.pages![0]).toMatchObject({ pte: 'swap' });
+    expect(r.steps[5]!.watch!.pages![0]).toMatchObject({ pte: 'unknown', why: 'app has exited' });
+  });
+
+  test('no watch, no watch field', () => {
+    expect(run(COW).steps.every((s) => s.watch === undefined)).toBe(true);
+  });
+});
+
+describe('kernel accesses with an instruction pointer hit or miss the exception table', () => {
+  const access = (ip: string) => `
+steps:
+  - spawn: { name: app }
+  - kernel_access: { task: app, addr: 0x50000000, access: read, uaccess: true${ip} }
+`;
+
+  test('the copy instruction has a fixup: the fault resumes there', () => {
+    const r = run(access(', ip: copy_user_generic'));
+    expect(outcome(r, 2)).toEqual({ fixup: UACCESS_IP.copyUserFixup });
+    expect(resolutions(r, 2)).toEqual(['exception-fixup']);
+    expect(r.steps[1]!.summary).toContain('by the instruction at 0x0000000000001000');
+  });
+
+  test('get_user’s instruction by name or by address, and its own fixup', () => {
+    expect(outcome(run(access(', ip: __get_user_1')), 2)).toEqual({ fixup: UACCESS_IP.getUserFixup });
+    expect(outcome(run(access(', ip: 0x1100')), 2)).toEqual({ fixup: UACCESS_IP.getUserFixup });
+  });
+
+  test('any other instruction has none: an oops', () => {
+    expect(String(outcome(run(access('')), 2).oops)).toContain('BUG: unable to handle page fault');
+    expect(String(outcome(run(access(', ip: 0x2000')), 2).oops)).toContain('RIP: 0x2000');
+  });
+
+  test('an unknown instruction name is an error naming the field', () => {
+    expect(failure(access(', ip: memcpy'))).toBe(
+      'step 2 (kernel_access): field "ip": "memcpy" is not an address or a known instruction (copy_user_generic, __get_user_1, __put_user_1)',
+    );
+  });
+});
+
+describe('hooks replaced for a run, or from a step on', () => {
+  test('an empty anonymousFault in the header: the first touch can never be resolved', () => {
+    expect(failure(`hooks: { anonymousFault: empty }\n${COW}`)).toMatch(
+      /^step 3 \(write\): pid 3: the fault at 0x[0-9a-f]+ keeps recurring/,
+    );
+  });
+
+  test('a hook step switches mid-run, and back', () => {
+    const r = run(`
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 8192, prot: rw-, as: buf }
+  - hook: { name: flushTlbPage, use: empty }
+  - hook: { name: flushTlbPage, use: reference }
+  - write: { task: app, addr: buf, value: 1 }
+`);
+    expect(r.steps[2]!.summary).toBe('flushTlbPage now runs an empty hook (it does nothing)');
+    expect(outcome(r, 3)).toEqual({ hook: 'flushTlbPage', use: 'empty' });
+    expect(r.steps[3]!.summary).toBe('flushTlbPage now runs the reference (Linux’s) implementation');
+    expect(resolutions(r, 5)).toEqual(['demand-zero']);
+  });
+
+  test('hooks from files come from the caller’s resolver, once per file, with the hooks asked of it', () => {
+    const yaml = `
+hooks: { anonymousFault: { file: mine.ts } }
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 4096, prot: rw-, as: buf }
+  - read: { task: app, addr: buf }
+  - hook: { name: cowBreak, use: { file: mine.ts } }
+  - hook: { name: cowBreak, use: { file: other.ts } }
+`;
+    expect(hookFilesOf(parseScenarioText(yaml, 'yaml'))).toEqual(
+      new Map([
+        ['mine.ts', ['anonymousFault', 'cowBreak']],
+        ['other.ts', ['cowBreak']],
+      ]),
+    );
+    const asked: string[] = [];
+    const r = run(yaml, {
+      resolveHookFile: (file) => {
+        asked.push(file);
+        return {
+          // An instructor's variant: every first touch gets a real page, even a read.
+          anonymousFault: (k, f, vma) => {
+            const pfn = k.allocPage();
+            k.clearPage(pfn);
+            k.mapPage(f.mm!, f.address, pfn, { writable: vma.write, exec: vma.exec });
+            return { kind: 'resolved', resolution: 'demand-zero' };
+          },
+          cowBreak: (k, f, pfn) => k.cowBreak(f, pfn),
+        };
+      },
+    });
+    expect(resolutions(r, 3)).toEqual(['demand-zero']);
+    expect(r.steps[4]!.summary).toBe('cowBreak now runs the implementation in other.ts');
+    expect(asked).toEqual(['mine.ts', 'mine.ts', 'other.ts']);
+  });
+
+  test('without a resolver, a file is an error naming the field or the step', () => {
+    expect(failure(`hooks: { cowBreak: { file: mine.ts } }\n${COW}`)).toBe(
+      'field "hooks.cowBreak": the cowBreak hook from "mine.ts": this runner loads no hook files (only "reference" and "empty")',
+    );
+    expect(failure('steps:\n  - hook: { name: cowBreak, use: { file: x.ts } }\n')).toMatch(
+      /^step 1 \(hook\): /,
+    );
+  });
+
+  test('a file that lacks the hook, and a file hook that fails, name the step and the file', () => {
+    const step = 'steps:\n  - spawn: { name: a }\n  - hook: { name: cowBreak, use: { file: x.ts } }\n';
+    expect(failure(step, { resolveHookFile: () => ({}) })).toBe(
+      'step 2 (hook): "x.ts" does not export cowBreak, so it cannot replace that hook',
+    );
+    const broken = `hooks: { anonymousFault: { file: x.ts } }\n${COW}`;
+    expect(
+      failure(broken, {
+        resolveHookFile: () => ({
+          anonymousFault: () => {
+            throw new RangeError('out of ideas');
+          },
+        }),
+      }),
+    ).toBe('step 3 (write): the anonymousFault hook from "x.ts" failed: out of ideas');
+  });
+});
+
+describe('the steps the kernel grew', () => {
+  test('get_user and put_user move 64-bit values; a bad address is -EFAULT', () => {
+    const r = run(`
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 4096, prot: rw-, as: buf }
+  - put_user: { task: app, addr: buf, size: 8, value: 0x1122334455667788 }
+  - get_user: { task: app, addr: buf, size: 4 }
+  - get_user: { task: app, addr: buf, size: 8 }
+  - get_user: { task: app, addr: 0x50000000, size: 2 }
+  - put_user: { task: app, addr: 0x50000000, size: 1, value: 1 }
+`);
+    expect(outcome(r, 3)).toEqual({ errno: null, oops: null });
+    expect(outcome(r, 4)).toEqual({ value: '0x55667788', errno: null, oops: null });
+    expect(outcome(r, 5)).toEqual({ value: '0x1122334455667788', errno: null, oops: null });
+    expect(outcome(r, 6)).toEqual({ value: '0x0', errno: 'EFAULT', oops: null });
+    expect(resolutions(r, 6)).toEqual(['exception-fixup']);
+    expect(outcome(r, 7)).toEqual({ errno: 'EFAULT', oops: null });
+  });
+
+  test('execve: the old mappings are gone, the stack is back', () => {
+    const r = run(`
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 4096, prot: rw-, as: buf }
+  - write: { task: app, addr: buf, value: 1 }
+  - execve: { task: app }
+  - read: { task: app, addr: buf }
+  - check: {}
+`);
+    expect(outcome(r, 5)).toMatchObject({ signal: 'SIGSEGV', code: 'SEGV_MAPERR' });
+    expect(outcome(r, 6)).toEqual({ problems: [] });
+  });
+
+  test('kfree and vfree give the frames back', () => {
+    const r = run(`
+steps:
+  - kmalloc: { bytes: 8192, as: k }
+  - vmalloc: { bytes: 12288, as: v }
+  - kfree: { addr: k }
+  - vfree: { addr: v }
+`);
+    expect(outcome(r, 3)).toEqual({ framesFreed: 2 });
+    expect(outcome(r, 4)).toEqual({ framesFreed: 3 });
+    expect(failure('steps:\n  - kfree: { addr: 0x1000 }\n')).toBe(
+      'step 1 (kfree): kfree of 0x0000000000001000, which kmalloc did not return',
+    );
+  });
+
+  test('a scan-only reclaim reports and changes nothing; the real one after it frees', () => {
+    const r = run(`
+frames: 128
+tlb: null
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 32768, prot: rw-, as: buf }
+  - touch: { task: app, addr: buf, length: 32768 }
+  - reclaim: { pages: 1 }
+  - reclaim: { pages: 8, scan_only: true }
+  - reclaim: { pages: 8, scan_only: true }
+  - reclaim: { pages: 1 }
+`);
+    const scan = outcome(r, 5) as { scanned: { pfn: number; decision: string }[]; wouldFree: number };
+    expect(outcome(r, 6)).toEqual(scan);
+    expect(scan.wouldFree).toBe(2);
+    expect(scan.scanned.map((p) => p.decision)).toEqual(['reclaim', 'reclaim']);
+    expect(r.steps[4]!.summary).toMatch(
+      /^scan for 8 pages \(nothing reclaimed\) → 2 would be freed: pfn \d+ dirty: write to swap; /,
+    );
+    expect(outcome(r, 7)).toEqual({ freed: 1 });
+  });
+
+  test('the report carries the run’s counters', () => {
+    const r = run(COW);
+    expect(r.counters).toMatchObject({ faults: 2, framesAllocated: 2, swapOuts: 0 });
+  });
+});
+
+describe('bad scenarios: the message names the step index and the field', () => {
+  const cases: [string, string, string][] = [
+    [
+      'an unknown hook in the header',
+      'hooks: { pagefault: empty }\nsteps:\n  - check: {}\n',
+      'field "hooks.pagefault": not a hook; the hooks are pageFault, anonymousFault',
+    ],
+    [
+      'a bad hook spec',
+      'hooks: { cowBreak: mine.ts }\nsteps:\n  - check: {}\n',
+      'field "hooks.cowBreak": a hook is "reference", "empty" or { file: path }',
+    ],
+    [
+      'an unknown hook in a step',
+      'steps:\n  - check: {}\n  - hook: { name: nope, use: empty }\n',
+      'step 2 (hook): field "name": not a hook',
+    ],
+    ['a hook step without use', 'steps:\n  - hook: { name: cowBreak }\n', 'step 1 (hook): field "use"'],
+    [
+      'a get_user of 3 bytes',
+      'steps:\n  - get_user: { task: init, addr: 0x1000, size: 3 }\n',
+      'step 1 (get_user): field "size": size is 1, 2, 4 or 8 bytes',
+    ],
+    [
+      'a put_user of a negative value',
+      'steps:\n  - put_user: { task: init, addr: 0x1000, size: 8, value: -1 }\n',
+      'step 1 (put_user): field "value"',
+    ],
+    [
+      'scan_only that is not a boolean',
+      'steps:\n  - reclaim: { pages: 1, scan_only: yes please }\n',
+      'step 1 (reclaim): field "scan_only"',
+    ],
+    [
+      'an unknown watch field',
+      'watch: { frames: true }\nsteps:\n  - check: {}\n',
+      'field "watch": unknown field "frames"',
+    ],
+    [
+      'a watch page without an address',
+      'watch: { pages: [{ task: a }] }\nsteps:\n  - check: {}\n',
+      'field "watch.pages.0.addr"',
+    ],
+  ];
+  for (const [name, yaml, message] of cases) {
+    test(name, () => {
+      expect(() => parseScenarioText(yaml, 'yaml')).toThrow(ScenarioError);
+      expect(() => parseScenarioText(yaml, 'yaml')).toThrow(message);
+    });
+  }
+
+  test('a step the kernel refuses, a bad machine', () => {
+    expect(failure('steps:\n  - spawn: { name: a }\n  - exit: { task: a }\n  - execve: { task: a }\n')).toBe(
+      'step 3 (execve): pid 3 has exited',
+    );
+    expect(failure('arch: x86-32\npcid: true\nsteps:\n  - check: {}\n')).toBe(
+      'the machine: x86-32 has no PCIDs; use pcid: false (the default there)',
+    );
+  });
+});
+
+describe('text', () => {
+  test('watch lines under each step, the cost at the end', () => {
+    const text = formatScenarioReport(
+      run(`watch: { free_frames: true, pages: [{ task: child, addr: buf }] }\n${COW}`),
+    );
+    expect(text).toMatch(
+      / {2}4\. fork parent → pid 4 .*\n {7}watch: \d+ frames free · child buf: pfn \d+, refcount 2, mapcount 2\n/,
+    );
+    expect(text).toContain('watch: ');
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      'cost: 1 single-page TLB invalidation, 1 address-space TLB flush, 2 frames allocated, 2 page faults',
+    );
+  });
+});
