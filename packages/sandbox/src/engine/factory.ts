@@ -1,0 +1,328 @@
+/**
+ * A sandbox factory: the learner's module loaded once into one instance,
+ * snapshotted, and every sandbox handed out on that instance restored to the
+ * snapshot in place — as if it had just been created and had loaded the
+ * module itself, without paying for either (about 10 ms a sandbox).
+ *
+ * What a restore must bring back, and how it does:
+ *
+ * - The WebAssembly memory: QuickJS's whole heap (every object, the atom
+ *   table, the GC's counters, the interrupt counter, the stack limit, the
+ *   module's own state, the prelude's console budget and random seed), the
+ *   C stack and emscripten's static data. Restored byte for byte, with the
+ *   tail above the snapshot's heap zeroed again (`snapshot.ts`).
+ * - The instance's one mutable WebAssembly global, the C stack pointer
+ *   (the module has no other; its table is internal and never changes).
+ *   It is back where it started whenever a call into the instance returned
+ *   normally. Only a trap unwinds without restoring it, and a trap makes
+ *   the sandbox `crashed`: a crashed instance is never restored, the next
+ *   sandbox gets a newly booted one.
+ * - quickjs-emscripten's JS side: the host-function table (`hostRefs`) and
+ *   the runtime/context callback maps are filled at boot and never change
+ *   afterwards: the engine creates no function after the snapshot, and it
+ *   keeps a handle on every host function so QuickJS can never free one and
+ *   drop its table entry (`instance.ts`). The interrupt handler and the host
+ *   functions dispatch to whichever session the instance is bound to.
+ *   Handles a sandbox creates after the snapshot (request arguments,
+ *   results, errors, its cached export name) are freed by the end of each
+ *   request or when the sandbox is disposed, which comes before any
+ *   restore; a JS handle that outlived a restore would point into memory
+ *   that no longer holds its value.
+ * - emscripten's JS side holds nothing QuickJS reads back: buffered stdout
+ *   text of the C code (unused), timers (unused), the abort flag (set only
+ *   by a trap).
+ * - The engine's own counters (steps, output, lifecycle, limits) belong to
+ *   the session, and each sandbox gets a new one, started from what the
+ *   snapshot's load left: its steps and its console output.
+ *
+ * A snapshot is taken only of a load that the snapshot can stand for: one
+ * that succeeded without calling the host API (what the host answered could
+ * depend on the sandbox it was asked in). A sandbox whose budget would not
+ * have let the load finish, or whose wall-clock cap is shorter than the
+ * factory's, cannot be served from the snapshot either; those, and every
+ * sandbox asked for while the snapshot's instance is out, get a sandbox of
+ * their own that loads the module itself (`origin: 'fresh'`), which is
+ * exactly what `createSandbox` and `load` give.
+ */
+
+import { bootSide, instanceSetup, sessionOnNewInstance } from './create.ts';
+import type { ConsoleCapture } from './host-calls.ts';
+import type { HostSide, Instance } from './instance.ts';
+import { bootInstance } from './instance.ts';
+import { resolveLimits, type SandboxLimits, type StepBudgets, stepBudgets } from './limits.ts';
+import { openSession, type Session } from './session.ts';
+import { type MemorySnapshot, restoreSnapshot, takeSnapshot } from './snapshot.ts';
+import {
+  type ConsoleOutput,
+  type HostFunction,
+  type LoadResult,
+  type Sandbox,
+  type SandboxOptions,
+  SandboxUsageError,
+} from './types.ts';
+
+export interface SandboxFactoryOptions extends SandboxOptions {
+  /** The learner's module (CommonJS, as `transpile` produces), loaded once for the snapshot. */
+  code: string;
+}
+
+/** What may differ between the sandboxes of one factory (the rest is fixed in the snapshot). */
+export interface LeaseOptions {
+  /**
+   * The host API this sandbox's guest calls: the same function names as the
+   * factory's `hostApi` (they are built into the snapshot), new functions
+   * behind them. Default: the factory's.
+   */
+  hostApi?: Record<string, HostFunction>;
+  /** CPU budgets and wall-clock cap of this sandbox (default: the factory's). */
+  limits?: Partial<Pick<SandboxLimits, 'cpuMsPerCall' | 'cpuMsTotal' | 'wallMsPerCall'>>;
+  /** The wall clock of this sandbox's per-call cap (default: the factory's). */
+  clock?: () => number;
+}
+
+export interface LeasedSandbox {
+  /** Loaded already: `load` throws, `call` runs the module's exports. Dispose it to give the instance back. */
+  readonly sandbox: Sandbox;
+  /** The module's load verdict for this sandbox, as its own `load(code)` would have returned it. */
+  readonly load: LoadResult;
+  /** `snapshot`: the factory's instance, restored; `fresh`: a sandbox of its own that loaded the module. */
+  readonly origin: 'snapshot' | 'fresh';
+}
+
+export interface FactoryStats {
+  /** Instances booted for the snapshot (1, plus one after each crash). */
+  readonly boots: number;
+  /** Sandboxes handed out from the snapshot, and how many of those needed the memory restored first. */
+  readonly fromSnapshot: number;
+  readonly restores: number;
+  /** Sandboxes that loaded the module themselves. */
+  readonly fresh: number;
+  /** Bytes the snapshot keeps (0 without one), and the size of the memory it restores. */
+  readonly snapshotBytes: number;
+  readonly memoryBytes: number;
+}
+
+export interface SandboxFactory {
+  /** The module's load verdict under the factory's own limits (what `createSandbox` and `load` give). */
+  readonly load: LoadResult;
+  /** Everything the module printed while it loaded. */
+  readonly loadOutput: ConsoleOutput;
+  /** A loaded sandbox; see `LeasedSandbox`. */
+  acquire(options?: LeaseOptions): Promise<LeasedSandbox>;
+  stats(): FactoryStats;
+  /** Frees the snapshot's instance; a sandbox still out is disposed first (it must not be running). */
+  dispose(): void;
+}
+
+/** What the snapshot's load left: the memory, and the session counters a sandbox starts from. */
+interface LoadedImage {
+  readonly memory: MemorySnapshot;
+  readonly steps: number;
+  readonly console: Readonly<ConsoleCapture>;
+  readonly exports: readonly string[];
+}
+
+type FactoryState =
+  /** The instance is at rest; `pristine` when its memory still is the snapshot. */
+  | { readonly kind: 'idle'; readonly instance: Instance; readonly pristine: boolean }
+  | { readonly kind: 'leased'; readonly instance: Instance; readonly session: Session }
+  /** The last sandbox crashed its instance: the next one boots a new instance for the snapshot. */
+  | { readonly kind: 'crashed' }
+  | { readonly kind: 'booting' }
+  /** The module's load cannot be snapshotted (see the module comment): every sandbox loads it itself. */
+  | { readonly kind: 'no-snapshot' }
+  | { readonly kind: 'disposed' };
+
+const performanceClock = (): number => performance.now();
+
+/** Nothing runs in the instance between sandboxes; this answers if something did. */
+const IDLE_SIDE: HostSide = bootSide(() => 0);
+
+export async function createSandboxFactory(options: SandboxFactoryOptions): Promise<SandboxFactory> {
+  const limits = resolveLimits(options.limits);
+  const hostApi: Record<string, HostFunction> = options.hostApi ?? {};
+  const apiNames = Object.keys(hostApi);
+  const clock = options.clock ?? performanceClock;
+  const factoryBudgets = stepBudgets(limits);
+  const setup = instanceSetup(limits, options, apiNames);
+
+  let boots = 0;
+  let fromSnapshot = 0;
+  let restores = 0;
+  let fresh = 0;
+
+  /** Boots an instance and loads the module: the verdict, and the image to restore if the load can be one. */
+  const bootLoaded = async () => {
+    boots += 1;
+    const instance = await bootInstance(setup, bootSide(clock));
+    const session = openSession(instance, {
+      budgets: factoryBudgets,
+      clock,
+      hostApi,
+      start: { kind: 'fresh' },
+      onDispose: () => {},
+    });
+    const load = session.sandbox.load(options.code);
+    const loadOutput = session.sandbox.output();
+    const steps = session.sandbox.stepsUsed();
+    const snapshotable = load.kind === 'ok' && session.loadedAndIntact() && session.hostApiCalls() === 0;
+    session.sandbox.dispose();
+    instance.bind(IDLE_SIDE);
+    if (!snapshotable || load.kind !== 'ok') {
+      instance.dispose();
+      return { load, loadOutput, snapshot: null };
+    }
+    const image: LoadedImage = {
+      memory: takeSnapshot(instance.memory),
+      steps,
+      console: { ...loadOutput },
+      exports: [...load.exports],
+    };
+    return { load, loadOutput, snapshot: { instance, image } };
+  };
+
+  const first = await bootLoaded();
+  let image: LoadedImage | null = first.snapshot?.image ?? null;
+  let state: FactoryState =
+    first.snapshot === null
+      ? { kind: 'no-snapshot' }
+      : { kind: 'idle', instance: first.snapshot.instance, pristine: true };
+
+  const checkedHostApi = (lease: LeaseOptions): Record<string, HostFunction> => {
+    const api = lease.hostApi ?? hostApi;
+    const names = Object.keys(api);
+    if (names.length !== apiNames.length || names.some((name) => !apiNames.includes(name)))
+      throw new SandboxUsageError(
+        `sandbox factory: a sandbox's hostApi must have the factory's function names (${apiNames.join(', ') || 'none'}); got ${names.join(', ') || 'none'}`,
+      );
+    return api;
+  };
+
+  /**
+   * Whether the snapshot stands for this sandbox's own load. That load is
+   * its first request, at 0 steps; it ran `image.steps` steps and finished,
+   * so it finishes the same way under any budget above that, and under any
+   * wall-clock cap at least the factory's.
+   */
+  const snapshotFits = (budgets: StepBudgets, loaded: LoadedImage): boolean =>
+    loaded.steps < Math.min(budgets.stepsTotal, budgets.stepsPerCall) &&
+    budgets.wallMsPerCall >= factoryBudgets.wallMsPerCall;
+
+  const freshSandbox = async (
+    lease: LeaseOptions,
+    api: Record<string, HostFunction>,
+  ): Promise<LeasedSandbox> => {
+    fresh += 1;
+    const session = await sessionOnNewInstance({
+      ...options,
+      hostApi: api,
+      limits: { ...limits, ...lease.limits },
+      clock: lease.clock ?? clock,
+    });
+    return { sandbox: session.sandbox, load: session.sandbox.load(options.code), origin: 'fresh' };
+  };
+
+  /** A sandbox from the snapshot was disposed: its instance is idle again, or freed if it crashed. */
+  const release = (instance: Instance, crashed: boolean) => {
+    instance.bind(IDLE_SIDE);
+    if (crashed || state.kind !== 'leased') instance.dispose();
+    if (state.kind === 'leased')
+      state = crashed ? { kind: 'crashed' } : { kind: 'idle', instance, pristine: false };
+  };
+
+  const leaseFrom = (
+    instance: Instance,
+    pristine: boolean,
+    loaded: LoadedImage,
+    lease: LeaseOptions,
+    api: Record<string, HostFunction>,
+    budgets: StepBudgets,
+  ): LeasedSandbox => {
+    if (!pristine) {
+      restoreSnapshot(instance.memory, loaded.memory);
+      restores += 1;
+    }
+    fromSnapshot += 1;
+    const session = openSession(instance, {
+      budgets,
+      clock: lease.clock ?? clock,
+      hostApi: api,
+      start: { kind: 'loaded', steps: loaded.steps, console: loaded.console },
+      onDispose: (crashed) => release(instance, crashed),
+    });
+    state = { kind: 'leased', instance, session };
+    return {
+      sandbox: session.sandbox,
+      load: { kind: 'ok', exports: [...loaded.exports] },
+      origin: 'snapshot',
+    };
+  };
+
+  /** After a crash: a new instance for the snapshot (the same module under the same limits loads the same way). */
+  const rebuild = async (): Promise<{ instance: Instance; image: LoadedImage } | null> => {
+    state = { kind: 'booting' };
+    const again = await bootLoaded();
+    const disposed = (state as FactoryState).kind === 'disposed';
+    if (again.snapshot === null || disposed) {
+      again.snapshot?.instance.dispose();
+      if (!disposed) state = { kind: 'no-snapshot' };
+      image = null;
+      return null;
+    }
+    image = again.snapshot.image;
+    return again.snapshot;
+  };
+
+  const factory: SandboxFactory = {
+    load: first.load,
+    loadOutput: first.loadOutput,
+
+    async acquire(lease = {}) {
+      if (state.kind === 'disposed') throw new SandboxUsageError('sandbox factory: used after dispose()');
+      const api = checkedHostApi(lease);
+      const budgets = stepBudgets({ ...limits, ...lease.limits });
+      if (image === null || !snapshotFits(budgets, image)) return freshSandbox(lease, api);
+      switch (state.kind) {
+        case 'idle':
+          return leaseFrom(state.instance, state.pristine, image, lease, api, budgets);
+        case 'crashed': {
+          const booted = await rebuild();
+          if (booted === null || !snapshotFits(budgets, booted.image)) {
+            if (booted !== null) state = { kind: 'idle', instance: booted.instance, pristine: true };
+            return freshSandbox(lease, api);
+          }
+          return leaseFrom(booted.instance, true, booted.image, lease, api, budgets);
+        }
+        case 'leased':
+        case 'booting':
+        case 'no-snapshot':
+          return freshSandbox(lease, api);
+        default: {
+          const _: never = state;
+          return _;
+        }
+      }
+    },
+
+    stats() {
+      return {
+        boots,
+        fromSnapshot,
+        restores,
+        fresh,
+        snapshotBytes: image?.memory.bytes.length ?? 0,
+        memoryBytes: image?.memory.memoryBytes ?? 0,
+      };
+    },
+
+    dispose() {
+      // A sandbox still out is disposed first (it throws if it is running);
+      // that gives its instance back, to be freed here.
+      if (state.kind === 'leased') state.session.sandbox.dispose();
+      if (state.kind === 'idle') state.instance.dispose();
+      state = { kind: 'disposed' };
+      image = null;
+    },
+  };
+  return factory;
+}
