@@ -6,10 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPool, createSandbox, transpile } from '@faultline/sandbox';
-import { loadExercise } from '../../../exercises/src/load.ts';
-import { gradeInPool, gradeSubmission } from '../src/index.ts';
+import { gradeInPool, gradeSubmission, loadExercise } from '../src/index.ts';
+import { workspaceRoot } from '../src/testing.ts';
+import { FIXTURE_DIR as exerciseDir } from '../test/fixture-exercise.ts';
 
 const TARGETS = { warmP50Ms: 150, coldMs: 2_000, boundaryCallsPerSec: 100_000 };
 const WARMUP = 5;
@@ -19,8 +21,6 @@ const BOUNDARY_CALLS = 50_000;
 const POOL_SIZE = 2;
 const POOL_SUBMISSIONS = 40;
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const exerciseDir = `${root}exercises/page-fault-handler`;
 const exercise = await loadExercise(exerciseDir);
 const log = (line: string) => console.log(line);
 
@@ -50,11 +50,14 @@ log(
 );
 
 // 2. Cold latency: a new node process that grades once (the built CLI, or the source through tsx).
-const cli = `${root}packages/cli/bin/faultline.mjs`;
-const useCli = existsSync(`${root}packages/cli/dist/main.js`);
+// The CLI is a program of the checkout (run, not imported); it grades the
+// workspace's page-fault-handler, of which this package's is a copy.
+const root = workspaceRoot(import.meta.dirname);
+const cli = join(root, 'packages/cli/bin/faultline.mjs');
+const useCli = existsSync(join(root, 'packages/cli/dist/main.js'));
 const coldScript = `
-  const { loadExercise } = await import(${JSON.stringify(`${root}exercises/src/load.ts`)});
-  const { gradeSubmission } = await import(${JSON.stringify(`${root}packages/grader/src/index.ts`)});
+  const { loadExercise } = await import(${JSON.stringify(new URL('../src/exercise/load.ts', import.meta.url).href)});
+  const { gradeSubmission } = await import(${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)});
   const exercise = await loadExercise(${JSON.stringify(exerciseDir)});
   const report = await gradeSubmission({ exercise, learnerSource: exercise.solution });
   console.log(JSON.stringify(report));`;

@@ -1,7 +1,9 @@
 // Cost of scrubbing and rendering on this machine, at the output cap and beyond.
 // Run: pnpm --filter @faultline/grader bench
+
+import { scrubHostText } from '@faultline/sandbox/scrub';
 import { Bench } from 'tinybench';
-import { buildReport, MAX_OUTPUT_LENGTH, renderJUnit, scrubHostText } from '../src/index.ts';
+import { buildReport, MAX_OUTPUT_LENGTH, renderJUnit } from '../src/index.ts';
 
 const frame =
   '    at walk (/tmp/faultline-job/learner.ts:14:22)\n    at run (/work/main/packages/grader/src/run.ts:40:3)\n';

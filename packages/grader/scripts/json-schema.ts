@@ -9,7 +9,7 @@ import { reportJsonSchema } from '../src/json-schema.ts';
 const target = fileURLToPath(new URL('../schema/report.schema.json', import.meta.url));
 writeFileSync(target, `${JSON.stringify(reportJsonSchema(), null, 2)}\n`);
 
-const require = createRequire(new URL('../../../package.json', import.meta.url));
-const biome = require.resolve('@biomejs/biome/bin/biome');
+// Biome is the workspace root's devDependency: resolved by walking up from here, as Node does.
+const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
 execFileSync(process.execPath, [biome, 'format', '--write', target], { stdio: 'inherit' });
 console.log(`wrote ${target}`);

@@ -1,8 +1,24 @@
+export * from './exercise/index.ts';
 export * from './json-schema.ts';
 export * from './junit.ts';
+export {
+  BRIDGED_HOOKS,
+  type BridgedHookName,
+  createKernelBridge,
+  describeVerdict,
+  GUEST_KERNEL_METHODS,
+  GUEST_UACCESS_METHODS,
+  KernelArgumentError,
+  type KernelBridge,
+  LearnerHookFailure,
+  type LearnerHooksOptions,
+  type LearnerHookVerdict,
+  type LoadLearnerHooksResult,
+  learnerHooks,
+  loadLearnerHooks,
+} from './kernel-bridge/index.ts';
 export * from './limits.ts';
 export * from './report.ts';
 export * from './runner/index.ts';
-export * from './scrub.ts';
 export * from './text.ts';
 export * from './view.ts';

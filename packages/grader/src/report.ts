@@ -8,9 +8,9 @@
  * them from the per-test results and the run's outcome, so the rules live in
  * one place (below) and every report obeys them.
  */
+import { scrubHostText } from '@faultline/sandbox/scrub';
 import { z } from 'zod';
 import { type GradingLimits, GradingLimitsSchema, MAX_OUTPUT_LENGTH, StoppingLimitSchema } from './limits.ts';
-import { scrubHostText } from './scrub.ts';
 
 /** 2: `limits` (what the submission was graded under) and a test's `limit` (what stopped it). */
 export const REPORT_SCHEMA_VERSION = 2;

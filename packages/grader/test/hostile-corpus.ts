@@ -1,27 +1,24 @@
 /**
- * The hostile corpus: submissions to page-fault-handler under
+ * The hostile corpus: submissions to page-fault-handler (the grader's own
+ * copy, see fixture-exercise.ts) under
  * test/hostile/<expected report status>/<cause>/<name>.ts (or .ts.txt for
  * files that must not parse). Read by hostile.test.ts (their properties) and
  * by the verdict-stability test (their committed reports).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { filesUnder } from '../src/testing.ts';
+import { FIXTURE_DIR, FIXTURE_ID } from './fixture-exercise.ts';
 
 export const HOSTILE_DIR = new URL('./hostile', import.meta.url).pathname;
-/** The exercise the corpus attacks. */
-export const HOSTILE_TARGET = 'page-fault-handler';
+/** The exercise the corpus attacks: its id, and its folder. */
+export const HOSTILE_TARGET = FIXTURE_ID;
+export const HOSTILE_TARGET_DIR = FIXTURE_DIR;
 
 export interface HostileFixture {
   /** Path inside test/hostile, e.g. `timeout/loop/infinite-loop-in-hook.ts`. */
   readonly name: string;
   readonly source: string;
-}
-
-export function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(path) : [path];
-  });
 }
 
 export function hostileFixtures(): HostileFixture[] {

@@ -5,13 +5,20 @@
 // must happen. The corpus runs in one process, one fixture after another, and
 // the reference solution must still earn full marks afterwards.
 import { describe, expect, test } from 'vitest';
-import { type Exercise, loadExercise } from '../../../exercises/src/load.ts';
-import { gradeSubmission, type Report, ReportSchema, ReportStatusSchema } from '../src/index.ts';
-import { hostileFixtures } from './hostile-corpus.ts';
+import {
+  type Exercise,
+  gradeSubmission,
+  loadExercise,
+  type Report,
+  ReportSchema,
+  ReportStatusSchema,
+} from '../src/index.ts';
+import { workspaceRoot } from '../src/testing.ts';
+import { HOSTILE_TARGET_DIR, hostileFixtures } from './hostile-corpus.ts';
 
-const exerciseDir = new URL('../../../exercises/page-fault-handler', import.meta.url).pathname;
-const exercise: Exercise = await loadExercise(exerciseDir);
-const repoRoot = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
+const exercise: Exercise = await loadExercise(HOSTILE_TARGET_DIR);
+/** The checkout the grader runs in: no report may name it. */
+const repoRoot = workspaceRoot(import.meta.dirname);
 
 interface Fixture {
   /** Path inside test/hostile, e.g. `timeout/loop/infinite-loop-in-hook.ts`. */

@@ -10,18 +10,19 @@ import { join } from 'node:path';
 import { createPool, type Pool } from '@faultline/sandbox';
 import { manualWatchdog } from '@faultline/sandbox/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Exercise, loadExercise } from '../../../exercises/src/load.ts';
 import {
+  type Exercise,
   type GradeInPoolOptions,
   type GradingProgress,
   gradeInPool,
   gradingLimits,
+  loadExercise,
   ReportSchema,
   withoutDurations,
 } from '../src/index.ts';
 import { gradeSubmission } from '../src/runner/index.ts';
+import { FIXTURE_DIR as exerciseDir } from './fixture-exercise.ts';
 
-const exerciseDir = new URL('../../../exercises/page-fault-handler', import.meta.url).pathname;
 const exercise: Exercise = await loadExercise(exerciseDir);
 const limits = gradingLimits(exercise);
 const stallingLoader = new URL('./loaders/stalling-loader.ts', import.meta.url);

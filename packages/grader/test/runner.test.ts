@@ -1,20 +1,19 @@
 // The runner end to end on the page-fault-handler exercise: a learner's
 // TypeScript file in, the versioned report out.
 import { describe, expect, test } from 'vitest';
-// The grader cannot depend on @faultline/exercises (which depends on it); the
-// test reaches the exercise folder and its loader by path.
-import { type Exercise, loadExercise } from '../../../exercises/src/load.ts';
 import {
+  type Exercise,
   type GradingProgress,
   gradeSubmission as grade,
   gradingLimits,
+  loadExercise,
   ReportSchema,
   validateExercise,
   withoutDurations,
 } from '../src/index.ts';
+import { FIXTURE_DIR } from './fixture-exercise.ts';
 
-const dir = new URL('../../../exercises/page-fault-handler', import.meta.url).pathname;
-const exercise: Exercise = await loadExercise(dir);
+const exercise: Exercise = await loadExercise(FIXTURE_DIR);
 
 /**
  * gradeSubmission with the sandboxes' wall clock frozen, so that only step

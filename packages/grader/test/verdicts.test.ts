@@ -1,11 +1,12 @@
 // Verdict stability: the same submission gets the same verdict on an idle
-// machine and on a saturated one. Every exercise's reference solution, starter
-// and mutants and the whole hostile corpus are graded the way the CLI and the
-// web app grade (gradeInPool: pool workers, the exercise's real limits, the
-// real clock, the retry on a fresh worker) while busy processes keep every
-// core saturated, and each report must equal the one committed under
-// test/verdicts/ apart from its durations. The committed reports are made by
-// `npx pnpm --filter @faultline/grader verdicts:update` (see test/verdicts/subjects.ts).
+// machine and on a saturated one. The whole hostile corpus is graded the way
+// the CLI and the web app grade (gradeInPool: pool workers, the exercise's
+// real limits, the real clock, the retry on a fresh worker) while busy
+// processes keep every core saturated, and each report must equal the one
+// committed under test/verdicts/ apart from its durations. The committed
+// reports are made by `npx pnpm --filter @faultline/grader verdicts:update`
+// (see test/verdicts/subjects.ts). The exercises workspace does the same for
+// every exercise's solution, starter and mutants.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -13,12 +14,14 @@ import { join } from 'node:path';
 import { createPool, type Pool } from '@faultline/sandbox';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gradeInPool, type Report } from '../src/index.ts';
-import { committed, committedKeys, VERDICTS_DIR, verdictSubjects } from './verdicts/subjects.ts';
+import { committedReport, committedReportKeys, workspaceRoot } from '../src/testing.ts';
+import { VERDICTS_DIR, verdictSubjects } from './verdicts/subjects.ts';
 
-const BUSY_SCRIPT = new URL('../../../scripts/busy.mjs', import.meta.url).pathname;
+/** The checkout's load generator: a tool of the repository, not of a package, so found from its root. */
+const BUSY_SCRIPT = join(workspaceRoot(import.meta.dirname), 'scripts', 'busy.mjs');
 const UPDATE = 'npx pnpm --filter @faultline/grader verdicts:update';
 
-const subjects = await verdictSubjects();
+const subjects = verdictSubjects();
 /** Two busy processes per core: more runnable work than the machine has, for the whole grading. */
 const BUSY_PROCS = 2 * availableParallelism();
 
@@ -58,7 +61,7 @@ describe('verdicts under load', () => {
     const missing = keys.filter((key) => !existsSync(join(VERDICTS_DIR, key)));
     expect(missing, `no committed report for these; run \`${UPDATE}\``).toEqual([]);
     expect(
-      committedKeys(),
+      committedReportKeys(VERDICTS_DIR),
       `committed reports of submissions that no longer exist; run \`${UPDATE}\``,
     ).toEqual(keys);
   });
@@ -67,7 +70,7 @@ describe('verdicts under load', () => {
     const report = await graded.get(key)!;
     const expected: unknown = JSON.parse(readFileSync(join(VERDICTS_DIR, key), 'utf8'));
     expect(
-      committed(report),
+      committedReport(report),
       `the verdict differs from the committed one; if the change is intended, run \`${UPDATE}\``,
     ).toEqual(expected);
   });

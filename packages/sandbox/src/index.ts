@@ -1,3 +1,15 @@
+/// <reference path="./webassembly.d.ts" />
+// (The few WebAssembly declarations the engine's types use, which neither the
+// base lib nor @types/node 20 has: a program that imports this package's
+// entry point gets them with it, so no consumer needs to know the file.)
+/**
+ * A general engine for untrusted code: QuickJS in WebAssembly with hard
+ * limits (`createSandbox`), a pool of workers under a wall-clock watchdog
+ * (`createPool`), the TypeScript transpiler the guest's code goes through,
+ * and the one host-path scrubber. Whatever a host offers the guest is its
+ * own `hostApi` (see the README); the sandbox knows nothing of
+ * kernels or grading.
+ */
 export {
   type CallResult,
   type ConsoleOutput,
@@ -13,24 +25,9 @@ export {
   type SandboxOptions,
   SandboxUsageError,
 } from './engine.ts';
-export {
-  BRIDGED_HOOKS,
-  type BridgedHookName,
-  createKernelBridge,
-  describeVerdict,
-  GUEST_KERNEL_METHODS,
-  GUEST_UACCESS_METHODS,
-  KernelArgumentError,
-  type KernelBridge,
-  LearnerHookFailure,
-  type LearnerHooksOptions,
-  type LearnerHookVerdict,
-  type LoadLearnerHooksResult,
-  learnerHooks,
-  loadLearnerHooks,
-} from './kernel-bridge/index.ts';
 export type { PlainLimits, PlainValue } from './plain.ts';
 export { createPool, type JobResult, type Pool, type PoolOptions, type WatchdogTimer } from './pool.ts';
 export type { CallRequest, CallsReport, Driver, DriverEnv } from './protocol.ts';
+export { HOST_PATH, type ScrubOptions, scrubHostPaths, scrubHostText } from './scrub.ts';
 export { type CompileError, type TranspileResult, transpile } from './transpile.ts';
 export { compileQuickJSModule } from './wasm-node.ts';

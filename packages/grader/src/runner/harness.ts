@@ -27,6 +27,7 @@ import {
   type Resolution,
   type TraceEvent as SimEvent,
 } from '@faultline/vm-core';
+import { brandErrorClass } from '../brand.ts';
 import { MAX_TRACE_EVENTS, type TraceEvent, type Visibility } from '../report.ts';
 
 export type TestBody = (t: TestContext) => void;
@@ -56,13 +57,23 @@ export function defineTests(register: (test: RegisterTest) => void): TestDefinit
   return tests;
 }
 
-/** An expectation of a test did not hold: the test fails with this message. */
+/**
+ * An expectation of a test did not hold: the test fails with this message.
+ * Recognised by brand (see brand.ts): the tests that throw it may import
+ * another copy of the grader than the runner that catches it.
+ */
 export class AssertionFailure extends Error {
+  static {
+    brandErrorClass(AssertionFailure, 'faultline.assertion-failure');
+  }
   override name = 'AssertionFailure';
 }
 
-/** The test itself is broken (not the learner's code): the test errors with this message. */
+/** The test itself is broken (not the learner's code): the test errors with this message. Branded like AssertionFailure. */
 export class HarnessError extends Error {
+  static {
+    brandErrorClass(HarnessError, 'faultline.harness-error');
+  }
   override name = 'HarnessError';
 }
 

@@ -22,17 +22,19 @@
  * could hang it); it may read its metadata through the loader's
  * `readExercise(dir)`, which runs nothing.
  *
- * The grader cannot depend on `@faultline/exercises` (which depends on it), so
- * the exercise loader is a module URL: by default the workspace's
- * `exercises/src/load.ts`; pass `loader` for another (any module exporting
- * `loadExercise(dir)` that resolves to a `GradableExercise`, and
- * `readExercise(dir)` resolving to `{ id, meta: { points, limits } }`).
+ * The worker loads the exercise through a loader module, by URL: by default
+ * the grader's own (`exercise/load.ts`, the exercise format's loader); pass
+ * `loader` for another (any module exporting `loadExercise(dir)` that
+ * resolves to a `GradableExercise`, and `readExercise(dir)` resolving to
+ * `{ id, meta: { points, limits } }`), e.g. one that wraps the real loader in
+ * a test.
  *
  * Limits: the exercise's limits apply as in `gradeSubmission`; the pool's
  * `limits` option does not (the runner creates its own sandboxes).
  */
 import { basename } from 'node:path';
 import type { DriverEnv, Pool } from '@faultline/sandbox';
+import { scrubHostText } from '@faultline/sandbox/scrub';
 import {
   describeLimit,
   type GradingLimits,
@@ -41,11 +43,10 @@ import {
   WALL_CLOCK_LIMITS,
 } from '../limits.ts';
 import { buildReport, type RawTestResult, type Report, ReportSchema } from '../report.ts';
-import { scrubHostText } from '../scrub.ts';
 import { type GradableExercise, type GradingProgress, gradeSubmission, zeroResult } from './run.ts';
 
-/** The workspace's exercise loader (`@faultline/exercises`' `load.ts`), reached by path. */
-export const DEFAULT_EXERCISE_LOADER = new URL('../../../../exercises/src/load.ts', import.meta.url);
+/** The exercise format's loader (`@faultline/grader/exercise`): reads any exercise folder. */
+export const DEFAULT_EXERCISE_LOADER = new URL('../exercise/load.ts', import.meta.url);
 
 /** This module: the driver the pool's workers run. */
 const DRIVER_URL = new URL(import.meta.url);

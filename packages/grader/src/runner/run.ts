@@ -1,5 +1,3 @@
-/// <reference path="../../../sandbox/src/webassembly.d.ts" />
-// (The sandbox engine, pulled in through @faultline/sandbox, needs its WebAssembly declarations.)
 /**
  * The runner: a learner's TypeScript file → the versioned report.
  *
@@ -23,16 +21,14 @@
  * code; `gradeInPool` runs the whole job in a pool worker under a wall-clock
  * watchdog (`wallMsTotal`), which is how the CLI and the web app grade.
  */
+import { compileQuickJSModule, type SandboxLimits, transpile } from '@faultline/sandbox';
 import {
   type BridgedHookName,
-  compileQuickJSModule,
   describeVerdict,
   LearnerHookFailure,
   type LearnerHookVerdict,
   loadLearnerHooks,
-  type SandboxLimits,
-  transpile,
-} from '@faultline/sandbox';
+} from '../kernel-bridge/index.ts';
 import {
   describeLimit,
   type GradingLimits,

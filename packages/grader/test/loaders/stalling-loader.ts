@@ -8,7 +8,7 @@
 // reaches the host), and a later load (the retry, on a fresh worker) finds
 // the file and runs through.
 import { existsSync, writeFileSync } from 'node:fs';
-import { loadExercise as load, readExercise as read } from '../../../../exercises/src/load.ts';
+import { loadExercise as load, readExercise as read } from '../../src/exercise/load.ts';
 
 function parse(dir: string): { dir: string; stall: string | null; once: string | null } {
   const at = dir.indexOf('?');

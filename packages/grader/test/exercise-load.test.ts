@@ -1,26 +1,28 @@
+// The exercise format's loader on the grader's own exercise: a folder loads into an
+// Exercise, and a broken one (a copy broken in a scratch folder) is reported
+// by file and field.
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gradingLimits } from '@faultline/grader';
 import { afterAll, describe, expect, test } from 'vitest';
-import { EXERCISES_DIR, ExerciseLoadError, listExercises, loadExercise, readExercise } from '../src/index.ts';
+import { ExerciseLoadError, gradingLimits, listExercises, loadExercise, readExercise } from '../src/index.ts';
+import { FIXTURE_EXERCISES as EXERCISES_DIR } from './fixture-exercise.ts';
+
+/** This package's folder: what `@faultline/grader` resolves to. */
+const GRADER_DIR = new URL('..', import.meta.url).pathname;
 
 /**
  * A scratch folder outside the repository, set up as an exercises folder of an
  * instructor's own (what `faultline new --exercises` sets up and `pnpm add -D
  * link:…` installs): a package.json that makes the tests ES modules, and
- * node_modules/@faultline/grader, a link to this package's own, so that copied
+ * node_modules/@faultline/grader, a link to this package, so that copied
  * tests resolve the grader they import.
  */
 async function exercisesFolder(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'faultline-exercises-'));
   await writeFile(join(dir, 'package.json'), `${JSON.stringify({ private: true, type: 'module' })}\n`);
   await mkdir(join(dir, 'node_modules', '@faultline'), { recursive: true });
-  await symlink(
-    join(EXERCISES_DIR, 'node_modules', '@faultline', 'grader'),
-    join(dir, 'node_modules', '@faultline', 'grader'),
-    'dir',
-  );
+  await symlink(GRADER_DIR, join(dir, 'node_modules', '@faultline', 'grader'), 'dir');
   return dir;
 }
 
@@ -36,7 +38,7 @@ async function copy(tag: string): Promise<string> {
 
 describe('listExercises', () => {
   test('every listed exercise loads, under its folder name', async () => {
-    const ids = await listExercises();
+    const ids = await listExercises(EXERCISES_DIR);
     expect(ids.length).toBeGreaterThan(0);
     for (const id of ids) {
       const ex = await loadExercise(join(EXERCISES_DIR, id));
@@ -60,7 +62,7 @@ describe('listExercises', () => {
 
 describe('loadExercise', () => {
   test('lists and loads page-fault-handler', async () => {
-    expect(await listExercises()).toContain('page-fault-handler');
+    expect(await listExercises(EXERCISES_DIR)).toContain('page-fault-handler');
     const ex = await loadExercise(join(EXERCISES_DIR, 'page-fault-handler'));
     expect(ex.meta).toMatchObject({ id: 'page-fault-handler', points: 18, hooks: ['anonymousFault'] });
     expect(ex.maxScore).toBe(18);

@@ -2,6 +2,8 @@
  * An exercise's metadata (`exercise.json`), checked with zod so that a
  * broken folder is reported by file and field.
  */
+import { z } from 'zod';
+import { BRIDGED_HOOKS, type BridgedHookName } from '../kernel-bridge/index.ts';
 import {
   DEFAULT_GRADING_LIMITS as D,
   DEFAULT_WALL_PER_CALL_FACTOR,
@@ -10,9 +12,7 @@ import {
   MIN_WALL_FACTOR,
   resolveLimits,
   wallLimitProblems,
-} from '@faultline/grader';
-import { BRIDGED_HOOKS, type BridgedHookName } from '@faultline/sandbox';
-import { z } from 'zod';
+} from '../limits.ts';
 
 const HookNameSchema = z.enum(BRIDGED_HOOKS as unknown as [BridgedHookName, ...BridgedHookName[]]);
 

@@ -1,5 +1,7 @@
 // Learner copy_from_user / copy_to_user, transpiled from TypeScript, running
 // in the sandbox and driving a real Kernel through the bridge's UaccessApi.
+
+import { type Sandbox, transpile } from '@faultline/sandbox';
 import {
   type CopyOutcome,
   checkInvariants,
@@ -9,14 +11,12 @@ import {
   type UaccessApi,
 } from '@faultline/vm-core';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Sandbox } from '../src/engine.ts';
 import {
   BRIDGED_HOOKS,
   type BridgedHookName,
   LearnerHookFailure,
   loadLearnerHooks,
 } from '../src/kernel-bridge/index.ts';
-import { transpile } from '../src/transpile.ts';
 
 const RW = { read: true, write: true, exec: false };
 const RO = { read: true, write: false, exec: false };

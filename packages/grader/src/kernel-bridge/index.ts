@@ -24,10 +24,24 @@
  * and during the others the KernelApi methods (guest-api.ts). A method of the
  * other API is a learner-facing error in the guest.
  */
-import type { KernelApi, KernelHooks, UaccessApi, UserCopy } from '@faultline/vm-core';
-import type { Failure, HostFunction, Sandbox, SandboxOptions } from '../engine.ts';
-import { createSandbox, MAX_NESTING, SandboxNestingError } from '../engine.ts';
-import type { PlainValue } from '../plain.ts';
+import {
+  createSandbox,
+  type Failure,
+  type HostFunction,
+  MAX_NESTING,
+  type PlainValue,
+  type Sandbox,
+  SandboxNestingError,
+  type SandboxOptions,
+} from '@faultline/sandbox';
+import {
+  isKernelError,
+  type KernelApi,
+  type KernelHooks,
+  type UaccessApi,
+  type UserCopy,
+} from '@faultline/vm-core';
+import { brandErrorClass } from '../brand.ts';
 import { KernelArgumentError, show } from './check.ts';
 import {
   checkArguments,
@@ -114,6 +128,9 @@ export type LearnerHookVerdict =
 
 /** A learner's hook failed: the grader turns this into a test failure naming `hook` and `verdict`. */
 export class LearnerHookFailure extends Error {
+  static {
+    brandErrorClass(LearnerHookFailure, 'faultline.learner-hook-failure');
+  }
   override name = 'LearnerHookFailure';
   constructor(
     readonly hook: string,
@@ -227,11 +244,6 @@ export function createKernelBridge(): KernelBridge {
   const bridge: KernelBridge = { hostApi: Object.freeze(hostApi) };
   states.set(bridge, state);
   return bridge;
-}
-
-/** vm-core's KernelError (a misuse the kernel itself caught), recognised by name: see guest-api.ts. */
-function isKernelError(error: unknown): boolean {
-  return error instanceof Error && error.constructor.name === 'KernelError';
 }
 
 export interface LearnerHooksOptions {

@@ -5,7 +5,6 @@
  * physical memory (0..511)`); the kernel is not called, so its state is
  * unchanged.
  */
-// Types only: the sandbox's entry point keeps no run-time dependency on vm-core.
 import type { FaultInfo, Kernel, KernelApi, PageMapOptions, VmaInfo } from '@faultline/vm-core';
 import {
   type MethodSpec as CheckedMethod,
@@ -28,7 +27,8 @@ export interface GuestKernelContext {
 }
 
 export function guestKernelContext(k: KernelApi): GuestKernelContext {
-  // A `Kernel` (recognised by shape, see the import above) tells its frame count and its mms.
+  // A `Kernel` tells its frame count and its mms. Recognised by shape, not by
+  // `instanceof`: the kernel may come from another copy of vm-core than this module's.
   const { frames, mms } = k as Partial<Pick<Kernel, 'frames' | 'mms'>>;
   return {
     k,

@@ -1,9 +1,9 @@
 // Learner hooks, transpiled from TypeScript, running in the sandbox and
 // driving a real Kernel through the bridge.
+
+import { createSandbox, type Sandbox, transpile } from '@faultline/sandbox';
 import { checkInvariants, Kernel, type KernelHooks } from '@faultline/vm-core';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Sandbox } from '../src/engine.ts';
-import { createSandbox } from '../src/engine.ts';
 import {
   type BridgedHookName,
   createKernelBridge,
@@ -11,7 +11,6 @@ import {
   learnerHooks,
   loadLearnerHooks,
 } from '../src/kernel-bridge/index.ts';
-import { transpile } from '../src/transpile.ts';
 
 const RW = { read: true, write: true, exec: false };
 const FRAMES = 256;

@@ -23,7 +23,6 @@
  * set works only inside the hooks that receive that API, and using the other
  * is a learner-facing error, not a crash (see `createKernelBridge`).
  */
-// Types only: the sandbox's entry point keeps no run-time dependency on vm-core.
 import type { Kernel, UaccessApi, UserCopy } from '@faultline/vm-core';
 import { type MethodSpec as CheckedMethod, checkCall, integerProblem, type ParamCheck } from './check.ts';
 
@@ -36,7 +35,7 @@ export interface GuestUaccessContext {
 }
 
 export function guestUaccessContext(u: UaccessApi, copy: UserCopy): GuestUaccessContext {
-  // A `Kernel` (recognised by shape, see the import above) tells its tasks.
+  // A `Kernel` tells its tasks (recognised by shape, as in guest-api.ts).
   const { tasks } = u as Partial<Pick<Kernel, 'tasks'>>;
   return { u, copy, taskExists: tasks instanceof Map ? (pid) => tasks.has(pid) : () => true };
 }

@@ -18,11 +18,16 @@
  * with it). `loadExercise` also imports the tests, which are TypeScript
  * modules an instructor wrote: load them under a TypeScript-aware runtime
  * (vitest, tsx), in the grading worker rather than the host.
+ *
+ * This module is also the default loader `gradeInPool`'s workers import by
+ * URL (`DEFAULT_EXERCISE_LOADER`): it exports `readExercise(dir)` and
+ * `loadExercise(dir)`, the loader contract.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { TestDefinition, ValidatableExercise } from '@faultline/grader';
+import type { TestDefinition } from '../runner/harness.ts';
+import type { ValidatableExercise } from '../runner/validate.ts';
 import { type ExerciseMeta, ExerciseMetaSchema } from './schema.ts';
 
 export class ExerciseLoadError extends Error {
@@ -42,9 +47,6 @@ export interface ExerciseFiles {
 }
 
 export interface Exercise extends ExerciseFiles, ValidatableExercise {}
-
-/** The folder holding every exercise (this package's root). */
-export const EXERCISES_DIR = resolve(import.meta.dirname, '..');
 
 const whereIn = (id: string) => (file: string) => `${id}/${file}`;
 
@@ -150,8 +152,11 @@ async function loadTests(
   return tests as TestDefinition[];
 }
 
-/** Every exercise folder under `root` (a folder with an exercise.json). */
-export async function listExercises(root = EXERCISES_DIR): Promise<string[]> {
+/**
+ * The ids of the exercise folders under `root` (its folders that hold an
+ * exercise.json), sorted. `@faultline/exercises` lists the workspace's own.
+ */
+export async function listExercises(root: string): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true });
   const ids: string[] = [];
   for (const e of entries) {

@@ -1,0 +1,136 @@
+// Hidden tests: the learner sees names, statuses and points only.
+import { defineTests } from '@faultline/grader';
+
+const PAGE = 4096;
+const RX = { read: true, write: false, exec: true };
+const RWX = { read: true, write: true, exec: true };
+
+export default defineTests((test) => {
+  test('a recycled frame is cleared before it is mapped again', { points: 2, visibility: 'hidden' }, (t) => {
+    const pages = 16;
+    const a = t.spawn('a');
+    const old = t.mmap(a, pages * PAGE);
+    for (let i = 0; i < pages; i++) {
+      for (const offset of [0, 100, 2048, PAGE - 1]) t.write(a, old + i * PAGE + offset, 0x5e);
+    }
+    t.exit(a); // its frames go back to the allocator, still holding 0x5e
+    const b = t.spawn('b');
+    const addr = t.mmap(b, pages * PAGE);
+    for (let i = 0; i < pages; i++) {
+      t.expectResolutions(
+        t.write(b, addr + i * PAGE + 1, 1),
+        ['demand-zero'],
+        `the first write to page ${i}`,
+      );
+      for (const offset of [0, 100, 2048, PAGE - 1]) {
+        t.expectValue(
+          t.read(b, addr + i * PAGE + offset),
+          0,
+          `byte ${offset} of a freshly faulted page (page ${i} of a new process, written only at byte 1)`,
+        );
+      }
+    }
+  });
+
+  test('processes never see each other’s data', { points: 2, visibility: 'hidden' }, (t) => {
+    const a = t.spawn('a');
+    const b = t.spawn('b');
+    const pa = t.mmap(a, 2 * PAGE);
+    const pb = t.mmap(b, 2 * PAGE);
+    t.read(a, pa);
+    t.read(b, pb);
+    t.write(a, pa + 5, 0x11);
+    t.expectValue(t.read(b, pb + 5), 0, 'process b reading its own page after process a wrote to its page');
+    t.write(b, pb + 5, 0x22);
+    t.expectValue(t.read(a, pa + 5), 0x11, 'process a reading back its own byte after b wrote to b’s page');
+    const c = t.spawn('c');
+    const pc = t.mmap(c, PAGE);
+    t.expectValue(t.read(c, pc + 5), 0, 'a third process reading untouched memory');
+  });
+
+  test('no frame leaks when a process exits', { points: 2, visibility: 'hidden' }, (t) => {
+    t.kernel();
+    const before = t.freeFrames();
+    const pid = t.spawn();
+    const addr = t.mmap(pid, 8 * PAGE);
+    for (let i = 0; i < 8; i++) {
+      if (i % 3 !== 1) t.read(pid, addr + i * PAGE);
+      if (i % 3 !== 0) t.write(pid, addr + i * PAGE, i);
+    }
+    t.expectInvariants('while the process runs');
+    t.exit(pid);
+    t.expectInvariants('after the process exits');
+    t.expectEqual(t.freeFrames(), before, 'the number of free frames after the process exited');
+  });
+
+  test('executable mappings stay executable', { points: 2, visibility: 'hidden' }, (t) => {
+    const pid = t.spawn();
+    const code = t.mmap(pid, 2 * PAGE, RX);
+    t.expectResolutions(
+      t.fetch(pid, code),
+      ['zero-page'],
+      'the first instruction fetch from an untouched page',
+    );
+    t.expectPte(pid, code, { exec: true, zero: true }, 'the page of an executable mapping to be executable');
+    t.expectResolutions(t.read(pid, code + PAGE), ['zero-page'], 'the first read of an executable page');
+    t.expectResolutions(t.fetch(pid, code + PAGE), [], 'an instruction fetch from a page that was just read');
+    const jit = t.mmap(pid, PAGE, RWX);
+    t.expectResolutions(
+      t.write(pid, jit, 0xc3),
+      ['demand-zero'],
+      'the first write to a read-write-exec page',
+    );
+    t.expectPte(pid, jit, { exec: true, writable: true }, 'the page of a read-write-exec mapping');
+    t.expectResolutions(t.fetch(pid, jit), [], 'an instruction fetch from a page that was just written');
+    const data = t.mmap(pid, PAGE);
+    t.write(pid, data, 1);
+    t.expectPte(pid, data, { exec: false }, 'the page of a non-executable mapping to stay no-execute');
+  });
+
+  test('many pages: reads share the zero page, writes get frames', {
+    points: 2,
+    visibility: 'hidden',
+  }, (t) => {
+    const pages = 48;
+    const pid = t.spawn();
+    const addr = t.mmap(pid, pages * PAGE);
+    const freeBefore = t.freeFrames();
+    for (let i = 0; i < pages; i++) {
+      const va = addr + i * PAGE;
+      if (i % 2 === 0) {
+        t.expectResolutions(t.read(pid, va + i), ['zero-page'], `the first read of page ${i}`);
+      } else {
+        t.expectResolutions(t.write(pid, va + i, i), ['demand-zero'], `the first write to page ${i}`);
+      }
+    }
+    for (let i = 0; i < pages; i += 2) {
+      t.expectPte(
+        pid,
+        addr + i * PAGE,
+        { zero: true },
+        `page ${i}, which was only read, to map the zero page`,
+      );
+    }
+    t.expectEqual(
+      freeBefore - t.freeFrames() < pages,
+      true,
+      `whether fewer than ${pages} frames were used for ${pages / 2} written and ${pages / 2} read pages`,
+    );
+    for (let i = 0; i < pages; i++) {
+      t.expectValue(t.read(pid, addr + i * PAGE + i), i % 2 === 0 ? 0 : i, `byte ${i} of page ${i}`);
+    }
+  });
+
+  test('shared anonymous memory gets a real page even on a read', {
+    points: 2,
+    visibility: 'hidden',
+  }, (t) => {
+    const pid = t.spawn();
+    const addr = t.mmap(pid, PAGE, { read: true, write: true, exec: false }, { shared: true });
+    t.expectResolutions(t.read(pid, addr), ['demand-zero'], 'the first read of shared anonymous memory');
+    t.expectPte(pid, addr, { zero: false }, 'shared anonymous memory never to map the zero page');
+    const child = t.fork(pid);
+    t.write(child, addr, 9);
+    t.expectValue(t.read(pid, addr), 9, 'the parent reading a shared page its child wrote');
+  });
+});
