@@ -135,6 +135,18 @@ type FactoryState =
 
 const performanceClock = (): number => performance.now();
 
+/** What the factory's tests look at: the snapshot's instance memory and the snapshot (internal, not exported by engine.ts). */
+export interface FactoryInternals {
+  readonly memory: WebAssembly.Memory | null;
+  readonly snapshot: MemorySnapshot | null;
+}
+const internals = new WeakMap<SandboxFactory, () => FactoryInternals>();
+export function inspectFactory(factory: SandboxFactory): FactoryInternals {
+  const inspect = internals.get(factory);
+  if (inspect === undefined) throw new TypeError('inspectFactory: not a sandbox factory');
+  return inspect();
+}
+
 /** Nothing runs in the instance between sandboxes; this answers if something did. */
 const IDLE_SIDE: HostSide = bootSide(() => 0);
 
@@ -324,5 +336,9 @@ export async function createSandboxFactory(options: SandboxFactoryOptions): Prom
       image = null;
     },
   };
+  internals.set(factory, () => ({
+    memory: state.kind === 'idle' || state.kind === 'leased' ? state.instance.memory : null,
+    snapshot: image?.memory ?? null,
+  }));
   return factory;
 }

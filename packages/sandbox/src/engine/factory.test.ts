@@ -1,0 +1,332 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PlainValue } from '../plain.ts';
+import { transpile } from '../transpile.ts';
+import { compileQuickJSModule } from '../wasm-node.ts';
+import { createSandbox } from './create.ts';
+import { createSandboxFactory, inspectFactory, type SandboxFactoryOptions } from './factory.ts';
+import { STEPS_PER_CPU_MS } from './limits.ts';
+import { matchesSnapshot } from './snapshot.ts';
+import type { HostFunction, Sandbox, SandboxOptions } from './types.ts';
+
+/** A clock that never moves: only step budgets decide (see engine.test.ts). */
+const FROZEN_CLOCK = () => 0;
+
+const FIXTURE = `
+let count = 0;
+const seen: number[] = [];
+console.log('loading');
+export function tick() { count += 1; seen.push(count); return [count, seen.length]; }
+export function probe() {
+  return {
+    leaked: typeof (globalThis as any).leaked,
+    evil: typeof ([] as any).evil,
+    toString: Object.prototype.toString.call([]),
+    random: [Math.random(), Math.random()],
+    json: JSON.parse('1'),
+    count,
+  };
+}
+export function depth() { let d = 0; const down = (): number => { d += 1; return down() + 1; }; try { down(); } catch {} return d; }
+export function clockAndLog() { console.log('hello', Date.now()); return new Date().getTime(); }
+export function throwNull() { throw null; }
+export function viaHost(x: number) { return (globalThis as any).kernel.inc(x); }
+
+export function pollute() {
+  (globalThis as any).leaked = 'yes';
+  (Array.prototype as any).evil = 1;
+  Object.prototype.toString = () => 'pwned';
+  Math.random = () => 0.5;
+  JSON.parse = () => 'pwned';
+  count = 1000;
+  return 'polluted';
+}
+export function spin() { for (;;) {} }
+export function overflow() { const down = (n: number): number => down(n + 1) + 1; return down(0); }
+export function bomb() { const a: number[][] = []; for (;;) a.push(new Array(10000).fill(1.5)); }
+export function smallBomb() { let a: unknown = []; for (;;) a = { next: a, x: [1, 2] }; }
+export function chatty(n: number) { for (let i = 0; i < n; i++) console.log('line', i, 'x'.repeat(100)); return n; }
+export function dropHostFunctions() {
+  delete (globalThis as any).console;
+  Object.defineProperty(Date.prototype, 'constructor', { value: null });
+  delete (globalThis as any).Date;
+  return typeof (globalThis as any).console;
+}
+export function keepFull() { const keep: number[][] = []; (globalThis as any).keep = keep; try { for (;;) keep.push(new Array(1000).fill(1.5)); } catch (e) { return String(e); } }
+export function length(s: string) { return s.length; }
+`;
+
+/** What a pristine sandbox answers, call by call, with the steps counted after each. */
+const PRISTINE_SCRIPT: [string, PlainValue[]][] = [
+  ['tick', []],
+  ['tick', []],
+  ['probe', []],
+  ['depth', []],
+  ['clockAndLog', []],
+  ['throwNull', []],
+  ['viaHost', [41]],
+];
+
+function runScript(sandbox: Sandbox) {
+  const calls = PRISTINE_SCRIPT.map(([name, args]) => ({
+    name,
+    result: sandbox.call(name, args),
+    steps: sandbox.stepsUsed(),
+  }));
+  return { calls, output: sandbox.output() };
+}
+
+const inc: HostFunction = (x) => (typeof x === 'number' ? x + 1 : null);
+
+let code = '';
+let wasmModule: WebAssembly.Module;
+let pristine: ReturnType<typeof runScript>;
+let loadSteps = 0;
+
+async function compile(source: string): Promise<string> {
+  const compiled = await transpile(source);
+  if (compiled.kind !== 'ok') throw new Error(JSON.stringify(compiled.errors));
+  return compiled.code;
+}
+
+const baseOptions = (): SandboxOptions => ({ hostApi: { inc }, wasmModule, clock: FROZEN_CLOCK });
+const factoryFor = (overrides: Partial<SandboxFactoryOptions> = {}) =>
+  createSandboxFactory({ ...baseOptions(), code, ...overrides });
+
+beforeAll(async () => {
+  code = await compile(FIXTURE);
+  wasmModule = await compileQuickJSModule();
+  // The reference: a sandbox created and loaded the ordinary way.
+  const sandbox = await createSandbox(baseOptions());
+  expect(sandbox.load(code)).toMatchObject({ kind: 'ok' });
+  loadSteps = sandbox.stepsUsed();
+  pristine = runScript(sandbox);
+  sandbox.dispose();
+  // The script must say something about the state it runs in.
+  expect(pristine.calls.map((c) => c.result)).toEqual([
+    { kind: 'ok', value: [1, 1] },
+    { kind: 'ok', value: [2, 2] },
+    {
+      kind: 'ok',
+      value: {
+        leaked: 'undefined',
+        evil: 'undefined',
+        toString: '[object Array]',
+        random: expect.any(Array),
+        json: 1,
+        count: 2,
+      },
+    },
+    { kind: 'ok', value: expect.any(Number) },
+    { kind: 'ok', value: expect.any(Number) },
+    { kind: 'error', name: 'Thrown', message: 'null' },
+    { kind: 'ok', value: 42 },
+  ]);
+  expect(pristine.output.text).toMatch(/^loading\nhello \d+\n$/);
+});
+
+describe('a sandbox factory', () => {
+  it('hands out sandboxes in the state a fresh sandbox has after its load, step for step', async () => {
+    const factory = await factoryFor();
+    expect(factory.load).toMatchObject({ kind: 'ok', exports: expect.arrayContaining(['tick', 'probe']) });
+    expect(factory.loadOutput).toEqual({ text: 'loading\n', truncated: false });
+    for (let i = 0; i < 3; i++) {
+      const leased = await factory.acquire();
+      expect(leased.origin).toBe('snapshot');
+      expect(leased.load).toEqual(factory.load);
+      expect(leased.sandbox.stepsUsed()).toBe(loadSteps);
+      expect(runScript(leased.sandbox)).toEqual(pristine);
+      leased.sandbox.dispose();
+    }
+    // The first sandbox found the instance as the snapshot left it; the others restored it.
+    expect(factory.stats()).toMatchObject({ boots: 1, fromSnapshot: 3, restores: 2, fresh: 0 });
+    factory.dispose();
+  });
+
+  it.each<[string, string, PlainValue[], unknown]>([
+    ['module-level and global state mutated', 'pollute', [], { kind: 'ok', value: 'polluted' }],
+    ['an infinite loop', 'spin', [], { kind: 'timeout', limit: 'cpu', budget: 'call', ms: 1_000 }],
+    ['a stack overflow', 'overflow', [], { kind: 'stack-overflow' }],
+    ['a memory bomb', 'bomb', [], { kind: 'memory-limit', bytes: 32 * 1024 * 1024 }],
+    ['a heap filled with small objects', 'smallBomb', [], { kind: 'memory-limit', bytes: 32 * 1024 * 1024 }],
+    ['a console flood', 'chatty', [100_000], { kind: 'ok', value: 100_000 }],
+    ['host functions the guest let go of', 'dropHostFunctions', [], { kind: 'ok', value: 'undefined' }],
+  ])('leaves nothing of %s to the next sandbox', async (_, hostile, args, verdict) => {
+    const factory = await factoryFor();
+    const first = await factory.acquire();
+    expect(first.sandbox.call(hostile, args)).toEqual(verdict);
+    first.sandbox.dispose();
+
+    const next = await factory.acquire();
+    expect(next.origin).toBe('snapshot');
+    // The memory is the snapshot's, byte for byte, zeros above its heap included.
+    const { memory, snapshot } = inspectFactory(factory);
+    expect(memory !== null && snapshot !== null && matchesSnapshot(memory, snapshot)).toBe(true);
+    expect(runScript(next.sandbox)).toEqual(pristine);
+    next.sandbox.dispose();
+    expect(factory.stats()).toMatchObject({ boots: 1, restores: 1 });
+    factory.dispose();
+  });
+
+  it('boots a new instance for the snapshot after a sandbox crashed its own', async () => {
+    const factory = await factoryFor();
+    const first = await factory.acquire();
+    expect(first.sandbox.call('keepFull')).toEqual({ kind: 'ok', value: 'InternalError: out of memory' });
+    // Writing a long argument into the full heap traps the instance.
+    expect(first.sandbox.call('length', ['x'.repeat(100_000)])).toEqual({
+      kind: 'memory-limit',
+      bytes: 32 * 1024 * 1024,
+    });
+    expect(first.sandbox.call('length', ['x'])).toMatchObject({ kind: 'crashed' });
+    first.sandbox.dispose();
+
+    const next = await factory.acquire();
+    expect(next.origin).toBe('snapshot');
+    expect(runScript(next.sandbox)).toEqual(pristine);
+    next.sandbox.dispose();
+    expect(factory.stats()).toMatchObject({ boots: 2, fromSnapshot: 2, restores: 0 });
+    factory.dispose();
+  });
+
+  it("answers each sandbox's guest with that sandbox's host API and budgets", async () => {
+    const factory = await factoryFor({ limits: { cpuMsPerCall: 1_000 } });
+    const a = await factory.acquire({ hostApi: { inc: (x) => (x as number) + 100 } });
+    expect(a.sandbox.call('viaHost', [1])).toEqual({ kind: 'ok', value: 101 });
+    a.sandbox.dispose();
+    // (A wall-clock cap of its own, as long as the factory's: see the next describe.)
+    const b = await factory.acquire({ limits: { cpuMsPerCall: 20, wallMsPerCall: 10_100 } });
+    expect(b.origin).toBe('snapshot');
+    expect(b.sandbox.call('viaHost', [1])).toEqual({ kind: 'ok', value: 2 });
+    expect(b.sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 20 });
+    b.sandbox.dispose();
+    // The load's steps count towards the total, as in a sandbox that loaded the module itself.
+    const c = await factory.acquire({ limits: { cpuMsPerCall: 20, cpuMsTotal: 30, wallMsPerCall: 10_100 } });
+    expect(c.origin).toBe('snapshot');
+    expect(c.sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'call', ms: 20 });
+    expect(c.sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'total', ms: 30 });
+    expect(c.sandbox.stepsUsed()).toBeLessThan(30 * STEPS_PER_CPU_MS + 20_000);
+    c.sandbox.dispose();
+    await expect(factory.acquire({ hostApi: { other: inc } })).rejects.toThrow(
+      /must have the factory's function names \(inc\); got other/,
+    );
+    factory.dispose();
+  });
+
+  it("measures each sandbox's wall-clock cap on that sandbox's clock", async () => {
+    const factory = await factoryFor({ limits: { cpuMsPerCall: 1_000, wallMsPerCall: 100 } });
+    let t = 0;
+    const leased = await factory.acquire({ clock: () => (t += 1) });
+    expect(leased.origin).toBe('snapshot');
+    expect(leased.sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'wall', ms: 100 });
+    leased.sandbox.dispose();
+    factory.dispose();
+  });
+
+  it('lets a host function of a restored sandbox call back into it', async () => {
+    let sandbox: Sandbox | undefined;
+    const factory = await factoryFor();
+    const leased = await factory.acquire({
+      hostApi: {
+        inc: (x) => {
+          const inner = sandbox!.call('tick');
+          return [x, inner.kind === 'ok' ? inner.value : inner.kind];
+        },
+      },
+    });
+    sandbox = leased.sandbox;
+    expect(sandbox.call('viaHost', [7])).toEqual({ kind: 'ok', value: [7, [1, 1]] });
+    expect(sandbox.call('tick')).toEqual({ kind: 'ok', value: [2, 2] });
+    sandbox.dispose();
+    factory.dispose();
+  });
+
+  it('refuses a sandbox it took back, a second load, and everything after its own dispose', async () => {
+    const factory = await factoryFor();
+    const leased = await factory.acquire();
+    expect(() => leased.sandbox.load(code)).toThrow(/load\(\) may be called once/);
+    leased.sandbox.dispose();
+    expect(() => leased.sandbox.call('tick')).toThrow(/used after dispose/);
+    const out = await factory.acquire();
+    factory.dispose();
+    // The sandbox still out went with the factory.
+    expect(() => out.sandbox.call('tick')).toThrow(/used after dispose/);
+    await expect(factory.acquire()).rejects.toThrow(/used after dispose/);
+  });
+
+  it("hands out a sandbox of its own while the snapshot's instance is out", async () => {
+    const factory = await factoryFor();
+    const a = await factory.acquire();
+    const b = await factory.acquire();
+    expect([a.origin, b.origin]).toEqual(['snapshot', 'fresh']);
+    expect(runScript(b.sandbox)).toEqual(pristine);
+    expect(runScript(a.sandbox)).toEqual(pristine);
+    a.sandbox.dispose();
+    b.sandbox.dispose();
+    expect(factory.stats()).toMatchObject({ fromSnapshot: 1, fresh: 1 });
+    factory.dispose();
+  });
+});
+
+describe('a load the snapshot cannot stand for', () => {
+  const HEAVY_LOAD = `let s = 0;
+    for (let i = 0; i < 300000; i++) s += i;
+    export function sum() { return s; }`;
+
+  it('is run by the sandbox itself when its budget would not let the load finish', async () => {
+    const heavy = await compile(HEAVY_LOAD);
+    const factory = await createSandboxFactory({ ...baseOptions(), code: heavy });
+    const small = { cpuMsPerCall: 1_000, cpuMsTotal: 5 };
+    const reference = await createSandbox({ ...baseOptions(), limits: small });
+    const expected = reference.load(heavy);
+    expect(expected).toEqual({ kind: 'timeout', limit: 'cpu', budget: 'total', ms: 5 });
+    const leased = await factory.acquire({ limits: small });
+    expect(leased.origin).toBe('fresh');
+    expect(leased.load).toEqual(expected);
+    expect(leased.sandbox.stepsUsed()).toBe(reference.stepsUsed());
+    reference.dispose();
+    leased.sandbox.dispose();
+    // A budget above the load's steps is served from the snapshot.
+    const roomy = await factory.acquire({ limits: { cpuMsTotal: 100 } });
+    expect(roomy.origin).toBe('snapshot');
+    expect(roomy.sandbox.call('sum')).toEqual({ kind: 'ok', value: 44_999_850_000 });
+    roomy.sandbox.dispose();
+    // So is nothing with a wall-clock cap shorter than the factory's (its load was timed against that).
+    const hurried = await factory.acquire({ limits: { wallMsPerCall: 1 } });
+    expect(hurried.origin).toBe('fresh');
+    hurried.sandbox.dispose();
+    factory.dispose();
+  });
+
+  it('is not snapshotted when it called the host API, whose answers belong to each sandbox', async () => {
+    const calling = await compile(`
+      let at = -1;
+      try { at = (globalThis as any).kernel.inc(1); } catch {}
+      export function seen() { return at; }`);
+    let calls = 0;
+    const factory = await createSandboxFactory({
+      ...baseOptions(),
+      code: calling,
+      hostApi: { inc: () => ++calls },
+    });
+    expect(factory.stats().snapshotBytes).toBe(0);
+    const a = await factory.acquire({ hostApi: { inc: () => 10 } });
+    const b = await factory.acquire({ hostApi: { inc: () => 20 } });
+    expect([a.origin, b.origin]).toEqual(['fresh', 'fresh']);
+    expect([a.sandbox.call('seen'), b.sandbox.call('seen')]).toEqual([
+      { kind: 'ok', value: 10 },
+      { kind: 'ok', value: 20 },
+    ]);
+    a.sandbox.dispose();
+    b.sandbox.dispose();
+    factory.dispose();
+  });
+
+  it('gives every sandbox the verdict of a load that failed', async () => {
+    const failing = await compile('throw new RangeError("at load");\nexport function f() {}');
+    const factory = await createSandboxFactory({ ...baseOptions(), code: failing });
+    expect(factory.load).toEqual({ kind: 'error', name: 'RangeError', message: 'at load' });
+    const leased = await factory.acquire();
+    expect(leased).toMatchObject({ origin: 'fresh', load: factory.load });
+    leased.sandbox.dispose();
+    factory.dispose();
+  });
+});
