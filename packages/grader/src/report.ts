@@ -55,7 +55,12 @@ const TraceValueSchema = z
   .union([z.string(), z.number(), z.boolean(), z.null()])
   .describe('Trace fields are flat primitives so that a trace is plain, comparable JSON.');
 
-export const TraceEventSchema = z
+/**
+ * An event of the simulated machine as a report carries it: vm-core's
+ * `TraceEvent` flattened (its `type` becomes `kind`, nested values flat
+ * fields), so a trace is plain JSON a UI can replay.
+ */
+export const ReportTraceEventSchema = z
   .object({
     kind: z
       .string()
@@ -66,7 +71,7 @@ export const TraceEventSchema = z
   })
   .catchall(TraceValueSchema)
   .describe('One event of the simulated machine, for a UI to replay. Extra fields are flat primitives.');
-export type TraceEvent = z.infer<typeof TraceEventSchema>;
+export type ReportTraceEvent = z.infer<typeof ReportTraceEventSchema>;
 
 /** Statuses that say a limit stopped the test; exactly these carry `limit`. */
 const STOPPED_BY_A_LIMIT: readonly TestStatus[] = ['timeout', 'memory-limit'];
@@ -107,7 +112,7 @@ export const TestResultSchema = z
       'Present exactly when the status is timeout or memory-limit: which limit stopped the test.',
     ),
     trace: z
-      .array(TraceEventSchema)
+      .array(ReportTraceEventSchema)
       .max(MAX_TRACE_EVENTS)
       .optional()
       .describe(
@@ -272,7 +277,7 @@ export function summarize(tests: readonly TestResult[], options: SummarizeOption
 }
 
 /** A test result as the runner produces it: host text not yet scrubbed, output and trace not yet capped. */
-export type RawTestResult = Omit<TestResult, 'trace'> & { trace?: readonly TraceEvent[] | undefined };
+export type RawTestResult = Omit<TestResult, 'trace'> & { trace?: readonly ReportTraceEvent[] | undefined };
 
 export type BuildReportInput = {
   exercise: string;
@@ -345,14 +350,14 @@ export function capText(text: string, max: number): string {
 }
 
 /** Keeps the last events (those nearest the failure), with a leading 'truncated' marker. */
-export function capTrace(events: readonly TraceEvent[], max = MAX_TRACE_EVENTS): TraceEvent[] {
+export function capTrace(events: readonly ReportTraceEvent[], max = MAX_TRACE_EVENTS): ReportTraceEvent[] {
   if (events.length <= max) return [...events];
   const kept = events.slice(events.length - (max - 1));
   return [{ kind: 'truncated', dropped: events.length - kept.length }, ...kept];
 }
 
-function scrubTraceEvent(event: TraceEvent): TraceEvent {
-  const out: TraceEvent = { kind: event.kind };
+function scrubTraceEvent(event: ReportTraceEvent): ReportTraceEvent {
+  const out: ReportTraceEvent = { kind: event.kind };
   for (const [key, value] of Object.entries(event)) {
     out[key] = typeof value === 'string' ? scrubHostText(value) : value;
   }

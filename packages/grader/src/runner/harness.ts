@@ -18,17 +18,38 @@
  * the kernel should have done and what theirs did.
  */
 import {
+  type CounterName,
+  type Counters,
+  countText,
+  HOOK_NAMES,
+  type HookName,
+  isCounterName,
+  isHookName,
+  type KernelAccessOptions,
+  type MachineOptions,
+  type PageSnapshot,
+  type ScannedPage,
+  ScenarioSession,
+} from '@faultline/scenario';
+import {
   type AccessOutcome,
-  checkInvariants,
-  Kernel,
+  type CopyOutcome,
+  type ErrnoName,
+  type Kernel,
+  KernelError,
   type KernelHooks,
   type PageInfo,
+  type Placement,
   type PteInfo,
   type Resolution,
-  type TraceEvent as SimEvent,
+  type SiCodeName,
+  type SignalName,
+  type TraceEvent,
+  type UserValueSize,
 } from '@faultline/vm-core';
 import { brandErrorClass } from '../brand.ts';
-import { MAX_TRACE_EVENTS, type TraceEvent, type Visibility } from '../report.ts';
+import { MAX_TRACE_EVENTS, type ReportTraceEvent, type Visibility } from '../report.ts';
+import { RingBuffer } from './ring-buffer.ts';
 
 export type TestBody = (t: TestContext) => void;
 
@@ -94,6 +115,27 @@ const RW = { read: true, write: true, exec: false } as const;
 
 export type Prot = { readonly read: boolean; readonly write: boolean; readonly exec: boolean };
 
+/** The machine a test may ask for with `t.machine(…)` before its first helper (its frames default to the exercise's). */
+export type TestMachine = MachineOptions;
+
+/** What `t.useHook` may install: the reference, an empty hook, the learner's own again, or a function of the test's. */
+export type HookChoice<K extends HookName = HookName> = 'reference' | 'empty' | 'learner' | KernelHooks[K];
+
+/** mmap options beyond the length and rights. */
+export interface MmapOptions {
+  readonly shared?: boolean;
+  /** A hint, or with `fixed` the exact address. */
+  readonly address?: number;
+  readonly fixed?: boolean;
+  readonly growsDown?: boolean;
+  /** Map this file (made with `t.createFile`) instead of anonymous memory. */
+  readonly file?: string;
+  readonly offset?: number;
+}
+
+/** A bound on a counter: exactly n, or at most / at least. */
+export type CountBound = number | { readonly atMost?: number; readonly atLeast?: number };
+
 const RESOLUTION_TEXT: Partial<Record<Resolution, string>> = {
   'zero-page': 'map the shared zero page',
   'demand-zero': 'allocate a fresh zeroed page',
@@ -104,21 +146,52 @@ const RESOLUTION_TEXT: Partial<Record<Resolution, string>> = {
   'stack-growth': 'grow the stack',
 };
 
+/** What each signal means, for messages that expected one and got another. */
+const SIGNAL_TEXT: Partial<Record<SiCodeName, string>> = {
+  SEGV_MAPERR: 'SEGV_MAPERR: no VMA covers the address',
+  SEGV_ACCERR: 'SEGV_ACCERR: a VMA covers the address but forbids this access',
+  BUS_ADRERR: 'BUS_ADRERR: the mapping has no page there (past the end of its file)',
+  SI_KERNEL: 'SI_KERNEL: sent by the kernel itself (the OOM killer, a non-canonical address)',
+};
+
+/** Where to look when a cost check fails. */
+const COUNTER_HINTS: Partial<Record<CounterName, string>> = {
+  shootdownIpis:
+    'Only the CPUs in the address space’s cpumask (kernel.cpusThatMayCache) can hold its translations: each other CPU interrupted is wasted work, and one skipped keeps a stale entry.',
+  tlbFlushPage:
+    'flush_tlb_page invalidates the page once on each CPU that may cache it (kernel.invalidateTlbEntry), and only when rights were taken away.',
+  swapOuts:
+    'Only a dirty page has to be written: a clean page whose copy in swap (or in its file) is current can simply be dropped.',
+  framesAllocated:
+    'Every allocPage is a frame: a read of untouched private memory needs none (the shared zero page), and a COW write by the page’s last user can reuse the page instead of copying it.',
+  faults:
+    'A handler that maps the page with the right permissions the first time takes one fault per page; a second fault on the same access means the first left something unfixed.',
+};
+
 function quoteList(values: readonly string[]): string {
   return values.map((v) => `"${v}"`).join(', ');
 }
 
-function hex(n: number): string {
+function hex(n: number | bigint): string {
   return `0x${n.toString(16)}`;
 }
 
-/** What one test may do with the simulated kernel. One per test; the kernel is made on first use. */
-export class TestContext {
-  private made: Kernel | null = null;
-  private readonly ring: TraceEvent[] = [];
-  private dropped = 0;
+function errnoText(errno: ErrnoName | null): string {
+  return errno === null ? '0 (success)' : `-${errno}`;
+}
 
-  constructor(private readonly setup: ContextSetup) {}
+/**
+ * What one test may do with the simulated kernel. One per test; the kernel
+ * is made on first use. Every helper is one call into a scenario session
+ * (@faultline/scenario), the same operations `faultline sim run` runs.
+ */
+export class TestContext {
+  private made: ScenarioSession | null = null;
+  private readonly ring: RingBuffer<ReportTraceEvent>;
+
+  constructor(private readonly setup: ContextSetup) {
+    this.ring = new RingBuffer(setup.traceCap ?? MAX_TRACE_EVENTS - 1);
+  }
 
   /** "your anonymousFault" (one hook) or "your kernel". */
   get yours(): string {
@@ -127,54 +200,238 @@ export class TestContext {
 
   /** This test's kernel, with the learner's hooks installed; the same one on every call. */
   kernel(): Kernel {
+    return this.session().kernel;
+  }
+
+  /**
+   * The machine this test runs on: CPUs, swap slots, TLB, PCIDs, frames,
+   * architecture, the scheduler's seed. Call it before any other helper
+   * (it builds the kernel); anything left out is the default.
+   */
+  machine(options: TestMachine): void {
+    if (this.made !== null)
+      throw new HarnessError(
+        't.machine(…) must come before the first helper that uses the kernel: the kernel is already built',
+      );
+    this.session(options);
+  }
+
+  private session(machine: TestMachine = {}): ScenarioSession {
     if (this.made === null) {
-      const kernel = new Kernel({ frames: this.setup.frames ?? DEFAULT_FRAMES, hooks: this.setup.hooks });
-      kernel.subscribe((event) => this.record(event));
-      this.made = kernel;
+      let session: ScenarioSession;
+      try {
+        session = new ScenarioSession({
+          machine: { frames: this.setup.frames ?? DEFAULT_FRAMES, ...machine },
+          hooks: this.setup.hooks,
+        });
+      } catch (error) {
+        if (error instanceof KernelError || error instanceof RangeError)
+          throw new HarnessError(`the machine this test asks for cannot be built: ${error.message}`);
+        throw error;
+      }
+      session.kernel.subscribe((event) => this.record(event));
+      this.made = session;
     }
     return this.made;
   }
 
-  // ───────── scenario helpers: thin wrappers over Kernel ─────────
+  // ───────── tasks ─────────
 
   /** A new user process; returns its pid. */
   spawn(name = 'app'): number {
-    return this.kernel().spawn(name).pid;
+    return this.session().spawn(name).pid;
   }
 
-  /** mmap of anonymous memory (private unless `shared`); returns its address. */
-  mmap(pid: number, length: number, prot: Prot = RW, options: { shared?: boolean } = {}): number {
-    const r = this.kernel().mmap(pid, { length, prot, shared: options.shared ?? false });
+  /** A thread of `pid`'s process (sharing its address space); returns its pid. */
+  thread(pid: number, name?: string): number {
+    return this.session().thread(pid, name).pid;
+  }
+
+  /** A kernel thread (no address space of its own); returns its pid. */
+  kthread(name = 'kworker'): number {
+    return this.session().kthread(name).pid;
+  }
+
+  /** A context switch of `cpu` to `pid`; says whether the CPU loaded other page tables. */
+  switchTo(cpu: number, pid: number): { readonly cr3Changed: boolean } {
+    return this.session().switchTo(cpu, pid);
+  }
+
+  /** `ticks` seeded scheduling decisions (see `machine({ seed })`): which task runs on which CPU. */
+  schedule(ticks: number): Placement[] {
+    return this.session().schedule(ticks);
+  }
+
+  /** The CPU `pid` runs on, or null. */
+  runningOn(pid: number): number | null {
+    return this.session().cpuRunning(pid);
+  }
+
+  fork(pid: number): number {
+    return this.session().fork(pid).pid;
+  }
+
+  /** execve(): `pid` gets a fresh address space. */
+  execve(pid: number): void {
+    this.session().execve(pid);
+  }
+
+  exit(pid: number): void {
+    this.session().exit(pid);
+  }
+
+  // ───────── address spaces ─────────
+
+  /** mmap of anonymous memory (private unless `shared`), or of a file; returns its address. */
+  mmap(pid: number, length: number, prot: Prot = RW, options: MmapOptions = {}): number {
+    const r = this.session().mmap(pid, {
+      length,
+      prot,
+      shared: options.shared ?? false,
+      ...(options.address !== undefined ? { address: options.address } : {}),
+      ...(options.fixed !== undefined ? { fixed: options.fixed } : {}),
+      ...(options.growsDown !== undefined ? { growsDown: options.growsDown } : {}),
+      ...(options.file !== undefined ? { file: options.file } : {}),
+      ...(options.offset !== undefined ? { offset: options.offset } : {}),
+    });
     if (r.kind !== 'ok') throw new HarnessError(`mmap of ${length} bytes failed with ${r.errno}`);
     return r.address;
   }
 
-  read(pid: number, address: number): AccessOutcome {
-    return this.kernel().access(pid, address, 'read');
+  /** munmap(); the errno, or null for success. */
+  munmap(pid: number, address: number, length: number): ErrnoName | null {
+    return this.session().munmap(pid, address, length);
   }
 
-  write(pid: number, address: number, value: number): AccessOutcome {
-    return this.kernel().access(pid, address, 'write', value);
+  /** mprotect(); the errno, or null for success. */
+  mprotect(pid: number, address: number, length: number, prot: Prot): ErrnoName | null {
+    return this.session().mprotect(pid, address, length, prot);
+  }
+
+  /** brk(); the new break (the old one if the move was refused). */
+  brk(pid: number, address: number): number {
+    return this.session().brk(pid, address);
+  }
+
+  // ───────── memory accesses ─────────
+
+  /** A user-mode load of one byte; `cpu` switches the task there first. */
+  read(pid: number, address: number, options: { readonly cpu?: number } = {}): AccessOutcome {
+    return this.session().access(pid, address, 'read', options);
+  }
+
+  write(pid: number, address: number, value: number, options: { readonly cpu?: number } = {}): AccessOutcome {
+    return this.session().access(pid, address, 'write', { ...options, value });
   }
 
   /** An instruction fetch from `address`. */
-  fetch(pid: number, address: number): AccessOutcome {
-    return this.kernel().access(pid, address, 'exec');
+  fetch(pid: number, address: number, options: { readonly cpu?: number } = {}): AccessOutcome {
+    return this.session().access(pid, address, 'exec', options);
   }
 
-  fork(pid: number): number {
-    return this.kernel().fork(pid).pid;
+  /**
+   * A kernel-mode access of one byte: on `cpu` (default 0), in `pid`'s
+   * context if given, inside stac/clac with `uaccess`, by the instruction at
+   * `ip` (an address with an exception-table entry resumes at its fixup).
+   */
+  kernelAccess(address: number, access: 'read' | 'write', options: KernelAccessOptions = {}): AccessOutcome {
+    return this.session().kernelAccess(address, access, options);
   }
 
-  exit(pid: number): void {
-    this.kernel().exit(pid);
+  copyFromUser(pid: number, address: number, length: number): CopyOutcome {
+    return this.session().copyFromUser(pid, address, length);
   }
 
-  /** The PTE for `address` in `pid`'s address space. */
+  copyToUser(pid: number, address: number, bytes: readonly number[]): CopyOutcome {
+    return this.session().copyToUser(pid, address, bytes);
+  }
+
+  getUser(pid: number, address: number, size: UserValueSize) {
+    return this.session().getUser(pid, address, size);
+  }
+
+  putUser(pid: number, address: number, size: UserValueSize, value: bigint) {
+    return this.session().putUser(pid, address, size, value);
+  }
+
+  // ───────── kernel memory, files ─────────
+
+  kmalloc(bytes: number): number | null {
+    return this.session().kmalloc(bytes);
+  }
+
+  kfree(address: number): void {
+    this.session().kfree(address);
+  }
+
+  vmalloc(bytes: number): number | null {
+    return this.session().vmalloc(bytes);
+  }
+
+  vfree(address: number): void {
+    this.session().vfree(address);
+  }
+
+  /** A file of these bytes (or this text), for `mmap(…, { file })`. */
+  createFile(name: string, content: string | readonly number[]): void {
+    this.session().createFile(
+      name,
+      typeof content === 'string' ? [...new TextEncoder().encode(content)] : content,
+    );
+  }
+
+  /** What read(2) of the file returns now (the page cache wins over the disk). */
+  readFile(name: string, offset: number, length: number): number[] {
+    return this.session().readFile(name, offset, length);
+  }
+
+  // ───────── reclaim and swap ─────────
+
+  /** Reclaims until `pages` frames are freed or nothing more can be; returns the frames freed. */
+  reclaim(pages: number): number {
+    return this.session().reclaim(pages);
+  }
+
+  /** What the next reclaim would scan and decide, changing nothing (no accessed bit cleared, nothing freed). */
+  scanForReclaim(pages: number): ScannedPage[] {
+    return this.session().scanForReclaim(pages);
+  }
+
+  /** Runs kswapd if an allocation woke it; returns the frames it freed. (Tests run it only when they call this.) */
+  kswapd(): number {
+    return this.session().kswapd();
+  }
+
+  // ───────── hooks ─────────
+
+  /**
+   * From now on, `name` runs something else: 'reference' (Linux's), 'empty'
+   * (does nothing; see @faultline/scenario), 'learner' (the learner's own
+   * again, or the reference if they do not implement it), or a function of
+   * the test's (an instructor's variant).
+   */
+  useHook<K extends HookName>(name: K, choice: HookChoice<K>): void {
+    if (!isHookName(name))
+      throw new HarnessError(`t.useHook: "${String(name)}" is not a hook (${HOOK_NAMES.join(', ')})`);
+    const session = this.session();
+    if (choice === 'learner') session.restoreHook(name);
+    else if (choice === 'reference' || choice === 'empty' || typeof choice === 'function')
+      session.useHook(name, choice);
+    else throw new HarnessError(`t.useHook(${name}): expected 'reference', 'empty', 'learner' or a function`);
+  }
+
+  // ───────── inspection ─────────
+
+  /** The PTE for `address` in `pid`'s address space, read through the installed page-walk hook. */
   pte(pid: number, address: number): PteInfo {
     const mm = this.kernel().task(pid).mm;
     if (mm === null) throw new HarnessError(`pid ${pid} has no address space`);
     return this.kernel().readPte(mm.id, address);
+  }
+
+  /** The PTE and its frame's counts, read with the reference walk (no learner code runs). */
+  page(pid: number, address: number): PageSnapshot {
+    return this.session().page(pid, address);
   }
 
   pageInfo(pfn: number): PageInfo {
@@ -187,7 +444,22 @@ export class TestContext {
 
   /** Frames on the free lists. */
   freeFrames(): number {
-    return this.kernel().frames.free;
+    return this.session().freeFrames();
+  }
+
+  /** What the kernel and hardware did since the kernel was built: TLB flushes, IPIs, swap traffic, frames, faults. */
+  counters(): Counters {
+    return this.session().counters();
+  }
+
+  /** What `body` made the kernel and hardware do. */
+  measure(body: () => void): Counters {
+    return this.session().measure(body);
+  }
+
+  /** The kernel's statistics (swap-outs, pages scanned, OOM kills, …) with free frames and swap slots in use. */
+  stats(): Readonly<Record<string, number>> {
+    return this.session().stats();
   }
 
   // ───────── assertions ─────────
@@ -228,6 +500,113 @@ export class TestContext {
       this.fail(`expected ${what} to read ${hex(expected)}, but it read ${hex(outcome.value)}`);
   }
 
+  /** The access killed the process with this signal (and, if given, this si_code). */
+  expectSignal(
+    outcome: AccessOutcome,
+    expected: { readonly signal: SignalName; readonly code?: SiCodeName },
+    what: string,
+  ): void {
+    const wanted = expected.code === undefined ? expected.signal : `${expected.signal} (${expected.code})`;
+    if (outcome.kind === 'signal') {
+      const { signal, code } = outcome.signal;
+      if (signal === expected.signal && (expected.code === undefined || code === expected.code)) return;
+      const meaning = (c: SiCodeName) => SIGNAL_TEXT[c] ?? c;
+      const hint =
+        expected.code !== undefined && signal === expected.signal
+          ? ` — ${meaning(expected.code)}, whereas ${meaning(code)}`
+          : '';
+      this.fail(
+        `expected ${what} to be stopped with ${wanted}, but ${this.yours} sent ${signal} (${code})${hint}`,
+      );
+    }
+    this.fail(
+      `expected ${what} to be stopped with ${wanted}, but ${this.describeEnd(outcome)}${
+        outcome.kind === 'ok'
+          ? ': the process did something its mappings do not allow, and nothing stopped it'
+          : ''
+      }`,
+    );
+  }
+
+  /** A kernel-mode access the kernel cannot handle oopsed (its report containing `contains`, if given). */
+  expectOops(outcome: AccessOutcome, what: string, contains?: string): void {
+    if (outcome.kind === 'oops') {
+      if (contains === undefined || outcome.report.includes(contains)) return;
+      this.fail(
+        `expected ${what} to oops with a report mentioning "${contains}", but the report says: ${outcome.report.split('\n').join(' | ')}`,
+      );
+    }
+    this.fail(
+      `expected ${what} to oops (a kernel fault that nothing can fix must not be papered over), but ${this.describeEnd(outcome)}`,
+    );
+  }
+
+  /** A kernel-mode access faulted and resumed at its exception-table fixup. */
+  expectFixup(outcome: AccessOutcome, what: string): void {
+    if (outcome.kind === 'fixup') return;
+    this.fail(
+      `expected ${what} to fault and resume at its exception-table fixup (the faulting instruction has an entry: search_exception_tables finds it), but ${this.describeEnd(outcome)}`,
+    );
+  }
+
+  /** A copy_from_user / copy_to_user returned this: bytes not copied, errno, and (copy_from_user) the buffer. */
+  expectCopy(
+    outcome: CopyOutcome,
+    expected: {
+      readonly notCopied: number;
+      readonly errno?: ErrnoName | null;
+      readonly data?: readonly number[];
+    },
+    what: string,
+  ): void {
+    if (outcome.oops !== null)
+      this.fail(
+        `expected ${what} to return ${expected.notCopied} bytes not copied, but the kernel oopsed: ${outcome.oops.split('\n')[0]} — a uaccess fault must resume at the exception-table fixup, never oops`,
+      );
+    const problems: string[] = [];
+    if (outcome.notCopied !== expected.notCopied)
+      problems.push(
+        `it returned ${outcome.notCopied} bytes not copied instead of ${expected.notCopied} (the return value counts the bytes NOT copied: 0 means all of them)`,
+      );
+    if (expected.errno !== undefined && outcome.errno !== expected.errno)
+      problems.push(`the caller got ${errnoText(outcome.errno)} instead of ${errnoText(expected.errno)}`);
+    if (expected.data !== undefined && !sameList(outcome.data.map(String), expected.data.map(String)))
+      problems.push(
+        `the kernel buffer holds [${outcome.data.join(', ')}] instead of [${expected.data.join(', ')}] (bytes that were not copied must be zeroed, so no stale kernel data leaks)`,
+      );
+    if (problems.length > 0) this.fail(`expected ${what} to work, but ${problems.join('; ')}`);
+  }
+
+  /** A system call returned this errno (null: it succeeded). */
+  expectErrno(actual: ErrnoName | null, expected: ErrnoName | null, what: string): void {
+    if (actual !== expected)
+      this.fail(`expected ${what} to return ${errnoText(expected)}, but it returned ${errnoText(actual)}`);
+  }
+
+  /**
+   * A cost check: the counter (from `t.measure` or `t.counters`) is exactly
+   * n, or within { atMost, atLeast }.
+   */
+  expectCount(counters: Counters, name: CounterName, bound: CountBound, what: string): void {
+    if (!isCounterName(name)) throw new HarnessError(`t.expectCount: "${String(name)}" is not a counter`);
+    const n = counters[name];
+    const { atMost, atLeast } = typeof bound === 'number' ? { atMost: bound, atLeast: bound } : bound;
+    if ((atMost === undefined || n <= atMost) && (atLeast === undefined || n >= atLeast)) return;
+    const noun = (k: number) => countText(name, k);
+    const wanted =
+      atMost === atLeast
+        ? `exactly ${noun(atMost!)}`
+        : atMost !== undefined && atLeast !== undefined
+          ? `between ${atLeast} and ${noun(atMost)}`
+          : atMost !== undefined
+            ? `at most ${noun(atMost)}`
+            : `at least ${noun(atLeast!)}`;
+    const hint = COUNTER_HINTS[name];
+    this.fail(
+      `expected ${what} to cost ${wanted}, but with ${this.yours} it cost ${noun(n)}.${hint ? ` ${hint}` : ''}`,
+    );
+  }
+
   /** The PTE for `address` is present and matches every field given (`zero`: maps the shared zero page). */
   expectPte(
     pid: number,
@@ -252,9 +631,48 @@ export class TestContext {
     if (problems.length > 0) this.fail(`expected ${what}, but ${problems.join('; ')}`);
   }
 
+  /**
+   * The page behind `address`: what its PTE holds ('present', 'swap',
+   * 'none') and, when present, its frame's reference and map counts. Read
+   * with the reference walk, so a broken page-walk hook cannot hide a leak.
+   */
+  expectPage(
+    pid: number,
+    address: number,
+    expected: {
+      readonly pte?: PteInfo['kind'];
+      readonly refcount?: number;
+      readonly mapcount?: number;
+    },
+    what: string,
+  ): void {
+    const { pte, page } = this.page(pid, address);
+    const wantsCounts = expected.refcount !== undefined || expected.mapcount !== undefined;
+    const kind = expected.pte ?? (wantsCounts ? 'present' : undefined);
+    if (kind !== undefined && pte.kind !== kind) {
+      const says = { present: 'maps a frame', swap: 'holds a swap entry', none: 'is empty' } as const;
+      this.fail(`expected the PTE of ${what} to be ${kind} (it ${says[kind]}), but it ${says[pte.kind]}`);
+    }
+    if (page === null || pte.kind !== 'present') return;
+    const problems: string[] = [];
+    if (expected.refcount !== undefined && page.refcount !== expected.refcount) {
+      const why =
+        page.refcount > expected.refcount
+          ? 'a reference was taken and never dropped (a getPage or allocPage without its putPage, or a page mapped twice): the frame can never be freed'
+          : 'a reference was dropped too often (a putPage too many), so the frame can be freed while still mapped';
+      problems.push(`frame ${pte.pfn} has refcount ${page.refcount}, not ${expected.refcount}: ${why}`);
+    }
+    if (expected.mapcount !== undefined && page.mapcount !== expected.mapcount)
+      problems.push(
+        `frame ${pte.pfn} is mapped ${page.mapcount} times, not ${expected.mapcount} (each PTE that maps it counts once)`,
+      );
+    if (problems.length > 0)
+      this.fail(`expected the page of ${what} to be right, but ${problems.join('; ')}`);
+  }
+
   /** `checkInvariants` finds nothing wrong (refcounts vs mappings, no free frame mapped, …). */
   expectInvariants(what: string): void {
-    const problems = checkInvariants(this.kernel());
+    const problems = this.session().check();
     if (problems.length > 0) {
       const shown = problems.slice(0, 5).join('\n  ');
       const more = problems.length > 5 ? `\n  … and ${problems.length - 5} more` : '';
@@ -271,7 +689,7 @@ export class TestContext {
   private describeEnd(outcome: AccessOutcome): string {
     switch (outcome.kind) {
       case 'ok':
-        return 'it succeeded';
+        return `it succeeded (the byte read was ${hex(outcome.value)})`;
       case 'signal':
         return `${this.yours} sent ${outcome.signal.signal} (${outcome.signal.code}) to the process`;
       case 'oops':
@@ -285,18 +703,14 @@ export class TestContext {
 
   // ───────── trace ─────────
 
-  private record(event: SimEvent): void {
-    const cap = this.setup.traceCap ?? MAX_TRACE_EVENTS - 1;
-    if (this.ring.length >= cap) {
-      this.ring.shift();
-      this.dropped += 1;
-    }
+  private record(event: TraceEvent): void {
     this.ring.push(flatten(event));
   }
 
   /** The recorded events, oldest first, led by a 'truncated' marker if some were dropped. */
-  trace(): TraceEvent[] {
-    return this.dropped > 0 ? [{ kind: 'truncated', dropped: this.dropped }, ...this.ring] : [...this.ring];
+  trace(): ReportTraceEvent[] {
+    const kept = this.ring.toArray();
+    return this.ring.dropped > 0 ? [{ kind: 'truncated', dropped: this.ring.dropped }, ...kept] : kept;
   }
 }
 
@@ -305,8 +719,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** A simulator event as a report trace event: `type` becomes `kind`, nested values become flat fields. */
-function flatten(event: SimEvent): TraceEvent {
-  const out: TraceEvent = { kind: event.type };
+function flatten(event: TraceEvent): ReportTraceEvent {
+  const out: ReportTraceEvent = { kind: event.type };
   const put = (prefix: string, value: unknown, depth: number): void => {
     if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
       out[prefix] = value as string | number | boolean | null;

@@ -1,14 +1,18 @@
 export {
   AssertionFailure,
   type ContextSetup,
+  type CountBound,
   DEFAULT_FRAMES,
   defineTests,
   HarnessError,
+  type HookChoice,
+  type MmapOptions,
   type Prot,
   type RegisterTest,
   type TestBody,
   TestContext,
   type TestDefinition,
+  type TestMachine,
   type TestOptions,
 } from './harness.ts';
 export { DEFAULT_EXERCISE_LOADER, type GradeInPoolOptions, gradeInPool, type PooledGrade } from './pooled.ts';
