@@ -40,8 +40,16 @@ function scratch(name: string, text: string): string {
   return file;
 }
 
+/** The scenario files (hooks/ holds the TypeScript hooks some of them load). */
+const scenarioFiles = readdirSync(scenarios).filter((f) => /\.(ya?ml|json)$/.test(f));
+
 describe('every shipped scenario runs and keeps the kernel consistent', () => {
-  for (const file of readdirSync(scenarios)) {
+  test('there are scenarios, and only hook files beside them', () => {
+    expect(scenarioFiles.length).toBeGreaterThan(10);
+    expect(readdirSync(scenarios).filter((f) => !scenarioFiles.includes(f))).toEqual(['hooks']);
+  });
+
+  for (const file of scenarioFiles) {
     test(file, async () => {
       const r = await report(file);
       expect(r.steps.length).toBeGreaterThan(2);
@@ -131,6 +139,53 @@ describe('what the scenarios show', () => {
     expect(r.steps[15]!.outcome).toMatchObject({ signal: 'SIGBUS', code: 'BUS_ADRERR' });
   });
 
+  test('watch: the refcount of a COW page through fork, copy and reuse', async () => {
+    const r = await report('cow-refcounts.yaml');
+    const parent = (step: number) => r.steps[step - 1]!.watch!.pages![0]!;
+    expect(parent(3)).toMatchObject({ pte: 'present', refcount: 1, mapcount: 1 });
+    expect(parent(4)).toMatchObject({ pte: 'present', refcount: 2, mapcount: 2 });
+    expect(resolutions(r, 5)).toEqual(['cow-copy']);
+    expect(parent(5)).toMatchObject({ refcount: 1, mapcount: 1 });
+    expect(resolutions(r, 6)).toEqual(['cow-reuse']);
+    expect(parent(6)).toEqual(parent(5));
+    expect(r.steps[6]!.watch!.freeFrames).toBeGreaterThan(r.steps[5]!.watch!.freeFrames!);
+  });
+
+  test('the exception table: a fixup for the uaccess instructions, an oops for any other', async () => {
+    const r = await report('exception-table.yaml');
+    expect(r.steps[1]!.outcome).toEqual({ fixup: 0x1040 });
+    expect(r.steps[2]!.outcome).toEqual({ fixup: 0x1120 });
+    expect(String(r.steps[4]!.outcome.oops)).toContain('no VMA covers the address');
+  });
+
+  test('a scan-only reclaim: all referenced, then cold after a real reclaim, then one touched again', async () => {
+    const r = await report('second-chance-scan.yaml');
+    type Scan = { scanned: { decision: string; referenced: boolean }[]; wouldFree: number };
+    const scan = (step: number) => r.steps[step - 1]!.outcome as Scan;
+    expect(scan(4).scanned.map((p) => p.decision)).toEqual(Array(8).fill('activate'));
+    expect(r.steps[4]!.outcome).toEqual({ freed: 1 });
+    expect(scan(6)).toMatchObject({ wouldFree: 2 });
+    expect(scan(8).scanned.map((p) => p.referenced)).toEqual([false, true]);
+  });
+
+  test('an empty flushTlbPage: the other CPU writes through its stale entry', async () => {
+    const r = await report('empty-flush.yaml');
+    expect(r.steps[7]!.outcome).toEqual({ value: 3 });
+    expect(r.steps[8]!.outcome).toEqual({ value: 3 });
+    const reference = await report('threads-smp.json');
+    expect(reference.steps[8]!.outcome).toMatchObject({ signal: 'SIGSEGV' });
+  });
+
+  test('a cowBreak from a file, run in the sandbox: right answers, one frame more', async () => {
+    const r = await report('cow-always-copy.yaml');
+    expect(resolutions(r, 6)).toEqual(['cow-copy']);
+    expect(r.steps[6]!.outcome).toEqual({ value: 2 });
+    const parent = (step: number) => r.steps[step - 1]!.watch!.pages![0]! as { pfn: number };
+    expect(parent(6).pfn).not.toBe(parent(5).pfn);
+    const reference = await report('cow-refcounts.yaml');
+    expect(r.counters.framesAllocated).toBe(reference.counters.framesAllocated + 1);
+  });
+
   test('text output and --trace', async () => {
     const text = await run(['sim', 'run', join(scenarios, 'cow-fork.yaml')]);
     expect(text.out).toContain('fault at 0x');
@@ -205,6 +260,40 @@ describe('bad scenario files get a clear error naming the step and field (exit 2
       expect(r.out).toBe('');
     });
   }
+
+  test('hook files: unreadable, not TypeScript, missing the hook, failing in the sandbox', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-hooks-'));
+    scratchDirs.push(dir);
+    const scenario = (hookFile: string, extra = '') => {
+      const file = join(dir, `uses-${hookFile}.yaml`);
+      writeFileSync(
+        file,
+        `hooks: { cowBreak: { file: ${hookFile} } }\nsteps:\n  - spawn: { name: a }\n  - mmap: { task: a, length: 4096, prot: rw-, as: b }\n  - write: { task: a, addr: b, value: 1 }\n  - fork: { task: a }\n  - write: { task: a, addr: b, value: 2 }\n${extra}`,
+      );
+      return file;
+    };
+    writeFileSync(join(dir, 'broken.ts'), 'export function cowBreak( {\n');
+    writeFileSync(join(dir, 'other.ts'), 'export function anonymousFault() { return { kind: "oom" }; }\n');
+    writeFileSync(join(dir, 'throws.ts'), 'export function cowBreak() { throw new Error("not today"); }\n');
+    const cases: [string, RegExp][] = [
+      ['missing.ts', /hook file "missing\.ts": cannot read it \(ENOENT\)/],
+      [
+        'broken.ts',
+        /hook file "broken\.ts" does not compile: 2:1: Expected identifier but found end of file/,
+      ],
+      [
+        'other.ts',
+        /hook file "other\.ts" does not export cowBreak, which the scenario asks of it; it exports anonymousFault/,
+      ],
+      ['throws.ts', /step 5 \(write\): the cowBreak hook from "throws\.ts" failed: .*not today/],
+    ];
+    for (const [hookFile, message] of cases) {
+      const r = await run(['sim', 'run', scenario(hookFile)]);
+      expect(r.err).toMatch(message);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+    }
+  });
 
   test('a missing file and missing arguments', async () => {
     const missing = await run(['sim', 'run', '/nonexistent/scenario.yaml']);
