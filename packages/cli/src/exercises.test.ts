@@ -11,7 +11,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXERCISES_DIR, listExercises, readExercise } from '@faultline/exercises';
+import { EXERCISES_DIR, listExercises } from '@faultline/exercises';
+import { readExercise } from '@faultline/grader';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from './main.ts';
 

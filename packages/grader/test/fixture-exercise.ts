@@ -9,8 +9,8 @@
  * the live exercises are proven by the exercises workspace's own tests
  * (every exercise loads, validates, and keeps its committed verdicts). The
  * copy's tests import `@faultline/grader` like any exercise's: inside this
- * package that name resolves to the package itself (Node's self-reference;
- * vitest.config.ts says the same to vitest).
+ * package that name resolves to the package itself (a package's
+ * self-reference, which Node, tsx and vitest all follow).
  */
 import { join } from 'node:path';
 

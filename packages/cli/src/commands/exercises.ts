@@ -88,9 +88,9 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
   try {
     for (const id of ids) {
       const exerciseDir = join(root, id);
-      let files: Awaited<ReturnType<typeof exercises.readExercise>>;
+      let files: Awaited<ReturnType<typeof grader.readExercise>>;
       try {
-        files = await exercises.readExercise(exerciseDir);
+        files = await grader.readExercise(exerciseDir);
       } catch (error) {
         io.out.write(`✗ ${id}: ${(error as Error).message}\n`);
         allSound = false;

@@ -2,7 +2,7 @@
  * Proves an exercise sound: the reference solution earns full marks, the
  * starter and every mutant earn less, and grading is deterministic (the same
  * submission twice gives the same report, durations aside). Schema validity
- * is the loader's job (`@faultline/exercises`): a folder that loads has it.
+ * is the loader's job (`exercise/load.ts`): a folder that loads has it.
  */
 import type { Report } from '../report.ts';
 import { type GradableExercise, gradeSubmission } from './run.ts';
