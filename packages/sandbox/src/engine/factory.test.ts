@@ -3,7 +3,8 @@ import type { PlainValue } from '../plain.ts';
 import { transpile } from '../transpile.ts';
 import { compileQuickJSModule } from '../wasm-node.ts';
 import { createSandbox } from './create.ts';
-import { createSandboxFactory, inspectFactory, type SandboxFactoryOptions } from './factory.ts';
+import { buildFactory, createSandboxFactory, inspectFactory, type SandboxFactoryOptions } from './factory.ts';
+import { locateHeapEnd } from './heap-end.ts';
 import { STEPS_PER_CPU_MS } from './limits.ts';
 import { matchesSnapshot } from './snapshot.ts';
 import type { HostFunction, Sandbox, SandboxOptions } from './types.ts';
@@ -89,8 +90,6 @@ async function compile(source: string): Promise<string> {
 }
 
 const baseOptions = (): SandboxOptions => ({ hostApi: { inc }, wasmModule, clock: FROZEN_CLOCK });
-const factoryFor = (overrides: Partial<SandboxFactoryOptions> = {}) =>
-  createSandboxFactory({ ...baseOptions(), code, ...overrides });
 
 beforeAll(async () => {
   code = await compile(FIXTURE);
@@ -124,7 +123,16 @@ beforeAll(async () => {
   expect(pristine.output.text).toMatch(/^loading\nhello \d+\n$/);
 });
 
-describe('a sandbox factory', () => {
+describe.each([
+  ["with the heap's end known", true],
+  ['reading the whole memory', false],
+])('a sandbox factory, %s', (_, heapEndKnown) => {
+  const factoryFor = (overrides: Partial<SandboxFactoryOptions> = {}) =>
+    buildFactory(
+      { ...baseOptions(), code, ...overrides },
+      heapEndKnown ? locateHeapEnd(wasmModule) : Promise.resolve(null),
+    );
+
   it('hands out sandboxes in the state a fresh sandbox has after its load, step for step', async () => {
     const factory = await factoryFor();
     expect(factory.load).toMatchObject({ kind: 'ok', exports: expect.arrayContaining(['tick', 'probe']) });

@@ -9,8 +9,10 @@
  * - The WebAssembly memory: QuickJS's whole heap (every object, the atom
  *   table, the GC's counters, the interrupt counter, the stack limit, the
  *   module's own state, the prelude's console budget and random seed), the
- *   C stack and emscripten's static data. Restored byte for byte, with the
- *   tail above the snapshot's heap zeroed again (`snapshot.ts`).
+ *   C stack and emscripten's static data. Restored byte for byte, with what
+ *   the last sandbox's heap grew into zeroed again (`snapshot.ts`; how far
+ *   it grew is read from sbrk's word, `heap-end.ts`, or else the whole tail
+ *   is zeroed).
  * - The instance's one mutable WebAssembly global, the C stack pointer
  *   (the module has no other; its table is internal and never changes).
  *   It is back where it started whenever a call into the instance returned
@@ -46,6 +48,7 @@
  */
 
 import { bootSide, instanceSetup, sessionOnNewInstance } from './create.ts';
+import { type HeapEnd, locateHeapEnd } from './heap-end.ts';
 import type { ConsoleCapture } from './host-calls.ts';
 import type { HostSide, Instance } from './instance.ts';
 import { bootInstance } from './instance.ts';
@@ -117,14 +120,25 @@ export interface SandboxFactory {
 /** What the snapshot's load left: the memory, and the session counters a sandbox starts from. */
 interface LoadedImage {
   readonly memory: MemorySnapshot;
+  /** The heap's end when the snapshot was taken (null: not known). */
+  readonly heapEnd: number | null;
   readonly steps: number;
   readonly console: Readonly<ConsoleCapture>;
   readonly exports: readonly string[];
 }
 
+/**
+ * How much of an idle instance's memory differs from the snapshot: none, the
+ * part below `heapEnd` (the highest end its heap reached), or possibly all.
+ */
+type Dirt =
+  | { readonly kind: 'pristine' }
+  | { readonly kind: 'below'; readonly heapEnd: number }
+  | { readonly kind: 'unknown' };
+
 type FactoryState =
-  /** The instance is at rest; `pristine` when its memory still is the snapshot. */
-  | { readonly kind: 'idle'; readonly instance: Instance; readonly pristine: boolean }
+  /** The instance is at rest. */
+  | { readonly kind: 'idle'; readonly instance: Instance; readonly dirt: Dirt }
   | { readonly kind: 'leased'; readonly instance: Instance; readonly session: Session }
   /** The last sandbox crashed its instance: the next one boots a new instance for the snapshot. */
   | { readonly kind: 'crashed' }
@@ -150,13 +164,22 @@ export function inspectFactory(factory: SandboxFactory): FactoryInternals {
 /** Nothing runs in the instance between sandboxes; this answers if something did. */
 const IDLE_SIDE: HostSide = bootSide(() => 0);
 
-export async function createSandboxFactory(options: SandboxFactoryOptions): Promise<SandboxFactory> {
+export function createSandboxFactory(options: SandboxFactoryOptions): Promise<SandboxFactory> {
+  return buildFactory(options, locateHeapEnd(options.wasmModule));
+}
+
+/** `createSandboxFactory` with the heap's end given (null: unknown, read the whole memory); exported for tests. */
+export async function buildFactory(
+  options: SandboxFactoryOptions,
+  locatedHeapEnd: Promise<HeapEnd | null>,
+): Promise<SandboxFactory> {
   const limits = resolveLimits(options.limits);
   const hostApi: Record<string, HostFunction> = options.hostApi ?? {};
   const apiNames = Object.keys(hostApi);
   const clock = options.clock ?? performanceClock;
   const factoryBudgets = stepBudgets(limits);
   const setup = instanceSetup(limits, options, apiNames);
+  const heapEnd = await locatedHeapEnd;
 
   let boots = 0;
   let fromSnapshot = 0;
@@ -184,8 +207,10 @@ export async function createSandboxFactory(options: SandboxFactoryOptions): Prom
       instance.dispose();
       return { load, loadOutput, snapshot: null };
     }
+    const end = heapEnd?.read(instance.memory) ?? null;
     const image: LoadedImage = {
-      memory: takeSnapshot(instance.memory),
+      memory: takeSnapshot(instance.memory, end),
+      heapEnd: end,
       steps,
       console: { ...loadOutput },
       exports: [...load.exports],
@@ -198,7 +223,7 @@ export async function createSandboxFactory(options: SandboxFactoryOptions): Prom
   let state: FactoryState =
     first.snapshot === null
       ? { kind: 'no-snapshot' }
-      : { kind: 'idle', instance: first.snapshot.instance, pristine: true };
+      : { kind: 'idle', instance: first.snapshot.instance, dirt: { kind: 'pristine' } };
 
   const checkedHostApi = (lease: LeaseOptions): Record<string, HostFunction> => {
     const api = lease.hostApi ?? hostApi;
@@ -234,24 +259,40 @@ export async function createSandboxFactory(options: SandboxFactoryOptions): Prom
     return { sandbox: session.sandbox, load: session.sandbox.load(options.code), origin: 'fresh' };
   };
 
+  /**
+   * How far the last sandbox wrote. The heap never gives memory back, so its
+   * end now is the highest it reached; one below the snapshot's would mean it
+   * did after all, and then anything may have been written above it.
+   */
+  const dirtAfterUse = (instance: Instance, loaded: LoadedImage): Dirt => {
+    if (heapEnd === null || loaded.heapEnd === null) return { kind: 'unknown' };
+    const end = heapEnd.read(instance.memory);
+    return end >= loaded.heapEnd && end <= loaded.memory.memoryBytes
+      ? { kind: 'below', heapEnd: end }
+      : { kind: 'unknown' };
+  };
+
   /** A sandbox from the snapshot was disposed: its instance is idle again, or freed if it crashed. */
   const release = (instance: Instance, crashed: boolean) => {
     instance.bind(IDLE_SIDE);
-    if (crashed || state.kind !== 'leased') instance.dispose();
-    if (state.kind === 'leased')
-      state = crashed ? { kind: 'crashed' } : { kind: 'idle', instance, pristine: false };
+    if (crashed || state.kind !== 'leased' || image === null) {
+      instance.dispose();
+      if (state.kind === 'leased') state = { kind: 'crashed' };
+      return;
+    }
+    state = { kind: 'idle', instance, dirt: dirtAfterUse(instance, image) };
   };
 
   const leaseFrom = (
     instance: Instance,
-    pristine: boolean,
+    dirt: Dirt,
     loaded: LoadedImage,
     lease: LeaseOptions,
     api: Record<string, HostFunction>,
     budgets: StepBudgets,
   ): LeasedSandbox => {
-    if (!pristine) {
-      restoreSnapshot(instance.memory, loaded.memory);
+    if (dirt.kind !== 'pristine') {
+      restoreSnapshot(instance.memory, loaded.memory, dirt.kind === 'below' ? dirt.heapEnd : null);
       restores += 1;
     }
     fromSnapshot += 1;
@@ -296,14 +337,15 @@ export async function createSandboxFactory(options: SandboxFactoryOptions): Prom
       if (image === null || !snapshotFits(budgets, image)) return freshSandbox(lease, api);
       switch (state.kind) {
         case 'idle':
-          return leaseFrom(state.instance, state.pristine, image, lease, api, budgets);
+          return leaseFrom(state.instance, state.dirt, image, lease, api, budgets);
         case 'crashed': {
           const booted = await rebuild();
           if (booted === null || !snapshotFits(budgets, booted.image)) {
-            if (booted !== null) state = { kind: 'idle', instance: booted.instance, pristine: true };
+            if (booted !== null)
+              state = { kind: 'idle', instance: booted.instance, dirt: { kind: 'pristine' } };
             return freshSandbox(lease, api);
           }
-          return leaseFrom(booted.instance, true, booted.image, lease, api, budgets);
+          return leaseFrom(booted.instance, { kind: 'pristine' }, booted.image, lease, api, budgets);
         }
         case 'leased':
         case 'booting':
