@@ -34,7 +34,7 @@ export interface Counters {
    * memory are not counted.
    */
   readonly framesAllocated: number;
-  /** Page faults taken (each one that reached the fault handler, however it ended). */
+  /** Faults taken, however each ended: page faults, and the #GP of a non-canonical address. */
   readonly faults: number;
 }
 

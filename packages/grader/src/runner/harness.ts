@@ -15,7 +15,9 @@
  *
  * Everything here runs on the host; only the hooks run in the sandbox.
  * Assertions throw `AssertionFailure`, whose message tells the learner what
- * the kernel should have done and what theirs did.
+ * the kernel should have done and what theirs did. The helpers are thin
+ * calls into a `ScenarioSession` (@faultline/scenario), the operations
+ * scenario files run; the grader README lists every helper and assertion.
  */
 import {
   type CounterName,
