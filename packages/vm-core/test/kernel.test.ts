@@ -241,6 +241,8 @@ describe('kernel-mode faults', () => {
     expect(r.report).toContain('BUG: unable to handle page fault for address: 0x0000000010000000');
     expect(r.report).toContain('#PF: supervisor read access in kernel mode');
     expect(r.report).toContain('SMAP');
+    // The default instruction is the start of kernel text, printed unsigned (it is a negative number here).
+    expect(r.report).toContain('RIP: 0xffffffff81000000\n');
     expect(kernel.task(2).alive).toBe(false);
   });
 

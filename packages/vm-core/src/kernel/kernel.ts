@@ -1838,7 +1838,7 @@ export class Kernel implements KernelApi, UaccessApi {
       `#PF: ${f.user ? 'user' : 'supervisor'} ${kind} in ${f.user ? 'user' : 'kernel'} mode`,
       `#PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) - ${what}`,
       `Oops: ${(f.errorCode & 0xffff).toString(16).padStart(4, '0')} [#1] PID: ${f.pid}`,
-      `RIP: ${symbolize(f.ip)}`,
+      `RIP: ${symbolize(f.ip, this.layout.arch === 'x86-32' ? 32 : 64)}`,
       `Why: ${reason}`,
     ].join('\n');
   }
@@ -1962,10 +1962,14 @@ const symbols: [number, string][] = [
   [UACCESS_IP.putUser, '__put_user_1'],
 ];
 
-function symbolize(ip: number): string {
+/** A kernel instruction pointer as an oops prints it: a symbol+offset, or the (unsigned) address. */
+function symbolize(ip: number, width: 32 | 64): string {
   for (const [at, name] of symbols)
     if (ip >= at && ip < at + 0x100) return `${name}+0x${(ip - at).toString(16)}`;
-  return `0x${ip.toString(16)}`;
+  // Kernel-half addresses are negative numbers here (sign-extended, as the
+  // hardware's canonical form): print the unsigned address, unpadded, as
+  // Linux's %pS does for an address outside every symbol.
+  return `0x${BigInt.asUintN(width, BigInt(ip)).toString(16)}`;
 }
 
 function vmaInfo(vma: Vma): VmaInfo {
