@@ -54,7 +54,7 @@ import type { HostSide, Instance } from './instance.ts';
 import { bootInstance } from './instance.ts';
 import { resolveLimits, type SandboxLimits, type StepBudgets, stepBudgets } from './limits.ts';
 import { openSession, type Session } from './session.ts';
-import { type MemorySnapshot, restoreSnapshot, takeSnapshot } from './snapshot.ts';
+import { type MemorySnapshot, restoreSnapshot, snapshotSize, takeSnapshot } from './snapshot.ts';
 import {
   type ConsoleOutput,
   type HostFunction,
@@ -364,7 +364,7 @@ export async function buildFactory(
         fromSnapshot,
         restores,
         fresh,
-        snapshotBytes: image?.memory.bytes.length ?? 0,
+        snapshotBytes: image === null ? 0 : snapshotSize(image.memory),
         memoryBytes: image?.memory.memoryBytes ?? 0,
       };
     },
