@@ -26,6 +26,12 @@
  * Math.random is replaced for the same reason: QuickJS seeds it from the time
  * of day, so two gradings of one submission could draw different numbers.
  *
+ * Everything the prelude keeps (the Proxy record, the console's remaining
+ * budget, the random state, the module's exports) lives in the guest's heap,
+ * so a snapshot factory's restore puts it back with the rest (see
+ * engine/factory.ts); the host functions it was given stay valid because the
+ * host holds a handle on each (engine/instance.ts).
+ *
  * Helpers return a tagged string: `v<payload>` (a value), `x<message>` (a
  * value that cannot leave the sandbox), `e<json of {name, message}>` (the
  * learner's code threw). On the fast path (`limits.fastMaxArgs > 0`) a hook's
