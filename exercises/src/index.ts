@@ -14,15 +14,3 @@ export const EXERCISES_DIR = resolve(import.meta.dirname, '..');
 export function listExercises(root: string = EXERCISES_DIR): Promise<string[]> {
   return listExerciseFolders(root);
 }
-
-// The format's loader, for callers that take everything about the exercises
-// from here (the CLI's grade command); it is the grader's.
-export {
-  type Exercise,
-  type ExerciseFiles,
-  ExerciseLoadError,
-  type ExerciseMeta,
-  ExerciseMetaSchema,
-  loadExercise,
-  readExercise,
-} from '@faultline/grader/exercise';

@@ -193,7 +193,7 @@ async function gradeAll(
   // Read (not run) here, so that a broken folder stops before any worker starts.
   let facts: { maxScore: number; limits: Report['limits'] };
   try {
-    const files = await exercises.readExercise(exerciseDir);
+    const files = await grader.readExercise(exerciseDir);
     facts = {
       maxScore: request.visibleOnly ? 0 : files.meta.points,
       limits: grader.resolveLimits(files.meta.limits),
