@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { PlainValue } from '../plain.ts';
 import { transpile } from '../transpile.ts';
 import { compileQuickJSModule } from '../wasm-node.ts';
+import { type BuildFacts, buildFacts } from './build-facts.ts';
 import { createSandbox } from './create.ts';
 import { buildFactory, createSandboxFactory, inspectFactory, type SandboxFactoryOptions } from './factory.ts';
-import { locateHeapEnd } from './heap-end.ts';
 import { STEPS_PER_CPU_MS } from './limits.ts';
 import { matchesSnapshot } from './snapshot.ts';
 import type { HostFunction, Sandbox, SandboxOptions } from './types.ts';
@@ -130,7 +130,7 @@ describe.each([
   const factoryFor = (overrides: Partial<SandboxFactoryOptions> = {}) =>
     buildFactory(
       { ...baseOptions(), code, ...overrides },
-      heapEndKnown ? locateHeapEnd(wasmModule) : Promise.resolve(null),
+      buildFacts(wasmModule).then((facts) => (heapEndKnown ? facts : { ...facts, heapEnd: null })),
     );
 
   it('hands out sandboxes in the state a fresh sandbox has after its load, step for step', async () => {
@@ -189,6 +189,23 @@ describe.each([
 
     const next = await factory.acquire();
     expect(next.origin).toBe('snapshot');
+    expect(runScript(next.sandbox)).toEqual(pristine);
+    next.sandbox.dispose();
+    expect(factory.stats()).toMatchObject({ boots: 2, fromSnapshot: 2, restores: 0 });
+    factory.dispose();
+  });
+
+  it('boots a new instance when the stack pointer moved (a trap it did not see)', async () => {
+    const factory = await factoryFor();
+    const first = await factory.acquire();
+    expect(first.sandbox.call('tick')).toEqual({ kind: 'ok', value: [1, 1] });
+    // What a trap inside a host callback leaves behind: frames that were never popped.
+    const { stack } = inspectFactory(factory);
+    if (stack === null) throw new Error('the factory has no stack pointer');
+    stack.write(stack.read() - 64 * 1024);
+    first.sandbox.dispose();
+
+    const next = await factory.acquire();
     expect(runScript(next.sandbox)).toEqual(pristine);
     next.sandbox.dispose();
     expect(factory.stats()).toMatchObject({ boots: 2, fromSnapshot: 2, restores: 0 });
@@ -270,6 +287,19 @@ describe.each([
     a.sandbox.dispose();
     b.sandbox.dispose();
     expect(factory.stats()).toMatchObject({ fromSnapshot: 1, fresh: 1 });
+    factory.dispose();
+  });
+});
+
+describe('a factory that cannot check the stack pointer', () => {
+  it('has every sandbox load the module itself', async () => {
+    const unknown: BuildFacts = { heapEnd: null, stack: null };
+    const factory = await buildFactory({ ...baseOptions(), code }, Promise.resolve(unknown));
+    const leased = await factory.acquire();
+    expect(leased.origin).toBe('fresh');
+    expect(runScript(leased.sandbox)).toEqual(pristine);
+    leased.sandbox.dispose();
+    expect(factory.stats()).toMatchObject({ fresh: 1, snapshotBytes: 0 });
     factory.dispose();
   });
 });

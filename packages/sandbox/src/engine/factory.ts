@@ -11,14 +11,21 @@
  *   module's own state, the prelude's console budget and random seed), the
  *   C stack and emscripten's static data. Restored byte for byte, with what
  *   the last sandbox's heap grew into zeroed again (`snapshot.ts`; how far
- *   it grew is read from sbrk's word, `heap-end.ts`, or else the whole tail
- *   is zeroed).
+ *   it grew is read from sbrk's word, `build-facts.ts`, or else the whole
+ *   tail is zeroed).
  * - The instance's one mutable WebAssembly global, the C stack pointer
  *   (the module has no other; its table is internal and never changes).
- *   It is back where it started whenever a call into the instance returned
- *   normally. Only a trap unwinds without restoring it, and a trap makes
- *   the sandbox `crashed`: a crashed instance is never restored, the next
- *   sandbox gets a newly booted one.
+ *   A call into the instance that returns puts it back where it found it;
+ *   a trap unwinds without doing so. A trap the engine sees makes the
+ *   sandbox `crashed`, and a crashed instance is never restored: the next
+ *   sandbox gets a newly booted one. A trap it cannot see (inside a host
+ *   callback, where quickjs-emscripten logs it and returns null to QuickJS)
+ *   leaves the pointer moved, so before an instance is reused its stack
+ *   pointer is compared with the snapshot's, and if it moved the instance
+ *   is dropped like a crashed one. Reading it takes the build's stack
+ *   exports (`build-facts.ts`) and the compiled module (`wasmModule`), which
+ *   the engine then instantiates itself; without them every sandbox loads
+ *   the module itself.
  * - quickjs-emscripten's JS side: the host-function table (`hostRefs`) and
  *   the runtime/context callback maps are filled at boot and never change
  *   afterwards: the engine creates no function after the snapshot, and it
@@ -29,7 +36,8 @@
  *   results, errors, its cached export name) are freed by the end of each
  *   request or when the sandbox is disposed, which comes before any
  *   restore; a JS handle that outlived a restore would point into memory
- *   that no longer holds its value.
+ *   that no longer holds its value. Nothing frees a handle behind the
+ *   engine's back (quickjs-emscripten has no finalizers).
  * - emscripten's JS side holds nothing QuickJS reads back: buffered stdout
  *   text of the C code (unused), timers (unused), the abort flag (set only
  *   by a trap).
@@ -44,13 +52,14 @@
  * factory's, cannot be served from the snapshot either; those, and every
  * sandbox asked for while the snapshot's instance is out, get a sandbox of
  * their own that loads the module itself (`origin: 'fresh'`), which is
- * exactly what `createSandbox` and `load` give.
+ * exactly what `createSandbox` and `load` give; so does every sandbox of a
+ * factory that cannot read the stack pointer.
  */
 
+import { type BuildFacts, buildFacts } from './build-facts.ts';
 import { bootSide, instanceSetup, sessionOnNewInstance } from './create.ts';
-import { type HeapEnd, locateHeapEnd } from './heap-end.ts';
 import type { ConsoleCapture } from './host-calls.ts';
-import type { HostSide, Instance } from './instance.ts';
+import type { HostSide, Instance, StackPointer } from './instance.ts';
 import { bootInstance } from './instance.ts';
 import { resolveLimits, type SandboxLimits, type StepBudgets, stepBudgets } from './limits.ts';
 import { openSession, type Session } from './session.ts';
@@ -120,6 +129,8 @@ export interface SandboxFactory {
 /** What the snapshot's load left: the memory, and the session counters a sandbox starts from. */
 interface LoadedImage {
   readonly memory: MemorySnapshot;
+  /** The C stack pointer between calls (see build-facts.ts). */
+  readonly stackPointer: number;
   /** The heap's end when the snapshot was taken (null: not known). */
   readonly heapEnd: number | null;
   readonly steps: number;
@@ -149,9 +160,10 @@ type FactoryState =
 
 const performanceClock = (): number => performance.now();
 
-/** What the factory's tests look at: the snapshot's instance memory and the snapshot (internal, not exported by engine.ts). */
+/** What the factory's tests look at: the snapshot's instance (its memory and stack pointer) and the snapshot (internal, not exported by engine.ts). */
 export interface FactoryInternals {
   readonly memory: WebAssembly.Memory | null;
+  readonly stack: StackPointer | null;
   readonly snapshot: MemorySnapshot | null;
 }
 const internals = new WeakMap<SandboxFactory, () => FactoryInternals>();
@@ -165,13 +177,13 @@ export function inspectFactory(factory: SandboxFactory): FactoryInternals {
 const IDLE_SIDE: HostSide = bootSide(() => 0);
 
 export function createSandboxFactory(options: SandboxFactoryOptions): Promise<SandboxFactory> {
-  return buildFactory(options, locateHeapEnd(options.wasmModule));
+  return buildFactory(options, buildFacts(options.wasmModule));
 }
 
-/** `createSandboxFactory` with the heap's end given (null: unknown, read the whole memory); exported for tests. */
+/** `createSandboxFactory` with the build's facts given (tests pass fewer to try the slower ways); exported for tests. */
 export async function buildFactory(
   options: SandboxFactoryOptions,
-  locatedHeapEnd: Promise<HeapEnd | null>,
+  knownFacts: Promise<BuildFacts>,
 ): Promise<SandboxFactory> {
   const limits = resolveLimits(options.limits);
   const hostApi: Record<string, HostFunction> = options.hostApi ?? {};
@@ -179,7 +191,7 @@ export async function buildFactory(
   const clock = options.clock ?? performanceClock;
   const factoryBudgets = stepBudgets(limits);
   const setup = instanceSetup(limits, options, apiNames);
-  const heapEnd = await locatedHeapEnd;
+  const { heapEnd, stack } = await knownFacts;
 
   let boots = 0;
   let fromSnapshot = 0;
@@ -189,7 +201,7 @@ export async function buildFactory(
   /** Boots an instance and loads the module: the verdict, and the image to restore if the load can be one. */
   const bootLoaded = async () => {
     boots += 1;
-    const instance = await bootInstance(setup, bootSide(clock));
+    const instance = await bootInstance(setup, bootSide(clock), stack);
     const session = openSession(instance, {
       budgets: factoryBudgets,
       clock,
@@ -200,16 +212,21 @@ export async function buildFactory(
     const load = session.sandbox.load(options.code);
     const loadOutput = session.sandbox.output();
     const steps = session.sandbox.stepsUsed();
-    const snapshotable = load.kind === 'ok' && session.loadedAndIntact() && session.hostApiCalls() === 0;
+    const snapshotable =
+      load.kind === 'ok' &&
+      session.loadedAndIntact() &&
+      session.hostApiCalls() === 0 &&
+      instance.stack !== null;
     session.sandbox.dispose();
     instance.bind(IDLE_SIDE);
-    if (!snapshotable || load.kind !== 'ok') {
+    if (!snapshotable || load.kind !== 'ok' || instance.stack === null) {
       instance.dispose();
       return { load, loadOutput, snapshot: null };
     }
     const end = heapEnd?.read(instance.memory) ?? null;
     const image: LoadedImage = {
       memory: takeSnapshot(instance.memory, end),
+      stackPointer: instance.stack.read(),
       heapEnd: end,
       steps,
       console: { ...loadOutput },
@@ -272,10 +289,18 @@ export async function buildFactory(
       : { kind: 'unknown' };
   };
 
-  /** A sandbox from the snapshot was disposed: its instance is idle again, or freed if it crashed. */
+  /**
+   * A trap unwinds a call without putting the stack pointer back, and one
+   * inside a host callback never reaches the engine (quickjs-emscripten
+   * swallows it): a stack pointer that moved says one happened.
+   */
+  const trappedUnseen = (instance: Instance, loaded: LoadedImage) =>
+    instance.stack === null || instance.stack.read() !== loaded.stackPointer;
+
+  /** A sandbox from the snapshot was disposed: its instance is idle again, or freed if it (may have) crashed. */
   const release = (instance: Instance, crashed: boolean) => {
     instance.bind(IDLE_SIDE);
-    if (crashed || state.kind !== 'leased' || image === null) {
+    if (crashed || state.kind !== 'leased' || image === null || trappedUnseen(instance, image)) {
       instance.dispose();
       if (state.kind === 'leased') state = { kind: 'crashed' };
       return;
@@ -378,9 +403,13 @@ export async function buildFactory(
       image = null;
     },
   };
-  internals.set(factory, () => ({
-    memory: state.kind === 'idle' || state.kind === 'leased' ? state.instance.memory : null,
-    snapshot: image?.memory ?? null,
-  }));
+  internals.set(factory, () => {
+    const instance = state.kind === 'idle' || state.kind === 'leased' ? state.instance : null;
+    return {
+      memory: instance?.memory ?? null,
+      stack: instance?.stack ?? null,
+      snapshot: image?.memory ?? null,
+    };
+  });
   return factory;
 }

@@ -31,8 +31,10 @@ import type {
 import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC } from 'quickjs-emscripten';
 import type { PlainLimits } from '../plain.ts';
 import { PRELUDE_SOURCE } from '../prelude.ts';
+import type { StackExports } from './build-facts.ts';
 import { type FastBounds, fastBounds } from './fast-path.ts';
 import { memoryPages, WASM_PAGE } from './limits.ts';
+import { instantiate, type WasmInstance } from './wasm.ts';
 
 /** What a host function hands back to the guest: a value, an error to throw, or nothing (undefined). */
 export type GuestAnswer = ReturnType<VmFunctionImplementation<QuickJSHandle>>;
@@ -71,8 +73,17 @@ export interface PreludeHelpers {
   readonly object: QuickJSHandle;
 }
 
+/** The C stack pointer, through the build's stack exports (see build-facts.ts). */
+export interface StackPointer {
+  read(): number;
+  /** Moves it (tests use this to stand for a trap that unwound a call without restoring it). */
+  write(at: number): void;
+}
+
 export interface Instance {
   readonly setup: InstanceSetup;
+  /** Null when the build's stack exports are not known or the engine did not instantiate the module itself. */
+  readonly stack: StackPointer | null;
   readonly memory: WebAssembly.Memory;
   /** The memory's fixed size in bytes (what a memory-limit verdict names). */
   readonly memoryBytes: number;
@@ -89,14 +100,34 @@ export interface Instance {
  * Boots an instance. `boot` answers while the prelude runs (it polls the
  * interrupt handler; nothing it does is charged to a learner).
  */
-export async function bootInstance(setup: InstanceSetup, boot: HostSide): Promise<Instance> {
+export async function bootInstance(
+  setup: InstanceSetup,
+  boot: HostSide,
+  stackExports: StackExports | null = null,
+): Promise<Instance> {
   const pages = memoryPages(setup);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const { wasmModule } = setup;
+  let exports: Record<string, unknown> = {};
+  // With a compiled module the engine instantiates it itself (as
+  // quickjs-emscripten would), to keep hold of the exports it does not wrap.
   const variant = newVariant(RELEASE_SYNC, {
     wasmMemory: memory,
-    ...(setup.wasmModule ? { wasmModule: setup.wasmModule } : {}),
+    ...(wasmModule
+      ? {
+          emscriptenModule: {
+            instantiateWasm: async (imports: unknown, onSuccess: (instance: WasmInstance) => void) => {
+              const instance = await instantiate(wasmModule, imports);
+              exports = instance.exports;
+              onSuccess(instance);
+              return instance.exports;
+            },
+          },
+        }
+      : {}),
   });
   const quickjs = await newQuickJSWASMModuleFromVariant(variant);
+  const stack = stackPointer(exports, stackExports);
   const runtime: QuickJSRuntime = quickjs.newRuntime();
   runtime.setMaxStackSize(setup.stackBytes);
   const context: QuickJSContext = runtime.newContext();
@@ -152,6 +183,7 @@ export async function bootInstance(setup: InstanceSetup, boot: HostSide): Promis
 
   return {
     setup,
+    stack,
     memory,
     memoryBytes: pages * WASM_PAGE,
     context,
@@ -173,6 +205,19 @@ export async function bootInstance(setup: InstanceSetup, boot: HostSide): Promis
         // A crashed or exhausted instance may fail to tear down; its memory is
         // released with the WebAssembly instance when nothing references it.
       }
+    },
+  };
+}
+
+function stackPointer(exports: Record<string, unknown>, names: StackExports | null): StackPointer | null {
+  if (names === null) return null;
+  const save = exports[names.save];
+  const restore = exports[names.restore];
+  if (typeof save !== 'function' || typeof restore !== 'function') return null;
+  return {
+    read: () => (save as () => number)(),
+    write: (at) => {
+      (restore as (at: number) => void)(at);
     },
   };
 }

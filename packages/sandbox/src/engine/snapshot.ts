@@ -6,7 +6,7 @@
  * stack, then the heap, which grows upwards from `__heap_base`). So a
  * snapshot keeps the bytes below the heap's end, and a restore writes those
  * back and zeroes what lies between there and the highest end the heap
- * reached since (`heap-end.ts`; the whole tail when that is not known).
+ * reached since (`build-facts.ts`; the whole tail when that is not known).
  * Afterwards the memory is byte for byte what it was when the snapshot was
  * taken — in particular zero in the last 128 KiB, which is what tells an
  * exhausted heap apart from the learner's own `throw null`
@@ -35,7 +35,7 @@ function pageIsZero(words: BigUint64Array, page: number): boolean {
 
 /**
  * Copies `memory` below `heapEnd` (the end of the guest's heap, see
- * `heap-end.ts`), or below its all-zero tail when the heap's end is not
+ * `build-facts.ts`), or below its all-zero tail when the heap's end is not
  * known (which reads the whole memory). Pages of zeros are not copied: most
  * of what lies below the heap is the C stack's reserve, never used.
  */
