@@ -24,8 +24,8 @@
  *   a call with that address as its one argument (`stackRestore`). Checked:
  *   `stackSave` reads the same address before and after a call, and a lower
  *   one inside a host callback.
- * - The heap's end: allocate 4 MiB, and look for the one word that grew by
- *   that much and points at or above every non-zero byte of the memory;
+ * - The heap's end: allocate 4 MiB, and look for the one word of static
+ *   data that grew by that much and points at or above every non-zero byte;
  *   then free it and allocate 6 MiB, and check the word moved up, not down
  *   (the heap never gives memory back to sbrk), and still bounds what was
  *   written.
@@ -80,11 +80,12 @@ export function heapEndAt(address: number): HeapEnd {
   return { address, read: (memory) => new Uint32Array(memory.buffer, address, 1)[0] ?? 0 };
 }
 
-/** The address just above the last non-zero byte. */
-function writtenEnd(words: Uint32Array): number {
+/** The address just above the last non-zero byte (8 bytes at a time: the memory is whole pages). */
+function writtenEnd(memory: WebAssembly.Memory): number {
+  const words = new BigUint64Array(memory.buffer);
   let end = words.length;
-  while (end > 0 && words[end - 1] === 0) end -= 1;
-  return end * 4;
+  while (end > 0 && words[end - 1] === 0n) end -= 1;
+  return end * 8;
 }
 
 type ExportFunction = (...args: number[]) => unknown;
@@ -142,7 +143,8 @@ async function experiment(wasmModule: WebAssembly.Module): Promise<BuildFacts> {
     const ran = run('1');
     tracing = false;
     const stack = ran ? stackExports(trace, raw, context, run) : null;
-    return { heapEnd: locateHeapEnd(memory, run), stack };
+    const stackTop = stack === null ? null : (raw[stack.save] as () => number)();
+    return { heapEnd: stackTop === null ? null : locateHeapEnd(memory, stackTop, run), stack };
   } finally {
     try {
       context.dispose();
@@ -184,17 +186,30 @@ function stackExports(
   return pointer() === atRest && inside < atRest ? stack : null;
 }
 
-function locateHeapEnd(memory: WebAssembly.Memory, run: (code: string) => boolean): HeapEnd | null {
-  const words = new Uint32Array(memory.buffer);
-  const before = words.slice();
-  if (!run('globalThis.block = new ArrayBuffer(4 * 1024 * 1024)')) return null;
-  const written = writtenEnd(words);
-  const candidates: number[] = [];
+/**
+ * sbrk's word lies in static data, below the C stack, and points above it
+ * (emscripten puts the heap right above the stack): only the words below
+ * the stack's top that point between it and the memory's end are looked at.
+ */
+function locateHeapEnd(
+  memory: WebAssembly.Memory,
+  stackTop: number,
+  run: (code: string) => boolean,
+): HeapEnd | null {
+  const words = new Uint32Array(memory.buffer, 0, Math.floor(stackTop / 4));
+  const size = memory.buffer.byteLength;
+  const pointers = new Map<number, number>();
   for (let i = 0; i < words.length; i++) {
     const value = words[i] ?? 0;
-    const grew = value - (before[i] ?? 0);
-    if (grew >= 4 * MIB && grew <= 5 * MIB && value >= written && value <= memory.buffer.byteLength)
-      candidates.push(i * 4);
+    if (value >= stackTop && value <= size) pointers.set(i, value);
+  }
+  if (!run('globalThis.block = new ArrayBuffer(4 * 1024 * 1024)')) return null;
+  const written = writtenEnd(memory);
+  const candidates: number[] = [];
+  for (const [i, before] of pointers) {
+    const value = words[i] ?? 0;
+    const grew = value - before;
+    if (grew >= 4 * MIB && grew <= 5 * MIB && value >= written && value <= size) candidates.push(i * 4);
   }
   const [address] = candidates;
   if (address === undefined || candidates.length !== 1) return null;
@@ -202,7 +217,7 @@ function locateHeapEnd(memory: WebAssembly.Memory, run: (code: string) => boolea
   const first = heapEnd.read(memory);
   if (!run('globalThis.block = null; globalThis.block = new ArrayBuffer(6 * 1024 * 1024)')) return null;
   const second = heapEnd.read(memory);
-  if (second <= first || second < writtenEnd(words)) return null;
+  if (second <= first || second < writtenEnd(memory)) return null;
   if (!run('globalThis.block = null')) return null;
   return heapEnd.read(memory) === second ? heapEnd : null;
 }
