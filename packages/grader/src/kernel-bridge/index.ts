@@ -25,9 +25,14 @@
  * other API is a learner-facing error in the guest.
  */
 import {
+  type ConsoleOutput,
   createSandbox,
+  createSandboxFactory,
+  type FactoryStats,
   type Failure,
   type HostFunction,
+  type LeaseOptions,
+  type LoadResult,
   MAX_NESTING,
   type PlainValue,
   type Sandbox,
@@ -359,5 +364,56 @@ export async function loadLearnerHooks(
     hooks: learnerHooks(sandbox, hookNames, { bridge, exports: load.exports }),
     sandbox,
     exports: load.exports,
+  };
+}
+
+/** How each of a factory's sandboxes may differ: its budgets and wall-clock cap (the rest is the snapshot's). */
+export type LearnerHookLease = NonNullable<LeaseOptions['limits']>;
+
+/**
+ * The learner's module loaded once, and each test's sandbox restored from a
+ * snapshot of that load (see `createSandboxFactory`): what `loadLearnerHooks`
+ * gives, for many tests of one submission, without booting QuickJS and
+ * loading the module for each. Every sandbox gets a bridge of its own, so no
+ * hook call of one test can reach the kernel of another.
+ */
+export interface LearnerHookFactory {
+  /** The module's load verdict under the factory's limits, and what it printed. */
+  readonly load: LoadResult;
+  readonly loadOutput: ConsoleOutput;
+  /** A loaded sandbox with the learner's hooks bridged (or the load's failure). The caller disposes the sandbox. */
+  acquire(limits?: LearnerHookLease): Promise<LoadLearnerHooksResult>;
+  stats(): FactoryStats;
+  dispose(): void;
+}
+
+export async function createLearnerHookFactory(
+  code: string,
+  hookNames: readonly BridgedHookName[],
+  options: Omit<SandboxOptions, 'hostApi' | 'hostApiName'> = {},
+): Promise<LearnerHookFactory> {
+  // The snapshot's host functions are named after the bridge's API; each
+  // sandbox gets its own functions of those names, from its own bridge.
+  const factory = await createSandboxFactory({ ...options, code, hostApi: createKernelBridge().hostApi });
+  return {
+    load: factory.load,
+    loadOutput: factory.loadOutput,
+    async acquire(limits) {
+      const bridge = createKernelBridge();
+      const leased = await factory.acquire({
+        hostApi: bridge.hostApi,
+        ...(limits === undefined ? {} : { limits }),
+      });
+      const { sandbox, load } = leased;
+      if (load.kind !== 'ok') return { kind: 'load-failed', failure: load, sandbox };
+      return {
+        kind: 'ok',
+        hooks: learnerHooks(sandbox, hookNames, { bridge, exports: load.exports }),
+        sandbox,
+        exports: load.exports,
+      };
+    },
+    stats: () => factory.stats(),
+    dispose: () => factory.dispose(),
   };
 }

@@ -1,13 +1,18 @@
 /**
  * The runner: a learner's TypeScript file → the versioned report.
  *
- * transpile → (compile errors: a compile-error report) → for each test: a
- * fresh sandbox with the learner's module loaded and its hooks bridged, a
- * fresh kernel with those hooks, the test body → a test result → buildReport.
+ * transpile → (compile errors: a compile-error report) → the learner's
+ * module loaded once into a snapshot (`createLearnerHookFactory`) → for each
+ * test: a pristine sandbox restored from it with the hooks bridged, a fresh
+ * kernel with those hooks, the test body → a test result → buildReport.
  *
- * Every test gets its own sandbox (about 10 ms): the learner's module-level
- * state, CPU budget and console output cannot leak from one test into the
- * next, and a test that ran out of time or memory leaves the others intact.
+ * Every test gets its own pristine sandbox — the engine's memory put back to
+ * the snapshot taken right after the module loaded (about 0.3 ms; booting
+ * QuickJS and loading the module for each test cost about 8 ms): the
+ * learner's module-level state, CPU budget and console output cannot leak
+ * from one test into the next, and a test that ran out of time or memory, or
+ * trapped, leaves the others intact (a trapped instance is never restored:
+ * the next test boots a new one).
  * Hooks that reach each other through the kernel (the learner's pageFault
  * calling kernel.cowBreak, which runs their cowBreak) run nested in the same
  * sandbox, sharing the module's state, up to `MAX_NESTING` calls deep.
@@ -24,10 +29,12 @@
 import { compileQuickJSModule, type SandboxLimits, transpile } from '@faultline/sandbox';
 import {
   type BridgedHookName,
+  createLearnerHookFactory,
   describeVerdict,
+  type LearnerHookFactory,
   LearnerHookFailure,
   type LearnerHookVerdict,
-  loadLearnerHooks,
+  type loadLearnerHooks,
 } from '../kernel-bridge/index.ts';
 import {
   describeLimit,
@@ -46,7 +53,7 @@ import {
 } from '../report.ts';
 import { AssertionFailure, HarnessError, TestContext, type TestDefinition } from './harness.ts';
 
-/** What the runner needs to know of an exercise (the exercises package's loader produces it). */
+/** What the runner needs to know of an exercise (the exercise format's loader, `loadExercise`, produces it). */
 export interface GradableExercise {
   readonly id: string;
   /** The hooks the learner implements: each must be exported by the learner's module. */
@@ -165,23 +172,25 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
   /** Nothing could run: an error report (zero tests is never a pass). */
   const notRun = (message: string): Report => report({ tests: [], outcome: { kind: 'not-run', message } });
 
-  // Probe once: a module that does not load, or lacks a hook, cannot run any test.
-  const probe = await loadLearnerHooks(compiled.code, exercise.hooks, sandboxOptions);
+  // Load once: a module that does not load, or lacks a hook, cannot run any
+  // test; one that loads is the snapshot every test's sandbox starts from.
+  const factory = await createLearnerHookFactory(compiled.code, exercise.hooks, sandboxOptions);
   try {
-    if (probe.kind === 'load-failed') {
+    const probe = factory.load;
+    if (probe.kind !== 'ok') {
       // A module body that exceeds a limit is the learner's: every test gets
       // that verdict (timeout, memory-limit), naming the limit, without
       // spending the budget again for each test.
-      const status = verdictStatus(probe.failure);
+      const status = verdictStatus(probe);
       if (status === 'timeout' || status === 'memory-limit') {
         const perTest: TestBudget = { cpuMs: grading.cpuMsPerTest, submissionCpuMs: null, grading };
-        const message = `Your module failed to load: it ${describeInTest(probe.failure, perTest)}.`;
-        const output = probe.sandbox.output().text;
-        const limit = stoppingLimit(probe.failure, perTest);
+        const message = `Your module failed to load: it ${describeInTest(probe, perTest)}.`;
+        const output = factory.loadOutput.text;
+        const limit = stoppingLimit(probe, perTest);
         const failed = tests.map((t) => zeroResult(t, status, message, { output, limit }));
         return report({ tests: failed });
       }
-      return notRun(`Your module failed to load: it ${describeVerdict(probe.failure)}.`);
+      return notRun(`Your module failed to load: it ${describeVerdict(probe)}.`);
     }
     const missing = exercise.hooks.filter((h) => !probe.exports.includes(h));
     if (missing.length > 0) {
@@ -190,10 +199,21 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
         `Your module does not export ${missing.join(', ')} (this exercise asks for ${exercise.hooks.join(', ')}); it exports ${exported}.`,
       );
     }
+    return report({ tests: await runTests(exercise, factory, grading, tests, maxScore, options) });
   } finally {
-    probe.sandbox.dispose();
+    factory.dispose();
   }
+}
 
+/** Runs `tests` in order, each in a sandbox from `factory`, within the submission's CPU budget. */
+async function runTests(
+  exercise: GradableExercise,
+  factory: LearnerHookFactory,
+  grading: GradingLimits,
+  tests: readonly TestDefinition[],
+  maxScore: number,
+  options: GradeOptions,
+): Promise<RawTestResult[]> {
   // The plan goes out once the tests are about to run: a watchdog that fires
   // before this (transpiling, loading the module) is the grader's time, not a test's.
   options.onProgress?.({
@@ -221,20 +241,14 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
         submissionCpuMs: cpuMsLeft < grading.cpuMsPerTest ? grading.cpuMsTotal : null,
         grading,
       };
-      const ran = await runTest(
-        exercise,
-        compiled.code,
-        { ...sandboxOptions, limits: { ...sandboxOptions.limits, cpuMsTotal: budget.cpuMs } },
-        budget,
-        test,
-      );
+      const ran = await runTest(exercise, factory, budget, test);
       cpuMsLeft -= ran.cpuMs;
       result = ran.result;
     }
     results.push(result);
     options.onProgress?.({ kind: 'test', index, result });
   }
-  return report({ tests: results });
+  return results;
 }
 
 /** How each test's sandbox is made: its limits, the compiled engine, the wall clock. */
@@ -252,14 +266,13 @@ interface TestBudget {
 
 async function runTest(
   exercise: GradableExercise,
-  code: string,
-  sandboxOptions: SandboxSetup,
+  factory: LearnerHookFactory,
   budget: TestBudget,
   test: TestDefinition,
 ): Promise<{ result: RawTestResult; cpuMs: number }> {
   const started = performance.now();
   const base = { name: test.name, maxPoints: test.points, visibility: test.visibility };
-  const loaded = await loadLearnerHooks(code, exercise.hooks, sandboxOptions);
+  const loaded = await factory.acquire({ cpuMsTotal: budget.cpuMs });
   const describe = (v: LearnerHookVerdict) => describeInTest(v, budget);
   /** The test's console output; a marker says where the log limit cut it. */
   const outputFrom = (start: number) => {
