@@ -45,7 +45,7 @@ export interface SessionOptions {
   readonly clock: () => number;
   readonly hostApi: Readonly<Record<string, HostFunction>>;
   readonly start: SessionStart;
-  /** Called once when the sandbox is disposed, after its own handles are freed; `crashed` when the instance trapped. */
+  /** Called once when the sandbox is disposed, after its own handles are freed; `crashed` when the instance trapped (it must not be used again). */
   readonly onDispose: (crashed: boolean) => void;
 }
 
@@ -290,12 +290,13 @@ export function openSession(instance: Instance, options: SessionOptions): Sessio
     dispose() {
       if (state.kind === 'disposed') return;
       if (state.kind === 'busy') throw new SandboxUsageError('sandbox: dispose() while a request is running');
-      const crashed = state.kind === 'crashed';
+      let crashed = state.kind === 'crashed';
       change({ kind: 'dispose' });
       try {
         cachedName?.handle.dispose();
       } catch {
-        // A trapped instance may fail to free it; the instance goes with it.
+        // Freeing it failed, so the instance is broken: it goes, not back to a factory.
+        crashed = true;
       }
       cachedName = null;
       options.onDispose(crashed);
