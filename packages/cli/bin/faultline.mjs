@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `faultline` command. The code lives in dist/ (built by `pnpm build`,
-// which the README's commands run for you).
+// which the README's commands run for you): plain JavaScript, with the
+// workspace packages it uses bundled in, so no TypeScript loader is needed,
+// not even for exercise tests (the grading worker compiles those itself; see
+// build.mjs).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -15,15 +18,4 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 const { main } = await import(entry.href);
-// Grading commands import TypeScript (exercise tests are .ts): tsx's loader,
-// installed only when a command asks for it.
-let tsLoader;
-const loadTypeScript = async () => {
-  tsLoader ??= import('tsx/esm/api').then(({ register }) => register());
-  await tsLoader;
-};
-process.exitCode = await main(process.argv.slice(2), {
-  out: process.stdout,
-  err: process.stderr,
-  loadTypeScript,
-});
+process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr });

@@ -60,7 +60,7 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
     io.err.write(`faultline validate: ${parsed.message}\n${VALIDATE_USAGE}\n`);
     return ExitCode.Usage;
   }
-  const { exercises, grader, sandbox } = await loadGrader(io);
+  const { exercises, grader, sandbox, driver } = await loadGrader(io);
   const root = parsed.root ?? exercises.EXERCISES_DIR;
   let known: string[];
   try {
@@ -99,7 +99,7 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
       let result: ValidationResult;
       try {
         result = await grader.validateWith(files, async (learnerSource) => {
-          const graded = await grader.gradeInPool(pool, { exerciseDir, learnerSource });
+          const graded = await grader.gradeInPool(pool, { driver, exerciseDir, learnerSource });
           if (graded.kind === 'grader-failed') throw new CouldNotGrade(graded.reason);
           return graded.report;
         });

@@ -226,6 +226,7 @@ async function gradeAll(
           return finished({ submission, report, graded: 'not-gradable', reason: source.reason });
         }
         const graded = await grader.gradeInPool(pool, {
+          driver: loaded.driver,
           exerciseDir,
           learnerSource: source.text,
           visibleOnly: request.visibleOnly,
@@ -378,12 +379,34 @@ async function writeOut(
   }
 }
 
-export async function loadGrader(io: Io) {
-  await io.loadTypeScript?.();
+/** Defined `true` by build.mjs in the built CLI (dist/main.js); undeclared from source (vitest). */
+declare const __FAULTLINE_CLI_BUNDLE__: boolean | undefined;
+
+/**
+ * The grader, the exercises and the sandbox, and `driver`, the module the
+ * grading workers run. In the built CLI the first two are bundled into it and
+ * the sandbox is its own build, so nothing here is TypeScript; the bundle is
+ * no driver, so the workers run the grader's build (`@faultline/grader/driver`,
+ * which compiles exercise tests itself). From source, `driver` is left to
+ * `gradeInPool` (the grader's source, through tsx).
+ */
+export async function loadGrader(_io: Io) {
   const [exercises, grader, sandbox] = await Promise.all([
     import('@faultline/exercises'),
     import('@faultline/grader'),
     import('@faultline/sandbox'),
   ]);
-  return { exercises, grader, sandbox };
+  const built = typeof __FAULTLINE_CLI_BUNDLE__ === 'boolean' && __FAULTLINE_CLI_BUNDLE__;
+  const driver = built ? builtDriver() : undefined;
+  return { exercises, grader, sandbox, driver };
+}
+
+function builtDriver(): string {
+  try {
+    return import.meta.resolve('@faultline/grader/driver');
+  } catch (error) {
+    throw new Error(
+      `the grader's build (@faultline/grader/driver) is missing; run \`pnpm build\` (${(error as Error).message})`,
+    );
+  }
 }

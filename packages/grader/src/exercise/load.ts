@@ -16,16 +16,23 @@
  * `readExercise` reads the metadata and the learner-facing files only and
  * runs nothing: safe on any thread (a grading host reads limits and sources
  * with it). `loadExercise` also imports the tests, which are TypeScript
- * modules an instructor wrote: load them under a TypeScript-aware runtime
- * (vitest, tsx), in the grading worker rather than the host.
+ * modules an instructor wrote, in the grading worker rather than the host.
+ * How depends on how the grader was built (`IN_DRIVER_BUNDLE`): from source
+ * (vitest, tsx, the web app) they are imported as they are, so the runtime
+ * must understand TypeScript; in the grader's build (`dist/driver.js`) each
+ * is compiled with esbuild first (`compile-tests.ts`) and imports that bundle
+ * for `@faultline/grader`. Either way a test file that does not compile, or
+ * throws while it loads, is an `ExerciseLoadError` naming the file (compile
+ * errors with line and column).
  *
- * This module is also the default loader `gradeInPool`'s workers import by
- * URL (`DEFAULT_EXERCISE_LOADER`): it exports `readExercise(dir)` and
- * `loadExercise(dir)`, the loader contract.
+ * This module is the exercise format's loader, which `gradeInPool` uses
+ * unless given another (`DEFAULT_EXERCISE_LOADER` is its URL): it exports
+ * `readExercise(dir)` and `loadExercise(dir)`, the loader contract.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { IN_DRIVER_BUNDLE } from '../runner/driver-bundle.ts';
 import type { TestDefinition } from '../runner/harness.ts';
 import type { ValidatableExercise } from '../runner/validate.ts';
 import { type ExerciseMeta, ExerciseMetaSchema } from './schema.ts';
@@ -131,9 +138,10 @@ async function loadTests(
   where: (file: string) => string,
   visibilityOk: (v: string) => boolean,
 ): Promise<TestDefinition[]> {
+  const url = await testModuleUrl(dir, file, where);
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(join(dir, file)).href)) as { default?: unknown };
+    module = (await import(url)) as { default?: unknown };
   } catch (error) {
     throw new ExerciseLoadError(`${where(file)}: cannot be loaded (${(error as Error).message})`);
   }
@@ -150,6 +158,28 @@ async function loadTests(
       throw bad('visibility', `"${String(t.visibility)}" does not belong in ${file}`);
   });
   return tests as TestDefinition[];
+}
+
+/**
+ * The URL to import a test file from: the file itself from source; in the
+ * grader's build, the file compiled against the bundle (`import.meta.url`
+ * here is the bundle's).
+ */
+async function testModuleUrl(dir: string, file: string, where: (file: string) => string): Promise<string> {
+  const path = join(dir, file);
+  if (!IN_DRIVER_BUNDLE) return pathToFileURL(path).href;
+  const { compileTests } = await import('./compile-tests.ts');
+  const compiled = await compileTests(path, { root: dir, grader: import.meta.url });
+  if (compiled.kind === 'ok') return compiled.url;
+  const shown = compiled.errors.slice(0, 5).map((e) => {
+    const at =
+      e.file === '' ? '' : `${e.file.startsWith('..') ? e.file : where(e.file)}:${e.line}:${e.column}: `;
+    return `${at}${e.message}`;
+  });
+  const more = compiled.errors.length - shown.length;
+  throw new ExerciseLoadError(
+    `${where(file)}: does not compile (${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''})`,
+  );
 }
 
 /**

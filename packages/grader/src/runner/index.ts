@@ -15,7 +15,13 @@ export {
   type TestMachine,
   type TestOptions,
 } from './harness.ts';
-export { DEFAULT_EXERCISE_LOADER, type GradeInPoolOptions, gradeInPool, type PooledGrade } from './pooled.ts';
+export {
+  DEFAULT_DRIVER,
+  DEFAULT_EXERCISE_LOADER,
+  type GradeInPoolOptions,
+  gradeInPool,
+  type PooledGrade,
+} from './pooled.ts';
 export {
   type GradableExercise,
   type GradeOptions,

@@ -22,12 +22,19 @@
  * could hang it); it may read its metadata through the loader's
  * `readExercise(dir)`, which runs nothing.
  *
- * The worker loads the exercise through a loader module, by URL: by default
- * the grader's own (`exercise/load.ts`, the exercise format's loader); pass
- * `loader` for another (any module exporting `loadExercise(dir)` that
- * resolves to a `GradableExercise`, and `readExercise(dir)` resolving to
- * `{ id, meta: { points, limits } }`), e.g. one that wraps the real loader in
- * a test.
+ * Which module the workers run is `driver` (default `DEFAULT_DRIVER`: this
+ * module — from source, pooled.ts, which a pool started from source runs
+ * through tsx; in the grader's build, `dist/driver.js`, plain JS). A program
+ * that bundles the grader's host side, as the CLI does, is not a driver
+ * itself: it passes the built one, `import.meta.resolve('@faultline/grader/driver')`.
+ *
+ * The exercise is loaded by the exercise format's loader (`exercise/load.ts`:
+ * `readExercise` on the host, `loadExercise` in the worker, both linked into
+ * whichever copy of the grader runs there), or, given `loader`, by that
+ * module, imported by URL on both sides: any module exporting
+ * `loadExercise(dir)` that resolves to a `GradableExercise`, and
+ * `readExercise(dir)` resolving to `{ id, meta: { points, limits } }`, e.g.
+ * one that wraps the real loader in a test.
  *
  * Limits: the exercise's limits apply as in `gradeSubmission`; the pool's
  * `limits` option does not (the runner creates its own sandboxes).
@@ -35,6 +42,7 @@
 import { basename } from 'node:path';
 import type { DriverEnv, Pool } from '@faultline/sandbox';
 import { scrubHostText } from '@faultline/sandbox/scrub';
+import { loadExercise, readExercise } from '../exercise/load.ts';
 import {
   describeLimit,
   type GradingLimits,
@@ -43,13 +51,27 @@ import {
   WALL_CLOCK_LIMITS,
 } from '../limits.ts';
 import { buildReport, type RawTestResult, type Report, ReportSchema } from '../report.ts';
+import { IN_DRIVER_BUNDLE } from './driver-bundle.ts';
 import { type GradableExercise, type GradingProgress, gradeSubmission, zeroResult } from './run.ts';
 
-/** The exercise format's loader (`@faultline/grader/exercise`): reads any exercise folder. */
-export const DEFAULT_EXERCISE_LOADER = new URL('../exercise/load.ts', import.meta.url);
+/**
+ * The URL of the exercise format's loader module (`@faultline/grader/exercise`),
+ * for a loader that wraps it: from source `exercise/load.ts`; in the grader's
+ * build the bundle itself, which exports the same `loadExercise` and
+ * `readExercise`. (`gradeInPool` needs no URL for it: it is its default.) In
+ * a program that bundles the grader's host side it names no loader.
+ */
+export const DEFAULT_EXERCISE_LOADER: URL = IN_DRIVER_BUNDLE
+  ? new URL(import.meta.url)
+  : new URL('../exercise/load.ts', import.meta.url);
 
-/** This module: the driver the pool's workers run. */
-const DRIVER_URL = new URL(import.meta.url);
+/**
+ * The driver the pool's workers run unless told another: this module (its
+ * default export) — pooled.ts from source, `dist/driver.js` in the grader's
+ * build. In a program that bundles the grader's host side (the CLI's
+ * dist/main.js) it is that program, which is no driver: pass `driver`.
+ */
+export const DEFAULT_DRIVER: URL = new URL(import.meta.url);
 
 export interface GradeInPoolOptions {
   /** The exercise's folder (absolute path), as the loader expects it. */
@@ -57,7 +79,13 @@ export interface GradeInPoolOptions {
   readonly learnerSource: string;
   /** Run only the visible tests (see `GradeOptions.visibleOnly`). */
   readonly visibleOnly?: boolean;
-  /** A module exporting `loadExercise(dir)` and `readExercise(dir)`; default `DEFAULT_EXERCISE_LOADER`. */
+  /**
+   * The module the workers run (its default export is this module's driver,
+   * `gradeDriver`); default `DEFAULT_DRIVER`. The grader's build is
+   * `@faultline/grader/driver`.
+   */
+  readonly driver?: URL | string | undefined;
+  /** A module exporting `loadExercise(dir)` and `readExercise(dir)`; default: the exercise format's loader. */
   readonly loader?: URL | string;
   /** File name in compile errors (default `solution.ts`). */
   readonly filename?: string;
@@ -90,7 +118,8 @@ export type PooledGrade =
 interface DriverInput {
   exerciseDir: string;
   visibleOnly: boolean;
-  loader: string;
+  /** The loader's URL; null for the exercise format's, linked into the driver. */
+  loader: string | null;
   filename: string | null;
 }
 
@@ -113,11 +142,12 @@ type Plan = Extract<GradingProgress, { kind: 'plan' }>;
 // modules, which the module cache would keep anyway.
 const exercises = new Map<string, Promise<GradableExercise>>();
 
-function loadVia(loader: string, dir: string): Promise<GradableExercise> {
-  const key = `${loader}\n${dir}`;
+function loadVia(loader: string | null, dir: string): Promise<GradableExercise> {
+  const key = `${loader ?? ''}\n${dir}`;
   let loaded = exercises.get(key);
   if (loaded === undefined) {
     loaded = (async () => {
+      if (loader === null) return await loadExercise(dir);
       const module = (await import(loader)) as LoaderModule;
       if (typeof module.loadExercise !== 'function')
         throw new TypeError(`exercise loader ${loader} does not export loadExercise(dir)`);
@@ -155,7 +185,8 @@ export default async function gradeDriver({ code, input, progress }: DriverEnv):
  * be reached twice before a learner sees it.
  */
 export async function gradeInPool(pool: Pool, options: GradeInPoolOptions): Promise<PooledGrade> {
-  const loader = String(options.loader ?? DEFAULT_EXERCISE_LOADER);
+  const loader = options.loader === undefined ? null : String(options.loader);
+  const driver = String(options.driver ?? DEFAULT_DRIVER);
   const visibleOnly = options.visibleOnly ?? false;
   const facts = await factsVia(loader, options.exerciseDir, visibleOnly);
   if (facts.kind === 'unreadable') {
@@ -168,7 +199,9 @@ export async function gradeInPool(pool: Pool, options: GradeInPoolOptions): Prom
     filename: options.filename ?? null,
   };
   const run = (n: 1 | 2) =>
-    attempt(pool, options.learnerSource, input, facts.facts, n, (event) => options.onProgress?.(event, n));
+    attempt(pool, driver, options.learnerSource, input, facts.facts, n, (event) =>
+      options.onProgress?.(event, n),
+    );
   const first = await run(1);
   if (!first.stoppedByWall) return { ...first.grade, attempts: 1 };
   const second = await run(2);
@@ -183,6 +216,7 @@ type Outcome =
 /** One run of the job; `stoppedByWall` when a wall-clock limit ended it or one of its tests. */
 async function attempt(
   pool: Pool,
+  driver: string,
   learnerSource: string,
   input: DriverInput,
   facts: ExerciseFacts,
@@ -200,7 +234,7 @@ async function attempt(
   };
   // The retry runs on a worker started for it alone.
   const result = await pool.runDriver(
-    DRIVER_URL,
+    driver,
     learnerSource,
     { ...input },
     { onProgress, wallMs: facts.limits.wallMsTotal, freshWorker: n === 2 },
@@ -327,15 +361,17 @@ function failedReport(
  * known so.
  */
 async function factsVia(
-  loader: string,
+  loader: string | null,
   dir: string,
   visibleOnly: boolean,
 ): Promise<{ kind: 'ok'; facts: ExerciseFacts } | { kind: 'unreadable'; reason: string }> {
-  let module: LoaderModule;
-  try {
-    module = (await import(loader)) as LoaderModule;
-  } catch (error) {
-    return { kind: 'unreadable', reason: `the exercise loader did not load: ${messageOf(error)}` };
+  let module: LoaderModule = { readExercise };
+  if (loader !== null) {
+    try {
+      module = (await import(loader)) as LoaderModule;
+    } catch (error) {
+      return { kind: 'unreadable', reason: `the exercise loader did not load: ${messageOf(error)}` };
+    }
   }
   if (typeof module.readExercise !== 'function')
     return { kind: 'unreadable', reason: `exercise loader ${loader} does not export readExercise(dir)` };
