@@ -397,16 +397,15 @@ export async function loadGrader(_io: Io) {
     import('@faultline/sandbox'),
   ]);
   const built = typeof __FAULTLINE_CLI_BUNDLE__ === 'boolean' && __FAULTLINE_CLI_BUNDLE__;
-  const driver = built ? builtDriver() : undefined;
+  const driver = built ? await builtDriver() : undefined;
   return { exercises, grader, sandbox, driver };
 }
 
-function builtDriver(): string {
-  try {
-    return import.meta.resolve('@faultline/grader/driver');
-  } catch (error) {
-    throw new Error(
-      `the grader's build (@faultline/grader/driver) is missing; run \`pnpm build\` (${(error as Error).message})`,
-    );
-  }
+/** The grader's build, which the workers of the built CLI run (turbo builds it before the CLI). */
+async function builtDriver(): Promise<string> {
+  const url = import.meta.resolve('@faultline/grader/driver');
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(new URL(url)))
+    throw new Error(`the grader's build is missing (${new URL(url).pathname}): run \`pnpm build\``);
+  return url;
 }
