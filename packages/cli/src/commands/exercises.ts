@@ -18,9 +18,12 @@
  * `--exercises DIR` is the folder of exercise folders (default: the
  * repository's exercises/), so an instructor can keep a course's exercises in
  * a repository of their own. Their tests are ES modules importing
- * `@faultline/grader`, which DIR must resolve like any dependency: `new` writes
- * DIR/package.json when no package.json governs DIR (`"type": "module"`, the
- * grader as a `link:` dependency on this checkout) and says what is missing.
+ * `@faultline/grader`. The built CLI's workers compile them and give them the
+ * grader they run with (the grader's build); whatever reads them from source
+ * (an editor, vitest, tsx, this command under vitest) needs DIR to resolve
+ * the grader like any dependency: `new` writes DIR/package.json when no
+ * package.json governs DIR (`"type": "module"`, the grader as a `link:`
+ * dependency on this checkout) and says what is missing.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
