@@ -16,6 +16,9 @@
  * - `create.ts`: `createSandbox`, a sandbox on an instance of its own.
  * - `snapshot.ts`, `factory.ts`: a loaded instance snapshotted once and
  *   restored in place for each sandbox handed out (`createSandboxFactory`).
+ * - `instance-cache.ts`: booted instances kept between factories, each
+ *   restored to its boot image for the next (`releaseIdleInstances` frees
+ *   them).
  *
  * Only web-standard APIs are used (WebAssembly, performance), so a browser
  * Web Worker can run this code too. The Node worker (`worker.ts`) passes a
@@ -30,6 +33,7 @@ export {
   type SandboxFactory,
   type SandboxFactoryOptions,
 } from './engine/factory.ts';
+export { releaseIdleInstances } from './engine/instance-cache.ts';
 export {
   DEFAULT_LIMITS,
   GUEST_EPOCH_MS,

@@ -80,12 +80,12 @@ export function heapEndAt(address: number): HeapEnd {
   return { address, read: (memory) => new Uint32Array(memory.buffer, address, 1)[0] ?? 0 };
 }
 
-/** The address just above the last non-zero byte (8 bytes at a time: the memory is whole pages). */
+/** The address just above the last non-zero byte (4 bytes at a time, as Int32: see snapshot.ts). */
 function writtenEnd(memory: WebAssembly.Memory): number {
-  const words = new BigUint64Array(memory.buffer);
+  const words = new Int32Array(memory.buffer);
   let end = words.length;
-  while (end > 0 && words[end - 1] === 0n) end -= 1;
-  return end * 8;
+  while (end > 0 && words[end - 1] === 0) end -= 1;
+  return end * Int32Array.BYTES_PER_ELEMENT;
 }
 
 type ExportFunction = (...args: number[]) => unknown;

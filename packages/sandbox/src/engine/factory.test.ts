@@ -1,12 +1,19 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PlainValue } from '../plain.ts';
 import { transpile } from '../transpile.ts';
 import { compileQuickJSModule } from '../wasm-node.ts';
 import { type BuildFacts, buildFacts } from './build-facts.ts';
 import { createSandbox } from './create.ts';
-import { buildFactory, createSandboxFactory, inspectFactory, type SandboxFactoryOptions } from './factory.ts';
+import {
+  buildFactory,
+  createSandboxFactory,
+  inspectFactory,
+  type SandboxFactory,
+  type SandboxFactoryOptions,
+} from './factory.ts';
+import { idleInstanceCount, releaseIdleInstances } from './instance-cache.ts';
 import { STEPS_PER_CPU_MS } from './limits.ts';
-import { matchesSnapshot } from './snapshot.ts';
+import { type MemorySnapshot, matchesSnapshot } from './snapshot.ts';
 import type { HostFunction, Sandbox, SandboxOptions } from './types.ts';
 
 /** A clock that never moves: only step budgets decide (see engine.test.ts). */
@@ -366,5 +373,233 @@ describe('a load the snapshot cannot stand for', () => {
     expect(leased).toMatchObject({ origin: 'fresh', load: factory.load });
     leased.sandbox.dispose();
     factory.dispose();
+  });
+});
+
+/** Whether two snapshots hold the same bytes (the same runs at the same places, the same zeros between). */
+function sameBytes(a: MemorySnapshot, b: MemorySnapshot): boolean {
+  return (
+    a.end === b.end &&
+    a.memoryBytes === b.memoryBytes &&
+    a.runs.length === b.runs.length &&
+    a.runs.every((run, i) => {
+      const other = b.runs[i];
+      return (
+        other !== undefined &&
+        run.offset === other.offset &&
+        run.bytes.length === other.bytes.length &&
+        run.bytes.every((byte, j) => byte === other.bytes[j])
+      );
+    })
+  );
+}
+
+/** The snapshot's instance and the snapshot of a factory (both there while it is idle or leased). */
+function internalsOf(factory: SandboxFactory) {
+  const { memory, snapshot, boot } = inspectFactory(factory);
+  if (memory === null || snapshot === null || boot === null) throw new Error('the factory has no snapshot');
+  return { memory, snapshot, boot };
+}
+
+/**
+ * A grading run makes one factory per submission; each takes the instance
+ * the one before it gave back, restored to its boot image. Whatever one
+ * submission did, the next must find what a pristine one finds.
+ */
+describe.each([
+  ["with the heap's end known", true],
+  ['reading the whole memory', false],
+])('factories one after another, %s', (_, heapEndKnown) => {
+  const factoryFor = (overrides: Partial<SandboxFactoryOptions> = {}) =>
+    buildFactory(
+      { ...baseOptions(), code, ...overrides },
+      buildFacts(wasmModule).then((facts) => (heapEndKnown ? facts : { ...facts, heapEnd: null })),
+    );
+
+  /** A factory of the fixture on an instance of its own, its snapshot, then given back: the reference the next one is held to. */
+  const reference = async () => {
+    releaseIdleInstances(wasmModule);
+    const factory = await factoryFor();
+    const { memory, snapshot, boot } = internalsOf(factory);
+    expect(factory.stats()).toMatchObject({ boots: 1, reusedInstances: 0 });
+    factory.dispose();
+    expect(idleInstanceCount(wasmModule)).toBe(1);
+    return { memory, snapshot, boot };
+  };
+
+  /** The next submission: the same instance, the snapshot the reference had, byte for byte, and pristine sandboxes. */
+  const expectPristineNext = async (ref: Awaited<ReturnType<typeof reference>>) => {
+    const next = await factoryFor();
+    expect(next.stats()).toMatchObject({ boots: 1, reusedInstances: 1 });
+    expect(next.load).toMatchObject({ kind: 'ok', exports: expect.arrayContaining(['tick', 'probe']) });
+    expect(next.loadOutput).toEqual({ text: 'loading\n', truncated: false });
+    const now = internalsOf(next);
+    expect(now.memory).toBe(ref.memory);
+    expect(sameBytes(now.boot, ref.boot)).toBe(true);
+    expect(sameBytes(now.snapshot, ref.snapshot)).toBe(true);
+    expect(matchesSnapshot(now.memory, now.snapshot)).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      const leased = await next.acquire();
+      expect(leased.origin).toBe('snapshot');
+      expect(leased.sandbox.stepsUsed()).toBe(loadSteps);
+      expect(runScript(leased.sandbox)).toEqual(pristine);
+      leased.sandbox.dispose();
+    }
+    return next;
+  };
+
+  it.each<[string, string, PlainValue[], unknown]>([
+    ['module-level and global state mutated', 'pollute', [], { kind: 'ok', value: 'polluted' }],
+    ['an infinite loop', 'spin', [], { kind: 'timeout', limit: 'cpu', budget: 'call', ms: 1_000 }],
+    ['a stack overflow', 'overflow', [], { kind: 'stack-overflow' }],
+    ['a memory bomb', 'bomb', [], { kind: 'memory-limit', bytes: 32 * 1024 * 1024 }],
+    ['a heap filled with small objects', 'smallBomb', [], { kind: 'memory-limit', bytes: 32 * 1024 * 1024 }],
+    ['a console flood', 'chatty', [100_000], { kind: 'ok', value: 100_000 }],
+    ['host functions the guest let go of', 'dropHostFunctions', [], { kind: 'ok', value: 'undefined' }],
+  ])('leave nothing of %s in one submission to the next', async (_, hostile, args, verdict) => {
+    const ref = await reference();
+    const first = await factoryFor();
+    expect(internalsOf(first).memory).toBe(ref.memory);
+    const a = await first.acquire();
+    expect(a.sandbox.call(hostile, args)).toEqual(verdict);
+    const steps = a.sandbox.stepsUsed();
+    const output = a.sandbox.output();
+    a.sandbox.dispose();
+    first.dispose();
+
+    const next = await expectPristineNext(ref);
+    // The same call in the next submission: the same verdict, steps and output (the memory limit exact again).
+    const b = await next.acquire();
+    expect(b.sandbox.call(hostile, args)).toEqual(verdict);
+    expect(b.sandbox.stepsUsed()).toBe(steps);
+    expect(b.sandbox.output()).toEqual(output);
+    b.sandbox.dispose();
+    next.dispose();
+  });
+
+  it.each([
+    [
+      'pollutes the globals and the intrinsics',
+      'globalThis.leaked = "yes"; Array.prototype.evil = 1; Math.random = () => 0.5; JSON.parse = () => 1; exports.f = () => 1;',
+    ],
+    ['loops forever', 'for (;;) {}'],
+    ['overflows the stack', 'const down = (n) => down(n + 1) + 1; down(0);'],
+    ['fills the memory', 'const a = []; for (;;) a.push(new Array(10000).fill(1.5));'],
+    ['floods the console', 'for (let i = 0; i < 100000; i++) console.log("line", i);'],
+    [
+      'lets go of the host functions',
+      'delete globalThis.console; delete globalThis.Date; delete globalThis.kernel; exports.f = () => 1;',
+    ],
+  ])('leave nothing of a module that %s to the next submission', async (_, body) => {
+    const ref = await reference();
+    const hostile = await factoryFor({ code: body });
+    expect(hostile.stats().reusedInstances).toBe(1);
+    hostile.dispose();
+    expect(idleInstanceCount(wasmModule)).toBe(1);
+    (await expectPristineNext(ref)).dispose();
+  });
+
+  it('give a sandbox of its own an idle instance too, and take it back', async () => {
+    releaseIdleInstances(wasmModule);
+    const factory = await factoryFor();
+    const a = await factory.acquire();
+    const b = await factory.acquire();
+    expect(b.origin).toBe('fresh');
+    expect(b.sandbox.call('pollute')).toEqual({ kind: 'ok', value: 'polluted' });
+    b.sandbox.dispose();
+    expect(idleInstanceCount(wasmModule)).toBe(1);
+    const c = await factory.acquire();
+    expect(c.origin).toBe('fresh');
+    expect(idleInstanceCount(wasmModule)).toBe(0);
+    expect(runScript(c.sandbox)).toEqual(pristine);
+    const d = await factory.acquire();
+    // Two sandboxes of their own and the snapshot's instance: one too many to keep.
+    for (const leased of [a, c, d]) leased.sandbox.dispose();
+    factory.dispose();
+    expect(idleInstanceCount(wasmModule)).toBe(2);
+  });
+
+  it('never take back an instance that trapped or whose stack pointer moved', async () => {
+    releaseIdleInstances(wasmModule);
+    const crashing = await factoryFor();
+    const a = await crashing.acquire();
+    expect(a.sandbox.call('keepFull')).toEqual({ kind: 'ok', value: 'InternalError: out of memory' });
+    expect(a.sandbox.call('length', ['x'.repeat(100_000)])).toEqual({
+      kind: 'memory-limit',
+      bytes: 32 * 1024 * 1024,
+    });
+    a.sandbox.dispose();
+    expect(idleInstanceCount(wasmModule)).toBe(0);
+    crashing.dispose();
+    expect(idleInstanceCount(wasmModule)).toBe(0);
+
+    const moving = await factoryFor();
+    expect(moving.stats().reusedInstances).toBe(0);
+    const b = await moving.acquire();
+    const { stack } = inspectFactory(moving);
+    if (stack === null) throw new Error('the factory has no stack pointer');
+    stack.write(stack.read() - 64 * 1024);
+    b.sandbox.dispose();
+    moving.dispose();
+    expect(idleInstanceCount(wasmModule)).toBe(0);
+
+    const next = await factoryFor();
+    expect(next.stats()).toMatchObject({ boots: 1, reusedInstances: 0 });
+    const c = await next.acquire();
+    expect(runScript(c.sandbox)).toEqual(pristine);
+    c.sandbox.dispose();
+    next.dispose();
+  });
+
+  it('never take back the instance of a sandbox of its own after a trap in a host callback', async () => {
+    releaseIdleInstances(wasmModule);
+    // quickjs-emscripten reports the trap on the console and swallows it.
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const factory = await factoryFor();
+      const out = await factory.acquire();
+      // A host function whose answer does not fit in a full heap: writing it traps inside the host callback.
+      const own = await factory.acquire({ hostApi: { inc: () => 'y'.repeat(200_000) } });
+      expect(own.origin).toBe('fresh');
+      expect(own.sandbox.call('keepFull')).toEqual({ kind: 'ok', value: 'InternalError: out of memory' });
+      expect(own.sandbox.call('viaHost', [1])).toEqual({ kind: 'memory-limit', bytes: 32 * 1024 * 1024 });
+      expect(quiet).toHaveBeenCalled();
+      own.sandbox.dispose();
+      expect(idleInstanceCount(wasmModule)).toBe(0);
+      out.sandbox.dispose();
+      factory.dispose();
+      expect(idleInstanceCount(wasmModule)).toBe(1);
+    } finally {
+      quiet.mockRestore();
+    }
+  });
+
+  it('share instances only between factories whose boot is the same', async () => {
+    await reference();
+    const otherNames = await factoryFor({ hostApi: { inc, other: inc } });
+    const smaller = await factoryFor({ limits: { memoryBytes: 16 * 1024 * 1024 } });
+    expect([otherNames.stats().reusedInstances, smaller.stats().reusedInstances]).toEqual([0, 0]);
+    const s = await smaller.acquire();
+    expect(s.sandbox.call('bomb')).toEqual({ kind: 'memory-limit', bytes: 16 * 1024 * 1024 });
+    s.sandbox.dispose();
+    const same = await factoryFor({ hostApi: { inc: () => 0 }, limits: { cpuMsPerCall: 500 } });
+    expect(same.stats().reusedInstances).toBe(1);
+    for (const factory of [otherNames, smaller, same]) factory.dispose();
+  });
+});
+
+describe('a factory that cannot check the stack pointer, among others', () => {
+  it('neither takes an idle instance nor gives its own back', async () => {
+    releaseIdleInstances(wasmModule);
+    (await createSandboxFactory({ ...baseOptions(), code })).dispose();
+    expect(idleInstanceCount(wasmModule)).toBe(1);
+    const unknown: BuildFacts = { heapEnd: null, stack: null };
+    const factory = await buildFactory({ ...baseOptions(), code }, Promise.resolve(unknown));
+    expect(factory.stats().reusedInstances).toBe(0);
+    const leased = await factory.acquire();
+    expect(leased.origin).toBe('fresh');
+    leased.sandbox.dispose();
+    factory.dispose();
+    expect(idleInstanceCount(wasmModule)).toBe(1);
   });
 });

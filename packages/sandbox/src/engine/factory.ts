@@ -2,7 +2,11 @@
  * A sandbox factory: the learner's module loaded once into one instance,
  * snapshotted, and every sandbox handed out on that instance restored to the
  * snapshot in place — as if it had just been created and had loaded the
- * module itself, without paying for either (about 10 ms a sandbox).
+ * module itself, without paying for either (about 10 ms a sandbox). The
+ * instance itself comes from the idle instances of earlier factories when
+ * there is one, restored to its boot image, and goes back there when the
+ * factory is disposed (`instance-cache.ts`), so a grading run boots QuickJS
+ * once per thread, not once per submission.
  *
  * What a restore must bring back, and how it does:
  *
@@ -17,12 +21,14 @@
  *   (the module has no other; its table is internal and never changes).
  *   A call into the instance that returns puts it back where it found it;
  *   a trap unwinds without doing so. A trap the engine sees makes the
- *   sandbox `crashed`, and a crashed instance is never restored: the next
- *   sandbox gets a newly booted one. A trap it cannot see (inside a host
- *   callback, where quickjs-emscripten logs it and returns null to QuickJS)
- *   leaves the pointer moved, so before an instance is reused its stack
- *   pointer is compared with the snapshot's, and if it moved the instance
- *   is dropped like a crashed one. Reading it takes the build's stack
+ *   sandbox `crashed`, and a crashed instance is never restored: it is
+ *   freed, never kept for a later factory, and the next sandbox gets
+ *   another instance (idle or newly booted). A trap it cannot see (inside
+ *   a host callback, where quickjs-emscripten logs it and returns null to
+ *   QuickJS) leaves the pointer moved, so before an instance is reused its
+ *   stack pointer is compared with the snapshot's (or, given back to the
+ *   cache, with its boot image's), and if it moved the instance is dropped
+ *   like a crashed one. Reading it takes the build's stack
  *   exports (`build-facts.ts`) and the compiled module (`wasmModule`), which
  *   the engine then instantiates itself; without them every sandbox loads
  *   the module itself.
@@ -52,18 +58,34 @@
  * factory's, cannot be served from the snapshot either; those, and every
  * sandbox asked for while the snapshot's instance is out, get a sandbox of
  * their own that loads the module itself (`origin: 'fresh'`), which is
- * exactly what `createSandbox` and `load` give; so does every sandbox of a
- * factory that cannot read the stack pointer.
+ * exactly what `createSandbox` and `load` give (on an instance at its boot
+ * state, from the cache too, and given back to it); so does every sandbox
+ * of a factory that cannot read the stack pointer (on newly booted
+ * instances: without the stack pointer none can be checked for the cache).
  */
 
 import { type BuildFacts, buildFacts } from './build-facts.ts';
-import { bootSide, instanceSetup, sessionOnNewInstance } from './create.ts';
+import { bootSide, instanceSetup } from './create.ts';
 import type { ConsoleCapture } from './host-calls.ts';
 import type { HostSide, Instance, StackPointer } from './instance.ts';
-import { bootInstance } from './instance.ts';
+import {
+  type BootedInstance,
+  dirtAfterUse,
+  giveBack,
+  type RestingImage,
+  stackMoved,
+  takeBooted,
+} from './instance-cache.ts';
 import { resolveLimits, type SandboxLimits, type StepBudgets, stepBudgets } from './limits.ts';
 import { openSession, type Session } from './session.ts';
-import { type MemorySnapshot, restoreSnapshot, snapshotSize, takeSnapshot } from './snapshot.ts';
+import {
+  type Dirt,
+  dirtBeyond,
+  type MemorySnapshot,
+  restoreDirty,
+  snapshotSize,
+  takeSnapshot,
+} from './snapshot.ts';
 import {
   type ConsoleOutput,
   type HostFunction,
@@ -102,8 +124,10 @@ export interface LeasedSandbox {
 }
 
 export interface FactoryStats {
-  /** Instances booted for the snapshot (1, plus one after each crash). */
+  /** Instances the snapshot's load ran on (1, plus one after each crash)… */
   readonly boots: number;
+  /** …and how many of those were idle instances of earlier factories, restored to their boot image (the rest were booted). */
+  readonly reusedInstances: number;
   /** Sandboxes handed out from the snapshot, and how many of those needed the memory restored first. */
   readonly fromSnapshot: number;
   readonly restores: number;
@@ -127,31 +151,23 @@ export interface SandboxFactory {
 }
 
 /** What the snapshot's load left: the memory, and the session counters a sandbox starts from. */
-interface LoadedImage {
-  readonly memory: MemorySnapshot;
-  /** The C stack pointer between calls (see build-facts.ts). */
-  readonly stackPointer: number;
-  /** The heap's end when the snapshot was taken (null: not known). */
-  readonly heapEnd: number | null;
+interface LoadedImage extends RestingImage {
   readonly steps: number;
   readonly console: Readonly<ConsoleCapture>;
   readonly exports: readonly string[];
 }
 
-/**
- * How much of an idle instance's memory differs from the snapshot: none, the
- * part below `heapEnd` (the highest end its heap reached), or possibly all.
- */
-type Dirt =
-  | { readonly kind: 'pristine' }
-  | { readonly kind: 'below'; readonly heapEnd: number }
-  | { readonly kind: 'unknown' };
+/** The snapshot's instance and its image; `booted` is what the instance cache gives back when the factory is done. */
+interface Snapshotted {
+  readonly booted: BootedInstance;
+  readonly image: LoadedImage;
+}
 
 type FactoryState =
-  /** The instance is at rest. */
+  /** The instance is at rest; `dirt` says how far its memory may differ from the snapshot's. */
   | { readonly kind: 'idle'; readonly instance: Instance; readonly dirt: Dirt }
   | { readonly kind: 'leased'; readonly instance: Instance; readonly session: Session }
-  /** The last sandbox crashed its instance: the next one boots a new instance for the snapshot. */
+  /** The last sandbox crashed its instance: the next one takes another (idle or newly booted) for the snapshot. */
   | { readonly kind: 'crashed' }
   | { readonly kind: 'booting' }
   /** The module's load cannot be snapshotted (see the module comment): every sandbox loads it itself. */
@@ -165,6 +181,8 @@ export interface FactoryInternals {
   readonly memory: WebAssembly.Memory | null;
   readonly stack: StackPointer | null;
   readonly snapshot: MemorySnapshot | null;
+  /** The snapshot's instance's boot image (what it is restored to when the next factory takes it). */
+  readonly boot: MemorySnapshot | null;
 }
 const internals = new WeakMap<SandboxFactory, () => FactoryInternals>();
 export function inspectFactory(factory: SandboxFactory): FactoryInternals {
@@ -191,36 +209,62 @@ export async function buildFactory(
   const clock = options.clock ?? performanceClock;
   const factoryBudgets = stepBudgets(limits);
   const setup = instanceSetup(limits, options, apiNames);
-  const { heapEnd, stack } = await knownFacts;
+  const facts = await knownFacts;
+  const { heapEnd } = facts;
 
   let boots = 0;
+  let reusedInstances = 0;
   let fromSnapshot = 0;
   let restores = 0;
   let fresh = 0;
 
-  /** Boots an instance and loads the module: the verdict, and the image to restore if the load can be one. */
-  const bootLoaded = async () => {
+  /**
+   * Gives an instance back to the cache (`instance-cache.ts`), which keeps it
+   * if it can be trusted: `dirt` says how far it may differ from its boot
+   * image; null: it trapped.
+   */
+  const retire = (booted: BootedInstance, dirt: Dirt | null) => {
+    booted.instance.bind(IDLE_SIDE);
+    giveBack(booted, dirt);
+  };
+  /** How far an instance that ran one session from its boot state may differ from its boot image (null: it trapped). */
+  const dirtSinceBoot = (booted: BootedInstance, crashed: boolean): Dirt | null =>
+    crashed || booted.boot === null ? null : dirtAfterUse(booted.instance, heapEnd, booted.boot);
+
+  /** Takes an instance at its boot state and loads the module: the verdict, and the image to restore if the load can be one. */
+  const bootLoaded = async (): Promise<{
+    load: LoadResult;
+    loadOutput: ConsoleOutput;
+    snapshot: Snapshotted | null;
+  }> => {
     boots += 1;
-    const instance = await bootInstance(setup, bootSide(clock), stack);
+    const booted = await takeBooted(setup, facts, bootSide(clock));
+    if (booted.reused) reusedInstances += 1;
+    const { instance } = booted;
+    let crashed = false;
     const session = openSession(instance, {
       budgets: factoryBudgets,
       clock,
       hostApi,
       start: { kind: 'fresh' },
-      onDispose: () => {},
+      onDispose: (trapped) => {
+        crashed = trapped;
+      },
     });
     const load = session.sandbox.load(options.code);
     const loadOutput = session.sandbox.output();
     const steps = session.sandbox.stepsUsed();
+    // (A stack pointer that moved during the load: a trap in a console call, see stackMoved.)
     const snapshotable =
       load.kind === 'ok' &&
       session.loadedAndIntact() &&
       session.hostApiCalls() === 0 &&
-      instance.stack !== null;
+      booted.boot !== null &&
+      !stackMoved(instance, booted.boot);
     session.sandbox.dispose();
     instance.bind(IDLE_SIDE);
     if (!snapshotable || load.kind !== 'ok' || instance.stack === null) {
-      instance.dispose();
+      retire(booted, dirtSinceBoot(booted, crashed));
       return { load, loadOutput, snapshot: null };
     }
     const end = heapEnd?.read(instance.memory) ?? null;
@@ -232,15 +276,17 @@ export async function buildFactory(
       console: { ...loadOutput },
       exports: [...load.exports],
     };
-    return { load, loadOutput, snapshot: { instance, image } };
+    return { load, loadOutput, snapshot: { booted, image } };
   };
 
   const first = await bootLoaded();
   let image: LoadedImage | null = first.snapshot?.image ?? null;
+  /** The snapshot's instance, as the cache gave it (null after a crash, until the next one). */
+  let snapshotInstance: BootedInstance | null = first.snapshot?.booted ?? null;
   let state: FactoryState =
     first.snapshot === null
       ? { kind: 'no-snapshot' }
-      : { kind: 'idle', instance: first.snapshot.instance, dirt: { kind: 'pristine' } };
+      : { kind: 'idle', instance: first.snapshot.booted.instance, dirt: { kind: 'pristine' } };
 
   const checkedHostApi = (lease: LeaseOptions): Record<string, HostFunction> => {
     const api = lease.hostApi ?? hostApi;
@@ -262,50 +308,39 @@ export async function buildFactory(
     loaded.steps < Math.min(budgets.stepsTotal, budgets.stepsPerCall) &&
     budgets.wallMsPerCall >= factoryBudgets.wallMsPerCall;
 
+  /**
+   * A sandbox of its own that loads the module itself: what `createSandbox`
+   * and `load` give, on an instance at its boot state (an idle one from the
+   * cache, or a new one), given back when the sandbox is disposed.
+   */
   const freshSandbox = async (
     lease: LeaseOptions,
     api: Record<string, HostFunction>,
+    budgets: StepBudgets,
   ): Promise<LeasedSandbox> => {
     fresh += 1;
-    const session = await sessionOnNewInstance({
-      ...options,
+    const sandboxClock = lease.clock ?? clock;
+    const booted = await takeBooted(setup, facts, bootSide(sandboxClock));
+    const session = openSession(booted.instance, {
+      budgets,
+      clock: sandboxClock,
       hostApi: api,
-      limits: { ...limits, ...lease.limits },
-      clock: lease.clock ?? clock,
+      start: { kind: 'fresh' },
+      onDispose: (crashed) => retire(booted, dirtSinceBoot(booted, crashed)),
     });
     return { sandbox: session.sandbox, load: session.sandbox.load(options.code), origin: 'fresh' };
   };
 
-  /**
-   * How far the last sandbox wrote. The heap never gives memory back, so its
-   * end now is the highest it reached; one below the snapshot's would mean it
-   * did after all, and then anything may have been written above it.
-   */
-  const dirtAfterUse = (instance: Instance, loaded: LoadedImage): Dirt => {
-    if (heapEnd === null || loaded.heapEnd === null) return { kind: 'unknown' };
-    const end = heapEnd.read(instance.memory);
-    return end >= loaded.heapEnd && end <= loaded.memory.memoryBytes
-      ? { kind: 'below', heapEnd: end }
-      : { kind: 'unknown' };
-  };
-
-  /**
-   * A trap unwinds a call without putting the stack pointer back, and one
-   * inside a host callback never reaches the engine (quickjs-emscripten
-   * swallows it): a stack pointer that moved says one happened.
-   */
-  const trappedUnseen = (instance: Instance, loaded: LoadedImage) =>
-    instance.stack === null || instance.stack.read() !== loaded.stackPointer;
-
   /** A sandbox from the snapshot was disposed: its instance is idle again, or freed if it (may have) crashed. */
   const release = (instance: Instance, crashed: boolean) => {
     instance.bind(IDLE_SIDE);
-    if (crashed || state.kind !== 'leased' || image === null || trappedUnseen(instance, image)) {
+    if (crashed || state.kind !== 'leased' || image === null || stackMoved(instance, image)) {
       instance.dispose();
       if (state.kind === 'leased') state = { kind: 'crashed' };
+      snapshotInstance = null;
       return;
     }
-    state = { kind: 'idle', instance, dirt: dirtAfterUse(instance, image) };
+    state = { kind: 'idle', instance, dirt: dirtAfterUse(instance, heapEnd, image) };
   };
 
   const leaseFrom = (
@@ -316,10 +351,7 @@ export async function buildFactory(
     api: Record<string, HostFunction>,
     budgets: StepBudgets,
   ): LeasedSandbox => {
-    if (dirt.kind !== 'pristine') {
-      restoreSnapshot(instance.memory, loaded.memory, dirt.kind === 'below' ? dirt.heapEnd : null);
-      restores += 1;
-    }
+    if (restoreDirty(instance.memory, loaded.memory, dirt)) restores += 1;
     fromSnapshot += 1;
     const session = openSession(instance, {
       budgets,
@@ -336,18 +368,19 @@ export async function buildFactory(
     };
   };
 
-  /** After a crash: a new instance for the snapshot (the same module under the same limits loads the same way). */
-  const rebuild = async (): Promise<{ instance: Instance; image: LoadedImage } | null> => {
+  /** After a crash: another instance for the snapshot (the same module under the same limits loads the same way). */
+  const rebuild = async (): Promise<Snapshotted | null> => {
     state = { kind: 'booting' };
     const again = await bootLoaded();
     const disposed = (state as FactoryState).kind === 'disposed';
     if (again.snapshot === null || disposed) {
-      again.snapshot?.instance.dispose();
+      if (again.snapshot !== null)
+        retire(again.snapshot.booted, dirtBeyond({ kind: 'pristine' }, again.snapshot.image.memory));
       if (!disposed) state = { kind: 'no-snapshot' };
       image = null;
       return null;
     }
-    image = again.snapshot.image;
+    ({ image, booted: snapshotInstance } = again.snapshot);
     return again.snapshot;
   };
 
@@ -359,7 +392,7 @@ export async function buildFactory(
       if (state.kind === 'disposed') throw new SandboxUsageError('sandbox factory: used after dispose()');
       const api = checkedHostApi(lease);
       const budgets = stepBudgets({ ...limits, ...lease.limits });
-      if (image === null || !snapshotFits(budgets, image)) return freshSandbox(lease, api);
+      if (image === null || !snapshotFits(budgets, image)) return freshSandbox(lease, api, budgets);
       switch (state.kind) {
         case 'idle':
           return leaseFrom(state.instance, state.dirt, image, lease, api, budgets);
@@ -367,15 +400,15 @@ export async function buildFactory(
           const booted = await rebuild();
           if (booted === null || !snapshotFits(budgets, booted.image)) {
             if (booted !== null)
-              state = { kind: 'idle', instance: booted.instance, dirt: { kind: 'pristine' } };
-            return freshSandbox(lease, api);
+              state = { kind: 'idle', instance: booted.booted.instance, dirt: { kind: 'pristine' } };
+            return freshSandbox(lease, api, budgets);
           }
-          return leaseFrom(booted.instance, { kind: 'pristine' }, booted.image, lease, api, budgets);
+          return leaseFrom(booted.booted.instance, { kind: 'pristine' }, booted.image, lease, api, budgets);
         }
         case 'leased':
         case 'booting':
         case 'no-snapshot':
-          return freshSandbox(lease, api);
+          return freshSandbox(lease, api, budgets);
         default: {
           const _: never = state;
           return _;
@@ -386,6 +419,7 @@ export async function buildFactory(
     stats() {
       return {
         boots,
+        reusedInstances,
         fromSnapshot,
         restores,
         fresh,
@@ -396,11 +430,13 @@ export async function buildFactory(
 
     dispose() {
       // A sandbox still out is disposed first (it throws if it is running);
-      // that gives its instance back, to be freed here.
+      // that gives its instance back, to go to the cache from here.
       if (state.kind === 'leased') state.session.sandbox.dispose();
-      if (state.kind === 'idle') state.instance.dispose();
+      if (state.kind === 'idle' && snapshotInstance !== null && image !== null)
+        retire(snapshotInstance, dirtBeyond(state.dirt, image.memory));
       state = { kind: 'disposed' };
       image = null;
+      snapshotInstance = null;
     },
   };
   internals.set(factory, () => {
@@ -409,6 +445,7 @@ export async function buildFactory(
       memory: instance?.memory ?? null,
       stack: instance?.stack ?? null,
       snapshot: image?.memory ?? null,
+      boot: instance === null ? null : (snapshotInstance?.boot?.memory ?? null),
     };
   });
   return factory;

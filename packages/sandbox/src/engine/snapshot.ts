@@ -26,10 +26,17 @@ export interface MemorySnapshot {
 const wholePages = (bytes: number, limit: number) =>
   Math.min(limit, Math.ceil(bytes / WASM_PAGE) * WASM_PAGE);
 
-function pageIsZero(words: BigUint64Array, page: number): boolean {
-  const first = (page * WASM_PAGE) / 8;
-  const last = first + WASM_PAGE / 8;
-  for (let i = first; i < last; i++) if (words[i] !== 0n) return false;
+/**
+ * Read 4 bytes at a time as Int32: a BigUint64Array read makes a BigInt on
+ * the JS heap (≈ 10 MB of garbage for the 5 MiB below a loaded heap), an
+ * Int32 is a small integer on 64-bit engines.
+ */
+const WORD = Int32Array.BYTES_PER_ELEMENT;
+
+function pageIsZero(words: Int32Array, page: number): boolean {
+  const first = (page * WASM_PAGE) / WORD;
+  const last = first + WASM_PAGE / WORD;
+  for (let i = first; i < last; i++) if (words[i] !== 0) return false;
   return true;
 }
 
@@ -41,13 +48,13 @@ function pageIsZero(words: BigUint64Array, page: number): boolean {
  */
 export function takeSnapshot(memory: WebAssembly.Memory, heapEnd: number | null): MemorySnapshot {
   const { buffer } = memory;
-  // 8 bytes at a time: the memory is a whole number of 64 KiB pages.
-  const words = new BigUint64Array(buffer);
+  // The memory is a whole number of 64 KiB pages, so of words too.
+  const words = new Int32Array(buffer);
   let end = heapEnd;
   if (end === null) {
     let top = words.length;
-    while (top > 0 && words[top - 1] === 0n) top -= 1;
-    end = top * 8;
+    while (top > 0 && words[top - 1] === 0) top -= 1;
+    end = top * WORD;
   }
   const pages = wholePages(end, buffer.byteLength) / WASM_PAGE;
   const runs: { offset: number; bytes: Uint8Array }[] = [];
@@ -93,6 +100,43 @@ export function restoreSnapshot(
   }
   const end = dirtyEnd === null ? bytes.length : Math.max(snapshot.end, wholePages(dirtyEnd, bytes.length));
   if (end > at) bytes.fill(0, at, end);
+}
+
+/**
+ * How far a memory may differ from the snapshot it last matched: not at
+ * all; only below `end` (nothing at or above it was written since, so it
+ * still holds the snapshot's zeros there); or anywhere.
+ */
+export type Dirt =
+  | { readonly kind: 'pristine' }
+  | { readonly kind: 'below'; readonly end: number }
+  | { readonly kind: 'unknown' };
+
+/** Puts `memory` back to `snapshot` unless it is pristine; true if it wrote. */
+export function restoreDirty(memory: WebAssembly.Memory, snapshot: MemorySnapshot, dirt: Dirt): boolean {
+  if (dirt.kind === 'pristine') return false;
+  restoreSnapshot(memory, snapshot, dirt.kind === 'below' ? dirt.end : null);
+  return true;
+}
+
+/**
+ * `dirt` against `since`, seen from another snapshot: a memory that matches
+ * `since` at and above some address is zero there, as long as that address
+ * is at or above `since`'s end.
+ */
+export function dirtBeyond(dirt: Dirt, since: MemorySnapshot): Dirt {
+  switch (dirt.kind) {
+    case 'pristine':
+      return { kind: 'below', end: since.end };
+    case 'below':
+      return { kind: 'below', end: Math.max(dirt.end, since.end) };
+    case 'unknown':
+      return dirt;
+    default: {
+      const _: never = dirt;
+      return _;
+    }
+  }
 }
 
 /** Whether `memory` holds exactly the snapshot (for tests and checks: it reads the whole memory). */
