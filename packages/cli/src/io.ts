@@ -2,11 +2,6 @@
 export interface Io {
   readonly out: { write(text: string): unknown };
   readonly err: { write(text: string): unknown };
-  /**
-   * Makes TypeScript importable (the grader, the exercises and their tests are
-   * .ts). The installed binary passes tsx's loader; vitest needs none.
-   */
-  readonly loadTypeScript?: () => Promise<void>;
 }
 
 /** Exit codes: 0 success, 1 the thing asked about is wrong, 2 could not run. */

@@ -27,6 +27,8 @@ export interface DriverEnv {
   input: PlainValue;
   /** Creates a sandbox with the job's limits and the worker's compiled engine. */
   createSandbox(options?: Omit<SandboxOptions, 'wasmModule'>): Promise<Sandbox>;
+  /** The worker's compiled QuickJS module (compiled once per worker), for a driver that builds its own sandboxes. */
+  wasmModule: WebAssembly.Module;
   /**
    * Tells the host how far the job got (structured-cloneable data), as it
    * happens: if the watchdog later stops the job, what was reported survives.

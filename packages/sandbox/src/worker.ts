@@ -38,6 +38,7 @@ async function runDriver(job: Extract<JobMessage, { driver: string }>): Promise<
     code: job.code,
     input: job.input,
     progress: (value) => post({ type: 'progress', id: job.id, value }),
+    wasmModule,
     createSandbox: (options = {}) =>
       createSandbox({
         ...options,

@@ -63,7 +63,7 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
     io.err.write(`faultline validate: ${parsed.message}\n${VALIDATE_USAGE}\n`);
     return ExitCode.Usage;
   }
-  const { exercises, grader, sandbox, driver } = await loadGrader(io);
+  const { exercises, grader, sandbox, driver } = await loadGrader();
   const root = parsed.root ?? exercises.EXERCISES_DIR;
   let known: string[];
   try {
@@ -152,7 +152,7 @@ export async function scaffold(argv: readonly string[], io: Io): Promise<ExitCod
     );
     return ExitCode.Usage;
   }
-  const { exercises } = await loadGrader(io);
+  const { exercises } = await loadGrader();
   const root = parsed.root ?? exercises.EXERCISES_DIR;
   const dir = join(root, slug);
   if (existsSync(dir)) {

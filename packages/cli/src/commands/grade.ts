@@ -23,10 +23,9 @@
  *
  * Grading runs in worker threads under a wall-clock watchdog (the
  * exercise's `wallMsTotal`): this thread reads the exercise's metadata and
- * the learners' files, and never imports the exercise's tests. The grader
- * and the exercises are TypeScript loaded at run time (exercise tests are
- * .ts files instructors write): the binary provides tsx's loader through
- * `io.loadTypeScript`.
+ * the learners' files, and never imports the exercise's tests. In the built
+ * CLI nothing is TypeScript at run time: the workers run the grader's build,
+ * which compiles the exercise's test files itself (see `loadGrader`).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -69,7 +68,7 @@ interface Graded {
 export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> {
   const request = parseRequest(argv, io);
   if (request === null) return ExitCode.Usage;
-  const loaded = await loadGrader(io);
+  const loaded = await loadGrader();
   const { exercises } = loaded;
   const known = await exercises.listExercises();
   if (!known.includes(request.id)) {
@@ -390,7 +389,7 @@ declare const __FAULTLINE_CLI_BUNDLE__: boolean | undefined;
  * which compiles exercise tests itself). From source, `driver` is left to
  * `gradeInPool` (the grader's source, through tsx).
  */
-export async function loadGrader(_io: Io) {
+export async function loadGrader() {
   const [exercises, grader, sandbox] = await Promise.all([
     import('@faultline/exercises'),
     import('@faultline/grader'),

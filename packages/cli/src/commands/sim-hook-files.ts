@@ -13,7 +13,6 @@ import { dirname, resolve } from 'node:path';
 import type { HookName, ResolveHookFile } from '@faultline/scenario';
 import { ScenarioError } from '@faultline/scenario';
 import type { KernelHooks } from '@faultline/vm-core';
-import type { Io } from '../io.ts';
 
 export interface LoadedHookFiles {
   readonly resolve: ResolveHookFile;
@@ -25,10 +24,7 @@ export interface LoadedHookFiles {
 export async function loadHookFiles(
   files: ReadonlyMap<string, readonly HookName[]>,
   scenarioFile: string,
-  io: Io,
 ): Promise<LoadedHookFiles> {
-  // The grader and the sandbox are TypeScript loaded at run time (see build.mjs).
-  await io.loadTypeScript?.();
   const [{ describeVerdict, loadLearnerHooks }, { transpile }] = await Promise.all([
     import('@faultline/grader'),
     import('@faultline/sandbox'),

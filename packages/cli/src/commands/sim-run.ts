@@ -49,7 +49,7 @@ export async function simRun(argv: readonly string[], io: Io): Promise<ExitCode>
   try {
     const scenario: Scenario = parseScenarioText(readScenarioFile(file), formatOfFileName(file));
     const hookFiles = hookFilesOf(scenario);
-    if (hookFiles.size > 0) hooks = await loadHookFiles(hookFiles, file, io);
+    if (hookFiles.size > 0) hooks = await loadHookFiles(hookFiles, file);
     report = runScenario(scenario, {
       trace,
       ...(hooks !== null ? { resolveHookFile: hooks.resolve } : {}),

@@ -164,7 +164,7 @@ function loadVia(loader: string | null, dir: string): Promise<GradableExercise> 
  * The driver (runs inside a pool worker): loads the exercise, grades the
  * submission (`code` is the learner's TypeScript source), returns the report.
  */
-export default async function gradeDriver({ code, input, progress }: DriverEnv): Promise<Report> {
+export default async function gradeDriver({ code, input, progress, wasmModule }: DriverEnv): Promise<Report> {
   const { exerciseDir, visibleOnly, loader, filename } = input as unknown as DriverInput;
   const exercise = await loadVia(loader, exerciseDir);
   return await gradeSubmission({
@@ -173,6 +173,8 @@ export default async function gradeDriver({ code, input, progress }: DriverEnv):
     visibleOnly,
     ...(filename === null ? {} : { filename }),
     onProgress: progress,
+    // The worker compiled QuickJS already: compiling it again cost a cold grade ~30 ms.
+    wasmModule,
   });
 }
 

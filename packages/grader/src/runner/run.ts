@@ -83,6 +83,8 @@ export interface GradeOptions {
    * deterministically; CPU budgets never read it.
    */
   readonly clock?: () => number;
+  /** The compiled QuickJS module to build sandboxes from (a pool worker's own); default: one compiled once per thread. */
+  readonly wasmModule?: WebAssembly.Module;
 }
 
 /** The limits `exercise` is graded under (its own, defaults for the rest). */
@@ -165,7 +167,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<Report> {
       stackBytes: grading.stackBytes,
       maxOutputLength: grading.outputChars,
     },
-    wasmModule: await quickjsModule(),
+    wasmModule: options.wasmModule ?? (await quickjsModule()),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   };
 
