@@ -190,7 +190,8 @@ describe('faultline grade, many submissions (CI)', () => {
       status: 'error',
       score: 0,
       maxScore: 18,
-      message: expect.stringContaining('cannot read'),
+      // Named by its file, not its path: a published report shows no host paths.
+      message: 'Not graded: cannot read missing.ts (ENOENT).',
     });
     expect(r.err).toContain('could not grade missing: cannot read');
   });
@@ -204,6 +205,24 @@ describe('faultline grade, many submissions (CI)', () => {
       'page-fault-handler: alice',
       'page-fault-handler: bob',
     ]);
+  });
+
+  test('a folder with no single solution is listed, not graded: its report says why, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-class-'));
+    temps.push(dir);
+    mkdirSync(join(dir, 'dave'));
+    writeFileSync(join(dir, 'dave', 'a.ts'), starter);
+    writeFileSync(join(dir, 'dave', 'b.ts'), starter);
+    writeFileSync(join(dir, 'alice.ts'), reference);
+    const r = await grade(dir, '--format', 'json');
+    expect(r.code).toBe(2);
+    const printed = JSON.parse(r.out);
+    expect(printed).toMatchObject({ submissions: 2, fullMarks: 1, notGradable: 1 });
+    const dave = printed.reports.find((x: { submission: string }) => x.submission === 'dave');
+    expect(dave.report.message).toBe(
+      'Not graded: dave: the folder holds 2 .ts files (a.ts, b.ts) and none is named solution.ts: put the solution in one file, or name it solution.ts.',
+    );
+    expect(r.err).toContain(`could not grade dave: ${join(dir, 'dave')}: the folder holds 2 .ts files`);
   });
 
   test('a single unreadable file still prints a report, and says why on stderr', async () => {

@@ -221,7 +221,7 @@ async function gradeAll(
       sources.map(async (source): Promise<Graded> => {
         const { submission } = source;
         if (source.kind === 'unreadable') {
-          const report = errorReport(loaded, request.id, facts, source.reason);
+          const report = errorReport(loaded, request.id, facts, source.told);
           return finished({ submission, report, graded: 'not-gradable', reason: source.reason });
         }
         const graded = await grader.gradeInPool(pool, {
@@ -245,16 +245,33 @@ async function gradeAll(
 
 type Source =
   | { readonly kind: 'read'; readonly submission: Submission; readonly file: string; readonly text: string }
-  | { readonly kind: 'unreadable'; readonly submission: Submission; readonly reason: string };
+  | {
+      readonly kind: 'unreadable';
+      readonly submission: Submission;
+      /** For stderr: with the path. */
+      readonly reason: string;
+      /** For the report, which may be published: named by the submission's file or folder name, not its path. */
+      readonly told: string;
+    };
 
 async function readSubmission(submission: Submission): Promise<Source> {
   if (submission.kind === 'unusable')
-    return { kind: 'unreadable', submission, reason: `${submission.path}: ${submission.reason}` };
+    return {
+      kind: 'unreadable',
+      submission,
+      reason: `${submission.path}: ${submission.reason}`,
+      told: `${basename(submission.path)}: ${submission.reason}`,
+    };
   try {
     return { kind: 'read', submission, file: submission.file, text: await readFile(submission.file, 'utf8') };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return { kind: 'unreadable', submission, reason: `cannot read ${submission.file} (${code})` };
+    return {
+      kind: 'unreadable',
+      submission,
+      reason: `cannot read ${submission.file} (${code})`,
+      told: `cannot read ${basename(submission.file)} (${code})`,
+    };
   }
 }
 
