@@ -4,24 +4,17 @@
 // loader anywhere, exercise tests compiled with esbuild in the worker. Its
 // reports must be the ones the CLI gives from source (this process, vitest).
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXERCISES_DIR } from '@faultline/exercises';
 import { type Report, ReportSchema, withoutDurations } from '@faultline/grader';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main } from './main.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { type Ran, runCli, scratchFolders } from './test-support.ts';
 
 const BIN = fileURLToPath(new URL('../bin/faultline.mjs', import.meta.url));
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const exercise = join(EXERCISES_DIR, 'page-fault-handler');
-
-interface Ran {
-  code: number | null;
-  out: string;
-  err: string;
-}
 
 /** The built CLI in a child process. */
 function built(args: string[]): Promise<Ran> {
@@ -37,25 +30,9 @@ function built(args: string[]): Promise<Ran> {
 }
 
 /** The CLI from source, in this process. */
-async function fromSource(args: string[]): Promise<Ran> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: { write: (t: string) => (out += t) },
-    err: { write: (t: string) => (err += t) },
-  });
-  return { code, out, err };
-}
+const fromSource = runCli;
 
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'faultline-built-'));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = scratchFolders('built');
 
 const report = (ran: Ran): Report => ReportSchema.parse(JSON.parse(ran.out));
 

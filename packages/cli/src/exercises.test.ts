@@ -1,41 +1,15 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXERCISES_DIR, listExercises } from '@faultline/exercises';
 import { readExercise } from '@faultline/grader';
-import { afterAll, describe, expect, test } from 'vitest';
-import { main } from './main.ts';
+import { describe, expect, test } from 'vitest';
+import { runCli, scratchFolders } from './test-support.ts';
 
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: { write: (t: string) => (out += t) },
-    err: { write: (t: string) => (err += t) },
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 // Scratch exercise folders live outside the repository, as an instructor's own would.
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'faultline-exercises-'));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = scratchFolders('exercises');
 
 /**
  * What `pnpm install` makes of the `link:` dependency `faultline new` writes into

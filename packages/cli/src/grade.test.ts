@@ -4,20 +4,12 @@ import { join } from 'node:path';
 import { EXERCISES_DIR, listExercises } from '@faultline/exercises';
 import { REPORT_SCHEMA_VERSION, ReportSchema } from '@faultline/grader';
 import { afterAll, describe, expect, test } from 'vitest';
-import { main } from './main.ts';
+import { runCli } from './test-support.ts';
 
 // The exercise these tests grade against (its numbers are its own, not the catalog's).
 const exercise = join(EXERCISES_DIR, 'page-fault-handler');
 
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: { write: (t: string) => (out += t) },
-    err: { write: (t: string) => (err += t) },
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 const temps: string[] = [];
 afterAll(() => {

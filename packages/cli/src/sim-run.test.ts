@@ -1,22 +1,13 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioReport } from '@faultline/scenario';
-import { afterAll, describe, expect, test } from 'vitest';
-import { main } from './main.ts';
+import { describe, expect, test } from 'vitest';
+import { runCli, scratchFolders } from './test-support.ts';
 
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
 
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: { write: (t: string) => (out += t) },
-    err: { write: (t: string) => (err += t) },
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 async function report(file: string): Promise<ScenarioReport> {
   const r = await run(['sim', 'run', join(scenarios, file), '--json']);
@@ -27,14 +18,10 @@ async function report(file: string): Promise<ScenarioReport> {
 
 const resolutions = (r: ScenarioReport, step: number) => r.steps[step - 1]!.faults.map((f) => f.resolution);
 
-const scratchDirs: string[] = [];
-afterAll(() => {
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratchDir = scratchFolders('sim');
 
 function scratch(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'faultline-sim-'));
-  scratchDirs.push(dir);
+  const dir = scratchDir();
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;
@@ -262,8 +249,7 @@ describe('bad scenario files get a clear error naming the step and field (exit 2
   }
 
   test('hook files: unreadable, not TypeScript, missing the hook, failing in the sandbox', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'faultline-hooks-'));
-    scratchDirs.push(dir);
+    const dir = scratchDir();
     const scenario = (hookFile: string, extra = '') => {
       const file = join(dir, `uses-${hookFile}.yaml`);
       writeFileSync(

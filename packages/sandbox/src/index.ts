@@ -35,5 +35,5 @@ export type { PlainLimits, PlainValue } from './plain.ts';
 export { createPool, type JobResult, type Pool, type PoolOptions, type WatchdogTimer } from './pool.ts';
 export type { CallRequest, CallsReport, Driver, DriverEnv } from './protocol.ts';
 export { HOST_PATH, type ScrubOptions, scrubHostPaths, scrubHostText } from './scrub.ts';
-export { type CompileError, type TranspileResult, transpile } from './transpile.ts';
+export { type CompileError, type TranspileResult, transpile, utf16Column } from './transpile.ts';
 export { compileQuickJSModule } from './wasm-node.ts';

@@ -28,7 +28,7 @@ export interface TranspileOptions {
 }
 
 /** esbuild counts columns in UTF-8 bytes from 0; editors count UTF-16 code units from 1. */
-function utf16Column(lineText: string, byteColumn: number): number {
+export function utf16Column(lineText: string, byteColumn: number): number {
   const encoder = new TextEncoder();
   let bytes = 0;
   let units = 0;

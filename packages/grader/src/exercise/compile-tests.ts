@@ -17,6 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { utf16Column } from '@faultline/sandbox';
 import { build, type Loader, type Message, type Plugin } from 'esbuild';
 
 /** Where a compile error is: the file (relative to the exercise folder when inside it), 1-based line and column. */
@@ -109,17 +110,4 @@ function compileError(message: Message, root: string): TestCompileError {
   // esbuild names files relative to absWorkingDir (the exercise folder).
   const file = at.file.startsWith('/') ? relative(root, at.file) : at.file;
   return { file, line: at.line, column: utf16Column(at.lineText, at.column), message: message.text };
-}
-
-/** esbuild counts columns in UTF-8 bytes from 0; editors count UTF-16 code units from 1. */
-function utf16Column(lineText: string, byteColumn: number): number {
-  const encoder = new TextEncoder();
-  let bytes = 0;
-  let units = 0;
-  for (const char of lineText) {
-    if (bytes >= byteColumn) break;
-    bytes += encoder.encode(char).length;
-    units += char.length;
-  }
-  return units + 1;
 }
