@@ -1,6 +1,8 @@
 import { referenceHooks } from '@faultline/vm-core';
 import { describe, expect, test } from 'vitest';
 import { COUNTER_NAMES, counterDelta, countText, isCounterName, zeroCounters } from './counters.ts';
+import { parseScenarioText } from './parse.ts';
+import { runScenario } from './run.ts';
 import { ScenarioSession } from './session.ts';
 
 const RW = { read: true, write: true, exec: false };
@@ -149,5 +151,47 @@ describe('counters', () => {
     s.access(pid, mapped(s, pid), 'write', { value: 1 });
     expect(s.counters()).toEqual(s.counters());
     expect(s.counters().faults).toBe(1);
+  });
+});
+
+describe('a step’s cpu is where it runs', () => {
+  const threeCpus = `
+cpus: 3
+frames: 128
+steps:
+  - spawn: { name: main, cpu: 0 }
+  - thread: { task: main, name: worker }
+  - switch: { task: worker, cpu: 1 }
+  - mmap: { task: main, length: 4096, prot: rw-, as: buf }
+  - write: { task: main, addr: buf, value: 1 }
+  - read: { task: worker, addr: buf }
+`;
+  const ipis = (yaml: string) => runScenario(parseScenarioText(yaml, 'yaml')).counters.shootdownIpis;
+
+  test('an mprotect on a third CPU: both CPUs caching the page are remote', () => {
+    expect(
+      ipis(`${threeCpus}  - mprotect: { task: main, addr: buf, length: 4096, prot: r--, cpu: 2 }\n`),
+    ).toBe(2);
+    expect(ipis(`${threeCpus}  - mprotect: { task: main, addr: buf, length: 4096, prot: r-- }\n`)).toBe(1);
+  });
+
+  test('munmap and touch run on the CPU they name; the task migrates there', () => {
+    expect(ipis(`${threeCpus}  - munmap: { task: main, addr: buf, length: 4096, cpu: 2 }\n`)).toBe(2);
+    const r = runScenario(
+      parseScenarioText(
+        `${threeCpus}  - touch: { task: main, addr: buf, length: 4096, cpu: 2 }\n  - mprotect: { task: main, addr: buf, length: 4096, prot: r-- }\n`,
+        'yaml',
+      ),
+    );
+    expect(r.steps[6]!.cpu).toBe(2);
+    // main now runs on CPU 2; CPU 0 (idle, its tables still loaded) and CPU 1 are remote.
+    expect(r.counters.shootdownIpis).toBe(2);
+  });
+
+  test('a session operation on a CPU the machine lacks is the kernel’s error', () => {
+    const s = new ScenarioSession({ machine: { frames: 128, cpus: 2 } });
+    const pid = s.spawn('app').pid;
+    expect(() => s.mmap(pid, { length: PAGE, prot: RW }, { cpu: 5 })).toThrow(/no cpu 5/);
+    expect(() => s.kmalloc(16, { cpu: 5 })).toThrow(/no cpu 5/);
   });
 });

@@ -205,16 +205,20 @@ class Runner {
       case 'mmap': {
         const a = step.args;
         const flags = new Set(a.flags ?? []);
-        const r = s.mmap(this.pid(a.task), {
-          length: a.length,
-          prot: protOf(a.prot),
-          shared: flags.has('shared'),
-          fixed: flags.has('fixed'),
-          growsDown: flags.has('growsdown'),
-          ...(a.addr !== undefined ? { address: this.addr(a.addr) } : {}),
-          ...(a.file !== undefined ? { file: a.file } : {}),
-          ...(a.offset !== undefined ? { offset: a.offset } : {}),
-        });
+        const r = s.mmap(
+          this.pid(a.task),
+          {
+            length: a.length,
+            prot: protOf(a.prot),
+            shared: flags.has('shared'),
+            fixed: flags.has('fixed'),
+            growsDown: flags.has('growsdown'),
+            ...(a.addr !== undefined ? { address: this.addr(a.addr) } : {}),
+            ...(a.file !== undefined ? { file: a.file } : {}),
+            ...(a.offset !== undefined ? { offset: a.offset } : {}),
+          },
+          on(a.cpu),
+        );
         if (r.kind === 'error')
           return plain(cpuOf(a.cpu), `mmap ${a.length} bytes ${a.prot} → -${r.errno}`, { errno: r.errno });
         if (a.as !== undefined) this.labels.set(a.as, r.address);
@@ -227,14 +231,20 @@ class Runner {
       }
       case 'munmap': {
         const va = this.addr(step.args.addr);
-        const e = s.munmap(this.pid(step.args.task), va, step.args.length);
+        const e = s.munmap(this.pid(step.args.task), va, step.args.length, on(step.args.cpu));
         return plain(cpuOf(step.args.cpu), `munmap ${hex(va)} +${step.args.length} → ${e ? `-${e}` : '0'}`, {
           errno: e,
         });
       }
       case 'mprotect': {
         const va = this.addr(step.args.addr);
-        const e = s.mprotect(this.pid(step.args.task), va, step.args.length, protOf(step.args.prot));
+        const e = s.mprotect(
+          this.pid(step.args.task),
+          va,
+          step.args.length,
+          protOf(step.args.prot),
+          on(step.args.cpu),
+        );
         return plain(
           cpuOf(step.args.cpu),
           `mprotect ${hex(va)} +${step.args.length} ${step.args.prot} → ${e ? `-${e}` : '0'}`,
@@ -242,7 +252,7 @@ class Runner {
         );
       }
       case 'brk': {
-        const r = s.brk(this.pid(step.args.task), this.addr(step.args.addr));
+        const r = s.brk(this.pid(step.args.task), this.addr(step.args.addr), on(step.args.cpu));
         return plain(cpuOf(step.args.cpu), `brk → ${hex(r)}`, { brk: hex(r) });
       }
       case 'read':
@@ -252,7 +262,7 @@ class Runner {
         const pid = this.pid(a.task);
         const va = this.addr(a.addr);
         const value = step.kind === 'write' ? step.args.value : 0;
-        const r = s.access(pid, va, step.kind, { value, ...(a.cpu !== undefined ? { cpu: a.cpu } : {}) });
+        const r = s.access(pid, va, step.kind, { value, ...on(a.cpu) });
         const verb = step.kind === 'write' ? `write ${hex(va)} = ${value}` : `${step.kind} ${hex(va)}`;
         return fromAccess(a.cpu ?? this.cpuRunning(pid), `${a.task}: ${verb}`, r);
       }
@@ -263,7 +273,7 @@ class Runner {
         const faults: FaultRecord[] = [];
         let pages = 0;
         for (let va = start; va < start + a.length; va += 4096) {
-          const r = s.access(pid, va, 'write', { value: a.value ?? 1 });
+          const r = s.access(pid, va, 'write', { value: a.value ?? 1, ...on(a.cpu) });
           faults.push(...r.faults);
           if (r.kind !== 'ok') {
             const ended = fromAccess(
@@ -284,11 +294,11 @@ class Runner {
         };
       }
       case 'execve': {
-        s.execve(this.pid(step.args.task));
+        s.execve(this.pid(step.args.task), on(step.args.cpu));
         return plain(cpuOf(step.args.cpu), `execve ${step.args.task}: a fresh address space`, {});
       }
       case 'fork': {
-        const child = s.fork(this.pid(step.args.task));
+        const child = s.fork(this.pid(step.args.task), on(step.args.cpu));
         if (step.args.name !== undefined) this.names.set(step.args.name, child.pid);
         return plain(
           cpuOf(step.args.cpu),
@@ -297,7 +307,7 @@ class Runner {
         );
       }
       case 'exit': {
-        const freed = s.exit(this.pid(step.args.task));
+        const freed = s.exit(this.pid(step.args.task), on(step.args.cpu));
         return plain(cpuOf(step.args.cpu), `exit ${step.args.task}: ${freed} frames freed`, {
           framesFreed: freed,
         });
@@ -305,19 +315,19 @@ class Runner {
       case 'copy_from_user': {
         const a = step.args;
         const va = this.addr(a.addr);
-        const r = s.copyFromUser(this.pid(a.task), va, a.length);
+        const r = s.copyFromUser(this.pid(a.task), va, a.length, on(a.cpu));
         return fromCopy(cpuOf(a.cpu), `copy_from_user ${hex(va)} +${a.length}`, r, { data: r.data });
       }
       case 'copy_to_user': {
         const a = step.args;
         const va = this.addr(a.addr);
-        const r = s.copyToUser(this.pid(a.task), va, a.bytes);
+        const r = s.copyToUser(this.pid(a.task), va, a.bytes, on(a.cpu));
         return fromCopy(cpuOf(a.cpu), `copy_to_user ${hex(va)} +${a.bytes.length}`, r, {});
       }
       case 'get_user': {
         const a = step.args;
         const va = this.addr(a.addr);
-        const r = s.getUser(this.pid(a.task), va, a.size);
+        const r = s.getUser(this.pid(a.task), va, a.size, on(a.cpu));
         const end = r.oops !== null ? 'oops' : r.errno !== null ? `-${r.errno}` : `0x${r.value.toString(16)}`;
         return {
           cpu: cpuOf(a.cpu),
@@ -330,7 +340,7 @@ class Runner {
         const a = step.args;
         const va = this.addr(a.addr);
         const value = BigInt(String(a.value).replaceAll('_', ''));
-        const r = s.putUser(this.pid(a.task), va, a.size, value);
+        const r = s.putUser(this.pid(a.task), va, a.size, value, on(a.cpu));
         const end = r.oops !== null ? 'oops' : r.errno !== null ? `-${r.errno}` : '0';
         return {
           cpu: cpuOf(a.cpu),
@@ -374,14 +384,14 @@ class Runner {
         return plain(null, `read ${a.name} [${a.offset}, +${a.length}) → "${shown}"`, { bytes });
       }
       case 'kmalloc': {
-        const va = s.kmalloc(step.args.bytes);
+        const va = s.kmalloc(step.args.bytes, on(step.args.cpu));
         if (va !== null && step.args.as !== undefined) this.labels.set(step.args.as, va);
         return plain(cpuOf(step.args.cpu), `kmalloc ${step.args.bytes} → ${va === null ? 'NULL' : hex(va)}`, {
           address: va === null ? null : hex(va),
         });
       }
       case 'vmalloc': {
-        const va = s.vmalloc(step.args.bytes);
+        const va = s.vmalloc(step.args.bytes, on(step.args.cpu));
         if (va !== null && step.args.as !== undefined) this.labels.set(step.args.as, va);
         return plain(cpuOf(step.args.cpu), `vmalloc ${step.args.bytes} → ${va === null ? 'NULL' : hex(va)}`, {
           address: va === null ? null : hex(va),
@@ -391,8 +401,8 @@ class Runner {
       case 'vfree': {
         const va = this.addr(step.args.addr);
         const free = s.freeFrames();
-        if (step.kind === 'kfree') s.kfree(va);
-        else s.vfree(va);
+        if (step.kind === 'kfree') s.kfree(va, on(step.args.cpu));
+        else s.vfree(va, on(step.args.cpu));
         const freed = s.freeFrames() - free;
         return plain(cpuOf(step.args.cpu), `${step.kind} ${hex(va)}: ${freed} frames freed`, {
           framesFreed: freed,
@@ -547,6 +557,9 @@ function toNumber(text: string, field: string): number {
   if (!Number.isSafeInteger(n)) throw new ScenarioError(`field "${field}": ${text} is out of range`);
   return n;
 }
+
+/** The session's CPU option: the step's `cpu`, when it names one. */
+const on = (cpu: number | undefined) => (cpu === undefined ? {} : { cpu });
 
 function protOf(prot: string) {
   return { read: prot[0] === 'r', write: prot[1] === 'w', exec: prot[2] === 'x' };

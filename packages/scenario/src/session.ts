@@ -76,6 +76,15 @@ export interface KernelAccessOptions {
   readonly ip?: number;
 }
 
+/**
+ * The CPU an operation runs on. A task's operation on a CPU runs the task
+ * there first (migrating it from the CPU it ran on); without one, it runs
+ * where the task runs, or on CPU 0.
+ */
+export interface OnCpu {
+  readonly cpu?: number;
+}
+
 export class ScenarioSession {
   readonly kernel: Kernel;
   readonly hooks: HookTable;
@@ -133,19 +142,19 @@ export class ScenarioSession {
     return this.scheduler.run(ticks);
   }
 
-  fork(pid: number): Task {
-    return this.onTask(pid, () => this.kernel.fork(pid));
+  fork(pid: number, on: OnCpu = {}): Task {
+    return this.onTask(pid, on, () => this.kernel.fork(pid));
   }
 
   /** execve(): a fresh address space for `pid`. */
-  execve(pid: number): void {
-    this.onTask(pid, () => this.kernel.exec(pid));
+  execve(pid: number, on: OnCpu = {}): void {
+    this.onTask(pid, on, () => this.kernel.exec(pid));
   }
 
   /** The task exits; returns the frames that went back to the free lists. */
-  exit(pid: number): number {
+  exit(pid: number, on: OnCpu = {}): number {
     const free = this.kernel.frames.free;
-    this.onTask(pid, () => this.kernel.exit(pid));
+    this.onTask(pid, on, () => this.kernel.exit(pid));
     return this.kernel.frames.free - free;
   }
 
@@ -156,35 +165,40 @@ export class ScenarioSession {
 
   // ───────── address spaces ─────────
 
-  mmap(pid: number, request: MmapRequest): MmapResult {
-    return this.onTask(pid, () => this.kernel.mmap(pid, request));
+  mmap(pid: number, request: MmapRequest, on: OnCpu = {}): MmapResult {
+    return this.onTask(pid, on, () => this.kernel.mmap(pid, request));
   }
 
-  munmap(pid: number, address: number, length: number): ErrnoName | null {
-    return this.onTask(pid, () => this.kernel.munmap(pid, address, length));
+  munmap(pid: number, address: number, length: number, on: OnCpu = {}): ErrnoName | null {
+    return this.onTask(pid, on, () => this.kernel.munmap(pid, address, length));
   }
 
-  mprotect(pid: number, address: number, length: number, prot: MmapRequest['prot']): ErrnoName | null {
-    return this.onTask(pid, () => this.kernel.mprotect(pid, address, length, prot));
+  mprotect(
+    pid: number,
+    address: number,
+    length: number,
+    prot: MmapRequest['prot'],
+    on: OnCpu = {},
+  ): ErrnoName | null {
+    return this.onTask(pid, on, () => this.kernel.mprotect(pid, address, length, prot));
   }
 
   /** Returns the new break (the old one when the move is refused). */
-  brk(pid: number, address: number): number {
-    return this.onTask(pid, () => this.kernel.brk(pid, address));
+  brk(pid: number, address: number, on: OnCpu = {}): number {
+    return this.onTask(pid, on, () => this.kernel.brk(pid, address));
   }
 
   // ───────── memory accesses ─────────
 
-  /** A user-mode load, store or fetch of one byte; on `cpu`, the task is switched there first. */
+  /** A user-mode load, store or fetch of one byte; on `cpu`, the task runs there first (see OnCpu). */
   access(
     pid: number,
     address: number,
     kind: 'read' | 'write' | 'exec',
     options: { readonly value?: number; readonly cpu?: number } = {},
   ): AccessOutcome {
-    const { cpu, value = 0 } = options;
-    if (cpu !== undefined && this.kernel.cpu(cpu).current.pid !== pid) this.kernel.switchTo(cpu, pid);
-    return this.onTask(pid, () => this.kernel.access(pid, address, kind, value));
+    const { value = 0 } = options;
+    return this.onTask(pid, options, () => this.kernel.access(pid, address, kind, value));
   }
 
   /** A kernel-mode load or store of one byte. */
@@ -205,45 +219,45 @@ export class ScenarioSession {
     });
   }
 
-  copyFromUser(pid: number, address: number, length: number): CopyOutcome {
-    return this.onTask(pid, () => this.kernel.copyFromUser(pid, address, length));
+  copyFromUser(pid: number, address: number, length: number, on: OnCpu = {}): CopyOutcome {
+    return this.onTask(pid, on, () => this.kernel.copyFromUser(pid, address, length));
   }
 
-  copyToUser(pid: number, address: number, bytes: readonly number[]): CopyOutcome {
-    return this.onTask(pid, () => this.kernel.copyToUser(pid, address, bytes));
+  copyToUser(pid: number, address: number, bytes: readonly number[], on: OnCpu = {}): CopyOutcome {
+    return this.onTask(pid, on, () => this.kernel.copyToUser(pid, address, bytes));
   }
 
-  getUser(pid: number, address: number, size: UserValueSize) {
-    return this.onTask(pid, () => this.kernel.getUser(pid, address, size));
+  getUser(pid: number, address: number, size: UserValueSize, on: OnCpu = {}) {
+    return this.onTask(pid, on, () => this.kernel.getUser(pid, address, size));
   }
 
-  putUser(pid: number, address: number, size: UserValueSize, value: bigint) {
-    return this.onTask(pid, () => this.kernel.putUser(pid, address, size, value));
+  putUser(pid: number, address: number, size: UserValueSize, value: bigint, on: OnCpu = {}) {
+    return this.onTask(pid, on, () => this.kernel.putUser(pid, address, size, value));
   }
 
   // ───────── kernel memory ─────────
 
-  kmalloc(bytes: number): number | null {
-    return this.kernel.kmalloc(bytes);
+  kmalloc(bytes: number, on: OnCpu = {}): number | null {
+    return this.on(this.cpuId(on.cpu ?? 0), () => this.kernel.kmalloc(bytes));
   }
 
-  kfree(address: number): void {
-    this.kernel.kfree(address);
+  kfree(address: number, on: OnCpu = {}): void {
+    this.on(this.cpuId(on.cpu ?? 0), () => this.kernel.kfree(address));
   }
 
-  vmalloc(bytes: number): number | null {
-    return this.kernel.vmalloc(bytes);
+  vmalloc(bytes: number, on: OnCpu = {}): number | null {
+    return this.on(this.cpuId(on.cpu ?? 0), () => this.kernel.vmalloc(bytes));
   }
 
-  vfree(address: number): void {
-    this.on(0, () => this.kernel.vfree(address));
+  vfree(address: number, on: OnCpu = {}): void {
+    this.on(this.cpuId(on.cpu ?? 0), () => this.kernel.vfree(address));
   }
 
   // ───────── reclaim and swap ─────────
 
   /** Reclaims until `pages` frames are freed or nothing more can be; returns the frames freed. */
   reclaim(pages: number, cpu = 0): number {
-    return this.on(cpu, () => this.kernel.reclaim(pages));
+    return this.on(this.cpuId(cpu), () => this.kernel.reclaim(pages));
   }
 
   /** What the next reclaim would scan and decide, changing nothing (see reclaim-scan.ts). */
@@ -320,9 +334,30 @@ export class ScenarioSession {
 
   // ───────── which CPU an operation runs on ─────────
 
-  /** Runs an operation of `pid`'s: on the CPU running it, or CPU 0, where the kernel would put it. */
-  private onTask<T>(pid: number, body: () => T): T {
-    return this.on(this.cpuRunning(pid) ?? 0, body);
+  /**
+   * Runs an operation of `pid`'s. Without a CPU: on the CPU running it, or
+   * CPU 0, where the kernel would put it. On `cpu`: the task runs there first
+   * — switched in if it runs nowhere, migrated if it runs on another CPU
+   * (that CPU goes idle, keeping its address space loaded, lazily).
+   */
+  private onTask<T>(pid: number, on: OnCpu, body: () => T): T {
+    if (on.cpu === undefined) return this.on(this.cpuRunning(pid) ?? 0, body);
+    this.runOn(on.cpu, pid);
+    return this.on(on.cpu, body);
+  }
+
+  /** `pid` runs on `cpu` from now on (see onTask). */
+  private runOn(cpu: number, pid: number): void {
+    if (this.kernel.cpu(cpu).current.pid === pid) return;
+    const task = this.kernel.task(pid);
+    const elsewhere = this.cpuRunning(pid);
+    if (task.alive && elsewhere !== null && elsewhere !== cpu) this.kernel.switchTo(elsewhere, 0);
+    this.kernel.switchTo(cpu, pid);
+  }
+
+  /** A CPU this machine has (the kernel's error otherwise). */
+  private cpuId(cpu: number): number {
+    return this.kernel.cpu(cpu).id;
   }
 
   private on<T>(cpu: number, body: () => T): T {
