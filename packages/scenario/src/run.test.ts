@@ -262,6 +262,23 @@ steps:
     expect(outcome(r, 7)).toEqual({ freed: 1 });
   });
 
+  test('touch writes every page its range covers, also when it starts mid-page', () => {
+    const r = run(`
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 16384, prot: rw-, as: buf }
+  - touch: { task: app, addr: "buf+4000", length: 200 }
+  - touch: { task: app, addr: "buf+8192", length: 4096 }
+  - touch: { task: app, addr: "buf+12287", length: 1, value: 7 }
+  - read: { task: app, addr: "buf+12287" }
+`);
+    expect(outcome(r, 3)).toEqual({ pages: 2 });
+    expect(resolutions(r, 3)).toEqual(['demand-zero', 'demand-zero']);
+    expect(outcome(r, 4)).toEqual({ pages: 1 });
+    expect(outcome(r, 5)).toEqual({ pages: 1 });
+    expect(outcome(r, 6)).toEqual({ value: 7 });
+  });
+
   test('the report carries the run’s counters', () => {
     const r = run(COW);
     expect(r.counters).toMatchObject({ faults: 2, framesAllocated: 2, swapOuts: 0 });

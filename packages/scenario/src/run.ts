@@ -272,7 +272,10 @@ class Runner {
         const start = this.addr(a.addr);
         const faults: FaultRecord[] = [];
         let pages = 0;
-        for (let va = start; va < start + a.length; va += 4096) {
+        // Every page the range covers, from the one holding its first byte to the one holding its last.
+        const last = Math.floor((start + a.length - 1) / 4096) * 4096;
+        for (let page = Math.floor(start / 4096) * 4096; page <= last; page += 4096) {
+          const va = Math.max(page, start);
           const r = s.access(pid, va, 'write', { value: a.value ?? 1, ...on(a.cpu) });
           faults.push(...r.faults);
           if (r.kind !== 'ok') {
