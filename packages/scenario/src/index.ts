@@ -26,7 +26,7 @@ export {
   type ResolveHookFile,
 } from './hooks.ts';
 export { formatOfFileName, parseScenarioText, type ScenarioFormat } from './parse.ts';
-export type { ScannedPage } from './reclaim-scan.ts';
+export { type ScannedPage, wouldFree } from './reclaim-scan.ts';
 export {
   hookFilesOf,
   type RunOptions,

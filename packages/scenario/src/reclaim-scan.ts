@@ -10,7 +10,7 @@
  * accessed bits as it tests them (page_referenced), so two real reclaims in
  * a row differ where two scans do not.
  */
-import { type Kernel, PageFlag } from '@faultline/vm-core';
+import { type Kernel, PageFlag, type ReclaimCheck } from '@faultline/vm-core';
 
 export interface ScannedPage {
   readonly pfn: number;
@@ -21,21 +21,41 @@ export interface ScannedPage {
   /** A page-cache page of a file (written back to the file, not to swap). */
   readonly file: boolean;
   readonly decision: 'reclaim' | 'activate' | 'keep';
+  /**
+   * For a page the policy would reclaim: whether the kernel would then free
+   * it, or why not (Kernel.reclaimCheck — pinned, no swap, swap full); a
+   * page it would not free is rotated and stays. Null for other decisions.
+   */
+  readonly kept: Exclude<ReclaimCheck, { frees: true }>['why'] | null;
 }
 
-/** Scans the inactive list from its oldest page until `pages` would be reclaimed or the list ends. */
+/** Scans the inactive list from its oldest page until `pages` would be freed or the list ends. */
 export function scanForReclaim(kernel: Kernel, pages: number): ScannedPage[] {
   const out: ScannedPage[] = [];
   let victims = 0;
+  // Swap slots the pages counted so far would take: the next page sees fewer free.
+  let slotsTaken = 0;
   for (const pfn of kernel.lru.members('inactive')) {
     if (victims >= pages) break;
     const referenced = isReferenced(kernel, pfn);
     const dirty = isDirty(kernel, pfn);
     const decision = kernel.hooks.reclaimDecision(kernel, { pfn, referenced, dirty });
-    if (decision === 'reclaim') victims++;
-    out.push({ pfn, referenced, dirty, file: kernel.frames.has(pfn, PageFlag.File), decision });
+    let kept: ScannedPage['kept'] = null;
+    if (decision === 'reclaim') {
+      const check = kernel.reclaimCheck(pfn, slotsTaken);
+      if (check.frees) {
+        victims++;
+        if (check.swapSlot) slotsTaken++;
+      } else kept = check.why;
+    }
+    out.push({ pfn, referenced, dirty, file: kernel.frames.has(pfn, PageFlag.File), decision, kept });
   }
   return out;
+}
+
+/** Would the kernel free this scanned page? */
+export function wouldFree(page: ScannedPage): boolean {
+  return page.decision === 'reclaim' && page.kept === null;
 }
 
 /** The last-level entries that map `pfn`, decoded (the reverse map knows where they are). */

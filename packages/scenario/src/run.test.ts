@@ -262,6 +262,26 @@ steps:
     expect(outcome(r, 7)).toEqual({ freed: 1 });
   });
 
+  test('a scan-only reclaim with no swap: nothing would be freed, and the real reclaim frees nothing', () => {
+    const r = run(`
+frames: 128
+swap: 0
+tlb: null
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 12288, prot: rw-, as: buf }
+  - touch: { task: app, addr: buf, length: 12288 }
+  - reclaim: { pages: 3 }
+  - reclaim: { pages: 3, scan_only: true }
+  - reclaim: { pages: 3 }
+`);
+    expect(outcome(r, 5)).toMatchObject({ wouldFree: 0 });
+    expect(r.steps[4]!.summary).toMatch(
+      /→ 0 would be freed: .*reclaim, but it stays: an anonymous page and no swap/,
+    );
+    expect(outcome(r, 6)).toEqual({ freed: 0 });
+  });
+
   test('touch writes every page its range covers, also when it starts mid-page', () => {
     const r = run(`
 steps:

@@ -17,6 +17,7 @@ import {
 import type { Counters } from './counters.ts';
 import { ScenarioError } from './errors.ts';
 import type { HookName, HookSpec, ResolveHookFile } from './hooks.ts';
+import { type ScannedPage, wouldFree } from './reclaim-scan.ts';
 import type { Scenario, Step } from './schema.ts';
 import { ScenarioSession } from './session.ts';
 
@@ -146,6 +147,14 @@ function runOn(session: ScenarioSession, scenario: Scenario, options: RunOptions
 }
 
 type Outcome = Omit<StepReport, 'index' | 'step'>;
+
+/** Why a page the policy would reclaim stays (Kernel.reclaimCheck). */
+const KEPT: Readonly<Record<NonNullable<ScannedPage['kept']>, string>> = {
+  pinned: 'pinned (held beyond its mappings)',
+  'no-swap': 'an anonymous page and no swap',
+  'swap-full': 'swap is full',
+  'not-anonymous': 'neither a file page nor anonymous',
+};
 
 /** The uaccess instructions by the names an oops report gives them. */
 const INSTRUCTIONS: Readonly<Record<string, number>> = {
@@ -451,11 +460,13 @@ class Runner {
 
   private scan(pages: number, cpu: number | null): Outcome {
     const scanned = this.session.scanForReclaim(pages);
-    const victims = scanned.filter((p) => p.decision === 'reclaim');
-    const how = (p: (typeof scanned)[number]) =>
-      p.decision === 'reclaim'
-        ? `pfn ${p.pfn} ${p.dirty ? (p.file ? 'dirty: write back to its file' : 'dirty: write to swap') : 'clean: drop'}`
-        : `pfn ${p.pfn} ${p.referenced ? 'referenced' : 'not referenced'}: ${p.decision}`;
+    const victims = scanned.filter(wouldFree);
+    const how = (p: ScannedPage) =>
+      p.decision !== 'reclaim'
+        ? `pfn ${p.pfn} ${p.referenced ? 'referenced' : 'not referenced'}: ${p.decision}`
+        : p.kept !== null
+          ? `pfn ${p.pfn} reclaim, but it stays: ${KEPT[p.kept]}`
+          : `pfn ${p.pfn} ${p.dirty ? (p.file ? 'dirty: write back to its file' : 'dirty: write to swap') : 'clean: drop'}`;
     const list = scanned.length === 0 ? 'the inactive list is empty' : scanned.map(how).join('; ');
     return plain(
       cpu,

@@ -186,6 +186,18 @@ export interface CopyOutcome {
   readonly faults: readonly FaultRecord[];
 }
 
+/** What reclaiming one page would do now (Kernel.reclaimCheck). */
+export type ReclaimCheck =
+  /** It would be freed; `swapSlot`: taking a new swap slot to do it. */
+  | { readonly frees: true; readonly swapSlot: boolean }
+  /**
+   * It would stay: `pinned`, held beyond its mappings (a COW copy or a
+   * uaccess in progress); `no-swap`, an anonymous page and no swap device;
+   * `swap-full`, no free slot to write it to; `not-anonymous`, neither a
+   * file page nor an anonymous one.
+   */
+  | { readonly frees: false; readonly why: 'pinned' | 'no-swap' | 'swap-full' | 'not-anonymous' };
+
 export class Kernel implements KernelApi, UaccessApi {
   readonly layout: KernelLayout;
   readonly memory: PhysicalMemory;
@@ -1574,16 +1586,35 @@ export class Kernel implements KernelApi, UaccessApi {
     return false;
   }
 
-  /** shrink_folio_list for one page: into the swap cache, unmapped everywhere, written if dirty, freed. */
-  private swapOut(pfn: number): boolean {
+  /**
+   * Whether reclaiming `pfn` now would free it — the checks shrink_folio_list
+   * (swapOut below) makes once the policy said "reclaim", read without
+   * changing anything. `swapSlotsTaken`: slots a caller counting several
+   * pages in a row has already promised to earlier ones (a scan that
+   * reclaims nothing).
+   */
+  reclaimCheck(pfn: number, swapSlotsTaken = 0): ReclaimCheck {
     // A page someone holds a reference to beyond its mappings and the caches
     // (a COW copy in progress, a uaccess) cannot be reclaimed now.
     const pins =
       (this.frames.has(pfn, PageFlag.SwapCache) ? 1 : 0) + (this.frames.has(pfn, PageFlag.File) ? 1 : 0);
-    if (this.frames.refcount[pfn]! > this.frames.mapcount[pfn]! + pins) return false;
+    if (this.frames.refcount[pfn]! > this.frames.mapcount[pfn]! + pins)
+      return { frees: false, why: 'pinned' };
+    // A file page goes back to its file: no swap needed.
+    if (this.frames.has(pfn, PageFlag.File)) return { frees: true, swapSlot: false };
+    if (this.swap === null) return { frees: false, why: 'no-swap' };
+    if (!this.frames.has(pfn, PageFlag.Anon)) return { frees: false, why: 'not-anonymous' };
+    // A page already in the swap cache has its slot; any other needs a new one.
+    if (this.frames.has(pfn, PageFlag.SwapCache)) return { frees: true, swapSlot: false };
+    if (this.swap.free - swapSlotsTaken <= 0) return { frees: false, why: 'swap-full' };
+    return { frees: true, swapSlot: true };
+  }
+
+  /** shrink_folio_list for one page: into the swap cache, unmapped everywhere, written if dirty, freed. */
+  private swapOut(pfn: number): boolean {
+    if (!this.reclaimCheck(pfn).frees) return false;
     if (this.frames.has(pfn, PageFlag.File)) return this.evictFilePage(pfn);
-    const swap = this.swap;
-    if (swap === null || !this.frames.has(pfn, PageFlag.Anon)) return false;
+    const swap = this.swap!;
     if (!this.frames.has(pfn, PageFlag.SwapCache)) {
       const slot = swap.allocate(); // count 1: the swap cache's reference
       if (slot < 0) return false;

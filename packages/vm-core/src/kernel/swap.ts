@@ -51,6 +51,11 @@ export class SwapDevice {
     return this.used;
   }
 
+  /** Slots allocate() can still hand out (slot 0 is never one). */
+  get free(): number {
+    return this.slots - 1 - this.used;
+  }
+
   /** get_swap_page(): a free slot with count 1 (the swap cache's reference), or -1 when swap is full. */
   allocate(): number {
     for (let n = 0; n < this.slots - 1; n++) {
