@@ -12,10 +12,15 @@ if (!existsSync(fileURLToPath(entry))) {
   console.error('faultline: not built yet. Run `npm start` (or `pnpm --filter @faultline/cli build`) first.');
   process.exit(2);
 }
-// A reader that stops early (`faultline demo | head`) is not an error.
+// A reader that stops early (`faultline demo | head`) is not an error, and
+// must not cut the command short: `grade … --out DIR | head` still writes
+// every report to DIR and still exits with the verdict. What is written to
+// stdout after the reader left is dropped.
+let stdoutOpen = true;
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
+  stdoutOpen = false;
 });
+const out = { write: (text) => (stdoutOpen ? process.stdout.write(text) : false) };
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr });
+process.exitCode = await main(process.argv.slice(2), { out, err: process.stderr });

@@ -4,7 +4,7 @@
 // loader anywhere, exercise tests compiled with esbuild in the worker. Its
 // reports must be the ones the CLI gives from source (this process, vitest).
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXERCISES_DIR } from '@faultline/exercises';
@@ -83,6 +83,29 @@ describe('the built CLI grades through the grader build', () => {
   });
 });
 
+describe('the built CLI when its reader leaves early', () => {
+  test('a closed stdout neither cuts grading short nor changes the exit code; --out still gets every report', async () => {
+    const dir = tempDir();
+    const cls = join(dir, 'class');
+    mkdirSync(cls);
+    const starter = readFileSync(join(exercise, 'starter.ts'), 'utf8');
+    for (const name of ['a', 'b', 'c']) writeFileSync(join(cls, `${name}.ts`), starter);
+    const out = join(dir, 'out');
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'grade', 'page-fault-handler', cls, '--out', out], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      // The reader goes away before anything is written (`| head -c 0`): every later write is an EPIPE.
+      child.stdout.destroy();
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    expect(code).toBe(1);
+    for (const name of ['a', 'b', 'c']) expect(existsSync(join(out, `${name}.json`))).toBe(true);
+    expect(existsSync(join(out, 'summary.csv'))).toBe(true);
+  });
+});
+
 describe("the built CLI on exercises of one's own (--exercises DIR)", () => {
   /**
    * DIR holding a copy of page-fault-handler whose visible tests also import a
@@ -119,6 +142,19 @@ describe("the built CLI on exercises of one's own (--exercises DIR)", () => {
       /^✓ page-fault-handler: reference 18\/18, starter [\d.]+\/18, \d+ mutants caught/m,
     );
     expect(ran.code).toBe(0);
+  });
+
+  test("what an exercise's tests print goes to stderr, never into the reports on stdout", async () => {
+    const { root, dir } = ownExercises();
+    const hidden = join(dir, 'tests', 'hidden.ts');
+    writeFileSync(
+      hidden,
+      `console.log('debug: secret expected value 0x5e');\n${readFileSync(hidden, 'utf8')}`,
+    );
+    const ran = await built(['validate', 'page-fault-handler', '--exercises', root]);
+    expect(ran.code).toBe(0);
+    expect(ran.out).not.toContain('secret expected value');
+    expect(ran.err).toContain('debug: secret expected value 0x5e');
   });
 
   test('a test file that does not compile names the file, line and column', async () => {

@@ -66,3 +66,22 @@ it('names the limit that stopped a test, even where its message is withheld', ()
   expect(text).toContain('  ✗ hidden: a fork of a big process (timeout: wallMsPerCall 25000)  0/2');
   expect(text).not.toContain('ran out of time (…)');
 });
+
+it('shows control characters as escapes, so a name or message cannot recolour, overwrite or fake a line', () => {
+  const report = buildReport({
+    exercise: 'ex',
+    tests: [
+      rawTest({
+        name: 'mallory\n  ✓ faked  2/2\u001b[31m',
+        status: 'error',
+        points: 0,
+        message: 'boom\r\u001b[2K\u001b[1A  ✓ faked 2/2\nsecond line\u0007',
+      }),
+    ],
+  });
+  const text = renderText(report, { audience: 'staff' });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may be left
+  expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  expect(text).toContain('  ✗ mallory\\n  ✓ faked  2/2\\x1b[31m (error)  0/2');
+  expect(text).toContain('      boom\\x0d\\x1b[2K\\x1b[1A  ✓ faked 2/2\n      second line\\x07');
+});

@@ -2,6 +2,12 @@
  * The report as plain text for a terminal: a heading, one line per test
  * (✓ passed, ✗ did not, – skipped) with its points, the message indented
  * beneath, then the totals. No colour codes: callers that want colour add it.
+ *
+ * Names and messages come from learners (a thrown message, a file name) and
+ * from tests: control characters — ESC, CR, backspace and the rest, which a
+ * terminal would obey to recolour, overwrite or fake a line — are shown as
+ * `\x1b`-style escapes; a line break stays one in a message, and is shown as
+ * `\n` in a one-line field (a name).
  */
 import type { Report, TestResult } from './report.ts';
 import { type ViewOptions, viewFor } from './view.ts';
@@ -17,16 +23,16 @@ const STATUS_WORD: Record<Report['status'], string> = {
 
 export function renderText(report: Report, view: ViewOptions): string {
   const shown = viewFor(report, view);
-  const lines = [`${shown.exercise}: ${STATUS_WORD[shown.status]}`];
-  if (shown.message !== undefined) lines.push(indent(shown.message, '  '));
+  const lines = [`${oneLine(shown.exercise)}: ${STATUS_WORD[shown.status]}`];
+  if (shown.message !== undefined) lines.push(indent(printable(shown.message), '  '));
   for (const e of shown.compileErrors ?? [])
-    lines.push(indent(`line ${e.line}:${e.column}: ${e.message}`, '  '));
+    lines.push(indent(`line ${e.line}:${e.column}: ${printable(e.message)}`, '  '));
   if (shown.tests.length > 0) lines.push('');
   for (const t of shown.tests) {
     lines.push(
-      `  ${mark(t)} ${t.name}${t.status === 'pass' || t.status === 'fail' ? '' : ` (${t.status}${t.limit === undefined ? '' : `: ${t.limit.name} ${t.limit.value}`})`}  ${points(t.points)}/${points(t.maxPoints)}`,
+      `  ${mark(t)} ${oneLine(t.name)}${t.status === 'pass' || t.status === 'fail' ? '' : ` (${t.status}${t.limit === undefined ? '' : `: ${t.limit.name} ${t.limit.value}`})`}  ${points(t.points)}/${points(t.maxPoints)}`,
     );
-    if (t.message !== '') lines.push(indent(t.message, '      '));
+    if (t.message !== '') lines.push(indent(printable(t.message), '      '));
   }
   const ran = shown.tests.filter((t) => t.status !== 'skipped');
   const passed = ran.filter((t) => t.status === 'pass').length;
@@ -52,4 +58,22 @@ function indent(text: string, prefix: string): string {
     .split('\n')
     .map((line) => (line === '' ? '' : prefix + line))
     .join('\n');
+}
+
+// C0 controls but tab and line feed, DEL, and C1 controls (U+0080–U+009F, which some terminals also obey).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** `text` with every control character but tab and line feed as a visible escape. */
+export function printable(text: string): string {
+  return text.replace(CONTROL, escapeControl);
+}
+
+/** As `printable`, with line feeds escaped too: for a field that must stay on its line. */
+export function oneLine(text: string): string {
+  return printable(text).replaceAll('\n', '\\n');
+}
+
+function escapeControl(c: string): string {
+  return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
 }

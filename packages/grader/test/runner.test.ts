@@ -130,6 +130,45 @@ describe('gradeSubmission on page-fault-handler', () => {
   });
 });
 
+describe('who is at fault when a test stops', () => {
+  const withBody = (body: Exercise['tests'][number]['body']): Exercise => ({
+    ...exercise,
+    tests: [{ name: 'only', points: 1, visibility: 'visible', body }],
+  });
+
+  test("a bug in the test's own code errors the test as the test's problem, not the kernel's", async () => {
+    const report = await gradeSubmission({
+      exercise: withBody(() => {
+        const o = undefined as unknown as { x: number };
+        void o.x;
+      }),
+      learnerSource: exercise.solution,
+    });
+    expect(report.tests[0]).toMatchObject({ status: 'error' });
+    expect(report.tests[0]!.message).toMatch(
+      /^The test could not run \(a problem in the test, not in your code\): TypeError: Cannot read properties of undefined/,
+    );
+  });
+
+  test('a refusal of the kernel (a KernelError) says the kernel stopped', async () => {
+    // A handler that claims to resolve the fault without mapping anything: it never settles.
+    const report = await gradeSubmission({
+      exercise: withBody((t) => {
+        const pid = t.spawn();
+        t.read(pid, t.mmap(pid, 4096));
+      }),
+      learnerSource:
+        "export function anonymousFault() { return { kind: 'resolved', resolution: 'zero-page' }; }",
+    });
+    expect(report.tests[0]).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(
+        /^The kernel stopped: pid \d+: the fault at 0x[0-9a-f]+ keeps recurring/,
+      ),
+    });
+  });
+});
+
 describe('the limits of page-fault-handler, varied', () => {
   /** The reference solution, made to spend about 2 ms of CPU budget (100 000 steps) per fault. */
   const busySolution = `${exercise.solution.replace('export function anonymousFault', 'function reference')}

@@ -121,7 +121,14 @@ export function createPool(options: PoolOptions = {}): Pool {
     try {
       worker = new Worker(options.workerUrl ?? DEFAULT_WORKER_URL, {
         resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb ?? 256 },
+        // What trusted code in the worker prints (a driver, an exercise's
+        // tests) must never land in the host's stdout, which carries reports
+        // (JSON, JUnit) a CI reads: it goes to the host's stderr.
+        stdout: true,
+        stderr: true,
       });
+      worker.stdout.pipe(process.stderr, { end: false });
+      worker.stderr.pipe(process.stderr, { end: false });
     } catch (error) {
       // Out of threads or memory: the job (if any) cannot run; the pool is one worker short.
       job?.resolve({ kind: 'crashed', message: `no sandbox worker could be started: ${messageOf(error)}` });

@@ -63,6 +63,8 @@ interface Graded {
   readonly graded: GradedAs;
   /** Why it was not graded (stderr), for not-gradable and grader-failed. */
   readonly reason?: string;
+  /** The same, as its report says it (no host paths), for not-gradable. */
+  readonly told?: string;
 }
 
 export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> {
@@ -75,18 +77,17 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
     io.err.write(`faultline grade: unknown exercise "${request.id}"; known: ${known.join(', ')}\n`);
     return ExitCode.Usage;
   }
-  const collected = await collectSubmissions(request.paths);
-  if (collected.kind === 'err') {
-    io.err.write(`faultline grade: ${collected.message}\n${USAGE}\n`);
-    return ExitCode.Usage;
-  }
-  const { submissions } = collected;
+  const submissions = await collectSubmissions(request.paths, {
+    skip: request.out === null ? [] : [request.out],
+  });
   const single = submissions.length === 1 && request.paths.length === 1 && submissions[0]?.kind === 'file';
   const results = await gradeAll(loaded, request, submissions, single ? null : io);
 
   for (const r of results) {
     if (r.reason !== undefined)
-      io.err.write(`faultline grade: could not grade ${r.submission.name}: ${r.reason}\n`);
+      io.err.write(
+        `faultline grade: could not grade ${loaded.grader.oneLine(r.submission.name)}: ${loaded.grader.oneLine(r.reason)}\n`,
+      );
   }
   // The reports go out first: a folder that cannot be written must not cost the verdicts.
   const first = results[0];
@@ -212,17 +213,23 @@ async function gradeAll(
   const finished = (g: Graded): Graded => {
     done += 1;
     progress?.err.write(
-      `[${done}/${submissions.length}] ${g.submission.name}: ${g.report.status} ${g.report.score}/${g.report.maxScore}\n`,
+      `[${done}/${submissions.length}] ${grader.oneLine(g.submission.name)}: ${g.report.status} ${g.report.score}/${g.report.maxScore}\n`,
     );
     return g;
   };
   try {
-    return await Promise.all(
+    const graded = await Promise.all(
       sources.map(async (source): Promise<Graded> => {
         const { submission } = source;
         if (source.kind === 'unreadable') {
           const report = errorReport(loaded, request.id, facts, source.told);
-          return finished({ submission, report, graded: 'not-gradable', reason: source.reason });
+          return finished({
+            submission,
+            report,
+            graded: 'not-gradable',
+            reason: source.reason,
+            told: source.told,
+          });
         }
         const graded = await grader.gradeInPool(pool, {
           driver: loaded.driver,
@@ -237,6 +244,17 @@ async function gradeAll(
             : { submission, report: graded.report, graded: 'graded' },
         );
       }),
+    );
+    // Run on the visible tests only, the total is theirs: known once one submission was graded.
+    const visibleTotal = graded.find((g) => g.graded === 'graded')?.report.maxScore;
+    if (!request.visibleOnly || visibleTotal === undefined) return graded;
+    return graded.map((g) =>
+      g.graded === 'not-gradable'
+        ? {
+            ...g,
+            report: errorReport(loaded, request.id, { ...facts, maxScore: visibleTotal }, g.told ?? ''),
+          }
+        : g,
     );
   } finally {
     await pool.close();
@@ -349,16 +367,19 @@ function renderBatch(
       );
     case 'text':
       return [
-        ...results.map((r) => `== ${r.submission.name} ==\n${grader.renderText(r.report, request.view)}`),
-        summaryTable(rows),
+        ...results.map(
+          (r) => `== ${grader.oneLine(r.submission.name)} ==\n${grader.renderText(r.report, request.view)}`,
+        ),
+        summaryTable(rows, grader.oneLine),
       ].join('\n');
   }
 }
 
-function summaryTable(rows: readonly SummaryRow[]): string {
-  const width = Math.max(10, ...rows.map((r) => r.submission.length));
+/** The summary for a terminal; `shown` makes a student's file name safe to print (no control characters). */
+function summaryTable(rows: readonly SummaryRow[], shown: (name: string) => string): string {
+  const width = Math.max(10, ...rows.map((r) => shown(r.submission).length));
   const lines = rows.map((r) =>
-    `${r.submission.padEnd(width)}  ${r.status.padEnd(13)}  ${`${r.score}/${r.maxScore}`.padStart(7)}  ${r.graded === 'graded' ? '' : r.graded}`.trimEnd(),
+    `${shown(r.submission).padEnd(width)}  ${r.status.padEnd(13)}  ${`${r.score}/${r.maxScore}`.padStart(7)}  ${r.graded === 'graded' ? '' : r.graded}`.trimEnd(),
   );
   const full = rows.filter((r) => r.graded === 'graded' && r.status === 'pass' && r.score === r.maxScore);
   return [
@@ -391,7 +412,9 @@ async function writeOut(
     await writeFile(join(dir, 'summary.json'), summaryJson(request.id, rows));
     return null;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') return `${dir} is a file, not a folder (${code})`;
+    return code ?? (error as Error).message;
   }
 }
 

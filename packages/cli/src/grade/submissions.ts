@@ -7,11 +7,12 @@
  * name, so the same folder is always graded and summarised the same way.
  *
  * A subfolder whose solution cannot be told (no `.ts` file, or several and
- * none named `solution.ts`) is still a submission — one that cannot be
- * graded, with the reason — so a class's summary lists every student.
+ * none named `solution.ts`), or that cannot be read, is still a submission —
+ * one that cannot be graded, with the reason — so a class's summary lists
+ * every student. Symlinks are followed.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 
 export type Submission =
   /** A file to grade. */
@@ -22,85 +23,133 @@ export type Submission =
 /** A submission before it has its name (names depend on all the paths). */
 type Unnamed = Submission extends infer S ? (S extends Submission ? Omit<S, 'name'> : never) : never;
 
-export type Collected =
-  | { readonly kind: 'ok'; readonly submissions: readonly Submission[] }
-  | { readonly kind: 'err'; readonly message: string };
-
 /** The file a folder's single solution is in, when several `.ts` files sit beside it. */
 const PREFERRED = 'solution.ts';
 
-export async function collectSubmissions(paths: readonly string[]): Promise<Collected> {
-  const found: { path: string; submission: Unnamed }[] = [];
-  for (const path of paths) {
-    let isDirectory: boolean;
-    try {
-      isDirectory = (await stat(path)).isDirectory();
-    } catch {
-      // Not there: still a submission, one that cannot be read (its report says so).
-      found.push({ path, submission: { kind: 'file', file: path } });
-      continue;
-    }
-    if (!isDirectory) {
-      found.push({ path, submission: { kind: 'file', file: path } });
-      continue;
-    }
-    const inFolder = await folderSubmissions(path);
-    if (inFolder.length === 0)
-      return {
-        kind: 'err',
-        message: `${path} holds no submissions (no .ts file, and no folder holding one)`,
-      };
-    for (const entry of inFolder) found.push(entry);
-  }
-  const names = uniqueNames(found.map((f) => f.path));
-  return {
-    kind: 'ok',
-    submissions: found.map((f, i): Submission => ({ ...f.submission, name: names[i] ?? f.path })),
-  };
+/** Folders in a class folder that are never a student's. */
+const NEVER_SUBMISSIONS = new Set(['node_modules']);
+
+export interface CollectOptions {
+  /** Folders to leave out wherever they appear (the --out folder, when it lies inside a class folder). */
+  readonly skip?: readonly string[];
 }
 
-async function folderSubmissions(dir: string) {
-  const entries = (await readdir(dir, { withFileTypes: true }))
-    .filter((e) => !e.name.startsWith('.'))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const out: { path: string; submission: Unnamed }[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isFile() && isSource(entry.name)) {
-      out.push({ path, submission: { kind: 'file', file: path } });
-    } else if (entry.isDirectory()) {
-      const files = (await readdir(path, { withFileTypes: true }))
-        .filter((e) => e.isFile() && !e.name.startsWith('.') && isSource(e.name))
-        .map((e) => e.name)
-        .sort();
-      const chosen = files.length === 1 ? files[0] : files.includes(PREFERRED) ? PREFERRED : undefined;
-      if (chosen !== undefined) {
-        out.push({ path, submission: { kind: 'file', file: join(path, chosen) } });
-      } else if (files.length === 0) {
-        // A folder of something else (notes, fixtures) is not a submission; an empty one is a student with nothing handed in.
-        const anything = (await readdir(path)).some((n) => !n.startsWith('.'));
-        if (!anything)
-          out.push({
-            path,
-            submission: { kind: 'unusable', path, reason: 'the folder is empty: nothing was handed in' },
-          });
-      } else {
-        out.push({
+/**
+ * Every submission the paths name, in order (a folder's in name order). A
+ * path or entry that cannot be read — a dangling symlink, a name the file
+ * system will not open, a folder without a solution — is a submission that
+ * cannot be graded, with the reason; nothing is dropped without a word, and
+ * nothing aborts the rest. The same file named twice is graded once.
+ */
+export async function collectSubmissions(
+  paths: readonly string[],
+  options: CollectOptions = {},
+): Promise<readonly Submission[]> {
+  const skip = new Set((options.skip ?? []).map((p) => resolve(p)));
+  const found: { path: string; submission: Unnamed }[] = [];
+  for (const path of paths) {
+    const kind = await kindOf(path);
+    if (kind.kind === 'dir') {
+      const inFolder = await folderSubmissions(path, skip);
+      if (inFolder.length > 0) found.push(...inFolder);
+      else
+        found.push({
           path,
           submission: {
             kind: 'unusable',
             path,
-            reason: `the folder holds ${files.length} .ts files (${files.join(', ')}) and none is named ${PREFERRED}: put the solution in one file, or name it ${PREFERRED}`,
+            reason: 'the folder holds no submissions (no .ts file, and no folder holding one)',
           },
         });
-      }
+    } else {
+      // A file, or nothing there: a submission either way (one that cannot be read says so in its report).
+      found.push({ path, submission: { kind: 'file', file: path } });
     }
+  }
+  const seen = new Set<string>();
+  const distinct = found.filter((f) => {
+    const key = resolve(f.submission.kind === 'file' ? f.submission.file : f.submission.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const names = uniqueNames(distinct.map((f) => f.path));
+  return distinct.map((f, i): Submission => ({ ...f.submission, name: names[i] ?? f.path }));
+}
+
+type Kind = { kind: 'file' } | { kind: 'dir' } | { kind: 'other' } | { kind: 'unreadable'; code: string };
+
+/** What is at `path`, following symlinks (a student's folder may well be a link). */
+async function kindOf(path: string): Promise<Kind> {
+  try {
+    const info = await stat(path);
+    return info.isDirectory() ? { kind: 'dir' } : info.isFile() ? { kind: 'file' } : { kind: 'other' };
+  } catch (error) {
+    return { kind: 'unreadable', code: (error as NodeJS.ErrnoException).code ?? 'error' };
+  }
+}
+
+async function listNames(dir: string): Promise<string[] | { code: string }> {
+  try {
+    return (await readdir(dir))
+      .filter((name) => !name.startsWith('.'))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  } catch (error) {
+    return { code: (error as NodeJS.ErrnoException).code ?? 'error' };
+  }
+}
+
+async function folderSubmissions(dir: string, skip: ReadonlySet<string>) {
+  const out: { path: string; submission: Unnamed }[] = [];
+  const unusable = (path: string, reason: string) =>
+    out.push({ path, submission: { kind: 'unusable', path, reason } });
+  const names = await listNames(dir);
+  if (!Array.isArray(names)) {
+    unusable(dir, `the folder cannot be read (${names.code})`);
+    return out;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (skip.has(resolve(path)) || NEVER_SUBMISSIONS.has(name)) continue;
+    const kind = await kindOf(path);
+    if (kind.kind === 'unreadable') {
+      // A dangling link, or a name (not UTF-8) that cannot be opened as it was listed.
+      if (isSource(name) || !name.includes('.')) unusable(path, `cannot be read (${kind.code})`);
+      continue;
+    }
+    if (kind.kind === 'file') {
+      if (isSource(name)) out.push({ path, submission: { kind: 'file', file: path } });
+      continue;
+    }
+    if (kind.kind !== 'dir') continue;
+    const inside = await listNames(path);
+    if (!Array.isArray(inside)) {
+      unusable(path, `the folder cannot be read (${inside.code})`);
+      continue;
+    }
+    const files: string[] = [];
+    for (const n of inside.filter(isSource)) if ((await kindOf(join(path, n))).kind === 'file') files.push(n);
+    const preferred = files.find((f) => f.toLowerCase() === PREFERRED);
+    const chosen = files.length === 1 ? files[0] : preferred;
+    if (chosen !== undefined) out.push({ path, submission: { kind: 'file', file: join(path, chosen) } });
+    else if (files.length > 1)
+      unusable(
+        path,
+        `the folder holds ${files.length} .ts files (${files.join(', ')}) and none is named ${PREFERRED}: put the solution in one file, or name it ${PREFERRED}`,
+      );
+    else if (inside.length === 0) unusable(path, 'the folder is empty: nothing was handed in');
+    else
+      unusable(
+        path,
+        `the folder holds no .ts file (it holds ${inside.slice(0, 5).join(', ')}${inside.length > 5 ? ', …' : ''})`,
+      );
   }
   return out;
 }
 
 function isSource(name: string): boolean {
-  return name.endsWith('.ts') && !name.endsWith('.d.ts');
+  const lower = name.toLowerCase();
+  return lower.endsWith('.ts') && !lower.endsWith('.d.ts');
 }
 
 /**
@@ -114,7 +163,7 @@ export function uniqueNames(paths: readonly string[]): string[] {
     p
       .split(sep)
       .filter((s) => s !== '' && s !== '.')
-      .map((s, i, all) => (i === all.length - 1 ? s.replace(/\.ts$/, '') : s));
+      .map((s, i, all) => (i === all.length - 1 ? s.replace(/\.ts$/i, '') : s));
   // The same path given twice cannot be told apart by its folders: it gets a counter below.
   const distinct = [...new Set(paths.map((p) => split(p).join('/')))];
   const parts = distinct.map((p) => p.split('/'));

@@ -27,6 +27,7 @@
  * watchdog (`wallMsTotal`), which is how the CLI and the web app grade.
  */
 import { compileQuickJSModule, type SandboxLimits, transpile } from '@faultline/sandbox';
+import { isKernelError } from '@faultline/vm-core';
 import {
   type BridgedHookName,
   createLearnerHookFactory,
@@ -322,10 +323,15 @@ async function runTest(
       } else if (error instanceof HarnessError) {
         status = 'error';
         message = `The test could not run (a problem in the test, not in your code): ${error.message}`;
-      } else {
-        // The kernel refused something the learner's hook did (KernelError), or it never settled.
+      } else if (isKernelError(error)) {
+        // The kernel refused something the learner's hook did, or the fault never settled.
         status = 'error';
-        message = `The kernel stopped: ${error instanceof Error ? error.message : String(error)}`;
+        message = `The kernel stopped: ${error.message}`;
+      } else {
+        // Anything else came from the test's own code (a bug in it), not from the learner's.
+        status = 'error';
+        const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        message = `The test could not run (a problem in the test, not in your code): ${what}`;
       }
     }
     const result: RawTestResult = {
