@@ -29,6 +29,8 @@ export { formatOfFileName, parseScenarioText, type ScenarioFormat } from './pars
 export { type ScannedPage, wouldFree } from './reclaim-scan.ts';
 export {
   hookFilesOf,
+  INSTRUCTION_NAMES,
+  instructionNamed,
   type RunOptions,
   runScenario,
   type ScenarioReport,

@@ -356,6 +356,23 @@ describe('bad scenarios: the message names the step index and the field', () => 
     });
   }
 
+  test('names of built-in properties are no step and no instruction', () => {
+    const spawn = 'steps:\n  - spawn: { name: app }\n';
+    expect(failure(`${spawn}  - constructor: {}\n`)).toMatch(
+      /^step 2: unknown step "constructor"; known steps: spawn/,
+    );
+    expect(failure(`${spawn}  - __proto__: { task: app }\n`)).toMatch(/^step 2: unknown step "__proto__"/);
+    expect(failure(`${spawn}  - toString: {}\n`)).toMatch(/^step 2: unknown step "toString"/);
+    expect(
+      failure(`${spawn}  - kernel_access: { task: app, addr: 0x50000000, access: read, ip: toString }\n`),
+    ).toBe(
+      'step 2 (kernel_access): field "ip": "toString" is not an address or a known instruction (copy_user_generic, __get_user_1, __put_user_1)',
+    );
+    expect(failure(`hooks: { constructor: empty }\n${spawn}`)).toMatch(
+      /field "hooks.constructor": not a hook/,
+    );
+  });
+
   test('a step the kernel refuses, a bad machine', () => {
     expect(failure('steps:\n  - spawn: { name: a }\n  - exit: { task: a }\n  - execve: { task: a }\n')).toBe(
       'step 3 (execve): pid 3 has exited',

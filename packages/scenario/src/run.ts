@@ -163,6 +163,14 @@ const INSTRUCTIONS: Readonly<Record<string, number>> = {
   __put_user_1: UACCESS_IP.putUser,
 };
 
+/** The instruction a uaccess routine's name stands for (own names only: "toString" is none). */
+export function instructionNamed(name: unknown): number | undefined {
+  return typeof name === 'string' && Object.hasOwn(INSTRUCTIONS, name) ? INSTRUCTIONS[name] : undefined;
+}
+
+/** The names instructionNamed knows. */
+export const INSTRUCTION_NAMES: readonly string[] = Object.keys(INSTRUCTIONS);
+
 class Runner {
   private readonly names = new Map<string, number>();
   private readonly labels = new Map<string, number>();
@@ -529,7 +537,8 @@ class Runner {
 
   /** An instruction pointer: a uaccess routine's name, or an address. */
   private instruction(expr: string | number): number {
-    if (typeof expr === 'string' && expr in INSTRUCTIONS) return INSTRUCTIONS[expr]!;
+    const named = instructionNamed(expr);
+    if (named !== undefined) return named;
     try {
       return this.addr(expr, 'ip');
     } catch (error) {

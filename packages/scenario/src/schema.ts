@@ -239,7 +239,8 @@ function parseStep(raw: unknown, index: number): Step {
     );
   }
   const kind = keys[0]!;
-  if (!(kind in steps)) {
+  // Own properties only: "constructor" or "__proto__" name no step.
+  if (!Object.hasOwn(steps, kind)) {
     throw new ScenarioError(`${where}: unknown step "${kind}"; known steps: ${STEP_KINDS.join(', ')}`);
   }
   const schema = steps[kind as StepKind];
