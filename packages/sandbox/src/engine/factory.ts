@@ -302,7 +302,9 @@ export async function buildFactory(
    * Whether the snapshot stands for this sandbox's own load. That load is
    * its first request, at 0 steps; it ran `image.steps` steps and finished,
    * so it finishes the same way under any budget above that, and under any
-   * wall-clock cap at least the factory's.
+   * wall-clock cap at least the factory's. The load was timed on the
+   * factory's clock: a lease's own clock times its calls, not the load it
+   * stands on (the load's wall-clock verdict is the factory's).
    */
   const snapshotFits = (budgets: StepBudgets, loaded: LoadedImage): boolean =>
     loaded.steps < Math.min(budgets.stepsTotal, budgets.stepsPerCall) &&
