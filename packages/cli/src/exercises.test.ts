@@ -64,6 +64,14 @@ describe('faultline validate', () => {
 });
 
 describe('faultline new', () => {
+  test('--exercises naming a file is a usage error that says so', async () => {
+    const file = join(tempDir(), 'not-a-folder');
+    writeFileSync(file, '');
+    const r = await run(['new', 'cow-break', '--exercises', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`faultline new: ${file} is a file, not a folder of exercises`);
+  });
+
   test('scaffolds into --exercises DIR a folder that loads, and that validate reports as unfinished', async () => {
     const root = tempDir();
     const dir = join(root, 'zz-scaffold-test');
@@ -82,7 +90,9 @@ describe('faultline new', () => {
       realpathSync(resolve(root, manifest.devDependencies['@faultline/grader'].slice('link:'.length))),
     ).toBe(realpathSync(grader));
     expect(created.out).toContain(`created ${join(root, 'package.json')}: `);
-    expect(created.out).toContain(`note: install that link before validating: cd ${root} && pnpm install\n`);
+    expect(created.out).toContain(
+      `note: faultline validate needs nothing more; for your editor's types and for vitest, install that link: cd ${root} && pnpm install\n`,
+    );
     for (const f of [
       'exercise.json',
       'README.md',

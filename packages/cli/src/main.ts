@@ -36,10 +36,12 @@ commands:
                   subfolder is one) against the exercise's tests; --out DIR
                   writes JSON and JUnit per submission and summary.csv/.json;
                   exit 0 all at full marks, 1 below, 2 if one could not grade
-  validate [EXERCISE...]
+  validate [EXERCISE...] [--exercises DIR]
                   prove exercises sound: reference at full marks, starter and
-                  every mutant below, deterministic; exit 0 sound, 1 not, 2 error
-  new SLUG        scaffold an exercise folder in exercises/ to fill in
+                  every mutant below, deterministic; exit 0 sound, 1 not, 2 error;
+                  --exercises DIR validates a course's own exercise folders
+  new SLUG [--exercises DIR]
+                  scaffold an exercise folder in exercises/ (or DIR) to fill in
   help            show this text
 `;
 

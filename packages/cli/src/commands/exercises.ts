@@ -25,7 +25,7 @@
  * package.json governs DIR (`"type": "module"`, the grader as a `link:`
  * dependency on this checkout) and says what is missing.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -155,6 +155,10 @@ export async function scaffold(argv: readonly string[], io: Io): Promise<ExitCod
   const { exercises } = await loadGrader();
   const root = parsed.root ?? exercises.EXERCISES_DIR;
   const dir = join(root, slug);
+  if (existsSync(root) && !statSync(root).isDirectory()) {
+    io.err.write(`faultline new: ${root} is a file, not a folder of exercises\n${NEW_USAGE}\n`);
+    return ExitCode.Usage;
+  }
   if (existsSync(dir)) {
     io.err.write(`faultline new: ${dir} already exists\n`);
     return ExitCode.Usage;
@@ -194,17 +198,19 @@ function prepareModuleScope(root: string): string[] {
       `created ${file}: the tests are ES modules that import @faultline/grader (linked from ${grader})`,
       ...(linked
         ? []
-        : [`note: install that link before validating: cd ${shellQuote(root)} && pnpm install`]),
+        : [
+            `note: faultline validate needs nothing more; for your editor's types and for vitest, install that link: cd ${shellQuote(root)} && pnpm install`,
+          ]),
     ];
   }
   const lines: string[] = [];
   if (manifest.type !== 'module')
     lines.push(
-      `note: ${manifest.file} does not say "type": "module", so the tests (ES modules) will not load; add it`,
+      `note: ${manifest.file} does not say "type": "module": faultline validate loads the tests anyway, but your editor, vitest and tsx will read them as CommonJS; add it`,
     );
   if (!linked)
     lines.push(
-      `note: @faultline/grader does not resolve from ${root}; link it: cd ${shellQuote(root)} && pnpm add -D ${shellQuote(`link:${grader}`)}`,
+      `note: @faultline/grader does not resolve from ${root} (faultline validate does not need it; your editor and vitest do): cd ${shellQuote(root)} && pnpm add -D ${shellQuote(`link:${grader}`)}`,
     );
   return lines;
 }
