@@ -183,6 +183,46 @@ describe('what the scenarios show', () => {
   });
 });
 
+describe('a run the kernel stops is still a report (exit 1)', () => {
+  test('an empty anonymousFault: the steps that ran, and the one the kernel stopped at', async () => {
+    const file = scratch(
+      'empty.yaml',
+      'hooks: { anonymousFault: empty }\nsteps:\n  - spawn: { name: app }\n  - mmap: { task: app, length: 4096, prot: rw-, as: buf }\n  - read: { task: app, addr: buf }\n  - exit: { task: app }\n',
+    );
+    const text = await run(['sim', 'run', file]);
+    expect(text.code).toBe(1);
+    expect(text.out).toMatch(/ {2}2\. mmap 4096 bytes rw- as buf/);
+    expect(text.out).toMatch(
+      / {2}3\. read: the kernel stopped the run: pid 3: the fault at 0x[0-9a-f]+ keeps recurring/,
+    );
+    expect(text.out).toContain('(1 later step did not run)');
+    expect(text.err).toMatch(
+      /the kernel stopped the run at step 3 \(read\): pid 3: the fault .* keeps recurring/,
+    );
+    const json = await run(['sim', 'run', file, '--json']);
+    expect(json.code).toBe(1);
+    const r = JSON.parse(json.out) as ScenarioReport;
+    expect(r.steps).toHaveLength(2);
+    expect(r.stopped).toMatchObject({ index: 3, step: 'read', notRun: 1 });
+  });
+
+  test('a step on a task that exited says how and when it died', async () => {
+    const r = await run([
+      'sim',
+      'run',
+      scratch(
+        'exited.yaml',
+        'steps:\n  - spawn: { name: a }\n  - read: { task: a, addr: 0x1000 }\n  - read: { task: a, addr: 0x1000 }\n',
+      ),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/ {2}2\. .*SIGSEGV \(SEGV_MAPERR\)/);
+    expect(r.out).toContain(
+      '  3. read: the kernel stopped the run: pid 3 has exited; a (pid 3) was killed at step 2 (read) by SIGSEGV (SEGV_MAPERR) at 0x0000000000001000',
+    );
+  });
+});
+
 describe('bad scenario files get a clear error naming the step and field (exit 2)', () => {
   const cases: [string, string, string, RegExp][] = [
     ['unknown step', 'bad.yaml', 'steps:\n  - frobnicate: {}\n', /step 1: unknown step "frobnicate"/],
@@ -232,12 +272,6 @@ describe('bad scenario files get a clear error naming the step and field (exit 2
     ],
     ['not YAML', 'bad.yaml', 'steps: [\n', /not valid YAML/],
     ['not JSON', 'bad.json', '{ "steps": ', /not valid JSON/],
-    [
-      'exited task',
-      'bad.yaml',
-      'steps:\n  - spawn: { name: a }\n  - exit: { task: a }\n  - read: { task: a, addr: 0x1000 }\n',
-      /step 3 \(read\): pid 3 has exited/,
-    ],
   ];
   for (const [name, file, text, message] of cases) {
     test(name, async () => {

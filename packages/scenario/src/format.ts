@@ -21,6 +21,14 @@ export function formatScenarioReport(report: ScenarioReport, options: { trace?: 
       for (const e of step.events) lines.push(`       · ${JSON.stringify(e)}`);
     }
   }
+  const stopped = report.stopped;
+  if (stopped !== null) {
+    lines.push(
+      `${String(stopped.index).padStart(3)}. ${stopped.step}: the kernel stopped the run: ${stopped.reason}`,
+    );
+    if (stopped.notRun > 0)
+      lines.push(`       (${stopped.notRun} later step${stopped.notRun === 1 ? '' : 's'} did not run)`);
+  }
   lines.push('');
   lines.push(
     report.invariants.length === 0

@@ -35,6 +35,7 @@ export {
   runScenario,
   type ScenarioReport,
   type StepReport,
+  type StoppedAt,
   type WatchedPage,
   type WatchReport,
 } from './run.ts';

@@ -105,10 +105,17 @@ steps:
 });
 
 describe('hooks replaced for a run, or from a step on', () => {
-  test('an empty anonymousFault in the header: the first touch can never be resolved', () => {
-    expect(failure(`hooks: { anonymousFault: empty }\n${COW}`)).toMatch(
-      /^step 3 \(write\): pid 3: the fault at 0x[0-9a-f]+ keeps recurring/,
+  test('an empty anonymousFault in the header: the first touch can never be resolved, and the report says so', () => {
+    const r = run(`hooks: { anonymousFault: empty }\n${COW}`);
+    expect(r.steps.map((s) => s.step)).toEqual(['spawn', 'mmap']);
+    expect(r.stopped).toMatchObject({ index: 3, step: 'write', notRun: 2 });
+    expect(r.stopped!.reason).toMatch(/^pid 3: the fault at 0x[0-9a-f]+ keeps recurring/);
+    const text = formatScenarioReport(r);
+    expect(text).toMatch(
+      / {2}3\. write: the kernel stopped the run: pid 3: the fault at 0x[0-9a-f]+ keeps recurring/,
     );
+    expect(text).toContain('(2 later steps did not run)');
+    expect(text).toContain('invariants: all hold');
   });
 
   test('a hook step switches mid-run, and back', () => {
@@ -234,9 +241,12 @@ steps:
 `);
     expect(outcome(r, 3)).toEqual({ framesFreed: 2 });
     expect(outcome(r, 4)).toEqual({ framesFreed: 3 });
-    expect(failure('steps:\n  - kfree: { addr: 0x1000 }\n')).toBe(
-      'step 1 (kfree): kfree of 0x0000000000001000, which kmalloc did not return',
-    );
+    expect(run('steps:\n  - kfree: { addr: 0x1000 }\n').stopped).toEqual({
+      index: 1,
+      step: 'kfree',
+      reason: 'kfree of 0x0000000000001000, which kmalloc did not return',
+      notRun: 0,
+    });
   });
 
   test('a scan-only reclaim reports and changes nothing; the real one after it frees', () => {
@@ -373,13 +383,57 @@ describe('bad scenarios: the message names the step index and the field', () => 
     );
   });
 
-  test('a step the kernel refuses, a bad machine', () => {
-    expect(failure('steps:\n  - spawn: { name: a }\n  - exit: { task: a }\n  - execve: { task: a }\n')).toBe(
-      'step 3 (execve): pid 3 has exited',
-    );
+  test('a bad machine', () => {
     expect(failure('arch: x86-32\npcid: true\nsteps:\n  - check: {}\n')).toBe(
       'the machine: x86-32 has no PCIDs; use pcid: false (the default there)',
     );
+  });
+});
+
+describe('a step the kernel refuses stops the run; the report keeps what ran', () => {
+  test('a task that exited: when, and how', () => {
+    const r = run('steps:\n  - spawn: { name: a }\n  - exit: { task: a }\n  - execve: { task: a }\n');
+    expect(r.steps).toHaveLength(2);
+    expect(r.stopped).toEqual({
+      index: 3,
+      step: 'execve',
+      reason: 'pid 3 has exited; a (pid 3) exited at step 2 (exit)',
+      notRun: 0,
+    });
+  });
+
+  test('a task the OOM killer chose', () => {
+    const r = run(`
+frames: 64
+swap: 0
+steps:
+  - spawn: { name: hog }
+  - mmap: { task: hog, length: 0x100000, prot: rw-, as: buf }
+  - touch: { task: hog, addr: buf, length: 0x100000 }
+  - read: { task: hog, addr: buf }
+`);
+    expect(outcome(r, 3)).toMatchObject({ signal: 'SIGKILL' });
+    expect(r.stopped!.reason).toBe(
+      'pid 3 has exited; hog (pid 3) was killed at step 3 (touch) by the OOM killer (SIGKILL)',
+    );
+  });
+
+  test('a task a SIGSEGV killed', () => {
+    const r = run(`
+steps:
+  - spawn: { name: app }
+  - read: { task: app, addr: 0x1000 }
+  - read: { task: app, addr: 0x1000 }
+  - check: {}
+`);
+    expect(r.steps).toHaveLength(2);
+    expect(r.stopped).toEqual({
+      index: 3,
+      step: 'read',
+      reason:
+        'pid 3 has exited; app (pid 3) was killed at step 2 (read) by SIGSEGV (SEGV_MAPERR) at 0x0000000000001000',
+      notRun: 1,
+    });
   });
 });
 

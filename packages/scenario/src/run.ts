@@ -51,10 +51,23 @@ export interface StepReport {
   readonly watch?: WatchReport;
 }
 
+/** The step at which the kernel refused to go on (a fault that keeps recurring, a task that has exited, …). */
+export interface StoppedAt {
+  readonly index: number;
+  readonly step: Step['kind'];
+  /** The kernel's reason; for a task that had exited, also how and at which step it died. */
+  readonly reason: string;
+  /** Steps after it, which did not run. */
+  readonly notRun: number;
+}
+
 export interface ScenarioReport {
   readonly title: string | null;
   readonly arch: string;
+  /** The steps that ran, in order (all of them unless `stopped`). */
   readonly steps: readonly StepReport[];
+  /** Null when every step ran; else the step the kernel stopped the run at (not in `steps`). */
+  readonly stopped: StoppedAt | null;
   /** Invariant violations after the last step (empty when the kernel is consistent). */
   readonly invariants: readonly string[];
   readonly stats: Readonly<Record<string, number>>;
@@ -118,28 +131,48 @@ function runOn(session: ScenarioSession, scenario: Scenario, options: RunOptions
   const kernel = session.kernel;
   const run = new Runner(session);
   const reports: StepReport[] = [];
-  scenario.steps.forEach((step, i) => {
-    const events: TraceEvent[] = [];
-    const stop = options.trace ? kernel.subscribe((e) => events.push(e)) : () => undefined;
-    try {
-      let report = run.step(step, i);
-      kernel.runKswapd();
-      if (options.trace) report = { ...report, events };
-      if (scenario.watch !== undefined) report = { ...report, watch: run.watch(scenario.watch) };
-      reports.push(report);
-    } catch (error) {
-      if (error instanceof KernelError || error instanceof ScenarioError || error instanceof RangeError) {
-        throw new ScenarioError(`step ${i + 1} (${step.kind}): ${error.message}`);
-      }
-      throw error;
-    } finally {
-      stop();
-    }
+  let stopped: StoppedAt | null = null;
+  const deaths = kernel.subscribe((e) => {
+    if (e.type === 'task' && e.what === 'exited') run.died(e.pid);
   });
+  try {
+    for (const [i, step] of scenario.steps.entries()) {
+      const events: TraceEvent[] = [];
+      const stop = options.trace ? kernel.subscribe((e) => events.push(e)) : () => undefined;
+      run.at(i + 1, step.kind);
+      try {
+        let report = run.step(step, i);
+        kernel.runKswapd();
+        if (options.trace) report = { ...report, events };
+        if (scenario.watch !== undefined) report = { ...report, watch: run.watch(scenario.watch) };
+        reports.push(report);
+      } catch (error) {
+        // The kernel refused to go on: the report keeps the steps that ran and says where it stopped.
+        if (error instanceof KernelError) {
+          stopped = {
+            index: i + 1,
+            step: step.kind,
+            reason: `${error.message}${run.deathOf(step)}`,
+            notRun: scenario.steps.length - i - 1,
+          };
+          break;
+        }
+        if (error instanceof ScenarioError || error instanceof RangeError) {
+          throw new ScenarioError(`step ${i + 1} (${step.kind}): ${error.message}`);
+        }
+        throw error;
+      } finally {
+        stop();
+      }
+    }
+  } finally {
+    deaths();
+  }
   return {
     title: scenario.title ?? null,
     arch: scenario.arch,
     steps: reports,
+    stopped,
     invariants: session.check(),
     stats: session.stats(),
     counters: session.counters(),
@@ -174,6 +207,40 @@ export const INSTRUCTION_NAMES: readonly string[] = Object.keys(INSTRUCTIONS);
 class Runner {
   private readonly names = new Map<string, number>();
   private readonly labels = new Map<string, number>();
+  /** The step running now, and the step each task that exited died at. */
+  private current = { index: 0, kind: 'spawn' as Step['kind'] };
+  private readonly deaths = new Map<number, { index: number; kind: Step['kind'] }>();
+
+  at(index: number, kind: Step['kind']): void {
+    this.current = { index, kind };
+  }
+
+  died(pid: number): void {
+    this.deaths.set(pid, this.current);
+  }
+
+  /** For a step on a task that has exited: "; app (pid 3) was killed at step 4 (touch) by …", else "". */
+  deathOf(step: Step): string {
+    if (!('task' in step.args) || step.args.task === undefined) return '';
+    let pid: number;
+    try {
+      pid = this.pid(step.args.task);
+    } catch {
+      return '';
+    }
+    const task = this.session.kernel.tasks.get(pid);
+    const when = this.deaths.get(pid);
+    if (task === undefined || task.alive || when === undefined) return '';
+    const at = `at step ${when.index} (${when.kind})`;
+    const who = `${task.name} (pid ${pid})`;
+    const death = task.death;
+    if (death === null) return `; ${who} exited ${at}`;
+    if ('oops' in death) return `; ${who} was killed ${at} by a kernel oops: ${death.oops.split('\n')[0]}`;
+    const { signal, code, address } = death.signal;
+    if (signal === 'SIGKILL' && code === 'SI_KERNEL')
+      return `; ${who} was killed ${at} by the OOM killer (SIGKILL)`;
+    return `; ${who} was killed ${at} by ${signal} (${code}) at ${hex(address)}`;
+  }
 
   constructor(private readonly session: ScenarioSession) {
     this.names.set('swapper', 0);

@@ -3,9 +3,11 @@
  * YAML) on the simulated kernel and prints each step's outcome and faults.
  * Hooks the file takes from TypeScript files (`{ file: mine.ts }`, relative
  * to the scenario) run in the sandbox, as a learner's code does when graded.
- * Exit codes: 0 the scenario ran (whatever its processes suffered), 2 the
- * file could not be read or is not a valid scenario, or a hook file could
- * not be loaded or failed.
+ * Exit codes: 0 every step ran (whatever its processes suffered); 1 the
+ * kernel stopped the run at a step (a fault that keeps recurring, a step on
+ * a task that has exited, …) — the report of the steps that ran and of the
+ * one that stopped it is still printed; 2 the file could not be read or is
+ * not a valid scenario, or a hook file could not be loaded or failed.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -64,7 +66,12 @@ export async function simRun(argv: readonly string[], io: Io): Promise<ExitCode>
     hooks?.dispose();
   }
   io.out.write(values.json ? `${JSON.stringify(report)}\n` : formatScenarioReport(report, { trace }));
-  return ExitCode.Ok;
+  const stopped = report.stopped;
+  if (stopped === null) return ExitCode.Ok;
+  io.err.write(
+    `faultline sim run: ${file}: the kernel stopped the run at step ${stopped.index} (${stopped.step}): ${stopped.reason}\n`,
+  );
+  return ExitCode.Failed;
 }
 
 function readScenarioFile(file: string): string {
