@@ -34,6 +34,7 @@ import { PRELUDE_SOURCE } from '../prelude.ts';
 import type { StackExports } from './build-facts.ts';
 import { type FastBounds, fastBounds } from './fast-path.ts';
 import { memoryPages, WASM_PAGE } from './limits.ts';
+import { withUtcTime } from './utc-time.ts';
 import { instantiate, type WasmInstance } from './wasm.ts';
 
 /** What a host function hands back to the guest: a value, an error to throw, or nothing (undefined). */
@@ -117,7 +118,8 @@ export async function bootInstance(
       ? {
           emscriptenModule: {
             instantiateWasm: async (imports: unknown, onSuccess: (instance: WasmInstance) => void) => {
-              const instance = await instantiate(wasmModule, imports);
+              // The guest's local time is UTC, not the grading machine's zone (utc-time.ts).
+              const instance = await instantiate(wasmModule, withUtcTime(imports, memory));
               exports = instance.exports;
               onSuccess(instance);
               return instance.exports;
