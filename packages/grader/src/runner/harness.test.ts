@@ -153,7 +153,7 @@ describe('helpers', () => {
     t.expectResolutions(t.write(pid, start, 1), ['demand-zero'], 'the first write to the heap');
   });
 
-  test('reads and writes on a chosen CPU switch the task there', () => {
+  test('reads and writes on a chosen CPU run the task there (migrating it)', () => {
     const t = context();
     t.machine({ cpus: 2 });
     const pid = t.spawn();
@@ -161,7 +161,8 @@ describe('helpers', () => {
     t.write(pid, addr, 5, { cpu: 1 });
     expect(t.runningOn(pid)).toBe(1);
     t.expectValue(t.read(pid, addr, { cpu: 1 }), 5, 'the byte written on cpu 1');
-    expect(() => t.read(pid, addr, { cpu: 0 })).toThrow('pid 3 is already running on cpu 1');
+    t.expectValue(t.read(pid, addr, { cpu: 0 }), 5, 'the byte read on cpu 0');
+    expect(t.runningOn(pid)).toBe(0);
     t.expectSignal(t.fetch(pid, addr), { signal: 'SIGSEGV', code: 'SEGV_ACCERR' }, 'a fetch from data');
     expect(t.runningOn(pid)).toBeNull();
   });
@@ -272,6 +273,71 @@ describe('helpers', () => {
   });
 });
 
+describe('a signal is blamed on whoever sent it', () => {
+  const learnerAnon = { anonymousFault: referenceHooks.anonymousFault };
+
+  test('the OOM killer, not the learner’s hook', () => {
+    const t = context(learnerAnon);
+    t.machine({ frames: 64, swapSlots: 0 });
+    const pid = t.spawn();
+    const addr = t.mmap(pid, 256 * PAGE);
+    let last = t.write(pid, addr, 1);
+    for (let i = 1; i < 256 && last.kind === 'ok'; i++) last = t.write(pid, addr + i * PAGE, 1);
+    expect(last).toMatchObject({ kind: 'signal', signal: { signal: 'SIGKILL' } });
+    const message = failure(() => t.expectOk(last, 'the write'));
+    expect(message).toBe(
+      'expected the write to succeed, but the OOM killer killed the process (SIGKILL): memory ran out and nothing could be reclaimed',
+    );
+  });
+
+  test('no VMA: the kernel’s fault path, the learner’s hook never called', () => {
+    const t = context(learnerAnon);
+    const outcome = t.write(t.spawn(), 0x5000_0000, 1);
+    expect(failure(() => t.expectOk(outcome, 'the write'))).toBe(
+      'expected the write to succeed, but the kernel’s fault path sent SIGSEGV (SEGV_MAPERR) to the process (no VMA covers the address, so no fault hook was called)',
+    );
+    expect(failure(() => t.expectSignal(outcome, { signal: 'SIGBUS' }, 'the write'))).toMatch(
+      /^expected the write to be stopped with SIGBUS, but the kernel’s fault path sent SIGSEGV \(SEGV_MAPERR\)/,
+    );
+  });
+
+  test('the learner’s hook, when it answered the fault with the signal', () => {
+    const t = context({
+      anonymousFault: (_k, f) => ({
+        kind: 'signal',
+        signal: { signal: 'SIGSEGV', code: 'SEGV_ACCERR', address: f.address },
+      }),
+    });
+    const pid = t.spawn();
+    const outcome = t.write(pid, t.mmap(pid, PAGE), 1);
+    expect(failure(() => t.expectOk(outcome, 'the write'))).toBe(
+      'expected the write to succeed, but your anonymousFault sent SIGSEGV (SEGV_ACCERR) to the process',
+    );
+  });
+
+  test('the learner’s hook answered out of memory: the kernel killed the process for it', () => {
+    const t = context({ anonymousFault: () => ({ kind: 'oom' }) });
+    const pid = t.spawn();
+    const outcome = t.read(pid, t.mmap(pid, PAGE));
+    expect(failure(() => t.expectOk(outcome, 'the read'))).toBe(
+      "expected the read to succeed, but your anonymousFault answered the fault with { kind: 'oom' } (out of memory), so the kernel killed the process with SIGKILL (SI_KERNEL)",
+    );
+  });
+
+  test('a signal from a hook the test put in place is the kernel’s', () => {
+    const t = context(learnerAnon);
+    t.useHook('anonymousFault', (_k, f) => ({
+      kind: 'signal',
+      signal: { signal: 'SIGBUS', code: 'BUS_ADRERR', address: f.address },
+    }));
+    const pid = t.spawn();
+    const outcome = t.write(pid, t.mmap(pid, PAGE), 1);
+    expect(failure(() => t.expectOk(outcome, 'the write'))).toBe(
+      'expected the write to succeed, but the kernel’s fault path sent SIGBUS (BUS_ADRERR) to the process (no hook of yours was called)',
+    );
+  });
+});
+
 describe('assertions: they hold on the reference kernel and fail with a message on a wrong one', () => {
   test('expectSignal', () => {
     const t = context();
@@ -284,7 +350,7 @@ describe('assertions: they hold on the reference kernel and fail with a message 
     );
     const mapErr = t.write(t.spawn('b'), 0x5000_0000, 1);
     expect(failure(() => t.expectSignal(mapErr, { signal: 'SIGSEGV', code: 'SEGV_ACCERR' }, 'a write'))).toBe(
-      'expected a write to be stopped with SIGSEGV (SEGV_ACCERR), but your kernel sent SIGSEGV (SEGV_MAPERR) — SEGV_ACCERR: a VMA covers the address but forbids this access, whereas SEGV_MAPERR: no VMA covers the address',
+      'expected a write to be stopped with SIGSEGV (SEGV_ACCERR), but the kernel’s fault path sent SIGSEGV (SEGV_MAPERR) (no VMA covers the address, so no fault hook was called) — SEGV_ACCERR: a VMA covers the address but forbids this access, whereas SEGV_MAPERR: no VMA covers the address',
     );
     const c = t.spawn('c');
     const ok = t.write(c, t.mmap(c, PAGE), 7);

@@ -187,9 +187,31 @@ function errnoText(errno: ErrnoName | null): string {
  * is made on first use. Every helper is one call into a scenario session
  * (@faultline/scenario), the same operations `faultline sim run` runs.
  */
+/** Who ended an access with a signal: a hook of the learner's, the OOM killer, or the kernel's own fault path. */
+type Sender =
+  | { readonly by: 'learner'; readonly hook: string }
+  /** The learner's hook answered { kind: 'oom' } and the kernel killed the process for it. */
+  | { readonly by: 'learner-oom'; readonly hook: string }
+  | { readonly by: 'oom-killer' }
+  | { readonly by: 'kernel'; readonly learnerCalled: boolean };
+
+/** What the learner's hooks did during one access: how often they ran, and the first (innermost) to answer with a signal or OOM. */
+interface LearnerTrace {
+  calls: number;
+  answer:
+    | { readonly hook: string; readonly kind: 'signal'; readonly signal: string; readonly code: string }
+    | { readonly hook: string; readonly kind: 'oom' }
+    | null;
+}
+
 export class TestContext {
   private made: ScenarioSession | null = null;
   private readonly ring: RingBuffer<ReportTraceEvent>;
+  /** The learner's hooks during the access running now (null between accesses). */
+  private learner: LearnerTrace | null = null;
+  private oomKills = 0;
+  /** Who sent the signal that ended each access outcome the helpers returned. */
+  private readonly senders = new WeakMap<AccessOutcome, Sender>();
 
   constructor(private readonly setup: ContextSetup) {
     this.ring = new RingBuffer(setup.traceCap ?? MAX_TRACE_EVENTS - 1);
@@ -224,7 +246,7 @@ export class TestContext {
       try {
         session = new ScenarioSession({
           machine: { frames: this.setup.frames ?? DEFAULT_FRAMES, ...machine },
-          hooks: this.setup.hooks,
+          hooks: this.watched(this.setup.hooks),
         });
       } catch (error) {
         if (error instanceof KernelError || error instanceof RangeError)
@@ -235,6 +257,64 @@ export class TestContext {
       this.made = session;
     }
     return this.made;
+  }
+
+  /** The learner's hooks, each noting that it ran and whether it answered a fault with a signal. */
+  private watched(hooks: Partial<KernelHooks>): Partial<KernelHooks> {
+    const out: Record<string, unknown> = {};
+    for (const [name, hook] of Object.entries(hooks)) {
+      if (typeof hook !== 'function') {
+        out[name] = hook;
+        continue;
+      }
+      const call = hook as (...args: unknown[]) => unknown;
+      out[name] = (...args: unknown[]) => {
+        const trace = this.learner;
+        if (trace !== null) trace.calls++;
+        const result = call(...args);
+        if (trace !== null && trace.answer === null) {
+          if (isSignalOutcome(result))
+            trace.answer = {
+              hook: name,
+              kind: 'signal',
+              signal: result.signal.signal,
+              code: result.signal.code,
+            };
+          else if (isOomOutcome(result)) trace.answer = { hook: name, kind: 'oom' };
+        }
+        return result;
+      };
+    }
+    return out as Partial<KernelHooks>;
+  }
+
+  /** Runs one access, noting who sent the signal it may end with. */
+  private access(body: () => AccessOutcome): AccessOutcome {
+    const outer = this.learner;
+    const trace: LearnerTrace = { calls: 0, answer: null };
+    const oomBefore = this.oomKills;
+    this.learner = trace;
+    let outcome: AccessOutcome;
+    try {
+      outcome = body();
+    } finally {
+      this.learner = outer;
+    }
+    if (outcome.kind === 'signal') {
+      const { signal, code } = outcome.signal;
+      const answer = trace.answer;
+      this.senders.set(
+        outcome,
+        signal === 'SIGKILL' && this.oomKills > oomBefore
+          ? { by: 'oom-killer' }
+          : answer?.kind === 'signal' && answer.signal === signal && answer.code === code
+            ? { by: 'learner', hook: answer.hook }
+            : answer?.kind === 'oom' && signal === 'SIGKILL'
+              ? { by: 'learner-oom', hook: answer.hook }
+              : { by: 'kernel', learnerCalled: trace.calls > 0 },
+      );
+    }
+    return outcome;
   }
 
   // ───────── tasks ─────────
@@ -319,16 +399,16 @@ export class TestContext {
 
   /** A user-mode load of one byte; `cpu` switches the task there first. */
   read(pid: number, address: number, options: { readonly cpu?: number } = {}): AccessOutcome {
-    return this.session().access(pid, address, 'read', options);
+    return this.access(() => this.session().access(pid, address, 'read', options));
   }
 
   write(pid: number, address: number, value: number, options: { readonly cpu?: number } = {}): AccessOutcome {
-    return this.session().access(pid, address, 'write', { ...options, value });
+    return this.access(() => this.session().access(pid, address, 'write', { ...options, value }));
   }
 
   /** An instruction fetch from `address`. */
   fetch(pid: number, address: number, options: { readonly cpu?: number } = {}): AccessOutcome {
-    return this.session().access(pid, address, 'exec', options);
+    return this.access(() => this.session().access(pid, address, 'exec', options));
   }
 
   /**
@@ -337,7 +417,7 @@ export class TestContext {
    * `ip` (an address with an exception-table entry resumes at its fixup).
    */
   kernelAccess(address: number, access: 'read' | 'write', options: KernelAccessOptions = {}): AccessOutcome {
-    return this.session().kernelAccess(address, access, options);
+    return this.access(() => this.session().kernelAccess(address, access, options));
   }
 
   copyFromUser(pid: number, address: number, length: number): CopyOutcome {
@@ -517,9 +597,7 @@ export class TestContext {
         expected.code !== undefined && signal === expected.signal
           ? ` — ${meaning(expected.code)}, whereas ${meaning(code)}`
           : '';
-      this.fail(
-        `expected ${what} to be stopped with ${wanted}, but ${this.yours} sent ${signal} (${code})${hint}`,
-      );
+      this.fail(`expected ${what} to be stopped with ${wanted}, but ${this.sentBy(outcome, false)}${hint}`);
     }
     this.fail(
       `expected ${what} to be stopped with ${wanted}, but ${this.describeEnd(outcome)}${
@@ -693,7 +771,7 @@ export class TestContext {
       case 'ok':
         return `it succeeded (the byte read was ${hex(outcome.value)})`;
       case 'signal':
-        return `${this.yours} sent ${outcome.signal.signal} (${outcome.signal.code}) to the process`;
+        return this.sentBy(outcome, true);
       case 'oops':
         return `the kernel oopsed: ${outcome.report.split('\n')[0]}`;
       case 'fixup':
@@ -703,9 +781,34 @@ export class TestContext {
     }
   }
 
+  /** "your anonymousFault sent SIGSEGV (SEGV_ACCERR)", "the OOM killer killed the process (SIGKILL) …", … */
+  private sentBy(outcome: Extract<AccessOutcome, { kind: 'signal' }>, toTheProcess: boolean): string {
+    const { signal, code } = outcome.signal;
+    const sent = `sent ${signal} (${code})${toTheProcess ? ' to the process' : ''}`;
+    const sender = this.senders.get(outcome) ?? { by: 'kernel', learnerCalled: true };
+    switch (sender.by) {
+      case 'learner':
+        return `your ${sender.hook} ${sent}`;
+      case 'learner-oom':
+        return `your ${sender.hook} answered the fault with { kind: 'oom' } (out of memory), so the kernel killed the process with ${signal} (${code})`;
+      case 'oom-killer':
+        return `the OOM killer killed the process (${signal}): memory ran out and nothing could be reclaimed`;
+      case 'kernel': {
+        const why =
+          code === 'SEGV_MAPERR'
+            ? 'no VMA covers the address, so no fault hook was called'
+            : sender.learnerCalled
+              ? 'not a hook of yours'
+              : 'no hook of yours was called';
+        return `the kernel’s fault path ${sent} (${why})`;
+      }
+    }
+  }
+
   // ───────── trace ─────────
 
   private record(event: TraceEvent): void {
+    if (event.type === 'oom-kill') this.oomKills++;
     this.ring.push(flatten(event));
   }
 
@@ -714,6 +817,18 @@ export class TestContext {
     const kept = this.ring.toArray();
     return this.ring.dropped > 0 ? [{ kind: 'truncated', dropped: this.ring.dropped }, ...kept] : kept;
   }
+}
+
+function isSignalOutcome(
+  value: unknown,
+): value is { kind: 'signal'; signal: { signal: string; code: string } } {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { kind?: unknown; signal?: { signal?: unknown; code?: unknown } };
+  return v.kind === 'signal' && typeof v.signal === 'object' && v.signal !== null;
+}
+
+function isOomOutcome(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'oom';
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
