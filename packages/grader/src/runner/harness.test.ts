@@ -568,3 +568,75 @@ describe('the trace', () => {
     expect(context().trace()).toEqual([]);
   });
 });
+
+describe('the helpers check their arguments: a bad one is the test’s error, not the learner’s', () => {
+  /** The message of the HarnessError `body` throws. */
+  function harnessError(body: () => unknown): string {
+    try {
+      body();
+    } catch (error) {
+      if (error instanceof HarnessError) return error.message;
+      throw error;
+    }
+    throw new Error('no HarnessError');
+  }
+  const loose = (t: TestContext) => t as unknown as Record<string, (...args: unknown[]) => unknown>;
+
+  test('a value that is not a byte, a prot that is not an object', () => {
+    const t = context();
+    const pid = t.spawn();
+    const addr = t.mmap(pid, PAGE);
+    expect(harnessError(() => t.write(pid, addr, 300))).toBe('t.write: value 300 is not a byte (0–255)');
+    expect(harnessError(() => loose(t).mmap!.call(t, pid, PAGE, 'rw-'))).toMatch(
+      /^t\.mmap: prot "rw-" is not \{ read, write, exec \} with three booleans/,
+    );
+    expect(harnessError(() => loose(t).mprotect!.call(t, pid, addr, PAGE, 'r--'))).toMatch(
+      /^t\.mprotect: prot "r--"/,
+    );
+    expect(harnessError(() => loose(t).read!.call(t, pid, String(addr)))).toMatch(
+      /^t\.read: address "\d+" is not an integer/,
+    );
+    expect(harnessError(() => loose(t).putUser!.call(t, pid, addr, 8, 5))).toBe(
+      't.putUser: value 5 is not a bigint that fits in 8 bytes',
+    );
+    expect(harnessError(() => loose(t).getUser!.call(t, pid, addr, 3))).toBe(
+      't.getUser: size 3 is not 1, 2, 4 or 8',
+    );
+    expect(harnessError(() => t.copyToUser(pid, addr, [1, 256]))).toBe(
+      't.copyToUser: bytes [1,256] is not an array of bytes (0–255)',
+    );
+  });
+
+  test('a pid that does not exist, a CPU the machine lacks, a file never created', () => {
+    const t = context();
+    t.machine({ cpus: 2 });
+    const pid = t.spawn();
+    expect(harnessError(() => t.read(999, 0x1000))).toBe(
+      't.read: no task with pid 999 (t.spawn, t.thread, t.fork and t.kthread return pids)',
+    );
+    expect(harnessError(() => t.fork(999))).toMatch(/^t\.fork: no task with pid 999/);
+    expect(harnessError(() => t.read(pid, 0x1000, { cpu: 2 }))).toBe(
+      't.read: cpu 2 is not a CPU of this machine (it has 2: 0–1; t.machine({ cpus }) sets how many)',
+    );
+    expect(harnessError(() => t.switchTo(5, pid))).toMatch(/^t\.switchTo: cpu 5 is not a CPU/);
+    expect(harnessError(() => t.kernelAccess(0x1000, 'read', { cpu: 3 }))).toMatch(/^t\.kernelAccess: cpu 3/);
+    expect(harnessError(() => t.mmap(pid, PAGE, RO, { file: 'nope.txt' }))).toBe(
+      't.mmap: no file "nope.txt" (make it with t.createFile first)',
+    );
+    expect(harnessError(() => t.readFile('nope.txt', 0, 4))).toMatch(/^t\.readFile: no file "nope\.txt"/);
+  });
+
+  test('kernelAccess takes the instruction names scenario files take; UACCESS_IP is the grader’s export', async () => {
+    const grader = await import('../index.ts');
+    expect(grader.UACCESS_IP).toBe(UACCESS_IP);
+    const t = context();
+    const pid = t.spawn();
+    const byName = t.kernelAccess(0x5000_0000, 'read', { pid, uaccess: true, ip: 'copy_user_generic' });
+    t.expectFixup(byName, 'a copy instruction’s fault');
+    const get = t.kernelAccess(0x5000_0000, 'read', { pid, uaccess: true, ip: '__get_user_1' });
+    expect(get).toEqual({ ...get, kind: 'fixup', fixupIp: UACCESS_IP.getUserFixup });
+    expect(harnessError(() => t.kernelAccess(0x5000_0000, 'read', { ip: 'toString' }))).toBe(
+      't.kernelAccess: ip "toString" is not an address or a known instruction (copy_user_generic, __get_user_1, __put_user_1)',
+    );
+  });
+});

@@ -25,6 +25,8 @@ import {
   countText,
   HOOK_NAMES,
   type HookName,
+  INSTRUCTION_NAMES,
+  instructionNamed,
   isCounterName,
   isHookName,
   type KernelAccessOptions,
@@ -317,6 +319,44 @@ export class TestContext {
     return outcome;
   }
 
+  // ───────── arguments (tests are compiled without type checking) ─────────
+
+  /** A pid this kernel has (alive or not: a dead task is the kernel's to refuse). */
+  private pidArg(helper: string, pid: unknown): number {
+    if (!Number.isSafeInteger(pid)) throw new HarnessError(`${helper}: pid ${show(pid)} is not an integer`);
+    if (!this.session().kernel.tasks.has(pid as number))
+      throw new HarnessError(
+        `${helper}: no task with pid ${pid} (t.spawn, t.thread, t.fork and t.kthread return pids)`,
+      );
+    return pid as number;
+  }
+
+  /** A CPU this machine has. */
+  private cpuArg(helper: string, cpu: unknown): number {
+    const cpus = this.session().kernel.cpus.length;
+    if (!Number.isInteger(cpu) || (cpu as number) < 0 || (cpu as number) >= cpus)
+      throw new HarnessError(
+        `${helper}: cpu ${show(cpu)} is not a CPU of this machine (it has ${cpus}: 0–${cpus - 1}; t.machine({ cpus }) sets how many)`,
+      );
+    return cpu as number;
+  }
+
+  /** A file made with t.createFile. */
+  private fileArg(helper: string, name: unknown): string {
+    if (typeof name !== 'string' || !this.session().kernel.files.has(name))
+      throw new HarnessError(`${helper}: no file ${show(name)} (make it with t.createFile first)`);
+    return name;
+  }
+
+  private accessArgs(helper: string, pid: unknown, address: unknown, options: unknown): void {
+    this.pidArg(helper, pid);
+    intArg(helper, 'address', address);
+    if (typeof options !== 'object' || options === null)
+      throw new HarnessError(`${helper}: options ${show(options)} is not an object like { cpu: 1 }`);
+    const { cpu } = options as { cpu?: unknown };
+    if (cpu !== undefined) this.cpuArg(helper, cpu);
+  }
+
   // ───────── tasks ─────────
 
   /** A new user process; returns its pid. */
@@ -326,7 +366,7 @@ export class TestContext {
 
   /** A thread of `pid`'s process (sharing its address space); returns its pid. */
   thread(pid: number, name?: string): number {
-    return this.session().thread(pid, name).pid;
+    return this.session().thread(this.pidArg('t.thread', pid), name).pid;
   }
 
   /** A kernel thread (no address space of its own); returns its pid. */
@@ -336,7 +376,7 @@ export class TestContext {
 
   /** A context switch of `cpu` to `pid`; says whether the CPU loaded other page tables. */
   switchTo(cpu: number, pid: number): { readonly cr3Changed: boolean } {
-    return this.session().switchTo(cpu, pid);
+    return this.session().switchTo(this.cpuArg('t.switchTo', cpu), this.pidArg('t.switchTo', pid));
   }
 
   /** `ticks` seeded scheduling decisions (see `machine({ seed })`): which task runs on which CPU. */
@@ -346,26 +386,34 @@ export class TestContext {
 
   /** The CPU `pid` runs on, or null. */
   runningOn(pid: number): number | null {
-    return this.session().cpuRunning(pid);
+    return this.session().cpuRunning(this.pidArg('t.runningOn', pid));
   }
 
   fork(pid: number): number {
-    return this.session().fork(pid).pid;
+    return this.session().fork(this.pidArg('t.fork', pid)).pid;
   }
 
   /** execve(): `pid` gets a fresh address space. */
   execve(pid: number): void {
-    this.session().execve(pid);
+    this.session().execve(this.pidArg('t.execve', pid));
   }
 
   exit(pid: number): void {
-    this.session().exit(pid);
+    this.session().exit(this.pidArg('t.exit', pid));
   }
 
   // ───────── address spaces ─────────
 
   /** mmap of anonymous memory (private unless `shared`), or of a file; returns its address. */
   mmap(pid: number, length: number, prot: Prot = RW, options: MmapOptions = {}): number {
+    this.pidArg('t.mmap', pid);
+    intArg('t.mmap', 'length', length);
+    protArg('t.mmap', prot);
+    if (typeof options !== 'object' || options === null)
+      throw new HarnessError(`t.mmap: options ${show(options)} is not an object`);
+    if (options.address !== undefined) intArg('t.mmap', 'options.address', options.address);
+    if (options.offset !== undefined) intArg('t.mmap', 'options.offset', options.offset);
+    if (options.file !== undefined) this.fileArg('t.mmap', options.file);
     const r = this.session().mmap(pid, {
       length,
       prot,
@@ -382,76 +430,131 @@ export class TestContext {
 
   /** munmap(); the errno, or null for success. */
   munmap(pid: number, address: number, length: number): ErrnoName | null {
+    this.pidArg('t.munmap', pid);
+    intArg('t.munmap', 'address', address);
+    intArg('t.munmap', 'length', length);
     return this.session().munmap(pid, address, length);
   }
 
   /** mprotect(); the errno, or null for success. */
   mprotect(pid: number, address: number, length: number, prot: Prot): ErrnoName | null {
-    return this.session().mprotect(pid, address, length, prot);
+    this.pidArg('t.mprotect', pid);
+    intArg('t.mprotect', 'address', address);
+    intArg('t.mprotect', 'length', length);
+    return this.session().mprotect(pid, address, length, protArg('t.mprotect', prot));
   }
 
   /** brk(); the new break (the old one if the move was refused). */
   brk(pid: number, address: number): number {
-    return this.session().brk(pid, address);
+    return this.session().brk(this.pidArg('t.brk', pid), intArg('t.brk', 'address', address));
   }
 
   // ───────── memory accesses ─────────
 
   /** A user-mode load of one byte; `cpu` switches the task there first. */
   read(pid: number, address: number, options: { readonly cpu?: number } = {}): AccessOutcome {
+    this.accessArgs('t.read', pid, address, options);
     return this.access(() => this.session().access(pid, address, 'read', options));
   }
 
   write(pid: number, address: number, value: number, options: { readonly cpu?: number } = {}): AccessOutcome {
+    this.accessArgs('t.write', pid, address, options);
+    if (!Number.isInteger(value) || value < 0 || value > 255)
+      throw new HarnessError(`t.write: value ${show(value)} is not a byte (0–255)`);
     return this.access(() => this.session().access(pid, address, 'write', { ...options, value }));
   }
 
   /** An instruction fetch from `address`. */
   fetch(pid: number, address: number, options: { readonly cpu?: number } = {}): AccessOutcome {
+    this.accessArgs('t.fetch', pid, address, options);
     return this.access(() => this.session().access(pid, address, 'exec', options));
   }
 
   /**
    * A kernel-mode access of one byte: on `cpu` (default 0), in `pid`'s
    * context if given, inside stac/clac with `uaccess`, by the instruction at
-   * `ip` (an address with an exception-table entry resumes at its fixup).
+   * `ip` (an address, or a uaccess routine's name as scenario files give it:
+   * 'copy_user_generic', '__get_user_1', '__put_user_1'; an instruction
+   * with an exception-table entry resumes at its fixup).
    */
-  kernelAccess(address: number, access: 'read' | 'write', options: KernelAccessOptions = {}): AccessOutcome {
-    return this.access(() => this.session().kernelAccess(address, access, options));
+  kernelAccess(
+    address: number,
+    access: 'read' | 'write',
+    options: Omit<KernelAccessOptions, 'ip'> & { readonly ip?: number | string } = {},
+  ): AccessOutcome {
+    const h = 't.kernelAccess';
+    intArg(h, 'address', address);
+    if (access !== 'read' && access !== 'write')
+      throw new HarnessError(`${h}: access ${show(access)} is not 'read' or 'write'`);
+    if (typeof options !== 'object' || options === null)
+      throw new HarnessError(`${h}: options ${show(options)} is not an object`);
+    if (options.cpu !== undefined) this.cpuArg(h, options.cpu);
+    if (options.pid !== undefined) this.pidArg(h, options.pid);
+    if (
+      options.value !== undefined &&
+      (!Number.isInteger(options.value) || options.value < 0 || options.value > 255)
+    )
+      throw new HarnessError(`${h}: value ${show(options.value)} is not a byte (0–255)`);
+    let ip: number | undefined;
+    if (typeof options.ip === 'string') {
+      ip = instructionNamed(options.ip);
+      if (ip === undefined)
+        throw new HarnessError(
+          `${h}: ip ${show(options.ip)} is not an address or a known instruction (${INSTRUCTION_NAMES.join(', ')})`,
+        );
+    } else if (options.ip !== undefined) ip = intArg(h, 'ip', options.ip);
+    const { ip: _named, ...rest } = options;
+    return this.access(() =>
+      this.session().kernelAccess(address, access, { ...rest, ...(ip !== undefined ? { ip } : {}) }),
+    );
   }
 
   copyFromUser(pid: number, address: number, length: number): CopyOutcome {
+    this.pidArg('t.copyFromUser', pid);
+    intArg('t.copyFromUser', 'address', address);
+    intArg('t.copyFromUser', 'length', length);
     return this.session().copyFromUser(pid, address, length);
   }
 
   copyToUser(pid: number, address: number, bytes: readonly number[]): CopyOutcome {
+    this.pidArg('t.copyToUser', pid);
+    intArg('t.copyToUser', 'address', address);
+    bytesArg('t.copyToUser', bytes);
     return this.session().copyToUser(pid, address, bytes);
   }
 
   getUser(pid: number, address: number, size: UserValueSize) {
+    this.pidArg('t.getUser', pid);
+    intArg('t.getUser', 'address', address);
+    sizeArg('t.getUser', size);
     return this.session().getUser(pid, address, size);
   }
 
   putUser(pid: number, address: number, size: UserValueSize, value: bigint) {
+    this.pidArg('t.putUser', pid);
+    intArg('t.putUser', 'address', address);
+    sizeArg('t.putUser', size);
+    if (typeof value !== 'bigint' || value < 0n || value >= 1n << BigInt(8 * size))
+      throw new HarnessError(`t.putUser: value ${show(value)} is not a bigint that fits in ${size} bytes`);
     return this.session().putUser(pid, address, size, value);
   }
 
   // ───────── kernel memory, files ─────────
 
   kmalloc(bytes: number): number | null {
-    return this.session().kmalloc(bytes);
+    return this.session().kmalloc(intArg('t.kmalloc', 'bytes', bytes));
   }
 
   kfree(address: number): void {
-    this.session().kfree(address);
+    this.session().kfree(intArg('t.kfree', 'address', address));
   }
 
   vmalloc(bytes: number): number | null {
-    return this.session().vmalloc(bytes);
+    return this.session().vmalloc(intArg('t.vmalloc', 'bytes', bytes));
   }
 
   vfree(address: number): void {
-    this.session().vfree(address);
+    this.session().vfree(intArg('t.vfree', 'address', address));
   }
 
   /** A file of these bytes (or this text), for `mmap(…, { file })`. */
@@ -464,7 +567,12 @@ export class TestContext {
 
   /** What read(2) of the file returns now (the page cache wins over the disk). */
   readFile(name: string, offset: number, length: number): number[] {
-    return this.session().readFile(name, offset, length);
+    this.fileArg('t.readFile', name);
+    return this.session().readFile(
+      name,
+      intArg('t.readFile', 'offset', offset),
+      intArg('t.readFile', 'length', length),
+    );
   }
 
   // ───────── reclaim and swap ─────────
@@ -506,14 +614,14 @@ export class TestContext {
 
   /** The PTE for `address` in `pid`'s address space, read through the installed page-walk hook. */
   pte(pid: number, address: number): PteInfo {
-    const mm = this.kernel().task(pid).mm;
+    const mm = this.kernel().task(this.pidArg('t.pte', pid)).mm;
     if (mm === null) throw new HarnessError(`pid ${pid} has no address space`);
     return this.kernel().readPte(mm.id, address);
   }
 
   /** The PTE and its frame's counts, read with the reference walk (no learner code runs). */
   page(pid: number, address: number): PageSnapshot {
-    return this.session().page(pid, address);
+    return this.session().page(this.pidArg('t.page', pid), intArg('t.page', 'address', address));
   }
 
   pageInfo(pfn: number): PageInfo {
@@ -825,6 +933,52 @@ function isSignalOutcome(
   if (typeof value !== 'object' || value === null) return false;
   const v = value as { kind?: unknown; signal?: { signal?: unknown; code?: unknown } };
   return v.kind === 'signal' && typeof v.signal === 'object' && v.signal !== null;
+}
+
+/** A value as a message shows it: strings quoted, bigints with n. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return 'an object';
+    }
+  }
+  return String(value);
+}
+
+function intArg(helper: string, name: string, value: unknown): number {
+  if (!Number.isSafeInteger(value))
+    throw new HarnessError(`${helper}: ${name} ${show(value)} is not an integer`);
+  return value as number;
+}
+
+function protArg(helper: string, prot: unknown): Prot {
+  const p = prot as Record<string, unknown> | null;
+  if (
+    typeof p !== 'object' ||
+    p === null ||
+    typeof p.read !== 'boolean' ||
+    typeof p.write !== 'boolean' ||
+    typeof p.exec !== 'boolean'
+  )
+    throw new HarnessError(
+      `${helper}: prot ${show(prot)} is not { read, write, exec } with three booleans (e.g. { read: true, write: false, exec: false })`,
+    );
+  return prot as Prot;
+}
+
+function bytesArg(helper: string, bytes: unknown): void {
+  if (!Array.isArray(bytes) || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255))
+    throw new HarnessError(`${helper}: bytes ${show(bytes)} is not an array of bytes (0–255)`);
+}
+
+function sizeArg(helper: string, size: unknown): void {
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8)
+    throw new HarnessError(`${helper}: size ${show(size)} is not 1, 2, 4 or 8`);
 }
 
 function isOomOutcome(value: unknown): boolean {

@@ -1,3 +1,5 @@
+/** The uaccess instructions' addresses (t.kernelAccess's `ip`), for tests that can import only @faultline/grader. */
+export { UACCESS_IP } from '@faultline/vm-core';
 export {
   AssertionFailure,
   type ContextSetup,
