@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXERCISES_DIR, listExercises } from '@faultline/exercises';
-import { REPORT_SCHEMA_VERSION, ReportSchema } from '@faultline/grader';
+import { buildReport, REPORT_SCHEMA_VERSION, ReportSchema } from '@faultline/grader';
 import { afterAll, describe, expect, test } from 'vitest';
+import { forLearners } from './commands/grade.ts';
 import { runCli } from './test-support.ts';
 
 // The exercise these tests grade against (its numbers are its own, not the catalog's).
@@ -233,5 +234,30 @@ describe('faultline grade, many submissions (CI)', () => {
     const jobs = await grade(solution, '--jobs', '0');
     expect(jobs.code).toBe(2);
     expect(jobs.err).toContain('--jobs must be a whole number from 1 to 64, not "0"');
+  });
+});
+
+describe("a grader failure, as a learner's report shows it", () => {
+  const report = buildReport({
+    exercise: 'page-fault-handler',
+    maxScore: 18,
+    tests: [],
+    outcome: {
+      kind: 'not-run',
+      message: 'tests/hidden.ts: does not compile (tests/hidden.ts:4:1: secret_helper is not defined)',
+    },
+  });
+  const submission = { kind: 'file', name: 'alice', file: 'alice.ts' } as const;
+
+  test('says it was the grader, never why (the reason can quote hidden test files)', () => {
+    const shown = forLearners({ submission, report, graded: 'grader-failed', reason: 'tests/hidden.ts: …' });
+    expect(shown.report.message).toMatch(/^The grader could not grade this submission/);
+    expect(JSON.stringify(shown)).not.toContain('secret_helper');
+    expect(ReportSchema.parse(shown.report)).toMatchObject({ status: 'error', score: 0, maxScore: 18 });
+  });
+
+  test("leaves a verdict, and a submission's own error, as they are", () => {
+    const own = { submission, report, graded: 'not-gradable', reason: 'x' } as const;
+    expect(forLearners(own)).toBe(own);
   });
 });

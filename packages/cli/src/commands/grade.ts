@@ -57,7 +57,7 @@ interface Request {
 }
 
 /** One submission's outcome: its report, and whether a verdict was reached. */
-interface Graded {
+export interface Graded {
   readonly submission: Submission;
   readonly report: Report;
   readonly graded: GradedAs;
@@ -81,9 +81,10 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
     skip: request.out === null ? [] : [request.out],
   });
   const single = submissions.length === 1 && request.paths.length === 1 && submissions[0]?.kind === 'file';
-  const results = await gradeAll(loaded, request, submissions, single ? null : io);
+  const graded = await gradeAll(loaded, request, submissions, single ? null : io);
+  const results = request.view.audience === 'learner' ? graded.map(forLearners) : graded;
 
-  for (const r of results) {
+  for (const r of graded) {
     if (r.reason !== undefined)
       io.err.write(
         `faultline grade: could not grade ${loaded.grader.oneLine(r.submission.name)}: ${loaded.grader.oneLine(r.reason)}\n`,
@@ -326,6 +327,24 @@ function summaryRow(r: Graded, files?: SummaryRow['files']): SummaryRow {
     message: r.report.message ?? '',
   };
   return files === undefined ? row : { ...row, files };
+}
+
+/**
+ * What a learner may read of a grader failure: that it was the grader's, not
+ * why — the reason can quote an exercise's hidden test files (a load error
+ * with its file, line and text). The reason goes to stderr, for whoever runs
+ * the grader.
+ */
+export function forLearners(r: Graded): Graded {
+  if (r.graded !== 'grader-failed') return r;
+  return {
+    ...r,
+    report: {
+      ...r.report,
+      message:
+        'The grader could not grade this submission: a problem on the grader’s side, not in your code. Whoever ran the grader has the details.',
+    },
+  };
 }
 
 /** The JUnit naming of a submission: a grader failure is "(grader)", anything else the submission's own. */
