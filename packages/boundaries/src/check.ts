@@ -131,6 +131,7 @@ const WRITTEN: Record<Specifier['form'], (s: string) => string> = {
   'dynamic-import': (s) => `import('${s}')`,
   require: (s) => `require('${s}')`,
   resolve: (s) => `resolve('${s}')`,
+  mock: (s) => `vi.mock('${s}') (or another vi call that takes a module)`,
   url: (s) => `new URL('${s}', import.meta.url)`,
   reference: (s) => `/// <reference path="${s}" />`,
 };

@@ -21,6 +21,10 @@ describe('findSpecifiers', () => {
       `const k = import.meta.resolve('../k.ts');`,
       `const l = new URL('../l/', import.meta.url);`,
       'const m = await import(`../m.ts`);',
+      `vi.mock('../n.ts', () => ({}));`,
+      `const o = await vi.importActual('../o.ts');`,
+      `const p = createRequire(import.meta.url).resolve('../p.json');`,
+      `const q = createRequire(import.meta.url)('../q.cjs');`,
     ].join('\n');
     expect(found(source)).toEqual([
       ['reference', '../types.d.ts'],
@@ -38,6 +42,10 @@ describe('findSpecifiers', () => {
       ['resolve', '../k.ts'],
       ['url', '../l/'],
       ['dynamic-import', '../m.ts'],
+      ['mock', '../n.ts'],
+      ['mock', '../o.ts'],
+      ['resolve', '../p.json'],
+      ['require', '../q.cjs'],
     ]);
   });
 

@@ -9,7 +9,10 @@
  * - `import … from 'x'`, `import type … from 'x'`, `export … from 'x'`,
  *   `import 'x'`
  * - `import('x')` (also as a type: `typeof import('x')`)
- * - `require('x')`, `require.resolve('x')`, `import.meta.resolve('x')`
+ * - `require('x')`, `require.resolve('x')`, `import.meta.resolve('x')`,
+ *   `createRequire(…)('x')`, `createRequire(…).resolve('x')`
+ * - vitest's `vi.mock('x')`, `vi.doMock`, `vi.unmock`, `vi.doUnmock`,
+ *   `vi.importActual('x')`, `vi.importMock('x')`
  * - `new URL('x', import.meta.url)`
  * - `/// <reference path="x" />`
  *
@@ -18,12 +21,16 @@
  * (`join(import.meta.dirname, '..')`).
  */
 
+/** vitest's calls that take a module specifier (resolved like an import). */
+const VI_MODULE_CALLS = new Set(['mock', 'doMock', 'unmock', 'doUnmock', 'importActual', 'importMock']);
+
 export type SpecifierForm =
   | 'from'
   | 'import'
   | 'dynamic-import'
   | 'require'
   | 'resolve'
+  | 'mock'
   | 'url'
   | 'reference';
 
@@ -78,6 +85,19 @@ export function findSpecifiers(source: string): Specifier[] {
     const t = stringAt(i);
     if (t) found.push({ form, specifier: t.value, line: lineOf(t.at) });
   };
+  const nameAt = (i: number) => {
+    const t = tokens[i];
+    return t?.kind === 'name' ? t.value : undefined;
+  };
+  /** The index of the ')' that closes the '(' at `open`, or -1. */
+  const matchingParen = (open: number) => {
+    let depth = 0;
+    for (let j = open; j < tokens.length; j++) {
+      if (is(j, 'punct', '(')) depth++;
+      else if (is(j, 'punct', ')') && --depth === 0) return j;
+    }
+    return -1;
+  };
   /** `import . meta .` starting at i. */
   const importMeta = (i: number) =>
     is(i, 'name', 'import') &&
@@ -104,6 +124,23 @@ export function findSpecifiers(source: string): Specifier[] {
         else if (is(i + 1, 'punct', '.') && is(i + 2, 'name', 'resolve') && is(i + 3, 'punct', '('))
           add('resolve', i + 4);
         break;
+      case 'vi':
+        if (is(i + 1, 'punct', '.') && VI_MODULE_CALLS.has(nameAt(i + 2) ?? '') && is(i + 3, 'punct', '('))
+          add('mock', i + 4);
+        break;
+      case 'createRequire': {
+        // createRequire(…) then ('x') or .resolve('x')
+        const close = is(i + 1, 'punct', '(') ? matchingParen(i + 1) : -1;
+        if (close === -1) break;
+        if (is(close + 1, 'punct', '(')) add('require', close + 2);
+        else if (
+          is(close + 1, 'punct', '.') &&
+          is(close + 2, 'name', 'resolve') &&
+          is(close + 3, 'punct', '(')
+        )
+          add('resolve', close + 4);
+        break;
+      }
       case 'new':
         if (
           is(i + 1, 'name', 'URL') &&
