@@ -6,7 +6,11 @@ const RX = { read: true, write: false, exec: true };
 const RWX = { read: true, write: true, exec: true };
 
 export default defineTests((test) => {
-  test('a recycled frame is cleared before it is mapped again', { points: 2, visibility: 'hidden' }, (t) => {
+  test('a recycled frame is cleared before it is mapped again', {
+    points: 2,
+    visibility: 'hidden',
+    hint: 'A frame comes back from the allocator holding whatever its last owner wrote. What must happen to it before a process may see it (do_anonymous_page in mm/memory.c)?',
+  }, (t) => {
     const pages = 16;
     const a = t.spawn('a');
     const old = t.mmap(a, pages * PAGE);
@@ -32,7 +36,11 @@ export default defineTests((test) => {
     }
   });
 
-  test('processes never see each other’s data', { points: 2, visibility: 'hidden' }, (t) => {
+  test('processes never see each other’s data', {
+    points: 2,
+    visibility: 'hidden',
+    hint: 'Two processes may fault the same virtual address: each needs a frame of its own (or the read-only zero page), never one another process wrote to.',
+  }, (t) => {
     const a = t.spawn('a');
     const b = t.spawn('b');
     const pa = t.mmap(a, 2 * PAGE);
@@ -48,7 +56,11 @@ export default defineTests((test) => {
     t.expectValue(t.read(c, pc + 5), 0, 'a third process reading untouched memory');
   });
 
-  test('no frame leaks when a process exits', { points: 2, visibility: 'hidden' }, (t) => {
+  test('no frame leaks when a process exits', {
+    points: 2,
+    visibility: 'hidden',
+    hint: 'Every frame you map must be one the kernel can free again at exit: map it through the kernel, and count references as the kernel does.',
+  }, (t) => {
     t.kernel();
     const before = t.freeFrames();
     const pid = t.spawn();
@@ -63,7 +75,11 @@ export default defineTests((test) => {
     t.expectEqual(t.freeFrames(), before, 'the number of free frames after the process exited');
   });
 
-  test('executable mappings stay executable', { points: 2, visibility: 'hidden' }, (t) => {
+  test('executable mappings stay executable', {
+    points: 2,
+    visibility: 'hidden',
+    hint: 'The PTE you install carries the area’s permissions: an instruction fetch from a PROT_EXEC area must not hit an NX page.',
+  }, (t) => {
     const pid = t.spawn();
     const code = t.mmap(pid, 2 * PAGE, RX);
     t.expectResolutions(
@@ -90,6 +106,7 @@ export default defineTests((test) => {
   test('many pages: reads share the zero page, writes get frames', {
     points: 2,
     visibility: 'hidden',
+    hint: 'A read of untouched private memory costs no frame at all; only a write does. Look at how many frames your handler allocates for reads.',
   }, (t) => {
     const pages = 48;
     const pid = t.spawn();
@@ -124,6 +141,7 @@ export default defineTests((test) => {
   test('shared anonymous memory gets a real page even on a read', {
     points: 2,
     visibility: 'hidden',
+    hint: 'The zero page works for private memory because a later write copies it. A MAP_SHARED area must be one page for every process that shares it, from the first touch.',
   }, (t) => {
     const pid = t.spawn();
     const addr = t.mmap(pid, PAGE, { read: true, write: true, exec: false }, { shared: true });

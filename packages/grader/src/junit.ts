@@ -8,6 +8,7 @@
  *     error, timeout,
  *     memory-limit    → <error type="<status>" message=…>message</error>
  *     skipped         → <skipped/>
+ *     hint            → after the message, "Hint: …" (also where the message is withheld)
  *     output          → <system-out>
  *   compile-error or
  *   error             → a synthetic <testcase> with an <error>, so that no CI system reads an
@@ -135,17 +136,20 @@ function testCase(exercise: string, t: TestResult): string {
 }
 
 function outcomeElement(t: TestResult): string | undefined {
+  // The author's hint follows the message (and stands alone where a hidden test's message is withheld).
+  const text =
+    t.hint === undefined ? t.message : [t.message, `Hint: ${t.hint}`].filter((s) => s !== '').join('\n');
   switch (t.status) {
     case 'pass':
       return undefined;
     case 'skipped':
       return '      <skipped/>';
     case 'fail':
-      return element('failure', 'fail', t.message);
+      return element('failure', 'fail', text);
     case 'error':
     case 'timeout':
     case 'memory-limit':
-      return element('error', t.status, t.message);
+      return element('error', t.status, text);
     default: {
       const unreachable: never = t.status;
       return unreachable;

@@ -13,13 +13,15 @@ import { z } from 'zod';
 import { type GradingLimits, GradingLimitsSchema, MAX_OUTPUT_LENGTH, StoppingLimitSchema } from './limits.ts';
 
 /** 2: `limits` (what the submission was graded under) and a test's `limit` (what stopped it). */
-export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_VERSION = 3;
 /** Longest learner log kept per test, in UTF-16 code units, marker included (owned by limits.ts). */
 export { MAX_OUTPUT_LENGTH };
 /** Most trace events kept per test, truncation marker included. */
 export const MAX_TRACE_EVENTS = 500;
 /** Longest message kept (per test, per compile error, overall). */
 export const MAX_MESSAGE_LENGTH = 4_096;
+/** Longest hint an exercise's test may give (defineTests refuses longer). */
+export const MAX_HINT_LENGTH = 500;
 
 export const ReportStatusSchema = z
   .enum(['pass', 'fail', 'error', 'compile-error', 'timeout', 'memory-limit'])
@@ -111,6 +113,14 @@ export const TestResultSchema = z
     limit: TestLimitSchema.optional().describe(
       'Present exactly when the status is timeout or memory-limit: which limit stopped the test.',
     ),
+    hint: z
+      .string()
+      .min(1)
+      .max(MAX_HINT_LENGTH)
+      .optional()
+      .describe(
+        "The exercise author's hint for this test, present when the test did not pass and its author gave one. Written for learners: shown even where a hidden test's message is withheld.",
+      ),
     trace: z
       .array(ReportTraceEventSchema)
       .max(MAX_TRACE_EVENTS)
@@ -127,6 +137,10 @@ export const TestResultSchema = z
   .refine((t) => t.status !== 'skipped' || t.points === 0, {
     message: 'a skipped test earns no points',
     path: ['points'],
+  })
+  .refine((t) => t.hint === undefined || t.status !== 'pass', {
+    message: 'a hint is given only for a test that did not pass',
+    path: ['hint'],
   })
   .describe('The result of one test.');
 export type TestResult = z.infer<typeof TestResultSchema>;
@@ -304,6 +318,8 @@ export function buildReport(input: BuildReportInput): Report {
       output: capText(scrubHostText(t.output), MAX_OUTPUT_LENGTH),
     };
     if (t.limit !== undefined) result.limit = { ...t.limit };
+    if (t.hint !== undefined && t.status !== 'pass')
+      result.hint = capText(scrubHostText(t.hint), MAX_HINT_LENGTH);
     if (t.trace !== undefined) result.trace = capTrace(t.trace.map(scrubTraceEvent));
     return result;
   });

@@ -33,6 +33,7 @@ export function renderText(report: Report, view: ViewOptions): string {
       `  ${mark(t)} ${oneLine(t.name)}${t.status === 'pass' || t.status === 'fail' ? '' : ` (${t.status}${t.limit === undefined ? '' : `: ${t.limit.name} ${t.limit.value}`})`}  ${points(t.points)}/${points(t.maxPoints)}`,
     );
     if (t.message !== '') lines.push(indent(printable(t.message), '      '));
+    if (t.hint !== undefined) lines.push(indent(`Hint: ${printable(t.hint)}`, '      '));
   }
   const ran = shown.tests.filter((t) => t.status !== 'skipped');
   const passed = ran.filter((t) => t.status === 'pass').length;

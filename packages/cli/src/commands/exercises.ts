@@ -290,7 +290,12 @@ export default defineTests((test) => {
     'tests/hidden.ts': `import { defineTests } from '@faultline/grader';
 
 export default defineTests((test) => {
-  test('TODO: a behaviour only grading checks', { points: 1, visibility: 'hidden' }, (t) => {
+  test('TODO: a behaviour only grading checks', {
+    points: 1,
+    visibility: 'hidden',
+    // Shown to a learner who fails this test, even though its message is not: point at the concept.
+    hint: 'TODO: what to look at when this fails',
+  }, (t) => {
     const pid = t.spawn();
     const addr = t.mmap(pid, 4096);
     t.expectValue(t.write(pid, addr, 7), 7, 'a first write of fresh memory');

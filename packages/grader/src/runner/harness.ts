@@ -52,7 +52,7 @@ import {
   type UserValueSize,
 } from '@faultline/vm-core';
 import { brandErrorClass } from '../brand.ts';
-import { MAX_TRACE_EVENTS, type ReportTraceEvent, type Visibility } from '../report.ts';
+import { MAX_HINT_LENGTH, MAX_TRACE_EVENTS, type ReportTraceEvent, type Visibility } from '../report.ts';
 import { RingBuffer } from './ring-buffer.ts';
 
 export type TestBody = (t: TestContext) => void;
@@ -60,6 +60,13 @@ export type TestBody = (t: TestContext) => void;
 export interface TestOptions {
   readonly points: number;
   readonly visibility: Visibility;
+  /**
+   * What to look at when this test does not pass, for the learner: shown with
+   * its failure even where a hidden test's message is withheld, so write it
+   * as a pointer to the concept, not the answer ("a frame comes back from the
+   * allocator holding its last owner's data").
+   */
+  readonly hint?: string;
 }
 
 export interface TestDefinition extends TestOptions {
@@ -77,7 +84,21 @@ export function defineTests(register: (test: RegisterTest) => void): TestDefinit
     if (tests.some((t) => t.name === name)) throw new TypeError(`defineTests: duplicate test name "${name}"`);
     if (!(Number.isFinite(options.points) && options.points >= 0))
       throw new TypeError(`defineTests: test "${name}" needs points >= 0`);
-    tests.push({ name, points: options.points, visibility: options.visibility, body });
+    const { hint } = options;
+    if (
+      hint !== undefined &&
+      !(typeof hint === 'string' && hint.trim() !== '' && hint.length <= MAX_HINT_LENGTH)
+    )
+      throw new TypeError(
+        `defineTests: test "${name}": hint must be a non-empty string of at most ${MAX_HINT_LENGTH} characters`,
+      );
+    tests.push({
+      name,
+      points: options.points,
+      visibility: options.visibility,
+      ...(hint === undefined ? {} : { hint }),
+      body,
+    });
   });
   return tests;
 }

@@ -95,7 +95,12 @@ export function gradingLimits(exercise: Pick<GradableExercise, 'limits'>): Gradi
 
 /** A test that earned nothing without running to its end (a limit, a module that did not load, the watchdog). */
 export function zeroResult(
-  test: { readonly name: string; readonly points: number; readonly visibility: Visibility },
+  test: {
+    readonly name: string;
+    readonly points: number;
+    readonly visibility: Visibility;
+    readonly hint?: string | undefined;
+  },
   status: Exclude<TestStatus, 'pass'>,
   message: string,
   details: { durationMs?: number; output?: string; limit?: TestLimit | undefined } = {},
@@ -111,6 +116,7 @@ export function zeroResult(
     output: details.output ?? '',
   };
   if (details.limit !== undefined) result.limit = details.limit;
+  if (test.hint !== undefined) result.hint = test.hint;
   return result;
 }
 
@@ -343,6 +349,7 @@ async function runTest(
       output: outputFrom(outputStart),
     };
     if (limit !== undefined) result.limit = limit;
+    if (status !== 'pass' && test.hint !== undefined) result.hint = test.hint;
     if (status !== 'pass') result.trace = ctx.trace();
     return finished(result);
   } finally {
