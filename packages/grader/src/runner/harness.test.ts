@@ -324,6 +324,21 @@ describe('a signal is blamed on whoever sent it', () => {
     );
   });
 
+  test('the kernel’s signal after the learner’s hook mapped the page wrongly points back at that mapping', () => {
+    // Maps the zero page no-execute, whatever the area allows (the ignores-exec mistake).
+    const t = context({
+      anonymousFault: (k, f) => {
+        k.mapPage(f.mm!, f.address, k.zeroPfn(), { writable: false, exec: false });
+        return { kind: 'resolved', resolution: 'zero-page' };
+      },
+    });
+    const pid = t.spawn();
+    const code = t.mmap(pid, PAGE, { read: true, write: false, exec: true });
+    expect(failure(() => t.expectOk(t.fetch(pid, code), 'the instruction fetch'))).toBe(
+      'expected the instruction fetch to succeed, but the kernel’s fault path sent SIGSEGV (SEGV_ACCERR) to the process: your anonymousFault had handled an earlier fault of this access, and the retried access was still not allowed by what it mapped (look at the permissions of the PTE it installed)',
+    );
+  });
+
   test('a signal from a hook the test put in place is the kernel’s', () => {
     const t = context(learnerAnon);
     t.useHook('anonymousFault', (_k, f) => ({

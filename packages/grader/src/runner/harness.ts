@@ -216,11 +216,14 @@ type Sender =
   /** The learner's hook answered { kind: 'oom' } and the kernel killed the process for it. */
   | { readonly by: 'learner-oom'; readonly hook: string }
   | { readonly by: 'oom-killer' }
-  | { readonly by: 'kernel'; readonly learnerCalled: boolean };
+  /** The kernel sent it; `learnerHook` is the learner's hook that handled an earlier fault of the same access, if one did. */
+  | { readonly by: 'kernel'; readonly learnerHook: string | null };
 
 /** What the learner's hooks did during one access: how often they ran, and the first (innermost) to answer with a signal or OOM. */
 interface LearnerTrace {
   calls: number;
+  /** The learner's hook called last during the access, if any. */
+  lastHook: string | null;
   answer:
     | { readonly hook: string; readonly kind: 'signal'; readonly signal: string; readonly code: string }
     | { readonly hook: string; readonly kind: 'oom' }
@@ -293,7 +296,10 @@ export class TestContext {
       const call = hook as (...args: unknown[]) => unknown;
       out[name] = (...args: unknown[]) => {
         const trace = this.learner;
-        if (trace !== null) trace.calls++;
+        if (trace !== null) {
+          trace.calls++;
+          trace.lastHook = name;
+        }
         const result = call(...args);
         if (trace !== null && trace.answer === null) {
           if (isSignalOutcome(result))
@@ -314,7 +320,7 @@ export class TestContext {
   /** Runs one access, noting who sent the signal it may end with. */
   private access(body: () => AccessOutcome): AccessOutcome {
     const outer = this.learner;
-    const trace: LearnerTrace = { calls: 0, answer: null };
+    const trace: LearnerTrace = { calls: 0, lastHook: null, answer: null };
     const oomBefore = this.oomKills;
     this.learner = trace;
     let outcome: AccessOutcome;
@@ -334,7 +340,7 @@ export class TestContext {
             ? { by: 'learner', hook: answer.hook }
             : answer?.kind === 'oom' && signal === 'SIGKILL'
               ? { by: 'learner-oom', hook: answer.hook }
-              : { by: 'kernel', learnerCalled: trace.calls > 0 },
+              : { by: 'kernel', learnerHook: trace.lastHook },
       );
     }
     return outcome;
@@ -914,7 +920,7 @@ export class TestContext {
   private sentBy(outcome: Extract<AccessOutcome, { kind: 'signal' }>, toTheProcess: boolean): string {
     const { signal, code } = outcome.signal;
     const sent = `sent ${signal} (${code})${toTheProcess ? ' to the process' : ''}`;
-    const sender = this.senders.get(outcome) ?? { by: 'kernel', learnerCalled: true };
+    const sender = this.senders.get(outcome) ?? { by: 'kernel', learnerHook: null };
     switch (sender.by) {
       case 'learner':
         return `your ${sender.hook} ${sent}`;
@@ -923,13 +929,16 @@ export class TestContext {
       case 'oom-killer':
         return `the OOM killer killed the process (${signal}): memory ran out and nothing could be reclaimed`;
       case 'kernel': {
-        const why =
-          code === 'SEGV_MAPERR'
-            ? 'no VMA covers the address, so no fault hook was called'
-            : sender.learnerCalled
-              ? 'not a hook of yours'
-              : 'no hook of yours was called';
-        return `the kernel’s fault path ${sent} (${why})`;
+        if (code === 'SEGV_MAPERR')
+          return `the kernel’s fault path ${sent} (no VMA covers the address, so no fault hook was called)`;
+        if (sender.learnerHook === null)
+          return `the kernel’s fault path ${sent} (no hook of yours was called)`;
+        // The learner's hook handled the first fault, and the retried access
+        // faulted again on what it had mapped: the signal is the kernel's,
+        // the cause is most likely the mapping the hook made.
+        return code === 'SEGV_ACCERR'
+          ? `the kernel’s fault path ${sent}: your ${sender.learnerHook} had handled an earlier fault of this access, and the retried access was still not allowed by what it mapped (look at the permissions of the PTE it installed)`
+          : `the kernel’s fault path ${sent}, after your ${sender.learnerHook} had handled an earlier fault of this access`;
       }
     }
   }
