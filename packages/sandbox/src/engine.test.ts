@@ -444,7 +444,9 @@ describe('limits', () => {
       },
     );
     expect(sandbox.call('f')).toEqual({ kind: 'timeout', limit: 'wall', ms: 100 });
-    expect(sandbox.cpuMsUsed()).toBeLessThan(1_000);
+    // Budget ms are counted in steps (no clock): the CPU budget of the call was not what stopped it.
+    const cpuBudgetMs = 1_000;
+    expect(sandbox.cpuMsUsed()).toBeLessThan(cpuBudgetMs);
     expect(sandbox.call('ok')).toEqual({ kind: 'ok', value: 'still here' });
     sandbox.dispose();
   });
@@ -458,7 +460,9 @@ describe('limits', () => {
       clock: () => t++,
     });
     expect(sandbox.call('spin')).toEqual({ kind: 'timeout', limit: 'wall', ms: 100 });
-    expect(sandbox.stepsUsed()).toBeLessThan(200 * 10_000);
+    // A step count, not a time: within twice the 100 polls of 10 000 steps that reach the cap.
+    const pollSteps = 10_000;
+    expect(sandbox.stepsUsed()).toBeLessThan(2 * 100 * pollSteps);
     sandbox.dispose();
   });
 
@@ -618,6 +622,11 @@ describe("the guest's clock", () => {
     const first = await callOnce(source, 'times');
     const second = await callOnce(source, 'times');
     expect(first).toEqual(second);
+    const sandbox = await sandboxWith(source);
+    const third = sandbox.call('times');
+    const stepsSpent = sandbox.stepsUsed();
+    sandbox.dispose();
+    expect(third).toEqual(first);
     const [a, b, later, zero, asString, isDate] = (first as { value: unknown[] }).value as [
       number,
       number,
@@ -627,9 +636,11 @@ describe("the guest's clock", () => {
       boolean,
     ];
     expect(a).toBeGreaterThanOrEqual(GUEST_EPOCH_MS);
-    // A million iterations are a few million steps: tens of budget ms, whatever the machine.
+    // The guest's clock is the step count, read twice: it moved with the loop,
+    // and never ahead of the steps the call spent (no wall clock involved).
+    // A million iterations are a few million steps: more than 10 ms of the step clock.
     expect(b - a).toBeGreaterThan(10);
-    expect(b - a).toBeLessThan(1_000);
+    expect(b).toBeLessThanOrEqual(GUEST_EPOCH_MS + Math.floor(stepsSpent / STEPS_PER_CPU_MS));
     expect([later, zero, asString, isDate]).toEqual([true, 0, 'string', true]);
   });
 
