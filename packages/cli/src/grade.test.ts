@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXERCISES_DIR, listExercises } from '@faultline/exercises';
+import * as grader from '@faultline/grader';
 import { buildReport, REPORT_SCHEMA_VERSION, ReportSchema } from '@faultline/grader';
 import { afterAll, describe, expect, test } from 'vitest';
 import { forLearners } from './commands/grade.ts';
@@ -251,7 +252,10 @@ describe("a grader failure, as a learner's report shows it", () => {
   const submission = { kind: 'file', name: 'alice', file: 'alice.ts' } as const;
 
   test('says it was the grader, never why (the reason can quote hidden test files)', () => {
-    const shown = forLearners({ submission, report, graded: 'grader-failed', reason: 'tests/hidden.ts: …' });
+    const shown = forLearners(
+      { submission, report, graded: 'grader-failed', reason: 'tests/hidden.ts: …' },
+      grader,
+    );
     expect(shown.report.message).toMatch(/^The grader could not grade this submission/);
     expect(JSON.stringify(shown)).not.toContain('secret_helper');
     expect(ReportSchema.parse(shown.report)).toMatchObject({ status: 'error', score: 0, maxScore: 18 });
@@ -259,6 +263,6 @@ describe("a grader failure, as a learner's report shows it", () => {
 
   test("leaves a verdict, and a submission's own error, as they are", () => {
     const own = { submission, report, graded: 'not-gradable', reason: 'x' } as const;
-    expect(forLearners(own)).toBe(own);
+    expect(forLearners(own, grader)).toBe(own);
   });
 });

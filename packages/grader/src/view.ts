@@ -42,3 +42,17 @@ export function viewFor(report: Report, view: ViewOptions): Report {
     }),
   };
 }
+
+/**
+ * What a learner may read of a report the grader could not finish
+ * (`gradeInPool`'s `grader-failed`): that it was the grader's problem, not
+ * why — the reason can quote an exercise's hidden test files (a load error
+ * with its file, line and text). Whoever runs the grader has the reason.
+ */
+export function graderFailureForLearners(report: Report): Report {
+  return {
+    ...report,
+    message:
+      'The grader could not grade this submission: a problem on the grader’s side, not in your code. Whoever ran the grader has the details.',
+  };
+}

@@ -82,7 +82,8 @@ export async function grade(argv: readonly string[], io: Io): Promise<ExitCode> 
   });
   const single = submissions.length === 1 && request.paths.length === 1 && submissions[0]?.kind === 'file';
   const graded = await gradeAll(loaded, request, submissions, single ? null : io);
-  const results = request.view.audience === 'learner' ? graded.map(forLearners) : graded;
+  const results =
+    request.view.audience === 'learner' ? graded.map((r) => forLearners(r, loaded.grader)) : graded;
 
   for (const r of graded) {
     if (r.reason !== undefined)
@@ -329,22 +330,9 @@ function summaryRow(r: Graded, files?: SummaryRow['files']): SummaryRow {
   return files === undefined ? row : { ...row, files };
 }
 
-/**
- * What a learner may read of a grader failure: that it was the grader's, not
- * why — the reason can quote an exercise's hidden test files (a load error
- * with its file, line and text). The reason goes to stderr, for whoever runs
- * the grader.
- */
-export function forLearners(r: Graded): Graded {
-  if (r.graded !== 'grader-failed') return r;
-  return {
-    ...r,
-    report: {
-      ...r.report,
-      message:
-        'The grader could not grade this submission: a problem on the grader’s side, not in your code. Whoever ran the grader has the details.',
-    },
-  };
+/** A grader failure as a learner may read it (`graderFailureForLearners`): the reason stays on stderr. */
+export function forLearners(r: Graded, grader: Pick<Grader['grader'], 'graderFailureForLearners'>): Graded {
+  return r.graded === 'grader-failed' ? { ...r, report: grader.graderFailureForLearners(r.report) } : r;
 }
 
 /** The JUnit naming of a submission: a grader failure is "(grader)", anything else the submission's own. */
