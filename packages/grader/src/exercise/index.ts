@@ -5,6 +5,18 @@
  * the format is the grader's, because grading is what it describes.
  */
 export {
+  type ContentProblem,
+  type ContentResult,
+  contentHash,
+  EXERCISE_CONTENT_LIMITS,
+  type ExerciseContent,
+  type ExerciseContentFiles,
+  exerciseContent,
+  pathProblem,
+  readExerciseContent,
+  writeExerciseContent,
+} from './content.ts';
+export {
   type Exercise,
   type ExerciseFiles,
   ExerciseLoadError,
