@@ -1,7 +1,7 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { mixedReport, rawTest } from '../test/fixtures.ts';
 import { buildReport } from './report.ts';
-import { renderText } from './text.ts';
+import { limitInWords, renderText } from './text.ts';
 
 it('renders one line per test with marks and points, messages indented, then totals', () => {
   expect(renderText(mixedReport(), { audience: 'learner', dueDatePassed: false })).toBe(
@@ -84,4 +84,17 @@ it('shows control characters as escapes, so a name or message cannot recolour, o
   expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   expect(text).toContain('  ✗ mallory\\n  ✓ faked  2/2\\x1b[31m (error)  0/2');
   expect(text).toContain('      boom\\x0d\\x1b[2K\\x1b[1A  ✓ faked 2/2\n      second line\\x07');
+});
+
+describe('limitInWords', () => {
+  test.each([
+    [{ name: 'cpuMsPerCall', value: 250 }, /One call of your code ran past its CPU budget of 250 ms/],
+    [{ name: 'cpuMsPerTest', value: 5000 }, /test's CPU budget of 5000 ms/],
+    [{ name: 'cpuMsTotal', value: 30000 }, /whole submission \(30000 ms\)/],
+    [{ name: 'wallMsPerCall', value: 25000 }, /longer than 25000 ms of real time/],
+    [{ name: 'wallMsTotal', value: 600000 }, /Grading took longer than 600000 ms/],
+    [{ name: 'memoryBytes', value: 32 * 1024 * 1024 }, /ran out of memory: the sandbox has 32 MiB/],
+  ] as const)('%o', (limit, words) => {
+    expect(limitInWords(limit)).toMatch(words);
+  });
 });

@@ -9,7 +9,7 @@
  * `\x1b`-style escapes; a line break stays one in a message, and is shown as
  * `\n` in a one-line field (a name).
  */
-import type { Report, TestResult } from './report.ts';
+import type { Report, TestLimit, TestResult } from './report.ts';
 import { type ViewOptions, viewFor } from './view.ts';
 
 const STATUS_WORD: Record<Report['status'], string> = {
@@ -77,4 +77,30 @@ export function oneLine(text: string): string {
 
 function escapeControl(c: string): string {
   return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * What stopped a test, in plain words for a learner (the web app shows it;
+ * the terminal keeps the limit's name and value, which CI logs grep for).
+ */
+export function limitInWords(limit: TestLimit): string {
+  const ms = `${limit.value} ms`;
+  switch (limit.name) {
+    case 'cpuMsPerCall':
+      return `One call of your code ran past its CPU budget of ${ms} — an endless loop, or far more work than the task needs.`;
+    case 'cpuMsPerTest':
+      return `Your code's calls in this test used up the test's CPU budget of ${ms} together.`;
+    case 'cpuMsTotal':
+      return `Your code used up the CPU budget of the whole submission (${ms}); the tests after this one did not run.`;
+    case 'wallMsPerCall':
+      return `One call of your code took longer than ${ms} of real time, even though it stayed within its step budget (a slow built-in such as a huge sort).`;
+    case 'wallMsTotal':
+      return `Grading took longer than ${ms} of real time and was stopped.`;
+    case 'memoryBytes':
+      return `Your code ran out of memory: the sandbox has ${Math.round(limit.value / (1024 * 1024))} MiB.`;
+    default: {
+      const unreachable: never = limit.name;
+      return unreachable;
+    }
+  }
 }
