@@ -29,6 +29,7 @@ export const SignUpSchema = z.object({
     .trim()
     .min(1, 'must not be empty')
     .max(80, 'must be at most 80 characters')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
     .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), 'must not hold control characters'),
 });
 export type SignUp = z.infer<typeof SignUpSchema>;
