@@ -70,7 +70,7 @@ const exercisesWhereTheyAre = {
 const outdir = 'dist';
 await rm(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { main: 'src/main.ts' },
+  entryPoints: { main: 'src/main.ts', worker: 'src/worker/index.ts' },
   outdir,
   // What only some commands need (grading, hook files) is imported
   // dynamically: as chunks of its own, with the sandbox and esbuild, it loads
@@ -85,7 +85,8 @@ await build({
   // This is the grader's host side, not its driver build (see the grader's
   // src/runner/driver-bundle.ts), and the built CLI (commands/grade.ts).
   define: { __FAULTLINE_GRADER_DRIVER_BUNDLE__: 'false', __FAULTLINE_CLI_BUNDLE__: 'true' },
-  external: ['esbuild'],
+  // Native modules (the database drivers, argon2) load from node_modules.
+  external: ['esbuild', 'better-sqlite3', 'pg', '@node-rs/argon2'],
   plugins: [builtSandbox, exercisesWhereTheyAre],
   logLevel: 'warning',
   // CommonJS dependencies (yaml) call require() for Node built-ins; give the
@@ -95,7 +96,13 @@ await build({
   },
 });
 
-const url = new URL(`./${outdir}/main.js`, import.meta.url);
-execFileSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(url.href)});`], {
-  stdio: 'inherit',
-});
+for (const entry of ['main', 'worker']) {
+  const url = new URL(`./${outdir}/${entry}.js`, import.meta.url);
+  execFileSync(
+    process.execPath,
+    ['--input-type=module', '-e', `await import(${JSON.stringify(url.href)});`],
+    {
+      stdio: 'inherit',
+    },
+  );
+}

@@ -5,6 +5,7 @@
  *   faultline sim policy …      page replacement on a reference string
  *   faultline sim run FILE      a scenario (JSON or YAML) on the simulated kernel
  *   faultline grade EX FILE…    grade learners' solutions (files or folders)
+ *   faultline user add …        create an account (the first instructor)
  *   faultline help              this text
  *
  * Exit codes: 0 success, 1 a check failed, 2 usage error or internal error.
@@ -14,6 +15,7 @@ import { scaffold, validate } from './commands/exercises.ts';
 import { grade } from './commands/grade.ts';
 import { simPolicy } from './commands/sim-policy.ts';
 import { simRun } from './commands/sim-run.ts';
+import { user } from './commands/user.ts';
 import { ExitCode, type Io } from './io.ts';
 
 export const USAGE = `usage: faultline <command> [options]
@@ -42,6 +44,11 @@ commands:
                   --exercises DIR validates a course's own exercise folders
   new SLUG [--exercises DIR]
                   scaffold an exercise folder in exercises/ (or DIR) to fill in
+  user add --email EMAIL --name NAME [--role learner|instructor|author]
+           [--database URL] [--password-stdin]
+                  create an account in the web app's database (the first
+                  instructor comes from here); without --password-stdin a
+                  password is made up and printed once
   help            show this text
 `;
 
@@ -59,6 +66,8 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         return await validate(rest, io);
       case 'new':
         return await scaffold(rest, io);
+      case 'user':
+        return await user(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,17 @@
+import { api, errorResponse, readJson } from '../../../../server/http.ts';
+import { MAX_CODE_BYTES } from '../../../../server/submit.ts';
+
+/** A learner's draft of one exercise: theirs alone (the session's user is the owner, there is no other key). */
+export const PUT = api<{ exercise: string }>('signed-in', async ({ request, db, user, params }) => {
+  const body = (await readJson(request, MAX_CODE_BYTES + 1024, 'Your draft')) as { code?: unknown } | null;
+  if (typeof body?.code !== 'string') return errorResponse(400, 'Send the draft as { "code": "…" }.');
+  if ((await db.exercises.current(params.exercise)) === null)
+    return errorResponse(404, 'There is no such exercise.');
+  await db.drafts.save(user.id, params.exercise, body.code);
+  return Response.json({ saved: true });
+});
+
+export const GET = api<{ exercise: string }>('signed-in', async ({ db, user, params }) => {
+  const draft = await db.drafts.get(user.id, params.exercise);
+  return Response.json({ code: draft?.code ?? null });
+});

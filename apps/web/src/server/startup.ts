@@ -1,0 +1,54 @@
+/**
+ * What the server does once, at start. Kept out of instrumentation.ts so
+ * that file stays free of Node-only imports (Next evaluates it for every
+ * runtime).
+ */
+import { join } from 'node:path';
+import { readConfig } from './config.ts';
+import { getDb } from './db.ts';
+import { seedExercises } from './seed.ts';
+
+const KEY = Symbol.for('faultline.web.worker');
+type Holder = { [KEY]?: { stop(): Promise<void> } };
+
+export async function startServerSide(): Promise<void> {
+  const config = readConfig();
+  const db = await getDb();
+  const seeded = await seedExercises(db, config.exerciseRoots);
+  const changed = seeded.seeded.filter((s) => s.changed).map((s) => s.id);
+  console.log(
+    `faultline: ${seeded.seeded.length} exercise${seeded.seeded.length === 1 ? '' : 's'} from ${config.exerciseRoots.join(', ')}${changed.length > 0 ? ` (new versions: ${changed.join(', ')})` : ''}`,
+  );
+  for (const skip of seeded.skipped) console.error(`faultline: skipped ${skip.dir}: ${skip.reason}`);
+  if (!(await hasInstructor(db)))
+    console.log(
+      `faultline: no instructor account yet. Create one (from the repository's folder) with\n  npx faultline user add --role instructor --email you@example.org --name "Your Name" --database ${shellQuote(config.databaseUrl)}`,
+    );
+
+  const holder = globalThis as Holder;
+  if (config.gradingJobs > 0 && holder[KEY] === undefined) {
+    // The worker is the CLI's build (plain JS with its sandbox and native
+    // modules beside it), loaded by Node at run time: bundling it again
+    // would cut it off from the files it finds relative to itself.
+    const { startGradingWorker } = (await import(
+      /* turbopackIgnore: true */ /* webpackIgnore: true */ '@faultline/cli/worker'
+    )) as typeof import('@faultline/cli/worker');
+    holder[KEY] = await startGradingWorker({
+      db,
+      cacheDir: join(config.dataDir, 'exercise-versions'),
+      jobs: config.gradingJobs,
+      workerId: `web-${process.pid}`,
+    });
+    console.log(
+      `faultline: grading ${config.gradingJobs} submission${config.gradingJobs === 1 ? '' : 's'} at a time in this process`,
+    );
+  }
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+async function hasInstructor(db: Awaited<ReturnType<typeof getDb>>): Promise<boolean> {
+  return (await db.users.count({ roles: ['instructor', 'author'] })) > 0;
+}

@@ -1,0 +1,2 @@
+/** The CLI's grading worker as a library (`@faultline/cli/worker`): the web app's embedded default runs it in its process. */
+export { type GradingWorker, type GradingWorkerOptions, startGradingWorker } from './grading-worker.ts';
