@@ -3,7 +3,7 @@
 // land here. A fresh machine has only Node 20 and npm, so this script brings
 // the pinned pnpm itself, installs every package, then runs the job.
 //
-//   node scripts/bootstrap.mjs start   set up, build the CLI, start the main job
+//   node scripts/bootstrap.mjs start   set up, build the web app, start it on :3000
 //   node scripts/bootstrap.mjs test    set up, build, then run every check and test
 //   node scripts/bootstrap.mjs test --force   the same, ignoring turbo's cache
 //                                             (npm run test:loaded uses it)
@@ -415,14 +415,18 @@ async function testJob() {
   if (failedPhases.length > 0 || total.passed === 0 || total.failed > 0) process.exit(1);
 }
 
+/**
+ * Builds the web app (and what it uses, the CLI's grading worker among them)
+ * and starts it: http://localhost:3000 (PORT to change), on a SQLite file in
+ * apps/web/.data/, seeded with the exercises, grading in its own process.
+ * The Debian packages are the tests' (Chromium, PostgreSQL): not needed here.
+ */
 async function startJob() {
-  const systemPackages = startSystemPackages();
   await ensurePnpm();
   await pnpmInstall();
-  await awaitSystemPackages(systemPackages, null, 0);
-  const cli = '--filter=@faultline/cli...';
-  await mustRun(pnpmBin, ['turbo', 'run', 'build', cli, '--output-logs=errors-only']);
-  await mustRun(pnpmBin, ['exec', 'faultline', 'demo', ...process.argv.slice(3)]);
+  const web = '--filter=@faultline/web...';
+  await mustRun(pnpmBin, ['turbo', 'run', 'build', web, '--output-logs=errors-only']);
+  await mustRun(pnpmBin, ['--filter', '@faultline/web', 'start', ...process.argv.slice(3)]);
 }
 
 const job = process.argv[2];
