@@ -5,7 +5,7 @@
  * policy; grades exports apply an accepting one's penalty.
  */
 import type { Kysely } from 'kysely';
-import { type Ctx, newId } from './context.ts';
+import { type Ctx, newId, scrubNul } from './context.ts';
 import type { AssignmentsTable, HiddenTestsPolicy, Schema } from './schema.ts';
 
 export type { HiddenTestsPolicy };
@@ -142,7 +142,7 @@ export function createAssignmentsStore(ctx: Ctx): AssignmentsStore {
         const row: AssignmentsTable = {
           id: newId(),
           course_id: input.courseId,
-          title: input.title.trim(),
+          title: scrubNul(input.title.trim()),
           release_at: input.releaseAt,
           due_at: input.dueAt,
           late_policy: policy.kind,

@@ -69,3 +69,13 @@ export function clampLimit(limit: number | undefined, fallback: number, max = 10
   requirePositiveInteger('limit', limit);
   return Math.min(limit, max);
 }
+
+/**
+ * PostgreSQL's text cannot hold U+0000 (SQLite's can): text that would be
+ * stored on one database and refused by the other is refused on both (code,
+ * exercise files) or has the character replaced (`scrubNul`).
+ */
+export const hasNul = (text: string): boolean => text.includes('\u0000');
+
+/** Free text that is not code (names, titles, a worker's reason): U+0000 becomes U+FFFD rather than fail. */
+export const scrubNul = (text: string): string => text.replaceAll('\u0000', '\uFFFD');

@@ -6,7 +6,7 @@
  * joins. Codes are matched ignoring case, spaces and dashes.
  */
 import { randomInt } from 'node:crypto';
-import { type Ctx, newId } from './context.ts';
+import { type Ctx, newId, scrubNul } from './context.ts';
 import type { CourseRole, CoursesTable } from './schema.ts';
 import { isInstructorRole, toUser, type User } from './users.ts';
 
@@ -107,7 +107,7 @@ export function createCoursesStore(ctx: Ctx): CoursesStore {
         for (;;) {
           const row: CoursesTable = {
             id: newId(),
-            title: title.trim(),
+            title: scrubNul(title.trim()),
             owner_id: ownerId,
             join_code: generateJoinCode(),
             created_at: now,

@@ -1,5 +1,5 @@
 /** A learner's unsubmitted code, one per exercise, saved as they type. */
-import type { Ctx } from './context.ts';
+import { type Ctx, hasNul } from './context.ts';
 
 export interface Draft {
   userId: string;
@@ -8,9 +8,14 @@ export interface Draft {
   updatedAt: number;
 }
 
+export type SaveDraftResult =
+  | { kind: 'ok'; draft: Draft }
+  /** The code holds a U+0000 character, which PostgreSQL cannot store. */
+  | { kind: 'err'; reason: 'code-contains-nul' };
+
 export interface DraftsStore {
   /** Inserts or replaces the draft, stamped with the clock's time. */
-  save(userId: string, exerciseId: string, code: string): Promise<Draft>;
+  save(userId: string, exerciseId: string, code: string): Promise<SaveDraftResult>;
   get(userId: string, exerciseId: string): Promise<Draft | null>;
 }
 
@@ -18,6 +23,7 @@ export function createDraftsStore(ctx: Ctx): DraftsStore {
   const { db, clock } = ctx;
   return {
     async save(userId, exerciseId, code) {
+      if (hasNul(code)) return { kind: 'err', reason: 'code-contains-nul' };
       const updatedAt = clock.now();
       await db
         .insertInto('drafts')
@@ -26,7 +32,7 @@ export function createDraftsStore(ctx: Ctx): DraftsStore {
           oc.columns(['user_id', 'exercise_id']).doUpdateSet({ code, updated_at: updatedAt }),
         )
         .execute();
-      return { userId, exerciseId, code, updatedAt };
+      return { kind: 'ok', draft: { userId, exerciseId, code, updatedAt } };
     },
 
     async get(userId, exerciseId) {

@@ -9,7 +9,7 @@
  * reference solution among them — for the grader and instructors only). The
  * files sit in their own table, which only `versionFiles` reads.
  */
-import { type Ctx, parseJson } from './context.ts';
+import { type Ctx, hasNul, parseJson } from './context.ts';
 import type { ExerciseSource, ExerciseVersionsTable } from './schema.ts';
 
 export type { ExerciseSource };
@@ -47,7 +47,9 @@ export interface ExerciseVersionSummary extends ExerciseSummary {
 export type PutVersionResult =
   | { kind: 'ok'; created: boolean }
   /** The hash is already stored for another exercise id. */
-  | { kind: 'err'; reason: 'hash-belongs-to-another-exercise'; exerciseId: string };
+  | { kind: 'err'; reason: 'hash-belongs-to-another-exercise'; exerciseId: string }
+  /** A file (or readme, starter, meta) holds a U+0000 character, which PostgreSQL cannot store. */
+  | { kind: 'err'; reason: 'text-contains-nul'; path: string };
 
 export type SetCurrentResult =
   | { kind: 'ok' }
@@ -110,13 +112,22 @@ export function createExercisesStore(ctx: Ctx): ExercisesStore {
       if (input.source !== 'folder' && input.source !== 'upload') {
         throw new TypeError(`unknown source ${JSON.stringify(input.source)}`);
       }
+      const metaJson = JSON.stringify(input.meta);
+      const texts: [string, string][] = [
+        ['(meta)', metaJson],
+        ['(readme)', input.readme],
+        ['(starter)', input.starter],
+        ...Object.entries(input.files),
+      ];
+      const withNul = texts.find(([, text]) => hasNul(text));
+      if (withNul) return { kind: 'err', reason: 'text-contains-nul', path: withNul[0] };
       return ctx.write(async (trx) => {
         const inserted = await trx
           .insertInto('exercise_versions')
           .values({
             hash: input.hash,
             exercise_id: input.exerciseId,
-            meta_json: JSON.stringify(input.meta),
+            meta_json: metaJson,
             readme: input.readme,
             starter: input.starter,
             source: input.source,

@@ -22,7 +22,7 @@ export type {
   GradeRow,
   TestFailures,
 } from './dashboard.ts';
-export type { Draft, DraftsStore } from './drafts.ts';
+export type { Draft, DraftsStore, SaveDraftResult } from './drafts.ts';
 export type {
   ExerciseSummary,
   ExercisesStore,

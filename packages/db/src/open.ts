@@ -7,7 +7,7 @@
  * gives numbers; neither database is ever asked for a boolean.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -101,29 +101,71 @@ export interface Db {
   readonly rateLimits: RateLimitsStore;
 }
 
-function connect(target: DatabaseTarget, options: OpenOptions): Kysely<Schema> {
+/**
+ * Open SQLite files, shared by every handle on the same file in this process.
+ * Two connections to one file in one process would deadlock: while one holds
+ * the write lock between two statements of a transaction, the other's write
+ * waits for it synchronously (busy_timeout), blocking the only thread that
+ * could release it. Sharing one Kysely instance — whose SQLite driver runs
+ * one statement or transaction at a time — queues them instead.
+ */
+const sqliteFiles = new Map<string, { kysely: Kysely<Schema>; handles: number }>();
+
+function openSqlite(path: string, options: OpenOptions): Kysely<Schema> {
+  const timeout = options.busyTimeoutMs ?? 5000;
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path, { timeout });
+  // WAL: readers never block the writer (the web app reads while the grading
+  // pool writes results). Foreign keys are off by default in SQLite.
+  if (path !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${timeout}`);
+  sqlite.pragma('synchronous = NORMAL');
+  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/** A connection (pool) for `target`, and how to let go of it. */
+function connect(
+  target: DatabaseTarget,
+  options: OpenOptions,
+): { db: Kysely<Schema>; release(): Promise<void> } {
   if (target.dialect === 'postgres') {
     const pool = new pg.Pool({
       connectionString: target.url,
       max: options.maxConnections ?? 10,
       types: pgTypes,
     });
-    return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    return { db, release: () => db.destroy() };
   }
-  if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
-  const sqlite = new SqliteDatabase(target.path, { timeout: options.busyTimeoutMs ?? 5000 });
-  // WAL: readers never block the writer (the web app reads while the grading
-  // pool writes results). Foreign keys are off by default in SQLite.
-  if (target.path !== ':memory:') sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  sqlite.pragma('synchronous = NORMAL');
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  if (target.path === ':memory:') {
+    const db = openSqlite(':memory:', options);
+    return { db, release: () => db.destroy() };
+  }
+  const key = resolve(target.path);
+  let shared = sqliteFiles.get(key);
+  if (!shared) {
+    shared = { kysely: openSqlite(key, options), handles: 0 };
+    sqliteFiles.set(key, shared);
+  }
+  shared.handles += 1;
+  const entry = shared;
+  return {
+    db: entry.kysely,
+    async release() {
+      entry.handles -= 1;
+      if (entry.handles > 0) return;
+      sqliteFiles.delete(key);
+      await entry.kysely.destroy();
+    },
+  };
 }
 
 /**
  * Opens `url` (see ACCEPTED_URLS). Nothing is created until `migrate()`;
- * the returned Db owns its connections until `close()`.
+ * the returned Db holds its connections until `close()`. Handles on the same
+ * SQLite file in one process share one connection (the first one's
+ * busyTimeoutMs applies).
  */
 export function openDatabase(url: string, options: OpenOptions = {}): Db {
   const target = parseDatabaseUrl(url);
@@ -135,7 +177,8 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   if (!Number.isSafeInteger(retryDelayMs) || retryDelayMs < 0) {
     throw new RangeError(`queue.retryDelayMs must be a non-negative integer, got ${retryDelayMs}`);
   }
-  const db = connect(target, options);
+  const { db, release } = connect(target, options);
+  let closed = false;
   const ctx: Ctx = {
     db,
     dialect: target.dialect,
@@ -158,7 +201,11 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
       }
       return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
     },
-    close: () => db.destroy(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await release();
+    },
     users: createUsersStore(ctx),
     sessions: createSessionsStore(ctx),
     exercises: createExercisesStore(ctx),

@@ -16,7 +16,7 @@
  * one wins on either database; the loser is told why.
  */
 import { sql } from 'kysely';
-import { type Ctx, newId, requirePositiveInteger } from './context.ts';
+import { type Ctx, newId, requirePositiveInteger, scrubNul } from './context.ts';
 import type { JobState } from './schema.ts';
 import { checkResult, type GradingResult, storeGradingFailure, storeResult } from './submissions.ts';
 
@@ -175,7 +175,8 @@ export function createGradingQueue(ctx: Ctx): GradingQueue {
       return outcome === 'stored' ? { kind: 'ok' } : { kind: 'err', reason: await refusal(job) };
     },
 
-    async fail(job, reason, options = {}) {
+    async fail(job, rawReason, options = {}) {
+      const reason = scrubNul(rawReason);
       const retry = options.retry ?? true;
       const outcome = await ctx.write(async (trx) => {
         const now = clock.now();

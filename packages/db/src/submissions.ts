@@ -13,7 +13,7 @@
  * `recent` carry it; `listForUser` (what a learner's history shows) does not.
  */
 import type { Kysely } from 'kysely';
-import { type Ctx, clampLimit, newId, parseJson } from './context.ts';
+import { type Ctx, clampLimit, hasNul, newId, parseJson, scrubNul } from './context.ts';
 import type { Schema, SubmissionsTable, TestStatus, TestVisibility, Verdict } from './schema.ts';
 
 export type { TestStatus, TestVisibility, Verdict };
@@ -141,6 +141,8 @@ export type CreateSubmissionResult =
         | 'unknown-assignment'
         | 'not-in-assignment'
         | 'not-released'
+        /** The code holds a U+0000 character, which PostgreSQL cannot store. */
+        | 'code-contains-nul'
         /** Past the due date of an assignment whose late policy refuses late work. */
         | 'past-due';
     };
@@ -273,7 +275,7 @@ export async function storeResult(
   const rows = result.tests.map((t, ordinal) => ({
     submission_id: submissionId,
     ordinal,
-    name: t.name,
+    name: scrubNul(t.name),
     visibility: t.visibility,
     status: t.status,
     points: t.points,
@@ -306,6 +308,7 @@ export function createSubmissionsStore(ctx: Ctx): SubmissionsStore {
   const { db, clock } = ctx;
   return {
     async create(input) {
+      if (hasNul(input.code)) return { kind: 'err', reason: 'code-contains-nul' };
       return ctx.write(async (trx) => {
         const now = clock.now();
         const version = await trx

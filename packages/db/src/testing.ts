@@ -38,9 +38,12 @@ export const POSTGRES_MISSING =
   "PostgreSQL's server binaries (initdb, pg_ctl) were not found in /usr/lib/postgresql/*/bin or on PATH. " +
   "Install Debian's `postgresql` package (apt-get install -y postgresql; `npm test` installs it when run as root).";
 
-/** The directory holding initdb and pg_ctl: Debian's newest /usr/lib/postgresql/N/bin, else PATH. */
-export function findPostgresBin(): string {
-  const root = '/usr/lib/postgresql';
+/**
+ * The directory holding initdb and pg_ctl: Debian's newest
+ * /usr/lib/postgresql/N/bin, else the first directory on PATH that has both.
+ */
+export function findPostgresBin(search: { debianRoot?: string; path?: string } = {}): string {
+  const root = search.debianRoot ?? '/usr/lib/postgresql';
   const versions = existsSync(root)
     ? readdirSync(root)
         .filter((v) => /^\d+$/.test(v))
@@ -48,7 +51,7 @@ export function findPostgresBin(): string {
     : [];
   const candidates = [
     ...versions.map((v) => join(root, v, 'bin')),
-    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
+    ...(search.path ?? process.env.PATH ?? '').split(delimiter).filter(Boolean),
   ];
   const found = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
   if (!found) throw new Error(POSTGRES_MISSING);

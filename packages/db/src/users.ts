@@ -4,7 +4,7 @@
  * leave the store only through `credentialsByEmail`, so a page that shows a
  * user cannot leak one by accident.
  */
-import { type Ctx, newId } from './context.ts';
+import { type Ctx, newId, scrubNul } from './context.ts';
 import type { UserRole, UsersTable } from './schema.ts';
 
 export type { UserRole };
@@ -40,7 +40,7 @@ export interface UsersStore {
   count(): Promise<number>;
 }
 
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+export const normalizeEmail = (email: string): string => scrubNul(email.trim().toLowerCase());
 
 /** Role checks in one place: authors can do everything instructors can. */
 export const isInstructorRole = (role: UserRole): boolean => role === 'instructor' || role === 'author';
@@ -72,7 +72,7 @@ export function createUsersStore(ctx: Ctx): UsersStore {
         id: newId(),
         email,
         password_hash: input.passwordHash,
-        display_name: input.displayName.trim(),
+        display_name: scrubNul(input.displayName.trim()),
         role: input.role,
         created_at: ctx.clock.now(),
       };

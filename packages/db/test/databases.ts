@@ -26,6 +26,21 @@ export interface TestDb {
   open(options?: OpenOptions): Db;
 }
 
+/** A new, empty database (nothing migrated) and how to delete it. */
+export async function emptyDatabase(
+  dialect: (typeof DIALECTS)[number],
+): Promise<{ url: string; cleanup: () => Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-db-'));
+    return {
+      url: `sqlite:${join(dir, 'test.db')}`,
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const database = await createTestDatabase(inject('postgresAdminUrl'));
+  return { url: database.url, cleanup: database.drop };
+}
+
 export function useTestDb(
   dialect: (typeof DIALECTS)[number],
   options: Omit<OpenOptions, 'clock'> = {},
@@ -37,15 +52,7 @@ export function useTestDb(
   let cleanup: () => Promise<void> = async () => {};
 
   beforeAll(async () => {
-    if (dialect === 'sqlite') {
-      const dir = mkdtempSync(join(tmpdir(), 'faultline-db-'));
-      url = `sqlite:${join(dir, 'test.db')}`;
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    } else {
-      const database = await createTestDatabase(inject('postgresAdminUrl'));
-      url = database.url;
-      cleanup = database.drop;
-    }
+    ({ url, cleanup } = await emptyDatabase(dialect));
     db = openDatabase(url, { ...options, clock });
     handles.push(db);
     await db.migrate();
