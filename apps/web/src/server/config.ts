@@ -7,6 +7,9 @@
  *   FAULTLINE_EXERCISES      folders of exercise folders, separated by ":" (default: the open curriculum)
  *   FAULTLINE_DATA_DIR       where grading workers write exercise versions out (default .data/)
  *   FAULTLINE_GRADING_JOBS   submissions graded at once in this process (default: one per core; 0: none, for a web-only process)
+ *   FAULTLINE_GRADING_LEASE_MS how long a claimed submission stays this process's without a renewal
+ *                            (default 15000): after a crash, how soon another process (or this
+ *                            one, restarted) takes it up again
  *   FAULTLINE_SECURE_COOKIES "1" to mark cookies Secure (behind HTTPS)
  */
 import { availableParallelism } from 'node:os';
@@ -17,6 +20,7 @@ export interface AppConfig {
   readonly exerciseRoots: readonly string[];
   readonly dataDir: string;
   readonly gradingJobs: number;
+  readonly gradingLeaseMs: number;
   readonly secureCookies: boolean;
 }
 
@@ -37,11 +41,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error(
       `FAULTLINE_GRADING_JOBS must be a whole number from 0 to 64, not ${env.FAULTLINE_GRADING_JOBS}`,
     );
+  const leaseMs = Number(env.FAULTLINE_GRADING_LEASE_MS ?? 15_000);
+  if (!Number.isInteger(leaseMs) || leaseMs < 500 || leaseMs > 600_000)
+    throw new Error(
+      `FAULTLINE_GRADING_LEASE_MS must be a whole number of ms from 500 to 600000, not ${env.FAULTLINE_GRADING_LEASE_MS}`,
+    );
   return {
     databaseUrl: env.FAULTLINE_DATABASE_URL ?? `sqlite:${join(dataDir, 'faultline.db')}`,
     exerciseRoots: roots,
     dataDir,
     gradingJobs: jobs,
+    gradingLeaseMs: leaseMs,
     secureCookies: env.FAULTLINE_SECURE_COOKIES === '1',
   };
 }

@@ -37,6 +37,7 @@ export async function startServerSide(): Promise<void> {
       db,
       cacheDir: join(config.dataDir, 'exercise-versions'),
       jobs: config.gradingJobs,
+      leaseMs: config.gradingLeaseMs,
       workerId: `web-${process.pid}`,
     });
     console.log(
