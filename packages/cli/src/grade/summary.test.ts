@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { csvCell, fileStem, type SummaryRow, summaryCsv, summaryJson } from './summary.ts';
+import { fileStem, type SummaryRow, summaryCsv, summaryJson } from './summary.ts';
 
 const row = (over: Partial<SummaryRow>): SummaryRow => ({
   submission: 'alice',
@@ -12,29 +12,6 @@ const row = (over: Partial<SummaryRow>): SummaryRow => ({
   tests: 9,
   message: '',
   ...over,
-});
-
-describe('csvCell', () => {
-  test.each([
-    ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
-    ['+1+1', "'+1+1"],
-    ['-2+3', "'-2+3"],
-    ['@SUM(A1)', "'@SUM(A1)"],
-    ['\t=1', "'\t=1"],
-    ['\r=1', `"'\r=1"`],
-    ['a,b', '"a,b"'],
-    ['say "hi"', '"say ""hi"""'],
-    ['two\nlines', '"two\nlines"'],
-    ['plain', 'plain'],
-    ['a=b', 'a=b'],
-  ])('%j → %j', (input, expected) => {
-    expect(csvCell(input)).toBe(expected);
-  });
-
-  test('numbers are written as they are', () => {
-    expect(csvCell(0)).toBe('0');
-    expect(csvCell(12.5)).toBe('12.5');
-  });
 });
 
 describe('summaryCsv', () => {

@@ -3,11 +3,11 @@
  * score, as CSV (for a spreadsheet) and JSON (for a script).
  *
  * Submission names come from students' file and folder names, and messages
- * from their code: a cell a spreadsheet would read as a formula (`=`, `+`,
- * `-`, `@`, a tab or a carriage return first) is prefixed with `'` so it
- * stays text (OWASP, "CSV Injection"), and every cell is quoted as RFC 4180
- * says when it holds a comma, a quote or a line break.
+ * from their code: cells are written by the grader's `csvCell`, which keeps
+ * a formula-looking cell text (OWASP, "CSV Injection") and quotes as RFC 4180
+ * says.
  */
+import { csvCell } from '@faultline/grader/csv';
 
 /** How grading a submission ended, for the summary's `graded` column. */
 export type GradedAs =
@@ -64,16 +64,6 @@ export function summaryJson(exercise: string, rows: readonly SummaryRow[]): stri
     rows,
   };
   return `${JSON.stringify(summary, null, 2)}\n`;
-}
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** One CSV cell: text a spreadsheet will not evaluate, quoted when it must be. */
-export function csvCell(value: string | number): string {
-  let text = String(value);
-  // Numbers are ours (scores, counts) and never negative; only text can be a formula.
-  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**
