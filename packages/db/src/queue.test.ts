@@ -239,4 +239,22 @@ describe.each(DIALECTS)('the grading queue on %s', (dialect) => {
     expect(new Set(regot.map((c) => c.jobId)).size).toBe(11);
     expect(regot.every((c) => c.attempt === 2)).toBe(true);
   });
+
+  it('gives up on a used-up job once when many workers find it at the same moment', async () => {
+    const [id] = await setup();
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await t.db.queue.claim({ workerId: `w${attempt}`, leaseMs: 1000 });
+      t.clock.advance(1000);
+    }
+    const other = t.open();
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? t.db : other).queue.claim({ workerId: `v${i}`, leaseMs: 1000 }),
+      ),
+    );
+    expect(claims.every((c) => c === null)).toBe(true);
+    const s = await t.db.submissions.get(id!);
+    expect(s).toMatchObject({ status: 'grading-failed', verdict: 'error', gradedAt: START + 3000 });
+    expect(await t.db.queue.pending()).toEqual({ waiting: 0, running: 0, stalled: 0 });
+  });
 });

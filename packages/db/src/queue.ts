@@ -15,9 +15,9 @@
  * lease_token = mine and lease_until > now`), so of two racing calls exactly
  * one wins on either database; the loser is told why.
  */
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { type Ctx, newId, requirePositiveInteger, scrubNul } from './context.ts';
-import type { JobState } from './schema.ts';
+import type { JobState, Schema } from './schema.ts';
 import { checkResult, type GradingResult, storeGradingFailure, storeResult } from './submissions.ts';
 
 export interface ClaimedJob {
@@ -77,6 +77,15 @@ const times = (n: number) => (n === 1 ? '1 time' : `${n} times`);
 export function createGradingQueue(ctx: Ctx): GradingQueue {
   const { db, clock, maxAttempts } = ctx;
 
+  /**
+   * PostgreSQL: lock the rows picked, skipping rows another transaction has
+   * locked, so two workers' claims pass each other instead of queueing (or
+   * both taking the same job). SQLite has one writer at a time (BEGIN
+   * IMMEDIATE), which serialises claims by itself.
+   */
+  const skipLocked = <Q extends SelectQueryBuilder<Schema, 'grading_jobs', { id: string }>>(q: Q) =>
+    ctx.dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
+
   /** Why `job`'s lease no longer holds (called after a conditional update matched nothing). */
   async function refusal(job: ClaimedJob): Promise<LeaseRefusal> {
     const row = await db
@@ -98,12 +107,19 @@ export function createGradingQueue(ctx: Ctx): GradingQueue {
         const now = clock.now();
         // First, the jobs whose last allowed attempt let its lease run out:
         // given up on, never handed out again.
+        const outOfAttempts = skipLocked(
+          trx
+            .selectFrom('grading_jobs')
+            .select('id')
+            .where('state', '=', 'leased')
+            .where('lease_until', '<=', now)
+            .where('attempts', '>=', maxAttempts),
+        );
         const expired = await trx
           .updateTable('grading_jobs')
           .set({ state: 'gave-up', finished_at: now })
+          .where('id', 'in', outOfAttempts)
           .where('state', '=', 'leased')
-          .where('lease_until', '<=', now)
-          .where('attempts', '>=', maxAttempts)
           .returning(['submission_id', 'attempts', 'worker_id', 'last_error'])
           .execute();
         for (const job of expired) {
@@ -113,23 +129,21 @@ export function createGradingQueue(ctx: Ctx): GradingQueue {
           await storeGradingFailure(trx, job.submission_id, reason, now);
         }
 
-        let next = trx
-          .selectFrom('grading_jobs')
-          .select('id')
-          .where('attempts', '<', maxAttempts)
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('state', '=', 'queued'), eb('available_at', '<=', now)]),
-              eb.and([eb('state', '=', 'leased'), eb('lease_until', '<=', now)]),
-            ]),
-          )
-          .orderBy('created_at')
-          .orderBy('id')
-          .limit(1);
-        // PostgreSQL: two workers' claims skip each other's locked rows
-        // instead of queueing behind them. SQLite has one writer at a time
-        // (BEGIN IMMEDIATE), which serialises claims by itself.
-        if (ctx.dialect === 'postgres') next = next.forUpdate().skipLocked();
+        const next = skipLocked(
+          trx
+            .selectFrom('grading_jobs')
+            .select('id')
+            .where('attempts', '<', maxAttempts)
+            .where((eb) =>
+              eb.or([
+                eb.and([eb('state', '=', 'queued'), eb('available_at', '<=', now)]),
+                eb.and([eb('state', '=', 'leased'), eb('lease_until', '<=', now)]),
+              ]),
+            )
+            .orderBy('created_at')
+            .orderBy('id')
+            .limit(1),
+        );
         const leaseToken = newId();
         const claimed = await trx
           .updateTable('grading_jobs')
