@@ -26,7 +26,7 @@ export interface NewExerciseVersion {
   /** Every file of the folder by relative path ('/'-separated), hidden tests and solution included. */
   files: Readonly<Record<string, string>>;
   source: ExerciseSource;
-  uploadedBy?: string;
+  uploadedBy?: string | undefined;
 }
 
 /** What a learner may see of an exercise. */

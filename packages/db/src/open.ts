@@ -30,17 +30,17 @@ import { createUsersStore, type UsersStore } from './users.ts';
 
 export interface OpenOptions {
   /** Where stored times come from; Date.now unless given. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   queue?: {
     /** Claims a job gets before its submission is given up on with verdict 'error'; 3 unless given. */
-    maxAttempts?: number;
+    maxAttempts?: number | undefined;
     /** How long a failed job waits before it may be claimed again; 0 unless given. */
-    retryDelayMs?: number;
+    retryDelayMs?: number | undefined;
   };
   /** PostgreSQL: most connections in the pool; 10 unless given. */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /** SQLite: how long a write waits for another process's lock, in ms; 5000 unless given. */
-  busyTimeoutMs?: number;
+  busyTimeoutMs?: number | undefined;
 }
 
 export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };

@@ -66,7 +66,7 @@ export interface GradingQueue {
   /** Stores the result on the submission, once, and only while the lease is held. */
   complete(job: ClaimedJob, result: GradingResult): Promise<CompleteResult>;
   /** Gives the job back for another attempt, or gives up on it once attempts are used up. */
-  fail(job: ClaimedJob, reason: string, options?: { retry?: boolean }): Promise<FailResult>;
+  fail(job: ClaimedJob, reason: string, options?: { retry?: boolean | undefined }): Promise<FailResult>;
   /** Lengthens a held lease to `leaseMs` from now. */
   extend(job: ClaimedJob, leaseMs: number): Promise<ExtendResult>;
   pending(): Promise<QueueCounts>;

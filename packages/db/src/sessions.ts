@@ -25,7 +25,7 @@ export interface SessionsStore {
   extend(tokenHash: string, expiresAt: number): Promise<boolean>;
   delete(tokenHash: string): Promise<boolean>;
   /** Signs a user out everywhere (but `exceptTokenHash`); returns how many sessions ended. */
-  deleteForUser(userId: string, options?: { exceptTokenHash?: string }): Promise<number>;
+  deleteForUser(userId: string, options?: { exceptTokenHash?: string | undefined }): Promise<number>;
   /** Removes expired sessions; returns how many. */
   deleteExpired(): Promise<number>;
 }

@@ -127,7 +127,7 @@ export interface NewSubmission {
   exerciseId: string;
   /** The exercise version the code was written against (and is graded against). */
   exerciseHash: string;
-  assignmentId?: string;
+  assignmentId?: string | undefined;
   code: string;
 }
 
@@ -158,10 +158,10 @@ export interface ExerciseProgress {
 }
 
 export interface RecentFilter {
-  courseId?: string;
-  assignmentId?: string;
-  userId?: string;
-  exerciseId?: string;
+  courseId?: string | undefined;
+  assignmentId?: string | undefined;
+  userId?: string | undefined;
+  exerciseId?: string | undefined;
   limit: number;
 }
 
@@ -171,7 +171,11 @@ export interface SubmissionsStore {
   /** Newest first; 50 unless `limit` says otherwise. */
   listForUser(
     userId: string,
-    options?: { exerciseId?: string; assignmentId?: string; limit?: number },
+    options?: {
+      exerciseId?: string | undefined;
+      assignmentId?: string | undefined;
+      limit?: number | undefined;
+    },
   ): Promise<SubmissionSummary[]>;
   /** Per exercise the user submitted to (by id): attempts, best score, passed or not. */
   bestByExercise(userId: string): Promise<ExerciseProgress[]>;

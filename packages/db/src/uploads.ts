@@ -5,7 +5,7 @@ import type { UploadsTable } from './schema.ts';
 interface UploadBase {
   userId: string;
   /** The exercise the upload was for, when it got far enough to say. */
-  exerciseId?: string;
+  exerciseId?: string | undefined;
   contentHash: string;
 }
 
@@ -23,7 +23,11 @@ export type Upload = {
 export interface UploadsStore {
   record(input: NewUpload): Promise<Upload>;
   /** Newest first; 50 unless `limit` says otherwise. */
-  list(options?: { userId?: string; exerciseId?: string; limit?: number }): Promise<Upload[]>;
+  list(options?: {
+    userId?: string | undefined;
+    exerciseId?: string | undefined;
+    limit?: number | undefined;
+  }): Promise<Upload[]>;
 }
 
 function toUpload(row: UploadsTable): Upload {
