@@ -135,6 +135,10 @@ function connect(
       max: options.maxConnections ?? 10,
       types: pgTypes,
     });
+    // An idle connection that breaks (a server restart) emits 'error' on the
+    // pool, which would crash the process unhandled; the pool drops it and
+    // the next query connects afresh.
+    pool.on('error', () => {});
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     return { db, release: () => db.destroy() };
   }
