@@ -52,7 +52,10 @@ describe.each(DIALECTS)('users and sessions on %s', (dialect) => {
     const u = await makeUser(t.db, 'learner');
     await makeUser(t.db, 'instructor');
     expect(await t.db.users.count()).toBe(2);
+    expect(await t.db.users.count({ roles: ['instructor', 'author'] })).toBe(1);
+    expect(await t.db.users.count({ roles: [] })).toBe(0);
     expect(await t.db.users.setRole(u.id, 'instructor')).toBe(true);
+    expect(await t.db.users.count({ roles: ['instructor'] })).toBe(2);
     expect((await t.db.users.byId(u.id))?.role).toBe('instructor');
     expect(await t.db.users.setRole('nobody', 'author')).toBe(false);
   });

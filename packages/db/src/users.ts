@@ -37,7 +37,8 @@ export interface UsersStore {
   setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
   /** False when there is no such user. */
   setRole(userId: string, role: UserRole): Promise<boolean>;
-  count(): Promise<number>;
+  /** How many users there are (with one of `roles`, when given). */
+  count(filter?: { roles?: readonly UserRole[] }): Promise<number>;
 }
 
 export const normalizeEmail = (email: string): string => scrubNul(email.trim().toLowerCase());
@@ -126,12 +127,14 @@ export function createUsersStore(ctx: Ctx): UsersStore {
       return r.numUpdatedRows > 0n;
     },
 
-    async count() {
-      const r = await db
-        .selectFrom('users')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      return r.n;
+    async count(filter = {}) {
+      let query = db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'));
+      if (filter.roles !== undefined) {
+        if (filter.roles.length === 0) return 0;
+        query = query.where('role', 'in', [...filter.roles]);
+      }
+      const r = await query.executeTakeFirstOrThrow();
+      return Number(r.n);
     },
   };
 }
