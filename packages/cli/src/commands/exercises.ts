@@ -31,6 +31,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ValidationResult } from '@faultline/grader';
 import { ExitCode, type Io } from '../io.ts';
+import { validateExerciseFolder } from '../worker/validate.ts';
 import { loadGrader } from './grade.ts';
 
 const VALIDATE_USAGE = 'usage: faultline validate [EXERCISE…] [--exercises DIR]';
@@ -90,38 +91,19 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
   const pool = sandbox.createPool({ size: 1 });
   try {
     for (const id of ids) {
-      const exerciseDir = join(root, id);
-      let files: Awaited<ReturnType<typeof grader.readExercise>>;
-      try {
-        files = await grader.readExercise(exerciseDir);
-      } catch (error) {
-        io.out.write(`✗ ${id}: ${(error as Error).message}\n`);
+      const checked = await validateExerciseFolder(join(root, id), pool);
+      if (checked.kind === 'unreadable') {
+        io.out.write(`✗ ${id}: ${checked.message}\n`);
         allSound = false;
         continue;
       }
-      let result: ValidationResult;
-      try {
-        result = await grader.validateWith(files, async (learnerSource) => {
-          const graded = await grader.gradeInPool(pool, { driver, exerciseDir, learnerSource });
-          if (graded.kind === 'grader-failed') throw new CouldNotGrade(graded.reason);
-          return graded.report;
-        });
-      } catch (error) {
-        if (!(error instanceof CouldNotGrade)) throw error;
-        io.out.write(`✗ ${id}: could not grade: ${error.message}\n`);
-        allSound = false;
-        continue;
-      }
-      allSound = report(io, id, result) && allSound;
+      allSound = report(io, id, checked.result) && allSound;
     }
   } finally {
     await pool.close();
   }
   return allSound ? ExitCode.Ok : ExitCode.Failed;
 }
-
-/** The exercise could not be graded at all (its tests do not load, a worker died): not a verdict on it. */
-class CouldNotGrade extends Error {}
 
 /** Prints one exercise's verdict; true when it is sound. */
 function report(io: Io, id: string, result: ValidationResult): boolean {
