@@ -1,0 +1,189 @@
+/**
+ * The tests' fixtures: one built app per test worker (`server`, shared by
+ * every test of the worker, each of which signs up learners of its own so
+ * they never see each other's work), `baseURL` pointing at it, and the
+ * server's log attached to any test that fails. Helpers for what many tests
+ * do — sign up, sign in, make an instructor, drive the editor — are plain
+ * functions next to it.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { type APIRequestContext, test as base, expect, type Locator, type Page } from '@playwright/test';
+import { REPO } from './paths.ts';
+import { AppServer } from './server.ts';
+
+export { expect } from '@playwright/test';
+export { AppServer } from './server.ts';
+
+/** The header the app's CSRF check asks of every state-changing request. */
+export const CSRF = { 'x-faultline-request': '1' } as const;
+
+export interface Account {
+  readonly email: string;
+  readonly password: string;
+  readonly displayName: string;
+}
+
+/** A new account's details, unique to this run. */
+export function newAccount(name = 'Learner'): Account {
+  const id = randomUUID().slice(0, 8);
+  return {
+    email: `${name.toLowerCase().replaceAll(/[^a-z]/g, '')}-${id}@example.org`,
+    password: `correct horse ${id} battery`,
+    displayName: `${name} ${id}`,
+  };
+}
+
+type WorkerFixtures = { server: AppServer };
+type TestFixtures = { serverLogOnFailure: undefined };
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  server: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright's fixture signature
+    async ({}, use) => {
+      const server = await AppServer.start();
+      try {
+        await use(server);
+      } finally {
+        await server.dispose();
+      }
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+  baseURL: async ({ server }, use) => {
+    await use(server.url);
+  },
+  serverLogOnFailure: [
+    async ({ server }, use, testInfo) => {
+      const before = server.log().length;
+      await use(undefined);
+      if (testInfo.status !== testInfo.expectedStatus)
+        await testInfo.attach('server.log', { body: server.log().slice(before), contentType: 'text/plain' });
+    },
+    { auto: true },
+  ],
+});
+
+/** Signs up through the API; the session cookie lands in whatever context `request` belongs to (page.request: the browser's). */
+export async function signUpThroughApi(request: APIRequestContext, account = newAccount()): Promise<Account> {
+  const response = await request.post('/api/auth/signup', {
+    headers: CSRF,
+    data: { email: account.email, password: account.password, displayName: account.displayName },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+  return account;
+}
+
+/** Signs up through the sign-up form and waits for the catalogue it leads to. */
+export async function signUpThroughUi(page: Page, account = newAccount()): Promise<Account> {
+  await page.goto('/signup');
+  await page.getByLabel('Name').fill(account.displayName);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/exercises');
+  await expect(page.getByTestId('signed-in-as')).toHaveText(account.displayName);
+  return account;
+}
+
+/** Fills in and sends the sign-in form (the caller checks where it leads). */
+export async function fillSignIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** An instructor account made as the README says: `faultline user add --role instructor --password-stdin`. */
+export async function createInstructor(
+  server: AppServer,
+  account = newAccount('Instructor'),
+): Promise<Account> {
+  const cli = join(REPO, 'packages', 'cli', 'bin', 'faultline.mjs');
+  const args = [
+    'user',
+    'add',
+    '--role',
+    'instructor',
+    '--email',
+    account.email,
+    '--name',
+    account.displayName,
+  ];
+  await new Promise<void>((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [cli, ...args, '--database', server.databaseUrl, '--password-stdin'],
+      { cwd: REPO },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`faultline user add failed: ${error.message}\n${stdout}${stderr}`));
+        else resolve();
+      },
+    );
+    child.stdin?.end(`${account.password}\n`);
+  });
+  return account;
+}
+
+/** The exercise page's editor, once Monaco has taken over from the plain text area. */
+export async function monacoEditor(page: Page): Promise<Locator> {
+  const editor = page.locator('[data-testid=editor][data-editor=monaco]');
+  await expect(editor).toBeVisible();
+  await expect(editor.locator('.view-lines')).toBeVisible();
+  return editor;
+}
+
+/**
+ * The code Monaco shows: its rendered lines (what fits in the editor) in
+ * line order, with its non-breaking spaces as spaces.
+ */
+export async function shownCode(editor: Locator): Promise<string> {
+  const lines = await editor
+    .locator('.view-lines .view-line')
+    .evaluateAll((nodes) =>
+      nodes.map(
+        (node) => [Number.parseFloat((node as HTMLElement).style.top) || 0, node.textContent ?? ''] as const,
+      ),
+    );
+  return lines
+    .sort((a, b) => a[0] - b[0])
+    .map(([, text]) => text.replaceAll('\u00a0', ' '))
+    .join('\n');
+}
+
+/**
+ * Replaces the editor's text the way a learner pastes: focus, select all,
+ * paste. The paste is a real `paste` event carrying the text (what the
+ * browser sends Monaco for Ctrl+V), so Monaco inserts it verbatim — typing
+ * it key by key would add Monaco's auto-indent and closing brackets.
+ */
+export async function pasteIntoEditor(page: Page, editor: Locator, text: string): Promise<void> {
+  await editor.locator('.view-lines').click();
+  const input = editor.locator('textarea.inputarea, .native-edit-context').first();
+  await expect(input).toBeFocused();
+  await page.keyboard.press('ControlOrMeta+A');
+  await input.evaluate((target, pasted) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', pasted);
+    target.dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+    );
+  }, text);
+}
+
+/** Clicks Submit and waits for the server's report; returns the submission's id and the report. */
+export async function submit(page: Page): Promise<{ id: string; report: Locator }> {
+  const created = page.waitForResponse(
+    (r) => r.url().endsWith('/api/submissions') && r.request().method() === 'POST',
+  );
+  await page.getByRole('button', { name: 'Submit', exact: true }).click();
+  const response = await created;
+  expect(response.status(), await response.text()).toBe(201);
+  const { id } = (await response.json()) as { id: string };
+  const report = page.getByTestId('report');
+  // The held GET returns once the grade is stored; the button comes back when the page has it.
+  await expect(page.getByRole('button', { name: 'Submit', exact: true })).toBeEnabled();
+  await expect(report).toBeVisible();
+  return { id, report };
+}
