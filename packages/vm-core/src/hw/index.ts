@@ -11,6 +11,7 @@ export * from './events.ts';
 export * from './fault.ts';
 export * from './formats/index.ts';
 export * from './mmu.ts';
+export * from './page-table-dump.ts';
 export * from './page-table-editor.ts';
 export * from './paging-format.ts';
 export { Perm, type PermissionTable, permissionTableFor } from './permissions.ts';
