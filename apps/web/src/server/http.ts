@@ -100,16 +100,14 @@ class BodyError extends Error {
 }
 
 /**
- * The request's JSON body, read no further than `maxBytes`: a bigger body
- * is a 413 that says how big it may be, whatever Content-Length claims.
+ * The request's body, read no further than `maxBytes`: a bigger body is a
+ * 413 that says how big it may be, whatever Content-Length claims.
  */
-export async function readJson(request: Request, maxBytes: number, what = 'The request'): Promise<unknown> {
+export async function readBytes(request: Request, maxBytes: number, what = 'The request'): Promise<Buffer> {
   const tooBig = () =>
     new BodyError(413, `${what} is too large: at most ${Math.floor(maxBytes / 1024)} KiB is accepted.`);
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) throw tooBig();
-  if (!(request.headers.get('content-type') ?? '').startsWith('application/json'))
-    throw new BodyError(415, 'Send JSON (Content-Type: application/json).');
   const reader = request.body?.getReader();
   if (reader === undefined) throw new BodyError(400, 'The request has no body.');
   const chunks: Uint8Array[] = [];
@@ -124,9 +122,20 @@ export async function readJson(request: Request, maxBytes: number, what = 'The r
     }
     chunks.push(value);
   }
+  return Buffer.concat(chunks);
+}
+
+/** The request's JSON body, within `maxBytes` (see `readBytes`). */
+export async function readJson(request: Request, maxBytes: number, what = 'The request'): Promise<unknown> {
+  requireType(request, 'application/json', 'Send JSON (Content-Type: application/json).');
+  const bytes = await readBytes(request, maxBytes, what);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new BodyError(400, 'The body is not valid JSON.');
   }
+}
+
+export function requireType(request: Request, type: string, message: string): void {
+  if (!(request.headers.get('content-type') ?? '').startsWith(type)) throw new BodyError(415, message);
 }

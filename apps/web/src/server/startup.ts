@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { readConfig } from './config.ts';
 import { getDb } from './db.ts';
 import { seedExercises } from './seed.ts';
+import { loadWorkerModule } from './worker-module.ts';
 
 const KEY = Symbol.for('faultline.web.worker');
 type Holder = { [KEY]?: { stop(): Promise<void> } };
@@ -27,12 +28,7 @@ export async function startServerSide(): Promise<void> {
 
   const holder = globalThis as Holder;
   if (config.gradingJobs > 0 && holder[KEY] === undefined) {
-    // The worker is the CLI's build (plain JS with its sandbox and native
-    // modules beside it), loaded by Node at run time: bundling it again
-    // would cut it off from the files it finds relative to itself.
-    const { startGradingWorker } = (await import(
-      /* turbopackIgnore: true */ /* webpackIgnore: true */ '@faultline/cli/worker'
-    )) as typeof import('@faultline/cli/worker');
+    const { startGradingWorker } = await loadWorkerModule();
     holder[KEY] = await startGradingWorker({
       db,
       cacheDir: join(config.dataDir, 'exercise-versions'),

@@ -3,7 +3,7 @@
  * stored with its grading job in one transaction before anything grades it,
  * so a crash after the 201 loses nothing — the job waits in the queue.
  */
-import type { Db, User } from '@faultline/db';
+import type { CreateSubmissionResult, Db, User } from '@faultline/db';
 import { errorResponse } from './http.ts';
 import { rateLimited } from './limits.ts';
 
@@ -20,7 +20,14 @@ const REFUSALS = {
   'not-in-assignment': [400, 'This exercise is not part of that assignment.'],
   'not-released': [403, 'This assignment is not open yet.'],
   'past-due': [403, 'The due date of this assignment has passed, and it does not accept late work.'],
-} as const;
+  'code-contains-nul': [
+    400,
+    'Your code contains a NUL character (\\0), which no source file holds; remove it and submit again.',
+  ],
+} as const satisfies Record<
+  Extract<CreateSubmissionResult, { kind: 'err' }>['reason'],
+  readonly [number, string]
+>;
 
 export async function takeSubmission(db: Db, request: Request, user: User, body: unknown): Promise<Response> {
   const input = body as { exerciseId?: unknown; code?: unknown; assignmentId?: unknown } | null;

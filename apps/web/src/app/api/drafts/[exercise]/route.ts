@@ -7,7 +7,12 @@ export const PUT = api<{ exercise: string }>('signed-in', async ({ request, db, 
   if (typeof body?.code !== 'string') return errorResponse(400, 'Send the draft as { "code": "…" }.');
   if ((await db.exercises.current(params.exercise)) === null)
     return errorResponse(404, 'There is no such exercise.');
-  await db.drafts.save(user.id, params.exercise, body.code);
+  const saved = await db.drafts.save(user.id, params.exercise, body.code);
+  if (saved.kind === 'err')
+    return errorResponse(
+      400,
+      'Your code contains a NUL character (\\0), which no source file holds; remove it to save.',
+    );
   return Response.json({ saved: true });
 });
 

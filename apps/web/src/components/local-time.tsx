@@ -1,0 +1,27 @@
+'use client';
+
+/**
+ * A moment shown in the reader's own time zone. The server renders UTC (it
+ * cannot know the zone) and the browser replaces it with local time once
+ * hydrated; the machine-readable value stays in `dateTime`.
+ */
+import { useEffect, useState } from 'react';
+
+const utc = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+
+export function LocalTime({ at }: { at: number }) {
+  const [text, setText] = useState(`${utc.format(at)} UTC`);
+  useEffect(() => {
+    const local = new Intl.DateTimeFormat(undefined, {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZoneName: 'short',
+    });
+    setText(local.format(at));
+  }, [at]);
+  return (
+    <time dateTime={new Date(at).toISOString()} suppressHydrationWarning>
+      {text}
+    </time>
+  );
+}
