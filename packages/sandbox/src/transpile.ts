@@ -1,68 +1,20 @@
 /**
- * TypeScript → JavaScript for the sandbox, on the host, with esbuild.
- *
- * The learner writes an ES module (`export function name(…)`). QuickJS could
- * evaluate ES modules, but then the exports are only reachable through its
- * module loader; CommonJS is simpler to drive: esbuild's `format: 'cjs'`
- * output assigns the exports to `module.exports`, and the engine evaluates it
- * inside `function (module, exports, require) { … }` (see `engine.ts`). An
- * `import` becomes a `require`, which the sandbox refuses with a clear error.
+ * TypeScript → JavaScript for the sandbox, on the host, with native esbuild
+ * (Node). The options and the error mapping are `transpiler.ts`'s, shared
+ * with the browser's esbuild-wasm (`transpile-wasm.ts`), so both give the
+ * same code and the same errors.
  */
 import { transform } from 'esbuild';
+import { createTranspiler, type Transpile } from './transpiler.ts';
 
-export interface CompileError {
-  /** 1-based line in the learner's file. */
-  line: number;
-  /** 1-based column in the learner's file, in UTF-16 code units (what editors count). */
-  column: number;
-  message: string;
-}
+export {
+  type CompileError,
+  type EsbuildTransform,
+  type Transpile,
+  type TranspileOptions,
+  type TranspileResult,
+  transformOptions,
+  utf16Column,
+} from './transpiler.ts';
 
-export type TranspileResult =
-  | { kind: 'ok'; code: string }
-  | { kind: 'compile-error'; errors: CompileError[] };
-
-export interface TranspileOptions {
-  /** Name shown in messages (default `solution.ts`). */
-  filename?: string;
-}
-
-/** esbuild counts columns in UTF-8 bytes from 0; editors count UTF-16 code units from 1. */
-export function utf16Column(lineText: string, byteColumn: number): number {
-  const encoder = new TextEncoder();
-  let bytes = 0;
-  let units = 0;
-  for (const char of lineText) {
-    if (bytes >= byteColumn) break;
-    bytes += encoder.encode(char).length;
-    units += char.length;
-  }
-  return units + 1;
-}
-
-export async function transpile(source: string, options: TranspileOptions = {}): Promise<TranspileResult> {
-  try {
-    const result = await transform(source, {
-      loader: 'ts',
-      format: 'cjs',
-      // QuickJS implements ES2023; nothing needs lowering.
-      target: 'es2022',
-      sourcefile: options.filename ?? 'solution.ts',
-      logLevel: 'silent',
-    });
-    return { kind: 'ok', code: result.code };
-  } catch (error) {
-    const failure = error as {
-      errors?: { text: string; location: { line: number; column: number; lineText: string } | null }[];
-    };
-    if (!Array.isArray(failure.errors)) throw error;
-    return {
-      kind: 'compile-error',
-      errors: failure.errors.map((e) => ({
-        line: e.location?.line ?? 1,
-        column: e.location ? utf16Column(e.location.lineText, e.location.column) : 1,
-        message: e.text,
-      })),
-    };
-  }
-}
+export const transpile: Transpile = createTranspiler(transform);
