@@ -52,6 +52,11 @@ try {
       "$1'",
     );
   }
+  // What the sandbox gives every learner's module besides `kernel` (its console); no DOM, no Node.
+  files['file:///sandbox-globals.d.ts'] = [
+    'interface SandboxConsole { log(...values: unknown[]): void; info(...values: unknown[]): void; warn(...values: unknown[]): void; error(...values: unknown[]): void; debug(...values: unknown[]): void; }',
+    'declare const console: SandboxConsole;',
+  ].join('\n');
   files[`${base}/package.json`] = JSON.stringify({ name: '@faultline/vm-core', types: 'index.d.ts' });
   files[`${base}/index.d.ts`] = names
     .map((n) => `export type * from './kernel/${n.replace(/\.d\.ts$/, '')}';`)
