@@ -140,17 +140,32 @@ export interface DecodedEntry {
   readonly summary: string;
 }
 
-/** Reads a raw entry as software would: kind, frame and named flags. */
-export function decodeEntry(format: PagingFormat, level: number, value: bigint): DecodedEntry {
-  const [lo, hi] = fromBigInt(value);
-  const last = level === format.levels.length - 1;
-  const pfn = readField(fieldCodec(format.frame), lo, hi);
-  const flags: Record<string, boolean> = {};
-  let kind: DecodedKind;
+/** One named flag of a format: the manual's spelling and the bits it occupies. */
+export interface EntryFlag {
+  readonly name: string;
+  readonly bits: EntryBits;
+  /** Its (lowest) bit position, 0..63. */
+  readonly bit: number;
+}
+
+const flagLists = new WeakMap<PagingFormat, readonly EntryFlag[]>();
+
+/**
+ * The named flags of a format's entries, low bit first as the manuals draw
+ * them — x86 P W U A D PS G NX (SDM Tables 4-14..4-20), RISC-V V R W X U G A D
+ * (Privileged Spec §4.3.1), ARM64's descriptor bits (ARM ARM D8.3) — taken
+ * from the descriptor's bit positions. A flag the format lacks (no XD on
+ * 32-bit paging, no PS on tiny8) is left out. `decodeEntry` names flags by
+ * this list, so a picture drawn from it agrees with every summary.
+ */
+export function entryFlags(format: PagingFormat): readonly EntryFlag[] {
+  const cached = flagLists.get(format);
+  if (cached !== undefined) return cached;
+  let named: [string, EntryBits][];
   switch (format.family) {
     case 'x86': {
       const b = format.bits;
-      const names: [string, EntryBits][] = [
+      named = [
         ['P', b.present],
         ['W', b.writable],
         ['U', b.user],
@@ -160,15 +175,11 @@ export function decodeEntry(format: PagingFormat, level: number, value: bigint):
         ['G', b.global],
         ['NX', b.noExecute],
       ];
-      for (const [name, f] of names) if ((f.lo | f.hi) !== 0) flags[name] = has(lo, hi, f);
-      const huge = !last && flags.PS === true;
-      kind = !flags.P ? 'invalid' : last || huge ? 'leaf' : 'table';
-      if (kind === 'leaf' && huge && !format.levels[level]!.leaf) kind = 'reserved';
       break;
     }
     case 'riscv': {
       const b = format.bits;
-      const names: [string, EntryBits][] = [
+      named = [
         ['V', b.valid],
         ['R', b.read],
         ['W', b.write],
@@ -178,15 +189,11 @@ export function decodeEntry(format: PagingFormat, level: number, value: bigint):
         ['A', b.accessed],
         ['D', b.dirty],
       ];
-      for (const [name, f] of names) flags[name] = has(lo, hi, f);
-      if (!flags.V) kind = 'invalid';
-      else if (flags.W && !flags.R) kind = 'reserved';
-      else kind = flags.R || flags.W || flags.X ? 'leaf' : 'table';
       break;
     }
     case 'arm64': {
       const b = format.bits;
-      const names: [string, EntryBits][] = [
+      named = [
         ['valid', b.valid],
         ['table/page', b.tableOrPage],
         ['AP[1] (EL0)', b.apUser],
@@ -201,7 +208,42 @@ export function decodeEntry(format: PagingFormat, level: number, value: bigint):
         ['APTable[0]', b.apTableNoUser],
         ['APTable[1]', b.apTableReadOnly],
       ];
-      for (const [name, f] of names) flags[name] = has(lo, hi, f);
+      break;
+    }
+  }
+  const list = named
+    .filter(([, f]) => (f.lo | f.hi) !== 0)
+    .map(([name, f]) => ({ name, bits: f, bit: lowestBit(f) }));
+  flagLists.set(format, list);
+  return list;
+}
+
+function lowestBit(f: EntryBits): number {
+  return f.lo !== 0 ? 31 - Math.clz32(f.lo & -f.lo) : 63 - Math.clz32(f.hi & -f.hi);
+}
+
+/** Reads a raw entry as software would: kind, frame and named flags. */
+export function decodeEntry(format: PagingFormat, level: number, value: bigint): DecodedEntry {
+  const [lo, hi] = fromBigInt(value);
+  const last = level === format.levels.length - 1;
+  const pfn = readField(fieldCodec(format.frame), lo, hi);
+  const flags: Record<string, boolean> = {};
+  for (const f of entryFlags(format)) flags[f.name] = has(lo, hi, f.bits);
+  let kind: DecodedKind;
+  switch (format.family) {
+    case 'x86': {
+      const huge = !last && flags.PS === true;
+      kind = !flags.P ? 'invalid' : last || huge ? 'leaf' : 'table';
+      if (kind === 'leaf' && huge && !format.levels[level]!.leaf) kind = 'reserved';
+      break;
+    }
+    case 'riscv': {
+      if (!flags.V) kind = 'invalid';
+      else if (flags.W && !flags.R) kind = 'reserved';
+      else kind = flags.R || flags.W || flags.X ? 'leaf' : 'table';
+      break;
+    }
+    case 'arm64': {
       const tp = flags['table/page'] === true;
       if (!flags.valid) kind = 'invalid';
       else if (last) kind = tp ? 'leaf' : 'reserved';
