@@ -187,3 +187,44 @@ export async function submit(page: Page): Promise<{ id: string; report: Locator 
   await expect(report).toBeVisible();
   return { id, report };
 }
+
+/** What GET /api/submissions/[id] answers once the grade is in. */
+export type SubmissionBody =
+  | { status: 'graded'; report: ReportBody }
+  | { status: 'failed'; message: string }
+  | { status: 'pending' };
+
+/** The parts of a grading report (schemaVersion 3) the tests read. */
+export interface ReportBody {
+  readonly status: string;
+  readonly score: number;
+  readonly maxScore: number;
+  readonly tests: readonly {
+    readonly name: string;
+    readonly status: string;
+    readonly visibility: string;
+    readonly message: string;
+    readonly hint?: string;
+  }[];
+}
+
+/**
+ * Asks for a submission until it is no longer pending. Each ask is held by
+ * the server until the grade changes (or ten seconds pass), so this waits
+ * on the grade, not on a clock.
+ */
+export async function gradedSubmission(request: APIRequestContext, id: string): Promise<SubmissionBody> {
+  let body: SubmissionBody = { status: 'pending' };
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(`/api/submissions/${id}?wait=1`);
+        expect(response.status(), await response.text()).toBe(200);
+        body = (await response.json()) as SubmissionBody;
+        return body.status;
+      },
+      { intervals: [0], message: `submission ${id} to be graded` },
+    )
+    .not.toBe('pending');
+  return body;
+}
