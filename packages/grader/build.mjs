@@ -9,9 +9,20 @@
 //
 // Then a child `node` imports the bundle, so an import the sandbox's build
 // does not provide fails the build rather than the first grading job.
+//
+// Second, the browser runner (src/browser/build-runner.ts, so tests build the
+// same bundle): dist/browser/runner.js, one ES module for a module Web
+// Worker, with QuickJS's and esbuild-wasm's .wasm files copied beside it, so
+// a web app serves one folder (`browserAssets()` from @faultline/grader/browser).
+// This script runs under tsx (package.json's build), which lets it import
+// that TypeScript.
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { esbuildWasmPath, quickjsWasmPath } from '@faultline/sandbox/wasm-files';
 import { build } from 'esbuild';
+import { BROWSER_ASSET_FILES, BROWSER_ASSETS_DIR } from './src/browser/assets.ts';
+import { buildBrowserRunner } from './src/browser/build-runner.ts';
 
 /** `@faultline/sandbox` and `@faultline/sandbox/scrub` (a part of it) → its build; other subpaths are not in it. */
 const builtSandbox = {
@@ -56,3 +67,10 @@ execFileSync(process.execPath, ['--input-type=module', '-e', `await import(${JSO
   stdio: 'inherit',
 });
 console.log(`built ${fileURLToPath(url)}`);
+
+const browserDir = fileURLToPath(new URL(`./${BROWSER_ASSETS_DIR}/`, import.meta.url));
+mkdirSync(browserDir, { recursive: true });
+await buildBrowserRunner(`${browserDir}${BROWSER_ASSET_FILES.runner}`);
+copyFileSync(quickjsWasmPath(), `${browserDir}${BROWSER_ASSET_FILES.quickjsWasm}`);
+copyFileSync(esbuildWasmPath(), `${browserDir}${BROWSER_ASSET_FILES.esbuildWasm}`);
+console.log(`built ${browserDir} (${Object.values(BROWSER_ASSET_FILES).join(', ')})`);
