@@ -30,6 +30,8 @@ export function Workbench(props: {
   const [activity, setActivity] = useState<Activity>('idle');
   const [runReport, setRunReport] = useState<Report | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
+  /** How many Runs have finished: tests (and the benchmark) wait for it to move on. */
+  const [runs, setRuns] = useState(0);
   const [submission, setSubmission] = useState<SubmissionState | null>(null);
   const lastSaved = useRef(props.draft ?? props.starter);
 
@@ -61,6 +63,7 @@ export function Workbench(props: {
     });
     if (result.kind === 'ok') setRunReport(result.report);
     else setRunError(result.message);
+    setRuns((n) => n + 1);
     setActivity('idle');
   }, [code, props.exerciseId, props.exerciseHash]);
 
@@ -139,7 +142,11 @@ export function Workbench(props: {
             {runError}
           </p>
         )}
-        {runReport !== null && <ReportView report={runReport} title="Run (visible tests, in your browser)" />}
+        {runReport !== null && (
+          <div data-testid="run-result" data-runs={runs}>
+            <ReportView report={runReport} title="Run (visible tests, in your browser)" />
+          </div>
+        )}
         {submission !== null && <SubmissionView state={submission} />}
       </div>
     </section>

@@ -9,6 +9,12 @@ import { errorResponse } from './http.ts';
 export const RATE_LIMITS = {
   /** Per client address: enough for a classroom behind one NAT, not for guessing passwords. */
   signin: { windowMs: 60_000, max: 30, what: 'sign-in attempts' },
+  /**
+   * Per account: the address is whatever X-Forwarded-For claims (Next keeps
+   * a client's own), so guessing one account's password is limited by the
+   * email it is aimed at as well.
+   */
+  signinAccount: { windowMs: 15 * 60_000, max: 20, what: 'sign-in attempts for this account' },
   signup: { windowMs: 60 * 60_000, max: 60, what: 'sign-ups' },
   /** Per learner: a submission every few seconds, sustained, is more than any person types. */
   submit: { windowMs: 60_000, max: 20, what: 'submissions' },
@@ -22,21 +28,31 @@ function clientAddress(request: Request): string {
   return request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || 'direct';
 }
 
-/** A 429 response when `action` is over its limit for this user (or address), else null. */
+/** Whom a limit counts: the client's address, a signed-in user, or the account a sign-in names. */
+export type LimitSubject = { readonly user: User } | { readonly email: string } | null;
+
+/** A 429 response when `action` is over its limit for this subject (default: the address), else null. */
 export async function rateLimited(
   db: Db,
   request: Request,
   action: LimitedAction,
-  user?: User,
+  subject: LimitSubject = null,
 ): Promise<Response | null> {
   const limit = RATE_LIMITS[action];
-  const key = `${action}:${user === undefined ? `ip:${clientAddress(request)}` : `user:${user.id}`}`;
+  const who =
+    subject === null
+      ? `ip:${clientAddress(request)}`
+      : 'user' in subject
+        ? `user:${subject.user.id}`
+        : `email:${subject.email.trim().toLowerCase()}`;
+  const key = `${action}:${who}`;
   const hit = await db.rateLimits.hit(key, { windowMs: limit.windowMs, max: limit.max });
   if (hit.kind === 'ok') return null;
   const seconds = Math.max(1, Math.ceil(hit.retryAfterMs / 1000));
+  const minutes = limit.windowMs / 60_000;
   const response = errorResponse(
     429,
-    `Too many ${limit.what}: at most ${limit.max} per ${limit.windowMs / 60_000} minute${limit.windowMs === 60_000 ? '' : 's'}. Try again in ${seconds} s.`,
+    `Too many ${limit.what}: at most ${limit.max} per ${minutes === 1 ? 'minute' : `${minutes} minutes`}. Try again in ${seconds} s.`,
     { retryAfterSeconds: seconds },
   );
   response.headers.set('retry-after', String(seconds));

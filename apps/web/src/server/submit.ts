@@ -40,7 +40,7 @@ export async function takeSubmission(db: Db, request: Request, user: User, body:
     );
   if (input.assignmentId !== undefined && typeof input.assignmentId !== 'string')
     return errorResponse(400, 'assignmentId must be a string.');
-  const limited = await rateLimited(db, request, 'submit', user);
+  const limited = await rateLimited(db, request, 'submit', { user });
   if (limited !== null) return limited;
   const exercise = await db.exercises.current(input.exerciseId);
   if (exercise === null) return errorResponse(404, 'There is no such exercise.');

@@ -7,6 +7,10 @@ export const POST = api('anyone', async ({ request, db }) => {
   const limited = await rateLimited(db, request, 'signin');
   if (limited !== null) return limited;
   const body = (await readJson(request, 4 * 1024)) as Record<string, unknown> | null;
+  if (typeof body?.email === 'string') {
+    const forAccount = await rateLimited(db, request, 'signinAccount', { email: body.email });
+    if (forAccount !== null) return forAccount;
+  }
   const result = await authenticate(db, body?.email, body?.password);
   if (result.kind === 'err') return errorResponse(401, 'That email and password do not match an account.');
   const session = await startSession(db, result.user.id, Date.now());
