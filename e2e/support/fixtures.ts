@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type APIRequestContext, test as base, expect, type Locator, type Page } from '@playwright/test';
 import { REPO } from './paths.ts';
-import { AppServer } from './server.ts';
+import { AppServer, type ServerOptions } from './server.ts';
 
 export { expect } from '@playwright/test';
-export { AppServer } from './server.ts';
+export { AppServer, type ServerOptions } from './server.ts';
 
 /** The header the app's CSRF check asks of every state-changing request. */
 export const CSRF = { 'x-faultline-request': '1' } as const;
@@ -36,16 +36,25 @@ export function newAccount(name = 'Learner'): Account {
 }
 
 type WorkerFixtures = { server: AppServer };
-type TestFixtures = { serverLogOnFailure: undefined };
+type TestFixtures = {
+  /** Starts a server of the test's own (its own data folder, environment, port), stopped and removed after the test. */
+  startServer: (options?: ServerOptions) => Promise<AppServer>;
+  serverLogOnFailure: undefined;
+};
+
+/** The worker's shared server, once a test has asked for it. */
+let shared: AppServer | null = null;
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   server: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright's fixture signature
     async ({}, use) => {
       const server = await AppServer.start();
+      shared = server;
       try {
         await use(server);
       } finally {
+        shared = null;
         await server.dispose();
       }
     },
@@ -54,12 +63,30 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   baseURL: async ({ server }, use) => {
     await use(server.url);
   },
-  serverLogOnFailure: [
-    async ({ server }, use, testInfo) => {
-      const before = server.log().length;
-      await use(undefined);
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright's fixture signature
+  startServer: async ({}, use, testInfo) => {
+    const started: AppServer[] = [];
+    await use(async (options) => {
+      const server = await AppServer.start(options);
+      started.push(server);
+      return server;
+    });
+    for (const [i, server] of started.entries()) {
       if (testInfo.status !== testInfo.expectedStatus)
-        await testInfo.attach('server.log', { body: server.log().slice(before), contentType: 'text/plain' });
+        await testInfo.attach(`own-server-${i + 1}.log`, { body: server.log(), contentType: 'text/plain' });
+      await server.dispose();
+    }
+  },
+  // Not tied to `server`, so a test that starts only servers of its own does not start the shared one.
+  serverLogOnFailure: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright's fixture signature
+    async ({}, use, testInfo) => {
+      const server = shared;
+      const before = server?.log().length ?? 0;
+      await use(undefined);
+      const log = (shared ?? server)?.log().slice(before) ?? '';
+      if (testInfo.status !== testInfo.expectedStatus && log !== '')
+        await testInfo.attach('server.log', { body: log, contentType: 'text/plain' });
     },
     { auto: true },
   ],
