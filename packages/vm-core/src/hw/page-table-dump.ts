@@ -27,7 +27,8 @@
  *
  * Entries that are all zero are left out (software's "none"); every other
  * entry is listed, including non-present ones that still hold bits (a swap
- * entry, PROT_NONE), decoded with `decodeEntry`.
+ * entry, PROT_NONE), decoded with `decodeEntry` (the decoded entries are
+ * shared between dumps: read-only, as their type says).
  */
 import { type DecodedEntry, decodeEntry } from './entry.ts';
 import { fromBigInt } from './entry-bits.ts';
@@ -103,6 +104,32 @@ export interface PageTableDump {
 }
 
 /**
+ * Decoded entries by format, level and value. A dump taken again and again
+ * (a recording captures one after every change) meets the same few values
+ * each time; decoding builds a BigInt summary and a flag record per entry,
+ * which dominated the cost. Entries are immutable, so sharing them is safe;
+ * the cache is dropped whole when it grows large.
+ */
+const decodedCache = new WeakMap<PagingFormat, Map<bigint, DecodedEntry>[]>();
+const DECODED_CACHE_LIMIT = 8_192;
+
+function decoded(format: PagingFormat, level: number, value: bigint): DecodedEntry {
+  let levels = decodedCache.get(format);
+  if (levels === undefined) {
+    levels = format.levels.map(() => new Map());
+    decodedCache.set(format, levels);
+  }
+  const cache = levels[level]!;
+  let entry = cache.get(value);
+  if (entry === undefined) {
+    if (cache.size >= DECODED_CACHE_LIMIT) cache.clear();
+    entry = decodeEntry(format, level, value);
+    cache.set(value, entry);
+  }
+  return entry;
+}
+
+/**
  * Dumps the tree of tables under `root` (a physical address, as CR3, satp or
  * TTBR hold it). Reads memory only; throws a RangeError when the root table
  * itself is not inside installed memory.
@@ -151,10 +178,12 @@ export function dumpPageTables(
     const count = c.indexMask[level]! + 1;
     for (let index = 0; index < count; index++) {
       const entryPa = pa + index * c.entryBytes;
+      // Most entries are zero: test the halves before building a BigInt (the table is inside memory).
+      if (memory.entryLo(entryPa, c.entryBytes) === 0 && memory.entryHi(entryPa, c.entryBytes) === 0)
+        continue;
       const value = memory.readEntry(entryPa, c.entryBytes);
-      if (value === 0n) continue;
       const va = level === 0 ? rootVa(index) : base + index * span;
-      let entry = decodeEntry(format, level, value);
+      let entry = decoded(format, level, value);
       // 32-bit paging without CR4.PSE ignores PS: the PDE is still a pointer.
       if (
         format.family === 'x86' &&
