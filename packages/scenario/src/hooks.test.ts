@@ -34,6 +34,31 @@ describe('the hook table', () => {
     expect(table.installed('cowBreak')).toBe(mine);
   });
 
+  test('observers see each call, which implementation ran and what it answered, until they stop', () => {
+    const failing: KernelHooks['cowBreak'] = () => {
+      throw new Error('nope');
+    };
+    const table = new HookTable({ cowBreak: failing });
+    const seen: string[] = [];
+    const stop = table.observe((c) =>
+      seen.push(
+        `${c.phase} ${c.hook} ${c.impl}${c.phase === 'return' ? ` ${JSON.stringify(c.result)}` : ''}${c.phase === 'throw' ? ` ${(c.error as Error).message}` : ''}`,
+      ),
+    );
+    const k = {} as never;
+    table.use('reclaimDecision', table.resolve('reclaimDecision', 'empty'));
+    expect(table.switchboard.reclaimDecision(k, { pfn: 1, referenced: false, dirty: false })).toBe('keep');
+    expect(() => table.switchboard.cowBreak(k, {} as never, 1)).toThrow('nope');
+    stop();
+    table.switchboard.reclaimDecision(k, { pfn: 1, referenced: false, dirty: false });
+    expect(seen).toEqual([
+      'call reclaimDecision empty',
+      'return reclaimDecision empty "keep"',
+      'call cowBreak other',
+      'throw cowBreak other nope',
+    ]);
+  });
+
   test('a file hook needs a resolver, and the file must export that hook', () => {
     expect(() => new HookTable().resolve('cowBreak', { file: 'mine.ts' })).toThrow(
       new ScenarioError(

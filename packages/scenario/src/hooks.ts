@@ -65,6 +65,19 @@ export const emptyHooks: KernelHooks = {
 export class HookFileError extends ScenarioError {}
 
 /**
+ * One hook call as an observer sees it: when it starts and when it returns,
+ * which implementation ran (Linux's, the empty one, or another — a
+ * learner's, a file's), and what it answered.
+ */
+export type HookCall =
+  | { readonly phase: 'call'; readonly hook: HookName; readonly impl: HookImpl }
+  | { readonly phase: 'return'; readonly hook: HookName; readonly impl: HookImpl; readonly result: unknown }
+  | { readonly phase: 'throw'; readonly hook: HookName; readonly impl: HookImpl; readonly error: unknown };
+
+export type HookImpl = 'reference' | 'empty' | 'other';
+export type HookObserver = (call: HookCall) => void;
+
+/**
  * The table of installed hooks behind the kernel's switchboard. `base` is
  * what the run started with (the reference hooks, with the given ones in
  * their place); `use` swaps one hook, `restore` puts the base one back.
@@ -74,6 +87,7 @@ export class HookTable {
   readonly switchboard: KernelHooks;
   private readonly base: KernelHooks;
   private readonly current: KernelHooks;
+  private observers: readonly HookObserver[] = [];
 
   constructor(
     base: Partial<KernelHooks> = {},
@@ -82,19 +96,53 @@ export class HookTable {
     this.base = { ...referenceHooks, ...base };
     this.current = { ...this.base };
     const t = this.current;
+    // Unobserved, a call costs one length test more than calling the hook.
+    const via =
+      <K extends HookName>(name: K) =>
+      (...args: Parameters<KernelHooks[K]>): ReturnType<KernelHooks[K]> => {
+        const hook = t[name] as (...a: Parameters<KernelHooks[K]>) => ReturnType<KernelHooks[K]>;
+        return this.observers.length === 0 ? hook(...args) : this.observed(name, hook, args);
+      };
     this.switchboard = {
-      pageFault: (k, f) => t.pageFault(k, f),
-      anonymousFault: (k, f, vma) => t.anonymousFault(k, f, vma),
-      cowBreak: (k, f, pfn) => t.cowBreak(k, f, pfn),
-      vmallocFault: (k, f) => t.vmallocFault(k, f),
-      copyFromUser: (k, copy) => t.copyFromUser(k, copy),
-      copyToUser: (k, copy) => t.copyToUser(k, copy),
-      reclaimDecision: (k, page) => t.reclaimDecision(k, page),
-      flushTlbPage: (k, request) => t.flushTlbPage(k, request),
-      walkPageTable: (k, request) => t.walkPageTable(k, request),
-      swapIn: (k, f) => t.swapIn(k, f),
-      exceptionFixup: (k, f) => t.exceptionFixup(k, f),
+      pageFault: via('pageFault'),
+      anonymousFault: via('anonymousFault'),
+      cowBreak: via('cowBreak'),
+      vmallocFault: via('vmallocFault'),
+      copyFromUser: via('copyFromUser'),
+      copyToUser: via('copyToUser'),
+      reclaimDecision: via('reclaimDecision'),
+      flushTlbPage: via('flushTlbPage'),
+      walkPageTable: via('walkPageTable'),
+      swapIn: via('swapIn'),
+      exceptionFixup: via('exceptionFixup'),
     };
+  }
+
+  /** Tells `observer` of every hook call from now on; returns the function that stops it. */
+  observe(observer: HookObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+    };
+  }
+
+  private observed<A extends unknown[], R>(name: HookName, hook: (...args: A) => R, args: A): R {
+    const fn: unknown = hook;
+    const impl: HookImpl =
+      fn === referenceHooks[name] ? 'reference' : fn === emptyHooks[name] ? 'empty' : 'other';
+    const tell = (call: HookCall) => {
+      for (const o of this.observers) o(call);
+    };
+    tell({ phase: 'call', hook: name, impl });
+    let result: R;
+    try {
+      result = hook(...args);
+    } catch (error) {
+      tell({ phase: 'throw', hook: name, impl, error });
+      throw error;
+    }
+    tell({ phase: 'return', hook: name, impl, result });
+    return result;
   }
 
   /** The implementation a hook runs now. */

@@ -83,6 +83,11 @@ export interface RunOptions {
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioReport {
+  return runOn(bootSession(scenario, options), scenario, options);
+}
+
+/** The machine a scenario's header describes, with its `hooks:` installed. */
+export function bootSession(scenario: Scenario, options: RunOptions = {}): ScenarioSession {
   let session: ScenarioSession;
   try {
     session = new ScenarioSession({
@@ -110,7 +115,16 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
       throw error;
     }
   }
-  return runOn(session, scenario, options);
+  return session;
+}
+
+/** Told when each step starts and ends (a recorder marks its events with them). */
+export interface StepObserver {
+  begin(index: number, kind: Step['kind']): void;
+  /** `summary`: the step's report line, or the reason the kernel stopped the run at it. */
+  end(summary: string, cpu: number | null): void;
+  /** The file names a task (spawn, fork, thread, kthread). */
+  named?(name: string, pid: number): void;
 }
 
 /** Every hook file a scenario names, with the hooks asked of it: what the caller must load before running. */
@@ -127,9 +141,14 @@ export function hookFilesOf(scenario: Scenario): ReadonlyMap<string, readonly Ho
   return files;
 }
 
-function runOn(session: ScenarioSession, scenario: Scenario, options: RunOptions): ScenarioReport {
+export function runOn(
+  session: ScenarioSession,
+  scenario: Scenario,
+  options: RunOptions,
+  observer?: StepObserver,
+): ScenarioReport {
   const kernel = session.kernel;
-  const run = new Runner(session);
+  const run = new Runner(session, observer);
   const reports: StepReport[] = [];
   let stopped: StoppedAt | null = null;
   const deaths = kernel.subscribe((e) => {
@@ -140,12 +159,14 @@ function runOn(session: ScenarioSession, scenario: Scenario, options: RunOptions
       const events: TraceEvent[] = [];
       const stop = options.trace ? kernel.subscribe((e) => events.push(e)) : () => undefined;
       run.at(i + 1, step.kind);
+      observer?.begin(i + 1, step.kind);
       try {
         let report = run.step(step, i);
         kernel.runKswapd();
         if (options.trace) report = { ...report, events };
         if (scenario.watch !== undefined) report = { ...report, watch: run.watch(scenario.watch) };
         reports.push(report);
+        observer?.end(report.summary, report.cpu);
       } catch (error) {
         // The kernel refused to go on: the report keeps the steps that ran and says where it stopped.
         if (error instanceof KernelError) {
@@ -155,6 +176,7 @@ function runOn(session: ScenarioSession, scenario: Scenario, options: RunOptions
             reason: `${error.message}${run.deathOf(step)}`,
             notRun: scenario.steps.length - i - 1,
           };
+          observer?.end(`the kernel stopped the run: ${stopped.reason}`, null);
           break;
         }
         if (error instanceof ScenarioError || error instanceof RangeError) {
@@ -242,10 +264,19 @@ class Runner {
     return `; ${who} was killed ${at} by ${signal} (${code}) at ${hex(address)}`;
   }
 
-  constructor(private readonly session: ScenarioSession) {
+  constructor(
+    private readonly session: ScenarioSession,
+    private readonly observer?: StepObserver,
+  ) {
     this.names.set('swapper', 0);
     this.names.set('init', 1);
     this.names.set('kthreadd', 2);
+  }
+
+  /** A task's name in the file (a fork's child keeps its parent's name in the kernel, as in Linux). */
+  private name(name: string, pid: number): void {
+    this.names.set(name, pid);
+    this.observer?.named?.(name, pid);
   }
 
   step(step: Step, index: number): StepReport {
@@ -260,19 +291,19 @@ class Runner {
     switch (step.kind) {
       case 'spawn': {
         const t = s.spawn(step.args.name, step.args.cpu);
-        this.names.set(step.args.name, t.pid);
+        this.name(step.args.name, t.pid);
         return plain(cpuOf(step.args.cpu), `spawn ${step.args.name} → pid ${t.pid}`, { pid: t.pid });
       }
       case 'thread': {
         const t = s.thread(this.pid(step.args.task), step.args.name);
-        if (step.args.name !== undefined) this.names.set(step.args.name, t.pid);
+        if (step.args.name !== undefined) this.name(step.args.name, t.pid);
         return plain(cpuOf(step.args.cpu), `thread of ${step.args.task} → pid ${t.pid}, sharing its mm`, {
           pid: t.pid,
         });
       }
       case 'kthread': {
         const t = s.kthread(step.args.name, step.args.cpu);
-        this.names.set(step.args.name, t.pid);
+        this.name(step.args.name, t.pid);
         return plain(cpuOf(step.args.cpu), `kthread ${step.args.name} → pid ${t.pid} (mm = null)`, {
           pid: t.pid,
         });
@@ -386,7 +417,7 @@ class Runner {
       }
       case 'fork': {
         const child = s.fork(this.pid(step.args.task), on(step.args.cpu));
-        if (step.args.name !== undefined) this.names.set(step.args.name, child.pid);
+        if (step.args.name !== undefined) this.name(step.args.name, child.pid);
         return plain(
           cpuOf(step.args.cpu),
           `fork ${step.args.task} → pid ${child.pid} (private writable pages now copy-on-write)`,
