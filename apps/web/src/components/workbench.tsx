@@ -9,7 +9,7 @@ import type { Report } from '@faultline/grader/report';
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { callApi } from '../client/api.ts';
-import { runVisibleTests } from '../client/run-in-browser.ts';
+import { runVisibleTests, warmUpRunner } from '../client/run-in-browser.ts';
 import { awaitGrade, type SubmissionState } from '../client/submissions.ts';
 import { CodeEditor } from '../editor/code-editor.tsx';
 import { compileErrorMarkers } from '../editor/markers.ts';
@@ -34,6 +34,12 @@ export function Workbench(props: {
   const [runs, setRuns] = useState(0);
   const [submission, setSubmission] = useState<SubmissionState | null>(null);
   const lastSaved = useRef(props.draft ?? props.starter);
+
+  // The browser's runner compiles QuickJS and esbuild while the learner reads.
+  useEffect(() => {
+    const idle = setTimeout(warmUpRunner, 1500);
+    return () => clearTimeout(idle);
+  }, []);
 
   // Drafts save a moment after the learner stops typing.
   useEffect(() => {

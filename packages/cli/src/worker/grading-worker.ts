@@ -16,6 +16,7 @@
  * against; a version's folder never changes.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ClaimedJob, type Db, gradingResultFromReport } from '@faultline/db';
 import type { PooledGrade } from '@faultline/grader';
@@ -43,6 +44,27 @@ export interface GradingWorker {
   readonly workerId: string;
   /** Stops claiming, waits for the jobs in hand to be stored, and closes the sandbox pool. */
   stop(): Promise<void>;
+}
+
+/**
+ * The folder of one exercise version, written out from the database the
+ * first time it is asked for (`cacheDir/<hash>/<id>`); null when the
+ * database has no such version. The grader grades from it; the web app
+ * bundles its visible tests for the browser from it.
+ */
+export async function versionFolder(
+  db: Db,
+  cacheDir: string,
+  exerciseId: string,
+  hash: string,
+): Promise<string | null> {
+  const dir = join(cacheDir, hash, exerciseId);
+  if (existsSync(join(dir, 'exercise.json'))) return dir;
+  const files = await db.exercises.versionFiles(hash);
+  if (files === null) return null;
+  const { writeExerciseContent } = await import('@faultline/grader/exercise');
+  await writeExerciseContent({ files, hash }, dir);
+  return dir;
 }
 
 export async function startGradingWorker(options: GradingWorkerOptions): Promise<GradingWorker> {
@@ -73,15 +95,18 @@ export async function startGradingWorker(options: GradingWorkerOptions): Promise
       await db.queue.fail(job, 'the submission is missing from the database', { retry: false });
       return;
     }
-    const files = await db.exercises.versionFiles(submission.exerciseHash);
-    if (files === null) {
+    const exerciseDir = await versionFolder(
+      db,
+      options.cacheDir,
+      submission.exerciseId,
+      submission.exerciseHash,
+    );
+    if (exerciseDir === null) {
       await db.queue.fail(job, `exercise version ${submission.exerciseHash} is missing from the database`, {
         retry: false,
       });
       return;
     }
-    const exerciseDir = join(options.cacheDir, submission.exerciseHash, submission.exerciseId);
-    await grader.writeExerciseContent({ files, hash: submission.exerciseHash }, exerciseDir);
 
     // Renew the lease while grading, so a long grade is not taken for a dead worker's.
     let held = job;

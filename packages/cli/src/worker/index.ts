@@ -1,3 +1,8 @@
 /** The CLI's grading worker as a library (`@faultline/cli/worker`): the web app's embedded default runs it in its process. */
-export { type GradingWorker, type GradingWorkerOptions, startGradingWorker } from './grading-worker.ts';
+export {
+  type GradingWorker,
+  type GradingWorkerOptions,
+  startGradingWorker,
+  versionFolder,
+} from './grading-worker.ts';
 export { type FolderValidation, validateExerciseFolder } from './validate.ts';
