@@ -35,7 +35,7 @@
 import type { QuickJSContext } from 'quickjs-emscripten';
 import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC } from 'quickjs-emscripten';
 import { WASM_PAGE } from './limits.ts';
-import { instantiate, type WasmInstance } from './wasm.ts';
+import { asEmscriptenModule, instantiate, type WasmInstance } from './wasm.ts';
 
 const MIB = 1024 * 1024;
 /** The smallest memory QuickJS starts in (see `resolveLimits`). */
@@ -103,7 +103,7 @@ async function experiment(wasmModule: WebAssembly.Module): Promise<BuildFacts> {
   const quickjs = await newQuickJSWASMModuleFromVariant(
     newVariant(RELEASE_SYNC, {
       wasmMemory: memory,
-      emscriptenModule: {
+      emscriptenModule: asEmscriptenModule({
         instantiateWasm: async (imports: unknown, onSuccess: (instance: WasmInstance) => void) => {
           const instance = await instantiate(wasmModule, imports);
           raw = instance.exports;
@@ -124,7 +124,7 @@ async function experiment(wasmModule: WebAssembly.Module): Promise<BuildFacts> {
           onSuccess({ exports: wrapped });
           return wrapped;
         },
-      },
+      }),
     }),
   );
   const runtime = quickjs.newRuntime();

@@ -35,7 +35,7 @@ import type { StackExports } from './build-facts.ts';
 import { type FastBounds, fastBounds } from './fast-path.ts';
 import { memoryPages, WASM_PAGE } from './limits.ts';
 import { withUtcTime } from './utc-time.ts';
-import { instantiate, type WasmInstance } from './wasm.ts';
+import { asEmscriptenModule, instantiate, type WasmInstance } from './wasm.ts';
 
 /** What a host function hands back to the guest: a value, an error to throw, or nothing (undefined). */
 export type GuestAnswer = ReturnType<VmFunctionImplementation<QuickJSHandle>>;
@@ -116,7 +116,7 @@ export async function bootInstance(
     wasmMemory: memory,
     ...(wasmModule
       ? {
-          emscriptenModule: {
+          emscriptenModule: asEmscriptenModule({
             instantiateWasm: async (imports: unknown, onSuccess: (instance: WasmInstance) => void) => {
               // The guest's local time is UTC, not the grading machine's zone (utc-time.ts).
               const instance = await instantiate(wasmModule, withUtcTime(imports, memory));
@@ -124,7 +124,7 @@ export async function bootInstance(
               onSuccess(instance);
               return instance.exports;
             },
-          },
+          }),
         }
       : {}),
   });
