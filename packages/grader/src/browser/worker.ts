@@ -3,11 +3,12 @@
  * module for a module Web Worker (`new Worker(url, { type: 'module' })`)
  * that speaks `protocol.ts`'s messages and grades with `runner.ts`.
  *
- * The worker never times a run out itself. CPU budgets are counted in
+ * The worker has no watchdog over a whole run. CPU budgets are counted in
  * interpreter steps and stop a learner's loop deterministically, as on the
- * server; what nothing inside can stop — a built-in working on huge data
- * between the engine's polls, a test that hangs — is the page's to stop:
- * terminate the worker at the exercise's `wallMsTotal`.
+ * server (and the sandbox's per-call `wallMsPerCall` cap is there too); what
+ * nothing inside can stop — a built-in working on huge data between the
+ * engine's polls, a test that hangs — is the page's to stop: terminate the
+ * worker at the exercise's `wallMsTotal` and start another.
  */
 import { scrubHostText } from '@faultline/sandbox/scrub';
 import { BROWSER_RUNNER_PROTOCOL, type RunnerMessage, type RunnerRequest } from './protocol.ts';
