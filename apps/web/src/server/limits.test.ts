@@ -36,7 +36,7 @@ test('submissions: the limit per learner, then a 429 that says when to come back
   const refused = await rateLimited(db, request(), 'submit', { user });
   expect(refused?.status).toBe(429);
   expect(refused?.headers.get('retry-after')).toBe(String(windowMs / 1000));
-  expect((await refused?.json()).error).toBe(
+  expect(((await refused?.json()) as { error: string }).error).toBe(
     `Too many submissions: at most ${max} per minute. Try again in ${windowMs / 1000} s.`,
   );
   now += windowMs;

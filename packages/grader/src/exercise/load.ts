@@ -141,7 +141,9 @@ async function loadTests(
   const url = await testModuleUrl(dir, file, where);
   let module: { default?: unknown };
   try {
-    module = (await import(/* turbopackIgnore: true */ /* webpackIgnore: true */ url)) as { default?: unknown };
+    module = (await import(/* turbopackIgnore: true */ /* webpackIgnore: true */ url)) as {
+      default?: unknown;
+    };
   } catch (error) {
     throw new ExerciseLoadError(`${where(file)}: cannot be loaded (${(error as Error).message})`);
   }
