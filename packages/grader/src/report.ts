@@ -9,6 +9,7 @@
  * one place (below) and every report obeys them.
  */
 import { scrubHostText } from '@faultline/sandbox/scrub';
+import { type Recording, RecordingSchema } from '@faultline/scenario/recording';
 import { z } from 'zod';
 import { type GradingLimits, GradingLimitsSchema, MAX_OUTPUT_LENGTH, StoppingLimitSchema } from './limits.ts';
 
@@ -18,6 +19,12 @@ export const REPORT_SCHEMA_VERSION = 3;
 export { MAX_OUTPUT_LENGTH };
 /** Most trace events kept per test, truncation marker included. */
 export const MAX_TRACE_EVENTS = 500;
+/**
+ * Longest recording kept per test, as JSON characters: a recording over it
+ * is left out (the trace stays). The recorder's own caps keep the
+ * workspace's tests far below it.
+ */
+export const MAX_RECORDING_CHARS = 1_000_000;
 /** Longest message kept (per test, per compile error, overall). */
 export const MAX_MESSAGE_LENGTH = 4_096;
 /** Longest hint an exercise's test may give (defineTests refuses longer). */
@@ -128,6 +135,9 @@ export const TestResultSchema = z
       .describe(
         "For failures: the simulated machine's last events before the failure, oldest first; a leading 'truncated' event says how many earlier ones were dropped.",
       ),
+    recording: RecordingSchema.optional().describe(
+      "For failures, when the grader was asked to record (`record`): the same last events with the machine state after each — the page tables of every user address space and the frame database — so a UI can draw them step by step (@faultline/scenario's Recording). Withheld with the trace where the trace is.",
+    ),
   })
   .refine((t) => t.points <= t.maxPoints, { message: 'points must not exceed maxPoints', path: ['points'] })
   .refine((t) => STOPPED_BY_A_LIMIT.includes(t.status) === (t.limit !== undefined), {
@@ -321,6 +331,10 @@ export function buildReport(input: BuildReportInput): Report {
     if (t.hint !== undefined && t.status !== 'pass')
       result.hint = capText(scrubHostText(t.hint), MAX_HINT_LENGTH);
     if (t.trace !== undefined) result.trace = capTrace(t.trace.map(scrubTraceEvent));
+    if (t.recording !== undefined) {
+      const recording = scrubRecording(t.recording);
+      if (JSON.stringify(recording).length <= MAX_RECORDING_CHARS) result.recording = recording;
+    }
     return result;
   });
   const outcome: RunOutcome =
@@ -378,6 +392,17 @@ function scrubTraceEvent(event: ReportTraceEvent): ReportTraceEvent {
     out[key] = typeof value === 'string' ? scrubHostText(value) : value;
   }
   return out;
+}
+
+/** A recording's strings scrubbed as the trace's are (event fields, step summaries, the stop reason). */
+function scrubRecording(r: Recording): Recording {
+  return {
+    ...r,
+    steps: r.steps.map((s) => ({ ...s, summary: scrubHostText(s.summary) })),
+    events: r.events.map((e) => ({ ...e, event: scrubTraceEvent(e.event) })),
+    stopped: r.stopped === null ? null : { ...r.stopped, reason: scrubHostText(r.stopped.reason) },
+    invariants: r.invariants.map((text) => scrubHostText(text)),
+  };
 }
 
 function isHighSurrogate(code: number): boolean {

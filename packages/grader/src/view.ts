@@ -10,7 +10,7 @@ export type ViewOptions =
   /** Learners see hidden tests' name, status, points and stopping limit only; after_due_date tests in full once `dueDatePassed`. */
   | { audience: 'learner'; dueDatePassed: boolean };
 
-/** Whether this audience may see the test's message, output and trace. */
+/** Whether this audience may see the test's message, output, trace and recording. */
 export function showsDetails(test: TestResult, view: ViewOptions): boolean {
   if (view.audience === 'staff') return true;
   switch (test.visibility) {
@@ -30,14 +30,14 @@ export function showsDetails(test: TestResult, view: ViewOptions): boolean {
 /**
  * The report as this audience may see it: withheld tests keep name, status,
  * points and the limit that stopped them (which limit is no secret of the
- * test), and lose message, output and trace.
+ * test), and lose message, output, trace and recording.
  */
 export function viewFor(report: Report, view: ViewOptions): Report {
   return {
     ...report,
     tests: report.tests.map((test) => {
       if (showsDetails(test, view)) return test;
-      const { trace: _trace, ...rest } = test;
+      const { trace: _trace, recording: _recording, ...rest } = test;
       return { ...rest, message: '', output: '' };
     }),
   };

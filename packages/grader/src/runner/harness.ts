@@ -32,6 +32,8 @@ import {
   type KernelAccessOptions,
   type MachineOptions,
   type PageSnapshot,
+  Recorder,
+  type Recording,
   type ScannedPage,
   ScenarioSession,
 } from '@faultline/scenario';
@@ -39,6 +41,7 @@ import {
   type AccessOutcome,
   type CopyOutcome,
   type ErrnoName,
+  formatAddress,
   type Kernel,
   KernelError,
   type KernelHooks,
@@ -132,7 +135,16 @@ export interface ContextSetup {
   readonly frames?: number;
   /** Trace events kept (the most recent), default MAX_TRACE_EVENTS - 1 (room for the truncation marker). */
   readonly traceCap?: number;
+  /**
+   * Record the run for a picture of it (`recording()`): the last events with
+   * the machine state after each. Off by default: recording costs time, and
+   * only a failed test's recording is kept.
+   */
+  readonly record?: boolean;
 }
+
+/** Events a test's recording keeps (hook calls count too, so it covers about the trace's window). */
+export const RECORDED_EVENTS = 2 * MAX_TRACE_EVENTS;
 
 export const DEFAULT_FRAMES = 256;
 
@@ -232,6 +244,7 @@ interface LearnerTrace {
 
 export class TestContext {
   private made: ScenarioSession | null = null;
+  private recorder: Recorder | null = null;
   private readonly ring: RingBuffer<ReportTraceEvent>;
   /** The learner's hooks during the access running now (null between accesses). */
   private learner: LearnerTrace | null = null;
@@ -280,6 +293,8 @@ export class TestContext {
         throw error;
       }
       session.kernel.subscribe((event) => this.record(event));
+      if (this.setup.record === true)
+        this.recorder = new Recorder(session, { keep: 'last', maxEvents: RECORDED_EVENTS });
       this.made = session;
     }
     return this.made;
@@ -388,7 +403,11 @@ export class TestContext {
 
   /** A new user process; returns its pid. */
   spawn(name = 'app'): number {
-    return this.session().spawn(name).pid;
+    return this.stepped(
+      `t.spawn(${show(name)})`,
+      () => this.session().spawn(name).pid,
+      (pid) => `pid ${pid}`,
+    );
   }
 
   /** A thread of `pid`'s process (sharing its address space); returns its pid. */
@@ -417,7 +436,11 @@ export class TestContext {
   }
 
   fork(pid: number): number {
-    return this.session().fork(this.pidArg('t.fork', pid)).pid;
+    return this.stepped(
+      `t.fork(${show(pid)})`,
+      () => this.session().fork(this.pidArg('t.fork', pid)).pid,
+      (child) => `pid ${child}`,
+    );
   }
 
   /** execve(): `pid` gets a fresh address space. */
@@ -426,7 +449,7 @@ export class TestContext {
   }
 
   exit(pid: number): void {
-    this.session().exit(this.pidArg('t.exit', pid));
+    this.stepped(`t.exit(${show(pid)})`, () => this.session().exit(this.pidArg('t.exit', pid)));
   }
 
   // ───────── address spaces ─────────
@@ -441,6 +464,14 @@ export class TestContext {
     if (options.address !== undefined) intArg('t.mmap', 'options.address', options.address);
     if (options.offset !== undefined) intArg('t.mmap', 'options.offset', options.offset);
     if (options.file !== undefined) this.fileArg('t.mmap', options.file);
+    return this.stepped(
+      `t.mmap(${pid}, ${length})`,
+      () => this.mmapChecked(pid, length, prot, options),
+      (address) => formatAddress(address),
+    );
+  }
+
+  private mmapChecked(pid: number, length: number, prot: Prot, options: MmapOptions): number {
     const r = this.session().mmap(pid, {
       length,
       prot,
@@ -460,7 +491,11 @@ export class TestContext {
     this.pidArg('t.munmap', pid);
     intArg('t.munmap', 'address', address);
     intArg('t.munmap', 'length', length);
-    return this.session().munmap(pid, address, length);
+    return this.stepped(
+      `t.munmap(${pid}, ${formatAddress(address)}, ${length})`,
+      () => this.session().munmap(pid, address, length),
+      (errno) => errno ?? '0',
+    );
   }
 
   /** mprotect(); the errno, or null for success. */
@@ -468,7 +503,12 @@ export class TestContext {
     this.pidArg('t.mprotect', pid);
     intArg('t.mprotect', 'address', address);
     intArg('t.mprotect', 'length', length);
-    return this.session().mprotect(pid, address, length, protArg('t.mprotect', prot));
+    const checked = protArg('t.mprotect', prot);
+    return this.stepped(
+      `t.mprotect(${pid}, ${formatAddress(address)}, ${length})`,
+      () => this.session().mprotect(pid, address, length, checked),
+      (errno) => errno ?? '0',
+    );
   }
 
   /** brk(); the new break (the old one if the move was refused). */
@@ -481,20 +521,32 @@ export class TestContext {
   /** A user-mode load of one byte; `cpu` switches the task there first. */
   read(pid: number, address: number, options: { readonly cpu?: number } = {}): AccessOutcome {
     this.accessArgs('t.read', pid, address, options);
-    return this.access(() => this.session().access(pid, address, 'read', options));
+    return this.stepped(
+      `t.read(${pid}, ${formatAddress(address)})`,
+      () => this.access(() => this.session().access(pid, address, 'read', options)),
+      outcomeText,
+    );
   }
 
   write(pid: number, address: number, value: number, options: { readonly cpu?: number } = {}): AccessOutcome {
     this.accessArgs('t.write', pid, address, options);
     if (!Number.isInteger(value) || value < 0 || value > 255)
       throw new HarnessError(`t.write: value ${show(value)} is not a byte (0–255)`);
-    return this.access(() => this.session().access(pid, address, 'write', { ...options, value }));
+    return this.stepped(
+      `t.write(${pid}, ${formatAddress(address)}, ${value})`,
+      () => this.access(() => this.session().access(pid, address, 'write', { ...options, value })),
+      outcomeText,
+    );
   }
 
   /** An instruction fetch from `address`. */
   fetch(pid: number, address: number, options: { readonly cpu?: number } = {}): AccessOutcome {
     this.accessArgs('t.fetch', pid, address, options);
-    return this.access(() => this.session().access(pid, address, 'exec', options));
+    return this.stepped(
+      `t.fetch(${pid}, ${formatAddress(address)})`,
+      () => this.access(() => this.session().access(pid, address, 'exec', options)),
+      outcomeText,
+    );
   }
 
   /**
@@ -531,8 +583,13 @@ export class TestContext {
         );
     } else if (options.ip !== undefined) ip = intArg(h, 'ip', options.ip);
     const { ip: _named, ...rest } = options;
-    return this.access(() =>
-      this.session().kernelAccess(address, access, { ...rest, ...(ip !== undefined ? { ip } : {}) }),
+    return this.stepped(
+      `t.kernelAccess(${formatAddress(address)}, ${show(access)})`,
+      () =>
+        this.access(() =>
+          this.session().kernelAccess(address, access, { ...rest, ...(ip !== undefined ? { ip } : {}) }),
+        ),
+      outcomeText,
     );
   }
 
@@ -540,14 +597,22 @@ export class TestContext {
     this.pidArg('t.copyFromUser', pid);
     intArg('t.copyFromUser', 'address', address);
     intArg('t.copyFromUser', 'length', length);
-    return this.session().copyFromUser(pid, address, length);
+    return this.stepped(
+      `t.copyFromUser(${pid}, ${formatAddress(address)}, ${length})`,
+      () => this.session().copyFromUser(pid, address, length),
+      copyText,
+    );
   }
 
   copyToUser(pid: number, address: number, bytes: readonly number[]): CopyOutcome {
     this.pidArg('t.copyToUser', pid);
     intArg('t.copyToUser', 'address', address);
     bytesArg('t.copyToUser', bytes);
-    return this.session().copyToUser(pid, address, bytes);
+    return this.stepped(
+      `t.copyToUser(${pid}, ${formatAddress(address)}, ${bytes.length} bytes)`,
+      () => this.session().copyToUser(pid, address, bytes),
+      copyText,
+    );
   }
 
   getUser(pid: number, address: number, size: UserValueSize) {
@@ -950,11 +1015,72 @@ export class TestContext {
     this.ring.push(flatten(event));
   }
 
+  /** The run as recorded (with `record`), or null: no recording asked for, or no kernel built. */
+  recording(): Recording | null {
+    if (this.recorder === null) return null;
+    const recording = this.recorder.recording();
+    this.recorder.dispose();
+    this.recorder = null;
+    return recording;
+  }
+
+  /** Stops recording and keeps nothing (a test that passed); returns null. */
+  discardRecording(): null {
+    this.recorder?.dispose();
+    this.recorder = null;
+    return null;
+  }
+
+  /**
+   * One helper call as a step of the recording, named as the test wrote it;
+   * without a recording, just the call.
+   */
+  private stepped<T>(label: string, body: () => T, result: (r: T) => string = () => ''): T {
+    if (this.setup.record !== true) return body();
+    this.session();
+    const recorder = this.recorder;
+    if (recorder === null) return body();
+    recorder.beginStep(label);
+    let summary = `${label}: stopped by an exception`;
+    try {
+      const r = body();
+      const said = result(r);
+      summary = said === '' ? label : `${label} → ${said}`;
+      return r;
+    } finally {
+      recorder.endStep(summary, null);
+    }
+  }
+
   /** The recorded events, oldest first, led by a 'truncated' marker if some were dropped. */
   trace(): ReportTraceEvent[] {
     const kept = this.ring.toArray();
     return this.ring.dropped > 0 ? [{ kind: 'truncated', dropped: this.ring.dropped }, ...kept] : kept;
   }
+}
+
+/** An access's outcome in a few words, for a recording's step. */
+function outcomeText(o: AccessOutcome): string {
+  switch (o.kind) {
+    case 'ok':
+      return `${o.value}`;
+    case 'signal':
+      return `${o.signal.signal} (${o.signal.code})`;
+    case 'oops':
+      return 'kernel oops';
+    case 'fixup':
+      return `fixup at ${formatAddress(o.fixupIp)}`;
+    case 'oom':
+      return 'out of memory';
+  }
+}
+
+function copyText(o: CopyOutcome): string {
+  return o.oops !== null
+    ? 'kernel oops'
+    : o.errno === null
+      ? 'all copied'
+      : `${o.notCopied} not copied, -${o.errno}`;
 }
 
 function isSignalOutcome(

@@ -79,6 +79,8 @@ export interface GradeInPoolOptions {
   readonly learnerSource: string;
   /** Run only the visible tests (see `GradeOptions.visibleOnly`). */
   readonly visibleOnly?: boolean;
+  /** Record failed tests for a picture of them (see `GradeOptions.record`); default none. */
+  readonly record?: 'visible' | 'all';
   /**
    * The module the workers run (its default export is this module's driver,
    * `gradeDriver`); default `DEFAULT_DRIVER`. The grader's build is
@@ -118,6 +120,8 @@ export type PooledGrade =
 interface DriverInput {
   exerciseDir: string;
   visibleOnly: boolean;
+  /** Absent (not null) unless asked for, so a job's input is what it was before recordings. */
+  record?: 'visible' | 'all';
   /** The loader's URL; null for the exercise format's, linked into the driver. */
   loader: string | null;
   filename: string | null;
@@ -165,12 +169,13 @@ function loadVia(loader: string | null, dir: string): Promise<GradableExercise> 
  * submission (`code` is the learner's TypeScript source), returns the report.
  */
 export default async function gradeDriver({ code, input, progress, wasmModule }: DriverEnv): Promise<Report> {
-  const { exerciseDir, visibleOnly, loader, filename } = input as unknown as DriverInput;
+  const { exerciseDir, visibleOnly, loader, filename, record } = input as unknown as DriverInput;
   const exercise = await loadVia(loader, exerciseDir);
   return await gradeSubmission({
     exercise,
     learnerSource: code,
     visibleOnly,
+    ...(record === 'visible' || record === 'all' ? { record } : {}),
     ...(filename === null ? {} : { filename }),
     onProgress: progress,
     // The worker compiled QuickJS already: compiling it again cost a cold grade ~30 ms.
@@ -199,6 +204,7 @@ export async function gradeInPool(pool: Pool, options: GradeInPoolOptions): Prom
     visibleOnly,
     loader,
     filename: options.filename ?? null,
+    ...(options.record === undefined ? {} : { record: options.record }),
   };
   const run = (n: 1 | 2) =>
     attempt(pool, driver, options.learnerSource, input, facts.facts, n, (event) =>

@@ -86,6 +86,14 @@ export interface GradeOptions {
   readonly clock?: () => number;
   /** The compiled QuickJS module to build sandboxes from (a pool worker's own); default: one compiled once per thread. */
   readonly wasmModule?: WebAssembly.Module;
+  /**
+   * Record failed tests for a picture of them (a test result's `recording`:
+   * the last events with the page tables and frames after each): 'visible'
+   * for the visible tests (what a learner may see), 'all' for every test
+   * (staff). Default: none, and the report is exactly what it is without
+   * this option. Recording costs time in every test it applies to.
+   */
+  readonly record?: 'visible' | 'all';
 }
 
 /** The limits `exercise` is graded under (its own, defaults for the rest). */
@@ -250,7 +258,9 @@ async function runTests(
         submissionCpuMs: cpuMsLeft < grading.cpuMsPerTest ? grading.cpuMsTotal : null,
         grading,
       };
-      const ran = await runTest(exercise, factory, budget, test);
+      const record =
+        options.record === 'all' || (options.record === 'visible' && test.visibility === 'visible');
+      const ran = await runTest(exercise, factory, budget, test, record);
       cpuMsLeft -= ran.cpuMs;
       result = ran.result;
     }
@@ -278,6 +288,7 @@ async function runTest(
   factory: LearnerHookFactory,
   budget: TestBudget,
   test: TestDefinition,
+  record: boolean,
 ): Promise<{ result: RawTestResult; cpuMs: number }> {
   const started = performance.now();
   const base = { name: test.name, maxPoints: test.points, visibility: test.visibility };
@@ -311,6 +322,7 @@ async function runTest(
       hooks: loaded.hooks,
       hookNames: exercise.hooks,
       ...(exercise.frames === undefined ? {} : { frames: exercise.frames }),
+      ...(record ? { record: true } : {}),
     });
     let status: TestStatus = 'pass';
     let message = '';
@@ -351,6 +363,8 @@ async function runTest(
     if (limit !== undefined) result.limit = limit;
     if (status !== 'pass' && test.hint !== undefined) result.hint = test.hint;
     if (status !== 'pass') result.trace = ctx.trace();
+    const recording = status === 'pass' ? ctx.discardRecording() : ctx.recording();
+    if (recording !== null) result.recording = recording;
     return finished(result);
   } finally {
     loaded.sandbox.dispose();
