@@ -8,6 +8,15 @@ import type { Report } from '../../report.ts';
 import type { GradingProgress } from '../../runner/run.ts';
 import type { RunnerMessage, RunnerRequest } from '../protocol.ts';
 
+/**
+ * A browser worker's native stack, roughly: Node gives a worker thread 4 MB
+ * (55 000 plain JS frames deep); a Chromium 156 dedicated worker recurses
+ * about 6 400 frames, which Node reaches at 0.65 MB. 0.6 MB is a little
+ * less, so what overflows a browser worker's stack overflows here too (the
+ * browser runner caps the guest's stack for that: src/browser/sandbox.ts).
+ */
+export const BROWSER_WORKER_STACK_MB = 0.6;
+
 type RunRequest = Omit<Extract<RunnerRequest, { type: 'run' }>, 'type' | 'runId'>;
 
 export type RunOutcome =
@@ -24,10 +33,15 @@ export class RunnerWorker {
   /** Messages about no run (`runId` null), in order. */
   readonly errors: string[] = [];
 
-  /** `script`: the built runner's URL (file:); `slowClock`: see as-web-worker.mjs. */
-  constructor(script: string, options: { readonly slowClock?: boolean } = {}) {
+  /**
+   * `script`: the built runner's URL (file:); `slowClock`: see
+   * as-web-worker.mjs; `stackSizeMb`: the thread's stack, by default
+   * `BROWSER_WORKER_STACK_MB`.
+   */
+  constructor(script: string, options: { readonly slowClock?: boolean; readonly stackSizeMb?: number } = {}) {
     this.#worker = new Worker(new URL('./as-web-worker.mjs', import.meta.url), {
       workerData: { script, slowClock: options.slowClock ?? false },
+      resourceLimits: { stackSizeMb: options.stackSizeMb ?? BROWSER_WORKER_STACK_MB },
     });
     this.#worker.on('message', (message: RunnerMessage) => this.#receive(message));
   }
