@@ -76,7 +76,7 @@ const subjects: Subject[] = [
 ];
 
 /** What the server's Submit gives on the visible tests, and what it reported on the way. */
-async function serverRun(exercise: Exercise, learnerSource: string) {
+async function serverRun(exercise: Exercise, learnerSource: string, record?: 'visible') {
   const progress: GradingProgress[] = [];
   const report = await gradeSubmission({
     exercise,
@@ -84,6 +84,7 @@ async function serverRun(exercise: Exercise, learnerSource: string) {
     visibleOnly: true,
     clock: () => 0,
     onProgress: (event) => progress.push(event),
+    ...(record === undefined ? {} : { record }),
   });
   return { report: viewFor(report, { audience: 'learner', dueDatePassed: false }), progress };
 }
@@ -93,12 +94,13 @@ const steady = (events: readonly GradingProgress[]) =>
   events.map((e) => (e.kind === 'test' ? { ...e, result: { ...e.result, durationMs: 0 } } : e));
 
 let worker: RunnerWorker;
-const browserRun = (exercise: Exercise, learnerSource: string): Promise<RunOutcome> => {
+const browserRun = (exercise: Exercise, learnerSource: string, record?: 'visible'): Promise<RunOutcome> => {
   const bundle = bundles.get(exercise.id)!;
   return worker.run({
     learnerSource,
     exercise: bundle.exercise,
     tests: { code: bundle.code, sha256: bundle.sha256 },
+    ...(record === undefined ? {} : { record }),
   });
 };
 const reportOf = (outcome: RunOutcome): Report => {
@@ -151,6 +153,24 @@ describe('the browser runner gives the server’s visible-tests report', () => {
       'pass',
       'timeout',
     ]);
+  });
+
+  test.each(subjects.filter((s) => s.name.includes('/mutants/')).map((s) => [s.name, s] as const))(
+    '%s, recording its failed tests: the same recordings',
+    async (_name, subject) => {
+      const server = await serverRun(subject.exercise, subject.source, 'visible');
+      const browser = reportOf(await browserRun(subject.exercise, subject.source, 'visible'));
+      expect(withoutDurations(browser)).toEqual(withoutDurations(server.report));
+    },
+  );
+
+  test('recordings are made at all (a failing mutant’s visible test carries one)', async () => {
+    const recorded = await Promise.all(
+      subjects
+        .filter((s) => s.name.includes('/mutants/'))
+        .map(async (s) => reportOf(await browserRun(s.exercise, s.source, 'visible'))),
+    );
+    expect(recorded.some((r) => r.tests.some((t) => t.recording !== undefined))).toBe(true);
   });
 
   test('a compile error: the same compile-error report, errors at the same places', async () => {

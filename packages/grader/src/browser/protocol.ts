@@ -77,6 +77,12 @@ export type RunnerRequest =
       readonly filename?: string;
       readonly exercise: BrowserExercise;
       readonly tests: VisibleTestsModule;
+      /**
+       * Record failed tests for the trace picture (`gradeSubmission`'s
+       * `record`; only visible tests run here, so 'visible' and 'all' are
+       * the same). Default: none, as on the server.
+       */
+      readonly record?: 'visible' | 'all';
     };
 
 export type RunnerMessage =

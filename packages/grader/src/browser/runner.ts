@@ -47,6 +47,7 @@ const RunSchema = z.object({
   runId: z.string(),
   learnerSource: z.string(),
   filename: z.string().min(1).optional(),
+  record: z.enum(['visible', 'all']).optional(),
 });
 
 /** A runner with its engine and transpiler ready (`startRunner`). */
@@ -97,6 +98,7 @@ export async function startRunner(assets: {
         learnerSource: run.data.learnerSource,
         visibleOnly: true,
         ...(run.data.filename === undefined ? {} : { filename: run.data.filename }),
+        ...(run.data.record === undefined ? {} : { record: run.data.record }),
         ...(onProgress === undefined ? {} : { onProgress }),
         wasmModule: quickjs,
       });
