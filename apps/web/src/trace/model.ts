@@ -817,7 +817,11 @@ export function framesAt(t: Timeline, at: number): FrameCell[] {
     out.push({
       kind: 'frame',
       row,
-      owners: row.mms.map((mm) => names.get(mm) ?? `mm ${mm}`).join(', '),
+      // Spaces the picture does not draw (init's) are named in the frame's note instead.
+      owners: row.mms
+        .map((mm) => names.get(mm))
+        .filter((n) => n !== undefined)
+        .join(', '),
       changed: changed.has(pfn),
       onPath: pathFrames.has(pfn),
     });
