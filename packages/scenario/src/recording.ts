@@ -244,11 +244,23 @@ function capture(
     spaces: spaceRows,
     tables,
     entries,
-    frames: captureFrames(kernel),
+    frames: captureFrames(kernel, new Set(spaces.map((x) => x.mm.id)), names),
   };
 }
 
-function captureFrames(kernel: Kernel): Map<number, Keyed<FrameRow>> {
+function captureFrames(
+  kernel: Kernel,
+  drawn: ReadonlySet<number>,
+  names: ReadonlyMap<number, string>,
+): Map<number, Keyed<FrameRow>> {
+  // Who uses an address space the picture does not draw (init's, say), for its tables' notes.
+  const users = new Map<number, string[]>();
+  for (const task of kernel.tasks.values()) {
+    if (!task.alive || task.mm === null || drawn.has(task.mm.id)) continue;
+    const list = users.get(task.mm.id) ?? [];
+    list.push(`${names.get(task.pid) ?? task.name} (pid ${task.pid})`);
+    users.set(task.mm.id, list);
+  }
   const db = kernel.frames;
   const last = kernel.layout.format.levels.length - 1;
   const zero = kernel.zeroPfn();
@@ -295,7 +307,12 @@ function captureFrames(kernel: Kernel): Map<number, Keyed<FrameRow>> {
     const notes: string[] = [];
     const file = filePage.get(pfn);
     if (file !== undefined) notes.push(file);
-    if (use === 'page-table' && kernel.kernelTables.has(pfn)) notes.push('kernel page table, shared');
+    if (use === 'page-table' && kernel.kernelTables.has(pfn)) notes.push('the kernel’s, shared');
+    if (use === 'page-table') {
+      const owner = tableOwner.get(pfn);
+      const who = owner === undefined || drawn.has(owner) ? undefined : users.get(owner);
+      if (who !== undefined) notes.push(`of ${who.join(', ')}`);
+    }
     const slot = db.swapSlot[pfn]!;
     if (slot >= 0) notes.push(`swap slot ${slot & 0xffffff}`);
     const row: FrameRow = {
