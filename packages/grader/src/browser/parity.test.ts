@@ -307,6 +307,7 @@ describe('the worker, as a page drives it', () => {
         { ...good, exercise: { ...bundle.exercise, limits: { cpuMsTotal: 30_000, wallMsTotal: 1_000 } } },
         /exercise is malformed: limits.wallMsTotal/,
       ],
+      ['no tests at all', { ...good, tests: undefined as never }, /run request is malformed: tests/],
       [
         'tests that are not a tests bundle',
         { ...good, tests: { code: 'export default 1;' } },

@@ -26,7 +26,7 @@ import type { Report } from '../report.ts';
 import type { TestDefinition } from '../runner/harness.ts';
 import { type GradableExercise, type GradingProgress, gradeSubmission } from '../runner/run.ts';
 import { viewFor } from '../view.ts';
-import type { RunnerRequest, VisibleTestsModule, WasmAsset } from './protocol.ts';
+import type { RunnerRequest, WasmAsset } from './protocol.ts';
 import * as testsApi from './tests-api.ts';
 
 /** A problem with what the page sent or served (not the learner's code): no report, an error message. */
@@ -48,7 +48,14 @@ const RunSchema = z.object({
   learnerSource: z.string(),
   filename: z.string().min(1).optional(),
   record: z.enum(['visible', 'all']).optional(),
+  tests: z.union([
+    z.object({ code: z.string(), sha256: z.string().optional() }),
+    z.object({ url: z.string() }),
+  ]),
 });
+
+/** A run's `tests`, as checked (`VisibleTestsModule`). */
+type TestsSource = z.infer<typeof RunSchema>['tests'];
 
 /** A runner with its engine and transpiler ready (`startRunner`). */
 export interface BrowserRunner {
@@ -76,7 +83,7 @@ export async function startRunner(assets: {
   await initializeEsbuildWasm({ wasmModule: esbuildModule });
   // Loaded test bundles, by name: the same bundle is not imported and defined again.
   const loadedTests = new Map<string, Promise<TestDefinition[]>>();
-  const testsOf = (source: VisibleTestsModule): Promise<TestDefinition[]> => {
+  const testsOf = (source: TestsSource): Promise<TestDefinition[]> => {
     const key = 'url' in source ? `url:${source.url}` : `code:${source.sha256 ?? source.code}`;
     let loaded = loadedTests.get(key);
     if (loaded === undefined) {
@@ -92,7 +99,7 @@ export async function startRunner(assets: {
       const run = RunSchema.safeParse(request);
       if (!run.success) throw new RunnerInputError(`the run request is malformed: ${issues(run.error)}`);
       const exercise = parseExercise(request.exercise);
-      const tests = await testsOf(request.tests);
+      const tests = await testsOf(run.data.tests);
       const report = await gradeSubmission({
         exercise: { ...exercise, tests },
         learnerSource: run.data.learnerSource,
@@ -130,7 +137,7 @@ type TestsModule = { default?: unknown };
  * Imports a tests bundle and checks its definitions as the exercise loader
  * checks a test file's (names, bodies, points; visible only).
  */
-async function loadVisibleTests(source: VisibleTestsModule): Promise<TestDefinition[]> {
+async function loadVisibleTests(source: TestsSource): Promise<TestDefinition[]> {
   const url =
     'url' in source ? source.url : `data:text/javascript;charset=utf-8,${encodeURIComponent(source.code)}`;
   let module: TestsModule;
