@@ -14,6 +14,7 @@ process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 
 export default defineConfig({
   testDir: './tests',
+  globalSetup: './support/global-setup.ts',
   outputDir: './e2e-artifacts/test-results',
   fullyParallel: false,
   workers: 1,

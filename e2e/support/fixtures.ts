@@ -199,6 +199,11 @@ export async function pasteIntoEditor(page: Page, editor: Locator, text: string)
   }, text);
 }
 
+/** The report of the page's latest Submit (the Run's report is another region). */
+export function submissionReport(page: Page): Locator {
+  return page.getByRole('region', { name: 'Submission', exact: true });
+}
+
 /** Clicks Submit and waits for the server's report; returns the submission's id and the report. */
 export async function submit(page: Page): Promise<{ id: string; report: Locator }> {
   const created = page.waitForResponse(
@@ -208,11 +213,24 @@ export async function submit(page: Page): Promise<{ id: string; report: Locator 
   const response = await created;
   expect(response.status(), await response.text()).toBe(201);
   const { id } = (await response.json()) as { id: string };
-  const report = page.getByTestId('report');
+  const report = submissionReport(page);
   // The held GET returns once the grade is stored; the button comes back when the page has it.
   await expect(page.getByRole('button', { name: 'Submit', exact: true })).toBeEnabled();
   await expect(report).toBeVisible();
+  await expect(report).toHaveAttribute('data-testid', 'report');
   return { id, report };
+}
+
+/**
+ * Clicks "Run visible tests" and waits for that Run's report (the page
+ * counts finished Runs in `data-runs`); returns the report.
+ */
+export async function runVisibleTests(page: Page): Promise<Locator> {
+  const result = page.getByTestId('run-result');
+  const before = Number((await result.count()) > 0 ? await result.getAttribute('data-runs') : 0);
+  await page.getByRole('button', { name: 'Run visible tests' }).click();
+  await expect(result).toHaveAttribute('data-runs', String(before + 1));
+  return result.getByTestId('report');
 }
 
 /** What GET /api/submissions/[id] answers once the grade is in. */

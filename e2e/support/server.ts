@@ -19,7 +19,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXERCISES, REPO } from './paths.ts';
 
-const START_SCRIPT = join(REPO, 'apps', 'web', 'scripts', 'start.mjs');
+/** The app's own start script; in a copy of the build when global-setup.ts made one. */
+const START_SCRIPT = join(
+  process.env.FAULTLINE_E2E_WEB_DIR ?? join(REPO, 'apps', 'web'),
+  'scripts',
+  'start.mjs',
+);
 /** Only catches a server that never comes up: a cold start takes a second or two, a busy one a few more. */
 const READY_TIMEOUT_MS = 90_000;
 /** How long a SIGTERM may take before the group is killed. */

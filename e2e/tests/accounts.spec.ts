@@ -1,7 +1,8 @@
 /**
  * Accounts beyond sign-up: an instructor made with `faultline user add`
- * (the only way to get one) signs in through the page and reads any
- * learner's submission; signing out ends the session.
+ * (the only way to get one) signs in through the page and reads the
+ * submissions of learners in a course they teach, and no one else's;
+ * signing out ends the session.
  */
 
 import {
@@ -16,11 +17,12 @@ import {
 } from '../support/fixtures.ts';
 import { exerciseFile } from '../support/paths.ts';
 
-test('an instructor made with `faultline user add` signs in and reads a learner’s submission in full, hidden-test messages included', async ({
+test('an instructor made with `faultline user add` signs in, and reads a learner’s submission in full once the learner is in their course', async ({
   page,
   request,
   server,
 }) => {
+  // The learner, in a request context of its own.
   await signUpThroughApi(request);
   const created = await request.post('/api/submissions', {
     headers: CSRF,
@@ -36,7 +38,20 @@ test('an instructor made with `faultline user add` signs in and reads a learner�
   await expect(page.getByTestId('signed-in-as')).toHaveText(`${instructor.displayName}instructor`);
   await expect(nav.getByRole('link', { name: 'Teach' })).toBeVisible();
 
-  // The learner sees hidden tests' names, points and hints, never their messages; staff see everything.
+  // Not (yet) their learner: as for anyone else, no such submission.
+  const before = await page.request.get(`/api/submissions/${id}`);
+  expect(before.status()).toBe(404);
+
+  const course = await page.request.post('/api/courses', {
+    headers: CSRF,
+    data: { title: 'Virtual memory' },
+  });
+  expect(course.status(), await course.text()).toBe(201);
+  const { joinCode } = (await course.json()) as { joinCode: string };
+  const joined = await request.post('/api/courses/join', { headers: CSRF, data: { code: joinCode } });
+  expect(joined.status(), await joined.text()).toBe(200);
+
+  // The learner sees hidden tests' names, points and hints, never their messages; their instructor sees everything.
   const learnerView = await gradedSubmission(request, id);
   const staffView = await gradedSubmission(page.request, id);
   if (learnerView.status !== 'graded' || staffView.status !== 'graded')

@@ -1,14 +1,16 @@
 /**
  * A learner's first session, end to end: sign up, the catalogue, the
- * page-fault-handler exercise (its README, the starter in Monaco), a
- * failing Submit of the starter, the reference solution pasted in and
- * graded full marks, and the draft still there after a reload.
+ * page-fault-handler exercise (its README, the starter in Monaco), the
+ * starter failing Run (visible tests, in the browser) and Submit, the
+ * reference solution pasted in, passing Run and graded full marks, and
+ * the draft still there after a reload.
  */
 
 import {
   expect,
   monacoEditor,
   pasteIntoEditor,
+  runVisibleTests,
   shownCode,
   signUpThroughUi,
   submit,
@@ -18,7 +20,7 @@ import { exerciseFile } from '../support/paths.ts';
 
 const EXERCISE = 'page-fault-handler';
 
-test('a new learner signs up, fails with the starter, then scores full marks with the solution, and the draft survives a reload', async ({
+test('a new learner signs up, fails with the starter, then passes with the solution, and the draft survives a reload', async ({
   page,
 }) => {
   const solution = exerciseFile(EXERCISE, 'solution.ts');
@@ -48,6 +50,16 @@ test('a new learner signs up, fails with the starter, then scores full marks wit
       .toContain("throw new Error('anonymousFault is not implemented yet');");
   });
 
+  await test.step('Run the starter in the browser: the visible tests fail', async () => {
+    const report = await runVisibleTests(page);
+    await expect(report).toHaveAttribute('data-status', 'fail');
+    await expect(report.getByTestId('score')).toHaveText('0/6');
+    await expect(report.getByTestId('test-result')).toHaveCount(3);
+    await expect(report.getByTestId('test-result').first()).toContainText(
+      'anonymousFault is not implemented yet',
+    );
+  });
+
   await test.step('Submit the starter: the report shows failing tests', async () => {
     const { report } = await submit(page);
     await expect(report).toHaveAttribute('data-status', 'fail');
@@ -71,6 +83,12 @@ test('a new learner signs up, fails with the starter, then scores full marks wit
     expect(response?.status()).toBe(200);
     await expect(page.getByTestId('save-state')).toHaveText('Draft saved');
     await expect.poll(() => shownCode(editor)).toContain('kernel.clearPage(pfn);');
+  });
+
+  await test.step('Run the solution: the visible tests pass', async () => {
+    const report = await runVisibleTests(page);
+    await expect(report).toHaveAttribute('data-status', 'pass');
+    await expect(report.getByTestId('score')).toHaveText('6/6');
   });
 
   await test.step('Submit the solution: full marks', async () => {

@@ -136,6 +136,9 @@ test("a learner asking for another learner's submission gets 404, as for one tha
   const { id } = (await created.json()) as { id: string };
   const mine = await page.request.get(`/api/submissions/${id}`);
   expect(mine.status()).toBe(200);
+  const ownPage = await page.request.get(`/submissions/${id}`);
+  expect(ownPage.status()).toBe(200);
+  expect(await ownPage.text()).toContain('anonymousFault is not implemented yet');
 
   const other = await browser.newContext({ baseURL: baseURL! });
   try {
@@ -149,6 +152,12 @@ test("a learner asking for another learner's submission gets 404, as for one tha
     expect(await missing.json()).toEqual(body);
     const list = await other.request.get('/api/submissions');
     expect(((await list.json()) as { submissions: unknown[] }).submissions).toEqual([]);
+    // The submission's page is a 404 too, with nothing of the code in it.
+    const otherPage = await other.newPage();
+    const shown = await otherPage.goto(`/submissions/${id}`);
+    expect(shown?.status()).toBe(404);
+    await expect(otherPage.getByTestId('submitted-code')).toHaveCount(0);
+    expect(await otherPage.content()).not.toContain('anonymousFault is not implemented yet');
   } finally {
     await other.close();
   }
