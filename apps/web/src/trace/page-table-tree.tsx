@@ -53,10 +53,7 @@ function TableNode({ table, bits, lastLevel }: { table: TreeTable; bits: 32 | 64
           <EntryNode key={e.key} entry={e} level={table.level} bits={bits} lastLevel={lastLevel} />
         ))}
         {table.kernelHalf !== null && (
-          <li className="px-2 py-1 text-sm text-slate-600">
-            Entries {table.kernelHalf.first}–{table.kernelHalf.last}: the kernel half (
-            {table.kernelHalf.count} present), shared by every process and not drawn.
-          </li>
+          <li className="px-2 py-1 text-sm text-slate-600">{kernelHalfText(table.kernelHalf)}</li>
         )}
         {table.entries.length === 0 && table.kernelHalf === null && (
           <li className="px-2 py-1 text-sm text-slate-600">
@@ -175,6 +172,11 @@ export function Flags({ flags }: { flags: readonly FlagBit[] }) {
       </span>
     </>
   );
+}
+
+function kernelHalfText(k: NonNullable<TreeTable['kernelHalf']>): string {
+  const which = k.first === k.last ? `Entry ${k.first}` : `Entries ${k.first}–${k.last}`;
+  return `${which}: the kernel half (${k.count} present), shared by every process and not drawn.`;
 }
 
 function spanText(bytes: number): string {

@@ -68,7 +68,7 @@ export function TimelineList({
                   s === current ? 'bg-slate-100 font-semibold' : ''
                 } ${s === current && at === s.first ? 'outline-2 -outline-offset-2 outline-indigo-600' : ''}`}
               >
-                {timeline.steps.length > 0 && <span className="text-slate-500">{s.index}. </span>}
+                {timeline.steps.length > 0 && <span className="text-slate-600">{s.index}. </span>}
                 <span>{s.summary || s.kind}</span>
               </button>
               {s === current && <StepEvents timeline={timeline} step={s} at={at} onGo={onGo} />}

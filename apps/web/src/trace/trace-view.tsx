@@ -108,6 +108,7 @@ export function TraceView(props: TraceViewProps) {
   }, [at, syncUrl, ready]);
 
   const Heading = `h${headingLevel}` as 'h1' | 'h2' | 'h3';
+  const Sub = `h${headingLevel + 1}` as 'h2' | 'h3' | 'h4';
   if (count === 0) {
     return (
       <section aria-label={props.heading} data-trace-ready={ready ? 'true' : 'false'} data-trace-events={0}>
@@ -232,7 +233,7 @@ export function TraceView(props: TraceViewProps) {
 
       <div className="grid min-w-0 gap-4 lg:grid-cols-[minmax(17rem,24rem)_minmax(0,1fr)]">
         <div className="order-last min-w-0 lg:order-first">
-          <h3 className="mb-1 text-sm font-semibold text-slate-700">Timeline</h3>
+          <Sub className="mb-1 text-sm font-semibold text-slate-700">Timeline</Sub>
           <TimelineList timeline={timeline} at={at} onGo={go} />
         </div>
 
@@ -244,9 +245,9 @@ export function TraceView(props: TraceViewProps) {
           {hasStates && (
             <section aria-labelledby="trace-tables" className="flex min-w-0 flex-col gap-2">
               <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
-                <h3 id="trace-tables" className="text-sm font-semibold text-slate-700">
+                <Sub id="trace-tables" className="text-sm font-semibold text-slate-700">
                   Page tables{shown !== null ? ` of ${spaceName(spaces.find((s) => s.mm === shown)!)}` : ''}
-                </h3>
+                </Sub>
                 {spaces.length > 1 && (
                   <fieldset className="flex flex-wrap items-center gap-1 text-sm">
                     <legend className="sr-only">Whose page tables</legend>
@@ -287,9 +288,9 @@ export function TraceView(props: TraceViewProps) {
           {hasStates && timeline.machine !== null && (
             <section aria-labelledby="trace-frames" className="flex min-w-0 flex-col gap-2">
               <div className="flex flex-wrap items-baseline justify-between gap-2">
-                <h3 id="trace-frames" className="text-sm font-semibold text-slate-700">
+                <Sub id="trace-frames" className="text-sm font-semibold text-slate-700">
                   Physical frames
-                </h3>
+                </Sub>
                 <FrameLegend />
               </div>
               <FrameMap cells={cells} total={timeline.machine.frames} />
