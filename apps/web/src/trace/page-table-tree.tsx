@@ -163,7 +163,7 @@ export function Flags({ flags }: { flags: readonly FlagBit[] }) {
             className={`rounded border px-1 font-mono text-[0.7rem] leading-4 ${
               f.on
                 ? 'border-slate-800 bg-slate-800 text-white'
-                : 'border-slate-200 text-slate-400 line-through'
+                : 'border-slate-300 text-slate-600 line-through'
             }`}
           >
             {f.name}
