@@ -15,7 +15,16 @@ import { useMemo } from 'react';
 import type { TraceInput } from './model.ts';
 import { TraceView } from './trace-view.tsx';
 
-export function TestTrace({ report, test }: { report: Report; test: TestResult }) {
+export function TestTrace({
+  report,
+  test,
+  headingLevel = 3,
+}: {
+  report: Report;
+  test: TestResult;
+  /** The view's heading: h3 inside the exercise page's report, h1 on a page of its own. */
+  headingLevel?: 1 | 2 | 3;
+}) {
   const input = useMemo<TraceInput | null>(() => {
     if (test.recording !== undefined) return { kind: 'recording', recording: test.recording };
     if (test.trace !== undefined && test.trace.length > 0)
@@ -35,7 +44,7 @@ export function TestTrace({ report, test }: { report: Report; test: TestResult }
       start="last-fault"
       keys="focus"
       heading={`What the machine did: ${test.name}`}
-      headingLevel={3}
+      headingLevel={headingLevel}
       subtitle={`${report.exercise} — ${test.message.split('\n')[0] ?? ''}`}
     />
   );

@@ -163,14 +163,16 @@ export function TraceView(props: TraceViewProps) {
 
       <div className="sticky top-0 z-10 flex flex-col gap-2 rounded border border-slate-300 bg-white/95 p-2 shadow-sm backdrop-blur">
         <div className="flex flex-wrap items-center gap-1.5">
-          <Control
-            label="Previous step"
-            keys="Shift+ArrowLeft"
-            onClick={() => go('previous-step')}
-            disabled={at === 0}
-          >
-            «<span className="hidden sm:inline"> Step</span>
-          </Control>
+          {timeline.steps.length > 0 && (
+            <Control
+              label="Previous step"
+              keys="Shift+ArrowLeft"
+              onClick={() => go('previous-step')}
+              disabled={at === 0}
+            >
+              «<span className="hidden sm:inline"> Step</span>
+            </Control>
+          )}
           <Control label="Back one event" keys="ArrowLeft" onClick={() => go('back')} disabled={at === 0}>
             ◀ Back
           </Control>
@@ -182,14 +184,16 @@ export function TraceView(props: TraceViewProps) {
           >
             Forward ▶
           </Control>
-          <Control
-            label="Next step"
-            keys="Shift+ArrowRight"
-            onClick={() => go('next-step')}
-            disabled={at === count - 1}
-          >
-            <span className="hidden sm:inline">Step </span>»
-          </Control>
+          {timeline.steps.length > 0 && (
+            <Control
+              label="Next step"
+              keys="Shift+ArrowRight"
+              onClick={() => go('next-step')}
+              disabled={at === count - 1}
+            >
+              <span className="hidden sm:inline">Step </span>»
+            </Control>
+          )}
           <Control label="Next fault" keys="F" onClick={() => go('next-fault')}>
             ⚠<span className="hidden sm:inline"> Next fault</span>
           </Control>
@@ -226,7 +230,8 @@ export function TraceView(props: TraceViewProps) {
           </span>
         </p>
         <p className="hidden text-xs text-slate-500 sm:block">
-          Keys: ← → one event · Shift+← → one step · F next fault, Shift+F previous · Home / End
+          Keys: ← → one event{timeline.steps.length > 0 ? ' · Shift+← → one step' : ''} · F next fault,
+          Shift+F previous · Home / End
           {keys === 'focus' ? ' (with the focus in this view)' : ''}
         </p>
       </div>

@@ -40,6 +40,7 @@ export default async function SubmissionTracePage({
   if (body.status !== 'graded') {
     return (
       <main className="mx-auto max-w-3xl px-4 py-10" data-trace-ready="true" data-trace-error="true">
+        <h1 className="text-2xl font-semibold">Not graded yet</h1>
         <p role="alert">
           {body.status === 'pending' ? 'This submission is still being graded.' : body.message}
         </p>
@@ -55,13 +56,14 @@ export default async function SubmissionTracePage({
       </nav>
       {test === undefined ? (
         <div data-trace-ready="true" data-trace-error="true">
+          <h1 className="text-2xl font-semibold">No such test</h1>
           <p role="alert">
             This submission has no test called “{name ?? ''}”. Its tests:{' '}
             {body.report.tests.map((t) => t.name).join('; ') || 'none'}.
           </p>
         </div>
       ) : (
-        <TestTrace report={body.report} test={test} />
+        <TestTrace report={body.report} test={test} headingLevel={1} />
       )}
     </main>
   );
