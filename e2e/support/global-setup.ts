@@ -72,13 +72,14 @@ function copyBuild(): boolean {
   return buildId() === before && readFileSync(join(COPY, '.next', 'BUILD_ID'), 'utf8') === before;
 }
 
-export default async function globalSetup(): Promise<void> {
+/** Returns the teardown (removing the copy), which Playwright runs after the last worker is gone. */
+export default async function globalSetup(): Promise<(() => void) | undefined> {
   if (process.env.FAULTLINE_E2E_COPY_BUILD !== '1') {
     if (buildId() === null)
       throw new Error(
         'apps/web is not built: run `npx pnpm build` in apps/web (turbo does it before test:e2e)',
       );
-    return;
+    return undefined;
   }
   const deadline = Date.now() + BUILD_WAIT_MS;
   while (!copyBuild()) {
@@ -88,4 +89,5 @@ export default async function globalSetup(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   process.env.FAULTLINE_E2E_WEB_DIR = COPY;
+  return () => rmSync(COPY, { recursive: true, force: true });
 }

@@ -1,10 +1,18 @@
 /** Where things are, from this workspace's folder: the tests run against the repository they live in. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The folder at or above `from` that holds pnpm-workspace.yaml: the checkout the tests run against. */
+function workspaceRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no pnpm-workspace.yaml at or above ${from}`);
+  }
+}
+
 /** The repository's root folder. */
-export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const REPO = workspaceRoot(dirname(fileURLToPath(import.meta.url)));
 /** This workspace's folder (e2e/). */
 export const E2E = join(REPO, 'e2e');
 /** The workspace's own exercises: what a server serves unless a test adds its own. */
