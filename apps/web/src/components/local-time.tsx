@@ -7,7 +7,9 @@
  */
 import { useEffect, useState } from 'react';
 
-const utc = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+// dateStyle/timeStyle cannot be combined with timeZoneName (a TypeError): the fields are spelled out.
+const FIELDS = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
+const utc = new Intl.DateTimeFormat('en-GB', { ...FIELDS, timeZone: 'UTC' });
 
 export function LocalTime({ at }: { at: number }) {
   const [text, setText] = useState(`${utc.format(at)} UTC`);
