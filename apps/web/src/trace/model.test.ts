@@ -49,9 +49,11 @@ describe('the timeline of a recording', () => {
     expect(t.frames).toHaveLength(r.events.length);
     expect(t.title).toBe('fork and copy-on-write');
     expect(t.steps.map((s) => s.kind)).toEqual(['spawn', 'mmap', 'write', 'fork', 'write', 'read']);
-    for (const s of t.steps) {
+    for (const [i, s] of t.steps.entries()) {
       expect(t.frames[s.first]!.event.kind).toBe('step');
       expect(t.frames[s.last]!.step).toBe(s.index);
+      // Steps tile the timeline: each ends where the next begins.
+      expect(s.last + 1).toBe(t.steps[i + 1]?.first ?? t.frames.length);
     }
     const fault = t.frames[stopOf(t, 5, 'fault')]!;
     expect(fault.phase).toBe('fault');

@@ -544,20 +544,24 @@ function nextWalk(
   }
 }
 
+/**
+ * Steps and the stops they span: from a step's first event to the event
+ * before the next step's, so events between steps (a test reading a PTE
+ * with a helper that is no step) belong to the step before them.
+ */
 function groupSteps(frames: readonly TimelineFrame[], steps: Recording['steps']): StepGroup[] {
-  const out: StepGroup[] = [];
+  const firsts: { step: Recording['steps'][number]; first: number }[] = [];
   for (const s of steps) {
-    const mine = frames.filter((f) => f.step === s.index);
-    if (mine.length === 0) continue;
-    out.push({
-      index: s.index,
-      kind: s.kind,
-      summary: s.summary,
-      first: mine[0]!.index,
-      last: mine.at(-1)!.index,
-    });
+    const first = frames.find((f) => f.step === s.index);
+    if (first !== undefined) firsts.push({ step: s, first: first.index });
   }
-  return out;
+  return firsts.map(({ step, first }, i) => ({
+    index: step.index,
+    kind: step.kind,
+    summary: step.summary,
+    first,
+    last: (firsts[i + 1]?.first ?? frames.length) - 1,
+  }));
 }
 
 // ───────────────────────── navigation ─────────────────────────
