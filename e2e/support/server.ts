@@ -64,7 +64,13 @@ export class AppServer {
   /** Starts a server and resolves once it answers. */
   static async start(options: ServerOptions = {}): Promise<AppServer> {
     const server = new AppServer(options);
-    await server.launch(await freePort());
+    try {
+      await server.launch(await freePort());
+    } catch (error) {
+      // Its log is in the error; a folder made for a server that never came up is not kept.
+      await server.dispose();
+      throw error;
+    }
     return server;
   }
 
