@@ -8,17 +8,19 @@
 import { useEffect, useState } from 'react';
 
 // dateStyle/timeStyle cannot be combined with timeZoneName (a TypeError): the fields are spelled out.
-const FIELDS = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
+const FIELDS = {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+} as const;
 const utc = new Intl.DateTimeFormat('en-GB', { ...FIELDS, timeZone: 'UTC' });
 
 export function LocalTime({ at }: { at: number }) {
   const [text, setText] = useState(`${utc.format(at)} UTC`);
   useEffect(() => {
-    const local = new Intl.DateTimeFormat(undefined, {
-      dateStyle: 'medium',
-      timeStyle: 'short',
-      timeZoneName: 'short',
-    });
+    const local = new Intl.DateTimeFormat(undefined, { ...FIELDS, timeZoneName: 'short' });
     setText(local.format(at));
   }, [at]);
   return (
