@@ -37,6 +37,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <Link href="/submissions" className="hover:underline">
                   History
                 </Link>
+                <Link href="/trace" className="hover:underline">
+                  Scenarios
+                </Link>
                 {instructor && (
                   <Link href="/instructor" className="hover:underline">
                     Teach

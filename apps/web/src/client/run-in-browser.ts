@@ -118,6 +118,7 @@ export async function runVisibleTests(input: {
       learnerSource: input.code,
       exercise: tests.exercise,
       tests: { code: tests.code, sha256: tests.sha256 },
+      record: 'visible',
     };
     w.postMessage(run);
   });

@@ -15,13 +15,19 @@ function Input(props: ComponentProps<'input'>) {
   return <input {...props} />;
 }
 
+/** A code block scrolls sideways when it is wide: focusable, so a keyboard can scroll it too. */
+function Pre(props: ComponentProps<'pre'>) {
+  // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+  return <pre {...props} tabIndex={0} />;
+}
+
 export function Markdown({ source }: { source: string }) {
   return (
     <div className="prose-faultline">
       <ReactMarkdown
         remarkPlugins={[remarkGfm]}
         rehypePlugins={[rehypeHighlight]}
-        components={{ input: Input }}
+        components={{ input: Input, pre: Pre }}
       >
         {source}
       </ReactMarkdown>

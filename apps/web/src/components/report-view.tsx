@@ -25,15 +25,12 @@ const TEST_MARK: Record<TestResult['status'], { mark: string; label: string; ton
   skipped: { mark: '–', label: 'not run', tone: 'text-slate-500' },
 };
 
-export function ReportView({
-  report,
-  title,
-  onShowTrace,
-}: {
-  report: Report;
-  title: string;
-  onShowTrace?: (test: TestResult) => void;
-}) {
+/** How a failed test's picture opens: in place (the exercise page) or on a page of its own (a submission's page). */
+export type TraceOpener =
+  | { readonly onShow: (test: TestResult) => void }
+  | { readonly href: (test: TestResult) => string };
+
+export function ReportView({ report, title, trace }: { report: Report; title: string; trace?: TraceOpener }) {
   const verdict = VERDICT[report.status];
   const ran = report.tests.filter((t) => t.status !== 'skipped');
   const passed = ran.filter((t) => t.status === 'pass').length;
@@ -71,21 +68,16 @@ export function ReportView({
       </div>
       <ol className="flex flex-col divide-y divide-slate-200 rounded border border-slate-200 bg-white">
         {report.tests.map((test) => (
-          <TestRow key={test.name} test={test} onShowTrace={onShowTrace} />
+          <TestRow key={test.name} test={test} trace={trace} />
         ))}
       </ol>
     </section>
   );
 }
 
-function TestRow({
-  test,
-  onShowTrace,
-}: {
-  test: TestResult;
-  onShowTrace?: ((test: TestResult) => void) | undefined;
-}) {
+function TestRow({ test, trace }: { test: TestResult; trace: TraceOpener | undefined }) {
   const mark = TEST_MARK[test.status];
+  const drawable = (test.trace !== undefined && test.trace.length > 0) || test.recording !== undefined;
   return (
     <li className="flex flex-col gap-1 p-3" data-testid="test-result" data-test-status={test.status}>
       <div className="flex items-baseline gap-2">
@@ -121,15 +113,21 @@ function TestRow({
           <pre className="whitespace-pre-wrap break-words font-mono text-xs">{test.output}</pre>
         </details>
       )}
-      {test.trace !== undefined && test.trace.length > 0 && onShowTrace !== undefined && (
-        <button
-          type="button"
-          onClick={() => onShowTrace(test)}
-          className="ml-6 self-start text-sm text-indigo-700 underline"
-        >
-          Show what the machine did
-        </button>
-      )}
+      {drawable &&
+        trace !== undefined &&
+        ('onShow' in trace ? (
+          <button
+            type="button"
+            onClick={() => trace.onShow(test)}
+            className="ml-6 self-start text-sm text-indigo-700 underline"
+          >
+            Show what the machine did
+          </button>
+        ) : (
+          <a href={trace.href(test)} className="ml-6 self-start text-sm text-indigo-700 underline">
+            Show what the machine did
+          </a>
+        ))}
     </li>
   );
 }

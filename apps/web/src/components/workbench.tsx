@@ -5,7 +5,7 @@
  * in this browser) and Submit (everything, on the server), and the results
  * of both. The draft saves itself as the learner types.
  */
-import type { Report } from '@faultline/grader/report';
+import type { Report, TestResult } from '@faultline/grader/report';
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { callApi } from '../client/api.ts';
@@ -13,6 +13,7 @@ import { runVisibleTests, warmUpRunner } from '../client/run-in-browser.ts';
 import { awaitGrade, type SubmissionState } from '../client/submissions.ts';
 import { CodeEditor } from '../editor/code-editor.tsx';
 import { compileErrorMarkers } from '../editor/markers.ts';
+import { TestTrace } from '../trace/test-trace.tsx';
 import { ReportView } from './report-view.tsx';
 
 type SaveState = 'saved' | 'saving' | 'unsaved' | { error: string };
@@ -34,6 +35,8 @@ export function Workbench(props: {
   const [runs, setRuns] = useState(0);
   const [submission, setSubmission] = useState<SubmissionState | null>(null);
   const lastSaved = useRef(props.draft ?? props.starter);
+  /** The failed test whose picture is open, and the report it is from. */
+  const [traced, setTraced] = useState<{ report: Report; test: TestResult } | null>(null);
 
   // The browser's runner compiles QuickJS and esbuild while the learner reads.
   useEffect(() => {
@@ -150,16 +153,45 @@ export function Workbench(props: {
         )}
         {runReport !== null && (
           <div data-testid="run-result" data-runs={runs}>
-            <ReportView report={runReport} title="Run (visible tests, in your browser)" />
+            <ReportView
+              report={runReport}
+              title="Run (visible tests, in your browser)"
+              trace={{ onShow: (test) => setTraced({ report: runReport, test }) }}
+            />
           </div>
         )}
-        {submission !== null && <SubmissionView state={submission} />}
+        {submission !== null && (
+          <SubmissionView state={submission} onShowTrace={(report, test) => setTraced({ report, test })} />
+        )}
+        {traced !== null && (
+          <section
+            aria-label={`What the machine did in “${traced.test.name}”`}
+            className="rounded border border-slate-200 bg-white p-3"
+          >
+            <div className="mb-2 flex justify-end">
+              <button
+                type="button"
+                onClick={() => setTraced(null)}
+                className="text-sm text-slate-600 underline"
+              >
+                Close the picture
+              </button>
+            </div>
+            <TestTrace key={traced.test.name} report={traced.report} test={traced.test} />
+          </section>
+        )}
       </div>
     </section>
   );
 }
 
-function SubmissionView({ state }: { state: SubmissionState }) {
+function SubmissionView({
+  state,
+  onShowTrace,
+}: {
+  state: SubmissionState;
+  onShowTrace: (report: Report, test: TestResult) => void;
+}) {
   switch (state.kind) {
     case 'sending':
       return <p className="text-slate-700">Sending your submission…</p>;
@@ -175,7 +207,11 @@ function SubmissionView({ state }: { state: SubmissionState }) {
     case 'graded':
       return (
         <div className="flex flex-col gap-2">
-          <ReportView report={state.report} title="Submission" />
+          <ReportView
+            report={state.report}
+            title="Submission"
+            trace={{ onShow: (test) => onShowTrace(state.report, test) }}
+          />
           <Link href={`/submissions/${state.id}`} className="text-sm text-indigo-700 underline">
             Open this submission
           </Link>

@@ -9,7 +9,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { EditorMarker } from './markers.ts';
-import { editorOptions, typeScriptCompilerOptions } from './options.ts';
+import { defineEditorTheme, editorOptions, typeScriptCompilerOptions } from './options.ts';
 
 type MonacoModule = typeof import('monaco-editor');
 type Editor = import('monaco-editor').editor.IStandaloneCodeEditor;
@@ -27,6 +27,7 @@ function loadMonaco(): Promise<MonacoModule> {
       },
     };
     const monaco = await import('monaco-editor');
+    defineEditorTheme(monaco);
     const defaults = monaco.typescript.typescriptDefaults;
     defaults.setCompilerOptions(typeScriptCompilerOptions(monaco));
     const response = await fetch('/editor/kernel-api.json');

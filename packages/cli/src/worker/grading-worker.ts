@@ -119,6 +119,10 @@ export async function startGradingWorker(options: GradingWorkerOptions): Promise
       graded = await grader.gradeInPool(pool, {
         exerciseDir,
         learnerSource: submission.code,
+        // Every failed test's picture (page tables and frames at each event):
+        // learners see their visible tests' (the view rules strip the rest),
+        // instructors all.
+        record: 'all',
         ...(driver === undefined ? {} : { driver }),
       });
     } finally {

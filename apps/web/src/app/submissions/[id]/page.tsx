@@ -37,6 +37,8 @@ export default async function SubmissionPage({ params }: { params: Promise<{ id:
           </Link>
         </p>
         <pre
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+          tabIndex={0}
           data-testid="submitted-code"
           className="mt-4 max-h-[40rem] overflow-auto rounded bg-slate-900 p-4 font-mono text-sm text-slate-100"
         >
@@ -52,7 +54,15 @@ export default async function SubmissionPage({ params }: { params: Promise<{ id:
             {body.message}
           </p>
         )}
-        {body.status === 'graded' && <ReportView report={body.report} title="Result" />}
+        {body.status === 'graded' && (
+          <ReportView
+            report={body.report}
+            title="Result"
+            trace={{
+              href: (test) => `/trace/submission/${submission.id}?test=${encodeURIComponent(test.name)}`,
+            }}
+          />
+        )}
       </section>
     </main>
   );
