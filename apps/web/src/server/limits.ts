@@ -18,11 +18,13 @@ export const RATE_LIMITS = {
   signup: { windowMs: 60 * 60_000, max: 60, what: 'sign-ups' },
   /** Per learner: a submission every few seconds, sustained, is more than any person types. */
   submit: { windowMs: 60_000, max: 20, what: 'submissions' },
+  /** Per client address: a scenario of one's own costs up to half a second of the server's CPU to record. */
+  traceSource: { windowMs: 60_000, max: 30, what: 'scenarios of your own' },
 } as const;
 
 export type LimitedAction = keyof typeof RATE_LIMITS;
 
-function clientAddress(request: Request): string {
+function clientAddress(request: Pick<Request, 'headers'>): string {
   // Behind a proxy the first X-Forwarded-For hop is the client; alone, all
   // requests share one key, which only makes the limit stricter.
   return request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || 'direct';
@@ -34,7 +36,7 @@ export type LimitSubject = { readonly user: User } | { readonly email: string } 
 /** A 429 response when `action` is over its limit for this subject (default: the address), else null. */
 export async function rateLimited(
   db: Db,
-  request: Request,
+  request: Pick<Request, 'headers'>,
   action: LimitedAction,
   subject: LimitSubject = null,
 ): Promise<Response | null> {

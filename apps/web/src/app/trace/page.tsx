@@ -6,8 +6,12 @@
  * input is a message saying what is wrong. `data-trace-ready="true"` marks
  * the page ready for end-to-end tests, on a picture and on a message alike.
  */
+
+import { headers } from 'next/headers';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { getDb } from '../../server/db.ts';
+import { rateLimited } from '../../server/limits.ts';
 import { listScenarios, openBundled, scenarioTitle } from '../../trace/bundled.ts';
 import { type Opened, openScenarioText, TRACE_LIMITS } from '../../trace/open.ts';
 import { TraceView } from '../../trace/trace-view.tsx';
@@ -32,6 +36,9 @@ export default async function TracePage({ searchParams }: { searchParams: Promis
   let description: string | null = null;
   let text: string | null = null;
   if (src !== undefined) {
+    const limited = await rateLimited(await getDb(), { headers: await headers() }, 'traceSource');
+    if (limited !== null)
+      return <Problem title="Your scenario">{((await limited.json()) as { error: string }).error}</Problem>;
     opened = safely(() => openScenarioText(src));
     title = opened.kind === 'ok' ? (opened.recording.title ?? 'Your scenario') : 'Your scenario';
     text = src;

@@ -4,6 +4,8 @@
  * (a bad scenario), 404 (no such bundled scenario), 413 (too large) or 422
  * (the machine refused it). Public, like /trace: it runs scenarios only.
  */
+import { getDb } from '../../../server/db.ts';
+import { rateLimited } from '../../../server/limits.ts';
 import { openBundled } from '../../../trace/bundled.ts';
 import { type Opened, openScenarioText } from '../../../trace/open.ts';
 
@@ -15,6 +17,8 @@ export async function GET(request: Request): Promise<Response> {
     return Response.json({ error: 'Give either ?scenario=<name> or ?src=<scenario text>.' }, { status: 400 });
   let opened: Opened;
   if (src !== null) {
+    const limited = await rateLimited(await getDb(), request, 'traceSource');
+    if (limited !== null) return limited;
     try {
       opened = openScenarioText(src);
     } catch (error) {
