@@ -9,7 +9,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { type APIRequestContext, test as base, expect, type Locator, type Page } from '@playwright/test';
+import {
+  type APIRequestContext,
+  test as base,
+  expect,
+  type Locator,
+  type Page,
+  type Response,
+} from '@playwright/test';
 import { REPO } from './paths.ts';
 import { AppServer, type ServerOptions } from './server.ts';
 
@@ -180,23 +187,29 @@ export async function shownCode(editor: Locator): Promise<string> {
 }
 
 /**
- * Replaces the editor's text the way a learner pastes: focus, select all,
- * paste. The paste is a real `paste` event carrying the text (what the
- * browser sends Monaco for Ctrl+V), so Monaco inserts it verbatim — typing
- * it key by key would add Monaco's auto-indent and closing brackets.
+ * Replaces the editor's text the way a learner pastes it: the text onto
+ * the (headless browser's own) clipboard, a click into the editor,
+ * Ctrl+A, Ctrl+V. Monaco inserts a paste verbatim — typing the text key by
+ * key would add its auto-indent and closing brackets. Resolves with the
+ * draft save that carries exactly `text`, which proves the editor holds it.
  */
-export async function pasteIntoEditor(page: Page, editor: Locator, text: string): Promise<void> {
+export async function pasteIntoEditor(page: Page, editor: Locator, text: string): Promise<Response> {
+  const { origin } = new URL(page.url());
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await page.evaluate((pasted) => navigator.clipboard.writeText(pasted), text);
+  const saved = page.waitForRequest(
+    (r) =>
+      r.method() === 'PUT' &&
+      new URL(r.url()).pathname.startsWith('/api/drafts/') &&
+      (r.postDataJSON() as { code?: unknown }).code === text,
+  );
   await editor.locator('.view-lines').click();
-  const input = editor.locator('textarea.inputarea, .native-edit-context').first();
-  await expect(input).toBeFocused();
+  await expect(editor.locator('textarea.inputarea, .native-edit-context').first()).toBeFocused();
   await page.keyboard.press('ControlOrMeta+A');
-  await input.evaluate((target, pasted) => {
-    const data = new DataTransfer();
-    data.setData('text/plain', pasted);
-    target.dispatchEvent(
-      new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
-    );
-  }, text);
+  await page.keyboard.press('ControlOrMeta+V');
+  const response = await (await saved).response();
+  if (response === null) throw new Error('the draft save got no response');
+  return response;
 }
 
 /** The report of the page's latest Submit (the Run's report is another region). */
