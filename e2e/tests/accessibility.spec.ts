@@ -98,4 +98,17 @@ test.describe('accessibility', () => {
     await expect(report).toHaveAttribute('data-status', 'fail');
     await expectNoSeriousViolations(page, testInfo, 'exercise-with-report');
   });
+
+  test('the history and a submission’s page', async ({ page }, testInfo) => {
+    await signUpThroughApi(page.request);
+    await page.goto('/exercises/page-fault-handler');
+    await monacoEditor(page);
+    const { id } = await submit(page);
+    await page.goto('/submissions');
+    await expect(page.getByTestId('history').getByRole('listitem')).toHaveCount(1);
+    await expectNoSeriousViolations(page, testInfo, 'history');
+    await page.goto(`/submissions/${id}`);
+    await expect(page.getByRole('region', { name: 'Result' }).getByTestId('report')).toBeVisible();
+    await expectNoSeriousViolations(page, testInfo, 'submission');
+  });
 });
