@@ -64,7 +64,7 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
     io.err.write(`faultline validate: ${parsed.message}\n${VALIDATE_USAGE}\n`);
     return ExitCode.Usage;
   }
-  const { exercises, grader, sandbox, driver } = await loadGrader();
+  const { exercises, sandbox } = await loadGrader();
   const root = parsed.root ?? exercises.EXERCISES_DIR;
   let known: string[];
   try {
