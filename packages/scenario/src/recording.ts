@@ -21,14 +21,13 @@
  */
 import {
   dumpPageTables,
-  entryFlags,
   type Kernel,
-  leafSpan,
   type Mm,
   PageFlag,
   type TraceEvent,
 } from '@faultline/vm-core';
 import type { HookCall } from './hooks.ts';
+import { recordedFormatOf } from './recording-format.ts';
 import {
   type EntryRow,
   type FlatEvent,
@@ -112,21 +111,7 @@ export function flattenEvent(event: TraceEvent): FlatEvent {
 
 /** The paging format as a recording carries it. */
 export function recordedFormat(kernel: Kernel): RecordedFormat {
-  const f = kernel.layout.format;
-  return {
-    id: f.id,
-    title: f.title,
-    family: f.family,
-    pageShift: f.pageShift,
-    entryBytes: f.entryBytes,
-    levels: f.levels.map((l, level) => ({
-      name: l.name,
-      indexBits: l.indexBits,
-      leaf: l.leaf || level === f.levels.length - 1,
-      span: leafSpan(f, level),
-    })),
-    flags: entryFlags(f).map((x) => ({ name: x.name, bit: x.bit })),
-  };
+  return recordedFormatOf(kernel.layout.format);
 }
 
 // ───────────────────────── the state ─────────────────────────

@@ -19,7 +19,8 @@ import type {
   StateDelta,
   TableRow,
 } from '@faultline/scenario';
-import { decodeEntry, entryFlags, formats, leafSpan, type PagingFormat } from '@faultline/vm-core/hw';
+import { recordedFormatOf } from '@faultline/scenario/recording-format';
+import { decodeEntry, formats, type PagingFormat } from '@faultline/vm-core/hw';
 
 export type TraceInput =
   /** A run recorded with its states: everything can be drawn. */
@@ -108,22 +109,7 @@ export interface Timeline {
 // ───────────────────────── formats and addresses ─────────────────────────
 
 /** The format view of one of vm-core's descriptors (what a recording carries). */
-export function formatView(format: PagingFormat): RecordedFormat {
-  return {
-    id: format.id,
-    title: format.title,
-    family: format.family,
-    pageShift: format.pageShift,
-    entryBytes: format.entryBytes,
-    levels: format.levels.map((l, level) => ({
-      name: l.name,
-      indexBits: l.indexBits,
-      leaf: l.leaf || level === format.levels.length - 1,
-      span: leafSpan(format, level),
-    })),
-    flags: entryFlags(format).map((f) => ({ name: f.name, bit: f.bit })),
-  };
-}
+export const formatView: (format: PagingFormat) => RecordedFormat = recordedFormatOf;
 
 const DESCRIPTORS = formats as Readonly<Record<string, PagingFormat>>;
 
