@@ -91,7 +91,7 @@ test('a state change from another origin is refused with 403', async ({ page, ba
 
 test('code over 64 KiB is refused with 413 and a message that says the limit', async ({ page }) => {
   await signUpThroughApi(page.request);
-  // One byte over: 64 KiB + 1 (a draft of it still fits the draft's own limit, 1 KiB more).
+  // One byte over: 64 KiB + 1.
   const tooBig = `//${'x'.repeat(64 * 1024 - 1)}`;
   expect(Buffer.byteLength(tooBig)).toBe(64 * 1024 + 1);
   const response = await page.request.post('/api/submissions', {
@@ -100,7 +100,7 @@ test('code over 64 KiB is refused with 413 and a message that says the limit', a
   });
   expect(response.status()).toBe(413);
   expect(await response.json()).toEqual({
-    error: 'Your code is too large to grade: at most 64 KiB is accepted.',
+    error: 'Your code is too large: at most 64 KiB of code is accepted.',
   });
   // A body far past the limit is cut off while it is read, with the same kind of answer.
   const huge = await page.request.post('/api/submissions', {
@@ -116,7 +116,7 @@ test('code over 64 KiB is refused with 413 and a message that says the limit', a
     await pasteIntoEditor(page, editor, tooBig);
     await page.getByRole('button', { name: 'Submit', exact: true }).click();
     await expect(page.getByRole('main').getByRole('alert')).toHaveText(
-      'Your code is too large to grade: at most 64 KiB is accepted.',
+      'Your code is too large: at most 64 KiB of code is accepted.',
     );
     await expect(page.getByRole('button', { name: 'Submit', exact: true })).toBeEnabled();
   });

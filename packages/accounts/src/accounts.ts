@@ -35,7 +35,7 @@ export async function createAccount(
     passwordHash: await hashPassword(password),
   });
   if (created.kind === 'err')
-    return { kind: 'err', problems: { email: 'an account with this email exists already' } };
+    return { kind: 'err', problems: { email: 'is already used by another account: sign in instead' } };
   return { kind: 'ok', user: created.user };
 }
 

@@ -6,6 +6,7 @@
  *   faultline sim run FILE      a scenario (JSON or YAML) on the simulated kernel
  *   faultline grade EX FILE…    grade learners' solutions (files or folders)
  *   faultline user add …        create an account (the first instructor)
+ *   faultline worker …          grade submissions from a web app's database
  *   faultline help              this text
  *
  * Exit codes: 0 success, 1 a check failed, 2 usage error or internal error.
@@ -16,6 +17,7 @@ import { grade } from './commands/grade.ts';
 import { simPolicy } from './commands/sim-policy.ts';
 import { simRun } from './commands/sim-run.ts';
 import { user } from './commands/user.ts';
+import { worker } from './commands/worker.ts';
 import { ExitCode, type Io } from './io.ts';
 
 export const USAGE = `usage: faultline <command> [options]
@@ -49,6 +51,9 @@ commands:
                   create an account in the web app's database (the first
                   instructor comes from here); without --password-stdin a
                   password is made up and printed once
+  worker --database URL [--jobs N] [--data-dir DIR] [--lease-ms N]
+                  grade submissions from the web app's database queue until
+                  stopped (Ctrl-C / SIGTERM); any number beside the web app
   help            show this text
 `;
 
@@ -68,6 +73,8 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         return await scaffold(rest, io);
       case 'user':
         return await user(rest, io);
+      case 'worker':
+        return await worker(rest, io);
       case undefined:
       case 'help':
       case '--help':

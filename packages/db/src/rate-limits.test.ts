@@ -23,6 +23,18 @@ describe.each(DIALECTS)('rate limits and uploads on %s', (dialect) => {
     expect(await t.db.rateLimits.hit('login:ada', limit)).toEqual({ kind: 'limited', retryAfterMs: 60_000 });
   });
 
+  it('peeks without counting: limited once max hits are in the open window, free again after it', async () => {
+    const limit = { windowMs: 10_000, max: 2 };
+    expect(await t.db.rateLimits.peek('fails:ada', limit)).toEqual({ kind: 'ok' });
+    await t.db.rateLimits.hit('fails:ada', limit);
+    expect(await t.db.rateLimits.peek('fails:ada', limit)).toEqual({ kind: 'ok' });
+    await t.db.rateLimits.hit('fails:ada', limit);
+    expect(await t.db.rateLimits.peek('fails:ada', limit)).toEqual({ kind: 'limited', retryAfterMs: 10_000 });
+    expect(await t.db.rateLimits.peek('fails:ada', limit)).toEqual({ kind: 'limited', retryAfterMs: 10_000 });
+    t.clock.advance(10_000);
+    expect(await t.db.rateLimits.peek('fails:ada', limit)).toEqual({ kind: 'ok' });
+  });
+
   it('counts every hit of several processes hitting at once', async () => {
     const other = t.open();
     const outcomes = await Promise.all(

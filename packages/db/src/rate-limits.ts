@@ -17,6 +17,8 @@ export type RateLimitResult = { kind: 'ok' } | { kind: 'limited'; retryAfterMs: 
 
 export interface RateLimitsStore {
   hit(key: string, options: { windowMs: number; max: number }): Promise<RateLimitResult>;
+  /** Whether the key is over `max` in its open window, without counting a hit. */
+  peek(key: string, options: { max: number }): Promise<RateLimitResult>;
   /** Forgets a key (e.g. after a successful sign-in). */
   reset(key: string): Promise<void>;
   /** Removes keys whose window has closed; returns how many. */
@@ -47,6 +49,19 @@ export function createRateLimitsStore(ctx: Ctx): RateLimitsStore {
         .executeTakeFirstOrThrow();
       if (row.hits <= max) return { kind: 'ok' };
       return { kind: 'limited', retryAfterMs: row.reset_at - now };
+    },
+
+    async peek(key, { max }) {
+      requirePositiveInteger('max', max);
+      const now = clock.now();
+      const row = await db
+        .selectFrom('rate_limits')
+        .select(['hits', 'reset_at'])
+        .where('key', '=', key)
+        .where('reset_at', '>', now)
+        .executeTakeFirst();
+      if (row === undefined || Number(row.hits) < max) return { kind: 'ok' };
+      return { kind: 'limited', retryAfterMs: Number(row.reset_at) - now };
     },
 
     async reset(key) {

@@ -11,7 +11,11 @@ type Fields = Partial<Record<'email' | 'password' | 'displayName' | 'form', stri
 
 export function AuthForm({ mode }: { mode: Mode }) {
   const router = useRouter();
-  const next = safeNextPath(useSearchParams().get('next'));
+  const next = safeNextPath(
+    useSearchParams().get('next'),
+    '/exercises',
+    typeof window === 'undefined' ? undefined : window.location.origin,
+  );
   const [problems, setProblems] = useState<Fields>({});
   const [busy, setBusy] = useState(false);
 

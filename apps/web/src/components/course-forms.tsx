@@ -162,7 +162,9 @@ export function NewAssignmentForm({
         <select id="hidden" name="hidden" defaultValue="hints" className={input}>
           <option value="points">Points only</option>
           <option value="hints">Points and the author’s hints</option>
-          <option value="messages-after-due">Hints, and the full messages after the due date</option>
+          <option value="messages-after-due">
+            Hints, and the full messages after the due date (when late work is refused)
+          </option>
         </select>
       </Field>
       <div className="grid gap-3 sm:grid-cols-2">

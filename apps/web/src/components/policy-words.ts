@@ -23,7 +23,7 @@ export function hiddenTestsWords(policy: Assignment['hiddenTests']): string {
     case 'hints':
       return 'Hidden tests show their name, status and points, and a hint when they fail.';
     case 'messages-after-due':
-      return 'Hidden tests show hints; after the due date, their full messages.';
+      return 'Hidden tests show hints; after the due date, their full messages — if late work is refused, so that they cannot be copied into a late submission.';
     default: {
       const unreachable: never = policy;
       return unreachable;

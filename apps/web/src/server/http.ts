@@ -67,7 +67,10 @@ export function api<P>(access: Access, handler: Handler<never>) {
     } catch (error) {
       if (error instanceof BodyError) return errorResponse(error.status, error.message);
       console.error(`faultline web: ${request.method} ${new URL(request.url).pathname} failed:`, error);
-      return errorResponse(500, 'Something went wrong on the server; nothing you sent was lost. Try again.');
+      return errorResponse(
+        500,
+        'Something went wrong on the server, and what you sent may not have been saved. Try again in a moment.',
+      );
     }
   };
 }

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Db, openDatabase, type User } from '@faultline/db';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { RATE_LIMITS, rateLimited } from './limits.ts';
+import {
+  countFailedSignIn,
+  forgetFailedSignIns,
+  RATE_LIMITS,
+  rateLimited,
+  tooManyFailedSignIns,
+} from './limits.ts';
 
 let dir: string;
 let db: Db;
@@ -44,17 +50,29 @@ test('submissions: the limit per learner, then a 429 that says when to come back
   expect(await rateLimited(db, request(), 'submit', { user })).toBeNull();
 });
 
-test('sign-ins are counted per address and, whatever address is claimed, per account', async () => {
-  const { max } = RATE_LIMITS.signinAccount;
+test('failed sign-ins lock the account they name, whatever address is claimed; a success starts the count again', async () => {
+  const { max } = RATE_LIMITS.signinFailures;
+  for (let i = 0; i < max - 1; i++) await countFailedSignIn(db, 'Ada@Example.org ');
+  // One more failure is allowed; a success now would forget them all.
+  expect(await tooManyFailedSignIns(db, 'ada@example.org')).toBeNull();
+  await forgetFailedSignIns(db, 'ada@example.org');
+  for (let i = 0; i < max; i++) await countFailedSignIn(db, 'ada@example.org');
+  const locked = await tooManyFailedSignIns(db, 'ada@example.org');
+  expect(locked?.status).toBe(429);
+  expect(((await locked?.json()) as { error: string } | undefined)?.error).toMatch(
+    /^Too many failed sign-ins for this account/,
+  );
+  // Another account is not held up by it, and the lock ends with its window.
+  expect(await tooManyFailedSignIns(db, 'bob@example.org')).toBeNull();
+  now += RATE_LIMITS.signinFailures.windowMs;
+  expect(await tooManyFailedSignIns(db, 'ada@example.org')).toBeNull();
+});
+
+test('a made-up address per request still meets the limit on everyone', async () => {
+  const { max } = RATE_LIMITS.signupEveryone;
   for (let i = 0; i < max; i++)
     expect(
-      await rateLimited(db, request(`198.51.100.${i}`), 'signinAccount', { email: 'Ada@Example.org ' }),
+      await rateLimited(db, request(`198.51.${i >> 8}.${i & 255}`), 'signupEveryone', 'everyone'),
     ).toBeNull();
-  expect(
-    (await rateLimited(db, request('192.0.2.1'), 'signinAccount', { email: 'ada@example.org' }))?.status,
-  ).toBe(429);
-  // Another account is not held up by it.
-  expect(
-    await rateLimited(db, request('192.0.2.1'), 'signinAccount', { email: 'bob@example.org' }),
-  ).toBeNull();
+  expect((await rateLimited(db, request('192.0.2.99'), 'signupEveryone', 'everyone'))?.status).toBe(429);
 });

@@ -1,8 +1,9 @@
 /**
- * At start, every exercise folder under the configured roots becomes the
- * current version of its exercise, named by its content hash; a folder that
- * changed since the last start becomes a new version, and submissions
- * already graded keep the version they were graded against. A broken folder
+ * At start, every exercise folder under the configured roots is stored as a
+ * version of its exercise, named by its content hash; a new or changed
+ * folder becomes the current version (an unchanged one leaves an author's
+ * uploaded version current), and submissions already graded keep the
+ * version they were graded against. A broken folder
  * is reported and skipped: it must not keep the others from being served.
  */
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ export async function seedExercises(db: Db, roots: readonly string[]): Promise<S
         }
         const { hash } = content.content;
         const before = await db.exercises.current(id);
-        await db.exercises.putVersion({
+        const put = await db.exercises.putVersion({
           exerciseId: id,
           hash,
           meta: files.meta,
@@ -48,8 +49,18 @@ export async function seedExercises(db: Db, roots: readonly string[]): Promise<S
           files: content.content.files,
           source: 'folder',
         });
-        await db.exercises.setCurrent(id, hash);
-        seeded.push({ id, hash, changed: before?.hash !== hash });
+        if (put.kind === 'err') {
+          skipped.push({
+            dir,
+            reason: put.reason === 'text-contains-nul' ? `${put.path} holds a NUL character` : put.reason,
+          });
+          continue;
+        }
+        // The folder's version becomes current when the folder changed (or
+        // the exercise is new); an unchanged folder leaves alone a version an
+        // author uploaded since.
+        if (put.created || before === null) await db.exercises.setCurrent(id, hash);
+        seeded.push({ id, hash, changed: put.created || before === null });
       } catch (error) {
         skipped.push({ dir, reason: (error as Error).message });
       }

@@ -26,6 +26,14 @@ export async function startServerSide(): Promise<void> {
       `faultline: no instructor account yet. Create one (from the repository's folder) with\n  npx faultline user add --role instructor --email you@example.org --name "Your Name" --database ${shellQuote(config.databaseUrl)}`,
     );
 
+  // Closed rate-limit windows and expired sessions are rows no one reads again.
+  const tidy = setInterval(() => {
+    Promise.all([db.rateLimits.prune(), db.sessions.deleteExpired()]).catch((error: unknown) =>
+      console.error('faultline: tidying the database failed', error),
+    );
+  }, 60 * 60_000);
+  tidy.unref();
+
   const holder = globalThis as Holder;
   if (config.gradingJobs > 0 && holder[KEY] === undefined) {
     const { startGradingWorker } = await loadWorkerModule();

@@ -7,8 +7,23 @@ import type { CreateSubmissionResult, Db, User } from '@faultline/db';
 import { errorResponse } from './http.ts';
 import { rateLimited } from './limits.ts';
 
-/** 64 KiB: a whole kernel subsystem in TypeScript fits; a megabyte of padding does not. */
+/** 64 KiB of code: a whole kernel subsystem in TypeScript fits; a megabyte of padding does not. */
 export const MAX_CODE_BYTES = 64 * 1024;
+
+/**
+ * The most a JSON body carrying that much code can take: JSON escapes
+ * (`\n`, `\"`, `\u0000`) can make code up to six times longer; the code
+ * itself is measured after parsing.
+ */
+export const MAX_CODE_BODY_BYTES = 6 * MAX_CODE_BYTES + 4096;
+
+/** The 413 for code over the limit, the same sentence wherever code is sent. */
+export function codeTooLarge(what: string): Response {
+  return errorResponse(
+    413,
+    `${what} is too large: at most ${MAX_CODE_BYTES / 1024} KiB of code is accepted.`,
+  );
+}
 
 const REFUSALS = {
   'unknown-version': [
@@ -33,11 +48,7 @@ export async function takeSubmission(db: Db, request: Request, user: User, body:
   const input = body as { exerciseId?: unknown; code?: unknown; assignmentId?: unknown } | null;
   if (typeof input?.exerciseId !== 'string' || typeof input.code !== 'string')
     return errorResponse(400, 'Send { "exerciseId": "…", "code": "…" }.');
-  if (Buffer.byteLength(input.code, 'utf8') > MAX_CODE_BYTES)
-    return errorResponse(
-      413,
-      `Your code is too large to grade: at most ${MAX_CODE_BYTES / 1024} KiB is accepted.`,
-    );
+  if (Buffer.byteLength(input.code, 'utf8') > MAX_CODE_BYTES) return codeTooLarge('Your code');
   if (input.assignmentId !== undefined && typeof input.assignmentId !== 'string')
     return errorResponse(400, 'assignmentId must be a string.');
   const limited = await rateLimited(db, request, 'submit', { user });

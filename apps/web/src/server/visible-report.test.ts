@@ -50,7 +50,7 @@ const due = 1_000;
 
 describe('what a learner sees of hidden tests, by the assignment’s policy', () => {
   test('hints (the default): name, status, points and the hint; never message, output or trace', () => {
-    const seen = reportForReader(report, { policy: 'hints', dueAt: due, now: due + 1 });
+    const seen = reportForReader(report, { policy: 'hints', dueAt: due, closedAfterDue: true, now: due + 1 });
     expect(test1(seen, 'secret')).toMatchObject({ message: '', output: '', hint: 'hidden hint' });
     expect(test1(seen, 'secret')?.trace).toBeUndefined();
     expect(test1(seen, 'seen')).toMatchObject({ message: 'visible message', output: 'out' });
@@ -58,17 +58,42 @@ describe('what a learner sees of hidden tests, by the assignment’s policy', ()
   });
 
   test('points only: the hint goes too', () => {
-    const seen = reportForReader(report, { policy: 'points', dueAt: due, now: due + 1 });
+    const seen = reportForReader(report, {
+      policy: 'points',
+      dueAt: due,
+      closedAfterDue: true,
+      now: due + 1,
+    });
     expect(test1(seen, 'secret')?.hint).toBeUndefined();
     expect(test1(seen, 'seen')?.hint).toBe('visible hint');
   });
 
   test('messages after the due date: after_due_date tests in full once it has passed, not before; hidden ones never', () => {
-    const before = reportForReader(report, { policy: 'messages-after-due', dueAt: due, now: due - 1 });
+    const before = reportForReader(report, {
+      policy: 'messages-after-due',
+      dueAt: due,
+      closedAfterDue: true,
+      now: due - 1,
+    });
     expect(test1(before, 'later')?.output).toBe('');
-    const after = reportForReader(report, { policy: 'messages-after-due', dueAt: due, now: due });
+    const after = reportForReader(report, {
+      policy: 'messages-after-due',
+      dueAt: due,
+      closedAfterDue: true,
+      now: due,
+    });
     expect(test1(after, 'later')?.output).toBe('later out');
     expect(test1(after, 'secret')?.message).toBe('');
+  });
+
+  test('…but not while late work can still earn credit: then the messages would be answers to copy', () => {
+    const open = reportForReader(report, {
+      policy: 'messages-after-due',
+      dueAt: due,
+      closedAfterDue: false,
+      now: due + 1,
+    });
+    expect(test1(open, 'later')?.output).toBe('');
   });
 
   test('staff see everything', () => {
@@ -77,7 +102,7 @@ describe('what a learner sees of hidden tests, by the assignment’s policy', ()
 
   test('a grader failure tells a learner only that it was the grader’s', () => {
     const failed = { ...report, status: 'error' as const, message: 'hidden.ts:3: cannot load' };
-    const seen = reportForReader(failed, { policy: 'hints', dueAt: null, now: 0 });
+    const seen = reportForReader(failed, { policy: 'hints', dueAt: null, closedAfterDue: true, now: 0 });
     expect(seen.message).not.toContain('hidden.ts');
   });
 });

@@ -20,13 +20,26 @@ export function isStaff(user: User): boolean {
   return user.role === 'instructor' || user.role === 'author';
 }
 
-export function reportForReader(
-  report: Report,
-  reader: 'staff' | { policy: HiddenTestPolicy; dueAt: number | null; now: number },
-): Report {
+/**
+ * A learner reading a report: what the assignment lets them see of hidden
+ * tests, and whether its due date has passed for good — full messages
+ * after the due date only where no more work can be handed in for credit
+ * (a late policy that refuses), or they would be answers to copy.
+ */
+export type LearnerReader = {
+  readonly policy: HiddenTestPolicy;
+  readonly dueAt: number | null;
+  readonly closedAfterDue: boolean;
+  readonly now: number;
+};
+
+export function reportForReader(report: Report, reader: 'staff' | LearnerReader): Report {
   if (reader === 'staff') return report;
   const dueDatePassed =
-    reader.policy === 'messages-after-due' && reader.dueAt !== null && reader.now >= reader.dueAt;
+    reader.policy === 'messages-after-due' &&
+    reader.closedAfterDue &&
+    reader.dueAt !== null &&
+    reader.now >= reader.dueAt;
   const view = viewFor(report, { audience: 'learner', dueDatePassed });
   const learnerSafe = report.status === 'error' ? graderFailureForLearners(view) : view;
   if (reader.policy !== 'points') return learnerSafe;
@@ -42,7 +55,7 @@ export function reportForReader(
 
 export function submissionForReader(
   submission: Submission,
-  reader: 'staff' | { policy: HiddenTestPolicy; dueAt: number | null; now: number },
+  reader: 'staff' | LearnerReader,
 ): SubmissionForReader {
   switch (submission.status) {
     case 'pending':

@@ -36,7 +36,11 @@ export default async function TracePage({ searchParams }: { searchParams: Promis
   let description: string | null = null;
   let text: string | null = null;
   if (src !== undefined) {
-    const limited = await rateLimited(await getDb(), { headers: await headers() }, 'traceSource');
+    const db = await getDb();
+    const request = { headers: await headers() };
+    const limited =
+      (await rateLimited(db, request, 'traceSource')) ??
+      (await rateLimited(db, request, 'traceSourceEveryone', 'everyone'));
     if (limited !== null)
       return <Problem title="Your scenario">{((await limited.json()) as { error: string }).error}</Problem>;
     opened = safely(() => openScenarioText(src));

@@ -70,3 +70,26 @@ describe('unzipExercise', () => {
     expect(r.kind === 'ok' && r.entries.map(([p]) => p)).toContain('../evil.ts');
   });
 });
+
+describe('archives whose records disagree', () => {
+  test('a ZIP64 locator, or counts that differ between the end record’s fields, are refused before unzipping', () => {
+    const zip = zipSync({ 'exercise.json': text('{}'), 'README.md': text('# x') });
+    const view = new DataView(zip.buffer);
+    const eocd = zip.length - 22;
+    const split = new Uint8Array(zip);
+    new DataView(split.buffer).setUint16(eocd + 10, 0, true);
+    expect(unzipExercise(split)).toEqual({
+      kind: 'err',
+      problems: [{ path: '.', message: 'split or inconsistent ZIP archives are not accepted' }],
+    });
+    const withLocator = new Uint8Array(zip.length + 20);
+    withLocator.set(zip.subarray(0, eocd));
+    new DataView(withLocator.buffer).setUint32(eocd, 0x07064b50, true);
+    withLocator.set(zip.subarray(eocd), eocd + 20);
+    expect(view.getUint32(eocd, true)).toBe(0x06054b50);
+    expect(unzipExercise(withLocator)).toEqual({
+      kind: 'err',
+      problems: [{ path: '.', message: 'ZIP64 archives are not accepted (an exercise is far smaller)' }],
+    });
+  });
+});

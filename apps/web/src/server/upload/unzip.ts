@@ -16,6 +16,7 @@ export type UnzipResult =
   | { readonly kind: 'err'; readonly problems: readonly Problem[] };
 
 const EOCD = 0x06054b50;
+const ZIP64_LOCATOR = 0x07064b50;
 const CENTRAL = 0x02014b50;
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -40,10 +41,16 @@ function centralDirectory(bytes: Uint8Array): CentralEntry[] | string {
     }
   }
   if (eocd < 0) return 'not a ZIP archive (no end of central directory)';
+  const onThisDisk = view.getUint16(eocd + 8, true);
   const count = view.getUint16(eocd + 10, true);
   let at = view.getUint32(eocd + 16, true);
-  if (count === 0xffff || at === 0xffffffff)
+  // A ZIP64 locator sits just before the end record; unzippers that honour
+  // it would read other counts than the ones checked here.
+  const zip64 = eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_LOCATOR;
+  if (zip64 || count === 0xffff || at === 0xffffffff)
     return 'ZIP64 archives are not accepted (an exercise is far smaller)';
+  if (onThisDisk !== count || view.getUint16(eocd + 4, true) !== 0)
+    return 'split or inconsistent ZIP archives are not accepted';
   const entries: CentralEntry[] = [];
   const decoder = new TextDecoder('utf-8', { fatal: false });
   for (let n = 0; n < count; n++) {
@@ -97,9 +104,21 @@ export function unzipExercise(bytes: Uint8Array): UnzipResult {
     });
   if (problems.length > 0) return { kind: 'err', problems };
 
+  // The unzipper reads the archive again: it is held to the same limits as it
+  // goes, so an archive whose records disagree with each other cannot get
+  // more past it than the central directory showed.
   let inflated: Record<string, Uint8Array>;
+  let seen = 0;
   try {
-    inflated = unzipSync(bytes, { filter: (f) => !f.name.endsWith('/') });
+    inflated = unzipSync(bytes, {
+      filter: (f) => {
+        if (f.name.endsWith('/')) return false;
+        seen += 1;
+        if (seen > files.length || f.originalSize > limits.bytesPerFile)
+          throw new Error('its records disagree with its central directory');
+        return true;
+      },
+    });
   } catch (error) {
     return {
       kind: 'err',

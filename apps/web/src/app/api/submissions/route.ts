@@ -1,8 +1,8 @@
 import { api, readJson } from '../../../server/http.ts';
-import { MAX_CODE_BYTES, takeSubmission } from '../../../server/submit.ts';
+import { MAX_CODE_BODY_BYTES, takeSubmission } from '../../../server/submit.ts';
 
 export const POST = api('signed-in', async ({ request, db, user }) => {
-  const body = await readJson(request, MAX_CODE_BYTES + 4096, 'Your submission');
+  const body = await readJson(request, MAX_CODE_BODY_BYTES, 'Your submission');
   return takeSubmission(db, request, user, body);
 });
 

@@ -17,7 +17,10 @@ export async function GET(request: Request): Promise<Response> {
     return Response.json({ error: 'Give either ?scenario=<name> or ?src=<scenario text>.' }, { status: 400 });
   let opened: Opened;
   if (src !== null) {
-    const limited = await rateLimited(await getDb(), request, 'traceSource');
+    const db = await getDb();
+    const limited =
+      (await rateLimited(db, request, 'traceSource')) ??
+      (await rateLimited(db, request, 'traceSourceEveryone', 'everyone'));
     if (limited !== null) return limited;
     try {
       opened = openScenarioText(src);

@@ -5,7 +5,9 @@ import { setSessionCookie } from '../../../../server/session.ts';
 
 /** Anyone may sign up as a learner; instructors come from `faultline user add --role instructor`. */
 export const POST = api('anyone', async ({ request, db }) => {
-  const limited = await rateLimited(db, request, 'signup');
+  const limited =
+    (await rateLimited(db, request, 'signup')) ??
+    (await rateLimited(db, request, 'signupEveryone', 'everyone'));
   if (limited !== null) return limited;
   const body = (await readJson(request, 4 * 1024)) as Record<string, unknown> | null;
   const created = await createAccount(db, {

@@ -1,10 +1,11 @@
 import { api, errorResponse, readJson } from '../../../../server/http.ts';
-import { MAX_CODE_BYTES } from '../../../../server/submit.ts';
+import { codeTooLarge, MAX_CODE_BODY_BYTES, MAX_CODE_BYTES } from '../../../../server/submit.ts';
 
 /** A learner's draft of one exercise: theirs alone (the session's user is the owner, there is no other key). */
 export const PUT = api<{ exercise: string }>('signed-in', async ({ request, db, user, params }) => {
-  const body = (await readJson(request, MAX_CODE_BYTES + 1024, 'Your draft')) as { code?: unknown } | null;
+  const body = (await readJson(request, MAX_CODE_BODY_BYTES, 'Your draft')) as { code?: unknown } | null;
   if (typeof body?.code !== 'string') return errorResponse(400, 'Send the draft as { "code": "…" }.');
+  if (Buffer.byteLength(body.code, 'utf8') > MAX_CODE_BYTES) return codeTooLarge('Your draft');
   if ((await db.exercises.current(params.exercise)) === null)
     return errorResponse(404, 'There is no such exercise.');
   const saved = await db.drafts.save(user.id, params.exercise, body.code);
