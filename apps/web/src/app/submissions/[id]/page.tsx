@@ -34,7 +34,14 @@ export default async function SubmissionPage({ params }: { params: Promise<{ id:
           ·{' '}
           <Link href={`/submissions?exercise=${submission.exerciseId}`} className="text-indigo-700 underline">
             all submissions for it
-          </Link>
+          </Link>{' '}
+          · graded against version{' '}
+          <span className="font-mono" data-testid="exercise-version" title={submission.exerciseHash}>
+            {submission.exerciseHash.slice(0, 12)}
+          </span>
+          {exercise !== null &&
+            exercise.hash !== submission.exerciseHash &&
+            ' (the exercise has changed since)'}
         </p>
         <pre
           // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
