@@ -64,7 +64,10 @@ describe('sign up', () => {
   test('a second account with the same email (in any case) is refused', async () => {
     await createAccount(db, ada);
     const again = await createAccount(db, { ...ada, email: 'ADA@example.org' });
-    expect(again).toEqual({ kind: 'err', problems: { email: 'is already used by another account: sign in instead' } });
+    expect(again).toEqual({
+      kind: 'err',
+      problems: { email: 'is already used by another account: sign in instead' },
+    });
   });
 
   test('wrong types are field problems, not crashes', async () => {

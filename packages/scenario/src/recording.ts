@@ -19,13 +19,7 @@
  * matters is just before the failure), and a recording's states are never
  * more than its events.
  */
-import {
-  dumpPageTables,
-  type Kernel,
-  type Mm,
-  PageFlag,
-  type TraceEvent,
-} from '@faultline/vm-core';
+import { dumpPageTables, type Kernel, type Mm, PageFlag, type TraceEvent } from '@faultline/vm-core';
 import type { HookCall } from './hooks.ts';
 import { recordedFormatOf } from './recording-format.ts';
 import {
