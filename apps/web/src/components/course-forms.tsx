@@ -44,43 +44,67 @@ function Field({ id, label, children }: { id: string; label: string; children: R
   );
 }
 
-export function CreateCourseForm() {
-  const router = useRouter();
+/** A form whose submission is one API call: its fields, the server's refusal in words, and its button. */
+function ActionForm<T>({
+  label,
+  send,
+  children,
+}: {
+  label: string;
+  /** What to post, made from the form's fields, and what to do with the answer. */
+  send: (data: FormData) => { path: string; body: unknown; onDone: (value: T) => void };
+  children: ReactNode;
+}) {
   const { problem, busy, act } = useAction();
   return (
     <form
       className="flex flex-col gap-3"
       onSubmit={(e: FormEvent<HTMLFormElement>) => {
         e.preventDefault();
-        const title = new FormData(e.currentTarget).get('title');
-        act<{ id: string }>('/api/courses', { title }, ({ id }) => router.push(`/courses/${id}`));
+        const { path, body, onDone } = send(new FormData(e.currentTarget));
+        act<T>(path, body, onDone);
       }}
     >
-      <Field id="course-title" label="Course title">
-        <input id="course-title" name="title" required maxLength={120} className={input} />
-      </Field>
+      {children}
       <Problem text={problem} />
       <button type="submit" disabled={busy} className={`${button} self-start`}>
-        Create course
+        {label}
       </button>
     </form>
   );
 }
 
+export function CreateCourseForm() {
+  const router = useRouter();
+  return (
+    <ActionForm<{ id: string }>
+      label="Create course"
+      send={(data) => ({
+        path: '/api/courses',
+        body: { title: data.get('title') },
+        onDone: ({ id }) => router.push(`/courses/${id}`),
+      })}
+    >
+      <Field id="course-title" label="Course title">
+        <input id="course-title" name="title" required maxLength={120} className={input} />
+      </Field>
+    </ActionForm>
+  );
+}
+
 export function JoinCourseForm({ initialCode = '' }: { initialCode?: string }) {
   const router = useRouter();
-  const { problem, busy, act } = useAction();
   return (
-    <form
-      className="flex flex-col gap-3"
-      onSubmit={(e: FormEvent<HTMLFormElement>) => {
-        e.preventDefault();
-        const code = new FormData(e.currentTarget).get('code');
-        act<{ courseId: string }>('/api/courses/join', { code }, ({ courseId }) => {
+    <ActionForm<{ courseId: string }>
+      label="Join course"
+      send={(data) => ({
+        path: '/api/courses/join',
+        body: { code: data.get('code') },
+        onDone: ({ courseId }) => {
           router.push(`/courses/${courseId}`);
           router.refresh();
-        });
-      }}
+        },
+      })}
     >
       <Field id="join-code" label="Join code">
         <input
@@ -93,11 +117,7 @@ export function JoinCourseForm({ initialCode = '' }: { initialCode?: string }) {
           className={`${input} font-mono uppercase`}
         />
       </Field>
-      <Problem text={problem} />
-      <button type="submit" disabled={busy} className={`${button} self-start`}>
-        Join course
-      </button>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -109,22 +129,19 @@ export function NewAssignmentForm({
   exercises: readonly { id: string; title: string }[];
 }) {
   const router = useRouter();
-  const { problem, busy, act } = useAction();
   const [late, setLate] = useState<'none' | 'accept' | 'refuse'>('none');
   return (
-    <form
-      className="flex flex-col gap-3"
-      onSubmit={(e: FormEvent<HTMLFormElement>) => {
-        e.preventDefault();
-        const data = new FormData(e.currentTarget);
+    <ActionForm<{ id: string }>
+      label="Create assignment"
+      send={(data) => {
         // datetime-local is the author's own local time; the browser knows its zone.
         const at = (name: string) => {
           const value = String(data.get(name) ?? '');
           return value === '' ? null : new Date(value).getTime();
         };
-        act<{ id: string }>(
-          `/api/courses/${courseId}/assignments`,
-          {
+        return {
+          path: `/api/courses/${courseId}/assignments`,
+          body: {
             title: data.get('title'),
             exerciseIds: data.getAll('exercise'),
             releaseAt: at('release') ?? Date.now(),
@@ -135,8 +152,8 @@ export function NewAssignmentForm({
                 ? { kind: 'accept', penaltyPercent: Number(data.get('penalty')) }
                 : { kind: late },
           },
-          ({ id }) => router.push(`/assignments/${id}`),
-        );
+          onDone: ({ id }) => router.push(`/assignments/${id}`),
+        };
       }}
     >
       <Field id="assignment-title" label="Title">
@@ -194,10 +211,6 @@ export function NewAssignmentForm({
           </Field>
         )}
       </div>
-      <Problem text={problem} />
-      <button type="submit" disabled={busy} className={`${button} self-start`}>
-        Create assignment
-      </button>
-    </form>
+    </ActionForm>
   );
 }
