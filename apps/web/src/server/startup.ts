@@ -21,9 +21,10 @@ export async function startServerSide(): Promise<void> {
     `faultline: ${seeded.seeded.length} exercise${seeded.seeded.length === 1 ? '' : 's'} from ${config.exerciseRoots.join(', ')}${changed.length > 0 ? ` (new versions: ${changed.join(', ')})` : ''}`,
   );
   for (const skip of seeded.skipped) console.error(`faultline: skipped ${skip.dir}: ${skip.reason}`);
+  const cli = await loadWorkerModule();
   if (!(await hasInstructor(db)))
     console.log(
-      `faultline: no instructor account yet. Create one (from the repository's folder) with\n  npx faultline user add --role instructor --email you@example.org --name "Your Name" --database ${shellQuote(config.databaseUrl)}`,
+      `faultline: no instructor account yet. Create one (from the repository's folder) with\n  ${cli.firstInstructorCommand(config.databaseUrl)}`,
     );
 
   // Closed rate-limit windows and expired sessions are rows no one reads again.
@@ -36,8 +37,7 @@ export async function startServerSide(): Promise<void> {
 
   const holder = globalThis as Holder;
   if (config.gradingJobs > 0 && holder[KEY] === undefined) {
-    const { startGradingWorker } = await loadWorkerModule();
-    holder[KEY] = await startGradingWorker({
+    holder[KEY] = await cli.startGradingWorker({
       db,
       cacheDir: join(config.dataDir, 'exercise-versions'),
       jobs: config.gradingJobs,
@@ -48,10 +48,6 @@ export async function startServerSide(): Promise<void> {
       `faultline: grading ${config.gradingJobs} submission${config.gradingJobs === 1 ? '' : 's'} at a time in this process`,
     );
   }
-}
-
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 async function hasInstructor(db: Awaited<ReturnType<typeof getDb>>): Promise<boolean> {

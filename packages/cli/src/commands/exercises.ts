@@ -31,6 +31,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ValidationResult } from '@faultline/grader';
 import { ExitCode, type Io } from '../io.ts';
+import { shellQuote } from '../shell.ts';
 import { validateExerciseFolder } from '../worker/validate.ts';
 import { loadGrader } from './grade.ts';
 
@@ -229,10 +230,6 @@ function graderPackageDir(): string {
   let dir = dirname(createRequire(import.meta.url).resolve('@faultline/grader'));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
-}
-
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 function scaffoldFiles(slug: string): Record<string, string> {

@@ -15,9 +15,15 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ExitCode, type Io } from '../io.ts';
+import { shellQuote } from '../shell.ts';
 
 const USAGE =
   'usage: faultline user add --email EMAIL --name NAME [--role learner|instructor|author] [--database URL] [--password-stdin]';
+
+/** The command that makes the first instructor of the database at `databaseUrl`, as the web app prints it at start. */
+export function firstInstructorCommand(databaseUrl: string): string {
+  return `npx faultline user add --role instructor --email you@example.org --name "Your Name" --database ${shellQuote(databaseUrl)}`;
+}
 
 export async function user(
   argv: readonly string[],

@@ -34,7 +34,7 @@ export interface GradingWorkerOptions {
   readonly leaseMs?: number;
   /** How often an idle slot asks the queue for work (default 100 ms). */
   readonly pollMs?: number;
-  /** One line per event (claimed, graded, retried, gave up). Default: stderr. */
+  /** One line per event (graded, retried, gave up, not stored). Default: stderr. */
   readonly log?: (line: string) => void;
   /** Between grading a job and storing its result; tests use it to stop a worker exactly there. */
   readonly beforeStore?: (job: ClaimedJob) => Promise<void>;
@@ -136,8 +136,13 @@ export async function startGradingWorker(options: GradingWorkerOptions): Promise
       );
       return;
     }
-    const stored = await db.queue.complete(held, gradingResultFromReport(graded.report));
-    if (stored.kind === 'err') log(`grading ${job.submissionId}: result not stored (${stored.reason})`);
+    const { report } = graded;
+    const stored = await db.queue.complete(held, gradingResultFromReport(report));
+    log(
+      stored.kind === 'ok'
+        ? `graded ${job.submissionId} (attempt ${job.attempt}): ${report.status} ${report.score}/${report.maxScore}`
+        : `grading ${job.submissionId}: result not stored (${stored.reason})`,
+    );
   }
 
   async function slot(): Promise<void> {

@@ -1,4 +1,6 @@
 /** The CLI's grading worker as a library (`@faultline/cli/worker`): the web app's embedded default runs it in its process. */
+
+export { firstInstructorCommand } from '../commands/user.ts';
 export {
   type GradingWorker,
   type GradingWorkerOptions,
