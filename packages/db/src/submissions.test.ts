@@ -41,6 +41,16 @@ describe.each(DIALECTS)('submissions on %s', (dialect) => {
     expect((await t.db.queue.claim({ workerId: 'w', leaseMs: 1000 }))?.submissionId).toBe(r.submission.id);
   });
 
+  it('tells a submission’s state alone: pending, then graded; null for one that does not exist', async () => {
+    const u = await makeUser(t.db);
+    await makeExercise(t.db, 'cow');
+    const id = await submit(t.db, u, 'cow');
+    expect(await t.db.submissions.status(id)).toBe('pending');
+    await gradeNext(t.db, result());
+    expect(await t.db.submissions.status(id)).toBe('graded');
+    expect(await t.db.submissions.status('no-such-submission')).toBeNull();
+  });
+
   it('stores neither the submission nor a job when the submission cannot be stored', async () => {
     await makeExercise(t.db, 'cow');
     await expect(

@@ -168,6 +168,8 @@ export interface RecentFilter {
 export interface SubmissionsStore {
   create(input: NewSubmission): Promise<CreateSubmissionResult>;
   get(id: string): Promise<Submission | null>;
+  /** Only the submission's state (one column, for a page waiting on its grade); null when there is none. */
+  status(id: string): Promise<Submission['status'] | null>;
   /** Newest first; 50 unless `limit` says otherwise. */
   listForUser(
     userId: string,
@@ -381,6 +383,11 @@ export function createSubmissionsStore(ctx: Ctx): SubmissionsStore {
           submission: { ...baseOf(row), code: row.code, status: 'pending' },
         } as const;
       });
+    },
+
+    async status(id) {
+      const row = await db.selectFrom('submissions').select('status').where('id', '=', id).executeTakeFirst();
+      return row === undefined ? null : row.status;
     },
 
     async get(id) {
