@@ -35,37 +35,42 @@ const builtSandbox = {
 };
 
 /**
- * `@faultline/exercises` finds the exercises from where its module is
- * (`import.meta.dirname`), which a bundle would make dist/. In the bundle its
- * entry asks where the package's entry resolves from here instead, which is
- * where the file is.
+ * Packages that find their own files from where their module is
+ * (`import.meta.url`): `@faultline/exercises` (the exercises) and
+ * `@faultline/conformance/paths` (the cases, the probe, Linux's results). A
+ * bundle would make that dist/; in it, each such module asks where its
+ * specifier resolves from here instead, which is where the files are.
  */
-const exercisesWhereTheyAre = {
-  name: 'exercises-where-they-are',
-  setup(b) {
-    const entry = createRequire(import.meta.url).resolve('@faultline/exercises');
-    b.onLoad({ filter: /\.ts$/ }, async (args) => {
-      if (args.path !== entry) return undefined;
-      const source = await readFile(args.path, 'utf8');
-      const other = source.match(/\bimport\.meta\.(?!dirname\b|url\b|filename\b)\w+/);
-      if (other !== null)
-        return { errors: [{ text: `${other[0]} in @faultline/exercises cannot be located in the bundle` }] };
-      const here = "import.meta.resolve('@faultline/exercises')";
-      const contents = [
-        "import { dirname as __exercisesDirname } from 'node:path';",
-        "import { fileURLToPath as __exercisesFileURLToPath } from 'node:url';",
-        source.replace(/\bimport\.meta\.(dirname|url|filename)\b/g, (_, key) =>
-          key === 'url'
-            ? here
-            : key === 'filename'
-              ? `__exercisesFileURLToPath(${here})`
-              : `__exercisesDirname(__exercisesFileURLToPath(${here}))`,
-        ),
-      ].join('\n');
-      return { contents, loader: 'ts' };
-    });
-  },
-};
+function whereTheyAre(specifiers) {
+  return {
+    name: 'where-they-are',
+    setup(b) {
+      const require = createRequire(import.meta.url);
+      const entries = new Map(specifiers.map((s) => [require.resolve(s), s]));
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const specifier = entries.get(args.path);
+        if (specifier === undefined) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        const other = source.match(/\bimport\.meta\.(?!dirname\b|url\b|filename\b)\w+/);
+        if (other !== null)
+          return { errors: [{ text: `${other[0]} in ${specifier} cannot be located in the bundle` }] };
+        const here = `import.meta.resolve(${JSON.stringify(specifier)})`;
+        const contents = [
+          "import { dirname as __hereDirname } from 'node:path';",
+          "import { fileURLToPath as __hereFileURLToPath } from 'node:url';",
+          source.replace(/\bimport\.meta\.(dirname|url|filename)\b/g, (_, key) =>
+            key === 'url'
+              ? here
+              : key === 'filename'
+                ? `__hereFileURLToPath(${here})`
+                : `__hereDirname(__hereFileURLToPath(${here}))`,
+          ),
+        ].join('\n');
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
 
 const outdir = 'dist';
 await rm(outdir, { recursive: true, force: true });
@@ -87,7 +92,7 @@ await build({
   define: { __FAULTLINE_GRADER_DRIVER_BUNDLE__: 'false', __FAULTLINE_CLI_BUNDLE__: 'true' },
   // Native modules (the database drivers, argon2) load from node_modules.
   external: ['esbuild', 'better-sqlite3', 'pg', '@node-rs/argon2'],
-  plugins: [builtSandbox, exercisesWhereTheyAre],
+  plugins: [builtSandbox, whereTheyAre(['@faultline/exercises', '@faultline/conformance/paths'])],
   logLevel: 'warning',
   // CommonJS dependencies (yaml) call require() for Node built-ins; give the
   // ES module bundle a real one.

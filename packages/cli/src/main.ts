@@ -5,12 +5,14 @@
  *   faultline sim policy …      page replacement on a reference string
  *   faultline sim run FILE      a scenario (JSON or YAML) on the simulated kernel
  *   faultline grade EX FILE…    grade learners' solutions (files or folders)
+ *   faultline conformance       the simulator against a real Linux kernel
  *   faultline user add …        create an account (the first instructor)
  *   faultline worker …          grade submissions from a web app's database
  *   faultline help              this text
  *
  * Exit codes: 0 success, 1 a check failed, 2 usage error or internal error.
  */
+import { conformance } from './commands/conformance.ts';
 import { demo } from './commands/demo.ts';
 import { scaffold, validate } from './commands/exercises.ts';
 import { grade } from './commands/grade.ts';
@@ -46,6 +48,13 @@ commands:
                   --exercises DIR validates a course's own exercise folders
   new SLUG [--exercises DIR]
                   scaffold an exercise folder in exercises/ (or DIR) to fill in
+  conformance [--record] [--recorded] [--case ID]... [--all] [--json]
+                  run every conformance case on the simulator and on Linux 6.1
+                  (booted now under QEMU when it is installed, else the
+                  committed results) and compare what a program observes:
+                  agree, known difference (with the Linux source that decides
+                  it) or new; --record saves Linux's results; exit 1 on
+                  anything new or stale
   user add --email EMAIL --name NAME [--role learner|instructor|author]
            [--database URL] [--password-stdin]
                   create an account in the web app's database (the first
@@ -67,6 +76,8 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         return await sim(rest, io);
       case 'grade':
         return await grade(rest, io);
+      case 'conformance':
+        return await conformance(rest, io);
       case 'validate':
         return await validate(rest, io);
       case 'new':

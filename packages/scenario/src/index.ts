@@ -66,10 +66,12 @@ export {
   TableRowSchema,
 } from './recording-schema.ts';
 export {
+  bootSession,
   hookFilesOf,
   INSTRUCTION_NAMES,
   instructionNamed,
   type RunOptions,
+  runOn,
   runScenario,
   type ScenarioReport,
   type StepObserver,

@@ -451,3 +451,35 @@ describe('text', () => {
     );
   });
 });
+
+describe('labels a caller defines, and buffers given by length', () => {
+  test('a label passed in resolves like one an mmap defined', () => {
+    const r = run(
+      `steps:
+  - spawn: { name: a }
+  - mmap: { task: a, addr: 0x500000, length: 4096, prot: rw-, flags: [fixed] }
+  - write: { task: a, addr: "heap+16", value: 7 }
+  - read: { task: a, addr: "heap+16" }`,
+      { labels: { heap: 0x500000 } },
+    );
+    expect(outcome(r, 4)).toEqual({ value: 7 });
+  });
+
+  test('copy_to_user of length bytes of fill copies them, and short of a hole copies what is mapped', () => {
+    const r = run(`steps:
+  - spawn: { name: a }
+  - mmap: { task: a, length: 8192, prot: rw-, as: buf }
+  - munmap: { task: a, addr: "buf+4096", length: 4096 }
+  - copy_to_user: { task: a, addr: "buf+4000", length: 200, fill: 0xAA }
+  - read: { task: a, addr: "buf+4000" }`);
+    expect(outcome(r, 4)).toMatchObject({ notCopied: 104, errno: 'EFAULT' });
+    expect(outcome(r, 5)).toEqual({ value: 0xaa });
+  });
+
+  test('copy_to_user takes bytes or a length, not both and not neither', () => {
+    const head = 'steps:\n  - spawn: { name: a }\n  - copy_to_user: { task: a, addr: 0x1000';
+    expect(failure(`${head}, bytes: [1], length: 1 }`)).toMatch(/either "bytes" .* or "length"/);
+    expect(failure(`${head} }`)).toMatch(/either "bytes" .* or "length"/);
+    expect(failure(`${head}, bytes: [1], fill: 2 }`)).toMatch(/"fill" goes with "length"/);
+  });
+});

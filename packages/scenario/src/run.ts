@@ -80,6 +80,8 @@ export interface RunOptions {
   readonly trace?: boolean;
   /** Loads the hooks a `{ file }` names (the caller's sandbox); without it, files cannot be named. */
   readonly resolveHookFile?: ResolveHookFile;
+  /** Labels defined before the first step (a caller's names for addresses it knows, such as the stack's). */
+  readonly labels?: Readonly<Record<string, number>>;
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioReport {
@@ -148,7 +150,7 @@ export function runOn(
   observer?: StepObserver,
 ): ScenarioReport {
   const kernel = session.kernel;
-  const run = new Runner(session, observer);
+  const run = new Runner(session, observer, options.labels);
   const reports: StepReport[] = [];
   let stopped: StoppedAt | null = null;
   const deaths = kernel.subscribe((e) => {
@@ -267,7 +269,9 @@ class Runner {
   constructor(
     private readonly session: ScenarioSession,
     private readonly observer?: StepObserver,
+    labels: Readonly<Record<string, number>> = {},
   ) {
+    for (const [name, va] of Object.entries(labels)) this.labels.set(name, va);
     this.names.set('swapper', 0);
     this.names.set('init', 1);
     this.names.set('kthreadd', 2);
@@ -439,8 +443,9 @@ class Runner {
       case 'copy_to_user': {
         const a = step.args;
         const va = this.addr(a.addr);
-        const r = s.copyToUser(this.pid(a.task), va, a.bytes, on(a.cpu));
-        return fromCopy(cpuOf(a.cpu), `copy_to_user ${hex(va)} +${a.bytes.length}`, r, {});
+        const bytes = a.bytes ?? new Array<number>(a.length ?? 0).fill(a.fill ?? 0);
+        const r = s.copyToUser(this.pid(a.task), va, bytes, on(a.cpu));
+        return fromCopy(cpuOf(a.cpu), `copy_to_user ${hex(va)} +${bytes.length}`, r, {});
       }
       case 'get_user': {
         const a = step.args;

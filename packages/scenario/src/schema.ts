@@ -84,7 +84,22 @@ const steps = {
     length: z.number().int().positive().max(65536),
     cpu,
   }),
-  copy_to_user: z.strictObject({ task, addr: address, bytes: z.array(byte).min(1).max(65536), cpu }),
+  /** The bytes to copy, or `length` bytes of `fill` (default 0): a buffer too long to list. */
+  copy_to_user: z
+    .strictObject({
+      task,
+      addr: address,
+      bytes: z.array(byte).min(1).max(65536).optional(),
+      length: z.number().int().positive().max(65536).optional(),
+      fill: byte.optional(),
+      cpu,
+    })
+    .refine((a) => (a.bytes === undefined) !== (a.length === undefined), {
+      error: 'give either "bytes" (a list) or "length" (with an optional "fill" byte)',
+    })
+    .refine((a) => a.fill === undefined || a.length !== undefined, {
+      error: '"fill" goes with "length", not with "bytes"',
+    }),
   get_user: z.strictObject({ task, addr: address, size: userValueSize, cpu }),
   put_user: z.strictObject({ task, addr: address, size: userValueSize, value: wideValue, cpu }),
   kernel_access: z.strictObject({

@@ -1,0 +1,59 @@
+// `faultline conformance` as a user runs it: the built CLI in a process of its
+// own (its bundle must still find the cases, the probe and Linux's results),
+// on the committed results so that it does not boot Linux (the conformance
+// package's own suite does that), and its refusals.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { type Ran, runCli } from './test-support.ts';
+
+const BIN = fileURLToPath(new URL('../bin/faultline.mjs', import.meta.url));
+
+function built(args: string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (err += t));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('faultline conformance', () => {
+  test('the built CLI compares with the committed results, says so, and prints the table and the tally', async () => {
+    const ran = await built(['conformance', '--recorded']);
+    expect(ran.err).toBe('');
+    expect(ran.out).toMatch(/^Linux: the committed results \(6\.1\.\S+\) — asked for the recorded results/);
+    expect(ran.out).toMatch(/case +step +verdict +field +simulator +Linux +known difference/);
+    expect(ran.out).toMatch(
+      /\d+ steps compared in \d+ cases: \d+ agree, \d+ known differences, \d+ skipped \(QEMU\), 0 new differences/,
+    );
+    expect(ran.code).toBe(0);
+  });
+
+  test('--case and --all list one case’s agreeing steps with their values; --json gives the same facts', async () => {
+    const text = await runCli(['conformance', '--recorded', '--case', 'demand-zero-touch', '--all']);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/demand-zero-touch +3 touch +agree +pages_stored=16, minflt=16/);
+    const json = await runCli(['conformance', '--recorded', '--case', 'demand-zero-touch', '--json']);
+    const parsed = JSON.parse(json.out) as {
+      counts: { cases: number };
+      cases: { steps: { verdict: string }[] }[];
+    };
+    expect(parsed.counts.cases).toBe(1);
+    expect(parsed.cases[0]!.steps.every((s) => s.verdict === 'agree')).toBe(true);
+  });
+
+  test('an unknown case and contradictory options are usage errors (exit 2)', async () => {
+    const unknown = await runCli(['conformance', '--recorded', '--case', 'no-such-case']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toBe('faultline conformance: no case "no-such-case"\n');
+    const both = await runCli(['conformance', '--record', '--recorded']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/pick one/);
+    const extra = await runCli(['conformance', 'cases/x.yaml']);
+    expect(extra.code).toBe(2);
+  });
+});

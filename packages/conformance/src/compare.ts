@@ -1,0 +1,99 @@
+/**
+ * The comparison: both sides' observations of a case, step by step and
+ * field by field. A field that differs is a known difference when the
+ * reviewed list names that very place, else a new one.
+ */
+import { describePlace, type KnownDifference, type KnownList } from './known-differences.ts';
+import type { Observation, ObservedRun } from './observation.ts';
+
+export type Verdict = 'agree' | 'known' | 'skipped' | 'new';
+
+export interface FieldDifference {
+  readonly field: string;
+  readonly simulator: string;
+  readonly linux: string;
+  /** The known difference that covers it, if any. */
+  readonly known: KnownDifference | null;
+}
+
+export interface ComparedStep {
+  readonly caseId: string;
+  readonly step: number;
+  readonly op: string;
+  readonly verdict: Verdict;
+  readonly fields: Observation;
+  readonly differences: readonly FieldDifference[];
+}
+
+export interface ComparedCase {
+  readonly caseId: string;
+  readonly title: string;
+  readonly steps: readonly ComparedStep[];
+  /** A side that could not run the case to its end: nothing after it was compared. */
+  readonly failure: string | null;
+}
+
+const show = (v: string | number | null | undefined): string =>
+  v === undefined ? '(not observed)' : v === null ? 'none' : String(v);
+
+export function compareCase(
+  caseId: string,
+  title: string,
+  simulator: ObservedRun,
+  linux: ObservedRun,
+  known: KnownList,
+): ComparedCase {
+  const failures = [
+    simulator.failure === null ? null : `simulator: ${simulator.failure}`,
+    linux.failure === null ? null : `Linux: ${linux.failure}`,
+  ].filter((f) => f !== null);
+  const linuxSteps = new Map(linux.steps.map((s) => [s.step, s]));
+  const steps: ComparedStep[] = [];
+  for (const sim of simulator.steps) {
+    const lin = linuxSteps.get(sim.step);
+    if (lin === undefined) continue;
+    const names = [...new Set([...Object.keys(sim.fields), ...Object.keys(lin.fields)])];
+    if (names.length === 0) continue; // nothing a program sees (a spawn, a fork's return)
+    const differences: FieldDifference[] = [];
+    for (const field of names) {
+      const a = sim.fields[field];
+      const b = lin.fields[field];
+      if (a === b) continue;
+      differences.push({
+        field,
+        simulator: show(a),
+        linux: show(b),
+        known: known.at({ case: caseId, step: sim.step, field }) ?? null,
+      });
+    }
+    steps.push({
+      caseId,
+      step: sim.step,
+      op: sim.op,
+      verdict: verdictOf(differences),
+      fields: lin.fields,
+      differences,
+    });
+  }
+  return { caseId, title, steps, failure: failures.length === 0 ? null : failures.join('; ') };
+}
+
+function verdictOf(differences: readonly FieldDifference[]): Verdict {
+  if (differences.length === 0) return 'agree';
+  if (differences.some((d) => d.known === null)) return 'new';
+  return differences.every((d) => d.known?.kind === 'qemu') ? 'skipped' : 'known';
+}
+
+/** Known differences that name a place where both sides now agree (or that no case has): the list is stale there. */
+export function staleKnownPlaces(cases: readonly ComparedCase[], list: readonly KnownDifference[]): string[] {
+  const shown = new Set<string>();
+  for (const c of cases)
+    for (const s of c.steps)
+      for (const d of s.differences) shown.add(`${c.caseId}\u0000${s.step}\u0000${d.field}`);
+  const stale: string[] = [];
+  for (const e of list)
+    for (const p of e.where)
+      if (!shown.has(`${p.case}\u0000${p.step}\u0000${p.field}`))
+        stale.push(`"${e.id}" names ${describePlace(p)}, where the two sides do not differ`);
+  return stale;
+}

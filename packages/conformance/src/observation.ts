@@ -1,0 +1,135 @@
+/**
+ * What a user program can observe of one step, in words both kernels share.
+ * Raw values differ between the simulator and Linux for reasons that do not
+ * matter — where mmap placed a buffer, which frame number the allocator
+ * handed out, a pid — so both sides are put in the same terms before they
+ * are compared: an address is named from the labels the case defined
+ * ("buf+0x1000", "stack-0x2000"), a frame by the order it first appeared in
+ * the case ("frame A"), a pid not at all.
+ */
+
+/** One step as observed: field → value, e.g. { si_code: "SEGV_ACCERR", minflt: 1, "page 1": "frame A, mapcount 2" }. */
+export type Observation = Readonly<Record<string, string | number | null>>;
+
+export interface ObservedStep {
+  readonly step: number;
+  readonly op: string;
+  readonly fields: Observation;
+}
+
+/** One side's run of a case: its steps, or why it could not run them all. */
+export interface ObservedRun {
+  readonly steps: readonly ObservedStep[];
+  /** The harness or the kernel stopped the run early (not a behaviour to compare). */
+  readonly failure: string | null;
+}
+
+const MiB = 1n << 20n;
+const PAGE = 4096n;
+
+/** Names addresses after the labels a case defined; the labels' values are each side's own. */
+export class AddressNamer {
+  private readonly mappings: { name: string; start: bigint; length: bigint }[] = [];
+  private readonly builtins = new Map<string, bigint>();
+
+  /** An mmap labelled `name` returned `start`. */
+  mapped(name: string, start: bigint, length: number): void {
+    this.mappings.unshift({ name, start, length: BigInt(length) });
+  }
+
+  /** What an address expression comes to with this side's labels. */
+  evaluate(expr: string | number): bigint | null {
+    const labels = new Map(this.builtins);
+    for (const m of [...this.mappings].reverse()) labels.set(m.name, m.start);
+    return evaluateIn(labels, expr);
+  }
+
+  /** A built-in label (stack, brk) for the process just spawned. */
+  builtin(name: string, value: bigint): void {
+    this.builtins.set(name, value);
+  }
+
+  /**
+   * "buf+0x10", "stack-0x1000", or the address itself in hex when no label
+   * is near. An address that is the step's own target (`target`, as the case
+   * wrote it) is named as the case wrote it: the stack's lowest page differs
+   * between the kernels, so 0x7fffff7fe000 and "stack-0x7e0000" must not be
+   * named after each other.
+   */
+  name(address: bigint, target?: string | number): string {
+    const a = BigInt.asUintN(64, address);
+    if (target !== undefined && this.evaluate(target) === a)
+      return typeof target === 'number' ? hex(target) : target.replaceAll(/\s+/g, '');
+    for (const m of this.mappings) {
+      if (a >= m.start && a < m.start + m.length) return relative(m.name, a - m.start);
+    }
+    // The stack grows down from its label and the heap up from its (16 MiB covers RLIMIT_STACK's
+    // 8). Above its label's page the stack is named by address: its top is the same on both
+    // kernels, its lowest page is not (Linux's first stack VMA holds the arguments too).
+    const stack = this.builtins.get('stack');
+    if (stack !== undefined && a >= stack - 16n * MiB && a < stack + PAGE)
+      return relative('stack', a - stack);
+    const brk = this.builtins.get('brk');
+    if (brk !== undefined && a >= brk && a < brk + 16n * MiB) return relative('brk', a - brk);
+    return hex(a);
+  }
+}
+
+/** What an address expression of the case ("buf+0x10", 4096, "0xffff…") comes to here; null if a label is unknown. */
+function evaluateIn(labels: ReadonlyMap<string, bigint>, expr: string | number): bigint | null {
+  if (typeof expr === 'number') return BigInt.asUintN(64, BigInt(expr));
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*|0x[0-9a-fA-F_]+|\d+)\s*(?:([+-])\s*(0x[0-9a-fA-F_]+|\d+))?\s*$/.exec(
+    expr,
+  );
+  if (m === null) return null;
+  const [, head, sign, tail] = m;
+  const base = /^(0x|\d)/.test(head!) ? BigInt(head!.replaceAll('_', '')) : labels.get(head!);
+  if (base === undefined) return null;
+  const offset = tail === undefined ? 0n : BigInt(tail.replaceAll('_', ''));
+  return BigInt.asUintN(64, sign === '-' ? base - offset : base + offset);
+}
+
+function relative(name: string, offset: bigint): string {
+  if (offset === 0n) return name;
+  return offset > 0n ? `${name}+${hex(offset)}` : `${name}-${hex(-offset)}`;
+}
+
+export const hex = (n: bigint | number): string => `0x${BigInt.asUintN(64, BigInt(n)).toString(16)}`;
+
+/** Names frames by first appearance: the same sharing on both sides gives the same names. */
+export class FrameNamer {
+  private readonly names = new Map<number, string>();
+
+  name(pfn: number): string {
+    let name = this.names.get(pfn);
+    if (name === undefined) {
+      name = frameName(this.names.size);
+      this.names.set(pfn, name);
+    }
+    return name;
+  }
+}
+
+/** A, B, …, Z, AA, AB, … */
+function frameName(index: number): string {
+  const letter = String.fromCharCode(65 + (index % 26));
+  return index < 26 ? letter : `${frameName(Math.floor(index / 26) - 1)}${letter}`;
+}
+
+/** A watched page, as the "page N" field shows it. */
+export type WatchedState =
+  | { readonly state: 'unknown' | 'none' | 'swap' }
+  | { readonly state: 'present'; readonly pfn: number; readonly zero: boolean; readonly mapcount: number };
+
+export function describePage(page: WatchedState, frames: FrameNamer): string {
+  if (page.state !== 'present') return page.state === 'none' ? 'not present' : page.state;
+  // The zero page's map count is not kept (vm_normal_page() returns NULL for it), so it is not compared.
+  if (page.zero) return 'zero page';
+  return `frame ${frames.name(page.pfn)}, mapcount ${page.mapcount}`;
+}
+
+/** si_code numbers (include/uapi/asm-generic/siginfo.h) by their names. */
+export const SI_CODES: Readonly<Record<string, Readonly<Record<number, string>>>> = {
+  SIGSEGV: { 1: 'SEGV_MAPERR', 2: 'SEGV_ACCERR', 3: 'SEGV_BNDERR', 4: 'SEGV_PKUERR', 128: 'SI_KERNEL' },
+  SIGBUS: { 1: 'BUS_ADRALN', 2: 'BUS_ADRERR', 3: 'BUS_OBJERR', 128: 'SI_KERNEL' },
+};

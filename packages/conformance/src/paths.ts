@@ -1,0 +1,17 @@
+/**
+ * Where this package's files are: the cases, the reviewed list, Linux's
+ * recorded results and the probe's source. One module owns the package's
+ * location, so a bundle (the CLI's) has one `import.meta.url` to point back
+ * here (packages/cli/build.mjs).
+ */
+import { fileURLToPath } from 'node:url';
+
+const root = new URL('../', import.meta.url);
+const at = (path: string) => fileURLToPath(new URL(path, root));
+
+export const PACKAGE_PATHS = {
+  cases: at('cases/'),
+  knownDifferences: at('known-differences.yaml'),
+  recorded: at('linux-results.json'),
+  probeSource: at('linux/probe.c'),
+} as const;

@@ -1,0 +1,91 @@
+/**
+ * A case as the Linux probe's program: one line per step, in the format
+ * packages/conformance/linux/probe.c reads (its header comment and
+ * PROTOCOL.md). Addresses stay expressions ("buf+0x1000"): the probe resolves
+ * labels against what its own mmap calls returned, as the simulator does
+ * against its own.
+ */
+import type { Step } from '@faultline/scenario';
+import type { ConformanceCase } from './case-file.ts';
+import { CaseError } from './errors.ts';
+
+/** The byte the probe's scratch file holds for copy_to_user (the simulator copies the same). */
+export const COPY_TO_USER_FILL = 0xaa;
+
+export function programOf(c: ConformanceCase): string {
+  const lines = [`case ${c.id}`, `uid ${c.linux.uid}`];
+  for (const w of c.scenario.watch?.pages ?? []) lines.push(`watch ${task(w.task)} ${address(w.addr)}`);
+  for (const step of c.scenario.steps) lines.push(lineOf(step));
+  return `${lines.join('\n')}\n`;
+}
+
+function lineOf(step: Step): string {
+  switch (step.kind) {
+    case 'spawn':
+      return `spawn ${step.args.name}`;
+    case 'fork': {
+      if (step.args.name === undefined) throw new CaseError('a conformance fork names its child');
+      return `fork ${task(step.args.task)} ${step.args.name}`;
+    }
+    case 'exit':
+      return `exit ${task(step.args.task)}`;
+    case 'mmap': {
+      const a = step.args;
+      const flags = a.flags === undefined || a.flags.length === 0 ? '-' : a.flags.join(',');
+      const addr = a.addr === undefined ? '-' : address(a.addr);
+      return `mmap ${task(a.task)} ${addr} ${a.length} ${a.prot} ${flags} ${a.file ?? '-'} ${a.offset ?? 0} ${a.as ?? '-'}`;
+    }
+    case 'munmap':
+      return `munmap ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length}`;
+    case 'mprotect':
+      return `mprotect ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length} ${step.args.prot}`;
+    case 'brk':
+      return `brk ${task(step.args.task)} ${address(step.args.addr)}`;
+    case 'read':
+    case 'exec':
+      return `${step.kind} ${task(step.args.task)} ${address(step.args.addr)}`;
+    case 'write':
+      return `write ${task(step.args.task)} ${address(step.args.addr)} ${step.args.value}`;
+    case 'touch':
+      return `touch ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length} ${step.args.value ?? 1}`;
+    case 'copy_from_user':
+      return `copy_from_user ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length}`;
+    case 'copy_to_user': {
+      const a = step.args;
+      if (a.length === undefined || (a.fill ?? COPY_TO_USER_FILL) !== COPY_TO_USER_FILL)
+        throw new CaseError(
+          `a conformance copy_to_user gives a length and fill ${COPY_TO_USER_FILL} (the probe's file)`,
+        );
+      return `copy_to_user ${task(a.task)} ${address(a.addr)} ${a.length}`;
+    }
+    case 'file': {
+      const bytes = step.args.bytes ?? [...new TextEncoder().encode(step.args.text ?? '')];
+      const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+      return `file ${fileName(step.args.name)} ${hex === '' ? '-' : hex}`;
+    }
+    case 'read_file':
+      return `read_file ${fileName(step.args.name)} ${step.args.offset} ${step.args.length}`;
+    default:
+      throw new CaseError(`the probe cannot do a ${step.kind} step`);
+  }
+}
+
+/** Tasks are named in conformance cases (pids differ between the two kernels). */
+function task(ref: string | number): string {
+  if (typeof ref === 'number') throw new CaseError('a conformance case names tasks, not pids');
+  return ref;
+}
+
+/** A number as 64-bit hex (the simulator keeps kernel addresses as negative numbers); text as written. */
+function address(expr: string | number): string {
+  if (typeof expr === 'number') return `0x${BigInt.asUintN(64, BigInt(expr)).toString(16)}`;
+  const text = expr.replaceAll(/\s+/g, '');
+  if (text === '') throw new CaseError('an empty address');
+  return text;
+}
+
+function fileName(name: string): string {
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.'))
+    throw new CaseError(`file name "${name}": letters, digits, ".", "_" and "-" only, not starting with "."`);
+  return name;
+}

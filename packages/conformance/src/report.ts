@@ -1,0 +1,79 @@
+/** The suite's result as the table `faultline conformance` prints, and as JSON. */
+import type { SuiteResult } from './suite.ts';
+
+const VERDICT = { agree: 'agree', known: 'known', skipped: 'skipped', new: 'NEW' } as const;
+
+export function formatConformance(result: SuiteResult, options: { readonly all?: boolean } = {}): string {
+  const out: string[] = [];
+  const { linux, counts } = result;
+  out.push(
+    linux.kind === 'live'
+      ? `Linux: booted now under QEMU — ${linux.kernel}`
+      : `Linux: the committed results (${linux.kernel}) — ${linux.why}`,
+  );
+  out.push('');
+  const rows: string[][] = [['case', 'step', 'verdict', 'field', 'simulator', 'Linux', 'known difference']];
+  for (const c of result.cases) {
+    for (const s of c.steps) {
+      if (s.verdict === 'agree') {
+        if (!options.all) continue;
+        const values = Object.entries(s.fields)
+          .map(([k, v]) => `${k}=${v === null ? 'none' : v}`)
+          .join(', ');
+        rows.push([c.caseId, `${s.step} ${s.op}`, VERDICT.agree, '', values, '(same)', '']);
+        continue;
+      }
+      for (const d of s.differences)
+        rows.push([
+          c.caseId,
+          `${s.step} ${s.op}`,
+          d.known === null ? VERDICT.new : d.known.kind === 'qemu' ? VERDICT.skipped : VERDICT.known,
+          d.field,
+          d.simulator,
+          d.linux,
+          d.known?.id ?? '',
+        ]);
+    }
+  }
+  if (rows.length > 1) out.push(...table(rows), '');
+  out.push(
+    `${counts.steps} steps compared in ${counts.cases} cases: ${counts.agree} agree, ${counts.known} known differences, ${counts.skipped} skipped (QEMU), ${counts.new} new differences`,
+  );
+  if (!options.all && counts.agree > 0) out.push('(--all lists the agreeing steps too, with their values)');
+  if (result.problems.length > 0) {
+    out.push('', `FAILED — ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:`);
+    for (const p of result.problems) out.push(`  ${p}`);
+  } else out.push('', 'ok: every difference is on the reviewed list (known-differences.yaml)');
+  return `${out.join('\n')}\n`;
+}
+
+function table(rows: readonly string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.min(48, Math.max(...rows.map((r) => r[i]!.length))));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** The JSON `--json` prints: the same facts, known differences by id. */
+export function conformanceJson(result: SuiteResult): unknown {
+  return {
+    linux: result.linux,
+    counts: result.counts,
+    problems: result.problems,
+    cases: result.cases.map((c) => ({
+      case: c.caseId,
+      title: c.title,
+      failure: c.failure,
+      steps: c.steps.map((s) => ({
+        step: s.step,
+        op: s.op,
+        verdict: s.verdict,
+        linux: s.fields,
+        differences: s.differences.map((d) => ({ ...d, known: d.known?.id ?? null })),
+      })),
+    })),
+  };
+}
