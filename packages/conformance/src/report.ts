@@ -40,6 +40,7 @@ export function formatConformance(result: SuiteResult, options: { readonly all?:
     `${counts.steps} steps compared in ${counts.cases} cases: ${counts.agree} agree, ${counts.known} known differences, ${counts.skipped} skipped (QEMU), ${counts.new} new differences`,
   );
   if (!options.all && counts.agree > 0) out.push('(--all lists the agreeing steps too, with their values)');
+  for (const note of result.notes) out.push(`note: ${note}`);
   if (result.problems.length > 0) {
     out.push('', `FAILED — ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:`);
     for (const p of result.problems) out.push(`  ${p}`);
@@ -63,6 +64,7 @@ export function conformanceJson(result: SuiteResult): unknown {
     linux: result.linux,
     counts: result.counts,
     problems: result.problems,
+    notes: result.notes,
     cases: result.cases.map((c) => ({
       case: c.caseId,
       title: c.title,

@@ -12,6 +12,7 @@ import { KnownList, loadKnownDifferences } from './known-differences.ts';
 import { findLinuxToolchain, runOnLinux } from './linux/index.ts';
 import { observeOnLinux, type ProbeLines } from './linux-side.ts';
 import type { ObservedStep } from './observation.ts';
+import { brokenPreconditions } from './preconditions.ts';
 import { programOf } from './program.ts';
 import { loadRecorded, readProbeSource, saveRecorded, sourceHash } from './recorded.ts';
 import { observeOnSimulator } from './simulator.ts';
@@ -55,6 +56,8 @@ export interface SuiteResult {
   readonly counts: Counts;
   /** Everything that makes the run fail, in words (empty: it passes). */
   readonly problems: readonly string[];
+  /** What the reader should know but does not fail the run (e.g. a newer kernel than the recorded one). */
+  readonly notes: readonly string[];
 }
 
 export async function runConformance(options: SuiteOptions): Promise<SuiteResult> {
@@ -71,6 +74,7 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
   const programs = cases.map((c) => ({ id: c.id, text: programOf(c) }));
   const hashes = new Map(programs.map((p) => [p.id, sourceHash(probe, p.text)]));
   const problems: string[] = [];
+  const notes: string[] = [];
   const recorded = loadRecorded(options.recordedFile);
 
   const toolchain = options.linux === 'recorded' ? null : findLinuxToolchain();
@@ -82,6 +86,7 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
     const kernel = String(run.boot.kernel ?? 'unknown');
     source = { kind: 'live', kernel, why: 'QEMU and a kernel are installed here' };
     linuxLines = run.cases;
+    problems.push(...brokenPreconditions(run.boot));
     if (options.record) {
       const merged = new Map(Object.entries(recorded?.cases ?? {}));
       for (const p of programs)
@@ -91,6 +96,11 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
       saveRecorded(run.boot, merged, options.recordedFile);
       log(`recorded Linux's results for ${programs.length} cases`);
     } else if (recorded !== null) {
+      const recordedKernel = String(recorded.boot.kernel);
+      if (recordedKernel !== kernel)
+        notes.push(
+          `Linux ${kernel} ran here; the committed results are from ${recordedKernel}, so a difference between the two is not checked`,
+        );
       problems.push(...liveAgainstRecorded(cases, run.cases, recorded, hashes, kernel));
     }
   } else {
@@ -103,6 +113,7 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
         ? 'asked for the recorded results'
         : `QEMU cannot run here (missing ${toolchain.ok ? '' : toolchain.missing.join('; ')}), so this compares with the committed results`;
     source = { kind: 'recorded', kernel: String(recorded.boot.kernel ?? 'unknown'), why };
+    problems.push(...brokenPreconditions(recorded.boot));
     const lines = new Map<string, ProbeLines>();
     for (const c of cases) {
       const r = recorded.cases[c.id];
@@ -148,7 +159,7 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
   }
   if (counts.skipped > MAX_SKIPS)
     problems.push(`${counts.skipped} steps skipped as QEMU artefacts; at most ${MAX_SKIPS} may be`);
-  return { linux: source, cases: compared, counts, problems };
+  return { linux: source, cases: compared, counts, problems, notes };
 }
 
 /**
