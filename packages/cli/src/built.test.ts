@@ -10,24 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { EXERCISES_DIR } from '@faultline/exercises';
 import { type Report, ReportSchema, withoutDurations } from '@faultline/grader';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { type Ran, runCli, scratchFolders } from './test-support.ts';
+import { type Ran, runBuiltCli, runCli, scratchFolders } from './test-support.ts';
 
 const BIN = fileURLToPath(new URL('../bin/faultline.mjs', import.meta.url));
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const exercise = join(EXERCISES_DIR, 'page-fault-handler');
 
 /** The built CLI in a child process. */
-function built(args: string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (err += t));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const built = runBuiltCli;
 
 /** The CLI from source, in this process. */
 const fromSource = runCli;

@@ -2,24 +2,8 @@
 // own (its bundle must still find the cases, the probe and Linux's results),
 // on the committed results so that it does not boot Linux (the conformance
 // package's own suite does that), and its refusals.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { type Ran, runCli } from './test-support.ts';
-
-const BIN = fileURLToPath(new URL('../bin/faultline.mjs', import.meta.url));
-
-function built(args: string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (err += t));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+import { runBuiltCli as built, runCli } from './test-support.ts';
 
 describe('faultline conformance', () => {
   test('the built CLI compares with the committed results, says so, and prints the table and the tally', async () => {

@@ -9,9 +9,10 @@ import {
   AddressNamer,
   describePage,
   FrameNamer,
-  hex,
+  fieldsOf,
   type ObservedRun,
   type ObservedStep,
+  type RawResult,
   SI_CODES,
   type WatchedState,
 } from './observation.ts';
@@ -73,7 +74,7 @@ export function observeOnLinux(c: ConformanceCase, lines: ProbeLines): ObservedR
     }
     if (step.kind === 'mmap' && step.args.as !== undefined && typeof r.address === 'string')
       addresses.mapped(step.args.as, BigInt(r.address), step.args.length);
-    const fields: Record<string, string | number | null> = { ...resultOf(step, r, addresses) };
+    const fields = fieldsOf(step, rawOf(step, r), addresses);
     if (s.minflt !== null) fields.minflt = s.minflt;
     for (const [n, p] of s.pages.entries()) fields[`page ${n + 1}`] = describePage(p as WatchedState, frames);
     steps.push({ step: s.step, op: s.op, fields });
@@ -83,47 +84,30 @@ export function observeOnLinux(c: ConformanceCase, lines: ProbeLines): ObservedR
 
 type Step = ConformanceCase['scenario']['steps'][number];
 
-function resultOf(
-  step: Step,
-  r: Readonly<Record<string, unknown>>,
-  addresses: AddressNamer,
-): Record<string, string | number | null> {
+/** What the probe printed for a step, as a RawResult. */
+function rawOf(step: Step, r: Readonly<Record<string, unknown>>): RawResult {
   if (typeof r.signal === 'string') {
     const code = Number(r.code);
     return {
+      kind: 'signal',
       signal: r.signal,
-      si_code: SI_CODES[r.signal]?.[code] ?? String(code),
-      si_addr: addresses.name(BigInt(String(r.addr)), targetOf(step)),
-      error_code: hex(Number(r.err)),
+      code: SI_CODES[r.signal]?.[code] ?? String(code),
+      addr: BigInt(String(r.addr)),
+      err: Number(r.err),
       trap: Number(r.trap),
     };
   }
-  switch (step.kind) {
-    case 'read':
-      return { value: Number(r.value) };
-    case 'touch':
-      return { pages_stored: Number(r.pages) };
-    case 'mmap':
-      if (typeof r.errno === 'string') return { errno: r.errno };
-      return { address: step.args.addr === undefined ? 'placed' : addresses.name(BigInt(String(r.address))) };
-    case 'munmap':
-    case 'mprotect':
-      return { errno: typeof r.errno === 'string' ? r.errno : null };
-    case 'brk':
-      return { brk: addresses.name(BigInt(String(r.brk))) };
-    case 'copy_from_user':
-    case 'copy_to_user':
-      return typeof r.errno === 'string' ? { errno: r.errno } : { bytes: Number(r.ret) };
-    case 'file':
-      return { size: Number(r.size) };
-    case 'read_file':
-      return { data: (r.bytes as number[]).join(',') };
-    default:
-      return {};
-  }
-}
-
-/** The address a step accesses, as the case wrote it (for naming a fault there). */
-function targetOf(step: Step): string | number | undefined {
-  return 'addr' in step.args && step.args.addr !== undefined ? step.args.addr : undefined;
+  const errno = typeof r.errno === 'string' ? r.errno : r.errno === null ? null : undefined;
+  return {
+    kind: 'done',
+    ...(r.value !== undefined ? { value: Number(r.value) } : {}),
+    ...(r.pages !== undefined ? { pages: Number(r.pages) } : {}),
+    ...(errno !== undefined ? { errno } : {}),
+    ...(typeof r.address === 'string' ? { address: BigInt(r.address) } : {}),
+    ...(typeof r.brk === 'string' ? { brk: BigInt(r.brk) } : {}),
+    // read(2)/write(2)'s count; -EFAULT arrives as errno.
+    ...(step.kind.startsWith('copy_') && r.ret !== undefined ? { bytes: Number(r.ret) } : {}),
+    ...(r.size !== undefined ? { size: Number(r.size) } : {}),
+    ...(Array.isArray(r.bytes) ? { data: r.bytes as number[] } : {}),
+  };
 }

@@ -8,6 +8,8 @@
  * the case ("frame A"), a pid not at all.
  */
 
+import type { Step } from '@faultline/scenario';
+
 /** One step as observed: field → value, e.g. { si_code: "SEGV_ACCERR", minflt: 1, "page 1": "frame A, mapcount 2" }. */
 export type Observation = Readonly<Record<string, string | number | null>>;
 
@@ -133,3 +135,79 @@ export const SI_CODES: Readonly<Record<string, Readonly<Record<number, string>>>
   SIGSEGV: { 1: 'SEGV_MAPERR', 2: 'SEGV_ACCERR', 3: 'SEGV_BNDERR', 4: 'SEGV_PKUERR', 128: 'SI_KERNEL' },
   SIGBUS: { 1: 'BUS_ADRALN', 2: 'BUS_ADRERR', 3: 'BUS_OBJERR', 128: 'SI_KERNEL' },
 };
+
+/** One step's result as either side reports it, before naming: what fieldsOf turns into an Observation. */
+export type RawResult =
+  | {
+      readonly kind: 'signal';
+      readonly signal: string;
+      /** By name (SEGV_MAPERR, …). */
+      readonly code: string;
+      readonly addr: bigint;
+      /** The error code in the signal frame, and the trap number. */
+      readonly err: number;
+      readonly trap: number;
+    }
+  | { readonly kind: 'oops'; readonly first: string }
+  | {
+      readonly kind: 'done';
+      readonly value?: number;
+      readonly pages?: number;
+      readonly errno?: string | null;
+      readonly address?: bigint;
+      readonly brk?: bigint;
+      /** Bytes a read(2)/write(2) copied (none: -EFAULT, given as errno). */
+      readonly bytes?: number;
+      readonly size?: number;
+      readonly data?: readonly number[];
+    };
+
+/** The fields a step shows, named the same way for both sides. */
+export function fieldsOf(
+  step: Step,
+  raw: RawResult,
+  addresses: AddressNamer,
+): Record<string, string | number | null> {
+  if (raw.kind === 'signal') {
+    const target = 'addr' in step.args && step.args.addr !== undefined ? step.args.addr : undefined;
+    return {
+      signal: raw.signal,
+      si_code: raw.code,
+      si_addr: addresses.name(raw.addr, target),
+      error_code: hex(raw.err),
+      trap: raw.trap,
+    };
+  }
+  if (raw.kind === 'oops') return { oops: raw.first };
+  switch (step.kind) {
+    case 'read':
+      return { value: raw.value ?? null };
+    case 'touch':
+      return { pages_stored: raw.pages ?? null };
+    case 'mmap':
+      if (raw.errno !== undefined && raw.errno !== null) return { errno: raw.errno };
+      // Where the kernel placed it is its own business, unless the case asked for an address.
+      return {
+        address:
+          step.args.addr === undefined
+            ? 'placed'
+            : raw.address === undefined
+              ? null
+              : addresses.name(raw.address),
+      };
+    case 'munmap':
+    case 'mprotect':
+      return { errno: raw.errno ?? null };
+    case 'brk':
+      return { brk: raw.brk === undefined ? null : addresses.name(raw.brk) };
+    case 'copy_from_user':
+    case 'copy_to_user':
+      return raw.bytes === undefined ? { errno: raw.errno ?? null } : { bytes: raw.bytes };
+    case 'file':
+      return { size: raw.size ?? null };
+    case 'read_file':
+      return { data: (raw.data ?? []).join(',') };
+    default:
+      return {};
+  }
+}

@@ -10,8 +10,10 @@ import {
   AddressNamer,
   describePage,
   FrameNamer,
+  fieldsOf,
   type ObservedRun,
   type ObservedStep,
+  type RawResult,
   type WatchedState,
 } from './observation.ts';
 
@@ -56,9 +58,7 @@ export function observeOnSimulator(c: ConformanceCase): ObservedRun {
     }
     if (scenarioStep.kind === 'mmap' && scenarioStep.args.as !== undefined && 'address' in step.outcome)
       addresses.mapped(scenarioStep.args.as, BigInt(String(step.outcome.address)), scenarioStep.args.length);
-    const fields: Record<string, string | number | null> = {
-      ...resultOf(step, scenarioStep, addresses),
-    };
+    const fields = fieldsOf(scenarioStep, rawOf(step, scenarioStep), addresses);
     if (MEASURED.has(step.step)) fields.minflt = step.faults.filter((f) => MINOR.has(f.resolution)).length;
     for (const [n, page] of (step.watch?.pages ?? []).entries())
       fields[`page ${n + 1}`] = describePage(watched(page, zeroPfn), frames);
@@ -78,62 +78,42 @@ function watched(page: WatchedPage, zeroPfn: number): WatchedState {
 
 type Step = ConformanceCase['scenario']['steps'][number];
 
-function resultOf(
-  report: StepReport,
-  step: Step,
-  addresses: AddressNamer,
-): Record<string, string | number | null> {
+/** The simulator's report of a step, as a RawResult. */
+function rawOf(report: StepReport, step: Step): RawResult {
   const o = report.outcome;
   if (typeof o.signal === 'string') {
     const last = [...report.faults].reverse().find((f) => f.resolution === 'signal');
     // The simulator sends SI_KERNEL only for a #GP (a non-canonical address), which pushes error code 0.
-    const trap = o.code === 'SI_KERNEL' ? 13 : 14;
+    const gp = o.code === 'SI_KERNEL';
     return {
+      kind: 'signal',
       signal: o.signal,
-      si_code: String(o.code),
-      si_addr: addresses.name(BigInt(String(o.address)), targetOf(step)),
-      error_code: `0x${(trap === 13 ? 0 : (last?.errorCode ?? 0)).toString(16)}`,
-      trap,
+      code: String(o.code),
+      addr: BigInt(String(o.address)),
+      err: gp ? 0 : (last?.errorCode ?? 0),
+      trap: gp ? 13 : 14,
     };
   }
-  if ('oops' in o && o.oops !== null) return { oops: String(o.oops).split('\n')[0] ?? '' };
+  if (typeof o.oops === 'string') return { kind: 'oops', first: o.oops.split('\n')[0] ?? '' };
   switch (step.kind) {
-    case 'spawn':
-    case 'fork':
-    case 'exit':
-    case 'write':
-    case 'exec':
-      return {};
-    case 'read':
-      return { value: Number(o.value) };
-    case 'touch':
-      return { pages_stored: Number(o.pages) };
-    case 'mmap':
-      if (o.errno !== undefined) return { errno: String(o.errno) };
-      // Where the kernel placed it is its own business, unless the case asked for an address.
-      return { address: step.args.addr === undefined ? 'placed' : addresses.name(BigInt(String(o.address))) };
-    case 'munmap':
-    case 'mprotect':
-      return { errno: o.errno === null ? null : String(o.errno) };
-    case 'brk':
-      return { brk: addresses.name(BigInt(String(o.brk))) };
     case 'copy_from_user':
     case 'copy_to_user': {
       // As read(2)/write(2) report it: the bytes copied, or -EFAULT when none were.
       const length = step.kind === 'copy_from_user' ? step.args.length : (step.args.length ?? 0);
       const copied = length - Number(o.notCopied);
-      return copied === 0 ? { errno: 'EFAULT' } : { bytes: copied };
+      return copied === 0 ? { kind: 'done', errno: 'EFAULT' } : { kind: 'done', bytes: copied };
     }
-    case 'file':
-      return { size: Number(o.size) };
     case 'read_file':
-      return { data: (o.bytes as number[]).join(',') };
+      return { kind: 'done', data: o.bytes as number[] };
     default:
-      return {};
+      return {
+        kind: 'done',
+        ...(o.value !== undefined ? { value: Number(o.value) } : {}),
+        ...(o.pages !== undefined ? { pages: Number(o.pages) } : {}),
+        ...('errno' in o ? { errno: o.errno === null ? null : String(o.errno) } : {}),
+        ...(o.address !== undefined ? { address: BigInt(String(o.address)) } : {}),
+        ...(o.brk !== undefined ? { brk: BigInt(String(o.brk)) } : {}),
+        ...(o.size !== undefined ? { size: Number(o.size) } : {}),
+      };
   }
-}
-
-/** The address a step accesses, as the case wrote it (for naming a fault there). */
-function targetOf(step: Step): string | number | undefined {
-  return 'addr' in step.args && step.args.addr !== undefined ? step.args.addr : undefined;
 }

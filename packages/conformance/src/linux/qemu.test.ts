@@ -120,10 +120,6 @@ describe.skipIf(!toolchain.ok)('the probe on a real Linux kernel (QEMU)', () => 
       ...(workDir ? { workDir } : {}),
       log: (line) => console.log(line),
     });
-    for (const [id, list] of run.cases) {
-      console.log(`--- ${id}\n${list.map((l) => JSON.stringify(l)).join('\n')}`);
-    }
-    console.log(`--- boot\n${JSON.stringify(run.boot)}`);
   });
 
   test('the boot line describes the machine', () => {
