@@ -296,7 +296,16 @@ static void on_fault(int sig, siginfo_t *si, void *context)
 {
 	long minflt = minflt_now() - P.minflt_before;
 	uintptr_t addr = (uintptr_t)si->si_addr;
-	bool fetch_failed = (sig == SIGSEGV || sig == SIGBUS) && addr == P.op_addr;
+	/*
+	 * A call to a non-canonical address raises #GP, not #PF: the kernel sends
+	 * SIGSEGV with SI_KERNEL and si_addr 0 (arch/x86/kernel/traps.c,
+	 * gp_user_force_sig_segv), so there the fetch failed although si_addr
+	 * is not the target.
+	 */
+	int64_t top = (int64_t)P.op_addr >> 47;
+	bool noncanonical = top != 0 && top != -1;
+	bool fetch_failed = (sig == SIGSEGV || sig == SIGBUS) &&
+			    (addr == P.op_addr || (noncanonical && si->si_code == SI_KERNEL));
 	if (P.op == OP_EXEC && !fetch_failed) {
 		P.minflt_in_handler = minflt;
 		siglongjmp(P.exec_return, 1);
@@ -1724,13 +1733,15 @@ static void append_page_state(struct str *s, pid_t pid, uint64_t vaddr)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint64_t entry = 0;
 	bool ok = pread_u64(fd, vaddr / PAGE, &entry);
+	int saved = errno;
 	if (fd >= 0)
 		close(fd);
-	if (fd < 0) {
-		str_printf(s, "{\"state\":\"unknown\"}");
+	/* The task is alive: a pagemap that cannot be read is the probe's failure, never "not present". */
+	if (!ok) {
+		str_printf(s, "{\"state\":\"error\",\"why\":\"reading %s failed: %s\"}", path, strerror(saved));
 		return;
 	}
-	if (!ok || !(entry & (PM_PRESENT | PM_SWAP))) {
+	if (!(entry & (PM_PRESENT | PM_SWAP))) {
 		str_printf(s, "{\"state\":\"none\"}");
 		return;
 	}
@@ -1739,8 +1750,11 @@ static void append_page_state(struct str *s, pid_t pid, uint64_t vaddr)
 		return;
 	}
 	uint64_t pfn = entry & PM_PFN_MASK, flags = 0, count = 0;
-	pread_u64(kpageflags_fd, pfn, &flags);
-	pread_u64(kpagecount_fd, pfn, &count);
+	if (!pread_u64(kpageflags_fd, pfn, &flags) || !pread_u64(kpagecount_fd, pfn, &count)) {
+		str_printf(s, "{\"state\":\"error\",\"why\":\"reading /proc/kpageflags or /proc/kpagecount for pfn %llu failed: %s\"}",
+			   (unsigned long long)pfn, strerror(errno));
+		return;
+	}
 	str_printf(s, "{\"state\":\"present\",\"pfn\":%llu,\"zero\":%s,\"mapcount\":%llu}", (unsigned long long)pfn,
 		   (flags >> KPF_ZERO_PAGE) & 1 ? "true" : "false", (unsigned long long)count);
 }

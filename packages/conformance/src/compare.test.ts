@@ -8,17 +8,22 @@ const run = (...steps: Record<string, string | number | null>[]): ObservedRun =>
   failure: null,
 });
 
-const known = (id: string, kind: 'difference' | 'qemu', field: string, step = 2): KnownDifference => ({
+const known = (
+  id: string,
+  kind: 'difference' | 'qemu',
+  field: string,
+  [simulator, linux]: [string, string],
+): KnownDifference => ({
   id,
   what: 'w',
   source: 's',
   kind,
-  where: [{ case: 'c', step, field }],
+  where: [{ case: 'c', step: 2, field, simulator, linux }],
 });
 
 describe('comparing a case step by step', () => {
   test('equal fields agree; a difference on the list is known; anything else is new, with both values', () => {
-    const list = new KnownList([known('sanitize', 'difference', 'error_code')]);
+    const list = new KnownList([known('sanitize', 'difference', 'error_code', ['0x4', '0x5'])]);
     const result = compareCase(
       'c',
       't',
@@ -38,6 +43,27 @@ describe('comparing a case step by step', () => {
     ]);
   });
 
+  test('a listed place that now shows other values is a new difference, and says what the list expected', () => {
+    const list = new KnownList([known('sanitize', 'difference', 'error_code', ['0x4', '0x5'])]);
+    const result = compareCase(
+      'c',
+      't',
+      run({}, { error_code: '0x4' }),
+      run({}, { error_code: '0x6' }),
+      list,
+    );
+    expect(result.steps[0]!.verdict).toBe('new');
+    expect(result.steps[0]!.differences[0]).toMatchObject({
+      known: null,
+      listed: { id: 'sanitize', simulator: '0x4', linux: '0x5' },
+    });
+  });
+
+  test('a step one side never reported is a failure of the case', () => {
+    const result = compareCase('c', 't', run({}, { value: 1 }), run({}), new KnownList([]));
+    expect(result.failure).toBe('the simulator reported 2 steps, Linux 1');
+  });
+
   test('a field one side did not observe is a difference too', () => {
     const result = compareCase(
       'c',
@@ -53,7 +79,7 @@ describe('comparing a case step by step', () => {
   });
 
   test('a QEMU artefact on the list is skipped, not known', () => {
-    const list = new KnownList([known('qemu-gp', 'qemu', 'trap')]);
+    const list = new KnownList([known('qemu-gp', 'qemu', 'trap', ['13', '14'])]);
     const result = compareCase('c', 't', run({}, { trap: 13 }), run({}, { trap: 14 }), list);
     expect(result.steps[0]!.verdict).toBe('skipped');
   });
@@ -66,7 +92,7 @@ describe('comparing a case step by step', () => {
   });
 
   test('a known place where the sides now agree makes the list stale', () => {
-    const entries = [known('fixed-now', 'difference', 'minflt')];
+    const entries = [known('fixed-now', 'difference', 'minflt', ['1', '0'])];
     const result = compareCase(
       'c',
       't',
@@ -81,7 +107,11 @@ describe('comparing a case step by step', () => {
 
   test('two entries may not claim one place', () => {
     expect(
-      () => new KnownList([known('a', 'difference', 'minflt'), known('b', 'difference', 'minflt')]),
+      () =>
+        new KnownList([
+          known('a', 'difference', 'minflt', ['1', '0']),
+          known('b', 'difference', 'minflt', ['1', '0']),
+        ]),
     ).toThrow(/"a" and "b" both claim c step 2 minflt/);
   });
 });

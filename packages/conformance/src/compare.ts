@@ -14,6 +14,8 @@ export interface FieldDifference {
   readonly linux: string;
   /** The known difference that covers it, if any. */
   readonly known: KnownDifference | null;
+  /** The list names this place with other values: what it expected there (the difference is new). */
+  readonly listed?: { readonly id: string; readonly simulator: string; readonly linux: string };
 }
 
 export interface ComparedStep {
@@ -43,12 +45,15 @@ export function compareCase(
   linux: ObservedRun,
   known: KnownList,
 ): ComparedCase {
-  const failures = [
+  const failures: string[] = [
     simulator.failure === null ? null : `simulator: ${simulator.failure}`,
     linux.failure === null ? null : `Linux: ${linux.failure}`,
   ].filter((f) => f !== null);
   const linuxSteps = new Map(linux.steps.map((s) => [s.step, s]));
   const steps: ComparedStep[] = [];
+  // A side that ran to its end has every step; a step only one of them has is a failure, not a skip.
+  if (failures.length === 0 && simulator.steps.length !== linux.steps.length)
+    failures.push(`the simulator reported ${simulator.steps.length} steps, Linux ${linux.steps.length}`);
   for (const sim of simulator.steps) {
     const lin = linuxSteps.get(sim.step);
     if (lin === undefined) continue;
@@ -59,11 +64,20 @@ export function compareCase(
       const a = sim.fields[field];
       const b = lin.fields[field];
       if (a === b) continue;
+      const [simulatorShows, linuxShows] = [show(a), show(b)];
+      const listed = known.at({ case: caseId, step: sim.step, field });
+      const matches =
+        listed !== undefined &&
+        listed.place.simulator === simulatorShows &&
+        listed.place.linux === linuxShows;
       differences.push({
         field,
-        simulator: show(a),
-        linux: show(b),
-        known: known.at({ case: caseId, step: sim.step, field }) ?? null,
+        simulator: simulatorShows,
+        linux: linuxShows,
+        known: matches ? listed.entry : null,
+        ...(listed !== undefined && !matches
+          ? { listed: { id: listed.entry.id, simulator: listed.place.simulator, linux: listed.place.linux } }
+          : {}),
       });
     }
     steps.push({

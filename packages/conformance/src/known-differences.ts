@@ -11,10 +11,15 @@ import { z } from 'zod';
 import { CaseError } from './errors.ts';
 import { PACKAGE_PATHS } from './paths.ts';
 
+const shown = z.union([z.string(), z.number()]).transform(String);
+
 const place = z.strictObject({
   case: z.string().min(1),
   step: z.number().int().positive(),
   field: z.string().min(1),
+  /** What each side shows there (as the table prints it): another value is a new difference. */
+  simulator: shown,
+  linux: shown,
 });
 
 const entry = z.strictObject({
@@ -29,7 +34,10 @@ const entry = z.strictObject({
 });
 
 export type KnownDifference = z.infer<typeof entry>;
-export type Place = z.infer<typeof place>;
+/** Where a known difference shows, with the values it shows there. */
+export type KnownPlace = z.infer<typeof place>;
+/** A step's field in a case. */
+export type Place = Pick<KnownPlace, 'case' | 'step' | 'field'>;
 
 export const KNOWN_DIFFERENCES_FILE = PACKAGE_PATHS.knownDifferences;
 
@@ -53,9 +61,9 @@ export function loadKnownDifferences(path = KNOWN_DIFFERENCES_FILE): KnownDiffer
   return parsed.data;
 }
 
-/** Looks up which known difference (if any) covers a place. */
+/** Looks up which known difference (if any) covers a place, and the values it expects there. */
 export class KnownList {
-  private readonly byPlace = new Map<string, KnownDifference>();
+  private readonly byPlace = new Map<string, { entry: KnownDifference; place: KnownPlace }>();
 
   constructor(readonly entries: readonly KnownDifference[]) {
     for (const e of entries) {
@@ -63,13 +71,15 @@ export class KnownList {
         const key = keyOf(p);
         const other = this.byPlace.get(key);
         if (other !== undefined)
-          throw new CaseError(`known differences "${other.id}" and "${e.id}" both claim ${describePlace(p)}`);
-        this.byPlace.set(key, e);
+          throw new CaseError(
+            `known differences "${other.entry.id}" and "${e.id}" both claim ${describePlace(p)}`,
+          );
+        this.byPlace.set(key, { entry: e, place: p });
       }
     }
   }
 
-  at(p: Place): KnownDifference | undefined {
+  at(p: Place): { readonly entry: KnownDifference; readonly place: KnownPlace } | undefined {
     return this.byPlace.get(keyOf(p));
   }
 }

@@ -19,6 +19,8 @@ import {
 
 const page = z.union([
   z.object({ state: z.enum(['unknown', 'none', 'swap']) }),
+  /** The probe could not read the page's state (its failure, not the kernel's answer). */
+  z.object({ state: z.literal('error'), why: z.string() }),
   z.object({
     state: z.literal('present'),
     pfn: z.number().int().nonnegative(),
@@ -49,7 +51,10 @@ export function observeOnLinux(c: ConformanceCase, lines: ProbeLines): ObservedR
   for (const line of lines) {
     if (line.start === true) continue;
     if (line.done === true) {
-      failure = null;
+      failure =
+        steps.length === c.scenario.steps.length
+          ? null
+          : `the probe said it was done after ${steps.length} of the case's ${c.scenario.steps.length} steps`;
       break;
     }
     if (typeof line.error === 'string') {
@@ -72,10 +77,20 @@ export function observeOnLinux(c: ConformanceCase, lines: ProbeLines): ObservedR
       addresses.builtin('stack', BigInt(String(r.stack)));
       addresses.builtin('brk', BigInt(String(r.brk)));
     }
+    if (s.step !== steps.length + 1) {
+      failure = `the probe reported step ${s.step} after step ${steps.length}: a step line is missing or repeated`;
+      break;
+    }
+    // Named before its label exists: the address an mmap returned is compared, not its own name.
+    const fields = fieldsOf(step, rawOf(step, r), addresses);
     if (step.kind === 'mmap' && step.args.as !== undefined && typeof r.address === 'string')
       addresses.mapped(step.args.as, BigInt(r.address), step.args.length);
-    const fields = fieldsOf(step, rawOf(step, r), addresses);
     if (s.minflt !== null) fields.minflt = s.minflt;
+    const unread = s.pages.find((p) => p.state === 'error');
+    if (unread !== undefined && unread.state === 'error') {
+      failure = `the probe could not read a watched page at step ${s.step}: ${unread.why}`;
+      break;
+    }
     for (const [n, p] of s.pages.entries()) fields[`page ${n + 1}`] = describePage(p as WatchedState, frames);
     steps.push({ step: s.step, op: s.op, fields });
   }
@@ -93,8 +108,9 @@ function rawOf(step: Step, r: Readonly<Record<string, unknown>>): RawResult {
       signal: r.signal,
       code: SI_CODES[r.signal]?.[code] ?? String(code),
       addr: BigInt(String(r.addr)),
-      err: Number(r.err),
-      trap: Number(r.trap),
+      err: typeof r.err === 'number' ? r.err : null,
+      trap: typeof r.trap === 'number' ? r.trap : null,
+      ...(r.pages !== undefined ? { pages: Number(r.pages) } : {}),
     };
   }
   const errno = typeof r.errno === 'string' ? r.errno : r.errno === null ? null : undefined;

@@ -44,9 +44,11 @@ describe('frames named by first appearance', () => {
     expect(describePage(page(40, 1), linux)).toBe('frame B, mapcount 1');
   });
 
-  test('the zero page by name (its map count is not kept), and the other states in words', () => {
+  test('the zero page by name, with its map count (Linux keeps none: 0), and the other states in words', () => {
     const f = new FrameNamer();
-    expect(describePage({ state: 'present', pfn: 1, zero: true, mapcount: 0 }, f)).toBe('zero page');
+    expect(describePage({ state: 'present', pfn: 1, zero: true, mapcount: 0 }, f)).toBe(
+      'zero page, mapcount 0',
+    );
     expect(describePage({ state: 'none' }, f)).toBe('not present');
     expect(describePage({ state: 'unknown' }, f)).toBe('unknown');
   });

@@ -125,8 +125,8 @@ export type WatchedState =
 
 export function describePage(page: WatchedState, frames: FrameNamer): string {
   if (page.state !== 'present') return page.state === 'none' ? 'not present' : page.state;
-  // The zero page's map count is not kept (vm_normal_page() returns NULL for it), so it is not compared.
-  if (page.zero) return 'zero page';
+  // Linux keeps no map count for the zero page (vm_normal_page() returns NULL for it): 0 is right.
+  if (page.zero) return `zero page, mapcount ${page.mapcount}`;
   return `frame ${frames.name(page.pfn)}, mapcount ${page.mapcount}`;
 }
 
@@ -144,9 +144,11 @@ export type RawResult =
       /** By name (SEGV_MAPERR, …). */
       readonly code: string;
       readonly addr: bigint;
-      /** The error code in the signal frame, and the trap number. */
-      readonly err: number;
-      readonly trap: number;
+      /** The error code in the signal frame, and the trap number (null: not reported). */
+      readonly err: number | null;
+      readonly trap: number | null;
+      /** For a touch: the pages it stored to before the signal. */
+      readonly pages?: number;
     }
   | { readonly kind: 'oops'; readonly first: string }
   | {
@@ -174,8 +176,9 @@ export function fieldsOf(
       signal: raw.signal,
       si_code: raw.code,
       si_addr: addresses.name(raw.addr, target),
-      error_code: hex(raw.err),
+      error_code: raw.err === null ? null : hex(raw.err),
       trap: raw.trap,
+      ...(step.kind === 'touch' ? { pages_stored: raw.pages ?? null } : {}),
     };
   }
   if (raw.kind === 'oops') return { oops: raw.first };
@@ -193,7 +196,7 @@ export function fieldsOf(
             ? 'placed'
             : raw.address === undefined
               ? null
-              : addresses.name(raw.address),
+              : addresses.name(raw.address, step.args.addr),
       };
     case 'munmap':
     case 'mprotect':

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CaseError } from './errors.ts';
+import { qemuArguments } from './linux/qemu.ts';
 import type { ProbeLines } from './linux-side.ts';
 import { PACKAGE_PATHS } from './paths.ts';
 
-export const PROBE_SOURCE = PACKAGE_PATHS.probeSource;
 export const RECORDED_FILE = PACKAGE_PATHS.recorded;
 
 const recordedSchema = z.object({
@@ -25,13 +25,24 @@ const recordedSchema = z.object({
 
 export type RecordedResults = z.infer<typeof recordedSchema>;
 
-/** What Linux's output for this program depends on: the probe and the program. */
-export function sourceHash(probeSource: string, program: string): string {
-  return createHash('sha256').update(probeSource).update('\u0000').update(program).digest('hex').slice(0, 16);
-}
+/** The machine the probe runs on, as QEMU is told it (paths left out): changing it invalidates the results. */
+const MACHINE = qemuArguments(
+  { ok: true, qemu: 'qemu-system-x86_64', kernel: 'vmlinuz', gcc: 'gcc' },
+  'initramfs.cpio',
+  'console.log',
+  'probe.jsonl',
+).join(' ');
 
-export function readProbeSource(): string {
-  return readFileSync(PROBE_SOURCE, 'utf8');
+/** What Linux's output for this program depends on: the probe, the machine and the program. */
+export function sourceHash(probeSource: string, program: string): string {
+  return createHash('sha256')
+    .update(probeSource)
+    .update('\u0000')
+    .update(MACHINE)
+    .update('\u0000')
+    .update(program)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function loadRecorded(path = RECORDED_FILE): RecordedResults | null {

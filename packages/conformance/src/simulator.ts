@@ -17,7 +17,12 @@ import {
   type WatchedState,
 } from './observation.ts';
 
-/** Resolutions Linux counts in ru_minflt: handled without I/O (mm_account_fault in mm/memory.c). */
+/**
+ * Resolutions Linux counts in ru_minflt (mm_account_fault in mm/memory.c):
+ * a fault that completed without VM_FAULT_MAJOR. A swap-in is major here;
+ * Linux counts one served from the swap cache as minor, and any retried
+ * fault as major — neither happens in these cases (no swap, no I/O).
+ */
 const MINOR = new Set<FaultRecord['resolution']>([
   'demand-zero',
   'zero-page',
@@ -32,8 +37,15 @@ const MINOR = new Set<FaultRecord['resolution']>([
 /** Steps whose faults the probe measures with getrusage around the operation. */
 const MEASURED = new Set(['read', 'write', 'exec', 'touch', 'copy_from_user', 'copy_to_user']);
 
+let builtins: { stack: number; brk: number } | undefined;
+
 /** Where every new process's stack and heap start on the simulator (fixed: it has no ASLR). */
 function builtinLabels(): { stack: number; brk: number } {
+  builtins ??= readBuiltinLabels();
+  return builtins;
+}
+
+function readBuiltinLabels(): { stack: number; brk: number } {
   const session = new ScenarioSession({ machine: { arch: 'x86-64' } });
   const task = session.spawn('probe');
   const mm = task.mm!;
@@ -56,18 +68,21 @@ export function observeOnSimulator(c: ConformanceCase): ObservedRun {
       addresses.builtin('stack', BigInt(labels.stack));
       addresses.builtin('brk', BigInt(labels.brk));
     }
+    // Named before its label exists: the address an mmap returned is compared, not its own name.
+    const fields = fieldsOf(scenarioStep, rawOf(step, scenarioStep), addresses);
     if (scenarioStep.kind === 'mmap' && scenarioStep.args.as !== undefined && 'address' in step.outcome)
       addresses.mapped(scenarioStep.args.as, BigInt(String(step.outcome.address)), scenarioStep.args.length);
-    const fields = fieldsOf(scenarioStep, rawOf(step, scenarioStep), addresses);
     if (MEASURED.has(step.step)) fields.minflt = step.faults.filter((f) => MINOR.has(f.resolution)).length;
     for (const [n, page] of (step.watch?.pages ?? []).entries())
       fields[`page ${n + 1}`] = describePage(watched(page, zeroPfn), frames);
     steps.push({ step: step.index, op: step.step, fields });
   }
   const failure =
-    report.stopped === null
-      ? null
-      : `the simulator stopped at step ${report.stopped.index}: ${report.stopped.reason}`;
+    report.stopped !== null
+      ? `the simulator stopped at step ${report.stopped.index}: ${report.stopped.reason}`
+      : report.invariants.length > 0
+        ? `the simulated kernel is inconsistent after the last step: ${report.invariants.join('; ')}`
+        : null;
   return { steps, failure };
 }
 
@@ -90,8 +105,9 @@ function rawOf(report: StepReport, step: Step): RawResult {
       signal: o.signal,
       code: String(o.code),
       addr: BigInt(String(o.address)),
-      err: gp ? 0 : (last?.errorCode ?? 0),
+      err: gp ? 0 : (last?.errorCode ?? null),
       trap: gp ? 13 : 14,
+      ...(o.pages !== undefined ? { pages: Number(o.pages) } : {}),
     };
   }
   if (typeof o.oops === 'string') return { kind: 'oops', first: o.oops.split('\n')[0] ?? '' };

@@ -5,6 +5,7 @@
  * edited since Linux's results were recorded, on a known difference that no
  * longer shows, and on either side failing to run a case.
  */
+import { readFileSync } from 'node:fs';
 import { CASES_DIR, type ConformanceCase, loadCases } from './case-file.ts';
 import { type ComparedCase, compareCase, staleKnownPlaces } from './compare.ts';
 import { CaseError } from './errors.ts';
@@ -12,9 +13,10 @@ import { KnownList, loadKnownDifferences } from './known-differences.ts';
 import { findLinuxToolchain, runOnLinux } from './linux/index.ts';
 import { observeOnLinux, type ProbeLines } from './linux-side.ts';
 import type { ObservedStep } from './observation.ts';
+import { PACKAGE_PATHS } from './paths.ts';
 import { brokenPreconditions } from './preconditions.ts';
 import { programOf } from './program.ts';
-import { loadRecorded, readProbeSource, saveRecorded, sourceHash } from './recorded.ts';
+import { loadRecorded, type RecordedResults, saveRecorded, sourceHash } from './recorded.ts';
 import { observeOnSimulator } from './simulator.ts';
 
 /** QEMU's emulation differs from hardware in a few corners; more than this many skips hides too much. */
@@ -30,6 +32,10 @@ export interface SuiteOptions {
   readonly casesDir?: string;
   readonly knownFile?: string;
   readonly recordedFile?: string;
+  /** The probe's source (default: linux/probe.c): what Linux's recorded results were made with. */
+  readonly probeSourceFile?: string;
+  /** The environment to look for QEMU, the kernel and gcc in (default: this process's). */
+  readonly linuxEnv?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
 }
 
@@ -70,38 +76,58 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
     if (unknown.length > 0) throw new CaseError(`no case ${unknown.map((id) => `"${id}"`).join(', ')}`);
     cases = cases.filter((c) => options.only!.includes(c.id));
   }
-  const probe = readProbeSource();
+  const probe = readFileSync(options.probeSourceFile ?? PACKAGE_PATHS.probeSource, 'utf8');
   const programs = cases.map((c) => ({ id: c.id, text: programOf(c) }));
   const hashes = new Map(programs.map((p) => [p.id, sourceHash(probe, p.text)]));
   const problems: string[] = [];
   const notes: string[] = [];
   const recorded = loadRecorded(options.recordedFile);
+  const committed = usableRecorded(cases, recorded, hashes);
 
-  const toolchain = options.linux === 'recorded' ? null : findLinuxToolchain();
+  const toolchain =
+    options.linux === 'recorded'
+      ? null
+      : findLinuxToolchain(options.linuxEnv === undefined ? {} : { env: options.linuxEnv });
   let source: LinuxSource;
   let linuxLines: ReadonlyMap<string, ProbeLines>;
   if (toolchain?.ok) {
     log(`booting Linux under QEMU (${toolchain.kernel}) for ${programs.length} cases…`);
     const run = await runOnLinux(programs, toolchain, { log });
     const kernel = String(run.boot.kernel ?? 'unknown');
-    source = { kind: 'live', kernel, why: 'QEMU and a kernel are installed here' };
-    linuxLines = run.cases;
-    problems.push(...brokenPreconditions(run.boot));
+    const broken = [...brokenPreconditions(run.boot), ...probeErrors(run.cases)];
+    const recordedKernel = recorded === null ? null : String(recorded.boot.kernel);
     if (options.record) {
-      const merged = new Map(Object.entries(recorded?.cases ?? {}));
-      for (const p of programs)
-        merged.set(p.id, { hash: hashes.get(p.id)!, lines: [...(run.cases.get(p.id) ?? [])] });
-      for (const id of merged.keys())
-        if (!cases.some((c) => c.id === id) && options.only === undefined) merged.delete(id);
-      saveRecorded(run.boot, merged, options.recordedFile);
-      log(`recorded Linux's results for ${programs.length} cases`);
-    } else if (recorded !== null) {
-      const recordedKernel = String(recorded.boot.kernel);
-      if (recordedKernel !== kernel)
-        notes.push(
-          `Linux ${kernel} ran here; the committed results are from ${recordedKernel}, so a difference between the two is not checked`,
-        );
-      problems.push(...liveAgainstRecorded(cases, run.cases, recorded, hashes, kernel));
+      problems.push(...broken);
+      if (broken.length > 0) problems.push('nothing was recorded: the run above is not one to keep');
+      else {
+        const merged = new Map(Object.entries(recorded?.cases ?? {}));
+        for (const p of programs)
+          merged.set(p.id, { hash: hashes.get(p.id)!, lines: [...(run.cases.get(p.id) ?? [])] });
+        // A whole run drops the results of cases that no longer exist.
+        if (options.only === undefined || options.only.length === 0)
+          for (const id of merged.keys()) if (!hashes.has(id)) merged.delete(id);
+        saveRecorded(run.boot, merged, options.recordedFile);
+        log(`recorded Linux's results for ${programs.length} cases`);
+      }
+      source = { kind: 'live', kernel, why: 'booted now to record its results' };
+      linuxLines = run.cases;
+    } else if (recordedKernel === null || recordedKernel === kernel) {
+      // The same kernel as recorded: the live run decides, and must reproduce the recording.
+      source = { kind: 'live', kernel, why: 'QEMU and a kernel are installed here' };
+      linuxLines = run.cases;
+      problems.push(...broken, ...committed.problems);
+      problems.push(...liveAgainstRecorded(cases, run.cases, committed.lines, kernel));
+    } else {
+      // Another kernel (a newer Debian point release, say): the committed results decide, so the
+      // verdict does not depend on what /boot holds; what this kernel does otherwise is a note.
+      source = {
+        kind: 'recorded',
+        kernel: recordedKernel,
+        why: `Linux ${kernel} is installed here, not the recorded ${recordedKernel}, so the committed results decide`,
+      };
+      linuxLines = committed.lines;
+      problems.push(...brokenPreconditions(recorded!.boot), ...committed.problems);
+      notes.push(...liveAgainstRecorded(cases, run.cases, committed.lines, kernel));
     }
   } else {
     if (options.linux === 'live' && toolchain !== null && !toolchain.ok)
@@ -111,21 +137,10 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
     const why =
       toolchain === null
         ? 'asked for the recorded results'
-        : `QEMU cannot run here (missing ${toolchain.ok ? '' : toolchain.missing.join('; ')}), so this compares with the committed results`;
+        : `Linux cannot be booted here (missing ${toolchain.ok ? '' : toolchain.missing.join('; ')}), so this compares with the committed results`;
     source = { kind: 'recorded', kernel: String(recorded.boot.kernel ?? 'unknown'), why };
-    problems.push(...brokenPreconditions(recorded.boot));
-    const lines = new Map<string, ProbeLines>();
-    for (const c of cases) {
-      const r = recorded.cases[c.id];
-      if (r === undefined)
-        problems.push(`${c.id}: Linux's results were never recorded: run \`faultline conformance --record\``);
-      else if (r.hash !== hashes.get(c.id))
-        problems.push(
-          `${c.id}: the case or the probe changed since Linux's results were recorded: run \`faultline conformance --record\``,
-        );
-      else lines.set(c.id, r.lines);
-    }
-    linuxLines = lines;
+    problems.push(...brokenPreconditions(recorded.boot), ...committed.problems);
+    linuxLines = committed.lines;
   }
 
   const compared: ComparedCase[] = [];
@@ -150,7 +165,11 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
     if (s.verdict !== 'new') continue;
     for (const d of s.differences.filter((x) => x.known === null))
       problems.push(
-        `${s.caseId} step ${s.step} (${s.op}): new difference in ${d.field}: simulator ${d.simulator}, Linux ${d.linux}`,
+        `${s.caseId} step ${s.step} (${s.op}): new difference in ${d.field}: simulator ${d.simulator}, Linux ${d.linux}${
+          d.listed === undefined
+            ? ''
+            : ` ("${d.listed.id}" lists simulator ${d.listed.simulator}, Linux ${d.listed.linux} there)`
+        }`,
       );
   }
   if (options.only === undefined || options.only.length === 0) {
@@ -162,36 +181,58 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
   return { linux: source, cases: compared, counts, problems, notes };
 }
 
+/** The committed results still valid for these cases (same probe, same program), and what is stale. */
+function usableRecorded(
+  cases: readonly ConformanceCase[],
+  recorded: RecordedResults | null,
+  hashes: ReadonlyMap<string, string>,
+): { lines: ReadonlyMap<string, ProbeLines>; problems: string[] } {
+  const lines = new Map<string, ProbeLines>();
+  const problems: string[] = [];
+  for (const c of cases) {
+    const r = recorded?.cases[c.id];
+    if (r === undefined)
+      problems.push(`${c.id}: Linux's results were never recorded: run \`faultline conformance --record\``);
+    else if (r.hash !== hashes.get(c.id))
+      problems.push(
+        `${c.id}: the case or the probe changed since Linux's results were recorded: run \`faultline conformance --record\``,
+      );
+    else lines.set(c.id, r.lines);
+  }
+  return { lines, problems };
+}
+
+/** Cases the probe could not run, in words. */
+function probeErrors(cases: ReadonlyMap<string, ProbeLines>): string[] {
+  const errors: string[] = [];
+  for (const [id, lines] of cases)
+    for (const line of lines)
+      if (typeof line.error === 'string') errors.push(`${id}: the probe failed: ${line.error}`);
+  return errors;
+}
+
 /**
- * A live run must reproduce what was recorded (same observations, same
- * kernel): otherwise the committed results no longer say what Linux does.
+ * What a live run shows differently from the recording, case by case (in
+ * the shared terms, so frame numbers may differ): with the same kernel,
+ * the committed results no longer say what Linux does.
  */
 function liveAgainstRecorded(
   cases: readonly ConformanceCase[],
   live: ReadonlyMap<string, ProbeLines>,
-  recorded: NonNullable<ReturnType<typeof loadRecorded>>,
-  hashes: ReadonlyMap<string, string>,
+  recorded: ReadonlyMap<string, ProbeLines>,
   kernel: string,
 ): string[] {
-  const problems: string[] = [];
-  const sameKernel = String(recorded.boot.kernel) === kernel;
+  const differences: string[] = [];
   for (const c of cases) {
-    const r = recorded.cases[c.id];
-    if (r === undefined || r.hash !== hashes.get(c.id)) {
-      problems.push(
-        `${c.id}: Linux's recorded results are missing or stale: run \`faultline conformance --record\``,
-      );
-      continue;
-    }
-    const now = observeOnLinux(c, live.get(c.id) ?? []).steps;
-    const then = observeOnLinux(c, r.lines).steps;
-    const diff = firstDifference(now, then);
-    if (diff !== null && sameKernel)
-      problems.push(
-        `${c.id}: Linux ${kernel} now shows ${diff}, not what was recorded: the probe is not reproducible`,
-      );
+    const then = recorded.get(c.id);
+    if (then === undefined) continue; // missing or stale: reported already
+    const diff = firstDifference(
+      observeOnLinux(c, live.get(c.id) ?? []).steps,
+      observeOnLinux(c, then).steps,
+    );
+    if (diff !== null) differences.push(`${c.id}: Linux ${kernel} now shows ${diff}, not what was recorded`);
   }
-  return problems;
+  return differences;
 }
 
 function firstDifference(now: readonly ObservedStep[], then: readonly ObservedStep[]): string | null {

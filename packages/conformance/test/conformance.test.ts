@@ -28,10 +28,32 @@ describe('the simulator against Linux', () => {
     expect(result.counts.skipped).toBeLessThanOrEqual(5);
   });
 
-  test('uses Linux booted now wherever QEMU is installed', () => {
+  test('uses Linux booted now wherever QEMU is installed, or says why not', () => {
     const toolchain = findLinuxToolchain();
     expect(result.linux.kind).toBe(toolchain.ok ? 'live' : 'recorded');
     if (!toolchain.ok) console.log(`compared with the committed results: ${result.linux.why}`);
+  });
+});
+
+describe.skipIf(!findLinuxToolchain().ok)('a live run against the recording', () => {
+  test('Linux booted now must show what was recorded for the same kernel: otherwise the recording is not reproducible', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'faultline-conformance-'));
+    try {
+      const file = join(d, 'recorded.json');
+      const recorded = JSON.parse(readFileSync(PACKAGE_PATHS.recorded, 'utf8'));
+      const lines = recorded.cases['demand-zero-touch'].lines as { step?: number; minflt?: number }[];
+      lines.find((l) => l.step === 3)!.minflt = 15;
+      writeFileSync(file, JSON.stringify(recorded));
+      const r = await runConformance({ linux: 'live', recordedFile: file, only: ['demand-zero-touch'] });
+      expect(r.linux.kind).toBe('live');
+      expect(r.problems).toEqual([
+        expect.stringMatching(
+          /^demand-zero-touch: Linux 6\.1\S+ now shows at step 3: .*"minflt":16.* \(recorded .*"minflt":15.*\), not what was recorded$/,
+        ),
+      ]);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 
@@ -62,6 +84,94 @@ describe('what makes the suite fail (on the recorded results)', () => {
     const r = await run(dir);
     expect(r.linux.kind).toBe('recorded');
     expect(r.problems).toEqual([]);
+  });
+
+  test('where QEMU cannot be found the committed results decide, and the run says what is missing', async () => {
+    const r = await runConformance({
+      linux: 'auto',
+      linuxEnv: { PATH: '/nonexistent' },
+      only: ['demand-zero-touch'],
+    });
+    expect(r.linux.kind).toBe('recorded');
+    expect(r.linux.why).toMatch(/^Linux cannot be booted here \(missing QEMU for x86-64 .*qemu-system-x86\)/);
+    expect(r.problems).toEqual([]);
+  });
+
+  test('a changed probe makes every recorded result stale', async () => {
+    const d = copy();
+    try {
+      const probe = join(d, 'probe.c');
+      writeFileSync(probe, `${readFileSync(PACKAGE_PATHS.probeSource, 'utf8')}\n/* changed */\n`);
+      const r = await runConformance({
+        linux: 'recorded',
+        probeSourceFile: probe,
+        only: ['demand-zero-touch', 'nx-data'],
+      });
+      expect(r.problems).toEqual([
+        "demand-zero-touch: the case or the probe changed since Linux's results were recorded: run `faultline conformance --record`",
+        "nx-data: the case or the probe changed since Linux's results were recorded: run `faultline conformance --record`",
+      ]);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('a probe that failed a case fails the run, in the probe’s words', async () => {
+    const d = copy();
+    try {
+      const file = join(d, 'recorded.json');
+      const recorded = JSON.parse(readFileSync(file, 'utf8'));
+      const lines = recorded.cases['demand-zero-touch'].lines;
+      recorded.cases['demand-zero-touch'].lines = [
+        ...lines.slice(0, 3),
+        { case: 'demand-zero-touch', error: 'step 3: task a did not answer within 60 s' },
+      ];
+      writeFileSync(file, JSON.stringify(recorded));
+      const r = await run(d, ['demand-zero-touch']);
+      expect(r.problems).toEqual([
+        'demand-zero-touch: Linux: the probe failed: step 3: task a did not answer within 60 s',
+      ]);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('a known place that shows other values than the list says is a new difference', async () => {
+    const d = copy();
+    try {
+      const known = join(d, 'known.yaml');
+      writeFileSync(
+        known,
+        readFileSync(known, 'utf8').replace(
+          'step: 8, field: error_code, simulator: "0x4", linux: "0x5"',
+          'step: 8, field: error_code, simulator: "0x4", linux: "0x7"',
+        ),
+      );
+      const r = await run(d, ['kernel-addresses']);
+      expect(r.problems).toContain(
+        'kernel-addresses step 8 (read): new difference in error_code: simulator 0x4, Linux 0x5 ("sanitize-error-code" lists simulator 0x4, Linux 0x7 there)',
+      );
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('more than five QEMU artefacts skipped is too many', async () => {
+    const d = copy();
+    try {
+      const known = join(d, 'known.yaml');
+      writeFileSync(
+        known,
+        readFileSync(known, 'utf8')
+          .replace('- id: fault-around\n', '- id: fault-around\n  kind: qemu\n')
+          .replace('- id: sanitize-error-code\n', '- id: sanitize-error-code\n  kind: qemu\n'),
+      );
+      const r = await run(d);
+      expect(r.counts.skipped).toBeGreaterThan(5);
+      expect(r.problems).toContain(`${r.counts.skipped} steps skipped as QEMU artefacts; at most 5 may be`);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 
   test('a case edited since Linux ran it is stale, and the message says how to record it again', async () => {
@@ -98,7 +208,7 @@ describe('what makes the suite fail (on the recorded results)', () => {
       const list = readFileSync(join(d, 'known.yaml'), 'utf8');
       writeFileSync(
         join(d, 'known.yaml'),
-        `${list}\n- id: not-a-difference\n  what: w\n  source: s\n  where:\n    - { case: demand-zero-touch, step: 3, field: minflt }\n`,
+        `${list}\n- id: not-a-difference\n  what: w\n  source: s\n  where:\n    - { case: demand-zero-touch, step: 3, field: minflt, simulator: 16, linux: 15 }\n`,
       );
       const r = await run(d);
       expect(r.problems).toContain(

@@ -309,6 +309,16 @@ steps:
     expect(outcome(r, 6)).toEqual({ value: 7 });
   });
 
+  test('a touch a signal ends says how many pages it stored before it', () => {
+    const r = run(`
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 8192, prot: rw-, as: buf }
+  - touch: { task: app, addr: buf, length: 16384 }
+`);
+    expect(outcome(r, 3)).toMatchObject({ signal: 'SIGSEGV', code: 'SEGV_MAPERR', pages: 2 });
+  });
+
   test('the report carries the run’s counters', () => {
     const r = run(COW);
     expect(r.counters).toMatchObject({ faults: 2, framesAllocated: 2, swapOuts: 0 });

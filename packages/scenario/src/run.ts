@@ -403,7 +403,7 @@ class Runner {
               `${a.task}: touch page ${pages + 1} at ${hex(va)}`,
               r,
             );
-            return { ...ended, faults };
+            return { ...ended, outcome: { ...ended.outcome, pages }, faults };
           }
           pages++;
         }

@@ -9,7 +9,6 @@ export {
   KERNEL_COMMAND_LINE,
   type LinuxProgram,
   type LinuxRun,
-  PROBE_SOURCE,
   parseProbeOutput,
   type RunOnLinuxOptions,
   runOnLinux,

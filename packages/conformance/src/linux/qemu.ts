@@ -38,7 +38,7 @@ export interface RunOnLinuxOptions {
   readonly hangGuardMs?: number;
 }
 
-export const PROBE_SOURCE = PACKAGE_PATHS.probeSource;
+const PROBE_SOURCE = PACKAGE_PATHS.probeSource;
 
 const CONSOLE_TAIL_BYTES = 4096;
 const DEFAULT_HANG_GUARD_MS = 15 * 60 * 1000;
