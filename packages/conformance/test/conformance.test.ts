@@ -36,6 +36,28 @@ describe('the simulator against Linux', () => {
 });
 
 describe.skipIf(!findLinuxToolchain().ok)('a live run against the recording', () => {
+  test('--record saves what Linux printed, keyed by the hash of what made it, and a run on it then passes', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'faultline-conformance-'));
+    try {
+      const file = join(d, 'recorded.json');
+      const recorded = await runConformance({
+        linux: 'live',
+        record: true,
+        recordedFile: file,
+        only: ['nx-rwx'],
+      });
+      expect(recorded.problems).toEqual([]);
+      const saved = JSON.parse(readFileSync(file, 'utf8'));
+      expect(Object.keys(saved.cases)).toEqual(['nx-rwx']);
+      expect(saved.boot).toMatchObject({ machine: 'x86_64', files_fs: 'tmpfs' });
+      const again = await runConformance({ linux: 'recorded', recordedFile: file, only: ['nx-rwx'] });
+      expect(again.problems).toEqual([]);
+      expect(again.counts.steps).toBeGreaterThan(0);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test('Linux booted now must show what was recorded for the same kernel: otherwise the recording is not reproducible', async () => {
     const d = mkdtempSync(join(tmpdir(), 'faultline-conformance-'));
     try {
