@@ -6,12 +6,8 @@
 import { z } from 'zod';
 import type { ConformanceCase } from './case-file.ts';
 import {
-  AddressNamer,
-  describePage,
-  FrameNamer,
-  fieldsOf,
+  CaseObserver,
   type ObservedRun,
-  type ObservedStep,
   type RawResult,
   SI_CODES,
   type WatchedState,
@@ -44,9 +40,8 @@ export type ProbeStepLine = z.infer<typeof probeStepLine>;
 export type ProbeLines = readonly Readonly<Record<string, unknown>>[];
 
 export function observeOnLinux(c: ConformanceCase, lines: ProbeLines): ObservedRun {
-  const addresses = new AddressNamer();
-  const frames = new FrameNamer();
-  const steps: ObservedStep[] = [];
+  const observer = new CaseObserver();
+  const steps = observer.steps;
   let failure: string | null = 'the probe printed no "done" line for this case';
   for (const line of lines) {
     if (line.start === true) continue;
@@ -72,27 +67,23 @@ export function observeOnLinux(c: ConformanceCase, lines: ProbeLines): ObservedR
       failure = `the probe reported step ${s.step} as "${s.op}", which the case does not have there`;
       break;
     }
-    const r = s.result;
-    if (step.kind === 'spawn') {
-      addresses.builtin('stack', BigInt(String(r.stack)));
-      addresses.builtin('brk', BigInt(String(r.brk)));
-    }
     if (s.step !== steps.length + 1) {
       failure = `the probe reported step ${s.step} after step ${steps.length}: a step line is missing or repeated`;
       break;
     }
-    // Named before its label exists: the address an mmap returned is compared, not its own name.
-    const fields = fieldsOf(step, rawOf(step, r), addresses);
-    if (step.kind === 'mmap' && step.args.as !== undefined && typeof r.address === 'string')
-      addresses.mapped(step.args.as, BigInt(r.address), step.args.length);
-    if (s.minflt !== null) fields.minflt = s.minflt;
     const unread = s.pages.find((p) => p.state === 'error');
     if (unread !== undefined && unread.state === 'error') {
       failure = `the probe could not read a watched page at step ${s.step}: ${unread.why}`;
       break;
     }
-    for (const [n, p] of s.pages.entries()) fields[`page ${n + 1}`] = describePage(p as WatchedState, frames);
-    steps.push({ step: s.step, op: s.op, fields });
+    const r = s.result;
+    observer.step(s.step, step, rawOf(step, r), {
+      ...(step.kind === 'spawn'
+        ? { spawned: { stack: BigInt(String(r.stack)), brk: BigInt(String(r.brk)) } }
+        : {}),
+      minflt: s.minflt,
+      pages: s.pages as WatchedState[],
+    });
   }
   return { steps, failure };
 }

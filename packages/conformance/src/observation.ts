@@ -214,3 +214,42 @@ export function fieldsOf(
       return {};
   }
 }
+
+/** What one side knows of a step besides its result: the labels a spawn defines, the faults, the pages. */
+export interface StepFacts {
+  /** For a spawn: where the new process's stack VMA and program break are (the built-in labels). */
+  readonly spawned?: { readonly stack: bigint; readonly brk: bigint };
+  /** ru_minflt across the step, for the steps that measure it. */
+  readonly minflt: number | null;
+  readonly pages: readonly WatchedState[];
+}
+
+/**
+ * Observes a case step by step, the same way for either side: each side
+ * says what its kernel reported; this names it (one AddressNamer and one
+ * FrameNamer per run) and keeps the labels the steps define.
+ */
+export class CaseObserver {
+  private readonly addresses = new AddressNamer();
+  private readonly frames = new FrameNamer();
+  readonly steps: ObservedStep[] = [];
+
+  step(index: number, step: Step, raw: RawResult, facts: StepFacts): void {
+    if (facts.spawned !== undefined) {
+      this.addresses.builtin('stack', facts.spawned.stack);
+      this.addresses.builtin('brk', facts.spawned.brk);
+    }
+    // Named before its label exists: the address an mmap returned is compared, not its own name.
+    const fields = fieldsOf(step, raw, this.addresses);
+    if (
+      step.kind === 'mmap' &&
+      step.args.as !== undefined &&
+      raw.kind === 'done' &&
+      raw.address !== undefined
+    )
+      this.addresses.mapped(step.args.as, raw.address, step.args.length);
+    if (facts.minflt !== null) fields.minflt = facts.minflt;
+    for (const [n, page] of facts.pages.entries()) fields[`page ${n + 1}`] = describePage(page, this.frames);
+    this.steps.push({ step: index, op: step.kind, fields });
+  }
+}

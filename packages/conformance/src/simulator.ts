@@ -6,16 +6,7 @@
 import { bootSession, runOn, ScenarioSession, type StepReport, type WatchedPage } from '@faultline/scenario';
 import type { FaultRecord } from '@faultline/vm-core';
 import type { ConformanceCase } from './case-file.ts';
-import {
-  AddressNamer,
-  describePage,
-  FrameNamer,
-  fieldsOf,
-  type ObservedRun,
-  type ObservedStep,
-  type RawResult,
-  type WatchedState,
-} from './observation.ts';
+import { CaseObserver, type ObservedRun, type RawResult, type WatchedState } from './observation.ts';
 
 /**
  * Resolutions Linux counts in ru_minflt (mm_account_fault in mm/memory.c):
@@ -59,23 +50,14 @@ export function observeOnSimulator(c: ConformanceCase): ObservedRun {
   const session = bootSession(c.scenario);
   const zeroPfn = session.kernel.zeroPfn();
   const report = runOn(session, c.scenario, { labels });
-  const addresses = new AddressNamer();
-  const frames = new FrameNamer();
-  const steps: ObservedStep[] = [];
+  const observer = new CaseObserver();
   for (const [i, step] of report.steps.entries()) {
     const scenarioStep = c.scenario.steps[i]!;
-    if (step.step === 'spawn') {
-      addresses.builtin('stack', BigInt(labels.stack));
-      addresses.builtin('brk', BigInt(labels.brk));
-    }
-    // Named before its label exists: the address an mmap returned is compared, not its own name.
-    const fields = fieldsOf(scenarioStep, rawOf(step, scenarioStep), addresses);
-    if (scenarioStep.kind === 'mmap' && scenarioStep.args.as !== undefined && 'address' in step.outcome)
-      addresses.mapped(scenarioStep.args.as, BigInt(String(step.outcome.address)), scenarioStep.args.length);
-    if (MEASURED.has(step.step)) fields.minflt = step.faults.filter((f) => MINOR.has(f.resolution)).length;
-    for (const [n, page] of (step.watch?.pages ?? []).entries())
-      fields[`page ${n + 1}`] = describePage(watched(page, zeroPfn), frames);
-    steps.push({ step: step.index, op: step.step, fields });
+    observer.step(step.index, scenarioStep, rawOf(step, scenarioStep), {
+      ...(step.step === 'spawn' ? { spawned: { stack: BigInt(labels.stack), brk: BigInt(labels.brk) } } : {}),
+      minflt: MEASURED.has(step.step) ? step.faults.filter((f) => MINOR.has(f.resolution)).length : null,
+      pages: (step.watch?.pages ?? []).map((page) => watched(page, zeroPfn)),
+    });
   }
   const failure =
     report.stopped !== null
@@ -83,7 +65,7 @@ export function observeOnSimulator(c: ConformanceCase): ObservedRun {
       : report.invariants.length > 0
         ? `the simulated kernel is inconsistent after the last step: ${report.invariants.join('; ')}`
         : null;
-  return { steps, failure };
+  return { steps: observer.steps, failure };
 }
 
 function watched(page: WatchedPage, zeroPfn: number): WatchedState {

@@ -88,6 +88,15 @@ describe('what makes the suite fail (on the recorded results)', () => {
     cpSync(PACKAGE_PATHS.recorded, join(d, 'recorded.json'));
     return d;
   };
+  /** Runs `body` on a fresh copy of the package's cases, list and recording, removed afterwards. */
+  const inCopy = async (body: (d: string) => Promise<void>) => {
+    const d = copy();
+    try {
+      await body(d);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  };
   const run = (d: string, only?: string[]) =>
     runConformance({
       linux: 'recorded',
@@ -120,8 +129,7 @@ describe('what makes the suite fail (on the recorded results)', () => {
   });
 
   test('a changed probe makes every recorded result stale', async () => {
-    const d = copy();
-    try {
+    await inCopy(async (d) => {
       const probe = join(d, 'probe.c');
       writeFileSync(probe, `${readFileSync(PACKAGE_PATHS.probeSource, 'utf8')}\n/* changed */\n`);
       const r = await runConformance({
@@ -133,14 +141,11 @@ describe('what makes the suite fail (on the recorded results)', () => {
         "demand-zero-touch: the case or the probe changed since Linux's results were recorded: run `faultline conformance --record`",
         "nx-data: the case or the probe changed since Linux's results were recorded: run `faultline conformance --record`",
       ]);
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a probe that failed a case fails the run, in the probe’s words', async () => {
-    const d = copy();
-    try {
+    await inCopy(async (d) => {
       const file = join(d, 'recorded.json');
       const recorded = JSON.parse(readFileSync(file, 'utf8'));
       const lines = recorded.cases['demand-zero-touch'].lines;
@@ -153,14 +158,11 @@ describe('what makes the suite fail (on the recorded results)', () => {
       expect(r.problems).toEqual([
         'demand-zero-touch: Linux: the probe failed: step 3: task a did not answer within 60 s',
       ]);
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a known place that shows other values than the list says is a new difference', async () => {
-    const d = copy();
-    try {
+    await inCopy(async (d) => {
       const known = join(d, 'known.yaml');
       writeFileSync(
         known,
@@ -173,14 +175,11 @@ describe('what makes the suite fail (on the recorded results)', () => {
       expect(r.problems).toContain(
         'kernel-addresses step 8 (read): new difference in error_code: simulator 0x4, Linux 0x5 ("sanitize-error-code" lists simulator 0x4, Linux 0x7 there)',
       );
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 
   test('more than five QEMU artefacts skipped is too many', async () => {
-    const d = copy();
-    try {
+    await inCopy(async (d) => {
       const known = join(d, 'known.yaml');
       writeFileSync(
         known,
@@ -191,42 +190,33 @@ describe('what makes the suite fail (on the recorded results)', () => {
       const r = await run(d);
       expect(r.counts.skipped).toBeGreaterThan(5);
       expect(r.problems).toContain(`${r.counts.skipped} steps skipped as QEMU artefacts; at most 5 may be`);
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a case edited since Linux ran it is stale, and the message says how to record it again', async () => {
-    const d = copy();
-    try {
+    await inCopy(async (d) => {
       const file = join(d, 'cases', 'demand-zero-touch.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace('value: 4', 'value: 5'));
       const r = await run(d);
       expect(r.problems).toContain(
         "demand-zero-touch: the case or the probe changed since Linux's results were recorded: run `faultline conformance --record`",
       );
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 
   test('without the reviewed list every known difference is new, with both sides’ values', async () => {
-    const d = copy();
-    try {
+    await inCopy(async (d) => {
       writeFileSync(join(d, 'known.yaml'), '[]\n');
       const r = await run(d);
       expect(r.counts.new).toBeGreaterThan(0);
       expect(
         r.problems.some((p) => /step \d+ \(\w+\): new difference in [\w ]+: simulator .+, Linux .+/.test(p)),
       ).toBe(true);
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a known difference at a place where the sides agree is a stale entry', async () => {
-    const d = copy();
-    try {
+    await inCopy(async (d) => {
       const list = readFileSync(join(d, 'known.yaml'), 'utf8');
       writeFileSync(
         join(d, 'known.yaml'),
@@ -236,8 +226,6 @@ describe('what makes the suite fail (on the recorded results)', () => {
       expect(r.problems).toContain(
         'known-differences.yaml is stale: "not-a-difference" names demand-zero-touch step 3 minflt, where the two sides do not differ (the simulator was fixed? remove the place)',
       );
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 });
