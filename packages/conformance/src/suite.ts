@@ -216,7 +216,7 @@ function probeErrors(cases: ReadonlyMap<string, ProbeLines>): string[] {
  * the shared terms, so frame numbers may differ): with the same kernel,
  * the committed results no longer say what Linux does.
  */
-function liveAgainstRecorded(
+export function liveAgainstRecorded(
   cases: readonly ConformanceCase[],
   live: ReadonlyMap<string, ProbeLines>,
   recorded: ReadonlyMap<string, ProbeLines>,

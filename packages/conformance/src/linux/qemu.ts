@@ -52,8 +52,15 @@ const DEVICES: readonly CpioEntry[] = [
   { kind: 'chardev', path: 'dev/null', major: 1, minor: 3, mode: 0o666 },
 ];
 
-/** The kernel command line: quiet, no KASLR, no address-space randomisation, a panic powers off (-no-reboot). */
-export const KERNEL_COMMAND_LINE = 'console=ttyS0 quiet panic=-1 nokaslr norandmaps';
+/**
+ * The kernel command line: quiet, no KASLR, no address-space randomisation,
+ * a panic powers off (-no-reboot). no_timer_check skips the boot-time check
+ * that the IO-APIC delivers timer interrupts (arch/x86/kernel/apic/io_apic.c,
+ * check_timer): under software emulation on a saturated host the ticks come
+ * late and the kernel panics with "IO-APIC + timer doesn't work!" — seen at
+ * a load average of 20.
+ */
+export const KERNEL_COMMAND_LINE = 'console=ttyS0 quiet panic=-1 nokaslr norandmaps no_timer_check';
 
 function run(command: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
