@@ -1,0 +1,166 @@
+/**
+ * Boot: memory, the zero page, the kernel's own page tables (the direct map
+ * and, on x86-64, the vmalloc area's top-level tables), the CPUs, and the
+ * first tasks — pid 0 (swapper, the idle task), pid 1 (init), pid 2
+ * (kthreadd).
+ *
+ * Follows init/main.c (start_kernel, rest_init), arch/x86/mm/init.c
+ * (init_mem_mapping) and arch/x86/mm/init_64.c (preallocate_vmalloc_pages).
+ */
+import { Mmu } from '../hw/mmu.ts';
+import { PhysicalMemory } from '../hw/physical-memory.ts';
+import { registerUaccessFixups } from './extable.ts';
+import { addTask, kthread, spawn } from './fork.ts';
+import { FrameDatabase, PageFlag } from './frames.ts';
+import { KernelError } from './kernel.ts';
+import { layouts } from './layout.ts';
+import { Mm, PageTables } from './mm.ts';
+import { makePte } from './pte.ts';
+import { referenceHooks } from './reference-hooks.ts';
+import { LruLists, ReverseMap } from './rmap.ts';
+import { KERNEL_DATA, type KernelState, PAGE } from './state.ts';
+import { SwapDevice } from './swap.ts';
+import type { KernelOptions } from './types.ts';
+import { directReclaim } from './vmscan.ts';
+
+/** Builds and boots a machine; `api` is the facade the hooks will be handed. */
+export function bootKernel(options: KernelOptions, api: KernelState['api']): KernelState {
+  const arch = options.arch ?? 'x86-64';
+  if (!(arch in layouts))
+    throw new KernelError(
+      `unknown arch "${arch}"; the kernel layer models ${Object.keys(layouts).join(' and ')}`,
+    );
+  const layout = layouts[arch];
+  const frameCount = options.frames ?? 1024;
+  if (!Number.isInteger(frameCount) || frameCount < 64)
+    throw new RangeError('a kernel needs at least 64 frames');
+  if (frameCount * PAGE > layout.directMapMaxBytes) {
+    throw new RangeError(`${frameCount} frames exceed what the ${layout.arch} direct map covers`);
+  }
+  const memory = new PhysicalMemory({ frames: frameCount, pageSize: PAGE });
+  // Frame 0 stays reserved, as the BIOS data area does on a PC.
+  const frames = new FrameDatabase(frameCount, 1);
+  const tables = new PageTables(memory, frames, layout);
+  const lru = new LruLists(frameCount);
+  const hooks = { ...referenceHooks, ...options.hooks };
+  // 32-bit x86 has no PCIDs: every CR3 write flushes the non-global entries.
+  if (layout.arch === 'x86-32' && options.pcid === true) {
+    throw new KernelError('x86-32 has no PCIDs; use pcid: false (the default there)');
+  }
+  const pcid = options.pcid ?? layout.arch === 'x86-64';
+  const hasNx = (layout.format.bits.noExecute.hi | layout.format.bits.noExecute.lo) !== 0;
+  const swapSlots = options.swapSlots ?? frameCount;
+  // Linux derives these from min_free_kbytes; the ratios (low = 5/4 min,
+  // high = 3/2 min) are those of __setup_per_zone_wmarks.
+  const min = Math.max(4, Math.floor(frameCount / 64));
+
+  const zeroPagePfn = frames.allocate();
+  memory.zeroFrame(zeroPagePfn);
+  frames.set(zeroPagePfn, PageFlag.Reserved);
+
+  const initPgd = tables.allocateTable(null);
+  const s: KernelState = {
+    api,
+    layout,
+    memory,
+    frames,
+    tables,
+    cpus: [],
+    tasks: new Map(),
+    mms: new Map(),
+    initMm: new Mm(0, initPgd, 0, 0),
+    kernelTables: new Set([initPgd]),
+    hooks,
+    pcid,
+    exceptionTable: new Map(),
+    files: new Map(),
+    rmap: new ReverseMap(),
+    lru,
+    swap: swapSlots > 0 ? new SwapDevice(swapSlots + 1) : null,
+    swapCache: new Map(),
+    watermarks: { min, low: Math.floor((min * 5) / 4), high: Math.floor((min * 3) / 2) },
+    stats: { swapOuts: 0, swapIns: 0, pagesScanned: 0, kswapdRuns: 0, directReclaims: 0, oomKills: 0 },
+    zeroPagePfn,
+    hasNx,
+    kswapdWoken: false,
+    nextPid: 0,
+    nextMmId: 1,
+    kmallocs: new Map(),
+    vmallocs: new Map(),
+    vmallocNext: layout.vmallocStart,
+    fileOfPage: new Map(),
+    asidsInUse: new Set([0]),
+    listeners: [],
+    listener: null,
+    inFault: null,
+    copyFaults: null,
+  };
+  buildDirectMap(s);
+  if (layout.vmallocSync === 'preallocated') preallocateVmallocTables(s);
+  registerUaccessFixups(s);
+
+  // From here on, page tables are allocated like any page: reclaiming
+  // first when memory is short.
+  tables.allocateFrame = () => {
+    let pfn = frames.allocate();
+    if (pfn < 0) {
+      directReclaim(s);
+      pfn = frames.allocate();
+    }
+    return pfn;
+  };
+
+  const cpuCount = options.cpus ?? 1;
+  if (!Number.isInteger(cpuCount) || cpuCount < 1 || cpuCount > 64)
+    throw new RangeError('cpus must be 1..64');
+  const idle = addTask(s, 'swapper', 'idle', null);
+  idle.activeMm = s.initMm;
+  for (let id = 0; id < cpuCount; id++) {
+    const mmu = new Mmu({
+      format: layout.format,
+      memory,
+      tlb: options.tlb === undefined ? { entries: 64, ways: 4 } : options.tlb,
+      cpu: id,
+      control: { root: initPgd * PAGE, noExecuteEnabled: hasNx },
+    });
+    s.cpus.push({ id, mmu, current: idle, loadedMm: s.initMm });
+  }
+  spawn(s, 'init');
+  kthread(s, 'kthreadd');
+  return s;
+}
+
+/** Maps all of physical memory at PAGE_OFFSET, with huge pages where they fit. */
+function buildDirectMap(s: KernelState): void {
+  const { tables, initMm } = s;
+  const hugeLevel = tables.levels - 2;
+  const hugeSpan = tables.span(hugeLevel);
+  const bytes = s.memory.size;
+  for (let pa = 0; pa < bytes; ) {
+    const va = s.layout.directMapStart + pa;
+    if (pa % hugeSpan === 0 && pa + hugeSpan <= bytes) {
+      const entry = tables.entryAddress(initMm.pgdPfn, va, { level: hugeLevel, create: initMm });
+      tables.writeAt(entry!, makePte(pa / PAGE, KERNEL_DATA, s.hasNx) | 0x80n);
+      pa += hugeSpan;
+    } else {
+      const entry = tables.entryAddress(initMm.pgdPfn, va, { create: initMm });
+      tables.writeAt(entry!, makePte(pa / PAGE, KERNEL_DATA, s.hasNx));
+      pa += PAGE;
+    }
+  }
+  adoptKernelTables(s);
+}
+
+/** x86-64: the vmalloc area's top-level entries exist from boot, so every mm shares its tables. */
+function preallocateVmallocTables(s: KernelState): void {
+  for (let va = s.layout.vmallocStart; va < s.layout.vmallocEnd; va += s.tables.span(0)) {
+    s.tables.entryAddress(s.initMm.pgdPfn, va, { level: 1, create: s.initMm });
+  }
+  adoptKernelTables(s);
+}
+
+/** Table pages just created for init_mm belong to the kernel half, which every mm shares. */
+export function adoptKernelTables(s: KernelState): void {
+  for (const pfn of s.initMm.tablePages) s.kernelTables.add(pfn);
+  s.initMm.tablePages.clear();
+}

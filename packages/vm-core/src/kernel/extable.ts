@@ -1,0 +1,72 @@
+/**
+ * The exception table — where a faulting uaccess instruction resumes — and
+ * the oops report printed when a kernel fault has no fixup.
+ *
+ * Follows arch/x86/mm/extable.c (fixup_exception, search_exception_tables)
+ * and arch/x86/mm/fault.c (show_fault_oops, page_fault_oops).
+ */
+import { formatAddress } from '../hw/address.ts';
+import type { FaultInfo } from './hooks.ts';
+import { type KernelState, PAGE } from './state.ts';
+
+/** Addresses of the uaccess instructions and their fixups, in the kernel text. */
+export const UACCESS_IP = {
+  copyUser: 0x1000,
+  copyUserFixup: 0x1040,
+  getUser: 0x1100,
+  getUserFixup: 0x1120,
+  putUser: 0x1200,
+  putUserFixup: 0x1220,
+} as const;
+
+export function registerUaccessFixups(s: KernelState): void {
+  // Each uaccess instruction gets an entry: if it faults, execution resumes
+  // at the fixup, which makes the routine return what was left to copy.
+  s.exceptionTable.set(UACCESS_IP.copyUser, UACCESS_IP.copyUserFixup);
+  s.exceptionTable.set(UACCESS_IP.getUser, UACCESS_IP.getUserFixup);
+  s.exceptionTable.set(UACCESS_IP.putUser, UACCESS_IP.putUserFixup);
+}
+
+export function searchExceptionTable(s: KernelState, ip: number): number | null {
+  return s.exceptionTable.get(ip) ?? null;
+}
+
+/** show_fault_oops(): the report's lines, as Linux prints them, with the reason appended. */
+export function oopsReport(s: KernelState, f: FaultInfo, reason: string): string {
+  const width = s.layout.arch === 'x86-32' ? 32 : 64;
+  const address = formatAddress(f.address, width);
+  const headline =
+    f.address >= 0 && f.address < PAGE
+      ? `BUG: kernel NULL pointer dereference, address: ${address}`
+      : `BUG: unable to handle page fault for address: ${address}`;
+  const kind = f.exec ? 'instruction fetch' : f.write ? 'write access' : 'read access';
+  const what = f.reservedBit
+    ? 'reserved bit violation'
+    : f.present
+      ? 'permissions violation'
+      : 'not-present page';
+  return [
+    headline,
+    `#PF: ${f.user ? 'user' : 'supervisor'} ${kind} in ${f.user ? 'user' : 'kernel'} mode`,
+    `#PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) - ${what}`,
+    `Oops: ${(f.errorCode & 0xffff).toString(16).padStart(4, '0')} [#1] PID: ${f.pid}`,
+    `RIP: ${symbolize(f.ip, width)}`,
+    `Why: ${reason}`,
+  ].join('\n');
+}
+
+const symbols: [number, string][] = [
+  [UACCESS_IP.copyUser, 'copy_user_generic'],
+  [UACCESS_IP.getUser, '__get_user_1'],
+  [UACCESS_IP.putUser, '__put_user_1'],
+];
+
+/** A kernel instruction pointer as an oops prints it: a symbol+offset, or the (unsigned) address. */
+function symbolize(ip: number, width: 32 | 64): string {
+  for (const [at, name] of symbols)
+    if (ip >= at && ip < at + 0x100) return `${name}+0x${(ip - at).toString(16)}`;
+  // Kernel-half addresses are negative numbers here (sign-extended, as the
+  // hardware's canonical form): print the unsigned address, unpadded, as
+  // Linux's %pS does for an address outside every symbol.
+  return `0x${BigInt.asUintN(width, BigInt(ip)).toString(16)}`;
+}

@@ -1,0 +1,200 @@
+/**
+ * The fault path: a user or kernel access with the MMU in the loop, the
+ * page-fault hook for each fault it raises, and what the kernel does with
+ * the hook's verdict — retry, resume at a fixup, deliver the signal, oops,
+ * or die of OOM.
+ *
+ * Follows arch/x86/mm/fault.c (exc_page_fault, handle_page_fault,
+ * do_user_addr_fault's signal delivery), arch/x86/kernel/traps.c
+ * (exc_general_protection) and mm/memory.c (handle_mm_fault's VM_FAULT_OOM).
+ */
+import { Access, Privilege } from '../hw/access.ts';
+import { formatAddress } from '../hw/address.ts';
+import type { PageFault } from '../hw/fault.ts';
+import type { SignalInfo } from './abi.ts';
+import { cpuFor } from './context-switch.ts';
+import { exit, killThreadGroup } from './exit.ts';
+import { oopsReport } from './extable.ts';
+import type { FaultInfo, FaultOutcome, Resolution } from './hooks.ts';
+import { KernelError } from './kernel.ts';
+import { OutOfMemory } from './mm.ts';
+import { cpuOf, emit, type KernelState, userTask } from './state.ts';
+import type { AccessOutcome, Cpu, FaultRecord, Task } from './types.ts';
+
+/** Faults one access may take before the kernel calls the handler broken. */
+const MAX_FAULTS_PER_ACCESS = 8;
+
+/** A user-mode load, store or instruction fetch of one byte by `pid`, with the fault path in the loop. */
+export function access(
+  s: KernelState,
+  pid: number,
+  address: number,
+  kind: 'read' | 'write' | 'exec',
+  value: number,
+): AccessOutcome {
+  const task = userTask(s, pid);
+  const cpu = cpuFor(s, pid);
+  const access = kind === 'read' ? Access.Read : kind === 'write' ? Access.Write : Access.Execute;
+  const faults: FaultRecord[] = [];
+  for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+    const pa = cpu.mmu.translate(address, access, Privilege.User);
+    if (typeof pa === 'number') {
+      if (access === Access.Write) s.memory.bytes[pa] = value & 0xff;
+      return { kind: 'ok', value: s.memory.bytes[pa]!, faults };
+    }
+    const outcome = handleFault(s, cpu, task, pa, 0, faults);
+    if (outcome !== null) return outcome;
+  }
+  throw new KernelError(
+    `pid ${pid}: the fault at ${formatAddress(address)} keeps recurring (a fault handler that never fixes it)`,
+  );
+}
+
+/**
+ * A kernel-mode access on `cpu` (the current task's context). `ip` names
+ * the instruction, so the exception table can find a fixup for it.
+ */
+export function kernelAccess(
+  s: KernelState,
+  cpuId: number,
+  address: number,
+  kind: 'read' | 'write',
+  options: { ip?: number; value?: number },
+): AccessOutcome {
+  const cpu = cpuOf(s, cpuId);
+  const access = kind === 'read' ? Access.Read : Access.Write;
+  const faults: FaultRecord[] = [];
+  for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+    const pa = cpu.mmu.translate(address, access, Privilege.Supervisor);
+    if (typeof pa === 'number') {
+      if (access === Access.Write) s.memory.bytes[pa] = (options.value ?? 0) & 0xff;
+      return { kind: 'ok', value: s.memory.bytes[pa]!, faults };
+    }
+    const outcome = handleFault(s, cpu, cpu.current, pa, options.ip ?? s.layout.kernelText, faults);
+    if (outcome !== null) return outcome;
+  }
+  throw new KernelError(`kernel access to ${formatAddress(address)} keeps faulting`);
+}
+
+/** Runs the page-fault hook for a hardware fault; null means "retry the access". */
+function handleFault(
+  s: KernelState,
+  cpu: Cpu,
+  task: Task,
+  fault: PageFault,
+  ip: number,
+  faults: FaultRecord[],
+): AccessOutcome | null {
+  if (fault.report.arch !== 'x86') throw new KernelError('the kernel layer models x86 only');
+  const r = fault.report;
+  if (r.vector !== 14) {
+    // #GP on a non-canonical address: SIGSEGV for user mode (SI_KERNEL in
+    // Linux; reported as SEGV_MAPERR here), an oops for the kernel.
+    // A #GP pushes error code 0, so the mode comes from the access itself;
+    // Linux answers a user #GP with SIGSEGV, si_code SI_KERNEL, si_addr 0
+    // (gp_user_force_sig_segv).
+    const info = faultInfo(cpu, task, fault, ip);
+    const outcome: FaultOutcome =
+      fault.privilege === 'user'
+        ? { kind: 'signal', signal: { signal: 'SIGSEGV', code: 'SI_KERNEL', address: 0 } }
+        : {
+            kind: 'oops',
+            report: oopsReport(s, info, `general protection fault (${r.mnemonic}): non-canonical address`),
+          };
+    return finishFault(s, cpu, task, fault, outcome, faults);
+  }
+  // The hook calls back into the kernel (allocPage, syncKernelMapping),
+  // which needs to know whose fault this is: see KernelState.inFault.
+  s.inFault = { task, cpu };
+  let outcome: FaultOutcome;
+  try {
+    outcome = s.hooks.pageFault(s.api, faultInfo(cpu, task, fault, ip));
+  } catch (error) {
+    // A page table could not be allocated: VM_FAULT_OOM.
+    if (!(error instanceof OutOfMemory)) throw error;
+    outcome = { kind: 'oom' };
+  } finally {
+    s.inFault = null;
+  }
+  return finishFault(s, cpu, task, fault, outcome, faults);
+}
+
+/** What the hooks are told about a fault: the decoded error code and the context it was taken in. */
+function faultInfo(cpu: Cpu, task: Task, fault: PageFault, ip: number): FaultInfo {
+  const r = fault.report;
+  const control = cpu.mmu.control;
+  const code = r.arch === 'x86' ? r.errorCode : 0;
+  return {
+    address: fault.va,
+    errorCode: code,
+    present: (code & 1) !== 0,
+    write: (code & 2) !== 0,
+    user: (code & 4) !== 0,
+    reservedBit: (code & 8) !== 0,
+    exec: (code & 16) !== 0 || fault.access === 'execute',
+    ip,
+    userAccessOpen: !control.smap || control.alignmentCheck,
+    pid: task.pid,
+    mm: task.mm?.id ?? null,
+  };
+}
+
+/** Records the fault and carries out the verdict; null means "retry the access". */
+function finishFault(
+  s: KernelState,
+  cpu: Cpu,
+  task: Task,
+  fault: PageFault,
+  outcome: FaultOutcome,
+  faults: FaultRecord[],
+): AccessOutcome | null {
+  const record = (resolution: Resolution) => {
+    const errorCode = fault.report.arch === 'x86' ? fault.report.errorCode : 0;
+    faults.push({ address: fault.address, errorCode, message: fault.message, resolution });
+    emit(s, { type: 'fault-resolved', cpu: cpu.id, pid: task.pid, address: fault.va, errorCode, resolution });
+  };
+  switch (outcome.kind) {
+    case 'resolved':
+      record(outcome.resolution);
+      if (outcome.resolution === 'cow-copy' || outcome.resolution === 'cow-reuse') {
+        emit(s, {
+          type: 'cow',
+          pid: task.pid,
+          address: fault.va,
+          action: outcome.resolution === 'cow-copy' ? 'copy' : 'reuse',
+        });
+      }
+      return null;
+    case 'fixup':
+      record('exception-fixup');
+      return { kind: 'fixup', fixupIp: outcome.fixupIp, faults };
+    case 'signal':
+      record('signal');
+      emit(s, { type: 'signal', pid: task.pid, signal: outcome.signal });
+      // SIGSEGV and SIGBUS kill by default — the whole process, every
+      // thread sharing its address space.
+      task.death = { signal: outcome.signal };
+      killThreadGroup(s, task);
+      return { kind: 'signal', signal: outcome.signal, faults };
+    case 'oops':
+      record('oops');
+      emit(s, { type: 'oops', cpu: cpu.id, pid: task.pid, report: outcome.report });
+      if (task.kind !== 'idle') {
+        task.death = { oops: outcome.report };
+        exit(s, task.pid);
+      }
+      return { kind: 'oops', report: outcome.report, faults };
+    case 'oom': {
+      // VM_FAULT_OOM: the OOM killer has chosen this task (or found nothing
+      // to kill); either way the faulting task cannot go on.
+      record('signal');
+      const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0 };
+      task.death ??= { signal };
+      emit(s, { type: 'signal', pid: task.pid, signal });
+      for (const t of [...s.tasks.values()])
+        if (t.alive && t.mm !== null && t.mm === task.mm && t !== task) exit(s, t.pid);
+      exit(s, task.pid);
+      return { kind: 'signal', signal, faults };
+    }
+  }
+}

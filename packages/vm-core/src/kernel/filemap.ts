@@ -1,0 +1,124 @@
+/**
+ * Files and the page cache: read(2) through the cache, file-backed faults
+ * (a shared mapping maps the cache page, a private write copies it), and
+ * reclaim writing a dirty page back before dropping it.
+ *
+ * Follows mm/filemap.c (filemap_fault, filemap_read), mm/memory.c
+ * (do_read_fault, do_cow_fault, do_shared_fault) and mm/vmscan.c
+ * (pageout, __remove_mapping) for the eviction.
+ */
+import { formatAddress } from '../hw/address.ts';
+import { PageFlag } from './frames.ts';
+import type { FaultInfo, FaultOutcome } from './hooks.ts';
+import { KernelError } from './kernel.ts';
+import { mapPage } from './memory.ts';
+import { allocPage, putPage } from './page-alloc.ts';
+import { dropMapping } from './page-rmap.ts';
+import { pteDirty } from './pte.ts';
+import { emit, type FaultContext, type KernelState, mmById, PAGE } from './state.ts';
+import { flushTlbPage } from './tlb-flush.ts';
+import type { SimFile } from './types.ts';
+import { VmFlag } from './vma.ts';
+
+/** Creates a file with these bytes (refusing to replace one). */
+export function createFile(s: KernelState, name: string, content: Uint8Array | readonly number[]): SimFile {
+  if (typeof name !== 'string' || name.length === 0) throw new KernelError('a file needs a name');
+  if (!(content instanceof Uint8Array) && !Array.isArray(content))
+    throw new KernelError('file content must be bytes');
+  if (s.files.has(name)) throw new KernelError(`file "${name}" already exists`);
+  if (content.length > 1 << 26) throw new KernelError('files are limited to 64 MiB');
+  const data = Uint8Array.from(content, (b) => b & 0xff);
+  const file: SimFile = { name, size: data.length, data, cache: new Map() };
+  s.files.set(name, file);
+  return file;
+}
+
+/** What read(2) of the file returns now: the page cache where a page is cached, else the disk. */
+export function readFile(s: KernelState, name: string, offset: number, length: number): number[] {
+  const file = s.files.get(name);
+  if (file === undefined) throw new KernelError(`no file "${name}"`);
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new KernelError(
+      `readFile: offset and length must be non-negative integers (got ${offset}, ${length})`,
+    );
+  }
+  const out: number[] = [];
+  for (let i = offset; i < Math.min(file.size, offset + length); i++) {
+    const pfn = file.cache.get(Math.floor(i / PAGE));
+    out.push(pfn === undefined ? file.data[i]! : s.memory.bytes[pfn * PAGE + (i % PAGE)]!);
+  }
+  return out;
+}
+
+/** filemap_fault(): maps the file page behind `address` (or copies it for a private write); SIGBUS past EOF. */
+export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultInfo): FaultOutcome {
+  const mm = mmById(s, f.mm!);
+  const vma = mm.vmas.containing(f.address);
+  if (vma?.file === undefined) throw new KernelError(`no file mapping at ${formatAddress(f.address)}`);
+  const file = s.files.get(vma.file.name)!;
+  const index = vma.file.pgoff + Math.floor((f.address - vma.start) / PAGE);
+  // A page wholly beyond the end of the file has nothing to map: SIGBUS.
+  if (index >= Math.ceil(file.size / PAGE)) {
+    return { kind: 'signal', signal: { signal: 'SIGBUS', code: 'BUS_ADRERR', address: f.address } };
+  }
+  const cached = pageCachePage(s, fault, file, index);
+  if (cached < 0) return { kind: 'oom' };
+  const shared = (vma.flags & VmFlag.Shared) !== 0;
+  const exec = (vma.flags & VmFlag.Exec) !== 0;
+  if (f.write && !shared) {
+    // do_cow_fault: a private write gets its own copy; the file never sees it.
+    // The cache page is held while allocating, so reclaim cannot evict it.
+    s.frames.refcount[cached]!++;
+    const copy = allocPage(s, fault);
+    s.frames.refcount[cached]!--;
+    if (copy < 0) return { kind: 'oom' };
+    s.memory.copyFrame(cached, copy);
+    mapPage(s, mm.id, f.address, copy, { writable: true, exec, dirty: true });
+    return { kind: 'resolved', resolution: 'cow-copy' };
+  }
+  // The mapping takes its own reference; the cache keeps its one. A shared
+  // page is mapped writable only for a write, so the first write to a clean
+  // page is noticed (the dirty accounting that page_mkwrite exists for).
+  s.frames.refcount[cached]!++;
+  mapPage(s, mm.id, f.address, cached, { writable: shared && f.write, exec, dirty: shared && f.write });
+  return { kind: 'resolved', resolution: 'page-cache' };
+}
+
+/** find_get_page, or read the page in from the file (the tail past EOF reads as zeros). */
+function pageCachePage(s: KernelState, fault: FaultContext | null, file: SimFile, index: number): number {
+  const hit = file.cache.get(index);
+  if (hit !== undefined) return hit;
+  const pfn = allocPage(s, fault);
+  if (pfn < 0) return -1;
+  s.memory.zeroFrame(pfn);
+  const start = index * PAGE;
+  s.memory.bytes.set(file.data.subarray(start, Math.min(file.size, start + PAGE)), pfn * PAGE);
+  s.frames.set(pfn, PageFlag.File);
+  file.cache.set(index, pfn);
+  s.lru.addNew(pfn);
+  s.fileOfPage.set(pfn, { file, index });
+  return pfn;
+}
+
+/** Reclaim of a file page: unmap it everywhere, write it back if dirty, drop it from the cache. */
+export function evictFilePage(s: KernelState, pfn: number): boolean {
+  const { file, index } = s.fileOfPage.get(pfn)!;
+  for (const { mm, va } of [...s.rmap.mappings(pfn)]) {
+    const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
+    const pte = s.tables.readAt(pa);
+    // A file page needs no swap entry: the next fault finds it in the file.
+    s.tables.writeAt(pa, 0n);
+    flushTlbPage(s, mm.id, va);
+    dropMapping(s, mm, va, pfn, pteDirty(pte));
+  }
+  if (s.frames.has(pfn, PageFlag.Dirty)) {
+    const start = index * PAGE;
+    file.data.set(s.memory.bytes.subarray(pfn * PAGE, pfn * PAGE + Math.min(PAGE, file.size - start)), start);
+    emit(s, { type: 'writeback', file: file.name, page: index });
+  }
+  file.cache.delete(index);
+  s.fileOfPage.delete(pfn);
+  s.frames.set(pfn, PageFlag.File, false);
+  putPage(s, pfn);
+  return true;
+}

@@ -1,0 +1,128 @@
+/**
+ * Creating tasks and address spaces: the first tasks, threads (CLONE_VM),
+ * kernel threads, and fork with copy-on-write.
+ *
+ * Follows kernel/fork.c (copy_process, dup_mm, dup_mmap), mm/memory.c
+ * (copy_page_range, copy_present_pte) and arch/x86/mm/pgtable.c (pgd_alloc).
+ */
+import { addStack } from './exec.ts';
+import { dropMm } from './exit.ts';
+import { KernelError } from './kernel.ts';
+import { Mm, OutOfMemory } from './mm.ts';
+import { PTE_ACCESSED, pteMapsFrame, ptePfn, pteWrite, pteWrprotect } from './pte.ts';
+import { emit, type KernelState, PAGE, userTask } from './state.ts';
+import { swapSlotOf } from './swap-state.ts';
+import { allocateAsid, flushTlbMm } from './tlb-flush.ts';
+import type { Task, TaskKind } from './types.ts';
+import { VmFlag } from './vma.ts';
+
+export function addTask(s: KernelState, name: string, kind: TaskKind, mm: Mm | null): Task {
+  const task: Task = {
+    pid: s.nextPid++,
+    name,
+    kind,
+    mm,
+    activeMm: mm,
+    alive: true,
+    death: null,
+    lastCpu: null,
+    userAccessOpen: false,
+  };
+  s.tasks.set(task.pid, task);
+  emit(s, { type: 'task', pid: task.pid, what: 'created' });
+  return task;
+}
+
+/** A new address space: empty user half, the kernel half copied from init_mm (pgd_alloc). */
+export function newMm(s: KernelState): Mm {
+  let pgd: number;
+  try {
+    pgd = s.tables.allocateTable(null);
+  } catch (error) {
+    if (error instanceof OutOfMemory)
+      throw new KernelError('out of memory for a new page directory (-ENOMEM)');
+    throw error;
+  }
+  const id = s.nextMmId++;
+  const mm = new Mm(id, pgd, s.pcid ? allocateAsid(s) : 0, s.layout.brkStart);
+  const entries = s.tables.levels === 4 ? 512 : 1024;
+  const entryBytes = s.layout.format.entryBytes;
+  for (let i = s.layout.kernelRootFirst; i < entries; i++) {
+    const value = s.memory.readEntry(s.initMm.pgdPfn * PAGE + i * entryBytes, entryBytes);
+    s.memory.writeEntry(pgd * PAGE + i * entryBytes, entryBytes, value);
+  }
+  s.mms.set(id, mm);
+  return mm;
+}
+
+/** A user process with a fresh address space and a stack (a minimal execve). */
+export function spawn(s: KernelState, name: string): Task {
+  const mm = newMm(s);
+  addStack(s, mm);
+  return addTask(s, name, 'user', mm);
+}
+
+/** A thread: a task sharing `pid`'s mm (clone with CLONE_VM). */
+export function thread(s: KernelState, pid: number, name?: string): Task {
+  const parent = userTask(s, pid);
+  parent.mm!.users++;
+  return addTask(s, name ?? `${parent.name}-thread`, 'user', parent.mm);
+}
+
+/** A kernel thread: no mm of its own; it borrows whatever is loaded when it runs. */
+export function kthread(s: KernelState, name: string): Task {
+  return addTask(s, name, 'kthread', null);
+}
+
+/** fork(): a child with a copy-on-write copy of the parent's address space. */
+export function fork(s: KernelState, pid: number): Task {
+  const parent = userTask(s, pid);
+  const from = parent.mm!;
+  const child = newMm(s);
+  child.brkStart = from.brkStart;
+  child.brk = from.brk;
+  let writeProtected = false;
+  try {
+    for (const vma of from.vmas.all) {
+      child.vmas.insert({ ...vma, ...(vma.file ? { file: { ...vma.file } } : {}) });
+      const shared = (vma.flags & VmFlag.Shared) !== 0;
+      s.tables.forEachUserPte(from.pgdPfn, vma.start, vma.end, (va, pa, pte) => {
+        // The child's table first: if it cannot be allocated, nothing has
+        // been counted for this PTE yet and the partial child is torn down.
+        const target = s.tables.entryAddress(child.pgdPfn, va, { create: child })!;
+        let childPte = pte;
+        if (!pteMapsFrame(pte)) {
+          // A swapped-out page: both address spaces now hold the swap entry.
+          s.swap!.duplicate(swapSlotOf(s, pte));
+          child.swapEntries++;
+        } else {
+          const pfn = ptePfn(pte);
+          if (pfn !== s.zeroPagePfn) {
+            s.frames.refcount[pfn]!++;
+            s.frames.mapcount[pfn]!++;
+            s.rmap.add(pfn, child, va);
+            child.rss++;
+          }
+          // copy_present_pte: a private writable page becomes read-only in
+          // both, so the first write by either side faults and copies.
+          if (!shared && pteWrite(pte)) {
+            s.tables.writeAt(pa, pteWrprotect(pte));
+            childPte = pteWrprotect(pte);
+            writeProtected = true;
+          }
+          childPte &= ~PTE_ACCESSED;
+        }
+        s.tables.writeAt(target, childPte);
+      });
+    }
+  } catch (error) {
+    if (!(error instanceof OutOfMemory)) throw error;
+    // dup_mmap failed: undo the partial copy, as fork returning -ENOMEM does.
+    if (writeProtected) flushTlbMm(s, from);
+    dropMm(s, child);
+    throw new KernelError("fork: out of memory for the child's page tables (-ENOMEM)");
+  }
+  // The parent's TLBs may still hold the writable translations.
+  if (writeProtected) flushTlbMm(s, from);
+  return addTask(s, parent.name, 'user', child);
+}

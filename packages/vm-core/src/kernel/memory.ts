@@ -1,0 +1,158 @@
+/**
+ * Installing, replacing and tearing down user PTEs: what the fault
+ * handlers (through the hooks) and munmap/exit build on.
+ *
+ * Follows mm/memory.c (set_pte_at in finish_fault, wp_page_copy's
+ * ptep_clear_flush, wp_page_reuse, zap_page_range) and mm/mmu_gather.c.
+ */
+import { formatAddress } from '../hw/address.ts';
+import { PageFlag } from './frames.ts';
+import type { PageMapOptions } from './hooks.ts';
+import { KernelError } from './kernel.ts';
+import { isUserAddress } from './layout.ts';
+import { type Mm, OutOfMemory } from './mm.ts';
+import { putPage } from './page-alloc.ts';
+import { dropMapping } from './page-rmap.ts';
+import {
+  makePte,
+  pteDirty,
+  pteMapsFrame,
+  pteMkdirty,
+  pteMkwrite,
+  pteNone,
+  ptePfn,
+  ptePresent,
+} from './pte.ts';
+import { checkPfn, type KernelState, mmById, pageDown } from './state.ts';
+import { releaseSwapReference, swapSlotOf } from './swap-state.ts';
+import { flushTlbMm, flushTlbPage } from './tlb-flush.ts';
+import { VmFlag } from './vma.ts';
+
+/** Maps `pfn` at `address` in a fresh PTE; the caller's reference to the page becomes the mapping's. */
+export function mapPage(
+  s: KernelState,
+  mmId: number,
+  address: number,
+  pfn: number,
+  options: PageMapOptions,
+): void {
+  const mm = mmById(s, mmId);
+  checkPfn(s, pfn);
+  // Hooks call this: refuse what would corrupt the machine, with a reason.
+  if (!Number.isSafeInteger(address) || !isUserAddress(s.layout, address)) {
+    throw new KernelError(`mapPage: ${address} is not a user address`);
+  }
+  if (mm.vmas.containing(address) === null) {
+    throw new KernelError(`mapPage: no VMA covers ${formatAddress(address)} — map pages only inside areas`);
+  }
+  if (pfn !== s.zeroPagePfn) {
+    if (s.frames.isFree(pfn)) throw new KernelError(`mapPage: frame ${pfn} is free — allocate it first`);
+    if (
+      s.frames.has(pfn, PageFlag.Reserved) ||
+      s.frames.has(pfn, PageFlag.PageTable) ||
+      s.frames.has(pfn, PageFlag.Kernel)
+    ) {
+      throw new KernelError(`mapPage: frame ${pfn} belongs to the kernel (a page table or kernel memory)`);
+    }
+  }
+  if (pfn === s.zeroPagePfn && options.writable)
+    throw new KernelError('mapPage: the shared zero page may only be mapped read-only');
+  let pa: number;
+  try {
+    pa = s.tables.entryAddress(mm.pgdPfn, address, { create: mm })!;
+  } catch (error) {
+    // No frame for the page table: the caller's page goes back, then VM_FAULT_OOM.
+    if (error instanceof OutOfMemory && pfn !== s.zeroPagePfn) putPage(s, pfn);
+    throw error;
+  }
+  if (!pteNone(s.tables.readAt(pa)))
+    throw new KernelError(`map of ${formatAddress(address)}: a PTE is already there`);
+  s.tables.writeAt(
+    pa,
+    makePte(
+      pfn,
+      { user: true, writable: options.writable, exec: options.exec, dirty: options.dirty ?? false },
+      s.hasNx,
+    ),
+  );
+  if (pfn !== s.zeroPagePfn) {
+    s.frames.mapcount[pfn]!++;
+    if (!s.frames.has(pfn, PageFlag.File)) s.frames.set(pfn, PageFlag.Anon);
+    s.rmap.add(pfn, mm, pageDown(address));
+    if (!s.lru.has(pfn)) s.lru.addNew(pfn);
+    mm.rss++;
+  }
+}
+
+/** Replaces the page mapped at `address` by `pfn` (COW copy): drops the old mapping's reference and flushes. */
+export function replacePage(
+  s: KernelState,
+  mmId: number,
+  address: number,
+  pfn: number,
+  options: PageMapOptions,
+): void {
+  const mm = mmById(s, mmId);
+  const pa = s.tables.entryAddress(mm.pgdPfn, address);
+  const old = pa === null ? 0n : s.tables.readAt(pa);
+  if (!ptePresent(old))
+    throw new KernelError(`replace at ${formatAddress(address)}: nothing is mapped there`);
+  // ptep_clear_flush: no CPU may keep using the old page after this.
+  s.tables.writeAt(pa!, 0n);
+  flushTlbPage(s, mmId, address);
+  const oldPfn = ptePfn(old);
+  if (oldPfn !== s.zeroPagePfn) dropMapping(s, mm, pageDown(address), oldPfn, pteDirty(old));
+  mapPage(s, mmId, address, pfn, options);
+}
+
+/** Makes the present PTE writable and dirty (COW reuse, wp_page_reuse). */
+export function makeWritable(s: KernelState, mmId: number, address: number): void {
+  const mm = mmById(s, mmId);
+  const pa = s.tables.entryAddress(mm.pgdPfn, address);
+  const pte = pa === null ? 0n : s.tables.readAt(pa);
+  if (ptePresent(pte)) {
+    const pfn = ptePfn(pte);
+    const vma = mm.vmas.containing(address);
+    if (pfn === s.zeroPagePfn)
+      throw new KernelError('makeWritable: the shared zero page must never become writable — copy it');
+    if (s.frames.has(pfn, PageFlag.File) && (vma === null || (vma.flags & VmFlag.Shared) === 0)) {
+      throw new KernelError(
+        'makeWritable: a page-cache page in a private mapping must be copied, not written',
+      );
+    }
+  }
+  if (!ptePresent(pte))
+    throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
+  // More rights need no flush on x86: a stale read-only entry just faults
+  // once more and the CPU re-walks.
+  s.tables.writeAt(pa!, pteMkdirty(pteMkwrite(pte)));
+}
+
+/** zap_page_range + vma removal: unmaps every page in [start, end) and drops the areas. */
+export function unmapRange(
+  s: KernelState,
+  mm: Mm,
+  start: number,
+  end: number,
+  options: { keepVmas?: boolean } = {},
+): void {
+  if (options.keepVmas !== true) mm.vmas.remove(start, end);
+  // mmu_gather: clear the PTEs, flush every TLB that may cache them, and
+  // only then free the pages — so no CPU can reach a page after it is reused.
+  const gathered: { va: number; pte: bigint }[] = [];
+  s.tables.forEachUserPte(mm.pgdPfn, start, end, (va, pa, pte) => {
+    s.tables.writeAt(pa, 0n);
+    gathered.push({ va, pte });
+  });
+  if (gathered.length === 0) return;
+  flushTlbMm(s, mm);
+  for (const { va, pte } of gathered) {
+    if (!pteMapsFrame(pte)) {
+      mm.swapEntries--;
+      releaseSwapReference(s, swapSlotOf(s, pte));
+      continue;
+    }
+    const pfn = ptePfn(pte);
+    if (pfn !== s.zeroPagePfn) dropMapping(s, mm, va, pfn, pteDirty(pte));
+  }
+}

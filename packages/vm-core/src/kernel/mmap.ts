@@ -1,0 +1,132 @@
+/**
+ * Address-space layout system calls: mmap, munmap, brk, and growing a
+ * stack down to a faulting address.
+ *
+ * Follows mm/mmap.c (do_mmap, get_unmapped_area, do_brk_flags,
+ * expand_downwards, find_vma) and mm/vma.c (do_vmi_munmap).
+ */
+import type { ErrnoName } from './abi.ts';
+import type { VmaInfo } from './hooks.ts';
+import { unmapRange } from './memory.ts';
+import { type KernelState, mmById, PAGE, pageDown, pageUp, userTask } from './state.ts';
+import type { MmapRequest, MmapResult } from './types.ts';
+import { type Vma, VmFlag, vmaAllows } from './vma.ts';
+
+export function mmap(s: KernelState, pid: number, request: MmapRequest): MmapResult {
+  const mm = userTask(s, pid).mm!;
+  if (!Number.isSafeInteger(request.length) || request.length <= 0) return { kind: 'error', errno: 'EINVAL' };
+  const length = pageUp(request.length);
+  const offset = request.offset ?? 0;
+  if (request.file !== undefined) {
+    if (!s.files.has(request.file)) return { kind: 'error', errno: 'EBADF' };
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset % PAGE !== 0)
+      return { kind: 'error', errno: 'EINVAL' };
+  }
+  let start: number;
+  if (request.fixed) {
+    const address = request.address ?? Number.NaN;
+    if (!Number.isSafeInteger(address) || address % PAGE !== 0) return { kind: 'error', errno: 'EINVAL' };
+    // mmap_min_addr: refusing to map page zero is what turns a kernel NULL
+    // dereference into an oops rather than an exploit.
+    if (address < s.layout.mmapMinAddr) return { kind: 'error', errno: 'EPERM' };
+    if (address + length > s.layout.userEnd) return { kind: 'error', errno: 'ENOMEM' };
+    unmapRange(s, mm, address, address + length);
+    start = address;
+  } else {
+    const hint = request.address;
+    if (
+      hint !== undefined &&
+      hint % PAGE === 0 &&
+      hint >= s.layout.mmapMinAddr &&
+      hint + length <= s.layout.userEnd &&
+      mm.vmas.isFree(hint, hint + length)
+    ) {
+      start = hint;
+    } else {
+      const found = mm.vmas.findFreeTopDown(length, s.layout.mmapMinAddr, s.layout.mmapBase);
+      if (found === null) return { kind: 'error', errno: 'ENOMEM' };
+      start = found;
+    }
+  }
+  const p = request.prot;
+  const flags =
+    (p.read ? VmFlag.Read : 0) |
+    (p.write ? VmFlag.Write : 0) |
+    (p.exec ? VmFlag.Exec : 0) |
+    (request.shared ? VmFlag.Shared : 0) |
+    (request.growsDown ? VmFlag.GrowsDown : 0);
+  mm.vmas.insert({
+    start,
+    end: start + length,
+    flags,
+    name: request.name ?? request.file ?? (request.shared ? 'shared' : 'anon'),
+    ...(request.file !== undefined ? { file: { name: request.file, pgoff: offset / PAGE } } : {}),
+  });
+  return { kind: 'ok', address: start };
+}
+
+export function munmap(s: KernelState, pid: number, address: number, length: number): ErrnoName | null {
+  const mm = userTask(s, pid).mm!;
+  if (!Number.isSafeInteger(address) || address < 0 || address % PAGE !== 0 || !(length > 0)) return 'EINVAL';
+  if (address + length > s.layout.userEnd) return 'EINVAL';
+  unmapRange(s, mm, address, address + pageUp(length));
+  return null;
+}
+
+/** brk(): moves the end of the heap; returns the new break (the old one if the move is refused). */
+export function brk(s: KernelState, pid: number, newBrk: number): number {
+  const mm = userTask(s, pid).mm!;
+  if (!Number.isSafeInteger(newBrk) || newBrk < mm.brkStart) return mm.brk;
+  const oldEnd = pageUp(mm.brk);
+  const newEnd = pageUp(newBrk);
+  if (newEnd < oldEnd) unmapRange(s, mm, newEnd, oldEnd);
+  else if (newEnd > oldEnd) {
+    if (!mm.vmas.isFree(oldEnd, newEnd) || newEnd > s.layout.mmapBase) return mm.brk;
+    mm.vmas.insert({ start: oldEnd, end: newEnd, flags: VmFlag.Read | VmFlag.Write, name: '[heap]' });
+  }
+  mm.brk = newBrk;
+  return newBrk;
+}
+
+/** find_vma(): the first area ending above `address`. */
+export function findVma(s: KernelState, mmId: number, address: number): VmaInfo | null {
+  const vma = mmById(s, mmId).vmas.findVma(address);
+  return vma === null ? null : vmaInfo(vma);
+}
+
+/** The area containing `address`, growing a stack down to it if that is allowed (expand_stack). */
+export function vmaForFault(
+  s: KernelState,
+  mmId: number,
+  address: number,
+): { vma: VmaInfo; grew: boolean } | null {
+  const mm = mmById(s, mmId);
+  const vma = mm.vmas.findVma(address);
+  if (vma === null) return null;
+  if (vma.start <= address) return { vma: vmaInfo(vma), grew: false };
+  if ((vma.flags & VmFlag.GrowsDown) === 0) return null;
+  // expand_downwards(): bounded by mmap_min_addr, RLIMIT_STACK and the
+  // guard gap above the area below.
+  const newStart = pageDown(address);
+  if (newStart < s.layout.mmapMinAddr) return null;
+  if (vma.end - newStart > s.layout.stackLimit) return null;
+  const prev = mm.vmas.previous(vma);
+  if (prev !== null && (prev.flags & VmFlag.GrowsDown) === 0 && prev.end + s.layout.stackGuardGap > newStart)
+    return null;
+  vma.start = newStart;
+  return { vma: vmaInfo(vma), grew: true };
+}
+
+/** A VMA as the hooks see it: its bounds and rights, no internals. */
+function vmaInfo(vma: Vma): VmaInfo {
+  return {
+    start: vma.start,
+    end: vma.end,
+    read: vmaAllows(vma, false, false) && (vma.flags & VmFlag.Read) !== 0,
+    write: (vma.flags & VmFlag.Write) !== 0,
+    exec: (vma.flags & VmFlag.Exec) !== 0,
+    shared: (vma.flags & VmFlag.Shared) !== 0,
+    growsDown: (vma.flags & VmFlag.GrowsDown) !== 0,
+    file: vma.file !== undefined,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * What it means for a PTE to stop mapping a page, and the reverse-map walk
+ * that tests a page's accessed bits in every PTE that maps it.
+ *
+ * Follows mm/rmap.c (folio_remove_rmap_pte, folio_referenced) and
+ * mm/swapfile.c (free_swap_and_cache).
+ */
+import { PageFlag } from './frames.ts';
+import type { Mm } from './mm.ts';
+import { putPage } from './page-alloc.ts';
+import { pteMkold, pteYoung } from './pte.ts';
+import type { KernelState } from './state.ts';
+import { tryFreeSwap } from './swap-state.ts';
+
+/** page_remove_rmap + put_page for one PTE that no longer maps `pfn`. */
+export function dropMapping(s: KernelState, mm: Mm, va: number, pfn: number, dirty: boolean): void {
+  s.frames.mapcount[pfn]!--;
+  mm.rss--;
+  s.rmap.remove(pfn, mm, va);
+  if (dirty) s.frames.set(pfn, PageFlag.Dirty);
+  putPage(s, pfn);
+  // An unmapped page kept only by the swap cache, whose slot nobody else
+  // references, is of no use to anyone: free both (free_swap_and_cache).
+  if (s.frames.mapcount[pfn] === 0 && s.frames.has(pfn, PageFlag.SwapCache)) tryFreeSwap(s, pfn);
+}
+
+/** page_referenced(): tests and clears the accessed bit in every PTE mapping the page. */
+export function testAndClearYoung(s: KernelState, pfn: number): boolean {
+  let young = false;
+  for (const { mm, va } of s.rmap.mappings(pfn)) {
+    const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
+    const pte = s.tables.readAt(pa);
+    if (pteYoung(pte)) {
+      young = true;
+      // x86 clears the bit without a flush (ptep_clear_flush_young): a TLB
+      // entry still cached keeps the bit from being set again, so a hot
+      // page can look cold for a while — a deliberate trade.
+      s.tables.writeAt(pa, pteMkold(pte));
+    }
+  }
+  return young;
+}

@@ -1,0 +1,54 @@
+/**
+ * Reading page tables for the hooks: the walk itself is a hook
+ * (walkPageTable), built on these raw reads of one entry at a time.
+ *
+ * Follows mm/pagewalk.c and the pgd/p4d/pud/pmd/pte accessors of
+ * arch/x86/include/asm/pgtable.h.
+ */
+import type { PteInfo, TableEntry } from './hooks.ts';
+import { KernelError } from './kernel.ts';
+import { PTE_ACCESSED, PTE_DIRTY, PTE_NX, PTE_USER, pteMapsFrame, pteNone, ptePfn, pteWrite } from './pte.ts';
+import { type KernelState, mmById, PAGE } from './state.ts';
+import { swapSlotOf } from './swap-state.ts';
+
+/** The PTE behind `address` in `mmId`, as the walk hook finds it. */
+export function readPte(s: KernelState, mmId: number, address: number): PteInfo {
+  mmById(s, mmId);
+  return s.hooks.walkPageTable(s.api, { mm: mmId, address });
+}
+
+/** Physical address of the mm's root table (its CR3). */
+export function pageTableRoot(s: KernelState, mmId: number): number {
+  return mmById(s, mmId).pgdPfn * PAGE;
+}
+
+/** Index of `address` in a table at `level` (0 = root). */
+export function tableIndex(s: KernelState, address: number, level: number): number {
+  if (!Number.isSafeInteger(address)) throw new KernelError(`address ${address} is not an integer`);
+  if (!Number.isInteger(level) || level < 0 || level >= s.tables.levels) {
+    throw new KernelError(`level ${level} is not 0..${s.tables.levels - 1}`);
+  }
+  return s.tables.index(address, level);
+}
+
+/** One entry of a table at `level`, decoded: none, a swap entry, a lower table, or a leaf. */
+export function readTableEntry(s: KernelState, pa: number, level: number): TableEntry {
+  const size = s.layout.format.entryBytes;
+  if (!Number.isInteger(pa) || pa < 0 || pa + size > s.memory.size || pa % size !== 0) {
+    throw new KernelError(`readTableEntry: ${pa} is not an aligned entry address inside physical memory`);
+  }
+  const pte = s.tables.readAt(pa);
+  const last = level === s.tables.levels - 1;
+  if (pteNone(pte)) return { kind: 'none' };
+  if (!pteMapsFrame(pte)) return last ? { kind: 'swap', slot: swapSlotOf(s, pte) } : { kind: 'none' };
+  if (!last && (pte & 0x80n) === 0n) return { kind: 'table', pfn: ptePfn(pte) };
+  return {
+    kind: 'leaf',
+    pfn: ptePfn(pte),
+    writable: pteWrite(pte),
+    user: (pte & PTE_USER) !== 0n,
+    exec: (pte & PTE_NX) === 0n,
+    accessed: (pte & PTE_ACCESSED) !== 0n,
+    dirty: (pte & PTE_DIRTY) !== 0n,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * TLB maintenance by the kernel: one page through the (replaceable) flush
+ * hook, a whole mm by PCID, the per-CPU invlpg an IPI performs, and the
+ * PCIDs themselves.
+ *
+ * Follows arch/x86/mm/tlb.c (flush_tlb_mm_range, flush_tlb_func,
+ * native_flush_tlb_multi, choose_new_asid).
+ */
+import { KernelError } from './kernel.ts';
+import type { Mm } from './mm.ts';
+import { cpuOf, emit, type KernelState, mmById } from './state.ts';
+
+/** flush_tlb_page() after a PTE change: the hook decides which CPUs must drop the old translation. */
+export function flushTlbPage(s: KernelState, mmId: number, address: number): void {
+  mmById(s, mmId);
+  s.hooks.flushTlbPage(s.api, { mm: mmId, address });
+}
+
+/** mm_cpumask(): CPUs whose TLBs may hold translations of this mm. */
+export function cpusThatMayCache(s: KernelState, mmId: number): readonly number[] {
+  return [...mmById(s, mmId).cpus];
+}
+
+/** invlpg on one CPU (an IPI's work when it is not the local one). */
+export function invalidateTlbEntry(s: KernelState, cpuId: number, mmId: number, address: number): void {
+  const mm = mmById(s, mmId);
+  cpuOf(s, cpuId).mmu.invalidatePage(address, mm.asid);
+  emit(s, { type: 'tlb-shootdown', fromCpu: -1, cpus: [cpuId], address });
+}
+
+/** flush_tlb_mm(): every CPU that may cache the mm drops all of its (PCID-tagged) entries. */
+export function flushTlbMm(s: KernelState, mm: Mm): void {
+  const cpus = [...mm.cpus];
+  for (const id of cpus) s.cpus[id]!.mmu.invalidateAsid(mm.asid);
+  if (cpus.length > 1) emit(s, { type: 'tlb-shootdown', fromCpu: -1, cpus, address: null });
+}
+
+/**
+ * A PCID no live address space uses. (Linux recycles a handful of dynamic
+ * ASIDs per CPU with generation checks; one tag per live mm keeps the same
+ * guarantee — no two address spaces ever share cached translations.)
+ */
+export function allocateAsid(s: KernelState): number {
+  for (let asid = 1; asid < 4096; asid++) {
+    if (!s.asidsInUse.has(asid)) {
+      s.asidsInUse.add(asid);
+      return asid;
+    }
+  }
+  throw new KernelError('out of PCIDs: more than 4095 live address spaces');
+}

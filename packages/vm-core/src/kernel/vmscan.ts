@@ -1,0 +1,147 @@
+/**
+ * Reclaim: the LRU scan with its second chance, kswapd and direct reclaim,
+ * and taking one anonymous page out to swap.
+ *
+ * Follows mm/vmscan.c (shrink_lruvec, shrink_active_list,
+ * shrink_folio_list, kswapd's balance_pgdat) and mm/rmap.c (try_to_unmap).
+ */
+import { evictFilePage } from './filemap.ts';
+import { PageFlag } from './frames.ts';
+import { putPage } from './page-alloc.ts';
+import { testAndClearYoung } from './page-rmap.ts';
+import { pteDirty } from './pte.ts';
+import { emit, type KernelState, PAGE } from './state.ts';
+import { encodeSwapEntry } from './swap.ts';
+import { flushTlbPage } from './tlb-flush.ts';
+import type { ReclaimCheck } from './types.ts';
+
+/**
+ * shrink_lruvec(), simplified: scans the inactive list from its old end;
+ * a page whose accessed bits (found through the reverse map) were set gets
+ * a second chance on the active list, others go to swap — written out if
+ * dirty, simply dropped if clean. The active list refills the inactive one
+ * when it runs low. Returns the frames freed.
+ */
+export function reclaim(s: KernelState, target: number, who: 'kswapd' | 'direct' | 'manual'): number {
+  let freed = 0;
+  const scannedBefore = s.stats.pagesScanned;
+  let budget = 2 * s.lru.size + 2;
+  while (freed < target && budget-- > 0) {
+    if (s.lru.inactiveSize === 0 || s.lru.inactiveSize < s.lru.activeSize / 2) {
+      const oldest = s.lru.oldestActive();
+      if (oldest >= 0) {
+        // shrink_active_list: demote the oldest active page. Its accessed
+        // bits are left alone, so a page used meanwhile gets its second
+        // chance when the inactive scan tests them.
+        s.lru.deactivate(oldest);
+        continue;
+      }
+    }
+    const pfn = s.lru.oldestInactive();
+    if (pfn < 0) break;
+    s.stats.pagesScanned++;
+    const referenced = testAndClearYoung(s, pfn);
+    const decision = s.hooks.reclaimDecision(s.api, { pfn, referenced, dirty: isPageDirty(s, pfn) });
+    if (decision === 'activate') {
+      s.lru.activate(pfn);
+      continue;
+    }
+    if (decision === 'keep' || !swapOut(s, pfn)) {
+      s.lru.rotate(pfn);
+      continue;
+    }
+    freed++;
+  }
+  emit(s, { type: 'reclaim', who, scanned: s.stats.pagesScanned - scannedBefore, freed });
+  return freed;
+}
+
+/** Runs kswapd if an allocation woke it: reclaim until the high watermark. */
+export function runKswapd(s: KernelState): number {
+  if (!s.kswapdWoken) return 0;
+  s.kswapdWoken = false;
+  s.stats.kswapdRuns++;
+  const want = s.watermarks.high - s.frames.free;
+  return want > 0 ? reclaim(s, want, 'kswapd') : 0;
+}
+
+/** The allocating task reclaims for itself, up to the high watermark (at least one page). */
+export function directReclaim(s: KernelState): void {
+  s.stats.directReclaims++;
+  reclaim(s, Math.max(1, s.watermarks.high - s.frames.free), 'direct');
+}
+
+function isPageDirty(s: KernelState, pfn: number): boolean {
+  if (s.frames.has(pfn, PageFlag.Dirty)) return true;
+  for (const { mm, va } of s.rmap.mappings(pfn)) {
+    if (pteDirty(s.tables.readPte(mm.pgdPfn, va))) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether reclaiming `pfn` now would free it — the checks shrink_folio_list
+ * (swapOut below) makes once the policy said "reclaim", read without
+ * changing anything. `swapSlotsTaken`: slots a caller counting several
+ * pages in a row has already promised to earlier ones (a scan that
+ * reclaims nothing).
+ */
+export function reclaimCheck(s: KernelState, pfn: number, swapSlotsTaken: number): ReclaimCheck {
+  // A page someone holds a reference to beyond its mappings and the caches
+  // (a COW copy in progress, a uaccess) cannot be reclaimed now.
+  const pins = (s.frames.has(pfn, PageFlag.SwapCache) ? 1 : 0) + (s.frames.has(pfn, PageFlag.File) ? 1 : 0);
+  if (s.frames.refcount[pfn]! > s.frames.mapcount[pfn]! + pins) return { frees: false, why: 'pinned' };
+  // A file page goes back to its file: no swap needed.
+  if (s.frames.has(pfn, PageFlag.File)) return { frees: true, swapSlot: false };
+  if (s.swap === null) return { frees: false, why: 'no-swap' };
+  if (!s.frames.has(pfn, PageFlag.Anon)) return { frees: false, why: 'not-anonymous' };
+  // A page already in the swap cache has its slot; any other needs a new one.
+  if (s.frames.has(pfn, PageFlag.SwapCache)) return { frees: true, swapSlot: false };
+  if (s.swap.free - swapSlotsTaken <= 0) return { frees: false, why: 'swap-full' };
+  return { frees: true, swapSlot: true };
+}
+
+/** shrink_folio_list for one page: into the swap cache, unmapped everywhere, written if dirty, freed. */
+function swapOut(s: KernelState, pfn: number): boolean {
+  if (!reclaimCheck(s, pfn, 0).frees) return false;
+  if (s.frames.has(pfn, PageFlag.File)) return evictFilePage(s, pfn);
+  const swap = s.swap!;
+  if (!s.frames.has(pfn, PageFlag.SwapCache)) {
+    const slot = swap.allocate(); // count 1: the swap cache's reference
+    if (slot < 0) return false;
+    s.frames.set(pfn, PageFlag.SwapCache);
+    s.frames.swapSlot[pfn] = slot;
+    s.frames.refcount[pfn]!++;
+    s.swapCache.set(slot, pfn);
+    // A page that was never written to swap must be written now.
+    s.frames.set(pfn, PageFlag.Dirty);
+  }
+  const slot = s.frames.swapSlot[pfn]!;
+  // try_to_unmap: every PTE gets the swap entry, and every CPU forgets the old translation.
+  for (const { mm, va } of [...s.rmap.mappings(pfn)]) {
+    const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
+    const pte = s.tables.readAt(pa);
+    if (pteDirty(pte)) s.frames.set(pfn, PageFlag.Dirty);
+    s.tables.writeAt(pa, encodeSwapEntry(s.layout.arch, 0, slot));
+    flushTlbPage(s, mm.id, va);
+    swap.duplicate(slot);
+    mm.swapEntries++;
+    mm.rss--;
+    s.frames.mapcount[pfn]!--;
+    s.rmap.remove(pfn, mm, va);
+    s.frames.refcount[pfn]!--;
+  }
+  if (s.frames.has(pfn, PageFlag.Dirty)) {
+    swap.write(slot, s.memory.bytes.subarray(pfn * PAGE, (pfn + 1) * PAGE));
+    s.frames.set(pfn, PageFlag.Dirty, false);
+    s.stats.swapOuts++;
+    emit(s, { type: 'swap-out', pfn, slot });
+  }
+  // Leave the swap cache: the slot keeps the data, the frame goes free.
+  s.swapCache.delete(slot);
+  swap.release(slot);
+  s.frames.set(pfn, PageFlag.SwapCache, false);
+  s.frames.swapSlot[pfn] = -1;
+  putPage(s, pfn);
+  return true;
+}
