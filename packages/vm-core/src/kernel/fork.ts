@@ -9,6 +9,7 @@ import { addStack } from './exec.ts';
 import { dropMm } from './exit.ts';
 import { KernelError } from './kernel.ts';
 import { Mm, OutOfMemory } from './mm.ts';
+import { addMapping } from './page-rmap.ts';
 import { PTE_ACCESSED, pteMapsFrame, ptePfn, pteWrite, pteWrprotect } from './pte.ts';
 import { emit, type KernelState, PAGE, userTask } from './state.ts';
 import { swapSlotOf } from './swap-state.ts';
@@ -98,10 +99,9 @@ export function fork(s: KernelState, pid: number): Task {
         } else {
           const pfn = ptePfn(pte);
           if (pfn !== s.zeroPagePfn) {
+            // The child's PTE holds a reference of its own (folio_try_dup_anon_rmap + folio_get).
             s.frames.refcount[pfn]!++;
-            s.frames.mapcount[pfn]!++;
-            s.rmap.add(pfn, child, va);
-            child.rss++;
+            addMapping(s, child, va, pfn);
           }
           // copy_present_pte: a private writable page becomes read-only in
           // both, so the first write by either side faults and copies.

@@ -12,7 +12,7 @@ import { KernelError } from './kernel.ts';
 import { isUserAddress } from './layout.ts';
 import { type Mm, OutOfMemory } from './mm.ts';
 import { putPage } from './page-alloc.ts';
-import { dropMapping } from './page-rmap.ts';
+import { addMapping, dropMapping } from './page-rmap.ts';
 import {
   makePte,
   pteDirty,
@@ -76,11 +76,13 @@ export function mapPage(
     ),
   );
   if (pfn !== s.zeroPagePfn) {
-    s.frames.mapcount[pfn]!++;
+    addMapping(s, mm, pageDown(address), pfn);
+    // A page a hook maps is new to user space unless it is a file's: it
+    // becomes anonymous and joins the LRU (folio_add_new_anon_rmap,
+    // folio_add_lru_vma). The other mappers — fork, swap-in — map pages
+    // that already are.
     if (!s.frames.has(pfn, PageFlag.File)) s.frames.set(pfn, PageFlag.Anon);
-    s.rmap.add(pfn, mm, pageDown(address));
     if (!s.lru.has(pfn)) s.lru.addNew(pfn);
-    mm.rss++;
   }
 }
 

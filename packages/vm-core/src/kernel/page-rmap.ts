@@ -1,9 +1,13 @@
 /**
- * What it means for a PTE to stop mapping a page, and the reverse-map walk
- * that tests a page's accessed bits in every PTE that maps it.
+ * The bookkeeping of one PTE mapping one page — the page's mapcount, the
+ * mm's rss and the reverse map, which must always agree (invariants.ts
+ * checks them) — done in exactly one pair of functions; what it means for
+ * a PTE to stop mapping a page; and the reverse-map walk that tests a
+ * page's accessed bits in every PTE that maps it.
  *
- * Follows mm/rmap.c (folio_remove_rmap_pte, folio_referenced) and
- * mm/swapfile.c (free_swap_and_cache).
+ * Follows mm/rmap.c (folio_add_anon_rmap_pte, folio_remove_rmap_pte,
+ * folio_referenced), the rss counters of include/linux/mm.h
+ * (inc_mm_counter) and mm/swapfile.c (free_swap_and_cache).
  */
 import { PageFlag } from './frames.ts';
 import type { Mm } from './mm.ts';
@@ -12,11 +16,27 @@ import { pteMkold, pteYoung } from './pte.ts';
 import type { KernelState } from './state.ts';
 import { tryFreeSwap } from './swap-state.ts';
 
-/** page_remove_rmap + put_page for one PTE that no longer maps `pfn`. */
-export function dropMapping(s: KernelState, mm: Mm, va: number, pfn: number, dirty: boolean): void {
+/**
+ * A PTE of `mm` at `va` now maps `pfn` (never the zero page, which is not
+ * counted). The reference the mapping holds is the caller's business: a
+ * fault hands its freshly allocated page over, fork takes a new one.
+ */
+export function addMapping(s: KernelState, mm: Mm, va: number, pfn: number): void {
+  s.frames.mapcount[pfn]!++;
+  s.rmap.add(pfn, mm, va);
+  mm.rss++;
+}
+
+/** The PTE of `mm` at `va` no longer maps `pfn`; the mapping's reference is left for the caller to drop. */
+export function removeMapping(s: KernelState, mm: Mm, va: number, pfn: number): void {
   s.frames.mapcount[pfn]!--;
   mm.rss--;
   s.rmap.remove(pfn, mm, va);
+}
+
+/** page_remove_rmap + put_page for one PTE that no longer maps `pfn`. */
+export function dropMapping(s: KernelState, mm: Mm, va: number, pfn: number, dirty: boolean): void {
+  removeMapping(s, mm, va, pfn);
   if (dirty) s.frames.set(pfn, PageFlag.Dirty);
   putPage(s, pfn);
   // An unmapped page kept only by the swap cache, whose slot nobody else

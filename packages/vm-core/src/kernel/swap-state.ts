@@ -9,6 +9,7 @@ import { formatAddress } from '../hw/address.ts';
 import { PageFlag } from './frames.ts';
 import { KernelError } from './kernel.ts';
 import { allocPage, putPage } from './page-alloc.ts';
+import { addMapping } from './page-rmap.ts';
 import { makePte, pteMapsFrame, pteNone } from './pte.ts';
 import { emit, type FaultContext, type KernelState, mmById, PAGE, pageDown } from './state.ts';
 import { decodeSwapEntry } from './swap.ts';
@@ -68,9 +69,7 @@ export function swapInPage(
     pa!,
     makePte(pfn, { user: true, writable, exec: (vma.flags & VmFlag.Exec) !== 0, dirty: writable }, s.hasNx),
   );
-  s.frames.mapcount[pfn]!++;
-  s.rmap.add(pfn, mm, pageDown(address));
-  mm.rss++;
+  addMapping(s, mm, pageDown(address), pfn);
   if (writable) tryFreeSwap(s, pfn);
   return 'swap-in';
 }

@@ -8,7 +8,7 @@
 import { evictFilePage } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import { putPage } from './page-alloc.ts';
-import { testAndClearYoung } from './page-rmap.ts';
+import { removeMapping, testAndClearYoung } from './page-rmap.ts';
 import { pteDirty } from './pte.ts';
 import { emit, type KernelState, PAGE } from './state.ts';
 import { encodeSwapEntry } from './swap.ts';
@@ -126,9 +126,8 @@ function swapOut(s: KernelState, pfn: number): boolean {
     flushTlbPage(s, mm.id, va);
     swap.duplicate(slot);
     mm.swapEntries++;
-    mm.rss--;
-    s.frames.mapcount[pfn]!--;
-    s.rmap.remove(pfn, mm, va);
+    // The PTE's reference goes with it; the swap cache's keeps the page until it is written.
+    removeMapping(s, mm, va, pfn);
     s.frames.refcount[pfn]!--;
   }
   if (s.frames.has(pfn, PageFlag.Dirty)) {
