@@ -7,7 +7,8 @@
  * `Kernel` is a facade: its state is one `KernelState` (`state.ts`), and
  * each call goes to the module that mirrors the Linux file doing the same
  * work (`fault.ts`, `mmap.ts`, `vmscan.ts`, …; each names its file). It is
- * also what the hooks receive as their `KernelApi`. It follows Linux's
+ * also what the hooks receive as their `KernelApi`; those methods are
+ * inherited from `kernel-api.ts`. It follows Linux's
  * behaviour; its own structure is kept simple (arrays and maps, no RCU, no
  * locks: the simulation is single-threaded and deterministic).
  */
@@ -18,35 +19,20 @@ import { switchTo } from './context-switch.ts';
 import type { TraceListener } from './events.ts';
 import { exec } from './exec.ts';
 import { exit } from './exit.ts';
-import { oopsReport, searchExceptionTable, UACCESS_IP } from './extable.ts';
 import { access, kernelAccess } from './fault.ts';
-import { createFile, fileFault, readFile } from './filemap.ts';
+import { createFile, readFile } from './filemap.ts';
 import { fork, kthread, spawn, thread } from './fork.ts';
 import type { FrameDatabase } from './frames.ts';
-import type {
-  FaultInfo,
-  FaultOutcome,
-  KernelApi,
-  KernelHooks,
-  PageInfo,
-  PageMapOptions,
-  PteInfo,
-  TableEntry,
-  VmaInfo,
-} from './hooks.ts';
+import type { KernelApi, KernelHooks } from './hooks.ts';
+import { KernelApiMethods } from './kernel-api.ts';
 import { directMapAddress, kfree, kmalloc } from './kmalloc.ts';
-import { isUserAddress, type KernelLayout } from './layout.ts';
-import { makeWritable, mapPage, replacePage } from './memory.ts';
+import type { KernelLayout } from './layout.ts';
 import type { Mm, PageTables } from './mm.ts';
-import { brk, findVma, mmap, munmap, vmaForFault } from './mmap.ts';
+import { brk, mmap, munmap } from './mmap.ts';
 import { mprotect } from './mprotect.ts';
-import { allocPage, clearPage, copyPage, getPage, pageInfo, putPage } from './page-alloc.ts';
-import { pageTableRoot, readPte, readTableEntry, tableIndex } from './pagewalk.ts';
 import type { LruLists, ReverseMap } from './rmap.ts';
 import type { KernelState, KernelStats } from './state.ts';
 import type { SwapDevice } from './swap.ts';
-import { swapInPage, tryFreeSwap } from './swap-state.ts';
-import { cpusThatMayCache, flushTlbPage, invalidateTlbEntry } from './tlb-flush.ts';
 import type {
   AccessOutcome,
   CopyOutcome,
@@ -60,24 +46,15 @@ import type {
   Task,
   Watermarks,
 } from './types.ts';
-import type { ByteAccess, GetUserResult, UaccessApi, UserValueSize } from './uaccess.ts';
-import {
-  accessOk,
-  byteAccess,
-  copyFromUser,
-  copyToUser,
-  getUser,
-  putUser,
-  userAccessBegin,
-  userAccessEnd,
-} from './usercopy.ts';
-import { isVmallocAddress, syncKernelMapping, vfree, vmalloc } from './vmalloc.ts';
+import type { GetUserResult, UaccessApi, UserValueSize } from './uaccess.ts';
+import { copyFromUser, copyToUser, getUser, putUser } from './usercopy.ts';
+import { vfree, vmalloc } from './vmalloc.ts';
 import { reclaim, reclaimCheck, runKswapd } from './vmscan.ts';
 
 export { UACCESS_IP } from './extable.ts';
 export type * from './types.ts';
 
-export class Kernel implements KernelApi, UaccessApi {
+export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
   readonly layout: KernelLayout;
   readonly memory: PhysicalMemory;
   readonly frames: FrameDatabase;
@@ -101,9 +78,10 @@ export class Kernel implements KernelApi, UaccessApi {
   readonly swapCache: Map<number, number>;
   readonly watermarks: Watermarks;
   readonly stats: KernelStats;
-  private readonly state: KernelState;
+  protected readonly state: KernelState;
 
   constructor(options: KernelOptions = {}) {
+    super();
     const s = bootKernel(options, this);
     this.state = s;
     this.layout = s.layout;
@@ -262,138 +240,12 @@ export class Kernel implements KernelApi, UaccessApi {
     return putUser(this.state, pid, userAddress, size, value);
   }
 
-  // ───────────────────────── UaccessApi ─────────────────────────
-
-  readonly copyInstruction = UACCESS_IP.copyUser;
-
-  accessOk(address: number, length: number): boolean {
-    return accessOk(this.state, address, length);
-  }
-
-  userAccessBegin(pid: number): void {
-    userAccessBegin(this.state, pid);
-  }
-
-  userAccessEnd(pid: number): void {
-    userAccessEnd(this.state, pid);
-  }
-
-  loadByte(pid: number, address: number, ip: number): ByteAccess {
-    return byteAccess(this.state, pid, address, 'read', ip, 0);
-  }
-
-  storeByte(pid: number, address: number, value: number, ip: number): ByteAccess {
-    return byteAccess(this.state, pid, address, 'write', ip, value);
-  }
-
-  // ───────────────────────── KernelApi ─────────────────────────
-
-  findVma(mmId: number, address: number): VmaInfo | null {
-    return findVma(this.state, mmId, address);
-  }
-
-  vmaForFault(mmId: number, address: number): { vma: VmaInfo; grew: boolean } | null {
-    return vmaForFault(this.state, mmId, address);
-  }
-
-  readPte(mmId: number, address: number): PteInfo {
-    return readPte(this.state, mmId, address);
-  }
-
-  pageTableRoot(mmId: number): number {
-    return pageTableRoot(this.state, mmId);
-  }
-
-  pageTableLevels(): number {
-    return this.state.tables.levels;
-  }
-
-  tableIndex(address: number, level: number): number {
-    return tableIndex(this.state, address, level);
-  }
-
-  entrySize(): number {
-    return this.state.layout.format.entryBytes;
-  }
-
-  readTableEntry(pa: number, level: number): TableEntry {
-    return readTableEntry(this.state, pa, level);
-  }
-
-  pageInfo(pfn: number): PageInfo {
-    return pageInfo(this.state, pfn);
-  }
-
-  zeroPfn(): number {
-    return this.state.zeroPagePfn;
-  }
-
-  allocPage(): number {
-    return allocPage(this.state, this.state.inFault);
-  }
+  // ───────────────────────── reclaim (vmscan.ts) ─────────────────────────
 
   /** Runs kswapd if an allocation woke it: reclaim until the high watermark. */
   runKswapd(): number {
     return runKswapd(this.state);
   }
-
-  clearPage(pfn: number): void {
-    clearPage(this.state, pfn);
-  }
-
-  copyPage(fromPfn: number, toPfn: number): void {
-    copyPage(this.state, fromPfn, toPfn);
-  }
-
-  getPage(pfn: number): void {
-    getPage(this.state, pfn);
-  }
-
-  putPage(pfn: number): void {
-    putPage(this.state, pfn);
-  }
-
-  mapPage(mmId: number, address: number, pfn: number, options: PageMapOptions): void {
-    mapPage(this.state, mmId, address, pfn, options);
-  }
-
-  replacePage(mmId: number, address: number, pfn: number, options: PageMapOptions): void {
-    replacePage(this.state, mmId, address, pfn, options);
-  }
-
-  makeWritable(mmId: number, address: number): void {
-    makeWritable(this.state, mmId, address);
-  }
-
-  flushTlbPage(mmId: number, address: number): void {
-    flushTlbPage(this.state, mmId, address);
-  }
-
-  cpusThatMayCache(mmId: number): readonly number[] {
-    return cpusThatMayCache(this.state, mmId);
-  }
-
-  invalidateTlbEntry(cpuId: number, mmId: number, address: number): void {
-    invalidateTlbEntry(this.state, cpuId, mmId, address);
-  }
-
-  /**
-   * do_swap_page(): brings a swapped-out page back, from the swap cache if
-   * it is still there, else from the device (swap-state.ts).
-   */
-  swapInPage(mmId: number, address: number, write = false): 'swap-in' | 'oom' {
-    return swapInPage(this.state, this.state.inFault, mmId, address, write);
-  }
-
-  /**
-   * folio_free_swap(): drops a page from the swap cache and frees its slot
-   * when no PTE still holds the slot. Returns whether it did.
-   */
-  tryFreeSwap(pfn: number): boolean {
-    return tryFreeSwap(this.state, pfn);
-  }
-
-  // ───────────────────────── reclaim (vmscan.ts) ─────────────────────────
 
   /** shrink_lruvec(), simplified: the second-chance scan; returns the frames freed. */
   reclaim(target: number, who: 'kswapd' | 'direct' | 'manual' = 'manual'): number {
@@ -419,52 +271,6 @@ export class Kernel implements KernelApi, UaccessApi {
   /** What read(2) of the file returns now: the page cache where a page is cached, else the disk. */
   readFile(name: string, offset: number, length: number): number[] {
     return readFile(this.state, name, offset, length);
-  }
-
-  fileFault(f: FaultInfo): FaultOutcome {
-    return fileFault(this.state, this.state.inFault, f);
-  }
-
-  // ───────────────────────── the rest of KernelApi ─────────────────────────
-
-  syncKernelMapping(mmId: number | null, address: number): boolean {
-    return syncKernelMapping(this.state, this.state.inFault, mmId, address);
-  }
-
-  isUserAddress(address: number): boolean {
-    return isUserAddress(this.state.layout, address);
-  }
-
-  isVmallocAddress(address: number): boolean {
-    return isVmallocAddress(this.state, address);
-  }
-
-  searchExceptionTable(ip: number): number | null {
-    return searchExceptionTable(this.state, ip);
-  }
-
-  exceptionFixup(fault: FaultInfo): number | null {
-    return this.state.hooks.exceptionFixup(this, fault);
-  }
-
-  swapIn(fault: FaultInfo): FaultOutcome {
-    return this.state.hooks.swapIn(this, fault);
-  }
-
-  oopsReport(f: FaultInfo, reason: string): string {
-    return oopsReport(this.state, f, reason);
-  }
-
-  anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
-    return this.state.hooks.anonymousFault(this, fault, vma);
-  }
-
-  cowBreak(fault: FaultInfo, pfn: number): FaultOutcome {
-    return this.state.hooks.cowBreak(this, fault, pfn);
-  }
-
-  vmallocFault(fault: FaultInfo): boolean {
-    return this.state.hooks.vmallocFault(this, fault);
   }
 
   // ───────────────────────── events and lookups ─────────────────────────
