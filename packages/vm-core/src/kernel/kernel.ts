@@ -263,7 +263,7 @@ export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
 
   // ───────────────────────── files and the page cache (filemap.ts) ─────────────────────────
 
-  /** Creates (or replaces) a file with these bytes. */
+  /** Creates a file with these bytes (a name already taken is refused). */
   createFile(name: string, content: Uint8Array | readonly number[]): SimFile {
     return createFile(this.state, name, content);
   }
