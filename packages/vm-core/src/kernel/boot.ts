@@ -15,7 +15,7 @@ import { FrameDatabase, PageFlag } from './frames.ts';
 import { KernelError } from './kernel.ts';
 import { layouts } from './layout.ts';
 import { Mm, PageTables } from './mm.ts';
-import { makePte } from './pte.ts';
+import { makePte, pteMkhuge } from './pte.ts';
 import { referenceHooks } from './reference-hooks.ts';
 import { LruLists, ReverseMap } from './rmap.ts';
 import { KERNEL_DATA, type KernelState, PAGE } from './state.ts';
@@ -140,7 +140,7 @@ function buildDirectMap(s: KernelState): void {
     const va = s.layout.directMapStart + pa;
     if (pa % hugeSpan === 0 && pa + hugeSpan <= bytes) {
       const entry = tables.entryAddress(initMm.pgdPfn, va, { level: hugeLevel, create: initMm });
-      tables.writeAt(entry!, makePte(pa / PAGE, KERNEL_DATA, s.hasNx) | 0x80n);
+      tables.writeAt(entry!, pteMkhuge(makePte(pa / PAGE, KERNEL_DATA, s.hasNx)));
       pa += hugeSpan;
     } else {
       const entry = tables.entryAddress(initMm.pgdPfn, va, { create: initMm });

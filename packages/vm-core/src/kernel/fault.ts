@@ -123,15 +123,17 @@ function handleFault(
 function faultInfo(cpu: Cpu, task: Task, fault: PageFault, ip: number): FaultInfo {
   const r = fault.report;
   const control = cpu.mmu.control;
-  const code = r.arch === 'x86' ? r.errorCode : 0;
+  // hw/fault.ts has decoded the error code already; other architectures report
+  // none, which reads as all bits clear.
+  const x86 = r.arch === 'x86' ? r : null;
   return {
     address: fault.va,
-    errorCode: code,
-    present: (code & 1) !== 0,
-    write: (code & 2) !== 0,
-    user: (code & 4) !== 0,
-    reservedBit: (code & 8) !== 0,
-    exec: (code & 16) !== 0 || fault.access === 'execute',
+    errorCode: x86?.errorCode ?? 0,
+    present: x86?.present ?? false,
+    write: x86?.write ?? false,
+    user: x86?.user ?? false,
+    reservedBit: x86?.reservedBit ?? false,
+    exec: (x86?.instructionFetch ?? false) || fault.access === 'execute',
     ip,
     userAccessOpen: !control.smap || control.alignmentCheck,
     pid: task.pid,

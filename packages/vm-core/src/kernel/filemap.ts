@@ -68,9 +68,9 @@ export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultIn
   if (f.write && !shared) {
     // do_cow_fault: a private write gets its own copy; the file never sees it.
     // The cache page is held while allocating, so reclaim cannot evict it.
-    s.frames.refcount[cached]!++;
+    s.frames.incRefcount(cached);
     const copy = allocPage(s, fault);
-    s.frames.refcount[cached]!--;
+    s.frames.decRefcount(cached);
     if (copy < 0) return { kind: 'oom' };
     s.memory.copyFrame(cached, copy);
     mapPage(s, mm.id, f.address, copy, { writable: true, exec, dirty: true });
@@ -79,7 +79,7 @@ export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultIn
   // The mapping takes its own reference; the cache keeps its one. A shared
   // page is mapped writable only for a write, so the first write to a clean
   // page is noticed (the dirty accounting that page_mkwrite exists for).
-  s.frames.refcount[cached]!++;
+  s.frames.incRefcount(cached);
   mapPage(s, mm.id, f.address, cached, { writable: shared && f.write, exec, dirty: shared && f.write });
   return { kind: 'resolved', resolution: 'page-cache' };
 }

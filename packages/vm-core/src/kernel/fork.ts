@@ -100,7 +100,7 @@ export function fork(s: KernelState, pid: number): Task {
           const pfn = ptePfn(pte);
           if (pfn !== s.zeroPagePfn) {
             // The child's PTE holds a reference of its own (folio_try_dup_anon_rmap + folio_get).
-            s.frames.refcount[pfn]!++;
+            s.frames.incRefcount(pfn);
             addMapping(s, child, va, pfn);
           }
           // copy_present_pte: a private writable page becomes read-only in

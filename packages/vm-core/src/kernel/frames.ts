@@ -11,6 +11,8 @@
  * calls always hands out the same frames.
  */
 
+import { KernelError } from './kernel.ts';
+
 export const MAX_ORDER = 10;
 
 /** Page flags, as bits (include/linux/page-flags.h, the subset we model). */
@@ -38,6 +40,16 @@ export const PageFlag = {
 export type PageFlag = (typeof PageFlag)[keyof typeof PageFlag];
 
 const NONE = -1;
+
+/**
+ * `column[i]` for an index that must lie inside the column: a per-frame (or
+ * per-list) cell, read without a non-null assertion and without allocating.
+ */
+export function cell(column: Int32Array | Int8Array | Uint8Array, i: number): number {
+  const v = column[i];
+  if (v === undefined) throw new KernelError(`index ${i} is outside the column (0..${column.length - 1})`);
+  return v;
+}
 
 export class FrameDatabase {
   readonly frames: number;
@@ -95,7 +107,7 @@ export class FrameDatabase {
     let found = order;
     while (found <= MAX_ORDER && this.heads[found] === NONE) found++;
     if (found > MAX_ORDER) return NONE;
-    const pfn = this.heads[found]!;
+    const pfn = cell(this.heads, found);
     this.unlinkFree(pfn, found);
     // Split: hand the upper halves back, keep the lower one.
     while (found > order) {
@@ -115,7 +127,7 @@ export class FrameDatabase {
   release(pfn: number, order = 0): void {
     for (let i = 0; i < 1 << order; i++) {
       const f = pfn + i;
-      if (this.flags[f]! & PageFlag.Reserved) throw new Error(`freeing reserved frame ${f}`);
+      if (this.flagsOf(f) & PageFlag.Reserved) throw new Error(`freeing reserved frame ${f}`);
       this.refcount[f] = 0;
       this.mapcount[f] = 0;
       this.flags[f] = 0;
@@ -139,11 +151,67 @@ export class FrameDatabase {
   }
 
   has(pfn: number, flag: PageFlag): boolean {
-    return (this.flags[pfn]! & flag) !== 0;
+    return (this.flagsOf(pfn) & flag) !== 0;
   }
 
   set(pfn: number, flag: PageFlag, on = true): void {
-    this.flags[pfn] = on ? this.flags[pfn]! | flag : this.flags[pfn]! & ~flag;
+    const f = this.flagsOf(pfn);
+    this.flags[pfn] = on ? f | flag : f & ~flag;
+  }
+
+  // Checked accessors for the per-frame columns: an out-of-range pfn is a
+  // KernelError, never a silent `undefined` (the public arrays stay for
+  // read-only displays).
+
+  refcountOf(pfn: number): number {
+    return this.at(this.refcount, pfn);
+  }
+
+  mapcountOf(pfn: number): number {
+    return this.at(this.mapcount, pfn);
+  }
+
+  flagsOf(pfn: number): number {
+    return this.at(this.flags, pfn);
+  }
+
+  /** The swap slot of a swap-cache page, or -1. */
+  swapSlotOf(pfn: number): number {
+    return this.at(this.swapSlot, pfn);
+  }
+
+  /** get_page's count, up by one; returns the new count. */
+  incRefcount(pfn: number): number {
+    const n = this.at(this.refcount, pfn) + 1;
+    this.refcount[pfn] = n;
+    return n;
+  }
+
+  /** put_page's count, down by one; returns the new count. */
+  decRefcount(pfn: number): number {
+    const n = this.at(this.refcount, pfn) - 1;
+    this.refcount[pfn] = n;
+    return n;
+  }
+
+  incMapcount(pfn: number): number {
+    const n = this.at(this.mapcount, pfn) + 1;
+    this.mapcount[pfn] = n;
+    return n;
+  }
+
+  decMapcount(pfn: number): number {
+    const n = this.at(this.mapcount, pfn) - 1;
+    this.mapcount[pfn] = n;
+    return n;
+  }
+
+  /** A typed array yields undefined for any index outside it (negative, fractional, too large). */
+  private at(column: Int32Array, pfn: number): number {
+    const v = column[pfn];
+    if (v === undefined)
+      throw new KernelError(`pfn ${pfn} is beyond physical memory (0..${this.frames - 1})`);
+    return v;
   }
 
   /** Free blocks per order, for /proc/buddyinfo-style displays. */
@@ -151,14 +219,14 @@ export class FrameDatabase {
     const counts: number[] = [];
     for (let o = 0; o <= MAX_ORDER; o++) {
       let n = 0;
-      for (let p = this.heads[o]!; p !== NONE; p = this.next[p]!) n++;
+      for (let p = cell(this.heads, o); p !== NONE; p = cell(this.next, p)) n++;
       counts.push(n);
     }
     return counts;
   }
 
   private pushFree(pfn: number, order: number): void {
-    const head = this.heads[order]!;
+    const head = cell(this.heads, order);
     this.next[pfn] = head;
     this.prev[pfn] = NONE;
     if (head !== NONE) this.prev[head] = pfn;
@@ -168,8 +236,8 @@ export class FrameDatabase {
   }
 
   private unlinkFree(pfn: number, order: number): void {
-    const n = this.next[pfn]!;
-    const p = this.prev[pfn]!;
+    const n = cell(this.next, pfn);
+    const p = cell(this.prev, pfn);
     if (p !== NONE) this.next[p] = n;
     else this.heads[order] = n;
     if (n !== NONE) this.prev[n] = p;

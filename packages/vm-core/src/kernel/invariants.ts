@@ -8,7 +8,7 @@ import { Access, Privilege } from '../hw/access.ts';
 import { formatAddress } from '../hw/address.ts';
 import { Perm, permissionTableFor } from '../hw/permissions.ts';
 import { compileFormat, WalkResult, walk } from '../hw/walk.ts';
-import { PageFlag } from './frames.ts';
+import { cell, PageFlag } from './frames.ts';
 import type { Kernel } from './kernel.ts';
 import type { Mm } from './mm.ts';
 import { pteMapsFrame, ptePfn } from './pte.ts';
@@ -35,7 +35,7 @@ export function checkInvariants(kernel: Kernel): string[] {
         );
       }
       if (pfn !== zero) {
-        mappings[pfn]!++;
+        mappings[pfn] = cell(mappings, pfn) + 1;
         rss++;
       }
     });
@@ -50,14 +50,14 @@ export function checkInvariants(kernel: Kernel): string[] {
     ) {
       continue;
     }
-    if (frames.mapcount[pfn] !== mappings[pfn]) {
-      problems.push(`frame ${pfn}: mapcount is ${frames.mapcount[pfn]} but ${mappings[pfn]} PTEs map it`);
+    if (frames.mapcountOf(pfn) !== mappings[pfn]) {
+      problems.push(`frame ${pfn}: mapcount is ${frames.mapcountOf(pfn)} but ${mappings[pfn]} PTEs map it`);
     }
     // The swap cache and the page cache each hold a reference of their own.
     const pins = (frames.has(pfn, PageFlag.SwapCache) ? 1 : 0) + (frames.has(pfn, PageFlag.File) ? 1 : 0);
-    if (!frames.isFree(pfn) && frames.refcount[pfn] !== mappings[pfn]! + pins) {
+    if (!frames.isFree(pfn) && frames.refcountOf(pfn) !== cell(mappings, pfn) + pins) {
       problems.push(
-        `frame ${pfn}: refcount is ${frames.refcount[pfn]} but it has ${mappings[pfn]} mappings and ${pins} pins (a leaked or missing get_page/put_page)`,
+        `frame ${pfn}: refcount is ${frames.refcountOf(pfn)} but it has ${mappings[pfn]} mappings and ${pins} pins (a leaked or missing get_page/put_page)`,
       );
     }
   }
@@ -73,9 +73,9 @@ export function checkInvariants(kernel: Kernel): string[] {
 function checkRmap(kernel: Kernel, problems: string[]): void {
   for (const pfn of kernel.rmap.frames()) {
     const list = kernel.rmap.mappings(pfn);
-    if (list.length !== kernel.frames.mapcount[pfn]) {
+    if (list.length !== kernel.frames.mapcountOf(pfn)) {
       problems.push(
-        `frame ${pfn}: the reverse map lists ${list.length} mappings but mapcount is ${kernel.frames.mapcount[pfn]}`,
+        `frame ${pfn}: the reverse map lists ${list.length} mappings but mapcount is ${kernel.frames.mapcountOf(pfn)}`,
       );
     }
     for (const { mm, va } of list) {
@@ -106,7 +106,7 @@ function checkSwap(kernel: Kernel, problems: string[]): void {
   }
   for (const [slot, pfn] of kernel.swapCache) {
     held[slot]!++;
-    if (kernel.frames.swapSlot[pfn] !== slot)
+    if (kernel.frames.swapSlotOf(pfn) !== slot)
       problems.push(`swap cache: slot ${slot} → frame ${pfn}, which does not point back`);
   }
   for (let slot = 1; slot < swap.slots; slot++) {

@@ -36,8 +36,8 @@ export function allocPage(s: KernelState, fault: FaultContext | null): number {
 export function pageInfo(s: KernelState, pfn: number): PageInfo {
   checkPfn(s, pfn);
   return {
-    refcount: s.frames.refcount[pfn]!,
-    mapcount: s.frames.mapcount[pfn]!,
+    refcount: s.frames.refcountOf(pfn),
+    mapcount: s.frames.mapcountOf(pfn),
     zero: pfn === s.zeroPagePfn,
     anon: s.frames.has(pfn, PageFlag.Anon),
     file: s.frames.has(pfn, PageFlag.File),
@@ -61,7 +61,7 @@ export function getPage(s: KernelState, pfn: number): void {
   checkPfn(s, pfn);
   if (pfn === s.zeroPagePfn) return;
   if (s.frames.isFree(pfn)) throw new KernelError(`get_page on free frame ${pfn}`);
-  s.frames.refcount[pfn]!++;
+  s.frames.incRefcount(pfn);
 }
 
 /** put_page(): the last reference takes the page off the LRU and frees it. */
@@ -75,8 +75,8 @@ export function putPage(s: KernelState, pfn: number): void {
   ) {
     throw new KernelError(`put_page on frame ${pfn}, which is not a user page`);
   }
-  if (s.frames.refcount[pfn]! <= 0) throw new KernelError(`put_page on free frame ${pfn}`);
-  const left = --s.frames.refcount[pfn]!;
+  if (s.frames.refcountOf(pfn) <= 0) throw new KernelError(`put_page on free frame ${pfn}`);
+  const left = s.frames.decRefcount(pfn);
   if (left === 0) {
     s.lru.remove(pfn);
     s.frames.release(pfn);

@@ -22,14 +22,14 @@ import { tryFreeSwap } from './swap-state.ts';
  * fault hands its freshly allocated page over, fork takes a new one.
  */
 export function addMapping(s: KernelState, mm: Mm, va: number, pfn: number): void {
-  s.frames.mapcount[pfn]!++;
+  s.frames.incMapcount(pfn);
   s.rmap.add(pfn, mm, va);
   mm.rss++;
 }
 
 /** The PTE of `mm` at `va` no longer maps `pfn`; the mapping's reference is left for the caller to drop. */
 export function removeMapping(s: KernelState, mm: Mm, va: number, pfn: number): void {
-  s.frames.mapcount[pfn]!--;
+  s.frames.decMapcount(pfn);
   mm.rss--;
   s.rmap.remove(pfn, mm, va);
 }
@@ -41,7 +41,7 @@ export function dropMapping(s: KernelState, mm: Mm, va: number, pfn: number, dir
   putPage(s, pfn);
   // An unmapped page kept only by the swap cache, whose slot nobody else
   // references, is of no use to anyone: free both (free_swap_and_cache).
-  if (s.frames.mapcount[pfn] === 0 && s.frames.has(pfn, PageFlag.SwapCache)) tryFreeSwap(s, pfn);
+  if (s.frames.mapcountOf(pfn) === 0 && s.frames.has(pfn, PageFlag.SwapCache)) tryFreeSwap(s, pfn);
 }
 
 /** page_referenced(): tests and clears the accessed bit in every PTE mapping the page. */

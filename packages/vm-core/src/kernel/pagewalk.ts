@@ -7,7 +7,17 @@
  */
 import type { PteInfo, TableEntry } from './hooks.ts';
 import { KernelError } from './kernel.ts';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_NX, PTE_USER, pteMapsFrame, pteNone, ptePfn, pteWrite } from './pte.ts';
+import {
+  PTE_ACCESSED,
+  PTE_DIRTY,
+  PTE_NX,
+  PTE_USER,
+  pteHuge,
+  pteMapsFrame,
+  pteNone,
+  ptePfn,
+  pteWrite,
+} from './pte.ts';
 import { type KernelState, mmById, PAGE } from './state.ts';
 import { swapSlotOf } from './swap-state.ts';
 
@@ -41,7 +51,7 @@ export function readTableEntry(s: KernelState, pa: number, level: number): Table
   const last = level === s.tables.levels - 1;
   if (pteNone(pte)) return { kind: 'none' };
   if (!pteMapsFrame(pte)) return last ? { kind: 'swap', slot: swapSlotOf(s, pte) } : { kind: 'none' };
-  if (!last && (pte & 0x80n) === 0n) return { kind: 'table', pfn: ptePfn(pte) };
+  if (!last && !pteHuge(pte)) return { kind: 'table', pfn: ptePfn(pte) };
   return {
     kind: 'leaf',
     pfn: ptePfn(pte),

@@ -4,6 +4,7 @@
  * it to find and test the accessed bits of every mapping of a page, and to
  * unmap all of them when the page goes to swap.
  */
+import { cell } from './frames.ts';
 import type { Mm } from './mm.ts';
 
 export interface Mapping {
@@ -66,25 +67,25 @@ export class LruLists {
   }
 
   get activeSize(): number {
-    return this.count[ACTIVE]!;
+    return cell(this.count, ACTIVE);
   }
 
   get inactiveSize(): number {
-    return this.count[INACTIVE]!;
+    return cell(this.count, INACTIVE);
   }
 
   get size(): number {
-    return this.count[ACTIVE]! + this.count[INACTIVE]!;
+    return cell(this.count, ACTIVE) + cell(this.count, INACTIVE);
   }
 
   /** The oldest active page, or -1. */
   oldestActive(): number {
-    return this.head[ACTIVE]!;
+    return cell(this.head, ACTIVE);
   }
 
   /** The oldest inactive page, or -1. */
   oldestInactive(): number {
-    return this.head[INACTIVE]!;
+    return cell(this.head, INACTIVE);
   }
 
   has(pfn: number): boolean {
@@ -109,15 +110,15 @@ export class LruLists {
 
   /** Moves a page to the young end of the list it is on. */
   rotate(pfn: number): void {
-    const id = this.list[pfn]!;
+    const id = cell(this.list, pfn);
     if (id !== NOT_LISTED) this.moveTo(pfn, id as ListId);
   }
 
   remove(pfn: number): void {
-    const id = this.list[pfn]!;
+    const id = cell(this.list, pfn);
     if (id === NOT_LISTED) return;
-    const n = this.next[pfn]!;
-    const p = this.prev[pfn]!;
+    const n = cell(this.next, pfn);
+    const p = cell(this.prev, pfn);
     if (p === NONE) this.head[id] = n;
     else this.next[p] = n;
     if (n === NONE) this.tail[id] = p;
@@ -125,26 +126,26 @@ export class LruLists {
     this.next[pfn] = NONE;
     this.prev[pfn] = NONE;
     this.list[pfn] = NOT_LISTED;
-    this.count[id]!--;
+    this.count[id] = cell(this.count, id) - 1;
   }
 
   /** The pages of one list, oldest first (for inspection and tests). */
   members(which: 'active' | 'inactive'): number[] {
     const out: number[] = [];
-    for (let p = this.head[which === 'active' ? ACTIVE : INACTIVE]!; p !== NONE; p = this.next[p]!)
+    for (let p = cell(this.head, which === 'active' ? ACTIVE : INACTIVE); p !== NONE; p = cell(this.next, p))
       out.push(p);
     return out;
   }
 
   private moveTo(pfn: number, id: ListId): void {
     this.remove(pfn);
-    const t = this.tail[id]!;
+    const t = cell(this.tail, id);
     this.prev[pfn] = t;
     this.next[pfn] = NONE;
     if (t === NONE) this.head[id] = pfn;
     else this.next[t] = pfn;
     this.tail[id] = pfn;
     this.list[pfn] = id;
-    this.count[id]!++;
+    this.count[id] = cell(this.count, id) + 1;
   }
 }

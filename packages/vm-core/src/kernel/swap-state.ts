@@ -47,7 +47,7 @@ export function swapInPage(
     swap.read(slot, s.memory.bytes.subarray(pfn * PAGE, (pfn + 1) * PAGE));
     // The swap cache holds a reference to both the page and the slot.
     swap.duplicate(slot);
-    s.frames.refcount[pfn]!++;
+    s.frames.incRefcount(pfn);
     s.frames.set(pfn, PageFlag.SwapCache);
     s.frames.set(pfn, PageFlag.Anon);
     s.frames.swapSlot[pfn] = slot;
@@ -56,14 +56,14 @@ export function swapInPage(
     s.stats.swapIns++;
     emit(s, { type: 'swap-in', pid: -1, address, slot, fromCache: false });
   } else {
-    s.frames.refcount[pfn]!++;
+    s.frames.incRefcount(pfn);
     emit(s, { type: 'swap-in', pid: -1, address, slot, fromCache: true });
   }
   // This PTE gives up its reference to the slot and maps the page.
   swap.release(slot);
   mm.swapEntries--;
   const vma = mm.vmas.containing(address)!;
-  const exclusive = swap.count[slot] === 1 && s.frames.mapcount[pfn] === 0;
+  const exclusive = swap.count[slot] === 1 && s.frames.mapcountOf(pfn) === 0;
   const writable = write && exclusive && (vma.flags & VmFlag.Write) !== 0;
   s.tables.writeAt(
     pa!,
@@ -80,7 +80,7 @@ export function swapInPage(
  */
 export function tryFreeSwap(s: KernelState, pfn: number): boolean {
   if (!s.frames.has(pfn, PageFlag.SwapCache)) return false;
-  const slot = s.frames.swapSlot[pfn]!;
+  const slot = s.frames.swapSlotOf(pfn);
   if (s.swap!.count[slot] !== 1) return false;
   s.swap!.release(slot);
   s.swapCache.delete(slot);
@@ -97,5 +97,5 @@ export function releaseSwapReference(s: KernelState, slot: number): void {
   const swap = s.swap!;
   const left = swap.release(slot);
   const cached = s.swapCache.get(slot);
-  if (left === 1 && cached !== undefined && s.frames.mapcount[cached] === 0) tryFreeSwap(s, cached);
+  if (left === 1 && cached !== undefined && s.frames.mapcountOf(cached) === 0) tryFreeSwap(s, cached);
 }

@@ -12,21 +12,37 @@
  */
 
 const PAGE = 4096;
-const OFFSET_BITS_64 = 50n;
+// The layout's fields, named as arch/x86/include/asm/pgtable_64.h names them.
+const SWP_TYPE_BITS = 5n;
+/** _PAGE_BIT_PROTNONE + 1: the offset starts above the bits that must stay clear. */
+const SWP_OFFSET_FIRST_BIT = 9n;
+/** __swp_type() on x86-64: `val >> (64 - SWP_TYPE_BITS)`, bits 63:59. */
+const SWP_TYPE_SHIFT_64 = 64n - SWP_TYPE_BITS;
+const OFFSET_BITS_64 = SWP_TYPE_SHIFT_64 - SWP_OFFSET_FIRST_BIT;
 const OFFSET_MASK_64 = (1n << OFFSET_BITS_64) - 1n;
+/** __swp_type() on 32-bit paging (pgtable-2level.h): from _PAGE_BIT_PRESENT + 1, bits 5:1. */
+const SWP_TYPE_FIRST_BIT_32 = 1n;
+const SWP_TYPE_MASK_32 = (1n << SWP_TYPE_BITS) - 1n;
 
 export type SwapEntryLayout = 'x86-64' | 'x86-32';
 
 export function encodeSwapEntry(layout: SwapEntryLayout, type: number, offset: number): bigint {
-  if (layout === 'x86-64') return ((~BigInt(offset) & OFFSET_MASK_64) << 9n) | (BigInt(type) << 59n);
-  return (BigInt(type) << 1n) | (BigInt(offset) << 9n);
+  if (layout === 'x86-64')
+    return ((~BigInt(offset) & OFFSET_MASK_64) << SWP_OFFSET_FIRST_BIT) | (BigInt(type) << SWP_TYPE_SHIFT_64);
+  return (BigInt(type) << SWP_TYPE_FIRST_BIT_32) | (BigInt(offset) << SWP_OFFSET_FIRST_BIT);
 }
 
 export function decodeSwapEntry(layout: SwapEntryLayout, pte: bigint): { type: number; offset: number } {
   if (layout === 'x86-64') {
-    return { type: Number(pte >> 59n), offset: Number(~(pte >> 9n) & OFFSET_MASK_64) };
+    return {
+      type: Number(pte >> SWP_TYPE_SHIFT_64),
+      offset: Number(~(pte >> SWP_OFFSET_FIRST_BIT) & OFFSET_MASK_64),
+    };
   }
-  return { type: Number((pte >> 1n) & 0x1fn), offset: Number(pte >> 9n) };
+  return {
+    type: Number((pte >> SWP_TYPE_FIRST_BIT_32) & SWP_TYPE_MASK_32),
+    offset: Number(pte >> SWP_OFFSET_FIRST_BIT),
+  };
 }
 
 export class SwapDevice {

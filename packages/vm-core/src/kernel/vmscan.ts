@@ -90,7 +90,7 @@ export function reclaimCheck(s: KernelState, pfn: number, swapSlotsTaken: number
   // A page someone holds a reference to beyond its mappings and the caches
   // (a COW copy in progress, a uaccess) cannot be reclaimed now.
   const pins = (s.frames.has(pfn, PageFlag.SwapCache) ? 1 : 0) + (s.frames.has(pfn, PageFlag.File) ? 1 : 0);
-  if (s.frames.refcount[pfn]! > s.frames.mapcount[pfn]! + pins) return { frees: false, why: 'pinned' };
+  if (s.frames.refcountOf(pfn) > s.frames.mapcountOf(pfn) + pins) return { frees: false, why: 'pinned' };
   // A file page goes back to its file: no swap needed.
   if (s.frames.has(pfn, PageFlag.File)) return { frees: true, swapSlot: false };
   if (s.swap === null) return { frees: false, why: 'no-swap' };
@@ -111,12 +111,12 @@ function swapOut(s: KernelState, pfn: number): boolean {
     if (slot < 0) return false;
     s.frames.set(pfn, PageFlag.SwapCache);
     s.frames.swapSlot[pfn] = slot;
-    s.frames.refcount[pfn]!++;
+    s.frames.incRefcount(pfn);
     s.swapCache.set(slot, pfn);
     // A page that was never written to swap must be written now.
     s.frames.set(pfn, PageFlag.Dirty);
   }
-  const slot = s.frames.swapSlot[pfn]!;
+  const slot = s.frames.swapSlotOf(pfn);
   // try_to_unmap: every PTE gets the swap entry, and every CPU forgets the old translation.
   for (const { mm, va } of [...s.rmap.mappings(pfn)]) {
     const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
@@ -128,7 +128,7 @@ function swapOut(s: KernelState, pfn: number): boolean {
     mm.swapEntries++;
     // The PTE's reference goes with it; the swap cache's keeps the page until it is written.
     removeMapping(s, mm, va, pfn);
-    s.frames.refcount[pfn]!--;
+    s.frames.decRefcount(pfn);
   }
   if (s.frames.has(pfn, PageFlag.Dirty)) {
     swap.write(slot, s.memory.bytes.subarray(pfn * PAGE, (pfn + 1) * PAGE));
