@@ -37,7 +37,6 @@ import type {
   AccessOutcome,
   CopyOutcome,
   Cpu,
-  FaultRecord,
   KernelOptions,
   MmapRequest,
   MmapResult,
@@ -46,8 +45,15 @@ import type {
   Task,
   Watermarks,
 } from './types.ts';
-import type { GetUserResult, UaccessApi, UserValueSize } from './uaccess.ts';
-import { copyFromUser, copyToUser, getUser, putUser } from './usercopy.ts';
+import type { UaccessApi, UserValueSize } from './uaccess.ts';
+import {
+  copyFromUser,
+  copyToUser,
+  type GetUserOutcome,
+  getUser,
+  type PutUserOutcome,
+  putUser,
+} from './usercopy.ts';
 import { vfree, vmalloc } from './vmalloc.ts';
 import { reclaim, reclaimCheck, runKswapd } from './vmscan.ts';
 
@@ -218,25 +224,12 @@ export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
   }
 
   /** get_user() of a 1-, 2-, 4- or 8-byte value on behalf of `pid`. */
-  getUser(
-    pid: number,
-    userAddress: number,
-    size: UserValueSize,
-  ): GetUserResult & { readonly faults: readonly FaultRecord[] } {
+  getUser(pid: number, userAddress: number, size: UserValueSize): GetUserOutcome {
     return getUser(this.state, pid, userAddress, size);
   }
 
   /** put_user() of a 1-, 2-, 4- or 8-byte value on behalf of `pid`. */
-  putUser(
-    pid: number,
-    userAddress: number,
-    size: UserValueSize,
-    value: bigint,
-  ): {
-    readonly errno: 'EFAULT' | null;
-    readonly oops: string | null;
-    readonly faults: readonly FaultRecord[];
-  } {
+  putUser(pid: number, userAddress: number, size: UserValueSize, value: bigint): PutUserOutcome {
     return putUser(this.state, pid, userAddress, size, value);
   }
 

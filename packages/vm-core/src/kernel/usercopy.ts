@@ -49,13 +49,23 @@ export function copyToUser(
   });
 }
 
+/** What get_user() returned, and the faults it took on the way. */
+export type GetUserOutcome = GetUserResult & { readonly faults: readonly FaultRecord[] };
+
+/** What put_user() returned (-EFAULT or an oops), and the faults it took on the way. */
+export interface PutUserOutcome {
+  readonly errno: 'EFAULT' | null;
+  readonly oops: string | null;
+  readonly faults: readonly FaultRecord[];
+}
+
 /** get_user() of a 1-, 2-, 4- or 8-byte value on behalf of `pid`. */
 export function getUser(
   s: KernelState,
   pid: number,
   userAddress: number,
   size: UserValueSize,
-): GetUserResult & { readonly faults: readonly FaultRecord[] } {
+): GetUserOutcome {
   return collectingCopyFaults(s, pid, () =>
     referenceGetUser(s.api, pid, userAddress, size, UACCESS_IP.getUser),
   );
@@ -68,11 +78,7 @@ export function putUser(
   userAddress: number,
   size: UserValueSize,
   value: bigint,
-): {
-  readonly errno: 'EFAULT' | null;
-  readonly oops: string | null;
-  readonly faults: readonly FaultRecord[];
-} {
+): PutUserOutcome {
   return collectingCopyFaults(s, pid, () =>
     referencePutUser(s.api, pid, userAddress, size, value, UACCESS_IP.putUser),
   );
