@@ -232,6 +232,27 @@ describe('learner anonymousFault', () => {
     expect(checkInvariants(kernel)).toEqual([]);
   });
 
+  test('a FaultInfo handed back must name an architecture the kernel runs on', async () => {
+    const { hooks, sandbox } = await hooksFrom(
+      `let seen = '';
+       export function message() { return seen; }
+       export function anonymousFault(f: any, vma: any) {
+         try { kernel.fileFault({ ...f, arch: 'sparc' }); } catch (e) { seen = (e as Error).message; }
+         const pfn = kernel.allocPage();
+         kernel.clearPage(pfn);
+         kernel.mapPage(f.mm, f.address, pfn, { writable: true, exec: false, dirty: true });
+         return { kind: 'resolved', resolution: 'demand-zero' };
+       }
+       declare const kernel: any;`,
+      ['anonymousFault'],
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    expect(kernel.access(pid, addr, 'write', 1).kind).toBe('ok');
+    const seen = sandbox.call('message');
+    if (seen.kind !== 'ok') throw new Error(JSON.stringify(seen));
+    expect(seen.value).toContain(`fileFault: fault: arch "sparc" is not one of 'x86-64' | 'x86-32'`);
+  });
+
   test('an infinite loop is a timeout verdict, and the host stays usable', async () => {
     const { hooks, sandbox } = await hooksFrom(
       `export function anonymousFault() { for (;;) {} }

@@ -4,6 +4,7 @@
  * VmaInfo objects a learner passes back to `kernel.*`. Each check returns a
  * learner-facing problem, or null when the value has the shape.
  */
+import { KERNEL_ARCHES } from '@faultline/vm-core';
 import { fieldProblem, integerProblem, isRecord, show } from './check.ts';
 
 const RESOLUTIONS = [
@@ -122,8 +123,10 @@ const FAULT_BOOLEANS = ['present', 'write', 'exec', 'user', 'reservedBit', 'user
 /** A FaultInfo the guest hands back to the kernel (normally the one its hook received). */
 export const checkFaultInfo: Check = (value) => {
   if (!isRecord(value)) return `must be a FaultInfo object, got ${show(value)}`;
-  const problem = fieldProblem(value, [...FAULT_NUMBERS, ...FAULT_BOOLEANS, 'mm']);
+  const problem = fieldProblem(value, ['arch', ...FAULT_NUMBERS, ...FAULT_BOOLEANS, 'mm']);
   if (problem !== null) return problem;
+  if (!KERNEL_ARCHES.includes(value.arch as never))
+    return `arch ${show(value.arch)} is not one of ${KERNEL_ARCHES.map((a) => `'${a}'`).join(' | ')}`;
   for (const name of FAULT_NUMBERS) {
     const p = integerProblem(name, value[name]);
     if (p !== null) return p;

@@ -9,13 +9,12 @@
  */
 import { Mmu } from '../hw/mmu.ts';
 import { PhysicalMemory } from '../hw/physical-memory.ts';
+import { architectures } from './arch/index.ts';
 import { registerUaccessFixups } from './extable.ts';
 import { addTask, kthread, spawn } from './fork.ts';
 import { FrameDatabase, PageFlag } from './frames.ts';
 import { KernelError } from './kernel.ts';
-import { layouts } from './layout.ts';
 import { Mm, PageTables } from './mm.ts';
-import { makePte, pteMkhuge } from './pte.ts';
 import { referenceHooks } from './reference-hooks.ts';
 import { LruLists, ReverseMap } from './rmap.ts';
 import { KERNEL_DATA, type KernelState, PAGE } from './state.ts';
@@ -25,12 +24,13 @@ import { directReclaim } from './vmscan.ts';
 
 /** Builds and boots a machine; `api` is the facade the hooks will be handed. */
 export function bootKernel(options: KernelOptions, api: KernelState['api']): KernelState {
-  const arch = options.arch ?? 'x86-64';
-  if (!(arch in layouts))
+  const name = options.arch ?? 'x86-64';
+  if (!Object.hasOwn(architectures, name))
     throw new KernelError(
-      `unknown arch "${arch}"; the kernel layer models ${Object.keys(layouts).join(' and ')}`,
+      `unknown arch "${name}"; the kernel layer models ${Object.keys(architectures).join(', ')}`,
     );
-  const layout = layouts[arch];
+  const arch = architectures[name];
+  const layout = arch.layout;
   const frameCount = options.frames ?? 1024;
   if (!Number.isInteger(frameCount) || frameCount < 64)
     throw new RangeError('a kernel needs at least 64 frames');
@@ -40,15 +40,14 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
   const memory = new PhysicalMemory({ frames: frameCount, pageSize: PAGE });
   // Frame 0 stays reserved, as the BIOS data area does on a PC.
   const frames = new FrameDatabase(frameCount, 1);
-  const tables = new PageTables(memory, frames, layout);
+  const tables = new PageTables(memory, frames, layout, arch.pte);
   const lru = new LruLists(frameCount);
   const hooks = { ...referenceHooks, ...options.hooks };
   // 32-bit x86 has no PCIDs: every CR3 write flushes the non-global entries.
-  if (layout.arch === 'x86-32' && options.pcid === true) {
-    throw new KernelError('x86-32 has no PCIDs; use pcid: false (the default there)');
+  if (!arch.hasAsids && options.pcid === true) {
+    throw new KernelError(`${arch.name} has no PCIDs; use pcid: false (the default there)`);
   }
-  const pcid = options.pcid ?? layout.arch === 'x86-64';
-  const hasNx = (layout.format.bits.noExecute.hi | layout.format.bits.noExecute.lo) !== 0;
+  const pcid = options.pcid ?? arch.hasAsids;
   const swapSlots = options.swapSlots ?? frameCount;
   // Linux derives these from min_free_kbytes; the ratios (low = 5/4 min,
   // high = 3/2 min) are those of __setup_per_zone_wmarks.
@@ -61,6 +60,7 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
   const initPgd = tables.allocateTable(null);
   const s: KernelState = {
     api,
+    arch,
     layout,
     memory,
     frames,
@@ -81,7 +81,6 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
     watermarks: { min, low: Math.floor((min * 5) / 4), high: Math.floor((min * 3) / 2) },
     stats: { swapOuts: 0, swapIns: 0, pagesScanned: 0, kswapdRuns: 0, directReclaims: 0, oomKills: 0 },
     zeroPagePfn,
-    hasNx,
     kswapdWoken: false,
     nextPid: 0,
     nextMmId: 1,
@@ -121,7 +120,7 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
       memory,
       tlb: options.tlb === undefined ? { entries: 64, ways: 4 } : options.tlb,
       cpu: id,
-      control: { root: initPgd * PAGE, noExecuteEnabled: hasNx },
+      control: arch.bootControl(initPgd * PAGE),
     });
     s.cpus.push({ id, mmu, current: idle, loadedMm: s.initMm });
   }
@@ -140,11 +139,11 @@ function buildDirectMap(s: KernelState): void {
     const va = s.layout.directMapStart + pa;
     if (pa % hugeSpan === 0 && pa + hugeSpan <= bytes) {
       const entry = tables.entryAddress(initMm.pgdPfn, va, { level: hugeLevel, create: initMm });
-      tables.writeAt(entry!, pteMkhuge(makePte(pa / PAGE, KERNEL_DATA, s.hasNx)));
+      tables.writeAt(entry!, s.arch.pte.makeHuge(pa / PAGE, KERNEL_DATA));
       pa += hugeSpan;
     } else {
       const entry = tables.entryAddress(initMm.pgdPfn, va, { create: initMm });
-      tables.writeAt(entry!, makePte(pa / PAGE, KERNEL_DATA, s.hasNx));
+      tables.writeAt(entry!, s.arch.pte.make(pa / PAGE, KERNEL_DATA));
       pa += PAGE;
     }
   }

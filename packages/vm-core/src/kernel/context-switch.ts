@@ -31,8 +31,8 @@ export function switchTo(s: KernelState, cpuId: number, pid: number): void {
   }
   if (cpu.current !== next) {
     // switch_to saves the outgoing task's FLAGS and loads the incoming one's.
-    cpu.current.userAccessOpen = cpu.mmu.userAccessOpen;
-    loadUserAccessWindow(cpu, next);
+    cpu.current.userAccessOpen = s.arch.userAccessWindowOpen(cpu);
+    loadUserAccessWindow(s, cpu, next);
   }
   cpu.current = next;
   next.lastCpu = cpu.id;
@@ -40,16 +40,14 @@ export function switchTo(s: KernelState, cpuId: number, pid: number): void {
 }
 
 /** Loads a task's saved user-access window (its FLAGS.AC) on the CPU it is about to run on. */
-export function loadUserAccessWindow(cpu: Cpu, task: Task): void {
-  if (task.userAccessOpen === cpu.mmu.userAccessOpen) return;
-  if (task.userAccessOpen) cpu.mmu.userAccessBegin();
-  else cpu.mmu.userAccessEnd();
+export function loadUserAccessWindow(s: KernelState, cpu: Cpu, task: Task): void {
+  if (task.userAccessOpen === s.arch.userAccessWindowOpen(cpu)) return;
+  if (task.userAccessOpen) s.arch.openUserAccess(cpu);
+  else s.arch.closeUserAccess(cpu);
 }
 
 export function loadMm(s: KernelState, cpu: Cpu, mm: Mm): void {
-  // With PCIDs the old entries stay, tagged; without, a CR3 write drops
-  // every non-global entry.
-  cpu.mmu.switchAddressSpace(mm.pgdPfn * PAGE, { asid: mm.asid, flush: s.pcid ? 'none' : 'non-global' });
+  s.arch.loadUserRoot(cpu, mm.pgdPfn * PAGE, mm.asid, s.pcid);
   cpu.loadedMm = mm;
   mm.cpus.add(cpu.id);
 }

@@ -24,7 +24,7 @@ export function exit(s: KernelState, pid: number): void {
       // lazily, as Linux does, until the mm is freed below. The dead
       // task's FLAGS die with it: idle runs with its own (window closed).
       const idle = s.tasks.get(0)!;
-      loadUserAccessWindow(cpu, idle);
+      loadUserAccessWindow(s, cpu, idle);
       cpu.current = idle;
       idle.activeMm = cpu.loadedMm;
     }
@@ -45,7 +45,7 @@ export function dropMm(s: KernelState, mm: Mm): void {
   // No CPU may keep running on tables that are about to be freed.
   for (const cpu of s.cpus) {
     if (cpu.loadedMm === mm) {
-      cpu.mmu.switchAddressSpace(s.initMm.pgdPfn * PAGE, { asid: 0, flush: 'non-global' });
+      s.arch.loadUserRoot(cpu, s.initMm.pgdPfn * PAGE, 0, false);
       cpu.loadedMm = s.initMm;
     }
     cpu.mmu.invalidateAsid(mm.asid);

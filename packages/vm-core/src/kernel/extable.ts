@@ -2,12 +2,12 @@
  * The exception table — where a faulting uaccess instruction resumes — and
  * the oops report printed when a kernel fault has no fixup.
  *
- * Follows arch/x86/mm/extable.c (fixup_exception, search_exception_tables)
- * and arch/x86/mm/fault.c (show_fault_oops, page_fault_oops).
+ * Follows arch/x86/mm/extable.c (fixup_exception, search_exception_tables);
+ * the report's lines are the architecture's (show_fault_oops on x86,
+ * die_kernel_fault on ARM64 and RISC-V: see kernel/arch/).
  */
-import { formatAddress } from '../hw/address.ts';
 import type { FaultInfo } from './hooks.ts';
-import { type KernelState, PAGE } from './state.ts';
+import type { KernelState } from './state.ts';
 
 /** Addresses of the uaccess instructions and their fixups, in the kernel text. */
 export const UACCESS_IP = {
@@ -33,26 +33,8 @@ export function searchExceptionTable(s: KernelState, ip: number): number | null 
 
 /** show_fault_oops(): the report's lines, as Linux prints them, with the reason appended. */
 export function oopsReport(s: KernelState, f: FaultInfo, reason: string): string {
-  const width = s.layout.arch === 'x86-32' ? 32 : 64;
-  const address = formatAddress(f.address, width);
-  const headline =
-    f.address >= 0 && f.address < PAGE
-      ? `BUG: kernel NULL pointer dereference, address: ${address}`
-      : `BUG: unable to handle page fault for address: ${address}`;
-  const kind = f.exec ? 'instruction fetch' : f.write ? 'write access' : 'read access';
-  const what = f.reservedBit
-    ? 'reserved bit violation'
-    : f.present
-      ? 'permissions violation'
-      : 'not-present page';
-  return [
-    headline,
-    `#PF: ${f.user ? 'user' : 'supervisor'} ${kind} in ${f.user ? 'user' : 'kernel'} mode`,
-    `#PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) - ${what}`,
-    `Oops: ${(f.errorCode & 0xffff).toString(16).padStart(4, '0')} [#1] PID: ${f.pid}`,
-    `RIP: ${symbolize(f.ip, width)}`,
-    `Why: ${reason}`,
-  ].join('\n');
+  const width = s.layout.format.addressing === 'unsigned' ? 32 : 64;
+  return [...s.arch.oopsLines({ ...f, ip: symbolize(f.ip, width) }), `Why: ${reason}`].join('\n');
 }
 
 const symbols: [number, string][] = [

@@ -12,6 +12,7 @@ import { Access, Privilege } from '../hw/access.ts';
 import { formatAddress } from '../hw/address.ts';
 import type { PageFault } from '../hw/fault.ts';
 import type { SignalInfo } from './abi.ts';
+import type { DecodedFault } from './arch/arch.ts';
 import { cpuFor } from './context-switch.ts';
 import { exit, killThreadGroup } from './exit.ts';
 import { oopsReport } from './extable.ts';
@@ -85,30 +86,32 @@ function handleFault(
   ip: number,
   faults: FaultRecord[],
 ): AccessOutcome | null {
-  if (fault.report.arch !== 'x86') throw new KernelError('the kernel layer models x86 only');
-  const r = fault.report;
-  if (r.vector !== 14) {
-    // #GP on a non-canonical address: SIGSEGV for user mode (SI_KERNEL in
-    // Linux; reported as SEGV_MAPERR here), an oops for the kernel.
-    // A #GP pushes error code 0, so the mode comes from the access itself;
-    // Linux answers a user #GP with SIGSEGV, si_code SI_KERNEL, si_addr 0
-    // (gp_user_force_sig_segv).
-    const info = faultInfo(cpu, task, fault, ip);
+  const decoded = s.arch.decodeFault(fault);
+  const info = faultInfo(s, cpu, task, fault, decoded, ip);
+  if (decoded.otherException !== null) {
+    // x86's #GP on a non-canonical address: SIGSEGV for user mode, an oops
+    // for the kernel. A #GP pushes error code 0, so the mode comes from the
+    // access itself; Linux answers a user #GP with SIGSEGV, si_code
+    // SI_KERNEL, si_addr 0 (gp_user_force_sig_segv).
     const outcome: FaultOutcome =
       fault.privilege === 'user'
         ? { kind: 'signal', signal: { signal: 'SIGSEGV', code: 'SI_KERNEL', address: 0 } }
         : {
             kind: 'oops',
-            report: oopsReport(s, info, `general protection fault (${r.mnemonic}): non-canonical address`),
+            report: oopsReport(
+              s,
+              info,
+              `general protection fault (${decoded.otherException}): non-canonical address`,
+            ),
           };
-    return finishFault(s, cpu, task, fault, outcome, faults);
+    return finishFault(s, cpu, task, fault, info, outcome, faults);
   }
   // The hook calls back into the kernel (allocPage, syncKernelMapping),
   // which needs to know whose fault this is: see KernelState.inFault.
   s.inFault = { task, cpu };
   let outcome: FaultOutcome;
   try {
-    outcome = s.hooks.pageFault(s.api, faultInfo(cpu, task, fault, ip));
+    outcome = s.hooks.pageFault(s.api, info);
   } catch (error) {
     // A page table could not be allocated: VM_FAULT_OOM.
     if (!(error instanceof OutOfMemory)) throw error;
@@ -116,26 +119,29 @@ function handleFault(
   } finally {
     s.inFault = null;
   }
-  return finishFault(s, cpu, task, fault, outcome, faults);
+  return finishFault(s, cpu, task, fault, info, outcome, faults);
 }
 
-/** What the hooks are told about a fault: the decoded error code and the context it was taken in. */
-function faultInfo(cpu: Cpu, task: Task, fault: PageFault, ip: number): FaultInfo {
-  const r = fault.report;
-  const control = cpu.mmu.control;
-  // hw/fault.ts has decoded the error code already; other architectures report
-  // none, which reads as all bits clear.
-  const x86 = r.arch === 'x86' ? r : null;
+/** What the hooks are told about a fault: the architecture's report decoded, and the context it was taken in. */
+function faultInfo(
+  s: KernelState,
+  cpu: Cpu,
+  task: Task,
+  fault: PageFault,
+  d: DecodedFault,
+  ip: number,
+): FaultInfo {
   return {
+    arch: s.arch.name,
     address: fault.va,
-    errorCode: x86?.errorCode ?? 0,
-    present: x86?.present ?? false,
-    write: x86?.write ?? false,
-    user: x86?.user ?? false,
-    reservedBit: x86?.reservedBit ?? false,
-    exec: (x86?.instructionFetch ?? false) || fault.access === 'execute',
+    errorCode: d.errorCode,
+    present: d.present,
+    write: d.write,
+    user: d.user,
+    reservedBit: d.reservedBit,
+    exec: d.exec,
     ip,
-    userAccessOpen: !control.smap || control.alignmentCheck,
+    userAccessOpen: s.arch.userAccessAllowed(cpu),
     pid: task.pid,
     mm: task.mm?.id ?? null,
   };
@@ -147,11 +153,12 @@ function finishFault(
   cpu: Cpu,
   task: Task,
   fault: PageFault,
+  info: FaultInfo,
   outcome: FaultOutcome,
   faults: FaultRecord[],
 ): AccessOutcome | null {
   const record = (resolution: Resolution) => {
-    const errorCode = fault.report.arch === 'x86' ? fault.report.errorCode : 0;
+    const errorCode = info.errorCode;
     faults.push({ address: fault.address, errorCode, message: fault.message, resolution });
     emit(s, { type: 'fault-resolved', cpu: cpu.id, pid: task.pid, address: fault.va, errorCode, resolution });
   };

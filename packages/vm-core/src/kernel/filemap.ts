@@ -14,7 +14,6 @@ import { KernelError } from './kernel.ts';
 import { mapPage } from './memory.ts';
 import { allocPage, putPage } from './page-alloc.ts';
 import { dropMapping } from './page-rmap.ts';
-import { pteDirty } from './pte.ts';
 import { emit, type FaultContext, type KernelState, mmById, PAGE } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { SimFile } from './types.ts';
@@ -109,7 +108,7 @@ export function evictFilePage(s: KernelState, pfn: number): boolean {
     // A file page needs no swap entry: the next fault finds it in the file.
     s.tables.writeAt(pa, 0n);
     flushTlbPage(s, mm.id, va);
-    dropMapping(s, mm, va, pfn, pteDirty(pte));
+    dropMapping(s, mm, va, pfn, s.arch.pte.dirty(pte));
   }
   if (s.frames.has(pfn, PageFlag.Dirty)) {
     const start = index * PAGE;

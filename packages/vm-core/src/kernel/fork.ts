@@ -10,7 +10,6 @@ import { dropMm } from './exit.ts';
 import { KernelError } from './kernel.ts';
 import { Mm, OutOfMemory } from './mm.ts';
 import { addMapping } from './page-rmap.ts';
-import { PTE_ACCESSED, pteMapsFrame, ptePfn, pteWrite, pteWrprotect } from './pte.ts';
 import { emit, type KernelState, PAGE, userTask } from './state.ts';
 import { swapSlotOf } from './swap-state.ts';
 import { allocateAsid, flushTlbMm } from './tlb-flush.ts';
@@ -46,7 +45,9 @@ export function newMm(s: KernelState): Mm {
   }
   const id = s.nextMmId++;
   const mm = new Mm(id, pgd, s.pcid ? allocateAsid(s) : 0, s.layout.brkStart);
-  const entries = s.tables.levels === 4 ? 512 : 1024;
+  // Where the kernel half has a root of its own (ARM64's TTBR1), a new
+  // pgd starts empty; elsewhere it shares init_mm's upper entries.
+  const entries = s.arch.kernelHalfInUserRoot ? 2 ** s.layout.format.levels[0]!.indexBits : 0;
   const entryBytes = s.layout.format.entryBytes;
   for (let i = s.layout.kernelRootFirst; i < entries; i++) {
     const value = s.memory.readEntry(s.initMm.pgdPfn * PAGE + i * entryBytes, entryBytes);
@@ -83,6 +84,7 @@ export function fork(s: KernelState, pid: number): Task {
   child.brkStart = from.brkStart;
   child.brk = from.brk;
   let writeProtected = false;
+  const ops = s.arch.pte;
   try {
     for (const vma of from.vmas.all) {
       child.vmas.insert({ ...vma, ...(vma.file ? { file: { ...vma.file } } : {}) });
@@ -92,12 +94,12 @@ export function fork(s: KernelState, pid: number): Task {
         // been counted for this PTE yet and the partial child is torn down.
         const target = s.tables.entryAddress(child.pgdPfn, va, { create: child })!;
         let childPte = pte;
-        if (!pteMapsFrame(pte)) {
+        if (!ops.mapsFrame(pte)) {
           // A swapped-out page: both address spaces now hold the swap entry.
           s.swap!.duplicate(swapSlotOf(s, pte));
           child.swapEntries++;
         } else {
-          const pfn = ptePfn(pte);
+          const pfn = ops.pfn(pte);
           if (pfn !== s.zeroPagePfn) {
             // The child's PTE holds a reference of its own (folio_try_dup_anon_rmap + folio_get).
             s.frames.incRefcount(pfn);
@@ -105,12 +107,13 @@ export function fork(s: KernelState, pid: number): Task {
           }
           // copy_present_pte: a private writable page becomes read-only in
           // both, so the first write by either side faults and copies.
-          if (!shared && pteWrite(pte)) {
-            s.tables.writeAt(pa, pteWrprotect(pte));
-            childPte = pteWrprotect(pte);
+          if (!shared && ops.write(pte)) {
+            s.tables.writeAt(pa, ops.wrprotect(pte));
+            childPte = ops.wrprotect(pte);
             writeProtected = true;
           }
-          childPte &= ~PTE_ACCESSED;
+          // copy_present_pte's pte_mkold: the child's use is its own.
+          childPte = ops.mkold(childPte);
         }
         s.tables.writeAt(target, childPte);
       });

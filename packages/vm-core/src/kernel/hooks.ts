@@ -6,6 +6,7 @@
  * hook (`reference-hooks.ts`) and works completely with those alone.
  */
 import type { ErrnoName, SignalInfo } from './abi.ts';
+import type { KernelArch } from './arch/arch.ts';
 import type { UaccessApi, UserCopy, UserCopyResult } from './uaccess.ts';
 
 /** How one fault was resolved: the vocabulary of scenario reports. */
@@ -25,8 +26,10 @@ export type Resolution =
   | 'oops';
 
 export interface FaultInfo {
+  /** The machine that faulted: its report is decoded into the fields below. */
+  readonly arch: KernelArch;
   readonly address: number;
-  /** The architecture's error code (x86: P, W/R, U/S, RSVD, I/D, PK bits). */
+  /** The architecture's raw syndrome: x86's error code (P, W/R, U/S, RSVD, I/D, PK), ARM64's ESR_EL1, RISC-V's scause. */
   readonly errorCode: number;
   readonly present: boolean;
   readonly write: boolean;
@@ -36,7 +39,7 @@ export interface FaultInfo {
   readonly reservedBit: boolean;
   /** Kernel-mode faults: the faulting instruction's address (for the exception table). */
   readonly ip: number;
-  /** Whether EFLAGS.AC / the user-access window was open (SMAP/PAN). */
+  /** Whether the kernel could touch user memory: the user-access window was open (EFLAGS.AC under SMAP, PAN clear, SUM set). */
   readonly userAccessOpen: boolean;
   readonly pid: number;
   /** The faulting task's mm, or null for a kernel thread. */

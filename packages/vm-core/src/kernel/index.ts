@@ -3,6 +3,13 @@
  * with its replaceable pieces as hooks.
  */
 export * from './abi.ts';
+export {
+  architectures,
+  KERNEL_ARCHES,
+  type KernelArchitecture,
+  type LeafProt,
+  type PteOps,
+} from './arch/index.ts';
 export * from './events.ts';
 export { FrameDatabase, MAX_ORDER, PageFlag } from './frames.ts';
 export * from './hooks.ts';

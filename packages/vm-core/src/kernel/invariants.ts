@@ -11,20 +11,19 @@ import { compileFormat, WalkResult, walk } from '../hw/walk.ts';
 import { cell, PageFlag } from './frames.ts';
 import type { Kernel } from './kernel.ts';
 import type { Mm } from './mm.ts';
-import { pteMapsFrame, ptePfn } from './pte.ts';
-import { decodeSwapEntry } from './swap.ts';
 
 export function checkInvariants(kernel: Kernel): string[] {
   const problems: string[] = [];
   const frames = kernel.frames;
   const zero = kernel.zeroPfn();
   const mappings = new Int32Array(frames.frames);
+  const ops = kernel.arch.pte;
 
   for (const mm of kernel.mms.values()) {
     let rss = 0;
     kernel.tables.forEachUserPte(mm.pgdPfn, 0, kernel.layout.userEnd, (va, _pa, pte) => {
-      if (!pteMapsFrame(pte)) return;
-      const pfn = ptePfn(pte);
+      if (!ops.mapsFrame(pte)) return;
+      const pfn = ops.pfn(pte);
       if (pfn >= frames.frames) {
         problems.push(`mm ${mm.id}: PTE for ${formatAddress(va)} points past physical memory (pfn ${pfn})`);
         return;
@@ -71,6 +70,7 @@ export function checkInvariants(kernel: Kernel): string[] {
 
 /** The reverse map lists exactly the PTEs that map each frame. */
 function checkRmap(kernel: Kernel, problems: string[]): void {
+  const ops = kernel.arch.pte;
   for (const pfn of kernel.rmap.frames()) {
     const list = kernel.rmap.mappings(pfn);
     if (list.length !== kernel.frames.mapcountOf(pfn)) {
@@ -80,7 +80,7 @@ function checkRmap(kernel: Kernel, problems: string[]): void {
     }
     for (const { mm, va } of list) {
       const pte = kernel.tables.readPte(mm.pgdPfn, va);
-      if (!pteMapsFrame(pte) || ptePfn(pte) !== pfn) {
+      if (!ops.mapsFrame(pte) || ops.pfn(pte) !== pfn) {
         problems.push(
           `frame ${pfn}: the reverse map says mm ${mm.id} maps it at ${formatAddress(va)}, but that PTE does not`,
         );
@@ -93,12 +93,13 @@ function checkRmap(kernel: Kernel, problems: string[]): void {
 function checkSwap(kernel: Kernel, problems: string[]): void {
   const swap = kernel.swap;
   if (swap === null) return;
+  const ops = kernel.arch.pte;
   const held = new Int32Array(swap.slots);
   for (const mm of kernel.mms.values()) {
     let entries = 0;
     kernel.tables.forEachUserPte(mm.pgdPfn, 0, kernel.layout.userEnd, (_va, _pa, pte) => {
-      if (pteMapsFrame(pte)) return;
-      held[decodeSwapEntry(kernel.layout.arch, pte).offset]!++;
+      if (ops.mapsFrame(pte)) return;
+      held[ops.swapOffset(pte)]!++;
       entries++;
     });
     if (entries !== mm.swapEntries)

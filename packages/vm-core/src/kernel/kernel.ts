@@ -14,6 +14,7 @@
  */
 import type { PhysicalMemory } from '../hw/physical-memory.ts';
 import type { ErrnoName } from './abi.ts';
+import type { KernelArchitecture } from './arch/arch.ts';
 import { bootKernel } from './boot.ts';
 import { switchTo } from './context-switch.ts';
 import type { TraceListener } from './events.ts';
@@ -61,6 +62,7 @@ export { UACCESS_IP } from './extable.ts';
 export type * from './types.ts';
 
 export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
+  readonly arch: KernelArchitecture;
   readonly layout: KernelLayout;
   readonly memory: PhysicalMemory;
   readonly frames: FrameDatabase;
@@ -90,6 +92,7 @@ export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
     super();
     const s = bootKernel(options, this);
     this.state = s;
+    this.arch = s.arch;
     this.layout = s.layout;
     this.memory = s.memory;
     this.frames = s.frames;

@@ -7,13 +7,14 @@
 import { toAddress } from '../hw/address.ts';
 import { x86_32 } from '../hw/formats/x86-32.ts';
 import { x86_64 } from '../hw/formats/x86-64.ts';
-import type { X86Format } from '../hw/paging-format.ts';
+import type { PagingFormat } from '../hw/paging-format.ts';
+import type { KernelArch } from './arch/arch.ts';
 
-export type KernelArch = 'x86-64' | 'x86-32';
+export type { KernelArch } from './arch/arch.ts';
 
 export interface KernelLayout {
   readonly arch: KernelArch;
-  readonly format: X86Format;
+  readonly format: PagingFormat;
   /** TASK_SIZE: user addresses are below this. */
   readonly userEnd: number;
   /** vm.mmap_min_addr: user mappings below it are refused (a NULL-dereference guard). */

@@ -13,16 +13,6 @@ import { isUserAddress } from './layout.ts';
 import { type Mm, OutOfMemory } from './mm.ts';
 import { putPage } from './page-alloc.ts';
 import { addMapping, dropMapping } from './page-rmap.ts';
-import {
-  makePte,
-  pteDirty,
-  pteMapsFrame,
-  pteMkdirty,
-  pteMkwrite,
-  pteNone,
-  ptePfn,
-  ptePresent,
-} from './pte.ts';
 import { checkPfn, type KernelState, mmById, pageDown } from './state.ts';
 import { releaseSwapReference, swapSlotOf } from './swap-state.ts';
 import { flushTlbMm, flushTlbPage } from './tlb-flush.ts';
@@ -65,15 +55,17 @@ export function mapPage(
     if (error instanceof OutOfMemory && pfn !== s.zeroPagePfn) putPage(s, pfn);
     throw error;
   }
-  if (!pteNone(s.tables.readAt(pa)))
+  const ops = s.arch.pte;
+  if (!ops.none(s.tables.readAt(pa)))
     throw new KernelError(`map of ${formatAddress(address)}: a PTE is already there`);
   s.tables.writeAt(
     pa,
-    makePte(
-      pfn,
-      { user: true, writable: options.writable, exec: options.exec, dirty: options.dirty ?? false },
-      s.hasNx,
-    ),
+    ops.make(pfn, {
+      user: true,
+      writable: options.writable,
+      exec: options.exec,
+      dirty: options.dirty ?? false,
+    }),
   );
   if (pfn !== s.zeroPagePfn) {
     addMapping(s, mm, pageDown(address), pfn);
@@ -97,13 +89,13 @@ export function replacePage(
   const mm = mmById(s, mmId);
   const pa = s.tables.entryAddress(mm.pgdPfn, address);
   const old = pa === null ? 0n : s.tables.readAt(pa);
-  if (!ptePresent(old))
-    throw new KernelError(`replace at ${formatAddress(address)}: nothing is mapped there`);
+  const ops = s.arch.pte;
+  if (!ops.valid(old)) throw new KernelError(`replace at ${formatAddress(address)}: nothing is mapped there`);
   // ptep_clear_flush: no CPU may keep using the old page after this.
   s.tables.writeAt(pa!, 0n);
   flushTlbPage(s, mmId, address);
-  const oldPfn = ptePfn(old);
-  if (oldPfn !== s.zeroPagePfn) dropMapping(s, mm, pageDown(address), oldPfn, pteDirty(old));
+  const oldPfn = ops.pfn(old);
+  if (oldPfn !== s.zeroPagePfn) dropMapping(s, mm, pageDown(address), oldPfn, ops.dirty(old));
   mapPage(s, mmId, address, pfn, options);
 }
 
@@ -111,9 +103,10 @@ export function replacePage(
 export function makeWritable(s: KernelState, mmId: number, address: number): void {
   const mm = mmById(s, mmId);
   const pa = s.tables.entryAddress(mm.pgdPfn, address);
+  const ops = s.arch.pte;
   const pte = pa === null ? 0n : s.tables.readAt(pa);
-  if (ptePresent(pte)) {
-    const pfn = ptePfn(pte);
+  if (ops.valid(pte)) {
+    const pfn = ops.pfn(pte);
     const vma = mm.vmas.containing(address);
     if (pfn === s.zeroPagePfn)
       throw new KernelError('makeWritable: the shared zero page must never become writable — copy it');
@@ -123,11 +116,11 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
       );
     }
   }
-  if (!ptePresent(pte))
+  if (!ops.valid(pte))
     throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
   // More rights need no flush on x86: a stale read-only entry just faults
   // once more and the CPU re-walks.
-  s.tables.writeAt(pa!, pteMkdirty(pteMkwrite(pte)));
+  s.tables.writeAt(pa!, ops.mkdirty(ops.mkwrite(pte)));
 }
 
 /** zap_page_range + vma removal: unmaps every page in [start, end) and drops the areas. */
@@ -148,13 +141,14 @@ export function unmapRange(
   });
   if (gathered.length === 0) return;
   flushTlbMm(s, mm);
+  const ops = s.arch.pte;
   for (const { va, pte } of gathered) {
-    if (!pteMapsFrame(pte)) {
+    if (!ops.mapsFrame(pte)) {
       mm.swapEntries--;
       releaseSwapReference(s, swapSlotOf(s, pte));
       continue;
     }
-    const pfn = ptePfn(pte);
-    if (pfn !== s.zeroPagePfn) dropMapping(s, mm, va, pfn, pteDirty(pte));
+    const pfn = ops.pfn(pte);
+    if (pfn !== s.zeroPagePfn) dropMapping(s, mm, va, pfn, ops.dirty(pte));
   }
 }

@@ -8,9 +8,9 @@
  */
 import type { PhysicalMemory } from '../hw/physical-memory.ts';
 import { type CompiledFormat, compileFormat } from '../hw/walk.ts';
+import type { PteOps } from './arch/arch.ts';
 import { type FrameDatabase, PageFlag } from './frames.ts';
 import type { KernelLayout } from './layout.ts';
-import { makeTableEntry, PTE_PSE, ptePfn, ptePresent } from './pte.ts';
 import { VmaList } from './vma.ts';
 
 export class Mm {
@@ -51,6 +51,7 @@ export class PageTables {
     private readonly memory: PhysicalMemory,
     private readonly frames: FrameDatabase,
     private readonly layout: KernelLayout,
+    private readonly pte: PteOps,
   ) {
     this.c = compileFormat(layout.format);
     this.last = this.c.levels - 1;
@@ -105,16 +106,16 @@ export class PageTables {
       const pa = table + this.index(va, l) * this.entryBytes;
       if (l === level) return pa;
       const entry = this.memory.readEntry(pa, this.entryBytes);
-      if (!ptePresent(entry)) {
+      if (!this.pte.valid(entry)) {
         if (options.create === undefined) return null;
         const pfn = this.allocateTable(options.create);
         const user = va >= 0 && va < this.layout.userEnd;
-        this.memory.writeEntry(pa, this.entryBytes, makeTableEntry(pfn, user));
+        this.memory.writeEntry(pa, this.entryBytes, this.pte.makeTable(pfn, user));
         table = pfn * this.memory.pageSize;
         continue;
       }
-      if ((entry & PTE_PSE) !== 0n) return null;
-      table = ptePfn(entry) * this.memory.pageSize;
+      if (this.pte.leafAbove(entry)) return null;
+      table = this.pte.pfn(entry) * this.memory.pageSize;
     }
   }
 
@@ -151,7 +152,8 @@ export class PageTables {
         const entry = this.memory.readEntry(pa, this.entryBytes);
         if (entry === 0n) continue;
         if (level === this.last) visit(va, pa, entry);
-        else if (ptePresent(entry) && (entry & PTE_PSE) === 0n) walkTable(ptePfn(entry), level + 1, va);
+        else if (this.pte.valid(entry) && !this.pte.leafAbove(entry))
+          walkTable(this.pte.pfn(entry), level + 1, va);
       }
     };
     walkTable(pgdPfn, 0, 0);
@@ -169,8 +171,8 @@ export class PageTables {
       for (let i = 0; i < limit; i++) {
         const pa = tablePfn * this.memory.pageSize + i * this.entryBytes;
         const entry = this.memory.readEntry(pa, this.entryBytes);
-        if (!ptePresent(entry) || level === this.last || (entry & PTE_PSE) !== 0n) continue;
-        const child = ptePfn(entry);
+        if (!this.pte.valid(entry) || level === this.last || this.pte.leafAbove(entry)) continue;
+        const child = this.pte.pfn(entry);
         free(child, level + 1);
         this.memory.writeEntry(pa, this.entryBytes, 0n);
         mm.tablePages.delete(child);

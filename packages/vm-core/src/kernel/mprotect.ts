@@ -6,15 +6,6 @@
  * Follows mm/mprotect.c (do_mprotect_pkey, change_pte_range).
  */
 import type { ErrnoName } from './abi.ts';
-import {
-  PTE_NX,
-  PTE_PRESENT,
-  PTE_PROTNONE,
-  pteMapsFrame,
-  ptePresent,
-  pteWrite,
-  pteWrprotect,
-} from './pte.ts';
 import { type KernelState, PAGE, pageUp, userTask } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { MmapRequest } from './types.ts';
@@ -45,18 +36,14 @@ export function mprotect(
   );
   // change_pte_range: take rights away from mapped PTEs now; rights given
   // back are granted lazily by the next fault (a write reuses the page).
-  const none = !prot.read && !prot.write && !prot.exec;
+  const ops = s.arch.pte;
   s.tables.forEachUserPte(mm.pgdPfn, address, end, (va, pa, pte) => {
-    if (!pteMapsFrame(pte)) return;
-    let next = none ? (pte & ~PTE_PRESENT) | PTE_PROTNONE : (pte & ~PTE_PROTNONE) | PTE_PRESENT;
-    if (!prot.write) next = pteWrprotect(next);
-    if (s.hasNx) next = prot.exec ? next & ~PTE_NX : next | PTE_NX;
+    if (!ops.mapsFrame(pte)) return;
+    const next = ops.modify(pte, prot);
     if (next === pte) return;
     s.tables.writeAt(pa, next);
     const lostRights =
-      (pteWrite(pte) && !pteWrite(next)) ||
-      !ptePresent(next) ||
-      ((next & PTE_NX) !== 0n && (pte & PTE_NX) === 0n);
+      (ops.write(pte) && !ops.write(next)) || !ops.valid(next) || (ops.exec(pte) && !ops.exec(next));
     // Rights taken away must be shot down everywhere (through the flush hook).
     if (lostRights) flushTlbPage(s, mm.id, va);
   });

@@ -12,7 +12,6 @@
 import { PageFlag } from './frames.ts';
 import type { Mm } from './mm.ts';
 import { putPage } from './page-alloc.ts';
-import { pteMkold, pteYoung } from './pte.ts';
 import type { KernelState } from './state.ts';
 import { tryFreeSwap } from './swap-state.ts';
 
@@ -50,12 +49,12 @@ export function testAndClearYoung(s: KernelState, pfn: number): boolean {
   for (const { mm, va } of s.rmap.mappings(pfn)) {
     const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
     const pte = s.tables.readAt(pa);
-    if (pteYoung(pte)) {
+    if (s.arch.pte.young(pte)) {
       young = true;
       // x86 clears the bit without a flush (ptep_clear_flush_young): a TLB
       // entry still cached keeps the bit from being set again, so a hot
       // page can look cold for a while — a deliberate trade.
-      s.tables.writeAt(pa, pteMkold(pte));
+      s.tables.writeAt(pa, s.arch.pte.mkold(pte));
     }
   }
   return young;

@@ -3,21 +3,10 @@
  * (walkPageTable), built on these raw reads of one entry at a time.
  *
  * Follows mm/pagewalk.c and the pgd/p4d/pud/pmd/pte accessors of
- * arch/x86/include/asm/pgtable.h.
+ * the architecture's pgtable.h (kernel/arch/).
  */
 import type { PteInfo, TableEntry } from './hooks.ts';
 import { KernelError } from './kernel.ts';
-import {
-  PTE_ACCESSED,
-  PTE_DIRTY,
-  PTE_NX,
-  PTE_USER,
-  pteHuge,
-  pteMapsFrame,
-  pteNone,
-  ptePfn,
-  pteWrite,
-} from './pte.ts';
 import { type KernelState, mmById, PAGE } from './state.ts';
 import { swapSlotOf } from './swap-state.ts';
 
@@ -48,17 +37,18 @@ export function readTableEntry(s: KernelState, pa: number, level: number): Table
     throw new KernelError(`readTableEntry: ${pa} is not an aligned entry address inside physical memory`);
   }
   const pte = s.tables.readAt(pa);
+  const ops = s.arch.pte;
   const last = level === s.tables.levels - 1;
-  if (pteNone(pte)) return { kind: 'none' };
-  if (!pteMapsFrame(pte)) return last ? { kind: 'swap', slot: swapSlotOf(s, pte) } : { kind: 'none' };
-  if (!last && !pteHuge(pte)) return { kind: 'table', pfn: ptePfn(pte) };
+  if (ops.none(pte)) return { kind: 'none' };
+  if (!ops.mapsFrame(pte)) return last ? { kind: 'swap', slot: swapSlotOf(s, pte) } : { kind: 'none' };
+  if (!last && !ops.leafAbove(pte)) return { kind: 'table', pfn: ops.pfn(pte) };
   return {
     kind: 'leaf',
-    pfn: ptePfn(pte),
-    writable: pteWrite(pte),
-    user: (pte & PTE_USER) !== 0n,
-    exec: (pte & PTE_NX) === 0n,
-    accessed: (pte & PTE_ACCESSED) !== 0n,
-    dirty: (pte & PTE_DIRTY) !== 0n,
+    pfn: ops.pfn(pte),
+    writable: ops.write(pte),
+    user: ops.user(pte),
+    exec: ops.exec(pte),
+    accessed: ops.young(pte),
+    dirty: ops.dirty(pte),
   };
 }

@@ -6,6 +6,7 @@
  * access_error, kernelmode_fixup_or_oops), mm/memory.c (handle_mm_fault,
  * do_anonymous_page, do_wp_page, wp_can_reuse_anon_folio).
  */
+import { userAccessViolation } from './arch/index.ts';
 import type { FaultInfo, FaultOutcome, KernelApi, KernelHooks, VmaInfo } from './hooks.ts';
 import { referenceCopyFromUser, referenceCopyToUser } from './uaccess.ts';
 
@@ -49,13 +50,11 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
   if (f.reservedBit) {
     return { kind: 'oops', report: k.oopsReport(f, 'reserved bit set in a page-table entry (pgtable_bad)') };
   }
-  // SMAP: a supervisor access to user memory outside stac/clac is a kernel
-  // bug; the exception table is deliberately not consulted.
+  // SMAP / PAN / SUM: a supervisor access to user memory outside the
+  // user-access window is a kernel bug; the exception table is deliberately
+  // not consulted.
   if (!f.user && !f.userAccessOpen) {
-    return {
-      kind: 'oops',
-      report: k.oopsReport(f, 'SMAP violation: kernel accessed user memory without stac'),
-    };
+    return { kind: 'oops', report: k.oopsReport(f, userAccessViolation(f.arch)) };
   }
   // A kernel thread has no user address space at all.
   if (f.mm === null) return badArea(k, f, 'SEGV_MAPERR', 'kernel thread touched a user address');

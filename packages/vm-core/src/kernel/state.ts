@@ -8,6 +8,7 @@
  */
 import { formatAddress } from '../hw/address.ts';
 import type { PhysicalMemory } from '../hw/physical-memory.ts';
+import type { KernelArchitecture } from './arch/arch.ts';
 import type { TraceEvent, TraceListener } from './events.ts';
 import type { FrameDatabase } from './frames.ts';
 import type { KernelApi, KernelHooks } from './hooks.ts';
@@ -34,6 +35,8 @@ export interface KernelState {
    * the same object (and the same calls) whichever module runs it.
    */
   readonly api: KernelApi & UaccessApi;
+  /** The machine: its PTE vocabulary, fault reports, roots and user-access window. */
+  readonly arch: KernelArchitecture;
   readonly layout: KernelLayout;
   readonly memory: PhysicalMemory;
   readonly frames: FrameDatabase;
@@ -58,7 +61,6 @@ export interface KernelState {
   readonly watermarks: Watermarks;
   readonly stats: KernelStats;
   readonly zeroPagePfn: number;
-  readonly hasNx: boolean;
   kswapdWoken: boolean;
   nextPid: number;
   nextMmId: number;

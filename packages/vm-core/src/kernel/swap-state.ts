@@ -10,13 +10,11 @@ import { PageFlag } from './frames.ts';
 import { KernelError } from './kernel.ts';
 import { allocPage, putPage } from './page-alloc.ts';
 import { addMapping } from './page-rmap.ts';
-import { makePte, pteMapsFrame, pteNone } from './pte.ts';
 import { emit, type FaultContext, type KernelState, mmById, PAGE, pageDown } from './state.ts';
-import { decodeSwapEntry } from './swap.ts';
 import { VmFlag } from './vma.ts';
 
 export function swapSlotOf(s: KernelState, pte: bigint): number {
-  return decodeSwapEntry(s.layout.arch, pte).offset;
+  return s.arch.pte.swapOffset(pte);
 }
 
 /**
@@ -36,7 +34,7 @@ export function swapInPage(
   const swap = s.swap;
   const pa = s.tables.entryAddress(mm.pgdPfn, address);
   const pte = pa === null ? 0n : s.tables.readAt(pa);
-  if (swap === null || pteNone(pte) || pteMapsFrame(pte))
+  if (swap === null || s.arch.pte.none(pte) || s.arch.pte.mapsFrame(pte))
     throw new KernelError(`no swap entry at ${formatAddress(address)}`);
   const slot = swapSlotOf(s, pte);
   let pfn = s.swapCache.get(slot);
@@ -67,7 +65,7 @@ export function swapInPage(
   const writable = write && exclusive && (vma.flags & VmFlag.Write) !== 0;
   s.tables.writeAt(
     pa!,
-    makePte(pfn, { user: true, writable, exec: (vma.flags & VmFlag.Exec) !== 0, dirty: writable }, s.hasNx),
+    s.arch.pte.make(pfn, { user: true, writable, exec: (vma.flags & VmFlag.Exec) !== 0, dirty: writable }),
   );
   addMapping(s, mm, pageDown(address), pfn);
   if (writable) tryFreeSwap(s, pfn);

@@ -4,46 +4,11 @@
  * in the swap cache), and the bytes written out. Slot 0 is never used, as in
  * Linux, where it holds the swap header.
  *
- * Swap entries live in non-present PTEs. On x86-64 (arch/x86/include/asm/
- * pgtable_64.h) the type sits in bits 63:59 and the offset, inverted (an
- * L1TF mitigation: a stray speculative load of an inverted offset points at
- * no real memory), in bits 58:9; bit 0 (P) and bit 8 (PROTNONE) stay clear.
- * 32-bit paging keeps the type in bits 5:1 and the offset from bit 9.
+ * The entries that name a slot live in non-present PTEs, in each
+ * architecture's own layout (PteOps.swapEntry in kernel/arch/).
  */
 
 const PAGE = 4096;
-// The layout's fields, named as arch/x86/include/asm/pgtable_64.h names them.
-const SWP_TYPE_BITS = 5n;
-/** _PAGE_BIT_PROTNONE + 1: the offset starts above the bits that must stay clear. */
-const SWP_OFFSET_FIRST_BIT = 9n;
-/** __swp_type() on x86-64: `val >> (64 - SWP_TYPE_BITS)`, bits 63:59. */
-const SWP_TYPE_SHIFT_64 = 64n - SWP_TYPE_BITS;
-const OFFSET_BITS_64 = SWP_TYPE_SHIFT_64 - SWP_OFFSET_FIRST_BIT;
-const OFFSET_MASK_64 = (1n << OFFSET_BITS_64) - 1n;
-/** __swp_type() on 32-bit paging (pgtable-2level.h): from _PAGE_BIT_PRESENT + 1, bits 5:1. */
-const SWP_TYPE_FIRST_BIT_32 = 1n;
-const SWP_TYPE_MASK_32 = (1n << SWP_TYPE_BITS) - 1n;
-
-export type SwapEntryLayout = 'x86-64' | 'x86-32';
-
-export function encodeSwapEntry(layout: SwapEntryLayout, type: number, offset: number): bigint {
-  if (layout === 'x86-64')
-    return ((~BigInt(offset) & OFFSET_MASK_64) << SWP_OFFSET_FIRST_BIT) | (BigInt(type) << SWP_TYPE_SHIFT_64);
-  return (BigInt(type) << SWP_TYPE_FIRST_BIT_32) | (BigInt(offset) << SWP_OFFSET_FIRST_BIT);
-}
-
-export function decodeSwapEntry(layout: SwapEntryLayout, pte: bigint): { type: number; offset: number } {
-  if (layout === 'x86-64') {
-    return {
-      type: Number(pte >> SWP_TYPE_SHIFT_64),
-      offset: Number(~(pte >> SWP_OFFSET_FIRST_BIT) & OFFSET_MASK_64),
-    };
-  }
-  return {
-    type: Number((pte >> SWP_TYPE_FIRST_BIT_32) & SWP_TYPE_MASK_32),
-    offset: Number(pte >> SWP_OFFSET_FIRST_BIT),
-  };
-}
 
 export class SwapDevice {
   readonly slots: number;

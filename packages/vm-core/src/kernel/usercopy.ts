@@ -133,7 +133,7 @@ export function accessOk(s: KernelState, address: number, length: number): boole
 
 /** stac: opens the user-access window on the CPU running `pid`. */
 export function userAccessBegin(s: KernelState, pid: number): void {
-  cpuFor(s, pid).mmu.userAccessBegin();
+  s.arch.openUserAccess(cpuFor(s, pid));
 }
 
 /** clac: closes it. */
@@ -142,7 +142,7 @@ export function userAccessEnd(s: KernelState, pid: number): void {
   // CPU it died on, as the exception exit path would.
   const task = taskOf(s, pid);
   const cpu = task.alive ? cpuFor(s, pid) : cpuOf(s, task.lastCpu ?? 0);
-  cpu.mmu.userAccessEnd();
+  s.arch.closeUserAccess(cpu);
 }
 
 /**

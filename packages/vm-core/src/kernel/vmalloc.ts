@@ -11,7 +11,6 @@ import { adoptKernelTables } from './boot.ts';
 import { PageFlag } from './frames.ts';
 import { KernelError } from './kernel.ts';
 import { OutOfMemory } from './mm.ts';
-import { makePte, ptePresent } from './pte.ts';
 import { type FaultContext, KERNEL_DATA, type KernelState, mmById, PAGE, shown } from './state.ts';
 
 export function vmalloc(s: KernelState, bytes: number): number | null {
@@ -34,7 +33,7 @@ export function vmalloc(s: KernelState, bytes: number): number | null {
   try {
     pfns.forEach((pfn, i) => {
       const pa = s.tables.entryAddress(s.initMm.pgdPfn, start + i * PAGE, { create: s.initMm });
-      s.tables.writeAt(pa!, makePte(pfn, KERNEL_DATA, s.hasNx));
+      s.tables.writeAt(pa!, s.arch.pte.make(pfn, KERNEL_DATA));
     });
   } catch (error) {
     if (!(error instanceof OutOfMemory)) throw error;
@@ -87,7 +86,7 @@ export function syncKernelMapping(
   const entryBytes = s.layout.format.entryBytes;
   const index = s.tables.index(address, 0);
   const reference = s.memory.readEntry(s.initMm.pgdPfn * PAGE + index * entryBytes, entryBytes);
-  if (!ptePresent(reference)) return false;
+  if (!s.arch.pte.valid(reference)) return false;
   const current = s.memory.readEntry(targetPgd * PAGE + index * entryBytes, entryBytes);
   if (current === reference) return false;
   s.memory.writeEntry(targetPgd * PAGE + index * entryBytes, entryBytes, reference);

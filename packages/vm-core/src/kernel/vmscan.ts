@@ -9,9 +9,7 @@ import { evictFilePage } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import { putPage } from './page-alloc.ts';
 import { removeMapping, testAndClearYoung } from './page-rmap.ts';
-import { pteDirty } from './pte.ts';
 import { emit, type KernelState, PAGE } from './state.ts';
-import { encodeSwapEntry } from './swap.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { ReclaimCheck } from './types.ts';
 
@@ -74,7 +72,7 @@ export function directReclaim(s: KernelState): void {
 function isPageDirty(s: KernelState, pfn: number): boolean {
   if (s.frames.has(pfn, PageFlag.Dirty)) return true;
   for (const { mm, va } of s.rmap.mappings(pfn)) {
-    if (pteDirty(s.tables.readPte(mm.pgdPfn, va))) return true;
+    if (s.arch.pte.dirty(s.tables.readPte(mm.pgdPfn, va))) return true;
   }
   return false;
 }
@@ -121,8 +119,8 @@ function swapOut(s: KernelState, pfn: number): boolean {
   for (const { mm, va } of [...s.rmap.mappings(pfn)]) {
     const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
     const pte = s.tables.readAt(pa);
-    if (pteDirty(pte)) s.frames.set(pfn, PageFlag.Dirty);
-    s.tables.writeAt(pa, encodeSwapEntry(s.layout.arch, 0, slot));
+    if (s.arch.pte.dirty(pte)) s.frames.set(pfn, PageFlag.Dirty);
+    s.tables.writeAt(pa, s.arch.pte.swapEntry(0, slot));
     flushTlbPage(s, mm.id, va);
     swap.duplicate(slot);
     mm.swapEntries++;
