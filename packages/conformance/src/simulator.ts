@@ -22,6 +22,7 @@ const MINOR = new Set<FaultRecord['resolution']>([
   'stack-growth',
   'page-cache',
   'page-mkwrite',
+  'access-flags',
   'spurious',
 ]);
 

@@ -174,6 +174,14 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<keyof KernelApi, MethodSpec>>
     ],
     (k, [m, a]) => k.makeWritable(m, a),
   ),
+  setAccessFlags: spec(
+    [
+      ['mm', mm],
+      ['address', userAddress],
+      ['write', boolean],
+    ],
+    (k, [m, a, w]) => k.setAccessFlags(m, a, w),
+  ),
   flushTlbPage: spec(
     [
       ['mm', mm],

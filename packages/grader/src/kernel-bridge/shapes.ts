@@ -17,6 +17,7 @@ const RESOLUTIONS = [
   'vmalloc-sync',
   'page-cache',
   'page-mkwrite',
+  'access-flags',
   'spurious',
 ] as const;
 const SIGNALS = ['SIGSEGV', 'SIGBUS', 'SIGKILL'] as const;

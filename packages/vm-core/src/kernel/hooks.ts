@@ -20,6 +20,12 @@ export type Resolution =
   | 'vmalloc-sync'
   | 'page-cache'
   | 'page-mkwrite'
+  /**
+   * The page was mapped and the access allowed, but the hardware leaves the
+   * accessed / dirty state to software (ARM64 without FEAT_HAFDBS, RISC-V
+   * with Svade): the handler set it (ptep_set_access_flags) and retried.
+   */
+  | 'access-flags'
   | 'exception-fixup'
   | 'spurious'
   | 'signal'
@@ -141,6 +147,12 @@ export interface KernelApi {
   replacePage(mm: number, address: number, pfn: number, options: PageMapOptions): void;
   /** Makes the present PTE writable and dirty (COW reuse). */
   makeWritable(mm: number, address: number): void;
+  /**
+   * ptep_set_access_flags(): marks the present PTE accessed (and dirty, for
+   * a write) in software. True if the entry changed; false means it already
+   * said so — the fault was spurious.
+   */
+  setAccessFlags(mm: number, address: number, write: boolean): boolean;
   /** Invalidates `address` in every TLB that may cache it, through the installed flush hook. */
   flushTlbPage(mm: number, address: number): void;
   /** CPUs whose TLBs may hold translations of this mm (mm_cpumask). */

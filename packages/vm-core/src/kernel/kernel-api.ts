@@ -18,7 +18,7 @@ import type {
   VmaInfo,
 } from './hooks.ts';
 import { isUserAddress } from './layout.ts';
-import { makeWritable, mapPage, replacePage } from './memory.ts';
+import { makeWritable, mapPage, replacePage, setAccessFlags } from './memory.ts';
 import { findVma, vmaForFault } from './mmap.ts';
 import { allocPage, clearPage, copyPage, getPage, pageInfo, putPage } from './page-alloc.ts';
 import { pageTableRoot, readPte, readTableEntry, tableIndex } from './pagewalk.ts';
@@ -131,6 +131,10 @@ export abstract class KernelApiMethods implements KernelApi, UaccessApi {
 
   makeWritable(mmId: number, address: number): void {
     makeWritable(this.state, mmId, address);
+  }
+
+  setAccessFlags(mmId: number, address: number, write: boolean): boolean {
+    return setAccessFlags(this.state, mmId, address, write);
   }
 
   // ───────────────────────── TLB (tlb-flush.ts) ─────────────────────────

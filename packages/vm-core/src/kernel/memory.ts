@@ -123,6 +123,30 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
   s.tables.writeAt(pa!, ops.mkdirty(ops.mkwrite(pte)));
 }
 
+/**
+ * ptep_set_access_flags() after handle_pte_fault's pte_mkyoung (and
+ * pte_mkdirty for a write): the state hardware that does not manage it
+ * leaves to software. Only ever adds A or D, so no TLB flush is needed —
+ * a stale entry just faults again. True if the entry changed.
+ */
+export function setAccessFlags(s: KernelState, mmId: number, address: number, write: boolean): boolean {
+  const mm = mmById(s, mmId);
+  const pa = s.tables.entryAddress(mm.pgdPfn, address);
+  const ops = s.arch.pte;
+  const pte = pa === null ? 0n : s.tables.readAt(pa);
+  if (!ops.valid(pte))
+    throw new KernelError(`setAccessFlags at ${formatAddress(address)}: nothing is mapped there`);
+  if (write && !ops.write(pte))
+    throw new KernelError(
+      `setAccessFlags at ${formatAddress(address)}: the PTE is read-only — a write fault here is COW (cowBreak) or page-mkwrite, not a missing dirty bit`,
+    );
+  let next = ops.mkyoung(pte);
+  if (write) next = ops.mkdirty(next);
+  if (next === pte) return false;
+  s.tables.writeAt(pa!, next);
+  return true;
+}
+
 /** zap_page_range + vma removal: unmaps every page in [start, end) and drops the areas. */
 export function unmapRange(
   s: KernelState,

@@ -98,9 +98,14 @@ function handleUserAddressFault(k: KernelApi, f: FaultInfo, vma: VmaInfo, grew: 
         return { kind: 'resolved', resolution: 'page-mkwrite' };
       }
       if (f.write && !pte.writable) return k.cowBreak(f, pte.pfn);
-      // The tables already allow it: another CPU fixed it first, or a stale
-      // TLB entry faulted (spurious fault).
-      return { kind: 'resolved', resolution: 'spurious' };
+      // The tables allow it. handle_pte_fault marks the entry young (and
+      // dirty, for a write): where hardware leaves that to software (ARM64
+      // without FEAT_HAFDBS, RISC-V Svade) this is why the fault happened.
+      // If nothing changed, another CPU fixed it first or a stale TLB entry
+      // faulted: a spurious fault.
+      return k.setAccessFlags(mm, f.address, f.write)
+        ? { kind: 'resolved', resolution: 'access-flags' }
+        : { kind: 'resolved', resolution: 'spurious' };
   }
 }
 
