@@ -34,3 +34,13 @@ describe('setAccessFlags', () => {
     expect(() => kernel.setAccessFlags(mm, r.address + 4096, false)).toThrow(/nothing is mapped there/);
   });
 });
+
+describe('the accessFlags option', () => {
+  test('x86 keeps A and D in hardware only: software is refused with the reason', () => {
+    expect(() => new Kernel({ accessFlags: 'software' })).toThrow(
+      /x86-64 keeps accessed and dirty state in hardware only/,
+    );
+    expect(() => new Kernel({ arch: 'x86-32', accessFlags: 'software' })).toThrow(/x86-32 keeps/);
+    expect(new Kernel({ accessFlags: 'hardware' }).cpus[0]!.mmu.control.hardwareAccessed).toBe(true);
+  });
+});

@@ -48,6 +48,14 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
     throw new KernelError(`${arch.name} has no PCIDs; use pcid: false (the default there)`);
   }
   const pcid = options.pcid ?? arch.hasAsids;
+  const accessFlags = options.accessFlags ?? arch.accessFlags.default;
+  if (accessFlags !== arch.accessFlags.default && !arch.accessFlags.selectable) {
+    throw new KernelError(
+      `${arch.name} keeps accessed and dirty state in ${arch.accessFlags.default} only; accessFlags: '${accessFlags}' is not an option there`,
+    );
+  }
+  if (accessFlags !== 'hardware' && accessFlags !== 'software')
+    throw new KernelError(`accessFlags must be 'hardware' or 'software', not ${String(accessFlags)}`);
   const swapSlots = options.swapSlots ?? frameCount;
   // Linux derives these from min_free_kbytes; the ratios (low = 5/4 min,
   // high = 3/2 min) are those of __setup_per_zone_wmarks.
@@ -120,7 +128,11 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
       memory,
       tlb: options.tlb === undefined ? { entries: 64, ways: 4 } : options.tlb,
       cpu: id,
-      control: arch.bootControl(initPgd * PAGE),
+      control: {
+        ...arch.bootControl(initPgd * PAGE),
+        hardwareAccessed: accessFlags === 'hardware',
+        hardwareDirty: accessFlags === 'hardware',
+      },
     });
     s.cpus.push({ id, mmu, current: idle, loadedMm: s.initMm });
   }

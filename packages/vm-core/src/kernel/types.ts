@@ -21,6 +21,13 @@ export interface KernelOptions {
   readonly hooks?: Partial<KernelHooks>;
   /** Swap slots (pages); 0 for no swap. Defaults to as many as there are frames. */
   readonly swapSlots?: number;
+  /**
+   * Who keeps the accessed and dirty state of a page: 'hardware' (x86
+   * always; ARM64 with FEAT_HAFDBS; RISC-V with Svadu) or 'software' — the
+   * MMU faults instead and the fault handler sets them (ARM64 without
+   * FEAT_HAFDBS; RISC-V Svade). The default is the architecture's.
+   */
+  readonly accessFlags?: 'hardware' | 'software';
 }
 
 export interface Watermarks {

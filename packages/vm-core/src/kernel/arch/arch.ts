@@ -105,6 +105,8 @@ export interface KernelArchitecture {
   readonly pte: PteOps;
   /** XD / UXN / X: the format can forbid instruction fetches. */
   readonly hasNx: boolean;
+  /** Who keeps accessed/dirty state unless the options say otherwise, and whether the options may say otherwise. */
+  readonly accessFlags: { readonly default: 'hardware' | 'software'; readonly selectable: boolean };
   /** Whether address-space tags exist at all (x86-32 has no PCIDs). */
   readonly hasAsids: boolean;
   /**

@@ -139,6 +139,8 @@ function x86Architecture(format: X86Format, layout: KernelLayout, wide: boolean)
     layout,
     pte: x86Pte(hasNx, wide),
     hasNx,
+    // The x86 MMU always sets A and D itself (SDM Vol. 3A §4.8).
+    accessFlags: { default: 'hardware', selectable: false },
     // 32-bit x86 has no PCIDs: every CR3 write flushes the non-global entries.
     hasAsids: wide,
     kernelHalfInUserRoot: true,
