@@ -315,6 +315,28 @@ describe('bad scenario files get a clear error naming the step and field (exit 2
     }
   });
 
+  test('--arch: another architecture the file is written for; refused, with the reason, otherwise', async () => {
+    const both = scratch(
+      'both.yaml',
+      'archs: [x86-64, x86-32]\nsteps:\n  - spawn: { name: a }\n  - kmalloc: { bytes: 16, as: k }\n',
+    );
+    const onX86_32 = await run(['sim', 'run', both, '--arch', 'x86-32', '--json']);
+    expect(onX86_32.err).toBe('');
+    expect(JSON.parse(onX86_32.out)).toMatchObject({ arch: 'x86-32' });
+    // Without --arch, the first of its archs.
+    expect(JSON.parse((await run(['sim', 'run', both, '--json'])).out)).toMatchObject({ arch: 'x86-64' });
+
+    const only = scratch('only.yaml', 'arch: x86-32\nsteps:\n  - spawn: { name: a }\n');
+    const refused = await run(['sim', 'run', only, '--arch', 'x86-64']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('this scenario is written for x86-32 only, not x86-64');
+    expect(refused.out).toBe('');
+
+    const unknown = await run(['sim', 'run', both, '--arch', 'sparc']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('unknown architecture "sparc"; the kernel runs on x86-64, x86-32');
+  });
+
   test('a missing file and missing arguments', async () => {
     const missing = await run(['sim', 'run', '/nonexistent/scenario.yaml']);
     expect(missing).toMatchObject({ code: 2 });

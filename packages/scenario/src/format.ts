@@ -3,17 +3,20 @@
  * faults beneath it (long runs summarised unless tracing), oops reports,
  * what the scenario watches, and at the end the invariants and the run's cost.
  */
+import { architectures } from '@faultline/vm-core';
 import { COUNTER_NAMES, countText } from './counters.ts';
 import type { ScenarioReport, StepReport, WatchedPage } from './run.ts';
 
 export function formatScenarioReport(report: ScenarioReport, options: { trace?: boolean } = {}): string {
   const trace = options.trace === true;
+  // The fault's raw syndrome under the name the architecture gives it (error code, ESR, scause).
+  const syndrome = architectures[report.arch].terms.syndrome;
   const lines: string[] = [];
   if (report.title !== null) lines.push(`${report.title} (${report.arch})`, '');
   for (const step of report.steps) {
     const cpu = step.cpu === null ? '' : `[cpu ${step.cpu}] `;
     lines.push(`${String(step.index).padStart(3)}. ${cpu}${step.summary}`);
-    lines.push(...faultLines(step, trace));
+    lines.push(...faultLines(step, trace, syndrome));
     const oops = step.outcome.oops;
     if (typeof oops === 'string') for (const l of oops.split('\n')) lines.push(`       | ${l}`);
     if (step.watch !== undefined) lines.push(`       watch: ${watchText(step.watch)}`);
@@ -42,9 +45,9 @@ export function formatScenarioReport(report: ScenarioReport, options: { trace?: 
   return `${lines.join('\n')}\n`;
 }
 
-function faultLines(step: StepReport, trace: boolean): string[] {
+function faultLines(step: StepReport, trace: boolean, syndrome: string): string[] {
   const faultLine = (f: (typeof step.faults)[number]) =>
-    `       fault at ${f.address}, error code 0x${f.errorCode.toString(16)} → ${f.resolution}`;
+    `       fault at ${f.address}, ${syndrome} 0x${f.errorCode.toString(16)} → ${f.resolution}`;
   if (step.faults.length <= 6 || trace) return step.faults.map(faultLine);
   // Long runs of faults (a touch of many pages) are summarised.
   const counts = new Map<string, number>();

@@ -81,6 +81,8 @@ export {
   type WatchReport,
 } from './run.ts';
 export {
+  archsOf,
+  onArch,
   parseScenario,
   type Scenario,
   type ScenarioHeader,

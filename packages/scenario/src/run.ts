@@ -10,6 +10,7 @@ import {
   type CopyOutcome,
   type FaultRecord,
   formatAddress,
+  type KernelArch,
   KernelError,
   type TraceEvent,
   UACCESS_IP,
@@ -63,7 +64,7 @@ export interface StoppedAt {
 
 export interface ScenarioReport {
   readonly title: string | null;
-  readonly arch: string;
+  readonly arch: KernelArch;
   /** The steps that ran, in order (all of them unless `stopped`). */
   readonly steps: readonly StepReport[];
   /** Null when every step ran; else the step the kernel stopped the run at (not in `steps`). */
@@ -271,6 +272,14 @@ class Runner {
     private readonly observer?: StepObserver,
     labels: Readonly<Record<string, number>> = {},
   ) {
+    // Where the machine's areas start, so one file can name kernel addresses
+    // on every architecture; the caller's labels come after (and win).
+    const layout = session.kernel.layout;
+    this.labels.set('page_offset', layout.directMapStart);
+    this.labels.set('vmalloc_start', layout.vmallocStart);
+    this.labels.set('task_size', layout.userEnd);
+    this.labels.set('kernel_text', layout.kernelText);
+    this.labels.set('stack_top', layout.stackTop);
     for (const [name, va] of Object.entries(labels)) this.labels.set(name, va);
     this.names.set('swapper', 0);
     this.names.set('init', 1);
@@ -315,7 +324,7 @@ class Runner {
       case 'switch': {
         const { cr3Changed } = s.switchTo(step.args.cpu, this.pid(step.args.task));
         const how = cr3Changed
-          ? 'CR3 switched'
+          ? `${k.arch.terms.userRoot} switched`
           : 'page tables unchanged (same mm, or a kernel thread borrowing it)';
         return plain(step.args.cpu, `switch cpu ${step.args.cpu} to ${step.args.task}: ${how}`, {
           cr3Changed,
@@ -487,7 +496,7 @@ class Runner {
           ...(a.uaccess !== undefined ? { uaccess: a.uaccess } : {}),
           ...(ip !== undefined ? { ip } : {}),
         });
-        const window = a.uaccess ? ' (inside stac/clac)' : '';
+        const window = a.uaccess ? ` (inside ${k.arch.terms.userAccessWindow})` : '';
         const by = ip === undefined ? '' : ` by the instruction at ${hex(ip)}`;
         return fromAccess(cpu, `kernel ${a.access} ${hex(va)}${window}${by} as ${who}`, r);
       }

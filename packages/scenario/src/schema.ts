@@ -7,6 +7,7 @@
  * defined with `as:` (plus or minus an offset: "buf+0x10"). Tasks are named
  * by the name a spawn/fork/thread/kthread step gave them, or by pid.
  */
+import { KERNEL_ARCHES, type KernelArch } from '@faultline/vm-core';
 import { z } from 'zod';
 import { ScenarioError } from './errors.ts';
 import { HOOK_NAMES, type HookName, isHookName } from './hooks.ts';
@@ -181,7 +182,17 @@ export type Step = {
 export const scenarioSchema = z.strictObject({
   title: z.string().optional(),
   description: z.string().optional(),
-  arch: z.enum(['x86-64', 'x86-32']).default('x86-64'),
+  arch: z.enum(KERNEL_ARCHES as [KernelArch, ...KernelArch[]]).default('x86-64'),
+  /**
+   * The architectures the scenario is written for, where its concept
+   * applies (`faultline sim run --arch` refuses the others); without it,
+   * only `arch`.
+   */
+  archs: z
+    .array(z.enum(KERNEL_ARCHES as [KernelArch, ...KernelArch[]]))
+    .min(1)
+    .refine((list) => new Set(list).size === list.length, 'lists an architecture twice')
+    .optional(),
   frames: z.number().int().min(64).max(262144).default(512),
   cpus: z.number().int().min(1).max(64).default(1),
   /** Tag TLB entries by PCID (x86-64 only; the default there). */
@@ -234,12 +245,44 @@ export interface Scenario extends Omit<ScenarioHeader, 'steps'> {
   readonly steps: readonly Step[];
 }
 
+/** The architectures a scenario applies to: its `archs`, or else just its `arch`. */
+export function archsOf(scenario: Pick<Scenario, 'arch' | 'archs'>): readonly KernelArch[] {
+  return scenario.archs ?? [scenario.arch];
+}
+
+/**
+ * The scenario on another architecture (`faultline sim run --arch`): the same
+ * steps on that machine — refused, with the architectures it is written
+ * for, when its concept does not apply there.
+ */
+export function onArch(scenario: Scenario, arch: KernelArch): Scenario {
+  if (!(KERNEL_ARCHES as readonly string[]).includes(arch))
+    throw new ScenarioError(`unknown architecture "${arch}"; the kernel runs on ${KERNEL_ARCHES.join(', ')}`);
+  const applies = archsOf(scenario);
+  if (!applies.includes(arch))
+    throw new ScenarioError(
+      `this scenario is written for ${applies.join(', ')} only, not ${arch} (its "archs" field lists where its concept applies)`,
+    );
+  return { ...scenario, arch };
+}
+
 /** Validates parsed JSON/YAML into a scenario, or throws ScenarioError with a precise message. */
 export function parseScenario(data: unknown): Scenario {
   const header = scenarioSchema.safeParse(data);
   if (!header.success) throw new ScenarioError(describeIssues(header.error.issues, []));
   const parsed: Step[] = header.data.steps.map((raw, index) => parseStep(raw, index));
-  return { ...header.data, steps: parsed };
+  const { archs } = header.data;
+  let arch = header.data.arch;
+  if (archs !== undefined) {
+    // Without an explicit arch, the scenario runs on the first it is written for.
+    const explicit = typeof data === 'object' && data !== null && 'arch' in data;
+    if (!explicit) arch = archs[0]!;
+    else if (!archs.includes(arch))
+      throw new ScenarioError(
+        `field "arch": ${arch} is not one of the scenario's archs (${archs.join(', ')})`,
+      );
+  }
+  return { ...header.data, arch, steps: parsed };
 }
 
 function parseStep(raw: unknown, index: number): Step {

@@ -1,6 +1,8 @@
 /**
- * `faultline sim run FILE [--json] [--trace]`: runs a scenario file (JSON or
- * YAML) on the simulated kernel and prints each step's outcome and faults.
+ * `faultline sim run FILE [--arch ARCH] [--json] [--trace]`: runs a scenario
+ * file (JSON or YAML) on the simulated kernel and prints each step's outcome
+ * and faults. `--arch` runs it on another architecture than the file's own,
+ * if the file's `archs` say its concept applies there.
  * Hooks the file takes from TypeScript files (`{ file: mine.ts }`, relative
  * to the scenario) run in the sandbox, as a learner's code does when graded.
  * Exit codes: 0 every step ran (whatever its processes suffered); 1 the
@@ -15,24 +17,26 @@ import {
   formatOfFileName,
   formatScenarioReport,
   hookFilesOf,
+  onArch,
   parseScenarioText,
   runScenario,
   type Scenario,
   ScenarioError,
   type ScenarioReport,
 } from '@faultline/scenario';
+import { KERNEL_ARCHES, type KernelArch } from '@faultline/vm-core';
 import { ExitCode, type Io } from '../io.ts';
 import { type LoadedHookFiles, loadHookFiles } from './sim-hook-files.ts';
 
-const USAGE = 'usage: faultline sim run FILE [--json] [--trace]';
+const USAGE = `usage: faultline sim run FILE [--arch ${KERNEL_ARCHES.join('|')}] [--json] [--trace]`;
 
 export async function simRun(argv: readonly string[], io: Io): Promise<ExitCode> {
-  let values: { json?: boolean; trace?: boolean };
+  let values: { json?: boolean; trace?: boolean; arch?: string };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: [...argv],
-      options: { json: { type: 'boolean' }, trace: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, trace: { type: 'boolean' }, arch: { type: 'string' } },
       allowPositionals: true,
       strict: true,
     }));
@@ -49,7 +53,8 @@ export async function simRun(argv: readonly string[], io: Io): Promise<ExitCode>
   let report: ScenarioReport;
   let hooks: LoadedHookFiles | null = null;
   try {
-    const scenario: Scenario = parseScenarioText(readScenarioFile(file), formatOfFileName(file));
+    const parsed: Scenario = parseScenarioText(readScenarioFile(file), formatOfFileName(file));
+    const scenario = values.arch === undefined ? parsed : onArch(parsed, values.arch as KernelArch);
     const hookFiles = hookFilesOf(scenario);
     if (hookFiles.size > 0) hooks = await loadHookFiles(hookFiles, file);
     report = runScenario(scenario, {

@@ -4,6 +4,7 @@
  */
 export * from './abi.ts';
 export {
+  type ArchTerms,
   architectures,
   KERNEL_ARCHES,
   type KernelArchitecture,

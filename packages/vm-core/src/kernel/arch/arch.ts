@@ -98,8 +98,19 @@ export interface DecodedFault {
   readonly reservedBit: boolean;
 }
 
+/** How this architecture's manuals and Linux name the things reports mention. */
+export interface ArchTerms {
+  /** The register holding the user address space's root: CR3, TTBR0_EL1, satp. */
+  readonly userRoot: string;
+  /** What opens and closes the user-access window: stac/clac, PAN, SUM. */
+  readonly userAccessWindow: string;
+  /** The fault's syndrome as FaultInfo.errorCode carries it: error code, ESR, scause. */
+  readonly syndrome: string;
+}
+
 export interface KernelArchitecture {
   readonly name: KernelArch;
+  readonly terms: ArchTerms;
   readonly format: PagingFormat;
   readonly layout: KernelLayout;
   readonly pte: PteOps;

@@ -2,7 +2,7 @@
 import type { KernelArch, KernelArchitecture } from './arch.ts';
 import { x86_32Architecture, x86_64Architecture } from './x86.ts';
 
-export type { KernelArch, KernelArchitecture, LeafProt, PteOps } from './arch.ts';
+export type { ArchTerms, KernelArch, KernelArchitecture, LeafProt, PteOps } from './arch.ts';
 
 export const architectures: Readonly<Record<KernelArch, KernelArchitecture>> = {
   'x86-64': x86_64Architecture,

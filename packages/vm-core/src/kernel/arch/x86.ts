@@ -135,6 +135,7 @@ function x86Architecture(format: X86Format, layout: KernelLayout, wide: boolean)
   const hasNx = (format.bits.noExecute.hi | format.bits.noExecute.lo) !== 0;
   return {
     name: layout.arch,
+    terms: { userRoot: 'CR3', userAccessWindow: 'stac/clac', syndrome: 'error code' },
     format,
     layout,
     pte: x86Pte(hasNx, wide),

@@ -1,0 +1,107 @@
+// One scenario file on several architectures: which ones it is written for,
+// the kernel addresses it can name on each, and reports in each one's terms.
+import { architectures, formatAddress, KERNEL_ARCHES } from '@faultline/vm-core';
+import { describe, expect, test } from 'vitest';
+import { ScenarioError } from './errors.ts';
+import { formatScenarioReport } from './format.ts';
+import { parseScenarioText } from './parse.ts';
+import { runScenario } from './run.ts';
+import { archsOf, onArch } from './schema.ts';
+
+const parse = (yaml: string) => parseScenarioText(yaml, 'yaml');
+
+function message(body: () => unknown): string {
+  try {
+    body();
+  } catch (error) {
+    if (error instanceof ScenarioError) return error.message;
+    throw error;
+  }
+  throw new Error('no error');
+}
+
+describe('archs: where a scenario applies', () => {
+  test('without archs, only its arch; with them, the first unless arch names another of them', () => {
+    expect(archsOf(parse('steps:\n  - spawn: { name: a }\n'))).toEqual(['x86-64']);
+    const both = parse('archs: [x86-32, x86-64]\nsteps:\n  - spawn: { name: a }\n');
+    expect(both.arch).toBe('x86-32');
+    expect(archsOf(both)).toEqual(['x86-32', 'x86-64']);
+    expect(parse('arch: x86-64\narchs: [x86-32, x86-64]\nsteps:\n  - spawn: { name: a }\n').arch).toBe(
+      'x86-64',
+    );
+  });
+
+  test('an arch outside its archs, a repeated or unknown one, are errors naming the field', () => {
+    expect(message(() => parse('arch: x86-64\narchs: [x86-32]\nsteps:\n  - spawn: { name: a }\n'))).toContain(
+      `field "arch": x86-64 is not one of the scenario's archs (x86-32)`,
+    );
+    expect(message(() => parse('archs: [x86-32, x86-32]\nsteps:\n  - spawn: { name: a }\n'))).toContain(
+      'lists an architecture twice',
+    );
+    expect(message(() => parse('archs: [sparc]\nsteps:\n  - spawn: { name: a }\n'))).toContain('archs');
+  });
+
+  test('onArch moves a scenario to another machine it applies to, and refuses the rest', () => {
+    const both = parse('archs: [x86-64, x86-32]\nsteps:\n  - spawn: { name: a }\n');
+    expect(runScenario(onArch(both, 'x86-32')).arch).toBe('x86-32');
+    const one = parse('steps:\n  - spawn: { name: a }\n');
+    expect(message(() => onArch(one, 'x86-32'))).toBe(
+      'this scenario is written for x86-64 only, not x86-32 (its "archs" field lists where its concept applies)',
+    );
+  });
+});
+
+describe('built-in labels name each machine’s areas', () => {
+  test.each(KERNEL_ARCHES)(
+    'on %s, page_offset is the direct map and task_size the top of user space',
+    (arch) => {
+      const layout = architectures[arch].layout;
+      const r = runScenario(
+        parse(`arch: ${arch}
+steps:
+  - spawn: { name: a }
+  - read: { task: a, addr: page_offset+0x1000 }
+  - spawn: { name: b }
+  - mmap: { task: b, length: 4096, prot: rw-, addr: task_size-0x100000, flags: [fixed] }
+`),
+      );
+      // A user read of the kernel half: SIGSEGV at the address it touched.
+      expect(r.steps[1]!.outcome).toEqual({
+        signal: 'SIGSEGV',
+        code: 'SEGV_MAPERR',
+        address: formatAddress(layout.directMapStart + 0x1000),
+      });
+      expect(r.steps[3]!.outcome).toEqual({ address: formatAddress(layout.userEnd - 0x100000) });
+    },
+  );
+
+  test('a label the file defines wins over a built-in one', () => {
+    const r = runScenario(
+      parse(`steps:
+  - spawn: { name: a }
+  - mmap: { task: a, length: 4096, prot: rw-, as: page_offset }
+  - write: { task: a, addr: page_offset, value: 7 }
+`),
+    );
+    expect(r.steps[2]!.outcome).toEqual({ value: 7 });
+  });
+});
+
+describe('reports speak the architecture’s terms', () => {
+  test('x86: CR3, stac/clac, error code', () => {
+    const r = runScenario(
+      parse(`cpus: 1
+steps:
+  - spawn: { name: a }
+  - spawn: { name: b }
+  - switch: { task: b, cpu: 0 }
+  - mmap: { task: b, length: 4096, prot: rw-, as: buf }
+  - kernel_access: { task: b, addr: buf, access: read, uaccess: true }
+`),
+    );
+    const text = formatScenarioReport(r);
+    expect(text).toContain('CR3 switched');
+    expect(text).toContain('(inside stac/clac)');
+    expect(text).toContain('error code 0x');
+  });
+});
