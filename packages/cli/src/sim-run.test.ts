@@ -155,6 +155,37 @@ describe('what the scenarios show', () => {
     expect(scan(8).scanned.map((p) => p.referenced)).toEqual([false, true]);
   });
 
+  test('Linux 6.1 looks twice: kept with PG_referenced, then activated on the second reference', async () => {
+    const r = await report('second-look-scan.yaml');
+    type Scan = { scanned: { decision: string }[]; wouldFree: number };
+    const scan = (step: number) => r.steps[step - 1]!.outcome as Scan;
+    expect(scan(4).scanned.map((p) => p.decision)).toEqual(Array(4).fill('keep'));
+    expect(r.steps[4]!.outcome).toEqual({ freed: 1 });
+    expect(scan(6).scanned.map((p) => p.decision)).toEqual(['reclaim', 'reclaim', 'reclaim']);
+    expect(scan(8).scanned.map((p) => p.decision)).toEqual(['activate', 'reclaim', 'reclaim']);
+    expect(r.steps[7]!.summary).toMatch(/PG_referenced set, referenced: activate/);
+  });
+
+  test('x86-32 vmalloc on 6.1: synced as it maps, no fault anywhere', async () => {
+    const r = await report('vmalloc-x86-32-synced.yaml');
+    expect(r.steps.flatMap((s) => s.faults)).toEqual([]);
+    expect(r.steps[5]!.outcome).toEqual({ value: 1 });
+  });
+
+  test('zombies: exit frees the frames at once, wait reaps; orphans go to init', async () => {
+    const r = await report('zombies.yaml');
+    expect(r.steps[5]!.outcome).toEqual({ wouldBlock: true });
+    expect(r.steps[6]!.outcome).toEqual({ framesFreed: 8, state: 'zombie' });
+    expect(r.steps[7]!.outcome).toEqual({ pid: 4, status: 'exited 3' });
+    expect(r.steps[8]!.outcome).toEqual({ errno: 'ECHILD' });
+    expect(r.steps[12]!.watch!.tasks).toContainEqual(
+      expect.objectContaining({ name: 'grandchild', parent: 1 }),
+    );
+    expect(r.steps[13]!.outcome).toMatchObject({ pid: 6 });
+    expect(r.steps[14]!.outcome).toMatchObject({ pid: 5 });
+    expect(r.steps[15]!.watch!.tasks!.map((t) => t.name)).toEqual(['shell']);
+  });
+
   test('an empty flushTlbPage: the other CPU writes through its stale entry', async () => {
     const r = await report('empty-flush.yaml');
     expect(r.steps[7]!.outcome).toEqual({ value: 3 });

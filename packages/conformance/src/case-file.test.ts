@@ -40,6 +40,9 @@ describe('a conformance case file', () => {
     expect(failure('u', 'title: t\nlinux: { uid: 5 }\nsteps:\n  - spawn: { name: a }\n')).toMatch(
       /^case u: field "linux"/,
     );
+    expect(failure('v', 'title: t\nlinux: "5.8"\nsteps:\n  - spawn: { name: a }\n')).toMatch(
+      /^case v: field "linux": in a conformance case it holds the Linux run's preconditions/,
+    );
     expect(failure('t', 'steps:\n  - spawn: { name: a }\n')).toMatch(/give it a title/);
     expect(failure('Bad_Id', 'title: t\nsteps: []\n')).toMatch(/lower-case words/);
     expect(failure('y', 'title: [\n')).toMatch(/^case y: not valid YAML/);

@@ -68,6 +68,12 @@ export function parseCase(id: string, text: string): ConformanceCase {
     throw new CaseError(`${where}: not valid YAML: ${document.errors[0]!.message.split('\n')[0]}`);
   if (!isMap(document.contents)) throw new CaseError(`${where}: a case is a scenario (a YAML mapping)`);
   const header = document.toJS() as Record<string, unknown>;
+  // In a scenario, `linux:` names the release to model; a case is always
+  // compared with the recorded kernel (6.1), and its `linux:` is the Linux run's preconditions.
+  if (typeof header.linux === 'string')
+    throw new CaseError(
+      `${where}: field "linux": in a conformance case it holds the Linux run's preconditions ({ uid: 65534 }), not a version — the simulator always models the recorded kernel (6.1)`,
+    );
   const linux = preconditions.safeParse(
     JSON.parse(JSON.stringify(header.linux ?? {}, (_key, v) => (typeof v === 'bigint' ? Number(v) : v))),
   );

@@ -63,6 +63,13 @@ function watchText(watch: NonNullable<StepReport['watch']>): string {
   const parts: string[] = [];
   if (watch.freeFrames !== undefined) parts.push(`${watch.freeFrames} frames free`);
   for (const page of watch.pages ?? []) parts.push(`${page.task} ${page.addr}: ${pageText(page)}`);
+  if (watch.tasks !== undefined) {
+    const tasks = watch.tasks.map(
+      (t) =>
+        `${t.name} (pid ${t.pid}, parent ${t.parent}) ${t.state === 'zombie' ? `zombie, ${t.status}` : 'running'}`,
+    );
+    parts.push(`tasks: ${tasks.length === 0 ? 'none' : tasks.join(', ')}`);
+  }
   return parts.join(' · ');
 }
 

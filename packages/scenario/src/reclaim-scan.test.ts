@@ -9,11 +9,13 @@ const PAGE = 4096;
  * Eight written pages after one real reclaim of one page: every page had its
  * second chance (accessed bits cleared), the first went to swap, two sit on
  * the inactive list, five on the active one. No TLB, so every access walks
- * the tables and sets the accessed bit again.
+ * the tables and sets the accessed bit again. Linux 5.8: a referenced
+ * anonymous page is activated on its first scan (since 5.9 it is kept on
+ * the inactive list until seen referenced twice).
  */
 function aged(swapSlots?: number) {
   const s = new ScenarioSession({
-    machine: { frames: 128, tlb: null, ...(swapSlots !== undefined ? { swapSlots } : {}) },
+    machine: { frames: 128, tlb: null, linux: '5.8', ...(swapSlots !== undefined ? { swapSlots } : {}) },
   });
   const pid = s.spawn('app').pid;
   const r = s.mmap(pid, { length: 8 * PAGE, prot: RW });

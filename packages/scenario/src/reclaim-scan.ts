@@ -2,12 +2,14 @@
  * A reclaim that only scans: which pages the next reclaim would look at, in
  * the order it would look, whether each was referenced since the last scan
  * and is dirty, and what the installed reclaim policy (the reclaimDecision
- * hook) decides for it — with nothing changed. No accessed bit is cleared,
- * no page moves between the LRU lists, nothing is written to swap or freed.
+ * hook) decides for it, given the kernel's own description of the page
+ * (kernel.reclaimCandidate) — with nothing changed. No accessed bit or
+ * PG_referenced is cleared, no page moves between the LRU lists, nothing is
+ * written to swap or freed.
  *
  * It reads the inactive list as it stands. A real reclaim first refills that
  * list from the active one when it runs short, and clears each page's
- * accessed bits as it tests them (page_referenced), so two real reclaims in
+ * accessed bits and PG_referenced as it tests them (folio_check_references), so two real reclaims in
  * a row differ where two scans do not.
  */
 import { type Kernel, PageFlag, type ReclaimCheck } from '@faultline/vm-core';
@@ -37,9 +39,9 @@ export function scanForReclaim(kernel: Kernel, pages: number): ScannedPage[] {
   let slotsTaken = 0;
   for (const pfn of kernel.lru.members('inactive')) {
     if (victims >= pages) break;
-    const referenced = isReferenced(kernel, pfn);
-    const dirty = isDirty(kernel, pfn);
-    const decision = kernel.hooks.reclaimDecision(kernel, { pfn, referenced, dirty });
+    const candidate = kernel.reclaimCandidate(pfn);
+    const { referenced, dirty } = candidate;
+    const decision = kernel.hooks.reclaimDecision(kernel, candidate);
     let kept: ScannedPage['kept'] = null;
     if (decision === 'reclaim') {
       const check = kernel.reclaimCheck(pfn, slotsTaken);
@@ -56,25 +58,4 @@ export function scanForReclaim(kernel: Kernel, pages: number): ScannedPage[] {
 /** Would the kernel free this scanned page? */
 export function wouldFree(page: ScannedPage): boolean {
   return page.decision === 'reclaim' && page.kept === null;
-}
-
-/** The last-level entries that map `pfn`, decoded (the reverse map knows where they are). */
-function leavesMapping(kernel: Kernel, pfn: number) {
-  const last = kernel.tables.levels - 1;
-  const leaves = [];
-  for (const { mm, va } of kernel.rmap.mappings(pfn)) {
-    const pa = kernel.tables.entryAddress(mm.pgdPfn, va);
-    if (pa === null) continue;
-    const entry = kernel.readTableEntry(pa, last);
-    if (entry.kind === 'leaf') leaves.push(entry);
-  }
-  return leaves;
-}
-
-function isReferenced(kernel: Kernel, pfn: number): boolean {
-  return leavesMapping(kernel, pfn).some((leaf) => leaf.accessed);
-}
-
-function isDirty(kernel: Kernel, pfn: number): boolean {
-  return kernel.frames.has(pfn, PageFlag.Dirty) || leavesMapping(kernel, pfn).some((leaf) => leaf.dirty);
 }

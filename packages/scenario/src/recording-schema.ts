@@ -188,6 +188,10 @@ export const RecordingSchema = z
       userEnd: z
         .number()
         .describe('TASK_SIZE: user addresses are below it; the rest is the shared kernel half.'),
+      linux: z
+        .string()
+        .optional()
+        .describe('The Linux release modelled where releases differ ("6.1"); absent in older recordings.'),
     }),
     format: RecordedFormatSchema,
     steps: z.array(RecordedStepSchema),

@@ -508,6 +508,7 @@ export class Recorder {
         frames: k.memory.frameCount,
         cpus: k.cpus.length,
         userEnd: k.layout.userEnd,
+        linux: k.linux,
       },
       format: recordedFormat(k),
       steps: this.steps.map((s) => ({ ...s })),

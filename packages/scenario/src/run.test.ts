@@ -250,9 +250,11 @@ steps:
   });
 
   test('a scan-only reclaim reports and changes nothing; the real one after it frees', () => {
+    // Linux 5.8: the first reclaim activates every referenced page but the one it frees.
     const r = run(`
 frames: 128
 tlb: null
+linux: "5.8"
 steps:
   - spawn: { name: app }
   - mmap: { task: app, length: 32768, prot: rw-, as: buf }
@@ -491,5 +493,138 @@ describe('labels a caller defines, and buffers given by length', () => {
     expect(failure(`${head}, bytes: [1], length: 1 }`)).toMatch(/either "bytes" .* or "length"/);
     expect(failure(`${head} }`)).toMatch(/either "bytes" .* or "length"/);
     expect(failure(`${head}, bytes: [1], fill: 2 }`)).toMatch(/"fill" goes with "length"/);
+  });
+});
+
+describe('zombies and wait', () => {
+  const FAMILY = `
+watch: { tasks: true }
+steps:
+  - spawn: { name: parent }
+  - fork: { task: parent, name: child }
+  - wait: { task: parent }
+  - exit: { task: child, code: 3 }
+  - wait: { task: parent, child: child }
+  - wait: { task: parent }
+`;
+
+  test('exit leaves a zombie holding its status; the parent’s wait reaps it; a second wait gets ECHILD', () => {
+    const r = run(FAMILY);
+    expect(r.steps[2]!.summary).toBe(
+      'parent waits for any child → none has exited yet (a real wait would sleep; WNOHANG returns 0)',
+    );
+    expect(outcome(r, 3)).toEqual({ wouldBlock: true });
+    expect(r.steps[3]!.summary).toMatch(
+      /^exit child with status 3: \d+ frames freed; a zombie until parent waits for it$/,
+    );
+    expect(outcome(r, 4)).toMatchObject({ state: 'zombie' });
+    expect(r.steps[3]!.watch!.tasks).toContainEqual({
+      pid: 4,
+      name: 'child',
+      state: 'zombie',
+      parent: 3,
+      status: 'exited 3',
+    });
+    expect(r.steps[4]!.summary).toBe('parent waits for child → reaped child: exited 3');
+    expect(outcome(r, 5)).toEqual({ pid: 4, status: 'exited 3' });
+    expect(r.steps[4]!.watch!.tasks!.map((t) => t.name)).toEqual(['parent']);
+    expect(outcome(r, 6)).toEqual({ errno: 'ECHILD' });
+    expect(r.invariants).toEqual([]);
+  });
+
+  test('the text report shows the zombie in the watched task list', () => {
+    const text = formatScenarioReport(run(FAMILY));
+    expect(text).toContain(
+      'tasks: parent (pid 3, parent 1) running, child (pid 4, parent 3) zombie, exited 3',
+    );
+  });
+
+  test('a process killed by a signal is a zombie too, and wait says which signal', () => {
+    const r = run(`
+steps:
+  - spawn: { name: sh }
+  - fork: { task: sh, name: app }
+  - read: { task: app, addr: 0x1000 }
+  - wait: { task: sh }
+`);
+    expect(r.steps[3]!.summary).toBe('sh waits for any child → reaped app: killed by SIGSEGV');
+  });
+
+  test('a step on a reaped task stops the run saying it no longer exists (a fork child keeps its parent’s name)', () => {
+    const r = run(`
+steps:
+  - spawn: { name: parent }
+  - fork: { task: parent, name: child }
+  - exit: { task: child }
+  - wait: { task: parent }
+  - read: { task: child, addr: 0x1000 }
+`);
+    expect(r.stopped).toMatchObject({
+      index: 5,
+      reason:
+        'pid 4 (parent) has exited and been reaped: it no longer exists; parent (pid 4) exited at step 3 (exit)',
+    });
+  });
+
+  test('a thread is reaped as it exits; a wait for a non-child is ECHILD; bad codes are refused', () => {
+    const r = run(`
+steps:
+  - spawn: { name: app }
+  - thread: { task: app, name: worker }
+  - exit: { task: worker }
+  - spawn: { name: other }
+  - wait: { task: app, child: other }
+`);
+    expect(r.steps[2]!.summary).toMatch(/reaped at once \(a thread is not waited for\)$/);
+    expect(outcome(r, 5)).toEqual({ errno: 'ECHILD' });
+    expect(failure('steps:\n  - spawn: { name: a }\n  - exit: { task: a, code: 300 }\n')).toMatch(
+      /^step 2 \(exit\): field "code"/,
+    );
+  });
+});
+
+describe('the Linux version a scenario models', () => {
+  const SCAN = (linux: string) => `
+frames: 128
+tlb: null
+${linux}
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 8192, prot: rw-, as: buf }
+  - touch: { task: app, addr: buf, length: 8192 }
+  - reclaim: { pages: 2, scan_only: true }
+`;
+
+  test('6.1 by default: a page referenced once is kept for a second look; 5.8 activates it', () => {
+    const decisions = (r: ScenarioReport) =>
+      (outcome(r, 4) as { scanned: { decision: string }[] }).scanned.map((p) => p.decision);
+    expect(decisions(run(SCAN('')))).toEqual(['keep', 'keep']);
+    expect(decisions(run(SCAN('linux: "6.1"')))).toEqual(['keep', 'keep']);
+    expect(decisions(run(SCAN('linux: "5.8"')))).toEqual(['activate', 'activate']);
+  });
+
+  test('the scan names PG_referenced where reclaim set it', () => {
+    const r = run(`
+frames: 128
+tlb: null
+steps:
+  - spawn: { name: app }
+  - mmap: { task: app, length: 8192, prot: rw-, as: buf }
+  - touch: { task: app, addr: buf, length: 8192 }
+  - reclaim: { pages: 1 }
+  - read: { task: app, addr: buf+0x1000 }
+  - reclaim: { pages: 1, scan_only: true }
+`);
+    expect(r.steps[5]!.summary).toMatch(/pfn \d+, PG_referenced set, referenced: activate/);
+  });
+
+  test('a version that is not one is an error about the machine; an unquoted number is caught by the schema', () => {
+    expect(failure('linux: "6.1.55"\nsteps:\n  - spawn: { name: a }\n')).toMatch(/field "linux"/);
+    expect(failure('linux: "2.6"\nsteps:\n  - spawn: { name: a }\n')).toBe(
+      'the machine: Linux version "2.6" is older than the kernel modelled here goes back (3.0 and later)',
+    );
+    expect(failure('linux: 5.10\nsteps:\n  - spawn: { name: a }\n')).toMatch(
+      /field "linux": linux is a release as a quoted "major.minor" string/,
+    );
   });
 });

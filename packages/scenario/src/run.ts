@@ -8,10 +8,13 @@
 import {
   type AccessOutcome,
   type CopyOutcome,
+  type ExitStatus,
   type FaultRecord,
   formatAddress,
   type KernelArch,
   KernelError,
+  PageFlag,
+  type Task,
   type TraceEvent,
   UACCESS_IP,
 } from '@faultline/vm-core';
@@ -34,9 +37,21 @@ export type WatchedPage = {
   | { readonly pte: 'unknown'; readonly why: string }
 );
 
+/** One task on the task list after a step (`watch: { tasks: true }`). */
+export interface WatchedTask {
+  readonly pid: number;
+  readonly name: string;
+  readonly state: 'running' | 'zombie';
+  /** Who may wait for it. */
+  readonly parent: number;
+  /** How it ended (a zombie's): "exited 0", "killed by SIGSEGV". */
+  readonly status: string | null;
+}
+
 export interface WatchReport {
   readonly freeFrames?: number;
   readonly pages?: readonly WatchedPage[];
+  readonly tasks?: readonly WatchedTask[];
 }
 
 export interface StepReport {
@@ -102,6 +117,7 @@ export function bootSession(scenario: Scenario, options: RunOptions = {}): Scena
         ...(scenario.pcid !== undefined ? { pcid: scenario.pcid } : {}),
         ...(scenario.swap !== undefined ? { swapSlots: scenario.swap } : {}),
         ...(scenario.tlb !== undefined ? { tlb: scenario.tlb } : {}),
+        ...(scenario.linux !== undefined ? { linux: scenario.linux } : {}),
       },
       ...(options.resolveHookFile !== undefined ? { resolveHookFile: options.resolveHookFile } : {}),
     });
@@ -253,7 +269,7 @@ class Runner {
     } catch {
       return '';
     }
-    const task = this.session.kernel.tasks.get(pid);
+    const task = this.session.kernel.tasks.get(pid) ?? reapedTask(this.session, pid);
     const when = this.deaths.get(pid);
     if (task === undefined || task.alive || when === undefined) return '';
     const at = `at step ${when.index} (${when.kind})`;
@@ -438,10 +454,38 @@ class Runner {
         );
       }
       case 'exit': {
-        const freed = s.exit(this.pid(step.args.task), on(step.args.cpu));
-        return plain(cpuOf(step.args.cpu), `exit ${step.args.task}: ${freed} frames freed`, {
-          framesFreed: freed,
-        });
+        const pid = this.pid(step.args.task);
+        const code = step.args.code ?? 0;
+        const freed = s.exit(pid, { ...on(step.args.cpu), code });
+        const t = k.task(pid);
+        const parent = this.nameOf(t.parent);
+        const after =
+          t.state === 'zombie'
+            ? `a zombie until ${parent} waits for it`
+            : t.pid !== t.tgid || t.kind === 'kthread'
+              ? 'reaped at once (a thread is not waited for)'
+              : `reaped at once (${parent} ignores SIGCHLD)`;
+        const status = code === 0 ? '' : ` with status ${code}`;
+        return plain(
+          cpuOf(step.args.cpu),
+          `exit ${step.args.task}${status}: ${freed} frames freed; ${after}`,
+          { framesFreed: freed, state: t.state },
+        );
+      }
+      case 'wait': {
+        const a = step.args;
+        const r = s.wait(this.pid(a.task), a.child === undefined ? -1 : this.pid(a.child), on(a.cpu));
+        const whom = a.child === undefined ? 'any child' : String(a.child);
+        const [end, outcome] =
+          r.kind === 'reaped'
+            ? [
+                `reaped ${this.nameOf(r.pid)}: ${statusText(r.status)}`,
+                { pid: r.pid, status: statusText(r.status) },
+              ]
+            : r.kind === 'would-block'
+              ? ['none has exited yet (a real wait would sleep; WNOHANG returns 0)', { wouldBlock: true }]
+              : [`-${r.errno} (no such child)`, { errno: r.errno }];
+        return plain(cpuOf(a.cpu), `${a.task} waits for ${whom} → ${end}`, outcome);
       }
       case 'copy_from_user': {
         const a = step.args;
@@ -581,12 +625,15 @@ class Runner {
   private scan(pages: number, cpu: number | null): Outcome {
     const scanned = this.session.scanForReclaim(pages);
     const victims = scanned.filter(wouldFree);
+    // PG_referenced: seen referenced on the last trip (Linux 5.9+ gives anonymous pages that look too).
+    const flag = (p: ScannedPage) =>
+      this.session.kernel.frames.has(p.pfn, PageFlag.Referenced) ? ', PG_referenced set,' : '';
     const how = (p: ScannedPage) =>
       p.decision !== 'reclaim'
-        ? `pfn ${p.pfn} ${p.referenced ? 'referenced' : 'not referenced'}: ${p.decision}`
+        ? `pfn ${p.pfn}${flag(p)} ${p.referenced ? 'referenced' : 'not referenced'}: ${p.decision}`
         : p.kept !== null
-          ? `pfn ${p.pfn} reclaim, but it stays: ${KEPT[p.kept]}`
-          : `pfn ${p.pfn} ${p.dirty ? (p.file ? 'dirty: write back to its file' : 'dirty: write to swap') : 'clean: drop'}`;
+          ? `pfn ${p.pfn}${flag(p)} reclaim, but it stays: ${KEPT[p.kept]}`
+          : `pfn ${p.pfn}${flag(p)} ${p.dirty ? (p.file ? 'dirty: write back to its file' : 'dirty: write to swap') : 'clean: drop'}`;
     const list = scanned.length === 0 ? 'the inactive list is empty' : scanned.map(how).join('; ');
     return plain(
       cpu,
@@ -597,10 +644,34 @@ class Runner {
 
   /** The scenario's watch, read now; names and labels that do not resolve are reported, not errors. */
   watch(watch: NonNullable<Scenario['watch']>): WatchReport {
-    const out: { freeFrames?: number; pages?: WatchedPage[] } = {};
+    const out: { freeFrames?: number; pages?: WatchedPage[]; tasks?: WatchedTask[] } = {};
     if (watch.free_frames) out.freeFrames = this.session.freeFrames();
     if (watch.pages !== undefined) out.pages = watch.pages.map((w) => this.watchPage(w.task, w.addr));
+    if (watch.tasks) out.tasks = this.watchTasks();
     return out;
+  }
+
+  /** The task list (user processes and threads; the boot tasks only once they have changed). */
+  private watchTasks(): WatchedTask[] {
+    const out: WatchedTask[] = [];
+    for (const t of this.session.kernel.tasks.values()) {
+      if (t.kind === 'idle' || (t.pid <= 2 && t.alive)) continue;
+      out.push({
+        pid: t.pid,
+        name: this.nameOf(t.pid),
+        state: t.state === 'zombie' ? 'zombie' : 'running',
+        parent: t.parent,
+        status: t.exitStatus === null ? null : statusText(t.exitStatus),
+      });
+    }
+    return out;
+  }
+
+  /** A task as the file names it ("child"), else its kernel name and pid. */
+  private nameOf(pid: number): string {
+    for (const [name, p] of this.names) if (p === pid) return name;
+    const t = this.session.kernel.tasks.get(pid) ?? reapedTask(this.session, pid);
+    return t === undefined ? `pid ${pid}` : `${t.name} (pid ${pid})`;
   }
 
   private watchPage(task: string | number, addr: string | number): WatchedPage {
@@ -684,6 +755,21 @@ class Runner {
     if (tail === undefined) return base;
     return sign === '+' ? base + toNumber(tail, field) : base - toNumber(tail, field);
   }
+}
+
+/** A pid's task record after it was reaped (the facade still answers for it), or undefined. */
+function reapedTask(session: ScenarioSession, pid: number): Task | undefined {
+  try {
+    return session.kernel.task(pid);
+  } catch (error) {
+    if (error instanceof KernelError) return undefined;
+    throw error;
+  }
+}
+
+/** "exited 0", "killed by SIGSEGV": wait's status as a report says it. */
+function statusText(status: ExitStatus): string {
+  return status.kind === 'exited' ? `exited ${status.code}` : `killed by ${status.signal}`;
 }
 
 function toNumber(text: string, field: string): number {

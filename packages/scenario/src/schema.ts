@@ -7,7 +7,7 @@
  * defined with `as:` (plus or minus an offset: "buf+0x10"). Tasks are named
  * by the name a spawn/fork/thread/kthread step gave them, or by pid.
  */
-import { KERNEL_ARCHES, type KernelArch } from '@faultline/vm-core';
+import { KERNEL_ARCHES, type KernelArch, type LinuxVersion } from '@faultline/vm-core';
 import { z } from 'zod';
 import { ScenarioError } from './errors.ts';
 import { HOOK_NAMES, type HookName, isHookName } from './hooks.ts';
@@ -78,7 +78,10 @@ const steps = {
   /** execve(): the task gets a fresh address space (a new program image). */
   execve: z.strictObject({ task, cpu }),
   fork: z.strictObject({ task, name: label.optional(), cpu }),
-  exit: z.strictObject({ task, cpu }),
+  /** The task exits (with `code`, default 0): a zombie until its parent waits. */
+  exit: z.strictObject({ task, code: byte.optional(), cpu }),
+  /** wait4(): `task` reaps a zombie child — `child`, or any — and reports how it ended. */
+  wait: z.strictObject({ task, child: task.optional(), cpu }),
   copy_from_user: z.strictObject({
     task,
     addr: address,
@@ -197,6 +200,17 @@ export const scenarioSchema = z.strictObject({
   cpus: z.number().int().min(1).max(64).default(1),
   /** Tag TLB entries by PCID (x86-64 only; the default there). */
   pcid: z.boolean().optional(),
+  /**
+   * Which Linux to behave like where releases differ ("major.minor"; the
+   * default is 6.1): reclaim's second look at anonymous pages (5.9),
+   * x86-32's vmalloc page-directory sync (5.8). A quoted string: 5.10
+   * unquoted is the number 5.1.
+   */
+  linux: z
+    .string({ error: 'linux is a release as a quoted "major.minor" string, such as "6.1" or "5.4"' })
+    .regex(/^\d{1,2}\.\d{1,2}$/, 'linux is a release as "major.minor", such as "6.1" or "5.4"')
+    .transform((v) => v as LinuxVersion)
+    .optional(),
   /** Seed of the scheduler's PRNG: the same seed, the same interleaving. */
   seed: z.number().int().default(1),
   swap: z
@@ -230,6 +244,8 @@ export const scenarioSchema = z.strictObject({
   watch: z
     .strictObject({
       free_frames: z.boolean().optional(),
+      /** Every task on the task list: running or a zombie, its parent, how it ended. */
+      tasks: z.boolean().optional(),
       pages: z
         .array(z.strictObject({ task, addr: address }))
         .max(16)

@@ -18,6 +18,7 @@ import {
   Kernel,
   type KernelArch,
   type KernelHooks,
+  type LinuxVersion,
   type MmapRequest,
   type MmapResult,
   type PageInfo,
@@ -27,6 +28,7 @@ import {
   Scheduler,
   type Task,
   type UserValueSize,
+  type WaitResult,
 } from '@faultline/vm-core';
 import { CounterListener, type Counters, counterDelta } from './counters.ts';
 import { type HookName, type HookSpec, HookTable, type ResolveHookFile } from './hooks.ts';
@@ -46,6 +48,8 @@ export interface MachineOptions {
   readonly tlb?: { readonly entries: number; readonly ways: number } | null;
   /** Seed of the scheduler's PRNG (default 1): the same seed, the same interleaving. */
   readonly seed?: number;
+  /** Which Linux release to behave like where releases differ ("major.minor"; the kernel's default: '6.1'). */
+  readonly linux?: LinuxVersion;
 }
 
 export interface SessionOptions {
@@ -103,6 +107,7 @@ export class ScenarioSession {
       ...(m.pcid !== undefined ? { pcid: m.pcid } : {}),
       ...(m.swapSlots !== undefined ? { swapSlots: m.swapSlots } : {}),
       ...(m.tlb !== undefined ? { tlb: m.tlb } : {}),
+      ...(m.linux !== undefined ? { linux: m.linux } : {}),
       hooks: this.hooks.switchboard,
     });
     this.scheduler = new Scheduler(this.kernel, m.seed ?? 1);
@@ -151,11 +156,16 @@ export class ScenarioSession {
     this.onTask(pid, on, () => this.kernel.exec(pid));
   }
 
-  /** The task exits; returns the frames that went back to the free lists. */
-  exit(pid: number, on: OnCpu = {}): number {
+  /** The task exits with `code` (default 0); returns the frames that went back to the free lists. */
+  exit(pid: number, on: OnCpu & { readonly code?: number } = {}): number {
     const free = this.kernel.frames.free;
-    this.onTask(pid, on, () => this.kernel.exit(pid));
+    this.onTask(pid, on, () => this.kernel.exit(pid, on.code ?? 0));
     return this.kernel.frames.free - free;
+  }
+
+  /** wait4(): `pid` reaps a zombie child (`child`, or any: -1); ECHILD, or would-block when none has exited. */
+  wait(pid: number, child = -1, on: OnCpu = {}): WaitResult {
+    return this.onTask(pid, on, () => this.kernel.wait(pid, child));
   }
 
   /** The CPU `pid` runs on, or null. */

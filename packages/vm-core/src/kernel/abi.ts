@@ -15,7 +15,15 @@ export const BusCode = { BUS_ADRERR: 2 } as const;
 export const KernelCode = { SI_KERNEL: 0x80 } as const;
 export type SiCodeName = keyof typeof SegvCode | keyof typeof BusCode | keyof typeof KernelCode;
 
-export const Errno = { EFAULT: 14, ENOMEM: 12, EINVAL: 22, EPERM: 1, EACCES: 13, EBADF: 9 } as const;
+export const Errno = {
+  EFAULT: 14,
+  ENOMEM: 12,
+  EINVAL: 22,
+  EPERM: 1,
+  EACCES: 13,
+  EBADF: 9,
+  ECHILD: 10,
+} as const;
 export type ErrnoName = keyof typeof Errno;
 
 export interface SignalInfo {

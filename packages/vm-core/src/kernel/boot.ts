@@ -13,7 +13,8 @@ import { architectures } from './arch/index.ts';
 import { registerUaccessFixups } from './extable.ts';
 import { addTask, kthread, spawn } from './fork.ts';
 import { FrameDatabase, PageFlag } from './frames.ts';
-import { KernelError } from './kernel.ts';
+import { KernelError, parseLinuxVersion } from './kernel.ts';
+import { DEFAULT_LINUX_VERSION } from './linux-version.ts';
 import { Mm, PageTables } from './mm.ts';
 import { referenceHooks } from './reference-hooks.ts';
 import { LruLists, ReverseMap } from './rmap.ts';
@@ -31,6 +32,7 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
     );
   const arch = architectures[name];
   const layout = arch.layout;
+  const linux = parseLinuxVersion(options.linux ?? DEFAULT_LINUX_VERSION);
   const frameCount = options.frames ?? 1024;
   if (!Number.isInteger(frameCount) || frameCount < 64)
     throw new RangeError('a kernel needs at least 64 frames');
@@ -70,11 +72,13 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
     api,
     arch,
     layout,
+    linux,
     memory,
     frames,
     tables,
     cpus: [],
     tasks: new Map(),
+    reaped: new Map(),
     mms: new Map(),
     initMm: new Mm(0, initPgd, 0, 0),
     kernelTables: new Set([initPgd]),
@@ -120,7 +124,7 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
   const cpuCount = options.cpus ?? 1;
   if (!Number.isInteger(cpuCount) || cpuCount < 1 || cpuCount > 64)
     throw new RangeError('cpus must be 1..64');
-  const idle = addTask(s, 'swapper', 'idle', null);
+  const idle = addTask(s, 'swapper', 'idle', null, { parent: 0 });
   idle.activeMm = s.initMm;
   for (let id = 0; id < cpuCount; id++) {
     const mmu = new Mmu({

@@ -35,7 +35,8 @@ export type KernelEvent =
   | {
       readonly type: 'task';
       readonly pid: number;
-      readonly what: 'created' | 'exited' | 'switched-in';
+      /** `exited`: do_exit ran (the task is a zombie, or reaped at once); `reaped`: it left the task list. */
+      readonly what: 'created' | 'exited' | 'reaped' | 'switched-in';
       readonly cpu?: number;
     }
   | {

@@ -201,7 +201,10 @@ function finishFault(
       task.death ??= { signal };
       emit(s, { type: 'signal', pid: task.pid, signal });
       for (const t of [...s.tasks.values()])
-        if (t.alive && t.mm !== null && t.mm === task.mm && t !== task) exit(s, t.pid);
+        if (t.alive && t.mm !== null && t.mm === task.mm && t !== task) {
+          t.death = task.death;
+          exit(s, t.pid);
+        }
       exit(s, task.pid);
       return { kind: 'signal', signal, faults };
     }

@@ -16,14 +16,32 @@ import { allocateAsid, flushTlbMm } from './tlb-flush.ts';
 import type { Task, TaskKind } from './types.ts';
 import { VmFlag } from './vma.ts';
 
-export function addTask(s: KernelState, name: string, kind: TaskKind, mm: Mm | null): Task {
+/**
+ * A new task on the task list. `family`: its parent (who may wait for it)
+ * and its thread group — copy_process sets real_parent to the caller, or
+ * to the caller's own parent for CLONE_THREAD; a new process leads a
+ * group of its own.
+ */
+export function addTask(
+  s: KernelState,
+  name: string,
+  kind: TaskKind,
+  mm: Mm | null,
+  family: { readonly parent: number; readonly tgid?: number; readonly ignoresSigchld?: boolean },
+): Task {
+  const pid = s.nextPid++;
   const task: Task = {
-    pid: s.nextPid++,
+    pid,
     name,
     kind,
+    tgid: family.tgid ?? pid,
+    parent: family.parent,
     mm,
     activeMm: mm,
     alive: true,
+    state: 'running',
+    exitStatus: null,
+    ignoresSigchld: family.ignoresSigchld ?? false,
     death: null,
     lastCpu: null,
     userAccessOpen: false,
@@ -57,23 +75,40 @@ export function newMm(s: KernelState): Mm {
   return mm;
 }
 
-/** A user process with a fresh address space and a stack (a minimal execve). */
+/** Init: what a spawned process is a child of, and who adopts orphans. */
+export const INIT_PID = 1;
+/** kthreadd: every kernel thread is its child (kthread_create asks it to fork them). */
+export const KTHREADD_PID = 2;
+
+/**
+ * A user process with a fresh address space and a stack (a minimal
+ * execve), as init's child — as if init had forked and exec'd it.
+ */
 export function spawn(s: KernelState, name: string): Task {
   const mm = newMm(s);
   addStack(s, mm);
-  return addTask(s, name, 'user', mm);
+  // Init itself (pid 1) is spawned at boot, by the idle task.
+  return addTask(s, name, 'user', mm, { parent: s.nextPid === INIT_PID ? 0 : INIT_PID });
 }
 
-/** A thread: a task sharing `pid`'s mm (clone with CLONE_VM). */
+/**
+ * A thread: a task sharing `pid`'s mm, in its thread group (clone with
+ * CLONE_VM | CLONE_THREAD). Its parent is the process's parent, so no one
+ * waits for it: it is reaped as it exits.
+ */
 export function thread(s: KernelState, pid: number, name?: string): Task {
-  const parent = userTask(s, pid);
-  parent.mm!.users++;
-  return addTask(s, name ?? `${parent.name}-thread`, 'user', parent.mm);
+  const creator = userTask(s, pid);
+  creator.mm!.users++;
+  return addTask(s, name ?? `${creator.name}-thread`, 'user', creator.mm, {
+    parent: creator.parent,
+    tgid: creator.tgid,
+    ignoresSigchld: creator.ignoresSigchld,
+  });
 }
 
 /** A kernel thread: no mm of its own; it borrows whatever is loaded when it runs. */
 export function kthread(s: KernelState, name: string): Task {
-  return addTask(s, name, 'kthread', null);
+  return addTask(s, name, 'kthread', null, { parent: s.nextPid === KTHREADD_PID ? 0 : KTHREADD_PID });
 }
 
 /** fork(): a child with a copy-on-write copy of the parent's address space. */
@@ -127,5 +162,6 @@ export function fork(s: KernelState, pid: number): Task {
   }
   // The parent's TLBs may still hold the writable translations.
   if (writeProtected) flushTlbMm(s, from);
-  return addTask(s, parent.name, 'user', child);
+  // The signal dispositions are copied (copy_sighand): SIGCHLD ignored stays ignored.
+  return addTask(s, parent.name, 'user', child, { parent: pid, ignoresSigchld: parent.ignoresSigchld });
 }

@@ -36,6 +36,12 @@ export const PageFlag = {
   Writeback: 1 << 8,
   /** In a file's page cache (the cache holds a reference). */
   File: 1 << 9,
+  /**
+   * PG_referenced: reclaim saw the page referenced on an earlier trip down
+   * the inactive list (folio_check_references sets it; the next check
+   * tests and clears it). A second reference with it set activates.
+   */
+  Referenced: 1 << 10,
 } as const;
 export type PageFlag = (typeof PageFlag)[keyof typeof PageFlag];
 

@@ -7,6 +7,7 @@
  */
 import type { ErrnoName, SignalInfo } from './abi.ts';
 import type { KernelArch } from './arch/arch.ts';
+import type { LinuxVersion } from './linux-version.ts';
 import type { UaccessApi, UserCopy, UserCopyResult } from './uaccess.ts';
 
 /** How one fault was resolved: the vocabulary of scenario reports. */
@@ -211,9 +212,12 @@ export interface KernelHooks {
   /** copy_to_user: bytes not copied. */
   copyToUser(k: UaccessApi, copy: UserCopy): UserCopyResult;
   /**
-   * Victim selection during reclaim: what to do with the oldest inactive
-   * page, given whether its accessed bits were set (they have just been
-   * cleared) and whether it is dirty.
+   * Victim selection during reclaim (mm/vmscan.c folio_check_references):
+   * what to do with the oldest inactive page, given how many of its PTEs
+   * had the accessed bit set (just cleared), whether PG_referenced was set
+   * (just cleared too; the kernel sets it again when a PTE was referenced,
+   * as Linux does), whether it is anonymous, executable, dirty — and which
+   * Linux is modelled, since the rule changed in 5.9.
    */
   reclaimDecision(k: KernelApi, page: ReclaimCandidate): 'reclaim' | 'activate' | 'keep';
   /** flush_tlb_page() after a PTE change: every CPU that may cache the old translation must drop it. */
@@ -226,8 +230,25 @@ export interface KernelHooks {
   exceptionFixup(k: KernelApi, fault: FaultInfo): number | null;
 }
 
+/** One page reclaim is about to decide on: what folio_referenced and the page's flags say about it. */
 export interface ReclaimCandidate {
   readonly pfn: number;
+  /** A PTE mapping it had its accessed bit set (`referencedPtes > 0`). */
   readonly referenced: boolean;
+  /** It differs from its copy on disk or in swap (or has none): reclaiming it means writing it. */
   readonly dirty: boolean;
+  /**
+   * How many of the mappings had the accessed bit set — folio_referenced()'s
+   * count, `referenced_ptes` in folio_check_references. More than one: the
+   * page is shared and in use by several processes.
+   */
+  readonly referencedPtes: number;
+  /** PG_referenced was set: reclaim saw the page referenced on its last trip down the inactive list. */
+  readonly pageReferenced: boolean;
+  /** Anonymous (swap-backed) memory rather than a file's page-cache page. */
+  readonly anon: boolean;
+  /** A mapping through which it was referenced is executable (VM_EXEC in folio_referenced's vm_flags). */
+  readonly exec: boolean;
+  /** The Linux release the kernel models, e.g. '6.1' (the rule changed in 5.9). */
+  readonly linux: LinuxVersion;
 }

@@ -17,6 +17,7 @@ export * from './hooks.ts';
 export { checkInvariants } from './invariants.ts';
 export * from './kernel.ts';
 export * from './layout.ts';
+export * from './linux-version.ts';
 export { Mm } from './mm.ts';
 export * from './reference-hooks.ts';
 export * from './scheduler.ts';

@@ -61,11 +61,47 @@ export function checkInvariants(kernel: Kernel): string[] {
     }
   }
 
+  checkTasks(kernel, problems);
   checkRmap(kernel, problems);
   checkSwap(kernel, problems);
   checkTablePages(kernel, problems);
   checkTlbs(kernel, problems);
   return problems;
+}
+
+/**
+ * A task that has exited holds nothing: no address space (so no frames and
+ * no page-table pages), no CPU; and every address space still standing is
+ * used by as many running tasks as it counts users (mmput freed the rest).
+ */
+function checkTasks(kernel: Kernel, problems: string[]): void {
+  const users = new Map<Mm, number>();
+  for (const task of kernel.tasks.values()) {
+    const who = `pid ${task.pid} (${task.name})`;
+    if (task.state === 'reaped') problems.push(`${who} was reaped but is still on the task list`);
+    if (task.alive !== (task.state === 'running'))
+      problems.push(`${who} is ${task.state} but alive says ${task.alive}`);
+    if (task.alive) {
+      if (task.mm !== null) users.set(task.mm, (users.get(task.mm) ?? 0) + 1);
+      continue;
+    }
+    if (task.mm !== null)
+      problems.push(`${who} has exited but still holds mm ${task.mm.id} (do_exit frees the address space)`);
+    if (task.activeMm !== null)
+      problems.push(`${who} has exited but still holds mm ${task.activeMm.id} as its active mm`);
+    for (const cpu of kernel.cpus)
+      if (cpu.current === task) problems.push(`cpu ${cpu.id} still runs ${who}, which has exited`);
+  }
+  for (const mm of kernel.mms.values()) {
+    const running = users.get(mm) ?? 0;
+    if (running === 0) {
+      problems.push(
+        `mm ${mm.id} is used by no running task, yet holds ${mm.rss} pages and ${mm.tablePages.size + 1} page-table pages (an address space that outlived its last task)`,
+      );
+    } else if (running !== mm.users) {
+      problems.push(`mm ${mm.id} counts ${mm.users} users but ${running} running tasks use it`);
+    }
+  }
 }
 
 /** The reverse map lists exactly the PTEs that map each frame. */

@@ -19,15 +19,16 @@ import { bootKernel } from './boot.ts';
 import { switchTo } from './context-switch.ts';
 import type { TraceListener } from './events.ts';
 import { exec } from './exec.ts';
-import { exit } from './exit.ts';
+import { exit, ignoreSigchld, wait } from './exit.ts';
 import { access, kernelAccess } from './fault.ts';
 import { createFile, readFile } from './filemap.ts';
 import { fork, kthread, spawn, thread } from './fork.ts';
 import type { FrameDatabase } from './frames.ts';
-import type { KernelApi, KernelHooks } from './hooks.ts';
+import type { KernelApi, KernelHooks, ReclaimCandidate } from './hooks.ts';
 import { KernelApiMethods } from './kernel-api.ts';
 import { directMapAddress, kfree, kmalloc } from './kmalloc.ts';
 import type { KernelLayout } from './layout.ts';
+import { checkLinuxVersion, type LinuxVersion } from './linux-version.ts';
 import type { Mm, PageTables } from './mm.ts';
 import { brk, mmap, munmap } from './mmap.ts';
 import { mprotect } from './mprotect.ts';
@@ -44,6 +45,7 @@ import type {
   ReclaimCheck,
   SimFile,
   Task,
+  WaitResult,
   Watermarks,
 } from './types.ts';
 import type { UaccessApi, UserValueSize } from './uaccess.ts';
@@ -56,7 +58,7 @@ import {
   putUser,
 } from './usercopy.ts';
 import { vfree, vmalloc } from './vmalloc.ts';
-import { reclaim, reclaimCheck, runKswapd } from './vmscan.ts';
+import { reclaim, reclaimCandidate, reclaimCheck, runKswapd } from './vmscan.ts';
 
 export { UACCESS_IP } from './extable.ts';
 export type * from './types.ts';
@@ -64,10 +66,13 @@ export type * from './types.ts';
 export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
   readonly arch: KernelArchitecture;
   readonly layout: KernelLayout;
+  /** The Linux release modelled where releases behave differently ('6.1' unless the options said otherwise). */
+  readonly linux: LinuxVersion;
   readonly memory: PhysicalMemory;
   readonly frames: FrameDatabase;
   readonly tables: PageTables;
   readonly cpus: Cpu[];
+  /** The task list: running tasks and zombies (a reaped task has left it; `task(pid)` still answers for it). */
   readonly tasks: Map<number, Task>;
   readonly mms: Map<number, Mm>;
   /** swapper_pg_dir: the kernel's own page tables. */
@@ -94,6 +99,7 @@ export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
     this.state = s;
     this.arch = s.arch;
     this.layout = s.layout;
+    this.linux = s.linux;
     this.memory = s.memory;
     this.frames = s.frames;
     this.tables = s.tables;
@@ -146,9 +152,28 @@ export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
     exec(this.state, pid);
   }
 
-  /** exit(): the task ends; its address space is torn down with its last user. */
-  exit(pid: number): void {
-    exit(this.state, pid);
+  /**
+   * exit(): the task ends with status `code` (0..255). Everything it owns
+   * goes — its address space with its last user — and it is a zombie until
+   * its parent waits for it (a thread, a kernel thread, or the child of a
+   * parent ignoring SIGCHLD is reaped at once). Its children go to init.
+   */
+  exit(pid: number, code = 0): void {
+    exit(this.state, pid, code);
+  }
+
+  /**
+   * wait4() / waitpid(): `pid` reaps a zombie child — `child`, or any (-1)
+   * — and learns how it ended; ECHILD when it has no such child. Nothing
+   * sleeps here: children that are all still running give `would-block`.
+   */
+  wait(pid: number, child = -1): WaitResult {
+    return wait(this.state, pid, child);
+  }
+
+  /** sigaction(SIGCHLD, SIG_IGN) for `pid`'s process (or back to SIG_DFL): its children exiting from now on are reaped at once. */
+  ignoreSigchld(pid: number, ignore = true): void {
+    ignoreSigchld(this.state, pid, ignore);
   }
 
   // ───────────────────────── system calls (mmap.ts, mprotect.ts) ─────────────────────────
@@ -257,6 +282,15 @@ export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
     return reclaimCheck(this.state, pfn, swapSlotsTaken);
   }
 
+  /**
+   * What reclaim would hand `reclaimDecision` for `pfn` if it scanned it
+   * now, read without changing anything: no accessed bit or PG_referenced
+   * is cleared (the real scan clears them as it reads them).
+   */
+  reclaimCandidate(pfn: number): ReclaimCandidate {
+    return reclaimCandidate(this.state, pfn);
+  }
+
   // ───────────────────────── files and the page cache (filemap.ts) ─────────────────────────
 
   /** Creates a file with these bytes (a name already taken is refused). */
@@ -294,8 +328,9 @@ export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
   // an error they throw is then the KernelError this module declares, even
   // when this module is loaded twice (see KernelError below).
 
+  /** A task by pid: running, a zombie, or reaped (`state` says which; a reaped one is no longer on the task list). */
   task(pid: number): Task {
-    const task = this.state.tasks.get(pid);
+    const task = this.state.tasks.get(pid) ?? this.state.reaped.get(pid);
     if (task === undefined) throw new KernelError(`no task with pid ${pid}`);
     return task;
   }
@@ -338,6 +373,13 @@ export class KernelError extends Error {
       },
     });
   }
+}
+
+/** A Linux version given from outside, checked (linux-version.ts): "major.minor" from 3.0 on, else a KernelError saying so. */
+export function parseLinuxVersion(value: unknown): LinuxVersion {
+  const checked = checkLinuxVersion(value);
+  if (checked.kind === 'err') throw new KernelError(checked.message);
+  return checked.version;
 }
 
 /** Whether `e` is a KernelError (or a subclass's), from this copy of vm-core or any other. */

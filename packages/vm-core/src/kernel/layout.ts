@@ -42,7 +42,9 @@ export interface KernelLayout {
   /**
    * x86-64 preallocates the vmalloc area's upper-level tables at boot, so
    * every process shares them (commit 6eb82f994026, "x86/mm: Pre-allocate
-   * P4D/PUD pages for vmalloc area"); x86-32 syncs them lazily on fault.
+   * P4D/PUD pages for vmalloc area"); x86-32's page directories each hold
+   * their own copy of the entries, synced lazily on fault before Linux 5.8
+   * and as vmalloc maps since (vmalloc.ts vmallocSync).
    */
   readonly vmallocSync: 'preallocated' | 'lazy-fault';
 }

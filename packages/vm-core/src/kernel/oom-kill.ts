@@ -38,6 +38,10 @@ export function oomKill(
   if (faulting !== null && victim.mm === faulting.mm) return 'victim-is-current';
   // Every thread of the victim's address space dies with it.
   const mm = victim.mm;
-  for (const task of [...s.tasks.values()]) if (task.alive && task.mm === mm) exit(s, task.pid);
+  for (const task of [...s.tasks.values()]) {
+    if (!task.alive || task.mm !== mm) continue;
+    task.death = victim.death;
+    exit(s, task.pid);
+  }
   return 'freed';
 }

@@ -14,6 +14,7 @@ import type { Mm } from './mm.ts';
 import { putPage } from './page-alloc.ts';
 import type { KernelState } from './state.ts';
 import { tryFreeSwap } from './swap-state.ts';
+import { VmFlag } from './vma.ts';
 
 /**
  * A PTE of `mm` at `va` now maps `pfn` (never the zero page, which is not
@@ -43,19 +44,31 @@ export function dropMapping(s: KernelState, mm: Mm, va: number, pfn: number, dir
   if (s.frames.mapcountOf(pfn) === 0 && s.frames.has(pfn, PageFlag.SwapCache)) tryFreeSwap(s, pfn);
 }
 
-/** page_referenced(): tests and clears the accessed bit in every PTE mapping the page. */
-export function testAndClearYoung(s: KernelState, pfn: number): boolean {
-  let young = false;
+/** What folio_referenced() found: how many mappings had the accessed bit set, and whether one of them is executable. */
+export interface References {
+  readonly ptes: number;
+  readonly exec: boolean;
+}
+
+/**
+ * folio_referenced(): tests (and, with `clear`, clears) the accessed bit in
+ * every PTE mapping the page, counting the mappings that had it set and
+ * gathering their VMAs' flags (folio_referenced_one adds vm_flags only for
+ * a VMA through which the page was referenced).
+ */
+export function folioReferenced(s: KernelState, pfn: number, clear: boolean): References {
+  let ptes = 0;
+  let exec = false;
   for (const { mm, va } of s.rmap.mappings(pfn)) {
     const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
     const pte = s.tables.readAt(pa);
-    if (s.arch.pte.young(pte)) {
-      young = true;
-      // x86 clears the bit without a flush (ptep_clear_flush_young): a TLB
-      // entry still cached keeps the bit from being set again, so a hot
-      // page can look cold for a while — a deliberate trade.
-      s.tables.writeAt(pa, s.arch.pte.mkold(pte));
-    }
+    if (!s.arch.pte.young(pte)) continue;
+    ptes++;
+    if (((mm.vmas.containing(va)?.flags ?? 0) & VmFlag.Exec) !== 0) exec = true;
+    // x86 clears the bit without a flush (ptep_clear_flush_young): a TLB
+    // entry still cached keeps the bit from being set again, so a hot
+    // page can look cold for a while — a deliberate trade.
+    if (clear) s.tables.writeAt(pa, s.arch.pte.mkold(pte));
   }
-  return young;
+  return { ptes, exec };
 }

@@ -8,6 +8,7 @@
  */
 import { userAccessViolation } from './arch/index.ts';
 import type { FaultInfo, FaultOutcome, KernelApi, KernelHooks, VmaInfo } from './hooks.ts';
+import { linuxAtLeast } from './linux-version.ts';
 import { referenceCopyFromUser, referenceCopyToUser } from './uaccess.ts';
 
 const segv = (address: number, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'): FaultOutcome => ({
@@ -196,9 +197,33 @@ export const referenceWalkPageTable: KernelHooks['walkPageTable'] = (k, { mm, ad
   return { kind: 'none' };
 };
 
-/** Second chance: a page used since the last scan goes back to the active list. */
-export const referenceReclaimDecision: KernelHooks['reclaimDecision'] = (_k, page) =>
-  page.referenced ? 'activate' : 'reclaim';
+/**
+ * mm/vmscan.c folio_check_references (page_check_references before 5.18),
+ * for the page at the old end of the inactive list:
+ *
+ * 1. Referenced through a PTE since the last scan:
+ *    - before 5.9, a swap-backed (anonymous) page is activated at once;
+ *    - "All mapped pages start out with page table references from the
+ *      instantiating fault, so we need to look twice": activate if it was
+ *      seen referenced before too (PG_referenced) or through more than one
+ *      PTE — since 5.9 for anonymous pages as well (b518154e59aa);
+ *    - a file page mapped executable is activated after first use (VM_EXEC;
+ *      since 5.9 only file pages: `folio_is_file_lru`);
+ *    - otherwise kept on the inactive list for another trip (PAGEREF_KEEP;
+ *      the kernel has set PG_referenced).
+ * 2. Not referenced: reclaimed. (A file page with PG_referenced set gets
+ *    PAGEREF_RECLAIM_CLEAN, "reclaim if clean, defer dirty pages to
+ *    writeback"; there is no flusher here — reclaim writes a dirty page
+ *    back itself — so it is reclaimed like the rest.)
+ */
+export const referenceReclaimDecision: KernelHooks['reclaimDecision'] = (_k, page) => {
+  if (page.referencedPtes === 0) return 'reclaim';
+  const since59 = linuxAtLeast(page.linux, '5.9');
+  if (page.anon && !since59) return 'activate';
+  if (page.pageReferenced || page.referencedPtes > 1) return 'activate';
+  if (page.exec && !page.anon) return 'activate';
+  return 'keep';
+};
 
 export const referenceHooks: KernelHooks = {
   pageFault: referencePageFault,

@@ -14,6 +14,7 @@ import type { FrameDatabase } from './frames.ts';
 import type { KernelApi, KernelHooks } from './hooks.ts';
 import { KernelError } from './kernel.ts';
 import type { KernelLayout } from './layout.ts';
+import type { LinuxVersion } from './linux-version.ts';
 import type { Mm, PageTables } from './mm.ts';
 import type { LruLists, ReverseMap } from './rmap.ts';
 import type { SwapDevice } from './swap.ts';
@@ -38,11 +39,16 @@ export interface KernelState {
   /** The machine: its PTE vocabulary, fault reports, roots and user-access window. */
   readonly arch: KernelArchitecture;
   readonly layout: KernelLayout;
+  /** The Linux release whose behaviour is modelled where releases differ (linux-version.ts). */
+  readonly linux: LinuxVersion;
   readonly memory: PhysicalMemory;
   readonly frames: FrameDatabase;
   readonly tables: PageTables;
   readonly cpus: Cpu[];
+  /** The task list: running tasks and zombies. */
   readonly tasks: Map<number, Task>;
+  /** Tasks reaped and gone from the list, kept only so that the facade can say what became of a pid. */
+  readonly reaped: Map<number, Task>;
   readonly mms: Map<number, Mm>;
   /** swapper_pg_dir: the kernel's own page tables. */
   readonly initMm: Mm;
@@ -112,10 +118,19 @@ export function emit(s: KernelState, event: TraceEvent): void {
   s.listener?.(event);
 }
 
+/** A task on the task list (running, or a zombie); a reaped pid is refused saying so. */
 export function taskOf(s: KernelState, pid: number): Task {
   const task = s.tasks.get(pid);
-  if (task === undefined) throw new KernelError(`no task with pid ${pid}`);
+  if (task === undefined) throw new KernelError(noTask(s, pid));
   return task;
+}
+
+/** Why there is no task with this pid: never was one, or it was reaped. */
+export function noTask(s: KernelState, pid: number): string {
+  const gone = s.reaped.get(pid);
+  return gone === undefined
+    ? `no task with pid ${pid}`
+    : `pid ${pid} (${gone.name}) has exited and been reaped: it no longer exists`;
 }
 
 /** A live task with a user address space (what the system calls act on). */

@@ -5,9 +5,10 @@
  */
 import type { Mmu } from '../hw/mmu.ts';
 import type { TlbConfig } from '../hw/tlb.ts';
-import type { ErrnoName, SignalInfo } from './abi.ts';
+import type { ErrnoName, SignalInfo, SignalName } from './abi.ts';
 import type { KernelHooks, Resolution } from './hooks.ts';
 import type { KernelArch } from './layout.ts';
+import type { LinuxVersion } from './linux-version.ts';
 import type { Mm } from './mm.ts';
 
 export interface KernelOptions {
@@ -28,6 +29,12 @@ export interface KernelOptions {
    * FEAT_HAFDBS; RISC-V Svade). The default is the architecture's.
    */
   readonly accessFlags?: 'hardware' | 'software';
+  /**
+   * Which Linux to behave like where its behaviour changed between
+   * releases ("major.minor"; default '6.1'; linux-version.ts lists the
+   * changes modelled).
+   */
+  readonly linux?: LinuxVersion;
 }
 
 export interface Watermarks {
@@ -41,14 +48,45 @@ export interface Watermarks {
 
 export type TaskKind = 'idle' | 'kthread' | 'user';
 
+/**
+ * Where a task is in its life (kernel/exit.c). `running`: on the task list
+ * with everything it owns (Linux's TASK_RUNNING or any sleep). `zombie`
+ * (EXIT_ZOMBIE): do_exit has freed its address space and everything else;
+ * only the record is left, holding its exit status until the parent's
+ * wait() collects it. `reaped` (EXIT_DEAD, then release_task): gone from
+ * the task list; the facade still answers for the pid, saying so.
+ */
+export type TaskState = 'running' | 'zombie' | 'reaped';
+
+/** How a task ended, as wait(2) reports it: WIFEXITED with WEXITSTATUS, or WIFSIGNALED with WTERMSIG. */
+export type ExitStatus =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'killed'; readonly signal: SignalName };
+
 export interface Task {
   readonly pid: number;
   readonly name: string;
   readonly kind: TaskKind;
+  /**
+   * The thread group (the process) it belongs to: its own pid for a
+   * process, the process's for a thread (CLONE_THREAD).
+   */
+  readonly tgid: number;
+  /** Its parent's pid (real_parent): who may wait for it. Init (1) adopts the children of a parent that exits. */
+  parent: number;
   mm: Mm | null;
   /** The mm whose tables are loaded while this task runs (a kernel thread borrows one). */
   activeMm: Mm | null;
+  /** Still running: `state === 'running'`. */
   alive: boolean;
+  state: TaskState;
+  /** How it ended, once it has (what wait() returns). */
+  exitStatus: ExitStatus | null;
+  /**
+   * SIGCHLD set to SIG_IGN (sigaction): its children are reaped as they
+   * exit and never become zombies (kernel/signal.c do_notify_parent).
+   */
+  ignoresSigchld: boolean;
   /** The signal that killed it, or the oops that did. */
   death: { readonly signal: SignalInfo } | { readonly oops: string } | null;
   /** The CPU it last ran on. */
@@ -85,6 +123,18 @@ export type AccessOutcome =
   | { readonly kind: 'oops'; readonly report: string; readonly faults: readonly FaultRecord[] }
   | { readonly kind: 'fixup'; readonly fixupIp: number; readonly faults: readonly FaultRecord[] }
   | { readonly kind: 'oom'; readonly faults: readonly FaultRecord[] };
+
+/**
+ * What wait() found (kernel/exit.c do_wait). `reaped`: a zombie child,
+ * now gone, and how it ended. `would-block`: children exist but none has
+ * exited yet — a blocking wait would sleep, one with WNOHANG returns 0.
+ * `error`: ECHILD, no child to wait for (none at all, not this one, or
+ * all reaped already).
+ */
+export type WaitResult =
+  | { readonly kind: 'reaped'; readonly pid: number; readonly status: ExitStatus }
+  | { readonly kind: 'would-block' }
+  | { readonly kind: 'error'; readonly errno: ErrnoName };
 
 export type MmapResult =
   | { readonly kind: 'ok'; readonly address: number }

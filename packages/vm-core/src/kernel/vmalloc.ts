@@ -1,15 +1,19 @@
 /**
  * vmalloc(): virtually contiguous kernel memory in the vmalloc area, built
  * from scattered single frames — and, where the kernel half's top-level
- * entries are not shared from boot (x86-32), the fault that syncs them
- * into the current page directory.
+ * entries are not shared from boot (x86-32), how a new entry reaches every
+ * page directory: by version (linux-version.ts), lazily through the fault
+ * that syncs it into the current one (before 5.8), or copied into all of
+ * them as vmalloc maps (since 5.8).
  *
- * Follows mm/vmalloc.c (__vmalloc_node_range, vfree) and arch/x86/mm/fault.c
- * (vmalloc_fault, vmalloc_sync_one).
+ * Follows mm/vmalloc.c (__vmalloc_node_range, vmap_range_noflush, vfree)
+ * and arch/x86/mm/fault.c (vmalloc_fault, vmalloc_sync_one,
+ * arch_sync_kernel_mappings).
  */
 import { adoptKernelTables } from './boot.ts';
 import { PageFlag } from './frames.ts';
 import { KernelError } from './kernel.ts';
+import { linuxAtLeast } from './linux-version.ts';
 import { OutOfMemory } from './mm.ts';
 import { type FaultContext, KERNEL_DATA, type KernelState, mmById, PAGE, shown } from './state.ts';
 
@@ -47,6 +51,7 @@ export function vmalloc(s: KernelState, bytes: number): number | null {
   } finally {
     adoptKernelTables(s);
   }
+  if (vmallocSync(s) === 'on-map') syncKernelMappings(s, start, start + pages * PAGE);
   s.vmallocNext = start + (pages + 1) * PAGE;
   s.vmallocs.set(start, { pfns });
   return start;
@@ -63,6 +68,50 @@ export function vfree(s: KernelState, address: number): void {
     for (const cpu of s.cpus) cpu.mmu.invalidatePage(va);
     s.frames.release(pfn);
   });
+}
+
+/**
+ * How the vmalloc area's top-level entries reach every page directory.
+ * `preallocated`: they exist from boot, shared by all (x86-64 here, as
+ * since 5.9: commit 6eb82f994026; earlier x86-64 kernels synced too, which
+ * is not modelled). `lazy-fault`: x86-32 before 5.8 — vmalloc writes only
+ * init_mm's directory and a process that lacks the entry faults on first
+ * touch (vmalloc_fault copies it). `on-map`: x86-32 since 5.8 — vmalloc
+ * copies each new entry into every directory as it maps (commits
+ * 2ba3e6947aed "mm/vmalloc: track which page-table levels were modified"
+ * and 86cf69f1d893 "x86/mm/32: implement arch_sync_kernel_mappings()").
+ * 5.8 also removed vmalloc_fault (7f0a002b5a21); 5.9 brought it back on
+ * x86-32 (4819e15f740e) only to close a race between mapping and syncing,
+ * which a single-threaded simulation never opens: the hook stays, and no
+ * access reaches it.
+ */
+export function vmallocSync(s: KernelState): 'preallocated' | 'lazy-fault' | 'on-map' {
+  if (s.layout.vmallocSync === 'preallocated') return 'preallocated';
+  return linuxAtLeast(s.linux, '5.8') ? 'on-map' : 'lazy-fault';
+}
+
+/**
+ * arch_sync_kernel_mappings() (x86-32): for each top-level entry of
+ * [start, end), vmalloc_sync_one into every page directory (pgd_list: each
+ * address space's).
+ */
+function syncKernelMappings(s: KernelState, start: number, end: number): void {
+  const span = s.tables.span(0);
+  for (let va = start - (start % span); va < end; va += span) {
+    for (const mm of s.mms.values()) copyTopLevelEntry(s, mm.pgdPfn, va);
+  }
+}
+
+/** vmalloc_sync_one(): copies init_mm's top-level entry for `address` into the directory at `targetPgd`; true if it changed. */
+function copyTopLevelEntry(s: KernelState, targetPgd: number, address: number): boolean {
+  const entryBytes = s.layout.format.entryBytes;
+  const index = s.tables.index(address, 0);
+  const reference = s.memory.readEntry(s.initMm.pgdPfn * PAGE + index * entryBytes, entryBytes);
+  if (!s.arch.pte.valid(reference)) return false;
+  const current = s.memory.readEntry(targetPgd * PAGE + index * entryBytes, entryBytes);
+  if (current === reference) return false;
+  s.memory.writeEntry(targetPgd * PAGE + index * entryBytes, entryBytes, reference);
+  return true;
 }
 
 export function isVmallocAddress(s: KernelState, address: number): boolean {
@@ -83,12 +132,5 @@ export function syncKernelMapping(
   const mm = mmId === null ? null : mmById(s, mmId);
   // A kernel thread runs on whatever tables are loaded; sync those.
   const targetPgd = mm?.pgdPfn ?? fault?.cpu.loadedMm.pgdPfn ?? s.initMm.pgdPfn;
-  const entryBytes = s.layout.format.entryBytes;
-  const index = s.tables.index(address, 0);
-  const reference = s.memory.readEntry(s.initMm.pgdPfn * PAGE + index * entryBytes, entryBytes);
-  if (!s.arch.pte.valid(reference)) return false;
-  const current = s.memory.readEntry(targetPgd * PAGE + index * entryBytes, entryBytes);
-  if (current === reference) return false;
-  s.memory.writeEntry(targetPgd * PAGE + index * entryBytes, entryBytes, reference);
-  return true;
+  return copyTopLevelEntry(s, targetPgd, address);
 }

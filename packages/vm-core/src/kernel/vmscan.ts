@@ -3,22 +3,28 @@
  * and taking one anonymous page out to swap.
  *
  * Follows mm/vmscan.c (shrink_lruvec, shrink_active_list,
- * shrink_folio_list, kswapd's balance_pgdat) and mm/rmap.c (try_to_unmap).
+ * shrink_folio_list, folio_check_references, kswapd's balance_pgdat) and
+ * mm/rmap.c (folio_referenced, try_to_unmap). The two-list LRU of 6.1
+ * without the multi-generational LRU (CONFIG_LRU_GEN off or disabled).
  */
 import { evictFilePage } from './filemap.ts';
 import { PageFlag } from './frames.ts';
+import type { ReclaimCandidate } from './hooks.ts';
+import { linuxAtLeast } from './linux-version.ts';
 import { putPage } from './page-alloc.ts';
-import { removeMapping, testAndClearYoung } from './page-rmap.ts';
-import { emit, type KernelState, PAGE } from './state.ts';
+import { folioReferenced, type References, removeMapping } from './page-rmap.ts';
+import { checkPfn, emit, type KernelState, PAGE } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { ReclaimCheck } from './types.ts';
 
 /**
- * shrink_lruvec(), simplified: scans the inactive list from its old end;
- * a page whose accessed bits (found through the reverse map) were set gets
- * a second chance on the active list, others go to swap — written out if
- * dirty, simply dropped if clean. The active list refills the inactive one
- * when it runs low. Returns the frames freed.
+ * shrink_lruvec(), simplified: scans the inactive list from its old end and
+ * asks the reclaimDecision hook about each page (the reference one is
+ * folio_check_references: a page referenced again, or through several
+ * PTEs, is activated; referenced once, kept for another trip; not at all,
+ * reclaimed). Reclaimed pages go to swap — written out if dirty, simply
+ * dropped if clean — or back to their file. The active list refills the
+ * inactive one when it runs low. Returns the frames freed.
  */
 export function reclaim(s: KernelState, target: number, who: 'kswapd' | 'direct' | 'manual'): number {
   let freed = 0;
@@ -38,8 +44,7 @@ export function reclaim(s: KernelState, target: number, who: 'kswapd' | 'direct'
     const pfn = s.lru.oldestInactive();
     if (pfn < 0) break;
     s.stats.pagesScanned++;
-    const referenced = testAndClearYoung(s, pfn);
-    const decision = s.hooks.reclaimDecision(s.api, { pfn, referenced, dirty: isPageDirty(s, pfn) });
+    const decision = s.hooks.reclaimDecision(s.api, checkReferences(s, pfn));
     if (decision === 'activate') {
       s.lru.activate(pfn);
       continue;
@@ -67,6 +72,57 @@ export function runKswapd(s: KernelState): number {
 export function directReclaim(s: KernelState): void {
   s.stats.directReclaims++;
   reclaim(s, Math.max(1, s.watermarks.high - s.frames.free), 'direct');
+}
+
+/**
+ * folio_check_references()'s reading of a page, with its side effects:
+ * the accessed bits are cleared (folio_referenced) and PG_referenced is
+ * tested and cleared (folio_test_clear_referenced); then, if a PTE was
+ * referenced, PG_referenced is set again — "mark it and spare it for
+ * another trip around the inactive list" — for every page since 5.9; in
+ * older kernels an anonymous page returned PAGEREF_ACTIVATE before the
+ * flag was set, so only file pages carried it (b518154e59aa, "mm/vmscan:
+ * protect the workingset on anonymous LRU", 5.9). The flag is kept as
+ * Linux keeps it whatever the installed policy answers.
+ */
+function checkReferences(s: KernelState, pfn: number): ReclaimCandidate {
+  const refs = folioReferenced(s, pfn, true);
+  const pageReferenced = s.frames.has(pfn, PageFlag.Referenced);
+  s.frames.set(pfn, PageFlag.Referenced, false);
+  const anon = !s.frames.has(pfn, PageFlag.File);
+  if (refs.ptes > 0 && (!anon || linuxAtLeast(s.linux, '5.9'))) s.frames.set(pfn, PageFlag.Referenced);
+  return candidate(s, pfn, refs, pageReferenced, anon);
+}
+
+/** What checkReferences would find for `pfn` now, changing nothing (the scan-only reclaim's view). */
+export function reclaimCandidate(s: KernelState, pfn: number): ReclaimCandidate {
+  checkPfn(s, pfn);
+  return candidate(
+    s,
+    pfn,
+    folioReferenced(s, pfn, false),
+    s.frames.has(pfn, PageFlag.Referenced),
+    !s.frames.has(pfn, PageFlag.File),
+  );
+}
+
+function candidate(
+  s: KernelState,
+  pfn: number,
+  refs: References,
+  pageReferenced: boolean,
+  anon: boolean,
+): ReclaimCandidate {
+  return {
+    pfn,
+    referenced: refs.ptes > 0,
+    dirty: isPageDirty(s, pfn),
+    referencedPtes: refs.ptes,
+    pageReferenced,
+    anon,
+    exec: refs.exec,
+    linux: s.linux,
+  };
 }
 
 function isPageDirty(s: KernelState, pfn: number): boolean {

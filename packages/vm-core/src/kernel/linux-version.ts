@@ -1,0 +1,107 @@
+/**
+ * Which Linux the kernel models: a "major.minor" version, chosen once at
+ * boot (`new Kernel({ linux: '5.8' })`) and read wherever Linux's own
+ * behaviour changed between releases. The default is 6.1, Debian 12's
+ * kernel — the one packages/conformance compares the simulator with.
+ *
+ * A behaviour that differs by version is decided by `linuxAtLeast(s.linux,
+ * '5.9')` at the one place that implements it, with a comment naming the
+ * commit; `LINUX_CHANGES` lists them all, for documentation and reports.
+ * Point releases (6.1.55) are not versions here: the stable series keep the
+ * behaviour of their release, except where a fix was backported — a
+ * detail the list below says where it matters.
+ */
+/** A Linux release as "major.minor", e.g. '6.1' or '5.4'. */
+export type LinuxVersion = `${number}.${number}`;
+
+/** Debian 12's kernel, the one the conformance suite's recorded results come from. */
+export const DEFAULT_LINUX_VERSION: LinuxVersion = '6.1';
+
+const FORMAT = /^(\d{1,2})\.(\d{1,2})$/;
+
+/** The oldest release the modelled behaviours are checked against (page_check_references dates from 2.6.34). */
+const OLDEST_MAJOR = 3;
+
+/**
+ * Checks a version given from outside (an option, a scenario file): a
+ * "major.minor" string from 3.0 on, or a sentence saying what a version
+ * looks like. (`parseLinuxVersion` in kernel.ts throws that as a
+ * KernelError; this module imports nothing, so that the hook types a
+ * learner's editor loads stay free of the simulator's code.)
+ */
+export function checkLinuxVersion(
+  value: unknown,
+):
+  | { readonly kind: 'ok'; readonly version: LinuxVersion }
+  | { readonly kind: 'err'; readonly message: string } {
+  const m = typeof value === 'string' ? FORMAT.exec(value) : null;
+  if (m === null) {
+    const shown = typeof value === 'string' ? `"${value}"` : String(value);
+    const point = typeof value === 'string' && /^\d+\.\d+\.\d+$/.test(value);
+    return {
+      kind: 'err',
+      message: point
+        ? `Linux version ${shown}: give the release without the point release, as "major.minor" (${value.split('.').slice(0, 2).join('.')}); the stable updates of a release keep its behaviour here`
+        : `Linux version ${shown} is not a version: write it as "major.minor", such as "6.1" or "5.4"`,
+    };
+  }
+  if (Number(m[1]) < OLDEST_MAJOR) {
+    return {
+      kind: 'err',
+      message: `Linux version "${value}" is older than the kernel modelled here goes back (${OLDEST_MAJOR}.0 and later)`,
+    };
+  }
+  return { kind: 'ok', version: `${Number(m[1])}.${Number(m[2])}` as LinuxVersion };
+}
+
+/** Whether `version` is `since` or later: the question every version-dependent behaviour asks. */
+export function linuxAtLeast(version: LinuxVersion, since: LinuxVersion): boolean {
+  const [major, minor] = parts(version);
+  const [sinceMajor, sinceMinor] = parts(since);
+  return major !== sinceMajor ? major > sinceMajor : minor >= sinceMinor;
+}
+
+function parts(version: LinuxVersion): [number, number] {
+  const m = FORMAT.exec(version);
+  if (m === null) throw new RangeError(`Linux version "${version}" is not "major.minor"`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** One behaviour the kernel models differently before and after a release. */
+export interface LinuxChange {
+  /** The first release with the new behaviour. */
+  readonly since: LinuxVersion;
+  /** Where it shows: the module and the Linux function. */
+  readonly where: string;
+  readonly before: string;
+  readonly after: string;
+  /** The commit(s) that made the change, as Linux's own Fixes: lines name them. */
+  readonly commits: readonly string[];
+}
+
+/** Every behaviour that the version knob changes, oldest change first. */
+export const LINUX_CHANGES: readonly LinuxChange[] = [
+  {
+    since: '5.8',
+    where: 'vmalloc.ts: vmalloc() and the x86-32 vmalloc fault (arch/x86/mm/fault.c vmalloc_fault)',
+    before:
+      "x86-32: vmalloc maps new page tables into init_mm's page directory only; a process whose directory lacks the entry faults on first touch, and vmalloc_fault copies it over",
+    after:
+      'x86-32: vmalloc copies the new page-directory entries into every page directory as it maps (arch_sync_kernel_mappings), so no access faults; 5.8 removed vmalloc_fault, and 5.9 brought it back on x86-32 only to close a race between mapping and syncing',
+    commits: [
+      '2ba3e6947aed ("mm/vmalloc: track which page-table levels were modified")',
+      '86cf69f1d893 ("x86/mm/32: implement arch_sync_kernel_mappings()")',
+      '7f0a002b5a21 ("x86/mm: remove vmalloc faulting")',
+      '4819e15f740e ("x86/mm/32: Bring back vmalloc faulting on x86_32", 5.9)',
+    ],
+  },
+  {
+    since: '5.9',
+    where: 'vmscan.ts and the reference reclaimDecision (mm/vmscan.c page_check_references)',
+    before:
+      'a referenced anonymous (swap-backed) page is activated at once; only file pages must be seen referenced twice (new anonymous pages also started on the active list then; here they start on the inactive one in every version, as since 5.9)',
+    after:
+      'every mapped page, anonymous or file, is activated only when seen referenced again (PG_referenced) or through more than one PTE; a first reference keeps it on the inactive list with PG_referenced set; executable file pages are activated at once',
+    commits: ['b518154e59aa ("mm/vmscan: protect the workingset on anonymous LRU")'],
+  },
+];
