@@ -231,6 +231,30 @@ describe('host API', () => {
     expect(Object.getPrototypeOf(seen[0]?.[3])).toBe(Object.prototype);
   });
 
+  it('groups a dotted name: "hooks.swapIn" is kernel.hooks.swapIn, in a frozen object', async () => {
+    const result = await callOnce(
+      `export function f() {
+        const k = (globalThis as any).kernel;
+        const before = k.hooks.swapIn(1);
+        try { k.hooks.swapIn = () => 'replaced'; } catch {}
+        return [before, k.hooks.swapIn(2), k.flat(), Object.keys(k), Object.keys(k.hooks), Object.isFrozen(k.hooks)];
+      }`,
+      'f',
+      [],
+      {
+        hostApi: {
+          flat: () => 'flat',
+          'hooks.swapIn': (n) => `swapIn ${n}`,
+          'hooks.cowBreak': () => null,
+        },
+      },
+    );
+    expect(result).toEqual({
+      kind: 'ok',
+      value: ['swapIn 1', 'swapIn 2', 'flat', ['flat', 'hooks'], ['swapIn', 'cowBreak'], true],
+    });
+  });
+
   it('refuses non-plain arguments in the guest, before the host sees them', async () => {
     let calls = 0;
     const result = await callOnce(

@@ -364,8 +364,26 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
       return hostResult(hostCall(name, payload));
     };
   }
+  // A name with a dot, 'group.method', is the method of a frozen object
+  // 'group' on the API: kernel.hooks.cowBreak for 'hooks.cowBreak'.
   var api = {};
-  for (var i = 0; i < apiNames.length; i++) defineProperty(api, apiNames[i], { value: hostFunction(apiNames[i], hostFastFns[i]), enumerable: true });
+  var groups = [];
+  for (var i = 0; i < apiNames.length; i++) {
+    var name = apiNames[i];
+    var dot = name.indexOf('.');
+    var holder = api;
+    if (dot >= 0) {
+      var group = name.slice(0, dot);
+      if (!ReflectApply(hasOwnProperty, api, [group])) {
+        defineProperty(api, group, { value: {}, enumerable: true });
+        groups.push(api[group]);
+      }
+      holder = api[group];
+      name = name.slice(dot + 1);
+    }
+    defineProperty(holder, name, { value: hostFunction(apiNames[i], hostFastFns[i]), enumerable: true });
+  }
+  for (var g = 0; g < groups.length; g++) freeze(groups[g]);
   freeze(api);
   if (apiNames.length > 0) defineProperty(G, apiName, { value: api, writable: false, configurable: false, enumerable: false });
 

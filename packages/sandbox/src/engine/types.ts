@@ -5,7 +5,11 @@ import type { SandboxLimits } from './limits.ts';
 export type HostFunction = (...args: PlainValue[]) => PlainValue | undefined;
 
 export interface SandboxOptions {
-  /** Functions the guest may call, exposed as `globalThis[hostApiName]`. Arguments and results are plain data. */
+  /**
+   * Functions the guest may call, exposed as `globalThis[hostApiName]`.
+   * Arguments and results are plain data. A name with one dot groups:
+   * `'hooks.swapIn'` is `kernel.hooks.swapIn` in the guest.
+   */
   hostApi?: Record<string, HostFunction>;
   /** Name of the guest global holding the host API (default `kernel`). */
   hostApiName?: string;
