@@ -49,7 +49,7 @@ function readBuiltinLabels(): { stack: number; brk: number } {
 export function observeOnSimulator(c: ConformanceCase): ObservedRun {
   const labels = builtinLabels();
   const session = bootSession(c.scenario);
-  const zeroPfn = session.kernel.zeroPfn();
+  const zeroPfn = session.kernel.api.zeroPfn();
   const report = runOn(session, c.scenario, { labels });
   const observer = new CaseObserver();
   for (const [i, step] of report.steps.entries()) {

@@ -9,6 +9,7 @@ export {
   describeVerdict,
   GUEST_KERNEL_METHODS,
   GUEST_UACCESS_METHODS,
+  type GuestKernelMethod,
   KernelArgumentError,
   type KernelBridge,
   type LearnerHookFactory,
@@ -19,6 +20,7 @@ export {
   type LoadLearnerHooksResult,
   learnerHooks,
   loadLearnerHooks,
+  RENAMED_KERNEL_METHODS,
 } from './kernel-bridge/index.ts';
 export * from './limits.ts';
 export * from './report.ts';

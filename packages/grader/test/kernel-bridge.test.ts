@@ -7,9 +7,12 @@ import { afterEach, describe, expect, test } from 'vitest';
 import {
   type BridgedHookName,
   createKernelBridge,
+  GUEST_KERNEL_METHODS,
+  GUEST_UACCESS_METHODS,
   LearnerHookFailure,
   learnerHooks,
   loadLearnerHooks,
+  RENAMED_KERNEL_METHODS,
 } from '../src/kernel-bridge/index.ts';
 
 const RW = { read: true, write: true, exec: false };
@@ -299,7 +302,7 @@ describe('learner anonymousFault', () => {
     const { hooks } = await hooksFrom(
       `export function pageFault(f: any) {
          const found = kernel.vmaForFault(f.mm, f.address);
-         return kernel.anonymousFault(f, found.vma);
+         return kernel.hooks.anonymousFault(f, found.vma);
        }
        ${CORRECT_ANON}`,
       ['pageFault', 'anonymousFault'],
@@ -314,7 +317,7 @@ describe('learner anonymousFault', () => {
 
   test('hooks that call each other through the kernel without end get a verdict saying so', async () => {
     const { hooks } = await hooksFrom(
-      `export function anonymousFault(f: any, vma: any) { return kernel.anonymousFault(f, vma); }
+      `export function anonymousFault(f: any, vma: any) { return kernel.hooks.anonymousFault(f, vma); }
        declare const kernel: any;`,
       ['anonymousFault'],
     );
@@ -325,6 +328,95 @@ describe('learner anonymousFault', () => {
     expect((caught as LearnerHookFailure).message).toMatch(
       /^anonymousFault: was called through the kernel while your anonymousFault was still running, 8 calls deep: your hooks keep calling each other through the kernel without end$/,
     );
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+});
+
+describe('kernel.hooks: the installed hooks, in the guest', () => {
+  test('the allow-list is exactly the API a hook is handed: its methods, and kernel.hooks.* for its hooks group', () => {
+    const { kernel } = kernelWith({});
+    const { hooks, ...methods } = kernel.api;
+    expect(Object.keys(GUEST_KERNEL_METHODS).sort()).toEqual(
+      [...Object.keys(methods), ...Object.keys(hooks).map((name) => `hooks.${name}`)].sort(),
+    );
+    expect(Object.keys(GUEST_UACCESS_METHODS).sort()).toEqual(Object.keys(kernel.uaccessApi).sort());
+    // Every old name points at a method there is, and none is a name still in use.
+    for (const [old, now] of Object.entries(RENAMED_KERNEL_METHODS)) {
+      expect(Object.hasOwn(GUEST_KERNEL_METHODS, now), now).toBe(true);
+      expect(Object.hasOwn(GUEST_KERNEL_METHODS, old), old).toBe(false);
+    }
+  });
+
+  test('a method called by its old name is an error that gives the new name and what it means', async () => {
+    const { hooks, sandbox } = await hooksFrom(
+      `const seen: string[] = [];
+       export function messages() { return seen; }
+       const attempt = (fn: () => unknown) => { try { fn(); seen.push('no error'); } catch (e) { seen.push((e as Error).message); } };
+       export function pageFault(f: any) {
+         attempt(() => kernel.readPte(f.mm, f.address));
+         attempt(() => kernel.cowBreak(f, 1));
+         attempt(() => kernel.flushTlbPage(f.mm, f.address));
+         attempt(() => kernel.anonymousFault(f, {}));
+         attempt(() => kernel.swapIn(f));
+         attempt(() => kernel.exceptionFixup(f));
+         attempt(() => kernel.vmallocFault(f));
+         attempt(() => kernel.noSuchMethod());
+         const found = kernel.vmaForFault(f.mm, f.address);
+         return kernel.hooks.anonymousFault(f, found.vma);
+       }
+       declare const kernel: any;`,
+      ['pageFault'],
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    expect(kernel.access(pid, addr, 'write', 1)).toMatchObject({ kind: 'ok' });
+    const seen = sandbox.call('messages');
+    if (seen.kind !== 'ok') throw new Error(JSON.stringify(seen));
+    const renamed = (old: string, now: string) =>
+      expect.stringContaining(
+        `kernel.${old} was renamed: call kernel.${now} instead. A call under kernel.hooks runs whatever hook of that name is installed (the reference, or a learner’s), so learner code may run there`,
+      );
+    expect(seen.value).toEqual([
+      renamed('readPte', 'hooks.walkPageTable(mm, address)'),
+      renamed('cowBreak', 'hooks.cowBreak(fault, pfn)'),
+      renamed('flushTlbPage', 'hooks.flushTlbPage(mm, address)'),
+      renamed('anonymousFault', 'hooks.anonymousFault(fault, vma)'),
+      renamed('swapIn', 'hooks.swapIn(fault)'),
+      renamed('exceptionFixup', 'hooks.exceptionFixup(fault)'),
+      renamed('vmallocFault', 'hooks.vmallocFault(fault)'),
+      // A name that never existed is the engine's own TypeError.
+      expect.stringContaining('not a function'),
+    ]);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test('kernel.hooks.* runs the installed hooks, with their arguments checked like any method', async () => {
+    const { hooks, sandbox } = await hooksFrom(
+      `const seen: string[] = [];
+       export function messages() { return seen; }
+       const attempt = (fn: () => unknown) => { try { fn(); } catch (e) { seen.push((e as Error).message); } };
+       export function pageFault(f: any) {
+         attempt(() => kernel.hooks.walkPageTable(99, f.address));
+         attempt(() => kernel.hooks.cowBreak(f, 1e6));
+         attempt(() => kernel.hooks.swapIn());
+         seen.push(JSON.stringify(kernel.hooks.walkPageTable(f.mm, f.address)));
+         const found = kernel.vmaForFault(f.mm, f.address);
+         return kernel.hooks.anonymousFault(f, found.vma);
+       }
+       ${CORRECT_ANON}`,
+      ['pageFault', 'anonymousFault'],
+    );
+    const { kernel, pid, addr } = kernelWith(hooks);
+    const w = kernel.access(pid, addr, 'write', 1);
+    expect(w.faults.map((f) => f.resolution)).toEqual(['demand-zero']);
+    const seen = sandbox.call('messages');
+    if (seen.kind !== 'ok') throw new Error(JSON.stringify(seen));
+    expect(seen.value).toEqual([
+      expect.stringContaining('hooks.walkPageTable: mm 99 does not exist'),
+      expect.stringContaining(`hooks.cowBreak: pfn 1000000 is beyond physical memory (0..${FRAMES - 1})`),
+      expect.stringContaining('hooks.swapIn takes 1 argument (fault), got 0'),
+      JSON.stringify({ kind: 'none' }),
+    ]);
+    expect(kernel.access(pid, addr, 'read')).toMatchObject({ kind: 'ok', value: 1 });
     expect(checkInvariants(kernel)).toEqual([]);
   });
 });

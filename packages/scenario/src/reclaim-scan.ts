@@ -41,7 +41,7 @@ export function scanForReclaim(kernel: Kernel, pages: number): ScannedPage[] {
     if (victims >= pages) break;
     const candidate = kernel.reclaimCandidate(pfn);
     const { referenced, dirty } = candidate;
-    const decision = kernel.hooks.reclaimDecision(kernel, candidate);
+    const decision = kernel.hooks.reclaimDecision(kernel.api, candidate);
     let kept: ScannedPage['kept'] = null;
     if (decision === 'reclaim') {
       const check = kernel.reclaimCheck(pfn, slotsTaken);

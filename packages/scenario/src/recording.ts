@@ -208,7 +208,7 @@ function capture(
         if (e.unfollowed !== undefined) row.unfollowed = e.unfollowed;
         if (e.entry.kind === 'invalid' && table.level === last) {
           // Software's reading of a non-present PTE that still holds bits.
-          const sw = kernel.readTableEntry(e.entryPa, last);
+          const sw = kernel.api.readTableEntry(e.entryPa, last);
           if (sw.kind === 'swap') row.swapSlot = sw.slot;
           else if (sw.kind === 'leaf') row.protNone = true;
         }
@@ -242,7 +242,7 @@ function captureFrames(
   }
   const db = kernel.frames;
   const last = kernel.layout.format.levels.length - 1;
-  const zero = kernel.zeroPfn();
+  const zero = kernel.api.zeroPfn();
   const tableOwner = new Map<number, number>();
   for (const mm of kernel.mms.values()) {
     tableOwner.set(mm.pgdPfn, mm.id);
@@ -266,7 +266,7 @@ function captureFrames(
       mms.add(mm.id);
       const pa = kernel.tables.entryAddress(mm.pgdPfn, va);
       if (pa === null) continue;
-      const pte = kernel.readTableEntry(pa, last);
+      const pte = kernel.api.readTableEntry(pa, last);
       if (pte.kind !== 'leaf') continue;
       accessed ||= pte.accessed;
       dirty ||= pte.dirty;

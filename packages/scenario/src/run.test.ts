@@ -161,7 +161,7 @@ steps:
             k.mapPage(f.mm!, f.address, pfn, { writable: vma.write, exec: vma.exec });
             return { kind: 'resolved', resolution: 'demand-zero' };
           },
-          cowBreak: (k, f, pfn) => k.cowBreak(f, pfn),
+          cowBreak: (k, f, pfn) => k.hooks.cowBreak(f, pfn),
         };
       },
     });

@@ -311,8 +311,8 @@ export class ScenarioSession {
   page(pid: number, address: number): PageSnapshot {
     const mm = this.kernel.task(pid).mm;
     if (mm === null) return { pte: { kind: 'none' }, page: null };
-    const pte = referenceWalkPageTable(this.kernel, { mm: mm.id, address });
-    return { pte, page: pte.kind === 'present' ? this.kernel.pageInfo(pte.pfn) : null };
+    const pte = referenceWalkPageTable(this.kernel.api, { mm: mm.id, address });
+    return { pte, page: pte.kind === 'present' ? this.kernel.api.pageInfo(pte.pfn) : null };
   }
 
   freeFrames(): number {

@@ -107,20 +107,20 @@ describe('kernel regressions', () => {
     const b = kernel.spawn('b').pid;
     const inB = mapped(kernel, b, 1);
     kernel.access(b, inB, 'write', 7);
-    kernel.userAccessBegin(a); // a opens the window (stac) and is preempted before clac
+    kernel.uaccessApi.userAccessBegin(a); // a opens the window (stac) and is preempted before clac
     const mmu = kernel.cpu(0).mmu;
     expect(mmu.userAccessOpen).toBe(true);
     kernel.switchTo(0, b);
     expect(mmu.userAccessOpen).toBe(false);
     kernel.switchTo(0, a);
     expect(mmu.userAccessOpen).toBe(true); // a's own window is back
-    kernel.userAccessEnd(a);
+    kernel.uaccessApi.userAccessEnd(a);
     kernel.switchTo(0, b);
     kernel.switchTo(0, a);
     expect(mmu.userAccessOpen).toBe(false);
     // A leaked window does not lift SMAP for the next task: a kernel read of
     // b's user memory outside a window of b's own is an oops, as it should be.
-    kernel.userAccessBegin(a);
+    kernel.uaccessApi.userAccessBegin(a);
     kernel.switchTo(0, b);
     expect(kernel.kernelAccess(0, inB, 'read').kind).toBe('oops');
   });
@@ -129,7 +129,7 @@ describe('kernel regressions', () => {
     const kernel = new Kernel({ frames: 128 });
     const a = kernel.spawn('a').pid;
     const b = kernel.spawn('b').pid;
-    kernel.userAccessBegin(a);
+    kernel.uaccessApi.userAccessBegin(a);
     kernel.exit(a);
     const mmu = kernel.cpu(0).mmu;
     expect(mmu.userAccessOpen).toBe(false);
@@ -152,21 +152,21 @@ describe('kernel regressions', () => {
     const pid = kernel.spawn('app').pid;
     const addr = mapped(kernel, pid, 1);
     const mm = kernel.task(pid).mm!.id;
-    const pfn = kernel.allocPage();
-    expect(() => kernel.mapPage(mm, Number.NaN, pfn, { writable: true, exec: false })).toThrow(
+    const pfn = kernel.api.allocPage();
+    expect(() => kernel.api.mapPage(mm, Number.NaN, pfn, { writable: true, exec: false })).toThrow(
       /not a user address/,
     );
-    expect(() => kernel.mapPage(mm, 0x2000_0000, pfn, { writable: true, exec: false })).toThrow(/no VMA/);
-    expect(() => kernel.mapPage(mm, addr, kernel.zeroPfn(), { writable: true, exec: false })).toThrow(
+    expect(() => kernel.api.mapPage(mm, 0x2000_0000, pfn, { writable: true, exec: false })).toThrow(/no VMA/);
+    expect(() => kernel.api.mapPage(mm, addr, kernel.api.zeroPfn(), { writable: true, exec: false })).toThrow(
       /read-only/,
     );
     expect(() =>
-      kernel.mapPage(mm, addr, kernel.task(pid).mm!.pgdPfn, { writable: true, exec: false }),
+      kernel.api.mapPage(mm, addr, kernel.task(pid).mm!.pgdPfn, { writable: true, exec: false }),
     ).toThrow(/kernel/);
     kernel.access(pid, addr, 'read'); // the zero page, read-only
-    expect(() => kernel.makeWritable(mm, addr)).toThrow(/zero page/);
-    kernel.putPage(pfn);
-    expect(() => kernel.putPage(pfn)).toThrow(/free frame/);
+    expect(() => kernel.api.makeWritable(mm, addr)).toThrow(/zero page/);
+    kernel.api.putPage(pfn);
+    expect(() => kernel.api.putPage(pfn)).toThrow(/free frame/);
     expect(checkInvariants(kernel)).toEqual([]);
   });
 

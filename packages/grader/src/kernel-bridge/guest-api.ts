@@ -4,8 +4,20 @@
  * learner-facing exception in the guest (`mapPage: pfn 70000 is beyond
  * physical memory (0..511)`); the kernel is not called, so its state is
  * unchanged.
+ *
+ * The installed hooks of `KernelApi.hooks` are `kernel.hooks.*` in the guest
+ * too (named `hooks.cowBreak` here: the sandbox groups a dotted name). Their
+ * names before they moved there (`kernel.readPte`, `kernel.cowBreak`, …) are
+ * kept as functions that only say what to call now (RENAMED_KERNEL_METHODS).
  */
-import type { FaultInfo, Kernel, KernelApi, PageMapOptions, VmaInfo } from '@faultline/vm-core';
+import {
+  type FaultInfo,
+  hookApiFacts,
+  type InstalledHooks,
+  type KernelApi,
+  type PageMapOptions,
+  type VmaInfo,
+} from '@faultline/vm-core';
 import {
   type MethodSpec as CheckedMethod,
   checkCall,
@@ -18,22 +30,25 @@ import {
 } from './check.ts';
 import { checkFaultInfo, checkVmaInfo } from './shapes.ts';
 
+/** A guest `kernel` method's name: a KernelApi method, or `hooks.<name>` for one of the installed hooks. */
+export type GuestKernelMethod = Exclude<keyof KernelApi, 'hooks'> | `hooks.${keyof InstalledHooks}`;
+
 /** What one hook call's guest API talks to: created per call from the `k` the kernel passed to the hook. */
 export interface GuestKernelContext {
   readonly k: KernelApi;
-  /** Physical frames, when the kernel is a `Kernel` (otherwise the kernel's own checks apply). */
+  /** Physical frames, when the kernel built `k` (otherwise the kernel's own checks apply). */
   readonly frames: number | null;
   readonly mmExists: (id: number) => boolean;
 }
 
 export function guestKernelContext(k: KernelApi): GuestKernelContext {
-  // A `Kernel` tells its frame count and its mms. Recognised by shape, not by
-  // `instanceof`: the kernel may come from another copy of vm-core than this module's.
-  const { frames, mms } = k as Partial<Pick<Kernel, 'frames' | 'mms'>>;
+  // The kernel that built `k` tells its frame count and its mms; `k` itself
+  // cannot (a hook reaches nothing but the API through it).
+  const facts = hookApiFacts(k);
   return {
     k,
-    frames: typeof frames?.frames === 'number' ? frames.frames : null,
-    mmExists: mms instanceof Map ? (id) => mms.has(id) : () => true,
+    frames: facts === null ? null : facts.frames,
+    mmExists: facts === null ? () => true : facts.mmExists,
   };
 }
 
@@ -96,8 +111,8 @@ type MethodSpec = CheckedMethod<KernelApi, GuestKernelContext>;
 
 const spec = (params: MethodSpec['params'], run: MethodSpec['run']): MethodSpec => ({ params, run });
 
-/** Every KernelApi method, in the order of hooks.ts. */
-export const GUEST_KERNEL_METHODS: Readonly<Record<keyof KernelApi, MethodSpec>> = {
+/** Every KernelApi method, in the order of hooks.ts, then the installed hooks (`kernel.hooks.*`). */
+export const GUEST_KERNEL_METHODS: Readonly<Record<GuestKernelMethod, MethodSpec>> = {
   findVma: spec(
     [
       ['mm', mm],
@@ -111,13 +126,6 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<keyof KernelApi, MethodSpec>>
       ['address', integer],
     ],
     (k, [m, a]) => k.vmaForFault(m, a),
-  ),
-  readPte: spec(
-    [
-      ['mm', mm],
-      ['address', integer],
-    ],
-    (k, [m, a]) => k.readPte(m, a),
   ),
   pageTableRoot: spec([['mm', mm]], (k, [m]) => k.pageTableRoot(m)),
   pageTableLevels: spec([], (k) => k.pageTableLevels()),
@@ -182,13 +190,6 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<keyof KernelApi, MethodSpec>>
     ],
     (k, [m, a, w]) => k.setAccessFlags(m, a, w),
   ),
-  flushTlbPage: spec(
-    [
-      ['mm', mm],
-      ['address', integer],
-    ],
-    (k, [m, a]) => k.flushTlbPage(m, a),
-  ),
   cpusThatMayCache: spec([['mm', mm]], (k, [m]) => k.cpusThatMayCache(m)),
   invalidateTlbEntry: spec(
     [
@@ -218,8 +219,6 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<keyof KernelApi, MethodSpec>>
   isUserAddress: spec([['address', integer]], (k, [a]) => k.isUserAddress(a)),
   isVmallocAddress: spec([['address', integer]], (k, [a]) => k.isVmallocAddress(a)),
   searchExceptionTable: spec([['ip', integer]], (k, [ip]) => k.searchExceptionTable(ip)),
-  exceptionFixup: spec([['fault', fault]], (k, [f]) => k.exceptionFixup(f)),
-  swapIn: spec([['fault', fault]], (k, [f]) => k.swapIn(f)),
   oopsReport: spec(
     [
       ['fault', fault],
@@ -227,24 +226,70 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<keyof KernelApi, MethodSpec>>
     ],
     (k, [f, r]) => k.oopsReport(f, r),
   ),
-  anonymousFault: spec(
+  'hooks.anonymousFault': spec(
     [
       ['fault', fault],
       ['vma', vma],
     ],
-    (k, [f, v]) => k.anonymousFault(f, v as VmaInfo),
+    (k, [f, v]) => k.hooks.anonymousFault(f, v as VmaInfo),
   ),
-  cowBreak: spec(
+  'hooks.cowBreak': spec(
     [
       ['fault', fault],
       ['pfn', pfn],
     ],
-    (k, [f, p]) => k.cowBreak(f, p),
+    (k, [f, p]) => k.hooks.cowBreak(f, p),
   ),
-  vmallocFault: spec([['fault', fault]], (k, [f]) => k.vmallocFault(f)),
+  'hooks.swapIn': spec([['fault', fault]], (k, [f]) => k.hooks.swapIn(f)),
+  'hooks.vmallocFault': spec([['fault', fault]], (k, [f]) => k.hooks.vmallocFault(f)),
+  'hooks.exceptionFixup': spec([['fault', fault]], (k, [f]) => k.hooks.exceptionFixup(f)),
+  'hooks.flushTlbPage': spec(
+    [
+      ['mm', mm],
+      ['address', integer],
+    ],
+    (k, [m, a]) => k.hooks.flushTlbPage(m, a),
+  ),
+  'hooks.walkPageTable': spec(
+    [
+      ['mm', mm],
+      ['address', integer],
+    ],
+    (k, [m, a]) => k.hooks.walkPageTable(m, a),
+  ),
 };
 
+/**
+ * Methods that moved to `kernel.hooks` because they run an installed hook
+ * (perhaps the learner's own), by their old name: what each is now.
+ */
+export const RENAMED_KERNEL_METHODS: Readonly<Record<string, GuestKernelMethod>> = {
+  readPte: 'hooks.walkPageTable',
+  flushTlbPage: 'hooks.flushTlbPage',
+  exceptionFixup: 'hooks.exceptionFixup',
+  swapIn: 'hooks.swapIn',
+  anonymousFault: 'hooks.anonymousFault',
+  cowBreak: 'hooks.cowBreak',
+  vmallocFault: 'hooks.vmallocFault',
+};
+
+/** The learner-facing message for a call of a method by its old name. */
+export function renamedMethodMessage(old: string): string {
+  const now = RENAMED_KERNEL_METHODS[old];
+  if (now === undefined) throw new Error(`kernel bridge: ${old} was not renamed (a bug in the bridge)`);
+  const params = GUEST_KERNEL_METHODS[now].params.map(([label]) => label).join(', ');
+  return (
+    `kernel.${old} was renamed: call kernel.${now}(${params}) instead. ` +
+    'A call under kernel.hooks runs whatever hook of that name is installed (the reference, or a learner’s), ' +
+    'so learner code may run there'
+  );
+}
+
 /** Checks a guest call's arguments; throws a KernelArgumentError naming the method and the argument. */
-export function checkArguments(ctx: GuestKernelContext, method: string, args: readonly unknown[]): void {
-  checkCall(ctx, method, GUEST_KERNEL_METHODS[method as keyof KernelApi].params, args);
+export function checkArguments(
+  ctx: GuestKernelContext,
+  method: GuestKernelMethod,
+  args: readonly unknown[],
+): void {
+  checkCall(ctx, method, GUEST_KERNEL_METHODS[method].params, args);
 }

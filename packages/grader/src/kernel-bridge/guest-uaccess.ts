@@ -23,7 +23,7 @@
  * set works only inside the hooks that receive that API, and using the other
  * is a learner-facing error, not a crash (see `createKernelBridge`).
  */
-import type { Kernel, UaccessApi, UserCopy } from '@faultline/vm-core';
+import { hookApiFacts, type UaccessApi, type UserCopy } from '@faultline/vm-core';
 import { type MethodSpec as CheckedMethod, checkCall, integerProblem, type ParamCheck } from './check.ts';
 
 /** What one user-copy hook call's guest API talks to. */
@@ -35,9 +35,9 @@ export interface GuestUaccessContext {
 }
 
 export function guestUaccessContext(u: UaccessApi, copy: UserCopy): GuestUaccessContext {
-  // A `Kernel` tells its tasks (recognised by shape, as in guest-api.ts).
-  const { tasks } = u as Partial<Pick<Kernel, 'tasks'>>;
-  return { u, copy, taskExists: tasks instanceof Map ? (pid) => tasks.has(pid) : () => true };
+  // The kernel that built `u` tells its tasks (as in guest-api.ts).
+  const facts = hookApiFacts(u);
+  return { u, copy, taskExists: facts === null ? () => true : facts.taskExists };
 }
 
 type Param = ParamCheck<GuestUaccessContext>;

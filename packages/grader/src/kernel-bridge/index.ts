@@ -18,6 +18,12 @@
  * const kernel = new Kernel({ hooks });
  * ```
  *
+ * The guest's `kernel` is the KernelApi the hook was handed: its methods
+ * (`kernel.mapPage(…)`) and, under `kernel.hooks`, the installed hooks
+ * (`kernel.hooks.cowBreak(fault, pfn)`, which may run the learner's own
+ * cowBreak). A method by its name before the move to `kernel.hooks`
+ * (`kernel.cowBreak`) is a learner-facing error that says the new name.
+ *
  * copyFromUser and copyToUser receive a UaccessApi instead of a KernelApi:
  * during those calls the guest's `kernel` offers the UaccessApi methods
  * (guest-uaccess.ts; `copyInstruction` is the method `kernel.copyInstruction()`),
@@ -52,7 +58,10 @@ import {
   checkArguments,
   GUEST_KERNEL_METHODS,
   type GuestKernelContext,
+  type GuestKernelMethod,
   guestKernelContext,
+  RENAMED_KERNEL_METHODS,
+  renamedMethodMessage,
 } from './guest-api.ts';
 import {
   checkUaccessArguments,
@@ -76,7 +85,7 @@ import {
 } from './shapes.ts';
 
 export { KernelArgumentError } from './check.ts';
-export { GUEST_KERNEL_METHODS } from './guest-api.ts';
+export { GUEST_KERNEL_METHODS, type GuestKernelMethod, RENAMED_KERNEL_METHODS } from './guest-api.ts';
 export { GUEST_UACCESS_METHODS } from './guest-uaccess.ts';
 
 /** The hooks that can run in the sandbox: all of them (the uaccess ones get a UaccessApi, the rest a KernelApi). */
@@ -230,7 +239,7 @@ export function createKernelBridge(): KernelBridge {
     return current.ctx as Extract<HookContext, { api: A }>['ctx'];
   };
   const hostApi: Record<string, HostFunction> = {};
-  for (const method of Object.keys(GUEST_KERNEL_METHODS) as (keyof KernelApi)[]) {
+  for (const method of Object.keys(GUEST_KERNEL_METHODS) as GuestKernelMethod[]) {
     const { run } = GUEST_KERNEL_METHODS[method];
     hostApi[method] = (...args) => {
       const ctx = contextFor(method, 'kernel');
@@ -244,6 +253,11 @@ export function createKernelBridge(): KernelBridge {
       const ctx = contextFor(method, 'uaccess');
       checkUaccessArguments(ctx, method, args);
       return forward(() => run(ctx.u, args));
+    };
+  }
+  for (const old of Object.keys(RENAMED_KERNEL_METHODS)) {
+    hostApi[old] = () => {
+      throw new KernelArgumentError(renamedMethodMessage(old));
     };
   }
   const bridge: KernelBridge = { hostApi: Object.freeze(hostApi) };
@@ -301,7 +315,7 @@ function callHook(
       ? { api: 'kernel', ctx: guestKernelContext(k as KernelApi) }
       : { api: 'uaccess', ctx: guestUaccessContext(k as UaccessApi, args[0] as UserCopy) };
   // A hook may be reached while another hook of this sandbox runs (the
-  // learner's pageFault calls kernel.cowBreak, which runs their cowBreak): the
+  // learner's pageFault calls kernel.hooks.cowBreak, which runs their cowBreak): the
   // running call's frame is put aside and restored when this one ends.
   const outer = {
     current: state.current,

@@ -708,7 +708,7 @@ export class TestContext {
   pte(pid: number, address: number): PteInfo {
     const mm = this.kernel().task(this.pidArg('t.pte', pid)).mm;
     if (mm === null) throw new HarnessError(`pid ${pid} has no address space`);
-    return this.kernel().readPte(mm.id, address);
+    return this.kernel().api.hooks.walkPageTable(mm.id, address);
   }
 
   /** The PTE and its frame's counts, read with the reference walk (no learner code runs). */
@@ -717,11 +717,11 @@ export class TestContext {
   }
 
   pageInfo(pfn: number): PageInfo {
-    return this.kernel().pageInfo(pfn);
+    return this.kernel().api.pageInfo(pfn);
   }
 
   zeroPfn(): number {
-    return this.kernel().zeroPfn();
+    return this.kernel().api.zeroPfn();
   }
 
   /** Frames on the free lists. */

@@ -14,7 +14,7 @@
  * trapped, leaves the others intact (a trapped instance is never restored:
  * the next test boots a new one).
  * Hooks that reach each other through the kernel (the learner's pageFault
- * calling kernel.cowBreak, which runs their cowBreak) run nested in the same
+ * calling kernel.hooks.cowBreak, which runs their cowBreak) run nested in the same
  * sandbox, sharing the module's state, up to `MAX_NESTING` calls deep.
  *
  * CPU budgets are counted in interpreter steps (see the sandbox engine), per

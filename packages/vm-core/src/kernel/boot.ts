@@ -14,6 +14,7 @@ import { registerUaccessFixups } from './extable.ts';
 import { addTask, kthread, spawn } from './fork.ts';
 import { FrameDatabase, PageFlag } from './frames.ts';
 import { KernelError, parseLinuxVersion } from './kernel.ts';
+import { withHookApis } from './kernel-api.ts';
 import { DEFAULT_LINUX_VERSION } from './linux-version.ts';
 import { Mm, PageTables } from './mm.ts';
 import { referenceHooks } from './reference-hooks.ts';
@@ -23,8 +24,8 @@ import { SwapDevice } from './swap.ts';
 import type { KernelOptions } from './types.ts';
 import { directReclaim } from './vmscan.ts';
 
-/** Builds and boots a machine; `api` is the facade the hooks will be handed. */
-export function bootKernel(options: KernelOptions, api: KernelState['api']): KernelState {
+/** Builds and boots a machine. */
+export function bootKernel(options: KernelOptions): KernelState {
   const name = options.arch ?? 'x86-64';
   if (!Object.hasOwn(architectures, name))
     throw new KernelError(
@@ -68,8 +69,7 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
   frames.set(zeroPagePfn, PageFlag.Reserved);
 
   const initPgd = tables.allocateTable(null);
-  const s: KernelState = {
-    api,
+  const s = withHookApis({
     arch,
     layout,
     linux,
@@ -105,7 +105,7 @@ export function bootKernel(options: KernelOptions, api: KernelState['api']): Ker
     listener: null,
     inFault: null,
     copyFaults: null,
-  };
+  });
   buildDirectMap(s);
   if (layout.vmallocSync === 'preallocated') preallocateVmallocTables(s);
   registerUaccessFixups(s);

@@ -115,14 +115,27 @@ export interface PageMapOptions {
   readonly dirty?: boolean;
 }
 
-/** What hooks may ask of the kernel. Plain numbers in and plain data out. */
+/**
+ * What hooks may ask of the kernel. Plain numbers in and plain data out.
+ *
+ * Two kinds of call. Every method of `KernelApi` itself is the kernel doing
+ * the work (`swapInPage` reads the page back and maps it; `mapPage`
+ * installs a PTE). The methods grouped under `k.hooks` are the other hooks,
+ * as installed: `k.hooks.swapIn(fault)` runs whatever swapIn hook is
+ * installed — the reference, or a learner's — so learner code may run
+ * there. A few work methods run hooks on their way, as the kernel's own
+ * code would: `replacePage` flushes through the flushTlbPage hook,
+ * `allocPage` (and so `swapInPage` and `fileFault`) may reclaim, which asks
+ * reclaimDecision and flushes.
+ *
+ * A hook is handed this object and nothing else: not the `Kernel`, not its
+ * state.
+ */
 export interface KernelApi {
   findVma(mm: number, address: number): VmaInfo | null;
   /** The area containing the address, growing a stack down to it if that is allowed (expand_stack). */
   vmaForFault(mm: number, address: number): { readonly vma: VmaInfo; readonly grew: boolean } | null;
-  /** What the PTE for an address holds, through the installed page-walk hook. */
-  readPte(mm: number, address: number): PteInfo;
-  // The raw page-table access the walk hook is built from.
+  // The raw page-table access the walk hook is built from (`k.hooks.walkPageTable` runs the walk).
   /** Physical address of the mm's root table (its CR3). */
   pageTableRoot(mm: number): number;
   pageTableLevels(): number;
@@ -144,7 +157,10 @@ export interface KernelApi {
   putPage(pfn: number): void;
   /** Installs a PTE where there was none; the mapping takes over the caller's reference to `pfn`. */
   mapPage(mm: number, address: number, pfn: number, options: PageMapOptions): void;
-  /** Replaces the page mapped at `address` by `pfn` (COW copy): drops the old mapping's reference and flushes. */
+  /**
+   * Replaces the page mapped at `address` by `pfn` (COW copy): drops the old
+   * mapping's reference and flushes (through the installed flushTlbPage hook).
+   */
   replacePage(mm: number, address: number, pfn: number, options: PageMapOptions): void;
   /** Makes the present PTE writable and dirty (COW reuse). */
   makeWritable(mm: number, address: number): void;
@@ -154,8 +170,6 @@ export interface KernelApi {
    * said so — the fault was spurious.
    */
   setAccessFlags(mm: number, address: number, write: boolean): boolean;
-  /** Invalidates `address` in every TLB that may cache it, through the installed flush hook. */
-  flushTlbPage(mm: number, address: number): void;
   /** CPUs whose TLBs may hold translations of this mm (mm_cpumask). */
   cpusThatMayCache(mm: number): readonly number[];
   /** invlpg on one CPU (an IPI's work when it is not the local one). */
@@ -172,16 +186,35 @@ export interface KernelApi {
   isVmallocAddress(address: number): boolean;
   /** The fixup address for a faulting kernel instruction, or null (search_exception_tables). */
   searchExceptionTable(ip: number): number | null;
-  /** Where the faulting kernel instruction resumes, through the installed fixup hook. */
-  exceptionFixup(fault: FaultInfo): number | null;
-  swapIn(fault: FaultInfo): FaultOutcome;
   /** Linux's readable oops text for a kernel fault that nothing handled. */
   oopsReport(fault: FaultInfo, reason: string): string;
-  // The other hooks, as installed (a learner's or the reference): hooks call
-  // each other through these so that each can be replaced on its own.
+  /** The other hooks, as installed: calling one of these may run learner code. */
+  readonly hooks: InstalledHooks;
+}
+
+/**
+ * The hooks a hook may call, as installed: `k.hooks.cowBreak(fault, pfn)`
+ * runs whatever cowBreak is installed — Linux's reference, or a learner's
+ * replacement — and hands it this same API. Hooks call each other through
+ * these so that each can be replaced on its own. Each takes the hook's own
+ * arguments without `k` (flushTlbPage and walkPageTable: `mm, address`
+ * rather than a request object).
+ */
+export interface InstalledHooks {
+  /** The anonymousFault hook (do_anonymous_page): first touch of anonymous memory. */
   anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome;
+  /** The cowBreak hook (do_wp_page): a write to a present, write-protected page in a writable area. */
   cowBreak(fault: FaultInfo, pfn: number): FaultOutcome;
+  /** The swapIn hook (do_swap_page as a step of the fault path). */
+  swapIn(fault: FaultInfo): FaultOutcome;
+  /** The vmallocFault hook: syncs a kernel mapping for a vmalloc address (x86-32). */
   vmallocFault(fault: FaultInfo): boolean;
+  /** The exceptionFixup hook: where the faulting kernel instruction resumes, or null. */
+  exceptionFixup(fault: FaultInfo): number | null;
+  /** The flushTlbPage hook: invalidates `address` in every TLB that may cache it. */
+  flushTlbPage(mm: number, address: number): void;
+  /** The walkPageTable hook (follow_pte): what the PTE for an address holds. */
+  walkPageTable(mm: number, address: number): PteInfo;
 }
 
 export interface CopyRequest {

@@ -16,6 +16,7 @@ export { FrameDatabase, MAX_ORDER, PageFlag } from './frames.ts';
 export * from './hooks.ts';
 export { checkInvariants } from './invariants.ts';
 export * from './kernel.ts';
+export { type HookApiFacts, hookApiFacts } from './kernel-api.ts';
 export * from './layout.ts';
 export * from './linux-version.ts';
 export { Mm } from './mm.ts';

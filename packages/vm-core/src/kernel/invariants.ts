@@ -15,7 +15,7 @@ import type { Mm } from './mm.ts';
 export function checkInvariants(kernel: Kernel): string[] {
   const problems: string[] = [];
   const frames = kernel.frames;
-  const zero = kernel.zeroPfn();
+  const zero = kernel.api.zeroPfn();
   const mappings = new Int32Array(frames.frames);
   const ops = kernel.arch.pte;
 

@@ -1,22 +1,15 @@
 /**
- * The half of the `Kernel` facade that the hooks call: `KernelApi` and
- * `UaccessApi`, each method a thin call into the module that does the
- * work. A hook is handed the `Kernel` itself, so these are `Kernel`'s
- * methods (it extends this class); they sit here so that kernel.ts keeps
- * what the rest of the world calls — tasks, system calls, accesses, copies.
+ * What the hooks are handed: a `KernelApi` for most of them, a `UaccessApi`
+ * for the user copies (copyFromUser, copyToUser). Each is built once at boot
+ * (`withHookApis`) as a frozen object of functions closing over the state,
+ * each a thin call into the module that does the work. A hook reaches
+ * exactly what its interface lists and nothing else: not the `Kernel`
+ * facade, not the state, not the other API (`'spawn' in k`, `'state' in k`
+ * and `'loadByte' in k` are all false).
  */
 import { oopsReport, searchExceptionTable, UACCESS_IP } from './extable.ts';
 import { fileFault } from './filemap.ts';
-import type {
-  FaultInfo,
-  FaultOutcome,
-  KernelApi,
-  PageInfo,
-  PageMapOptions,
-  PteInfo,
-  TableEntry,
-  VmaInfo,
-} from './hooks.ts';
+import type { InstalledHooks, KernelApi } from './hooks.ts';
 import { isUserAddress } from './layout.ts';
 import { makeWritable, mapPage, replacePage, setAccessFlags } from './memory.ts';
 import { findVma, vmaForFault } from './mmap.ts';
@@ -25,195 +18,131 @@ import { pageTableRoot, readPte, readTableEntry, tableIndex } from './pagewalk.t
 import type { KernelState } from './state.ts';
 import { swapInPage, tryFreeSwap } from './swap-state.ts';
 import { cpusThatMayCache, flushTlbPage, invalidateTlbEntry } from './tlb-flush.ts';
-import type { ByteAccess, UaccessApi } from './uaccess.ts';
+import type { UaccessApi } from './uaccess.ts';
 import { accessOk, byteAccess, userAccessBegin, userAccessEnd } from './usercopy.ts';
 import { isVmallocAddress, syncKernelMapping } from './vmalloc.ts';
 
-export abstract class KernelApiMethods implements KernelApi, UaccessApi {
-  /** The kernel's one state object (the facade's; see state.ts). */
-  protected abstract readonly state: KernelState;
+/** The fields of the state that hold the hooks' API objects. */
+type HookApis = Pick<KernelState, 'api' | 'uaccessApi'>;
 
-  // ───────────────────────── UaccessApi: what uaccess routines are built from (usercopy.ts) ─────────────────────────
+/**
+ * The state, completed with the API objects its hooks will be handed. They
+ * close over the state but read it only when a hook calls them, so they can
+ * be built before the state is finished (boot.ts calls this on the fresh
+ * object, before anything runs a hook).
+ */
+export function withHookApis(core: Omit<KernelState, keyof HookApis>): KernelState {
+  const s = core as KernelState;
+  const apis: HookApis = { api: kernelApi(s), uaccessApi: uaccessApi(s) };
+  registerFacts(s, apis);
+  return Object.assign(core, apis);
+}
 
-  readonly copyInstruction = UACCESS_IP.copyUser;
+function kernelApi(s: KernelState): KernelApi {
+  const hooks: InstalledHooks = Object.freeze({
+    anonymousFault: (fault, vma) => s.hooks.anonymousFault(api, fault, vma),
+    cowBreak: (fault, pfn) => s.hooks.cowBreak(api, fault, pfn),
+    swapIn: (fault) => s.hooks.swapIn(api, fault),
+    vmallocFault: (fault) => s.hooks.vmallocFault(api, fault),
+    exceptionFixup: (fault) => s.hooks.exceptionFixup(api, fault),
+    flushTlbPage: (mm, address) => flushTlbPage(s, mm, address),
+    walkPageTable: (mm, address) => readPte(s, mm, address),
+  } satisfies InstalledHooks);
 
-  accessOk(address: number, length: number): boolean {
-    return accessOk(this.state, address, length);
-  }
+  const api: KernelApi = Object.freeze({
+    // VMAs and page tables (mmap.ts, pagewalk.ts)
+    findVma: (mm, address) => findVma(s, mm, address),
+    vmaForFault: (mm, address) => vmaForFault(s, mm, address),
+    pageTableRoot: (mm) => pageTableRoot(s, mm),
+    pageTableLevels: () => s.tables.levels,
+    tableIndex: (address, level) => tableIndex(s, address, level),
+    entrySize: () => s.layout.format.entryBytes,
+    readTableEntry: (pa, level) => readTableEntry(s, pa, level),
 
-  userAccessBegin(pid: number): void {
-    userAccessBegin(this.state, pid);
-  }
+    // pages (page-alloc.ts, memory.ts)
+    pageInfo: (pfn) => pageInfo(s, pfn),
+    zeroPfn: () => s.zeroPagePfn,
+    allocPage: () => allocPage(s, s.inFault),
+    clearPage: (pfn) => clearPage(s, pfn),
+    copyPage: (fromPfn, toPfn) => copyPage(s, fromPfn, toPfn),
+    getPage: (pfn) => getPage(s, pfn),
+    putPage: (pfn) => putPage(s, pfn),
+    mapPage: (mm, address, pfn, options) => mapPage(s, mm, address, pfn, options),
+    replacePage: (mm, address, pfn, options) => replacePage(s, mm, address, pfn, options),
+    makeWritable: (mm, address) => makeWritable(s, mm, address),
+    setAccessFlags: (mm, address, write) => setAccessFlags(s, mm, address, write),
 
-  userAccessEnd(pid: number): void {
-    userAccessEnd(this.state, pid);
-  }
+    // TLB (tlb-flush.ts)
+    cpusThatMayCache: (mm) => cpusThatMayCache(s, mm),
+    invalidateTlbEntry: (cpu, mm, address) => invalidateTlbEntry(s, cpu, mm, address),
 
-  loadByte(pid: number, address: number, ip: number): ByteAccess {
-    return byteAccess(this.state, pid, address, 'read', ip, 0);
-  }
+    // swap and files (swap-state.ts, filemap.ts)
+    swapInPage: (mm, address, write) => swapInPage(s, s.inFault, mm, address, write),
+    fileFault: (fault) => fileFault(s, s.inFault, fault),
+    tryFreeSwap: (pfn) => tryFreeSwap(s, pfn),
 
-  storeByte(pid: number, address: number, value: number, ip: number): ByteAccess {
-    return byteAccess(this.state, pid, address, 'write', ip, value);
-  }
+    // kernel addresses and the exception table (vmalloc.ts, extable.ts)
+    syncKernelMapping: (mm, address) => syncKernelMapping(s, s.inFault, mm, address),
+    isUserAddress: (address) => isUserAddress(s.layout, address),
+    isVmallocAddress: (address) => isVmallocAddress(s, address),
+    searchExceptionTable: (ip) => searchExceptionTable(s, ip),
+    oopsReport: (fault, reason) => oopsReport(s, fault, reason),
 
-  // ───────────────────────── VMAs and page tables (mmap.ts, pagewalk.ts) ─────────────────────────
+    hooks,
+  } satisfies KernelApi);
+  return api;
+}
 
-  findVma(mmId: number, address: number): VmaInfo | null {
-    return findVma(this.state, mmId, address);
-  }
+/** What uaccess routines are built from (usercopy.ts). */
+function uaccessApi(s: KernelState): UaccessApi {
+  return Object.freeze({
+    copyInstruction: UACCESS_IP.copyUser,
+    accessOk: (address, length) => accessOk(s, address, length),
+    userAccessBegin: (pid) => userAccessBegin(s, pid),
+    userAccessEnd: (pid) => userAccessEnd(s, pid),
+    loadByte: (pid, address, ip) => byteAccess(s, pid, address, 'read', ip, 0),
+    storeByte: (pid, address, value, ip) => byteAccess(s, pid, address, 'write', ip, value),
+  } satisfies UaccessApi);
+}
 
-  vmaForFault(mmId: number, address: number): { vma: VmaInfo; grew: boolean } | null {
-    return vmaForFault(this.state, mmId, address);
-  }
+/**
+ * What a host-side checker of hook calls may know of the kernel behind one
+ * of its API objects: the grader's bridge checks a learner's arguments and
+ * results against it. Looked up by the object (`hookApiFacts`), never
+ * reachable from it.
+ */
+export interface HookApiFacts {
+  /** Frames of physical memory: a pfn is 0..frames - 1. */
+  readonly frames: number;
+  mmExists(mm: number): boolean;
+  taskExists(pid: number): boolean;
+}
 
-  readPte(mmId: number, address: number): PteInfo {
-    return readPte(this.state, mmId, address);
-  }
+/**
+ * Where the facts are kept: a registered symbol names the same registry in
+ * every copy of vm-core in this realm (as KernelError's brand does, kernel.ts),
+ * so an API object built by one copy is known to a checker loaded with another.
+ */
+const FACTS = Symbol.for('faultline.hook-api-facts');
 
-  pageTableRoot(mmId: number): number {
-    return pageTableRoot(this.state, mmId);
-  }
+function factsRegistry(): WeakMap<object, HookApiFacts> {
+  const realm = globalThis as { [FACTS]?: WeakMap<object, HookApiFacts> };
+  realm[FACTS] ??= new WeakMap();
+  return realm[FACTS];
+}
 
-  pageTableLevels(): number {
-    return this.state.tables.levels;
-  }
+function registerFacts(s: KernelState, apis: HookApis): void {
+  const facts: HookApiFacts = Object.freeze({
+    frames: s.frames.frames,
+    mmExists: (mm: number) => s.mms.has(mm),
+    taskExists: (pid: number) => s.tasks.has(pid),
+  });
+  const registry = factsRegistry();
+  registry.set(apis.api, facts);
+  registry.set(apis.uaccessApi, facts);
+}
 
-  tableIndex(address: number, level: number): number {
-    return tableIndex(this.state, address, level);
-  }
-
-  entrySize(): number {
-    return this.state.layout.format.entryBytes;
-  }
-
-  readTableEntry(pa: number, level: number): TableEntry {
-    return readTableEntry(this.state, pa, level);
-  }
-
-  // ───────────────────────── pages (page-alloc.ts, memory.ts) ─────────────────────────
-
-  pageInfo(pfn: number): PageInfo {
-    return pageInfo(this.state, pfn);
-  }
-
-  zeroPfn(): number {
-    return this.state.zeroPagePfn;
-  }
-
-  allocPage(): number {
-    return allocPage(this.state, this.state.inFault);
-  }
-
-  clearPage(pfn: number): void {
-    clearPage(this.state, pfn);
-  }
-
-  copyPage(fromPfn: number, toPfn: number): void {
-    copyPage(this.state, fromPfn, toPfn);
-  }
-
-  getPage(pfn: number): void {
-    getPage(this.state, pfn);
-  }
-
-  putPage(pfn: number): void {
-    putPage(this.state, pfn);
-  }
-
-  mapPage(mmId: number, address: number, pfn: number, options: PageMapOptions): void {
-    mapPage(this.state, mmId, address, pfn, options);
-  }
-
-  replacePage(mmId: number, address: number, pfn: number, options: PageMapOptions): void {
-    replacePage(this.state, mmId, address, pfn, options);
-  }
-
-  makeWritable(mmId: number, address: number): void {
-    makeWritable(this.state, mmId, address);
-  }
-
-  setAccessFlags(mmId: number, address: number, write: boolean): boolean {
-    return setAccessFlags(this.state, mmId, address, write);
-  }
-
-  // ───────────────────────── TLB (tlb-flush.ts) ─────────────────────────
-
-  flushTlbPage(mmId: number, address: number): void {
-    flushTlbPage(this.state, mmId, address);
-  }
-
-  cpusThatMayCache(mmId: number): readonly number[] {
-    return cpusThatMayCache(this.state, mmId);
-  }
-
-  invalidateTlbEntry(cpuId: number, mmId: number, address: number): void {
-    invalidateTlbEntry(this.state, cpuId, mmId, address);
-  }
-
-  // ───────────────────────── swap and files (swap-state.ts, filemap.ts) ─────────────────────────
-
-  /**
-   * do_swap_page(): brings a swapped-out page back, from the swap cache if
-   * it is still there, else from the device (swap-state.ts).
-   */
-  swapInPage(mmId: number, address: number, write = false): 'swap-in' | 'oom' {
-    return swapInPage(this.state, this.state.inFault, mmId, address, write);
-  }
-
-  /**
-   * folio_free_swap(): drops a page from the swap cache and frees its slot
-   * when no PTE still holds the slot. Returns whether it did.
-   */
-  tryFreeSwap(pfn: number): boolean {
-    return tryFreeSwap(this.state, pfn);
-  }
-
-  fileFault(f: FaultInfo): FaultOutcome {
-    return fileFault(this.state, this.state.inFault, f);
-  }
-
-  // ───────────────────────── kernel addresses and the exception table (vmalloc.ts, extable.ts) ─────────────────────────
-
-  syncKernelMapping(mmId: number | null, address: number): boolean {
-    return syncKernelMapping(this.state, this.state.inFault, mmId, address);
-  }
-
-  isUserAddress(address: number): boolean {
-    return isUserAddress(this.state.layout, address);
-  }
-
-  isVmallocAddress(address: number): boolean {
-    return isVmallocAddress(this.state, address);
-  }
-
-  searchExceptionTable(ip: number): number | null {
-    return searchExceptionTable(this.state, ip);
-  }
-
-  oopsReport(f: FaultInfo, reason: string): string {
-    return oopsReport(this.state, f, reason);
-  }
-
-  // ───────────────────────── the other hooks, as installed ─────────────────────────
-
-  exceptionFixup(fault: FaultInfo): number | null {
-    return this.state.hooks.exceptionFixup(this, fault);
-  }
-
-  swapIn(fault: FaultInfo): FaultOutcome {
-    return this.state.hooks.swapIn(this, fault);
-  }
-
-  anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
-    return this.state.hooks.anonymousFault(this, fault, vma);
-  }
-
-  cowBreak(fault: FaultInfo, pfn: number): FaultOutcome {
-    return this.state.hooks.cowBreak(this, fault, pfn);
-  }
-
-  vmallocFault(fault: FaultInfo): boolean {
-    return this.state.hooks.vmallocFault(this, fault);
-  }
+/** The facts of the kernel that built `api` (one of its hooks' API objects), or null for any other object. */
+export function hookApiFacts(api: KernelApi | UaccessApi): HookApiFacts | null {
+  return factsRegistry().get(api) ?? null;
 }

@@ -6,15 +6,13 @@
  *
  * `Kernel` is a facade: its state is one `KernelState` (`state.ts`), and
  * each call goes to the module that mirrors the Linux file doing the same
- * work (`fault.ts`, `mmap.ts`, `vmscan.ts`, …; each names its file). It is
- * also what the hooks receive as their `KernelApi`; those methods are
- * inherited from `kernel-api.ts`. It follows Linux's
- * behaviour; its own structure is kept simple (arrays and maps, no RCU, no
- * locks: the simulation is single-threaded and deterministic).
+ * work (`fault.ts`, `mmap.ts`, `vmscan.ts`, …; each names its file). The
+ * hooks never see it: they are handed the narrow `KernelApi` built at boot
+ * (`kernel-api.ts`), which it shows as `api` (and `uaccessApi`). It follows
+ * Linux's behaviour; its own structure is kept simple (arrays and maps, no
+ * RCU, no locks: the simulation is single-threaded and deterministic).
  */
-import type { PhysicalMemory } from '../hw/physical-memory.ts';
 import type { ErrnoName } from './abi.ts';
-import type { KernelArchitecture } from './arch/arch.ts';
 import { bootKernel } from './boot.ts';
 import { switchTo } from './context-switch.ts';
 import type { TraceListener } from './events.ts';
@@ -23,18 +21,13 @@ import { exit, ignoreSigchld, wait } from './exit.ts';
 import { access, kernelAccess } from './fault.ts';
 import { createFile, readFile } from './filemap.ts';
 import { fork, kthread, spawn, thread } from './fork.ts';
-import type { FrameDatabase } from './frames.ts';
-import type { KernelApi, KernelHooks, ReclaimCandidate } from './hooks.ts';
-import { KernelApiMethods } from './kernel-api.ts';
+import type { ReclaimCandidate } from './hooks.ts';
 import { directMapAddress, kfree, kmalloc } from './kmalloc.ts';
-import type { KernelLayout } from './layout.ts';
 import { checkLinuxVersion, type LinuxVersion } from './linux-version.ts';
-import type { Mm, PageTables } from './mm.ts';
+import type { Mm } from './mm.ts';
 import { brk, mmap, munmap } from './mmap.ts';
 import { mprotect } from './mprotect.ts';
-import type { LruLists, ReverseMap } from './rmap.ts';
-import type { KernelState, KernelStats } from './state.ts';
-import type { SwapDevice } from './swap.ts';
+import type { KernelState } from './state.ts';
 import type {
   AccessOutcome,
   CopyOutcome,
@@ -46,9 +39,8 @@ import type {
   SimFile,
   Task,
   WaitResult,
-  Watermarks,
 } from './types.ts';
-import type { UaccessApi, UserValueSize } from './uaccess.ts';
+import type { UserValueSize } from './uaccess.ts';
 import {
   copyFromUser,
   copyToUser,
@@ -63,61 +55,56 @@ import { reclaim, reclaimCandidate, reclaimCheck, runKswapd } from './vmscan.ts'
 export { UACCESS_IP } from './extable.ts';
 export type * from './types.ts';
 
-export class Kernel extends KernelApiMethods implements KernelApi, UaccessApi {
-  readonly arch: KernelArchitecture;
-  readonly layout: KernelLayout;
-  /** The Linux release modelled where releases behave differently ('6.1' unless the options said otherwise). */
-  readonly linux: LinuxVersion;
-  readonly memory: PhysicalMemory;
-  readonly frames: FrameDatabase;
-  readonly tables: PageTables;
-  readonly cpus: Cpu[];
-  /** The task list: running tasks and zombies (a reaped task has left it; `task(pid)` still answers for it). */
-  readonly tasks: Map<number, Task>;
-  readonly mms: Map<number, Mm>;
-  /** swapper_pg_dir: the kernel's own page tables. */
-  readonly initMm: Mm;
-  /** Page-table pages of the kernel half (shared by every mm). */
-  readonly kernelTables: Set<number>;
-  readonly hooks: KernelHooks;
-  readonly pcid: boolean;
-  /** The exception table: faulting-instruction address → fixup address. */
-  readonly exceptionTable: Map<number, number>;
-  readonly files: Map<string, SimFile>;
-  readonly rmap: ReverseMap;
-  readonly lru: LruLists;
-  readonly swap: SwapDevice | null;
-  /** The swap cache: slot → frame holding that slot's data. */
-  readonly swapCache: Map<number, number>;
-  readonly watermarks: Watermarks;
-  readonly stats: KernelStats;
-  protected readonly state: KernelState;
+/**
+ * The parts of its state the facade shows, read-only, each the state's own
+ * field (state.ts documents them): one list, from which the getters are made.
+ */
+const SHOWN = [
+  'api',
+  'uaccessApi',
+  'arch',
+  'layout',
+  'linux',
+  'memory',
+  'frames',
+  'tables',
+  'cpus',
+  'tasks',
+  'mms',
+  'initMm',
+  'kernelTables',
+  'hooks',
+  'pcid',
+  'exceptionTable',
+  'files',
+  'rmap',
+  'lru',
+  'swap',
+  'swapCache',
+  'watermarks',
+  'stats',
+] as const satisfies readonly (keyof KernelState)[];
+
+// The class defines a getter for each of these (from SHOWN, in its static block).
+export interface Kernel extends Pick<KernelState, (typeof SHOWN)[number]> {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface declares the getters that the static block defines
+export class Kernel {
+  static {
+    for (const name of SHOWN) {
+      Object.defineProperty(Kernel.prototype, name, {
+        get(this: Kernel) {
+          return this.state[name];
+        },
+        configurable: true,
+      });
+    }
+  }
+
+  private readonly state: KernelState;
 
   constructor(options: KernelOptions = {}) {
-    super();
-    const s = bootKernel(options, this);
-    this.state = s;
-    this.arch = s.arch;
-    this.layout = s.layout;
-    this.linux = s.linux;
-    this.memory = s.memory;
-    this.frames = s.frames;
-    this.tables = s.tables;
-    this.cpus = s.cpus;
-    this.tasks = s.tasks;
-    this.mms = s.mms;
-    this.initMm = s.initMm;
-    this.kernelTables = s.kernelTables;
-    this.hooks = s.hooks;
-    this.pcid = s.pcid;
-    this.exceptionTable = s.exceptionTable;
-    this.files = s.files;
-    this.rmap = s.rmap;
-    this.lru = s.lru;
-    this.swap = s.swap;
-    this.swapCache = s.swapCache;
-    this.watermarks = s.watermarks;
-    this.stats = s.stats;
+    this.state = bootKernel(options);
   }
 
   // ───────────────────────── tasks and address spaces (fork.ts, exec.ts, exit.ts) ─────────────────────────

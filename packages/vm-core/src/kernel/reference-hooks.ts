@@ -1,6 +1,9 @@
 /**
  * The reference kernel: Linux's fault path, written against the hook API
  * only, so that it is exactly what a learner's replacement must match.
+ * Where one hook hands over to another (the fault handler to cowBreak, to
+ * swapIn, …) it calls the installed one, `k.hooks.…`, which may be a
+ * learner's.
  *
  * Sources: arch/x86/mm/fault.c (do_user_addr_fault, do_kern_addr_fault,
  * access_error, kernelmode_fixup_or_oops), mm/memory.c (handle_mm_fault,
@@ -23,7 +26,7 @@ const segv = (address: number, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'): FaultOutcom
  */
 function badArea(k: KernelApi, f: FaultInfo, code: 'SEGV_MAPERR' | 'SEGV_ACCERR', why: string): FaultOutcome {
   if (f.user) return segv(f.address, code);
-  const fixupIp = k.exceptionFixup(f);
+  const fixupIp = k.hooks.exceptionFixup(f);
   if (fixupIp !== null) return { kind: 'fixup', fixupIp };
   return { kind: 'oops', report: k.oopsReport(f, why) };
 }
@@ -41,7 +44,7 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
   if (!k.isUserAddress(f.address)) {
     // Only a not-present kernel-mode fault can be a vmalloc sync.
     if (!f.user && !f.present && !f.reservedBit && k.isVmallocAddress(f.address)) {
-      if (k.vmallocFault(f)) return { kind: 'resolved', resolution: 'vmalloc-sync' };
+      if (k.hooks.vmallocFault(f)) return { kind: 'resolved', resolution: 'vmalloc-sync' };
     }
     // A user access to the kernel half is, to user space, an unmapped address.
     return badArea(k, f, 'SEGV_MAPERR', 'kernel address not mapped or not accessible');
@@ -82,15 +85,15 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
 
 function handleUserAddressFault(k: KernelApi, f: FaultInfo, vma: VmaInfo, grew: boolean): FaultOutcome {
   const mm = f.mm!;
-  const pte = k.readPte(mm, f.address);
+  const pte = k.hooks.walkPageTable(mm, f.address);
   switch (pte.kind) {
     case 'none': {
-      const outcome = vma.file ? k.fileFault(f) : k.anonymousFault(f, vma);
+      const outcome = vma.file ? k.fileFault(f) : k.hooks.anonymousFault(f, vma);
       if (grew && outcome.kind === 'resolved') return { kind: 'resolved', resolution: 'stack-growth' };
       return outcome;
     }
     case 'swap':
-      return k.swapIn(f);
+      return k.hooks.swapIn(f);
     case 'present':
       // A shared mapping is written in place: the first write to a clean
       // page only makes the PTE writable (and the page dirty).
@@ -98,7 +101,7 @@ function handleUserAddressFault(k: KernelApi, f: FaultInfo, vma: VmaInfo, grew: 
         k.makeWritable(mm, f.address);
         return { kind: 'resolved', resolution: 'page-mkwrite' };
       }
-      if (f.write && !pte.writable) return k.cowBreak(f, pte.pfn);
+      if (f.write && !pte.writable) return k.hooks.cowBreak(f, pte.pfn);
       // The tables allow it. handle_pte_fault marks the entry young (and
       // dirty, for a write): where hardware leaves that to software (ARM64
       // without FEAT_HAFDBS, RISC-V Svade) this is why the fault happened.

@@ -32,20 +32,27 @@ export interface KernelStats {
 
 export interface KernelState {
   /**
-   * What the hooks are handed: the `Kernel` facade itself, so a hook sees
-   * the same object (and the same calls) whichever module runs it.
+   * What the hooks are handed (kernel-api.ts): one object per kernel, the
+   * same whichever module runs the hook, and nothing on it leads back here.
+   * From outside, `kernel.api` asks what a hook could ask
+   * (`kernel.api.pageInfo(pfn)`, `kernel.api.hooks.walkPageTable(mm, va)`).
    */
-  readonly api: KernelApi & UaccessApi;
+  readonly api: KernelApi;
+  /** What copyFromUser and copyToUser are handed instead, built the same way. */
+  readonly uaccessApi: UaccessApi;
   /** The machine: its PTE vocabulary, fault reports, roots and user-access window. */
   readonly arch: KernelArchitecture;
   readonly layout: KernelLayout;
-  /** The Linux release whose behaviour is modelled where releases differ (linux-version.ts). */
+  /**
+   * The Linux release whose behaviour is modelled where releases differ
+   * (linux-version.ts; '6.1' unless the options said otherwise).
+   */
   readonly linux: LinuxVersion;
   readonly memory: PhysicalMemory;
   readonly frames: FrameDatabase;
   readonly tables: PageTables;
   readonly cpus: Cpu[];
-  /** The task list: running tasks and zombies. */
+  /** The task list: running tasks and zombies (a reaped task has left it; the facade's `task(pid)` still answers for it). */
   readonly tasks: Map<number, Task>;
   /** Tasks reaped and gone from the list, kept only so that the facade can say what became of a pid. */
   readonly reaped: Map<number, Task>;

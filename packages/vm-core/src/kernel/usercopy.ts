@@ -26,7 +26,7 @@ import {
 /** copy_from_user() on behalf of `pid` (a process, or a kernel thread), into a temporary kmalloc buffer. */
 export function copyFromUser(s: KernelState, pid: number, userAddress: number, length: number): CopyOutcome {
   return withKernelBuffer(s, length, pid, (buffer, faults) => {
-    const r = s.hooks.copyFromUser(s.api, { pid, kernelAddress: buffer, userAddress, length });
+    const r = s.hooks.copyFromUser(s.uaccessApi, { pid, kernelAddress: buffer, userAddress, length });
     const data: number[] = [];
     for (let i = 0; i < length; i++) data.push(s.memory.bytes[directMapPa(s, buffer + i)]!);
     return { ...r, data, faults };
@@ -44,7 +44,12 @@ export function copyToUser(
     bytes.forEach((b, i) => {
       s.memory.bytes[directMapPa(s, buffer + i)] = b & 0xff;
     });
-    const r = s.hooks.copyToUser(s.api, { pid, kernelAddress: buffer, userAddress, length: bytes.length });
+    const r = s.hooks.copyToUser(s.uaccessApi, {
+      pid,
+      kernelAddress: buffer,
+      userAddress,
+      length: bytes.length,
+    });
     return { ...r, data: [], faults };
   });
 }
@@ -67,7 +72,7 @@ export function getUser(
   size: UserValueSize,
 ): GetUserOutcome {
   return collectingCopyFaults(s, pid, () =>
-    referenceGetUser(s.api, pid, userAddress, size, UACCESS_IP.getUser),
+    referenceGetUser(s.uaccessApi, pid, userAddress, size, UACCESS_IP.getUser),
   );
 }
 
@@ -80,7 +85,7 @@ export function putUser(
   value: bigint,
 ): PutUserOutcome {
   return collectingCopyFaults(s, pid, () =>
-    referencePutUser(s.api, pid, userAddress, size, value, UACCESS_IP.putUser),
+    referencePutUser(s.uaccessApi, pid, userAddress, size, value, UACCESS_IP.putUser),
   );
 }
 

@@ -14,7 +14,7 @@ let depth = 0;
 export function anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
   depth++;
   try {
-    if (depth < 100) kernel.anonymousFault(fault, vma);
+    if (depth < 100) kernel.hooks.anonymousFault(fault, vma);
   } catch (e) {
     // swallowed
   } finally {

@@ -12,5 +12,5 @@ import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';
 declare const kernel: any;
 
 export function anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
-  return kernel.anonymousFault(fault, vma);
+  return kernel.hooks.anonymousFault(fault, vma);
 }
