@@ -54,6 +54,10 @@ describe.each<[KernelArch, boolean, number]>([
   ['x86-32', false, 384],
   // Tight memory: pages go to swap and come back, kswapd and direct reclaim run.
   ['x86-64', true, 80],
+  // RISC-V with Svade (its default): A/D faults on top; with and without ASIDs.
+  ['riscv-sv39', true, 384],
+  ['riscv-sv39', false, 384],
+  ['riscv-sv39', true, 80],
 ])('%s (pcid %s, %d frames)', (arch, pcid, frames) => {
   test('invariants hold after every step; exit returns every frame and swap slot', () => {
     fc.assert(

@@ -22,6 +22,7 @@ import { LruLists, ReverseMap } from './rmap.ts';
 import { KERNEL_DATA, type KernelState, PAGE } from './state.ts';
 import { SwapDevice } from './swap.ts';
 import type { KernelOptions } from './types.ts';
+import { vmallocSync } from './vmalloc.ts';
 import { directReclaim } from './vmscan.ts';
 
 /** Builds and boots a machine. */
@@ -84,6 +85,7 @@ export function bootKernel(options: KernelOptions): KernelState {
     kernelTables: new Set([initPgd]),
     hooks,
     pcid,
+    accessFlags,
     exceptionTable: new Map(),
     files: new Map(),
     rmap: new ReverseMap(),
@@ -107,7 +109,7 @@ export function bootKernel(options: KernelOptions): KernelState {
     copyFaults: null,
   });
   buildDirectMap(s);
-  if (layout.vmallocSync === 'preallocated') preallocateVmallocTables(s);
+  if (vmallocSync(s) === 'preallocated') preallocateVmallocTables(s);
   registerUaccessFixups(s);
 
   // From here on, page tables are allocated like any page: reclaiming
@@ -166,7 +168,10 @@ function buildDirectMap(s: KernelState): void {
   adoptKernelTables(s);
 }
 
-/** x86-64: the vmalloc area's top-level entries exist from boot, so every mm shares its tables. */
+/**
+ * x86-64, RISC-V since 6.5 (preallocate_pgd_pages_range): the vmalloc
+ * area's top-level entries exist from boot, so every mm shares its tables.
+ */
 function preallocateVmallocTables(s: KernelState): void {
   for (let va = s.layout.vmallocStart; va < s.layout.vmallocEnd; va += s.tables.span(0)) {
     s.tables.entryAddress(s.initMm.pgdPfn, va, { level: 1, create: s.initMm });

@@ -2,7 +2,8 @@
  * The exception table — where a faulting uaccess instruction resumes — and
  * the oops report printed when a kernel fault has no fixup.
  *
- * Follows arch/x86/mm/extable.c (fixup_exception, search_exception_tables);
+ * Follows arch/x86/mm/extable.c and arch/riscv/mm/extable.c (fixup_exception,
+ * search_exception_tables);
  * the report's lines are the architecture's (show_fault_oops on x86,
  * die_kernel_fault on ARM64 and RISC-V: see kernel/arch/).
  */
@@ -34,17 +35,28 @@ export function searchExceptionTable(s: KernelState, ip: number): number | null 
 /** show_fault_oops(): the report's lines, as Linux prints them, with the reason appended. */
 export function oopsReport(s: KernelState, f: FaultInfo, reason: string): string {
   const width = s.layout.format.addressing === 'unsigned' ? 32 : 64;
-  return [...s.arch.oopsLines({ ...f, ip: symbolize(f.ip, width) }), `Why: ${reason}`].join('\n');
+  const ip = symbolize(f.ip, width, s.arch.uaccessSymbols ?? X86_UACCESS_SYMBOLS);
+  return [...s.arch.oopsLines({ ...f, ip }, reason), `Why: ${reason}`].join('\n');
 }
 
-const symbols: [number, string][] = [
-  [UACCESS_IP.copyUser, 'copy_user_generic'],
-  [UACCESS_IP.getUser, '__get_user_1'],
-  [UACCESS_IP.putUser, '__put_user_1'],
-];
+/** x86's uaccess routines (arch/x86/lib: copy_user_64.S, getuser.S, putuser.S). */
+const X86_UACCESS_SYMBOLS = {
+  copyUser: 'copy_user_generic',
+  getUser: '__get_user_1',
+  putUser: '__put_user_1',
+} as const;
 
 /** A kernel instruction pointer as an oops prints it: a symbol+offset, or the (unsigned) address. */
-function symbolize(ip: number, width: 32 | 64): string {
+function symbolize(
+  ip: number,
+  width: 32 | 64,
+  names: NonNullable<KernelState['arch']['uaccessSymbols']>,
+): string {
+  const symbols: [number, string][] = [
+    [UACCESS_IP.copyUser, names.copyUser],
+    [UACCESS_IP.getUser, names.getUser],
+    [UACCESS_IP.putUser, names.putUser],
+  ];
   for (const [at, name] of symbols)
     if (ip >= at && ip < at + 0x100) return `${name}+0x${(ip - at).toString(16)}`;
   // Kernel-half addresses are negative numbers here (sign-extended, as the

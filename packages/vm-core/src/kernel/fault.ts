@@ -6,7 +6,8 @@
  *
  * Follows arch/x86/mm/fault.c (exc_page_fault, handle_page_fault,
  * do_user_addr_fault's signal delivery), arch/x86/kernel/traps.c
- * (exc_general_protection) and mm/memory.c (handle_mm_fault's VM_FAULT_OOM).
+ * (exc_general_protection), arch/riscv/kernel/traps.c (do_page_fault's
+ * entry from scause 12/13/15) and mm/memory.c (handle_mm_fault's VM_FAULT_OOM).
  */
 import { Access, Privilege } from '../hw/access.ts';
 import { formatAddress } from '../hw/address.ts';
@@ -19,7 +20,7 @@ import { oopsReport } from './extable.ts';
 import type { FaultInfo, FaultOutcome, Resolution } from './hooks.ts';
 import { KernelError } from './kernel.ts';
 import { OutOfMemory } from './mm.ts';
-import { cpuOf, emit, type KernelState, userTask } from './state.ts';
+import { cpuOf, emit, type KernelState, PAGE, userTask } from './state.ts';
 import type { AccessOutcome, Cpu, FaultRecord, Task } from './types.ts';
 
 /** Faults one access may take before the kernel calls the handler broken. */
@@ -86,7 +87,7 @@ function handleFault(
   ip: number,
   faults: FaultRecord[],
 ): AccessOutcome | null {
-  const decoded = s.arch.decodeFault(fault);
+  const decoded = s.arch.decodeFault(fault, loadedLeafReader(s, cpu));
   const info = faultInfo(s, cpu, task, fault, decoded, ip);
   if (decoded.otherException !== null) {
     // x86's #GP on a non-canonical address: SIGSEGV for user mode, an oops
@@ -120,6 +121,21 @@ function handleFault(
     s.inFault = null;
   }
   return finishFault(s, cpu, task, fault, info, outcome, faults);
+}
+
+/**
+ * The PTE for an address as the kernel would read it, in the tables the CPU
+ * has loaded (satp, CR3): how a RISC-V kernel learns whether the
+ * translation existed. One reader per CPU, so a fault allocates none.
+ */
+const leafReaders = new WeakMap<Cpu, (va: number) => bigint>();
+function loadedLeafReader(s: KernelState, cpu: Cpu): (va: number) => bigint {
+  let reader = leafReaders.get(cpu);
+  if (reader === undefined) {
+    reader = (va) => s.tables.leafEntry(cpu.mmu.control.root / PAGE, va);
+    leafReaders.set(cpu, reader);
+  }
+  return reader;
 }
 
 /** What the hooks are told about a fault: the architecture's report decoded, and the context it was taken in. */

@@ -182,7 +182,7 @@ function checkTlbs(kernel: Kernel, problems: string[]): void {
   const out = new WalkResult();
   const byAsid = new Map<number, Mm>();
   for (const mm of kernel.mms.values()) byAsid.set(mm.asid, mm);
-  const rights = Perm.Write | Perm.User | Perm.UserExec | Perm.SupervisorExec;
+  const rights = Perm.Read | Perm.Write | Perm.User | Perm.UserExec | Perm.SupervisorExec;
   for (const cpu of kernel.cpus) {
     const tlb = cpu.mmu.tlb;
     if (tlb === null) continue;
@@ -201,6 +201,9 @@ function checkTlbs(kernel: Kernel, problems: string[]): void {
         }
         pgd = mm.pgdPfn;
       } else pgd = loaded;
+      // Rights only: A and D count as settable, since clearing A without a
+      // flush (ptep_clear_flush_young) legitimately leaves an entry cached
+      // that a Svade or no-HA walk would now fault on.
       const state = {
         ...control,
         root: pgd * 4096,
@@ -208,6 +211,8 @@ function checkTlbs(kernel: Kernel, problems: string[]): void {
         smep: false,
         writeProtect: false,
         protectionKeys: false,
+        hardwareAccessed: true,
+        hardwareDirty: true,
       };
       const table = permissionTableFor('x86', state);
       const ok = walk(c, kernel.memory, state, table, entry.pageVa, Access.Read, Privilege.Supervisor, out);

@@ -1,10 +1,12 @@
 /**
  * Where things live in the virtual address space, per architecture, after
- * Documentation/arch/x86/x86_64/mm.rst and arch/x86/include/asm/page_32_types.h.
+ * Documentation/arch/x86/x86_64/mm.rst, arch/x86/include/asm/page_32_types.h
+ * and Documentation/riscv/vm-layout.rst.
  * The simulated areas keep Linux's addresses but are sized down where Linux
  * reserves terabytes (one PML4 slot of vmalloc space instead of 32 TiB).
  */
 import { toAddress } from '../hw/address.ts';
+import { riscvSv39 } from '../hw/formats/riscv-sv39.ts';
 import { x86_32 } from '../hw/formats/x86-32.ts';
 import { x86_64 } from '../hw/formats/x86-64.ts';
 import type { PagingFormat } from '../hw/paging-format.ts';
@@ -44,7 +46,10 @@ export interface KernelLayout {
    * every process shares them (commit 6eb82f994026, "x86/mm: Pre-allocate
    * P4D/PUD pages for vmalloc area"); x86-32's page directories each hold
    * their own copy of the entries, synced lazily on fault before Linux 5.8
-   * and as vmalloc maps since (vmalloc.ts vmallocSync).
+   * and as vmalloc maps since; RISC-V's roots too, synced on fault
+   * (vmalloc_fault() in arch/riscv/mm/fault.c) until 6.5 preallocated them
+   * (commit 7d3332be011e, "riscv: mm: Pre-allocate PGD entries for
+   * vmalloc/modules area"). See vmalloc.ts vmallocSync.
    */
   readonly vmallocSync: 'preallocated' | 'lazy-fault';
 }
@@ -88,6 +93,39 @@ export const layouts: Record<KernelArch, KernelLayout> = {
     stackLimit: 8 * MiB,
     stackGuardGap: 256 * 4096,
     kernelRootFirst: 768,
+    vmallocSync: 'lazy-fault',
+  },
+  // Sv39 in Linux 6.1 (Documentation/riscv/vm-layout.rst, asm/pgtable.h,
+  // asm/page.h PAGE_OFFSET_L3).
+  'riscv-sv39': {
+    arch: 'riscv-sv39',
+    format: riscvSv39,
+    // TASK_SIZE = PGDIR_SIZE * PTRS_PER_PGD / 2: root entries 0..255.
+    userEnd: 0x40_0000_0000,
+    // CONFIG_DEFAULT_MMAP_MIN_ADDR: Debian's common config keeps mm/Kconfig's
+    // 4096 and only kernelarch-x86 raises it to 65536; riscv64's does not.
+    mmapMinAddr: 0x1000,
+    directMapStart: toAddress('0xffffffd800000000'),
+    // "124 GB | direct mapping of all physical memory".
+    directMapMaxBytes: 124 * 2 ** 30,
+    // VMALLOC_START = PAGE_OFFSET - VMALLOC_SIZE (KERN_VIRT_SIZE / 2: 64 GiB,
+    // ending at PAGE_OFFSET); sized down to its first root entry (1 GiB), as
+    // x86-64's is to one PML4 slot, so that preallocating it (6.5) costs
+    // one table page.
+    vmallocStart: toAddress('0xffffffc800000000'),
+    vmallocEnd: toAddress('0xffffffc840000000'),
+    // KERNEL_LINK_ADDR: the last 2 GiB.
+    kernelText: toAddress('0xffffffff80000000'),
+    // STACK_TOP = TASK_SIZE (asm/processor.h).
+    stackTop: 0x40_0000_0000,
+    // mm/util.c's mmap_base() without randomisation: the 8 MiB stack limit
+    // and the guard gap are below MIN_GAP, so the gap is 128 MiB.
+    mmapBase: 0x40_0000_0000 - 128 * MiB,
+    brkStart: 0x0060_0000,
+    stackLimit: 8 * MiB,
+    stackGuardGap: 256 * 4096,
+    // USER_PTRS_PER_PGD = 256: pgd_alloc copies entries 256..511 from init_mm.
+    kernelRootFirst: 256,
     vmallocSync: 'lazy-fault',
   },
 };

@@ -32,7 +32,8 @@ export function mapPage(
   if (!Number.isSafeInteger(address) || !isUserAddress(s.layout, address)) {
     throw new KernelError(`mapPage: ${address} is not a user address`);
   }
-  if (mm.vmas.containing(address) === null) {
+  const vma = mm.vmas.containing(address);
+  if (vma === null) {
     throw new KernelError(`mapPage: no VMA covers ${formatAddress(address)} — map pages only inside areas`);
   }
   if (pfn !== s.zeroPagePfn) {
@@ -62,6 +63,9 @@ export function mapPage(
     pa,
     ops.make(pfn, {
       user: true,
+      // Write implies read; an exec-only area maps exec-only where the
+      // format can say so (RISC-V's PAGE_EXEC).
+      read: (vma.flags & (VmFlag.Read | VmFlag.Write)) !== 0,
       writable: options.writable,
       exec: options.exec,
       dirty: options.dirty ?? false,
@@ -120,7 +124,12 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
     throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
   // More rights need no flush on x86: a stale read-only entry just faults
   // once more and the CPU re-walks.
-  s.tables.writeAt(pa!, ops.mkdirty(ops.mkwrite(pte)));
+  let next = ops.mkdirty(ops.mkwrite(pte));
+  // wp_page_reuse()'s pte_mkyoung: where software keeps A (Svade), an old
+  // PTE left old would cost the retried write a second fault Linux never
+  // takes. Where hardware keeps it, the retry's walk sets it (and shows so).
+  if (s.accessFlags === 'software') next = ops.mkyoung(next);
+  s.tables.writeAt(pa!, next);
 }
 
 /**

@@ -119,6 +119,20 @@ export class PageTables {
     }
   }
 
+  /**
+   * The entry that maps `va` under `pgdPfn` — the last-level PTE, or a huge
+   * leaf above it — or 0 when a table on the way is missing: what a
+   * software walk finds (the hardware's walk without its checks).
+   */
+  leafEntry(pgdPfn: number, va: number): bigint {
+    let table = pgdPfn * this.memory.pageSize;
+    for (let l = 0; ; l++) {
+      const entry = this.memory.readEntry(table + this.index(va, l) * this.entryBytes, this.entryBytes);
+      if (l === this.last || !this.pte.valid(entry) || this.pte.leafAbove(entry)) return entry;
+      table = this.pte.pfn(entry) * this.memory.pageSize;
+    }
+  }
+
   readPte(pgdPfn: number, va: number): bigint {
     const pa = this.entryAddress(pgdPfn, va);
     return pa === null ? 0n : this.memory.readEntry(pa, this.entryBytes);

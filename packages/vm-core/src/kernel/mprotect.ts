@@ -43,7 +43,11 @@ export function mprotect(
     if (next === pte) return;
     s.tables.writeAt(pa, next);
     const lostRights =
-      (ops.write(pte) && !ops.write(next)) || !ops.valid(next) || (ops.exec(pte) && !ops.exec(next));
+      (ops.write(pte) && !ops.write(next)) ||
+      !ops.valid(next) ||
+      (ops.exec(pte) && !ops.exec(next)) ||
+      // RISC-V: read/write to execute-only.
+      (ops.read?.(pte) === true && ops.read(next) === false);
     // Rights taken away must be shot down everywhere (through the flush hook).
     if (lostRights) flushTlbPage(s, mm.id, va);
   });

@@ -7,11 +7,13 @@
  *
  * Sources: arch/x86/mm/fault.c (do_user_addr_fault, do_kern_addr_fault,
  * access_error, kernelmode_fixup_or_oops), mm/memory.c (handle_mm_fault,
- * do_anonymous_page, do_wp_page, wp_can_reuse_anon_folio).
+ * do_anonymous_page, do_wp_page, wp_can_reuse_anon_folio); RISC-V's front
+ * half (arch/riscv/mm/fault.c) is in reference-hooks-riscv.ts.
  */
 import { userAccessViolation } from './arch/index.ts';
 import type { FaultInfo, FaultOutcome, KernelApi, KernelHooks, VmaInfo } from './hooks.ts';
 import { linuxAtLeast } from './linux-version.ts';
+import { riscvDoPageFault } from './reference-hooks-riscv.ts';
 import { referenceCopyFromUser, referenceCopyToUser } from './uaccess.ts';
 
 const segv = (address: number, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'): FaultOutcome => ({
@@ -40,6 +42,9 @@ function accessError(f: FaultInfo, vma: VmaInfo): boolean {
 }
 
 export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
+  // RISC-V's do_page_fault orders its checks differently and decides
+  // access errors from the cause alone; handle_mm_fault below is shared.
+  if (f.arch === 'riscv-sv39') return riscvDoPageFault(k, f, handleUserAddressFault);
   // Kernel addresses (do_kern_addr_fault).
   if (!k.isUserAddress(f.address)) {
     // Only a not-present kernel-mode fault can be a vmalloc sync.

@@ -63,6 +63,8 @@ export interface KernelState {
   readonly kernelTables: Set<number>;
   readonly hooks: KernelHooks;
   readonly pcid: boolean;
+  /** Who keeps accessed and dirty state (KernelOptions.accessFlags, resolved). */
+  readonly accessFlags: 'hardware' | 'software';
   /** The exception table: faulting-instruction address → fixup address. */
   readonly exceptionTable: Map<number, number>;
   readonly files: Map<string, SimFile>;

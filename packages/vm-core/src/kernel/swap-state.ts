@@ -65,7 +65,13 @@ export function swapInPage(
   const writable = write && exclusive && (vma.flags & VmFlag.Write) !== 0;
   s.tables.writeAt(
     pa!,
-    s.arch.pte.make(pfn, { user: true, writable, exec: (vma.flags & VmFlag.Exec) !== 0, dirty: writable }),
+    s.arch.pte.make(pfn, {
+      user: true,
+      read: (vma.flags & (VmFlag.Read | VmFlag.Write)) !== 0,
+      writable,
+      exec: (vma.flags & VmFlag.Exec) !== 0,
+      dirty: writable,
+    }),
   );
   addMapping(s, mm, pageDown(address), pfn);
   if (writable) tryFreeSwap(s, pfn);

@@ -1,10 +1,12 @@
 /**
  * TLB maintenance by the kernel: one page through the (replaceable) flush
- * hook, a whole mm by PCID, the per-CPU invlpg an IPI performs, and the
- * PCIDs themselves.
+ * hook, a whole mm by its tag, the per-CPU invalidation of one page that an
+ * IPI performs (invlpg; sfence.vma addr, asid — remote harts get it through
+ * SBI), and the tags themselves (PCIDs, ASIDs).
  *
  * Follows arch/x86/mm/tlb.c (flush_tlb_mm_range, flush_tlb_func,
- * native_flush_tlb_multi, choose_new_asid).
+ * native_flush_tlb_multi, choose_new_asid) and arch/riscv/mm/tlbflush.c
+ * (__sbi_tlb_flush_range: local_flush_tlb_page_asid, sbi_remote_sfence_vma_asid).
  */
 import { KernelError } from './kernel.ts';
 import type { Mm } from './mm.ts';
@@ -21,7 +23,7 @@ export function cpusThatMayCache(s: KernelState, mmId: number): readonly number[
   return [...mmById(s, mmId).cpus];
 }
 
-/** invlpg on one CPU (an IPI's work when it is not the local one). */
+/** One page on one CPU — invlpg, sfence.vma addr, asid — an IPI's work when it is not the local one. */
 export function invalidateTlbEntry(s: KernelState, cpuId: number, mmId: number, address: number): void {
   const mm = mmById(s, mmId);
   cpuOf(s, cpuId).mmu.invalidatePage(address, mm.asid);
@@ -36,16 +38,18 @@ export function flushTlbMm(s: KernelState, mm: Mm): void {
 }
 
 /**
- * A PCID no live address space uses. (Linux recycles a handful of dynamic
- * ASIDs per CPU with generation checks; one tag per live mm keeps the same
- * guarantee — no two address spaces ever share cached translations.)
+ * A PCID (ASID) no live address space uses. (Linux recycles a handful of
+ * dynamic PCIDs per CPU, and RISC-V's allocator its ASIDs by generation,
+ * flushing at a rollover; one tag per live mm keeps the same guarantee — no
+ * two address spaces ever share cached translations.)
  */
 export function allocateAsid(s: KernelState): number {
-  for (let asid = 1; asid < 4096; asid++) {
+  const { name, count } = s.arch.asidSpace ?? { name: 'PCID', count: 4096 };
+  for (let asid = 1; asid < count; asid++) {
     if (!s.asidsInUse.has(asid)) {
       s.asidsInUse.add(asid);
       return asid;
     }
   }
-  throw new KernelError('out of PCIDs: more than 4095 live address spaces');
+  throw new KernelError(`out of ${name}s: more than ${count - 1} live address spaces`);
 }

@@ -17,7 +17,12 @@ export interface KernelOptions {
   readonly frames?: number;
   readonly cpus?: number;
   readonly tlb?: TlbConfig | null;
-  /** Tag TLB entries by PCID (one per mm) instead of flushing on every switch. */
+  /**
+   * Tag TLB entries by PCID (one per mm) instead of flushing on every
+   * switch. On RISC-V: satp.ASID, as Linux uses it when the hart has more
+   * than twice as many ASIDs as CPUs (use_asid_allocator); false is a hart
+   * without ASIDs, where every switch executes sfence.vma of everything.
+   */
   readonly pcid?: boolean;
   readonly hooks?: Partial<KernelHooks>;
   /** Swap slots (pages); 0 for no swap. Defaults to as many as there are frames. */

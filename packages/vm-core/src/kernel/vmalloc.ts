@@ -1,14 +1,15 @@
 /**
  * vmalloc(): virtually contiguous kernel memory in the vmalloc area, built
  * from scattered single frames — and, where the kernel half's top-level
- * entries are not shared from boot (x86-32), how a new entry reaches every
- * page directory: by version (linux-version.ts), lazily through the fault
- * that syncs it into the current one (before 5.8), or copied into all of
- * them as vmalloc maps (since 5.8).
+ * entries are not shared from boot (x86-32; RISC-V before 6.5), how a new
+ * entry reaches every page directory: by version (linux-version.ts), lazily
+ * through the fault that syncs it into the current one (x86-32 before 5.8,
+ * RISC-V before 6.5), or copied into all of them as vmalloc maps (x86-32
+ * since 5.8).
  *
- * Follows mm/vmalloc.c (__vmalloc_node_range, vmap_range_noflush, vfree)
- * and arch/x86/mm/fault.c (vmalloc_fault, vmalloc_sync_one,
- * arch_sync_kernel_mappings).
+ * Follows mm/vmalloc.c (__vmalloc_node_range, vmap_range_noflush, vfree),
+ * arch/x86/mm/fault.c (vmalloc_fault, vmalloc_sync_one,
+ * arch_sync_kernel_mappings) and arch/riscv/mm/fault.c (vmalloc_fault).
  */
 import { adoptKernelTables } from './boot.ts';
 import { PageFlag } from './frames.ts';
@@ -87,6 +88,11 @@ export function vfree(s: KernelState, address: number): void {
  */
 export function vmallocSync(s: KernelState): 'preallocated' | 'lazy-fault' | 'on-map' {
   if (s.layout.vmallocSync === 'preallocated') return 'preallocated';
+  // RISC-V: vmalloc_fault() copies the entry into the faulting root until
+  // 6.5 preallocates the area's top-level entries at boot
+  // (preallocate_pgd_pages_range, commit 7d3332be011e, which also stopped
+  // taking the vmalloc fault on 64-bit).
+  if (s.arch.name === 'riscv-sv39') return linuxAtLeast(s.linux, '6.5') ? 'preallocated' : 'lazy-fault';
   return linuxAtLeast(s.linux, '5.8') ? 'on-map' : 'lazy-fault';
 }
 

@@ -19,10 +19,16 @@ import type { KernelLayout } from '../layout.ts';
 import type { Cpu } from '../types.ts';
 
 /** The machines the kernel runs on, named as `faultline sim run --arch` names them. */
-export type KernelArch = 'x86-64' | 'x86-32';
+export type KernelArch = 'x86-64' | 'x86-32' | 'riscv-sv39';
 
 /** The rights and state a leaf is built with (the kernel's pgprot_t). */
 export interface LeafProt {
+  /**
+   * Loads are allowed (the default). RISC-V can map a page execute-only
+   * (PAGE_EXEC has no _PAGE_READ); x86 cannot forbid reading a present
+   * page and ignores this.
+   */
+  readonly read?: boolean;
   readonly writable: boolean;
   readonly user: boolean;
   readonly exec: boolean;
@@ -55,6 +61,8 @@ export interface PteOps {
   /** Above the last level: the entry maps memory itself (huge page, block) instead of pointing at a table. */
   leafAbove(pte: bigint): boolean;
   write(pte: bigint): boolean;
+  /** Loads allowed, where a present leaf can forbid them (RISC-V's R); absent where every present page is readable. */
+  read?(pte: bigint): boolean;
   dirty(pte: bigint): boolean;
   young(pte: bigint): boolean;
   user(pte: bigint): boolean;
@@ -125,7 +133,14 @@ export interface KernelArchitecture {
    * copies init_mm's upper entries) or in a root of its own (ARM64's TTBR1).
    */
   readonly kernelHalfInUserRoot: boolean;
-  decodeFault(fault: PageFault): DecodedFault;
+  /**
+   * `loadedLeaf(va)` reads the leaf entry for `va` in the tables the CPU
+   * has loaded (0 when there is none), as the kernel's own walk would: for
+   * an architecture whose report does not say whether the translation
+   * existed (RISC-V's scause), that read is how `present` is known.
+   * Architectures whose report says so need not call it.
+   */
+  decodeFault(fault: PageFault, loadedLeaf: (va: number) => bigint): DecodedFault;
   /** Each CPU's control state at boot, running on the kernel's own tables at `kernelRoot`. */
   bootControl(kernelRoot: number): Partial<ControlState>;
   /**
@@ -141,10 +156,26 @@ export interface KernelArchitecture {
   userAccessWindowOpen(cpu: Cpu): boolean;
   /** Whether the kernel may touch user memory on this CPU now (the window is open, or nothing guards it). */
   userAccessAllowed(cpu: Cpu): boolean;
-  /** Linux's oops header for a kernel fault: the lines before "Why:". */
-  oopsLines(fault: OopsFacts): readonly string[];
+  /**
+   * Linux's oops header for a kernel fault: the lines before "Why:".
+   * `reason` is the handler's; it is this architecture's
+   * `userAccessViolation` when that is why the kernel dies (RISC-V prints
+   * it in the headline).
+   */
+  oopsLines(fault: OopsFacts, reason: string): readonly string[];
   /** The message a kernel access to user memory outside the window dies with. */
   readonly userAccessViolation: string;
+  /**
+   * What the address-space tags are called and how many the format's root
+   * register holds (x86-64: 4096 PCIDs, the default; RISC-V Sv39: 2^16
+   * satp.ASIDs). Tag 0 stays the kernel's.
+   */
+  readonly asidSpace?: { readonly name: string; readonly count: number };
+  /**
+   * The symbols an oops names for the uaccess instructions (default x86's:
+   * copy_user_generic, __get_user_1, __put_user_1).
+   */
+  readonly uaccessSymbols?: { readonly copyUser: string; readonly getUser: string; readonly putUser: string };
 }
 
 /** What an oops report is built from. */
@@ -159,4 +190,6 @@ export interface OopsFacts {
   readonly pid: number;
   /** The faulting instruction, already symbolized. */
   readonly ip: string;
+  /** The user-access window was open when the fault was taken (RISC-V prints it as sstatus.SUM). */
+  readonly userAccessOpen?: boolean;
 }

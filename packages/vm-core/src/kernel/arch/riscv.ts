@@ -1,0 +1,245 @@
+/**
+ * RISC-V Sv39 as Linux 6.1 drives it (arch/riscv/include/asm/pgtable.h,
+ * pgtable-bits.h, uaccess.h; arch/riscv/mm/fault.c, context.c).
+ *
+ * Entries: V R W X U G A D in bits 0..7, the PPN from bit 10. A leaf is any
+ * entry with R, W or X, at any level; _PAGE_TABLE is V alone (U, A and D are
+ * reserved in a pointer). Every protection Linux builds except PAGE_NONE
+ * carries _PAGE_ACCESSED (_PAGE_BASE = P | A | U, _PAGE_KERNEL = R W P A D G),
+ * so a page starts young; D comes from pte_mkdirty.
+ *
+ * Faults arrive as scause 12/13/15 (instruction/load/store page fault) with
+ * stval = the address. The cause names the access and nothing else: unlike
+ * x86's P bit it does not say whether the PTE was valid, and do_page_fault
+ * decides access_error() from the cause and the VMA alone. So `present`
+ * here is what the kernel learns by reading the PTE itself (handle_pte_fault
+ * does exactly that): the leaf for the address, in the tables satp points
+ * at, is valid. A non-canonical address (bits 63:39 not copies of bit 38)
+ * is an ordinary page fault here, not a separate exception: no VMA covers it.
+ *
+ * Accessed and dirty state: before Svadu (ratified 2023) a hart could either
+ * set A/D itself or raise a page fault (now named Svade), and Linux 6.1 has
+ * no way to ask for the former. The default is Svade: the Rocket-derived
+ * SiFive U74 cores of the boards Debian 12 runs on (HiFive Unmatched,
+ * VisionFive 2) take the fault (FreeBSD's review D17424: "RocketCore and
+ * derivatives support [the trapping scheme] only"), and it is what makes a
+ * RISC-V fault path different; accessFlags: 'hardware' models Svadu (what
+ * QEMU's virt machine does).
+ *
+ * Address spaces: one root per mm in satp, the kernel half (root entries
+ * 256..511) copied from init_mm by pgd_alloc. satp.ASID has 16 bits on Sv39;
+ * Linux uses ASIDs (use_asid_allocator) when the hart has more than twice as
+ * many as CPUs ("ASID allocator using N bits"), which is what `pcid: true`
+ * (the default) means here. `pcid: false` is a hart without them — the
+ * JH7110's U74 reports "ASID allocator disabled (0 bits)" — where
+ * set_mm_noasid() writes satp and executes sfence.vma of everything on every
+ * switch.
+ *
+ * The user-access window is sstatus.SUM, set and cleared by
+ * __enable_user_access()/__disable_user_access() (csrs/csrc sstatus) around
+ * every user copy and by __asm_copy_{to,from}_user (arch/riscv/lib/uaccess.S)
+ * on entry and in its fixup. Exception entry clears SUM and sret restores the
+ * interrupted context's sstatus, so the window is per context, as the
+ * task's saved `userAccessOpen` models.
+ */
+import type { EntryBits } from '../../hw/entry-bits.ts';
+import { riscvSv39 } from '../../hw/formats/riscv-sv39.ts';
+import { layouts } from '../layout.ts';
+import type { KernelArchitecture, LeafProt, OopsFacts, PteOps, VmaRights } from './arch.ts';
+
+/** One flag of the paging format descriptor as a 64-bit mask. */
+const mask = (m: EntryBits) => (BigInt(m.hi) << 32n) | BigInt(m.lo);
+
+// Bit positions come from the hardware's descriptor (hw/formats/riscv-sv39.ts),
+// named as pgtable-bits.h names them.
+const b = riscvSv39.bits;
+const _PAGE_PRESENT = mask(b.valid);
+const _PAGE_READ = mask(b.read);
+const _PAGE_WRITE = mask(b.write);
+const _PAGE_EXEC = mask(b.execute);
+const _PAGE_USER = mask(b.user);
+const _PAGE_GLOBAL = mask(b.global);
+const _PAGE_ACCESSED = mask(b.accessed);
+const _PAGE_DIRTY = mask(b.dirty);
+/** R, W or X set: the entry maps memory itself (pte_leaf, pmd_leaf). */
+const _PAGE_LEAF = _PAGE_READ | _PAGE_WRITE | _PAGE_EXEC;
+/** _PAGE_TABLE: a pointer to the next level is V alone. */
+const _PAGE_TABLE = _PAGE_PRESENT;
+/**
+ * _PAGE_PROT_NONE is _PAGE_GLOBAL since 5.17 (commit fba88ede6a31,
+ * "riscv/mm: Adjust PAGE_PROT_NONE to comply with THP semantics"; before it
+ * was _PAGE_READ): set on a not-present PTE that keeps its frame, it is
+ * ignored by the hardware (V = 0) and tells the entry from a swap entry,
+ * whose bits 0..5 are all clear. PAGE_NONE is _PAGE_PROT_NONE | _PAGE_READ.
+ */
+const _PAGE_PROT_NONE = _PAGE_GLOBAL;
+const PAGE_NONE = _PAGE_PROT_NONE | _PAGE_READ;
+/** _PAGE_BASE: every user protection is present, young and user. */
+const _PAGE_BASE = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_USER;
+/** _PAGE_CHG_MASK: what pte_modify() keeps — the frame, A, D and the software bits. */
+const _PAGE_CHG_MASK = ~(_PAGE_PRESENT | _PAGE_LEAF | _PAGE_USER | _PAGE_GLOBAL);
+
+/** _PAGE_PFN_SHIFT = 10; the PPN is 44 bits (hw descriptor). */
+const PFN_SHIFT = BigInt(riscvSv39.frame.shift);
+const PFN_MASK = (1n << BigInt(riscvSv39.frame.width)) - 1n;
+
+// Swap entries in the 6.1 layout (pgtable.h, from the same 5.17 commit):
+//   bit 0 _PAGE_PRESENT (zero), bits 1..3 _PAGE_LEAF (zero),
+//   bit 5 _PAGE_PROT_NONE (zero), bits 6..10 type, bits 11.. offset.
+// (6.3 moved the type to 7..11 to make room for the exclusive marker.)
+const __SWP_TYPE_SHIFT = 6n;
+const __SWP_TYPE_BITS = 5n;
+const __SWP_TYPE_MASK = (1n << __SWP_TYPE_BITS) - 1n;
+const __SWP_OFFSET_SHIFT = __SWP_TYPE_BITS + __SWP_TYPE_SHIFT;
+
+const riscvPte: PteOps = {
+  none: (pte) => pte === 0n,
+  valid: (pte) => (pte & _PAGE_PRESENT) !== 0n,
+  // pte_present(): valid, or PROT_NONE.
+  mapsFrame: (pte) => (pte & (_PAGE_PRESENT | _PAGE_PROT_NONE)) !== 0n,
+  pfn: (pte) => Number((pte >> PFN_SHIFT) & PFN_MASK),
+  leafAbove: (pte) => (pte & _PAGE_LEAF) !== 0n,
+  write: (pte) => (pte & _PAGE_WRITE) !== 0n,
+  read: (pte) => (pte & _PAGE_READ) !== 0n,
+  dirty: (pte) => (pte & _PAGE_DIRTY) !== 0n,
+  young: (pte) => (pte & _PAGE_ACCESSED) !== 0n,
+  user: (pte) => (pte & _PAGE_USER) !== 0n,
+  exec: (pte) => (pte & _PAGE_EXEC) !== 0n,
+  make: leaf,
+  // A leaf above the last level is the same entry one level up (pmd_mkhuge is a no-op).
+  makeHuge: leaf,
+  makeTable: (pfn) => (BigInt(pfn) << PFN_SHIFT) | _PAGE_TABLE,
+  wrprotect: (pte) => pte & ~_PAGE_WRITE,
+  mkwrite: (pte) => pte | _PAGE_WRITE,
+  mkdirty: (pte) => pte | _PAGE_DIRTY,
+  mkclean: (pte) => pte & ~_PAGE_DIRTY,
+  mkold: (pte) => pte & ~_PAGE_ACCESSED,
+  mkyoung: (pte) => pte | _PAGE_ACCESSED,
+  modify,
+  swapEntry: (type, offset) =>
+    ((BigInt(type) & __SWP_TYPE_MASK) << __SWP_TYPE_SHIFT) | (BigInt(offset) << __SWP_OFFSET_SHIFT),
+  swapType: (pte) => Number((pte >> __SWP_TYPE_SHIFT) & __SWP_TYPE_MASK),
+  swapOffset: (pte) => Number(pte >> __SWP_OFFSET_SHIFT),
+};
+
+/** pfn_pte(pfn, prot) for the protections Linux builds: young unless told otherwise. */
+function leaf(pfn: number, prot: LeafProt): bigint {
+  let pte = (BigInt(pfn) << PFN_SHIFT) | _PAGE_PRESENT;
+  // W without R is a reserved encoding: write implies read (PAGE_WRITE has R).
+  if (prot.read !== false || prot.writable) pte |= _PAGE_READ;
+  if (prot.writable) pte |= _PAGE_WRITE;
+  if (prot.exec) pte |= _PAGE_EXEC;
+  if (prot.user) pte |= _PAGE_USER;
+  if (prot.global) pte |= _PAGE_GLOBAL;
+  if (prot.accessed !== false) pte |= _PAGE_ACCESSED;
+  if (prot.dirty) pte |= _PAGE_DIRTY;
+  return pte;
+}
+
+/**
+ * pte_modify(pte, vm_get_page_prot(flags)): the frame, A and D stay, the
+ * rest comes from the new protection. Like x86's, it never grants W — a
+ * private page gets it back through its next write fault (PAGE_COPY has no
+ * W) — and, as _PAGE_BASE carries _PAGE_ACCESSED, it leaves a page with any
+ * rights young.
+ */
+function modify(pte: bigint, rights: VmaRights): bigint {
+  if (!rights.read && !rights.write && !rights.exec) return (pte & _PAGE_CHG_MASK) | PAGE_NONE;
+  let next = (pte & _PAGE_CHG_MASK) | _PAGE_BASE;
+  if (rights.read || rights.write) next |= _PAGE_READ;
+  if (rights.write) next |= pte & _PAGE_WRITE;
+  if (rights.exec) next |= _PAGE_EXEC;
+  return next;
+}
+
+// sstatus as the trap saved it, for the register dump: UXL = 2 (64-bit user
+// mode), SPP = 1 (the kernel trapped), SPIE (interrupts were on), SUM.
+const SSTATUS_UXL_64 = 2n << 32n;
+const SR_SPP = 1n << 8n;
+const SR_SPIE = 1n << 5n;
+const SR_SUM = 1n << 18n;
+
+/** REG_FMT: "%016lx", an unsigned 64-bit register without 0x. */
+const reg = (value: number | bigint) => BigInt.asUintN(64, BigInt(value)).toString(16).padStart(16, '0');
+
+const USER_ACCESS_VIOLATION = 'access to user memory without uaccess routines';
+
+/**
+ * die_kernel_fault() and die() (arch/riscv/mm/fault.c, kernel/traps.c): the
+ * headline no_context() picks — a NULL pointer dereference below PAGE_SIZE,
+ * else a paging request — or do_page_fault's SUM check's, then "Oops [#1]"
+ * and show_regs(): epc, and sstatus, stval and scause.
+ */
+function riscvOopsLines(f: OopsFacts, reason: string): readonly string[] {
+  const msg =
+    reason === USER_ACCESS_VIOLATION
+      ? USER_ACCESS_VIOLATION
+      : f.address >= 0 && f.address < 4096
+        ? 'NULL pointer dereference'
+        : 'paging request';
+  const status = SSTATUS_UXL_64 | SR_SPP | SR_SPIE | (f.userAccessOpen ? SR_SUM : 0n);
+  return [
+    `Unable to handle kernel ${msg} at virtual address ${reg(f.address)}`,
+    'Oops [#1]',
+    `PID: ${f.pid}`,
+    `epc : ${f.ip}`,
+    `status: ${reg(status)} badaddr: ${reg(f.address)} cause: ${reg(f.errorCode)}`,
+  ];
+}
+
+export const riscvSv39Architecture: KernelArchitecture = {
+  name: 'riscv-sv39',
+  terms: { userRoot: 'satp', userAccessWindow: 'sstatus.SUM', syndrome: 'scause' },
+  format: riscvSv39,
+  layout: layouts['riscv-sv39'],
+  pte: riscvPte,
+  // X is a permission of its own: a leaf without it cannot be fetched from.
+  hasNx: true,
+  accessFlags: { default: 'software', selectable: true },
+  hasAsids: true,
+  kernelHalfInUserRoot: true,
+  decodeFault(fault, loadedLeaf) {
+    const r = fault.report;
+    if (r.arch !== 'riscv') throw new TypeError(`a RISC-V kernel got a ${r.arch} fault report`);
+    const pageFault = r.scause === 12 || r.scause === 13 || r.scause === 15;
+    return {
+      // 1/5/7 are access faults (the walk reached memory that is not
+      // there): do_trap_*_access_fault, not the page-fault handler. The
+      // kernel never builds tables that lead there.
+      otherException: pageFault ? null : r.causeName,
+      errorCode: r.scause,
+      present: fault.kind !== 'non-canonical' && riscvPte.valid(loadedLeaf(fault.va)),
+      write: r.scause === 15 || r.scause === 7,
+      exec: r.scause === 12 || r.scause === 1,
+      // sstatus.SPP: the trap came from U-mode.
+      user: fault.privilege === 'user',
+      // The cause has no reserved-bit flag, and Linux has no pgtable_bad() here.
+      reservedBit: false,
+    };
+  },
+  bootControl: (kernelRoot) => ({ root: kernelRoot, sum: false, mxr: false }),
+  loadUserRoot(cpu, root, asid, tagged) {
+    // set_mm_asid(): satp with the mm's ASID, the old entries kept;
+    // set_mm_noasid(): satp with ASID 0, then local_flush_tlb_all()
+    // (sfence.vma x0, x0), which drops global entries too.
+    cpu.mmu.switchAddressSpace(root, { asid: tagged ? asid : 0, flush: 'none' });
+    if (!tagged) cpu.mmu.invalidateAll();
+  },
+  openUserAccess: (cpu) => cpu.mmu.userAccessBegin(),
+  closeUserAccess: (cpu) => cpu.mmu.userAccessEnd(),
+  userAccessWindowOpen: (cpu) => cpu.mmu.control.sum,
+  // SUM always guards U pages in S-mode: there is no "off" as with SMAP.
+  userAccessAllowed: (cpu) => cpu.mmu.control.sum,
+  oopsLines: riscvOopsLines,
+  userAccessViolation: USER_ACCESS_VIOLATION,
+  asidSpace: { name: 'ASID', count: 2 ** 16 },
+  // get_user/put_user are macros (__get_user_nocheck, __put_user_nocheck in
+  // asm/uaccess.h) inlined into their caller, whose name a real oops would
+  // show; here no caller exists, so the macro's name stands in.
+  // __asm_copy_to_user and __asm_copy_from_user are one routine (uaccess.S).
+  uaccessSymbols: {
+    copyUser: '__asm_copy_from_user',
+    getUser: '__get_user_nocheck',
+    putUser: '__put_user_nocheck',
+  },
+};
