@@ -4,7 +4,7 @@
  * x86-64 levels (no TLB). Each figure is the best of several timed rounds of a
  * plain loop; the last line printed is one JSON object.
  *
- *   pnpm --filter @faultline/vm-core bench
+ *   pnpm --filter @faultline/vm-core bench [--arch riscv-sv39]
  *
  * Targets (issue 2): tlbHitRatio = raw / TLB-hit ≤ 10, walkRatio = raw / walk ≤ 100.
  *
@@ -16,6 +16,8 @@
 import { getHeapStatistics } from 'node:v8';
 import {
   bumpFrames,
+  KERNEL_ARCHES,
+  type KernelArch,
   Mmu,
   PageTableEditor,
   PhysicalMemory,
@@ -25,6 +27,16 @@ import {
 } from '../src/index.ts';
 import { runKernelBenchmarks } from './kernel.bench.ts';
 import { runReplacementBenchmarks } from './replacement.bench.ts';
+
+/** `--arch NAME` / `--arch=NAME`: the kernel benchmarks' machine (the hardware ones are x86-64's). */
+function kernelArch(argv: readonly string[]): KernelArch {
+  const i = argv.findIndex((a) => a === '--arch' || a.startsWith('--arch='));
+  if (i < 0) return 'x86-64';
+  const name = argv[i]!.startsWith('--arch=') ? argv[i]!.slice('--arch='.length) : argv[i + 1];
+  if (!KERNEL_ARCHES.includes(name as KernelArch))
+    throw new Error(`--arch ${name}: not one of ${KERNEL_ARCHES.join(', ')}`);
+  return name as KernelArch;
+}
 
 const WARMUP_ROUNDS = 3;
 const ROUNDS = 9;
@@ -158,7 +170,7 @@ const result = {
   targets: { tlbHitRatio: 10, walkRatio: 100 },
   // The kernel layer: fork + COW of 64 MiB, a reclaim pass over 1 GiB and a
   // million seeded random steps (bench/kernel.bench.ts).
-  kernel: runKernelBenchmarks(),
+  kernel: runKernelBenchmarks(kernelArch(process.argv.slice(2))),
   // FIFO, LRU, OPT and Clock over a million references and 4096 frames, the
   // largest input simulateReplacement accepts (bench/replacement.bench.ts).
   replacement: runReplacementBenchmarks(),

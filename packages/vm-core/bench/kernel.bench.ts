@@ -6,17 +6,27 @@
  * reports the heap bytes its hot loop allocates, so that a figure dominated
  * by allocation shows as such.
  *
- * `runKernelBenchmarks()` is called by hw.bench.ts, which prints its result
- * under the `kernel` key of the final JSON line.
+ * `runKernelBenchmarks(arch)` is called by hw.bench.ts, which prints its
+ * result under the `kernel` key of the final JSON line; `--arch riscv-sv39`
+ * (or any KERNEL_ARCHES name) picks the machine, x86-64 by default.
  */
 import { GCProfiler, getHeapStatistics } from 'node:v8';
-import { type AccessOutcome, Kernel, type Resolution, seededRandom, VmFlag } from '../src/index.ts';
+import {
+  type AccessOutcome,
+  Kernel,
+  type KernelArch,
+  type Resolution,
+  seededRandom,
+  VmFlag,
+} from '../src/index.ts';
 
 const PAGE = 4096;
 const RW = { read: true, write: true, exec: false } as const;
 const RO = { read: true, write: false, exec: false } as const;
 
 export interface KernelBenchResult {
+  /** The architecture every kernel of the run boots (x86-64 unless `--arch` says otherwise). */
+  readonly arch: KernelArch;
   readonly forkCow64MiB: {
     /** Present, dirty, private pages in the parent's mapping. */
     readonly pages: number;
@@ -120,10 +130,10 @@ const FORK_PAGES = 16_384; // 64 MiB
 const FORK_WARMUP_ROUNDS = 2;
 const FORK_ROUNDS = 5;
 
-function forkCow64MiB(): KernelBenchResult['forkCow64MiB'] {
+function forkCow64MiB(arch: KernelArch): KernelBenchResult['forkCow64MiB'] {
   // Room for the parent, the child's copies and the tables, with no reclaim
   // and no swap: nothing but fork and the COW faults is measured.
-  const kernel = new Kernel({ frames: 3 * FORK_PAGES + 4096, cpus: 1, swapSlots: 0 });
+  const kernel = new Kernel({ arch, frames: 3 * FORK_PAGES + 4096, cpus: 1, swapSlots: 0 });
   const parent = kernel.spawn('parent').pid;
   const base = mapAnon(kernel, parent, FORK_PAGES);
   const meter = new AllocationMeter();
@@ -246,11 +256,11 @@ function reclaimPass(kernel: Kernel, pids: readonly number[], target: number, me
   return pass;
 }
 
-function reclaim1GiB(): KernelBenchResult['reclaim1GiB'] {
+function reclaim1GiB(arch: KernelArch): KernelBenchResult['reclaim1GiB'] {
   const meter = new AllocationMeter();
   // Warm-up: the same routine on a 64 MiB machine, so the timed passes run
   // optimised code without paying for another 1 GiB fill.
-  const small = new Kernel({ frames: 16_384, cpus: 2 });
+  const small = new Kernel({ arch, frames: 16_384, cpus: 2 });
   for (let round = 0; round < 2; round++) reclaimPass(small, fillForReclaim(small, 2, 6000), 4096, meter);
 
   // 256 MiB of swap, which the timed pass fills. Slots are handed out
@@ -258,7 +268,7 @@ function reclaim1GiB(): KernelBenchResult['reclaim1GiB'] {
   // never used before, and time the host faulting in the simulated device's
   // untouched buffer rather than the kernel; this way rounds after the first
   // reuse the same slots.
-  const kernel = new Kernel({ frames: RECLAIM_FRAMES, cpus: 2, swapSlots: RECLAIM_TARGET });
+  const kernel = new Kernel({ arch, frames: RECLAIM_FRAMES, cpus: 2, swapSlots: RECLAIM_TARGET });
   let best: ReclaimPass | null = null;
   let resident = 0;
   for (let round = 0; round < RECLAIM_ROUNDS; round++) {
@@ -335,8 +345,8 @@ interface RandomRun {
  * an occasional wild one; processes fork and exit, and a new one starts when
  * all are gone. No step throws.
  */
-function randomScenario(steps: number): RandomRun {
-  const kernel = new Kernel({ frames: 2048, cpus: 2, swapSlots: 4096, tlb: { entries: 64, ways: 4 } });
+function randomScenario(arch: KernelArch, steps: number): RandomRun {
+  const kernel = new Kernel({ arch, frames: 2048, cpus: 2, swapSlots: 4096, tlb: { entries: 64, ways: 4 } });
   const next = rng(RANDOM_SEED);
   const faults: Partial<Record<Resolution, number>> = {};
   const procs = new Int32Array(MAX_PROCS);
@@ -484,16 +494,16 @@ function randomScenario(steps: number): RandomRun {
   };
 }
 
-function randomScenario1M(): KernelBenchResult['randomScenario1M'] {
+function randomScenario1M(arch: KernelArch): KernelBenchResult['randomScenario1M'] {
   const meter = new AllocationMeter();
-  randomScenario(RANDOM_WARMUP_STEPS);
+  randomScenario(arch, RANDOM_WARMUP_STEPS);
   let bestSeconds = Number.POSITIVE_INFINITY;
   let bestBytes = 0;
   let run: RandomRun | null = null;
   for (let round = 0; round < RANDOM_ROUNDS; round++) {
     meter.start();
     const start = process.hrtime.bigint();
-    const r = randomScenario(RANDOM_STEPS);
+    const r = randomScenario(arch, RANDOM_STEPS);
     const seconds = since(start);
     const allocated = meter.stop();
     // Seeded: every round must do exactly the same work.
@@ -523,12 +533,13 @@ function randomScenario1M(): KernelBenchResult['randomScenario1M'] {
 
 // ───────────────────────── all of them ─────────────────────────
 
-export function runKernelBenchmarks(): KernelBenchResult {
+export function runKernelBenchmarks(arch: KernelArch = 'x86-64'): KernelBenchResult {
   const start = process.hrtime.bigint();
   return {
-    forkCow64MiB: forkCow64MiB(),
-    reclaim1GiB: reclaim1GiB(),
-    randomScenario1M: randomScenario1M(),
+    arch,
+    forkCow64MiB: forkCow64MiB(arch),
+    reclaim1GiB: reclaim1GiB(arch),
+    randomScenario1M: randomScenario1M(arch),
     seconds: Number(since(start).toFixed(1)),
   };
 }
