@@ -198,7 +198,7 @@ export const scenarioSchema = z.strictObject({
     .optional(),
   frames: z.number().int().min(64).max(262144).default(512),
   cpus: z.number().int().min(1).max(64).default(1),
-  /** Tag TLB entries by PCID (x86-64 only; the default there). */
+  /** Tag TLB entries by PCID (x86-64) or satp.ASID (riscv-sv39); the default on both. */
   pcid: z.boolean().optional(),
   /**
    * Which Linux to behave like where releases differ ("major.minor"; the
