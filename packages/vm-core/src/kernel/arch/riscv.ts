@@ -17,30 +17,38 @@
  * at, is valid. A non-canonical address (bits 63:39 not copies of bit 38)
  * is an ordinary page fault here, not a separate exception: no VMA covers it.
  *
- * Accessed and dirty state: before Svadu (ratified 2023) a hart could either
- * set A/D itself or raise a page fault (now named Svade), and Linux 6.1 has
- * no way to ask for the former. The default is Svade: the Rocket-derived
- * SiFive U74 cores of the boards Debian 12 runs on (HiFive Unmatched,
- * VisionFive 2) take the fault (FreeBSD's review D17424: "RocketCore and
- * derivatives support [the trapping scheme] only"), and it is what makes a
- * RISC-V fault path different; accessFlags: 'hardware' models Svadu (what
- * QEMU's virt machine does).
+ * Accessed and dirty state: before Svadu the privileged spec let a hart
+ * either set A/D itself or raise a page fault (the behaviour now named
+ * Svade), and Linux 6.1 never asks for the former; it builds user PTEs
+ * young and kernel PTEs young and dirty, which keeps such traps rare. The
+ * default is Svade — it is the behaviour 6.1 must be correct on (Rocket
+ * and its derivatives implement only the trapping scheme, as FreeBSD's
+ * review D17424 notes), and what makes a RISC-V fault path different;
+ * accessFlags: 'hardware' models Svadu (QEMU's virt machine updates A/D
+ * itself).
  *
  * Address spaces: one root per mm in satp, the kernel half (root entries
  * 256..511) copied from init_mm by pgd_alloc. satp.ASID has 16 bits on Sv39;
  * Linux uses ASIDs (use_asid_allocator) when the hart has more than twice as
  * many as CPUs ("ASID allocator using N bits"), which is what `pcid: true`
- * (the default) means here. `pcid: false` is a hart without them — the
- * JH7110's U74 reports "ASID allocator disabled (0 bits)" — where
+ * (the default; QEMU's virt hart has 16 bits) means here. `pcid: false` is
+ * a hart without them — the HiFive Unmatched and the VisionFive 2 boot with
+ * "ASID allocator disabled (0 bits)" — where
  * set_mm_noasid() writes satp and executes sfence.vma of everything on every
  * switch.
  *
  * The user-access window is sstatus.SUM, set and cleared by
  * __enable_user_access()/__disable_user_access() (csrs/csrc sstatus) around
  * every user copy and by __asm_copy_{to,from}_user (arch/riscv/lib/uaccess.S)
- * on entry and in its fixup. Exception entry clears SUM and sret restores the
- * interrupted context's sstatus, so the window is per context, as the
- * task's saved `userAccessOpen` models.
+ * on entry and in its fixup. Exception entry clears SUM (entry.S:
+ * csrrc sstatus, SR_SUM | SR_FS) and sret restores the interrupted
+ * context's sstatus, so the window is per context, as the task's saved
+ * `userAccessOpen` models.
+ *
+ * Left out: the sfence.vma Linux issues after installing a PTE
+ * (update_mmu_cache) and after a vmalloc sync — a hart may cache invalid
+ * entries, the simulated TLB caches none — and the modules area, which
+ * vmalloc_fault also serves.
  */
 import type { EntryBits } from '../../hw/entry-bits.ts';
 import { riscvSv39 } from '../../hw/formats/riscv-sv39.ts';
