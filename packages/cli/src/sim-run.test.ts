@@ -346,6 +346,27 @@ describe('bad scenario files get a clear error naming the step and field (exit 2
     }
   });
 
+  test('--arch riscv-sv39: a shipped example on RISC-V, its faults reported in scause terms', async () => {
+    const r = await run([
+      'sim',
+      'run',
+      join(scenarios, 'cow-refcounts.yaml'),
+      '--arch',
+      'riscv-sv39',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const rv = JSON.parse(r.out) as ScenarioReport;
+    expect(rv.arch).toBe('riscv-sv39');
+    expect(rv.invariants).toEqual([]);
+    // The child's write to the COW page: a store page fault.
+    expect(rv.steps.flatMap((s) => s.faults).filter((f) => f.resolution === 'cow-copy')).toMatchObject([
+      { errorCode: 15 },
+    ]);
+    const text = await run(['sim', 'run', join(scenarios, 'cow-refcounts.yaml'), '--arch', 'riscv-sv39']);
+    expect(text.out).toContain('scause');
+  });
+
   test('--arch: another architecture the file is written for; refused, with the reason, otherwise', async () => {
     const both = scratch(
       'both.yaml',
