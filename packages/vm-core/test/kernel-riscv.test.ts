@@ -248,9 +248,9 @@ describe('RISC-V: sstatus.SUM around user copies', () => {
     const pid = kernel.spawn('app').pid;
     const addr = map(pid, 1);
     step(() => kernel.access(pid, addr, 'write', 7));
-    kernel.userAccessBegin(pid);
+    kernel.uaccessApi.userAccessBegin(pid);
     expect(step(() => kernel.kernelAccess(0, addr, 'read'))).toMatchObject({ kind: 'ok', value: 7 });
-    kernel.userAccessEnd(pid);
+    kernel.uaccessApi.userAccessEnd(pid);
     // Address 8 is below TASK_SIZE: the SUM check comes before no_context().
     const nul = step(() => kernel.kernelAccess(0, 8, 'read'));
     expect(nul.kind === 'oops' && nul.report.split('\n')[0]).toBe(
@@ -302,13 +302,13 @@ describe('RISC-V: sstatus.SUM around user copies', () => {
     const { kernel, sum } = machine();
     const a = kernel.spawn('a').pid;
     const b = kernel.spawn('b').pid;
-    kernel.userAccessBegin(a);
+    kernel.uaccessApi.userAccessBegin(a);
     expect(sum()).toBe(true);
     kernel.switchTo(0, b);
     expect(sum()).toBe(false);
     kernel.switchTo(0, a);
     expect(sum()).toBe(true);
-    kernel.userAccessEnd(a);
+    kernel.uaccessApi.userAccessEnd(a);
   });
 });
 
@@ -321,12 +321,16 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
     const addr = map(pid, 1, RW, { shared: true });
     expect(resolutions(step(() => kernel.access(pid, addr, 'read')))).toEqual(['demand-zero']);
     const mm = kernel.task(pid).mm!.id;
-    expect(kernel.readPte(mm, addr)).toMatchObject({ writable: true, accessed: true, dirty: false });
+    expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({
+      writable: true,
+      accessed: true,
+      dirty: false,
+    });
     const w = step(() => kernel.access(pid, addr, 'write', 3));
     expect(resolutions(w)).toEqual(['access-flags']);
     expect(causes(w)).toEqual([STORE_PAGE_FAULT]);
     expect(w.faults[0]!.message).toContain('accessed/dirty flag must be set by software');
-    expect(kernel.readPte(mm, addr)).toMatchObject({ dirty: true });
+    expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({ dirty: true });
     expect(step(() => kernel.access(pid, addr, 'write', 4))).toMatchObject({ kind: 'ok', faults: [] });
   });
 
@@ -336,7 +340,7 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
     const addr = map(pid, 1, RW, { shared: true });
     step(() => kernel.access(pid, addr, 'read'));
     expect(step(() => kernel.access(pid, addr, 'write', 3))).toMatchObject({ kind: 'ok', faults: [] });
-    expect(kernel.readPte(kernel.task(pid).mm!.id, addr)).toMatchObject({ dirty: true });
+    expect(kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, addr)).toMatchObject({ dirty: true });
   });
 
   test("fork's pte_mkold leaves the child's PTEs old: its first read is a load fault under Svade, none under Svadu", () => {
@@ -347,7 +351,7 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
       step(() => kernel.access(pid, addr, 'write', 9));
       const child = step(() => kernel.fork(pid)).pid;
       const mm = kernel.task(child).mm!.id;
-      expect(kernel.readPte(mm, addr)).toMatchObject({ accessed: false, writable: false });
+      expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({ accessed: false, writable: false });
       const read = step(() => kernel.access(child, addr, 'read'));
       expect(read).toMatchObject({ kind: 'ok', value: 9 });
       if (accessFlags === 'software') {
@@ -356,7 +360,7 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
       } else {
         expect(read.faults).toEqual([]);
       }
-      expect(kernel.readPte(mm, addr)).toMatchObject({ accessed: true });
+      expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({ accessed: true });
       // The parent's PTE kept its A bit: no fault for it either way.
       expect(step(() => kernel.access(pid, addr, 'read'))).toMatchObject({ kind: 'ok', faults: [] });
     }
@@ -390,7 +394,10 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
     // The child's PTE is old and read-only, and the page is its alone now.
     const w = step(() => kernel.access(child, addr, 'write', 2));
     expect(resolutions(w)).toEqual(['cow-reuse']);
-    expect(kernel.readPte(kernel.task(child).mm!.id, addr)).toMatchObject({ accessed: true, dirty: true });
+    expect(kernel.api.hooks.walkPageTable(kernel.task(child).mm!.id, addr)).toMatchObject({
+      accessed: true,
+      dirty: true,
+    });
   });
 
   test('copy_to_user into a clean writable page: a kernel-mode store fault with SUM set only sets D', () => {

@@ -39,13 +39,13 @@ export function riscvDoPageFault(k: KernelApi, f: FaultInfo, handleMmFault: Hand
   if (k.isVmallocAddress(f.address)) {
     // vmalloc_fault(): "User mode accesses just cause a SIGSEGV".
     if (f.user) return segv(f.address, 'SEGV_MAPERR');
-    if (k.vmallocFault(f)) return { kind: 'resolved', resolution: 'vmalloc-sync' };
+    if (k.hooks.vmallocFault(f)) return { kind: 'resolved', resolution: 'vmalloc-sync' };
     return noContext(k, f, 'vmalloc address not mapped in init_mm');
   }
   // faulthandler_disabled() || !mm
   if (f.mm === null) return noContext(k, f, 'kernel thread (no mm) faulted');
   if (!f.user && k.isUserAddress(f.address) && !f.userAccessOpen) {
-    const fixupIp = k.exceptionFixup(f);
+    const fixupIp = k.hooks.exceptionFixup(f);
     if (fixupIp !== null) return { kind: 'fixup', fixupIp };
     // The reason is the architecture's message, which its oops prints as the headline.
     return { kind: 'oops', report: k.oopsReport(f, userAccessViolation(f.arch)) };
@@ -89,7 +89,7 @@ function badArea(k: KernelApi, f: FaultInfo, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'
 
 /** no_context(): the exception table's fixup, else die_kernel_fault(). */
 function noContext(k: KernelApi, f: FaultInfo, why: string): FaultOutcome {
-  const fixupIp = k.exceptionFixup(f);
+  const fixupIp = k.hooks.exceptionFixup(f);
   if (fixupIp !== null) return { kind: 'fixup', fixupIp };
   return { kind: 'oops', report: k.oopsReport(f, why) };
 }
