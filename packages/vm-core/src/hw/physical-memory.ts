@@ -6,6 +6,11 @@
  * Multi-byte values are little-endian, as on x86, RISC-V and (by default) ARM64.
  * Entries are read as two 32-bit halves (`lo`, `hi`) so that the walker never
  * needs a BigInt; the BigInt accessors are for inspection and tests.
+ *
+ * A memory image — bytes saved by another simulator, a hex dump turned into
+ * bytes, a file read with `readFileSync` — goes in with `load`, or becomes a
+ * memory of its own with `PhysicalMemory.fromImage`. Page tables in an image
+ * are just bytes: the walker reads them as it reads any table.
  */
 
 /** Keeps physical addresses below 2^31 so they stay small integers in V8. */
@@ -16,6 +21,21 @@ export interface PhysicalMemoryOptions {
   readonly frames: number;
   /** Bytes per frame: a power of two (4096 for real formats, 32 or 64 for teaching ones). */
   readonly pageSize: number;
+}
+
+/** Bytes of a memory image: a Uint8Array (a Node Buffer is one), another typed array or DataView, or an ArrayBuffer. */
+export type MemoryImage = ArrayBufferView | ArrayBuffer;
+
+export interface LoadOptions {
+  /** Physical address of the image's first byte (default 0). */
+  readonly at?: number;
+}
+
+export interface FromImageOptions extends LoadOptions {
+  /** Bytes per frame, as for the constructor. */
+  readonly pageSize: number;
+  /** Number of frames; default: just enough to hold the image (at least one). */
+  readonly frames?: number;
 }
 
 export class PhysicalMemory {
@@ -49,6 +69,43 @@ export class PhysicalMemory {
     this.u16 = new Uint16Array(buffer);
     this.u32 = new Uint32Array(buffer);
     this.view = new DataView(buffer);
+  }
+
+  /**
+   * Memory holding `image` at `at` (default 0) and zeros elsewhere: the
+   * image's own size rounded up to whole frames, or `frames` frames. A
+   * RangeError says when the image does not fit.
+   */
+  static fromImage(image: MemoryImage, options: FromImageOptions): PhysicalMemory {
+    const bytes = imageBytes(image);
+    const at = options.at ?? 0;
+    const pageSize = options.pageSize;
+    const needed = Math.max(1, Math.ceil((at + bytes.length) / pageSize));
+    const memory = new PhysicalMemory({ frames: options.frames ?? needed, pageSize });
+    memory.load(bytes, { at });
+    return memory;
+  }
+
+  /**
+   * Copies `image` into memory starting at physical address `at` (default
+   * 0); the bytes around it are left as they are. Multi-byte values in the
+   * image are read little-endian, as everything here is. Throws a TypeError
+   * for something that is not bytes and a RangeError, naming the sizes, when
+   * the image does not fit in installed memory.
+   */
+  load(image: MemoryImage, options: LoadOptions = {}): void {
+    const bytes = imageBytes(image);
+    const at = options.at ?? 0;
+    if (!Number.isSafeInteger(at) || at < 0) {
+      throw new RangeError(`load: at must be a non-negative integer physical address; got ${at}`);
+    }
+    if (at + bytes.length > this.size) {
+      throw new RangeError(
+        `load: an image of ${bytes.length} bytes at 0x${at.toString(16)} ends at 0x${(at + bytes.length).toString(16)}, ` +
+          `past installed memory (${this.size} bytes: ${this.frameCount} frames of ${this.pageSize})`,
+      );
+    }
+    this.bytes.set(bytes, at);
   }
 
   /** True when [pa, pa+length) is installed memory. */
@@ -185,4 +242,14 @@ export class PhysicalMemory {
       throw new RangeError(`frame ${pfn} is outside physical memory (0..${this.frameCount - 1})`);
     }
   }
+}
+
+function imageBytes(image: MemoryImage): Uint8Array {
+  if (image instanceof ArrayBuffer) return new Uint8Array(image);
+  if (ArrayBuffer.isView(image)) return new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
+  throw new TypeError(
+    `a memory image must be bytes (a Uint8Array, Buffer, typed array or ArrayBuffer); got ${
+      image === null ? 'null' : typeof image
+    }`,
+  );
 }
