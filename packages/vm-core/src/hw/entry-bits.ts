@@ -10,7 +10,32 @@ export interface EntryBits {
   readonly hi: number;
 }
 
+/** The empty mask: no bits at all (a RISC-V format with no reserved bits, the seed of a `union`). */
 export const NO_BITS: EntryBits = { lo: 0, hi: 0 };
+
+/**
+ * A flag the format does not have. The rule that would read it does not
+ * apply, so the machine behaves as if the flag always allowed the access:
+ * without U/S every page is reachable from both privileges (and SMAP, SMEP,
+ * PAN and SUM, which are about user pages, have nothing to act on); without
+ * R/W everything is writable; without NX/XN everything is executable; without
+ * accessed/dirty bits nothing is tracked — the walker never sets them and
+ * never faults for them. Not the same as a bit that exists and is clear.
+ */
+export const NOT_MODELLED = null;
+export type NotModelled = typeof NOT_MODELLED;
+
+/** Where a flag lives in an entry, or `NOT_MODELLED` for a format that lacks it. */
+export type FlagBits = EntryBits | NotModelled;
+
+export function isModelled(flag: FlagBits): flag is EntryBits {
+  return flag !== NOT_MODELLED;
+}
+
+/** The flag's masks, or `NO_BITS` for a flag that is not modelled: for code that sets or clears bits. */
+export function maskOf(flag: FlagBits): EntryBits {
+  return flag ?? NO_BITS;
+}
 
 /** The single bit `n` (0..63) of an entry. */
 export function bit(n: number): EntryBits {

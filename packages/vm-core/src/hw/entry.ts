@@ -4,18 +4,28 @@
  * for error messages, and the small pure helpers (`isValidEntry`,
  * `withAccessed`, …) the kernel uses. These work on BigInt values; the walker
  * has its own allocation-free path.
+ *
+ * A flag the format does not model is simply absent: encoding leaves it out
+ * (an entry cannot ask for what its format cannot say), decoding lists it in
+ * `notModelled` rather than as clear, and the helpers answer as the walker
+ * behaves — without accessed bits nothing reads as accessed, without dirty
+ * bits everything reads as dirty.
  */
 import { formatHex } from './address.ts';
 import {
   type EntryBits,
+  type FlagBits,
   fieldCodec,
   fromBigInt,
   has,
+  isModelled,
+  maskOf,
   readField,
   toBigInt,
   writeField,
 } from './entry-bits.ts';
-import type { PagingFormat } from './paging-format.ts';
+import { validatePagingFormat } from './format-validation.ts';
+import { FLAG_FIELDS, flagBitsOf, type PagingFormat } from './paging-format.ts';
 
 export interface TableSpec {
   readonly kind: 'table';
@@ -47,11 +57,12 @@ export interface LeafSpec {
 
 export type EntrySpec = TableSpec | LeafSpec;
 
-const set = (lo: number, hi: number, f: EntryBits, on: boolean | undefined): [number, number] =>
-  on ? [(lo | f.lo) >>> 0, (hi | f.hi) >>> 0] : [lo, hi];
+const set = (lo: number, hi: number, f: FlagBits, on: boolean | undefined): [number, number] =>
+  on && f !== null ? [(lo | f.lo) >>> 0, (hi | f.hi) >>> 0] : [lo, hi];
 
-/** Encodes an entry for `level` (0 = root) of `format`. */
+/** Encodes an entry for `level` (0 = root) of `format`. Flags the format does not model are left out. */
 export function encodeEntry(format: PagingFormat, level: number, spec: EntrySpec): bigint {
+  validatePagingFormat(format);
   const lastLevel = format.levels.length - 1;
   if (!Number.isInteger(level) || level < 0 || level > lastLevel) {
     throw new RangeError(`${format.id} has levels 0..${lastLevel}, not ${level}`);
@@ -131,11 +142,19 @@ export function encodeEntry(format: PagingFormat, level: number, spec: EntrySpec
 export type DecodedKind = 'invalid' | 'table' | 'leaf' | 'reserved';
 
 export interface DecodedEntry {
+  /** The entry in hex, zero-padded to its width: "0x0000000000001067". */
   readonly raw: string;
+  /** The same entry, exact: a value of `entryBytes × 8` bits, high bits included. */
+  readonly value: bigint;
   readonly kind: DecodedKind;
   readonly pfn: number;
-  /** Every named flag of the format, set or not, in the manual's spelling. */
+  /** Every flag the format has, set or not, in the manual's spelling. */
   readonly flags: Readonly<Record<string, boolean>>;
+  /**
+   * The family's flags this format does not model (tiny8: PS G NX): absent
+   * from `flags`, since they are neither set nor clear. See NOT_MODELLED.
+   */
+  readonly notModelled: readonly string[];
   /** e.g. "leaf pfn 0x1234 P W U A D NX". */
   readonly summary: string;
 }
@@ -148,74 +167,44 @@ export interface EntryFlag {
   readonly bit: number;
 }
 
-const flagLists = new WeakMap<PagingFormat, readonly EntryFlag[]>();
+const flagLists = new WeakMap<
+  PagingFormat,
+  { flags: readonly EntryFlag[]; notModelled: readonly string[] }
+>();
+
+function flagsOf(format: PagingFormat): { flags: readonly EntryFlag[]; notModelled: readonly string[] } {
+  const cached = flagLists.get(format);
+  if (cached !== undefined) return cached;
+  validatePagingFormat(format);
+  const flags: EntryFlag[] = [];
+  const notModelled: string[] = [];
+  for (const field of FLAG_FIELDS[format.family]) {
+    if (!field.listed) continue;
+    const f = flagBitsOf(format, field.field);
+    if (isModelled(f)) flags.push({ name: field.name, bits: f, bit: lowestBit(f) });
+    else notModelled.push(field.name);
+  }
+  const lists = { flags, notModelled };
+  flagLists.set(format, lists);
+  return lists;
+}
 
 /**
  * The named flags of a format's entries, low bit first as the manuals draw
  * them — x86 P W U A D PS G NX (SDM Tables 4-14..4-20), RISC-V V R W X U G A D
  * (Privileged Spec §4.3.1), ARM64's descriptor bits (ARM ARM D8.3) — taken
- * from the descriptor's bit positions. A flag the format lacks (no XD on
- * 32-bit paging, no PS on tiny8) is left out. `decodeEntry` names flags by
- * this list, so a picture drawn from it agrees with every summary.
+ * from the descriptor's bit positions. A flag the format does not model (no
+ * XD on 32-bit paging, no PS on tiny8) is left out; `notModelledFlags` names
+ * those. `decodeEntry` names flags by this list, so a picture drawn from it
+ * agrees with every summary.
  */
 export function entryFlags(format: PagingFormat): readonly EntryFlag[] {
-  const cached = flagLists.get(format);
-  if (cached !== undefined) return cached;
-  let named: [string, EntryBits][];
-  switch (format.family) {
-    case 'x86': {
-      const b = format.bits;
-      named = [
-        ['P', b.present],
-        ['W', b.writable],
-        ['U', b.user],
-        ['A', b.accessed],
-        ['D', b.dirty],
-        ['PS', b.pageSize],
-        ['G', b.global],
-        ['NX', b.noExecute],
-      ];
-      break;
-    }
-    case 'riscv': {
-      const b = format.bits;
-      named = [
-        ['V', b.valid],
-        ['R', b.read],
-        ['W', b.write],
-        ['X', b.execute],
-        ['U', b.user],
-        ['G', b.global],
-        ['A', b.accessed],
-        ['D', b.dirty],
-      ];
-      break;
-    }
-    case 'arm64': {
-      const b = format.bits;
-      named = [
-        ['valid', b.valid],
-        ['table/page', b.tableOrPage],
-        ['AP[1] (EL0)', b.apUser],
-        ['AP[2] (RO)', b.apReadOnly],
-        ['AF', b.accessFlag],
-        ['nG', b.notGlobal],
-        ['DBM', b.dirtyBitModifier],
-        ['PXN', b.pxn],
-        ['UXN', b.uxn],
-        ['PXNTable', b.pxnTable],
-        ['UXNTable', b.uxnTable],
-        ['APTable[0]', b.apTableNoUser],
-        ['APTable[1]', b.apTableReadOnly],
-      ];
-      break;
-    }
-  }
-  const list = named
-    .filter(([, f]) => (f.lo | f.hi) !== 0)
-    .map(([name, f]) => ({ name, bits: f, bit: lowestBit(f) }));
-  flagLists.set(format, list);
-  return list;
+  return flagsOf(format).flags;
+}
+
+/** The family's flags that `format` does not model, in the manual's spelling (x86-32: NX). */
+export function notModelledFlags(format: PagingFormat): readonly string[] {
+  return flagsOf(format).notModelled;
 }
 
 function lowestBit(f: EntryBits): number {
@@ -227,8 +216,9 @@ export function decodeEntry(format: PagingFormat, level: number, value: bigint):
   const [lo, hi] = fromBigInt(value);
   const last = level === format.levels.length - 1;
   const pfn = readField(fieldCodec(format.frame), lo, hi);
+  const lists = flagsOf(format);
   const flags: Record<string, boolean> = {};
-  for (const f of entryFlags(format)) flags[f.name] = has(lo, hi, f.bits);
+  for (const f of lists.flags) flags[f.name] = has(lo, hi, f.bits);
   let kind: DecodedKind;
   switch (format.family) {
     case 'x86': {
@@ -259,9 +249,11 @@ export function decodeEntry(format: PagingFormat, level: number, value: bigint):
   const raw = formatHex(value, format.entryBytes);
   return {
     raw,
+    value: BigInt.asUintN(format.entryBytes * 8, value),
     kind,
     pfn,
     flags,
+    notModelled: lists.notModelled,
     summary:
       kind === 'invalid' ? `${raw} not present` : `${raw} ${kind} pfn 0x${pfn.toString(16)} ${on}`.trim(),
   };
@@ -279,7 +271,7 @@ function validBits(format: PagingFormat): EntryBits {
   }
 }
 
-function accessedBits(format: PagingFormat): EntryBits {
+function accessedBits(format: PagingFormat): FlagBits {
   return format.family === 'arm64' ? format.bits.accessFlag : format.bits.accessed;
 }
 
@@ -288,35 +280,47 @@ export function isValidEntry(format: PagingFormat, value: bigint): boolean {
   return has(lo, hi, validBits(format));
 }
 
+/** Whether the accessed flag is set; false where the format does not track accesses (nothing recorded one). */
 export function isAccessed(format: PagingFormat, value: bigint): boolean {
   const [lo, hi] = fromBigInt(value);
-  return has(lo, hi, accessedBits(format));
+  return has(lo, hi, maskOf(accessedBits(format)));
 }
 
 /**
  * Whether a leaf has been written since it was last cleaned: x86/RISC-V D;
- * ARM64 a writable-clean (DBM) page whose AP[2] hardware has cleared.
+ * ARM64 a writable-clean (DBM) page whose AP[2] hardware has cleared. Where
+ * the format does not track writes (no D, or ARM64 without DBM or AP[2]),
+ * no page can be shown clean: every one counts as dirty.
  */
 export function isDirty(format: PagingFormat, value: bigint): boolean {
   const [lo, hi] = fromBigInt(value);
   if (format.family === 'arm64') {
-    return has(lo, hi, format.bits.dirtyBitModifier) && !has(lo, hi, format.bits.apReadOnly);
+    const { dirtyBitModifier: dbm, apReadOnly: ro } = format.bits;
+    if (!isModelled(dbm) || !isModelled(ro)) return true;
+    return has(lo, hi, dbm) && !has(lo, hi, ro);
   }
-  return has(lo, hi, format.bits.dirty);
+  const dirty = format.bits.dirty;
+  return !isModelled(dirty) || has(lo, hi, dirty);
 }
 
+const mask64 = (f: FlagBits): bigint => {
+  const m = maskOf(f);
+  return toBigInt(m.lo, m.hi);
+};
+
+/** Sets or clears the accessed flag; unchanged where the format does not model it. */
 export function withAccessed(format: PagingFormat, value: bigint, on: boolean): bigint {
-  const bits = accessedBits(format);
-  const mask = toBigInt(bits.lo, bits.hi);
+  const mask = mask64(accessedBits(format));
   return on ? value | mask : value & ~mask;
 }
 
+/** Sets or clears the dirty state; unchanged where the format does not model it. */
 export function withDirty(format: PagingFormat, value: bigint, on: boolean): bigint {
   if (format.family === 'arm64') {
-    const ro = toBigInt(format.bits.apReadOnly.lo, format.bits.apReadOnly.hi);
+    const ro = mask64(format.bits.apReadOnly);
     return on ? value & ~ro : value | ro;
   }
-  const mask = toBigInt(format.bits.dirty.lo, format.bits.dirty.hi);
+  const mask = mask64(format.bits.dirty);
   return on ? value | mask : value & ~mask;
 }
 

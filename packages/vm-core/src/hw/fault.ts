@@ -21,6 +21,7 @@ import {
   privilegeName,
 } from './access.ts';
 import { formatAddress } from './address.ts';
+import { isModelled } from './entry-bits.ts';
 import type { PagingFormat } from './paging-format.ts';
 
 export const FaultKind = {
@@ -190,7 +191,7 @@ function x86Report(
   if (f.kind === FaultKind.ReservedBit) code |= X86ErrorCode.ReservedBit;
   // I/D is reported only when it can matter: NX is honoured or SMEP is on
   // (SDM Vol. 3A §4.7, I/D flag).
-  const hasNx = format.family === 'x86' && (format.bits.noExecute.lo | format.bits.noExecute.hi) !== 0;
+  const hasNx = format.family === 'x86' && isModelled(format.bits.noExecute);
   if (f.access === Access.Execute && (state.smep || (hasNx && state.noExecuteEnabled))) {
     code |= X86ErrorCode.InstructionFetch;
   }

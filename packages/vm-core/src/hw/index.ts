@@ -6,9 +6,22 @@ export * from './access.ts';
 export * from './address.ts';
 export * from './control.ts';
 export * from './entry.ts';
-export { type BitField, bit, bits, type EntryBits } from './entry-bits.ts';
+export {
+  type BitField,
+  bit,
+  bits,
+  type EntryBits,
+  type FlagBits,
+  isModelled,
+  maskOf,
+  NO_BITS,
+  NOT_MODELLED,
+  type NotModelled,
+  union,
+} from './entry-bits.ts';
 export * from './events.ts';
 export * from './fault.ts';
+export * from './format-validation.ts';
 export * from './formats/index.ts';
 export * from './mmu.ts';
 export * from './page-table-dump.ts';

@@ -11,6 +11,7 @@
  */
 import { Access, accessName, Privilege, privilegeName } from './access.ts';
 import { formatHex } from './address.ts';
+import { type CompiledFormat, checkRoot, compileFormat } from './compiled-format.ts';
 import { type ControlState, defaultControlState } from './control.ts';
 import { type DecodedEntry, decodeEntry } from './entry.ts';
 import { toBigInt } from './entry-bits.ts';
@@ -20,7 +21,7 @@ import type { PagingFormat } from './paging-format.ts';
 import { PERM_SPACE, Perm, type PermissionTable, permissionTableFor } from './permissions.ts';
 import type { PhysicalMemory } from './physical-memory.ts';
 import { DEFAULT_TLB, Tlb, type TlbConfig } from './tlb.ts';
-import { type CompiledFormat, compileFormat, WalkResult, walk } from './walk.ts';
+import { WalkResult, walk } from './walk.ts';
 
 export type Translation = number | PageFault;
 
@@ -112,8 +113,9 @@ export class Mmu {
     this.tlb = options.tlb === null ? null : new Tlb(options.tlb ?? DEFAULT_TLB, this.compiled.pageShift);
     this.cpu = options.cpu ?? 0;
     this.state = { ...defaultControlState(), ...options.control };
+    this.checkRoots(this.state);
     this.asid = this.state.asid;
-    this.permTable = permissionTableFor(this.format.family, this.state);
+    this.permTable = permissionTableFor(this.format, this.state);
     const tlb = this.tlb ?? new Tlb({ entries: 1, ways: 1 }, this.compiled.pageShift);
     this.tlbWays = this.tlb === null ? 0 : tlb.ways;
     this.tlbPageVa = tlb.pageVa;
@@ -129,7 +131,12 @@ export class Mmu {
     return { ...this.state };
   }
 
-  /** Changes control bits. Like the hardware, this flushes nothing: software must. */
+  /**
+   * Changes control bits. Like the hardware, this flushes nothing: software
+   * must. A new root (or ARM64 rootHigh) must be aligned to the root table's
+   * size and lie, table and all, inside installed memory: a RangeError says
+   * which, and nothing changes.
+   */
   setControl(patch: Partial<ControlState>): void {
     for (const [key, value] of Object.entries(patch)) {
       if (!(key in this.state)) throw new RangeError(`unknown control field "${key}"`);
@@ -140,9 +147,10 @@ export class Mmu {
         throw new RangeError(`control field ${key} must be a non-negative integer, got ${value}`);
       }
     }
+    this.checkRoots(patch);
     Object.assign(this.state, patch);
     this.asid = this.state.asid;
-    this.permTable = permissionTableFor(this.format.family, this.state);
+    this.permTable = permissionTableFor(this.format, this.state);
     this.emitIfListening('context', Object.keys(patch).join(','));
   }
 
@@ -169,6 +177,14 @@ export class Mmu {
         this.invalidateNonGlobal();
         break;
     }
+  }
+
+  /** The roots a patch or a new state sets: rootHigh only where the format has a second root. */
+  private checkRoots(patch: Partial<ControlState>): void {
+    const c = this.compiled;
+    if (patch.root !== undefined) checkRoot(c, this.memory.size, patch.root, 'root');
+    if (patch.rootHigh !== undefined && c.splitRoots)
+      checkRoot(c, this.memory.size, patch.rootHigh, 'rootHigh');
   }
 
   /**
@@ -292,6 +308,8 @@ export class Mmu {
    */
   private commitAccessedDirty(va: number, w: WalkResult, write: boolean): void {
     const f = this.format;
+    // The real bits, 0 where the format does not model them (compiled-format.ts).
+    const bits = this.compiled.commit;
     const mem = this.memory;
     const eb = this.compiled.entryBytes;
     const first = f.family === 'x86' ? 0 : w.leafLevel;
@@ -304,17 +322,17 @@ export class Mmu {
       const isLeaf = level === w.leafLevel;
       switch (f.family) {
         case 'x86':
-          newLo |= f.bits.accessed.lo;
-          if (isLeaf && write && w.setDirty) newLo |= f.bits.dirty.lo;
+          newLo |= bits.accessed;
+          if (isLeaf && write && w.setDirty) newLo |= bits.dirty;
           break;
         case 'riscv':
-          if (w.setAccessed) newLo |= f.bits.accessed.lo;
-          if (write && w.setDirty) newLo |= f.bits.dirty.lo;
+          if (w.setAccessed) newLo |= bits.accessed;
+          if (write && w.setDirty) newLo |= bits.dirty;
           break;
         case 'arm64':
-          if (w.setAccessed) newLo |= f.bits.accessFlag.lo;
+          if (w.setAccessed) newLo |= bits.accessed;
           // DBM: the first write to a writable-clean page clears AP[2].
-          if (write && w.setDirty) newLo &= ~f.bits.apReadOnly.lo;
+          if (write && w.setDirty) newLo &= ~bits.readOnly;
           break;
       }
       newLo >>>= 0;

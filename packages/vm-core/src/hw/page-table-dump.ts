@@ -30,11 +30,12 @@
  * entry, PROT_NONE), decoded with `decodeEntry` (the decoded entries are
  * shared between dumps: read-only, as their type says).
  */
+
+import { checkRoot, compileFormat } from './compiled-format.ts';
 import { type DecodedEntry, decodeEntry } from './entry.ts';
 import { fromBigInt } from './entry-bits.ts';
 import type { PagingFormat } from './paging-format.ts';
 import type { PhysicalMemory } from './physical-memory.ts';
-import { compileFormat } from './walk.ts';
 
 export interface DumpOptions {
   /**
@@ -131,8 +132,9 @@ function decoded(format: PagingFormat, level: number, value: bigint): DecodedEnt
 
 /**
  * Dumps the tree of tables under `root` (a physical address, as CR3, satp or
- * TTBR hold it). Reads memory only; throws a RangeError when the root table
- * itself is not inside installed memory.
+ * TTBR hold it). Reads memory only; throws a RangeError when the root is not
+ * aligned to its table's size or the table is not wholly inside installed
+ * memory (the checks the MMU makes when a root is loaded).
  */
 export function dumpPageTables(
   format: PagingFormat,
@@ -142,9 +144,8 @@ export function dumpPageTables(
 ): PageTableDump {
   const c = compileFormat(format);
   const last = c.levels - 1;
-  const tableBytes = (level: number) => (c.indexMask[level]! + 1) * c.entryBytes;
-  if (!Number.isInteger(root) || root < 0 || root + tableBytes(0) > memory.size)
-    throw new RangeError(`the root table at ${root} is not inside installed memory`);
+  const tableBytes = (level: number) => c.tableBytes[level]!;
+  checkRoot(c, memory.size, root);
   const from = options.from ?? Number.NEGATIVE_INFINITY;
   const to = options.to ?? Number.POSITIVE_INFINITY;
   const maxTables = options.maxTables ?? 64;
@@ -207,7 +208,7 @@ export function dumpPageTables(
       const [lo, hi] = fromBigInt(value);
       const childPa = entry.pfn * memory.pageSize;
       if (((lo & c.reservedLo) | (hi & c.reservedHi)) !== 0) out.unfollowed = 'reserved-bits';
-      else if (format.family === 'riscv' && (lo & (c.m.dirty | c.m.accessed | c.m.user)) !== 0)
+      else if (format.family === 'riscv' && (lo & c.pointerReservedLo) !== 0)
         // §4.3.2: D, A and U are reserved in a non-leaf PTE.
         out.unfollowed = 'reserved-bits';
       else if (va + span <= from || va >= to) out.unfollowed = 'outside-range';

@@ -4,10 +4,11 @@
  * pointer, write the leaf. Tests, benchmarks, the demo and the kernel layer
  * use it; the hardware never does.
  */
+
+import { type CompiledFormat, compileFormat } from './compiled-format.ts';
 import { decodeEntry, encodeEntry, entryFrame, isValidEntry, type LeafSpec } from './entry.ts';
 import type { PagingFormat } from './paging-format.ts';
 import type { PhysicalMemory } from './physical-memory.ts';
-import { compileFormat } from './walk.ts';
 
 /** Hands out zeroed frames for new tables; returns a frame number. */
 export type FrameSource = () => number;
@@ -31,23 +32,53 @@ export interface MapOptions extends Omit<LeafSpec, 'kind'> {
 
 export class PageTableEditor {
   private readonly levels: number;
+  private readonly c: CompiledFormat;
 
+  /** Checks `format` (see validatePagingFormat) and that memory's frames are its pages. */
   constructor(
     readonly memory: PhysicalMemory,
     readonly format: PagingFormat,
     private readonly allocate: FrameSource,
   ) {
+    this.c = compileFormat(format);
+    if (memory.pageSize !== this.c.pageSize) {
+      throw new RangeError(
+        `${format.id} uses ${this.c.pageSize}-byte pages but memory has ${memory.pageSize}-byte frames`,
+      );
+    }
     this.levels = format.levels.length;
   }
 
-  /** A new, empty root table; returns its physical address. */
+  /**
+   * A new, empty root table; returns its physical address. A root table
+   * larger than a page takes that many frames from the source, which must
+   * come consecutive and start on a multiple of the table's size (as
+   * `bumpFrames` from a suitable first frame gives them).
+   */
   createRoot(): number {
-    return this.allocate() * this.memory.pageSize;
+    const bytes = this.c.tableBytes[0]!;
+    const pageSize = this.memory.pageSize;
+    const first = this.allocate();
+    for (let i = 1; i < bytes / pageSize; i++) {
+      const next = this.allocate();
+      if (next !== first + i) {
+        throw new RangeError(
+          `${this.format.id}: a ${bytes}-byte root table needs consecutive frames; the frame source gave ${next} after ${first + i - 1}`,
+        );
+      }
+    }
+    const root = first * pageSize;
+    if (root % bytes !== 0) {
+      throw new RangeError(
+        `${this.format.id}: a ${bytes}-byte root table must start on a multiple of its size; frame ${first} (0x${root.toString(16)}) does not`,
+      );
+    }
+    return root;
   }
 
   /** Physical address of the entry for `va` at `level`, creating missing tables on the way. */
   entryAddress(root: number, va: number, level: number, create = true): number | null {
-    const c = compileFormat(this.format);
+    const c = this.c;
     let table = root;
     for (let l = 0; ; l++) {
       const index = Math.floor(va * c.indexScale[l]!) & c.indexMask[l]!;

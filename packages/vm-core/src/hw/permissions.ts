@@ -8,7 +8,7 @@
  */
 import { Access, accessSlot, Privilege } from './access.ts';
 import { type ControlState, permissionKey } from './control.ts';
-import type { Family } from './paging-format.ts';
+import { type Family, modelsPrivilege, type PagingFormat } from './paging-format.ts';
 
 export const Perm = {
   /** Readable (every valid x86/ARM page; RISC-V R). */
@@ -34,12 +34,20 @@ export type PermissionTable = Uint8Array;
 
 const tables = new Map<string, PermissionTable>();
 
-export function permissionTableFor(family: Family, state: ControlState): PermissionTable {
+/**
+ * The permission table for a format (or a family's formats with every flag
+ * modelled) under a control state. A format without a user/supervisor flag
+ * gets a table in which privilege does not matter: user accesses see every
+ * page as a user page, supervisor accesses as a supervisor page.
+ */
+export function permissionTableFor(format: Family | PagingFormat, state: ControlState): PermissionTable {
+  const family = typeof format === 'string' ? format : format.family;
+  const privileges = typeof format === 'string' || modelsPrivilege(format);
   const pkru = state.protectionKeys ? state.pkru >>> 0 : 0;
-  const key = `${family}:${permissionKey(state)}:${pkru}`;
+  const key = `${family}:${privileges ? 1 : 0}:${permissionKey(state)}:${pkru}`;
   let table = tables.get(key);
   if (table === undefined) {
-    table = buildPermissionTable(family, state);
+    table = buildPermissionTable(family, privileges, state);
     // Control states are few (stac/clac, PAN on/off, a handful of PKRU values):
     // the cache stays small. Guard it anyway against a hostile PKRU sweep.
     if (tables.size > 4096) tables.clear();
@@ -48,21 +56,30 @@ export function permissionTableFor(family: Family, state: ControlState): Permiss
   return table;
 }
 
-function buildPermissionTable(family: Family, state: ControlState): PermissionTable {
+function buildPermissionTable(family: Family, privileges: boolean, state: ControlState): PermissionTable {
   const table = new Uint8Array(6 * PERM_SPACE);
   for (const privilege of [Privilege.User, Privilege.Supervisor]) {
     for (const access of [Access.Read, Access.Write, Access.Execute]) {
       const row = accessSlot(access, privilege) * PERM_SPACE;
-      for (let perm = 0; perm < PERM_SPACE; perm++) {
+      for (let entry = 0; entry < PERM_SPACE; entry++) {
+        const perm = privileges ? entry : asSeenBy(entry, privilege);
         const allowed =
           rightsAllow(family, state, perm, access, privilege) &&
           !(family === 'x86' && protectionKeyDenies(state, perm, access, privilege)) &&
           (access !== Access.Write || (perm & Perm.Dirty) !== 0);
-        table[row + perm] = allowed ? 1 : 0;
+        table[row + entry] = allowed ? 1 : 0;
       }
     }
   }
   return table;
+}
+
+/**
+ * Rights of a page in a format with no user/supervisor flag, as `privilege`
+ * sees them: a user page to user accesses, a supervisor page to the kernel.
+ */
+export function asSeenBy(perm: number, privilege: Privilege): number {
+  return privilege === Privilege.User ? perm | Perm.User : perm & ~Perm.User;
 }
 
 /** The architecture's access-rights rules, protection keys aside. */

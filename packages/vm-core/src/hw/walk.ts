@@ -15,13 +15,17 @@
  * nothing committed, is the side-effect-free inspection the visualiser uses.
  *
  * Results go into a reusable `WalkResult` so a TLB miss allocates nothing.
+ * The descriptor reaches the walk compiled (compiled-format.ts): what a
+ * format has or lacks is decided there, not here.
  */
 import { Access, accessSlot, type Privilege } from './access.ts';
+import type { CompiledFormat } from './compiled-format.ts';
 import type { ControlState } from './control.ts';
-import { type FieldCodec, fieldCodec, readField } from './entry-bits.ts';
+import { readField } from './entry-bits.ts';
 import { FaultKind } from './fault.ts';
-import type { PagingFormat } from './paging-format.ts';
+import { MAX_LEVELS } from './paging-format.ts';
 import {
+  asSeenBy,
   PERM_KEY_SHIFT,
   PERM_SPACE,
   Perm,
@@ -30,251 +34,8 @@ import {
 } from './permissions.ts';
 import type { PhysicalMemory } from './physical-memory.ts';
 
-/** A format with everything the walk needs precomputed as flat numbers. */
-export interface CompiledFormat {
-  readonly format: PagingFormat;
-  readonly levels: number;
-  readonly entryBytes: number;
-  /** log2(entryBytes). */
-  readonly entryShift: number;
-  readonly pageShift: number;
-  readonly pageSize: number;
-  readonly invPageSize: number;
-  readonly signed: boolean;
-  /** Unsigned: addresses < vaLimit. Signed: -vaLimit ≤ address < vaLimit. */
-  readonly vaLimit: number;
-  readonly splitRoots: boolean;
-  /** Bit position of each level's index field in the address. */
-  readonly indexShift: Int32Array;
-  /** 2^-shift of each level's index field (multiplying by a power of two is exact). */
-  readonly indexScale: Float64Array;
-  readonly indexMask: Int32Array;
-  readonly leafAllowed: Uint8Array;
-  /** Bytes mapped by a leaf at each level, and its reciprocal. */
-  readonly leafSpan: Float64Array;
-  /** leafSpan - 1: the address bits a leaf at each level passes through (leaves are ≤ 1 GiB). */
-  readonly leafMask: Int32Array;
-  /** 32-bit paging honours PS only with CR4.PSE. */
-  readonly pageSizeNeedsPse: boolean;
-  /** Reserved bits checked in every valid entry. */
-  readonly reservedLo: number;
-  readonly reservedHi: number;
-  /** x86: bits of a huge leaf's frame field that must be zero, per level. */
-  readonly hugeReservedLo: Int32Array;
-  readonly hugeReservedHi: Int32Array;
-  readonly frame: FieldCodec;
-  readonly key: FieldCodec | null;
-  /** 0 = x86, 1 = RISC-V, 2 = ARM64: a small integer for the walk's switch. */
-  readonly family: 0 | 1 | 2;
-  /**
-   * The family's flag masks, flattened so the walk reads each with one load
-   * (`m.present` rather than `format.bits.present.lo`). `Lo` masks test the
-   * entry's low half, `Hi` masks its high half.
-   */
-  readonly m: FlagMasks;
-}
-
-export interface FlagMasks {
-  // x86 (and teaching formats)
-  readonly present: number;
-  readonly writable: number;
-  readonly user: number;
-  readonly accessed: number;
-  readonly dirty: number;
-  readonly pageSize: number;
-  readonly global: number;
-  readonly noExecLo: number;
-  readonly noExecHi: number;
-  // RISC-V (valid/user/global/accessed/dirty/writable reuse the fields above)
-  readonly read: number;
-  readonly execute: number;
-  // ARM64
-  readonly tableOrPage: number;
-  readonly apUser: number;
-  readonly apReadOnly: number;
-  readonly notGlobal: number;
-  readonly dbmHi: number;
-  readonly pxnHi: number;
-  readonly uxnHi: number;
-  readonly pxnTableHi: number;
-  readonly uxnTableHi: number;
-  readonly apTableNoUserHi: number;
-  readonly apTableReadOnlyHi: number;
-}
-
-function flagMasks(format: PagingFormat): FlagMasks {
-  const none = {
-    present: 0,
-    writable: 0,
-    user: 0,
-    accessed: 0,
-    dirty: 0,
-    pageSize: 0,
-    global: 0,
-    noExecLo: 0,
-    noExecHi: 0,
-    read: 0,
-    execute: 0,
-    tableOrPage: 0,
-    apUser: 0,
-    apReadOnly: 0,
-    notGlobal: 0,
-    dbmHi: 0,
-    pxnHi: 0,
-    uxnHi: 0,
-    pxnTableHi: 0,
-    uxnTableHi: 0,
-    apTableNoUserHi: 0,
-    apTableReadOnlyHi: 0,
-  };
-  switch (format.family) {
-    case 'x86': {
-      const b = format.bits;
-      return {
-        ...none,
-        present: b.present.lo,
-        writable: b.writable.lo,
-        user: b.user.lo,
-        accessed: b.accessed.lo,
-        dirty: b.dirty.lo,
-        pageSize: b.pageSize.lo,
-        global: b.global.lo,
-        noExecLo: b.noExecute.lo,
-        noExecHi: b.noExecute.hi,
-      };
-    }
-    case 'riscv': {
-      const b = format.bits;
-      return {
-        ...none,
-        present: b.valid.lo,
-        read: b.read.lo,
-        writable: b.write.lo,
-        execute: b.execute.lo,
-        user: b.user.lo,
-        global: b.global.lo,
-        accessed: b.accessed.lo,
-        dirty: b.dirty.lo,
-      };
-    }
-    case 'arm64': {
-      const b = format.bits;
-      return {
-        ...none,
-        present: b.valid.lo,
-        tableOrPage: b.tableOrPage.lo,
-        apUser: b.apUser.lo,
-        apReadOnly: b.apReadOnly.lo,
-        accessed: b.accessFlag.lo,
-        notGlobal: b.notGlobal.lo,
-        dbmHi: b.dirtyBitModifier.hi,
-        pxnHi: b.pxn.hi,
-        uxnHi: b.uxn.hi,
-        pxnTableHi: b.pxnTable.hi,
-        uxnTableHi: b.uxnTable.hi,
-        apTableNoUserHi: b.apTableNoUser.hi,
-        apTableReadOnlyHi: b.apTableReadOnly.hi,
-      };
-    }
-  }
-}
-
-const compiled = new WeakMap<PagingFormat, CompiledFormat>();
-
-export function compileFormat(format: PagingFormat): CompiledFormat {
-  const cached = compiled.get(format);
-  if (cached) return cached;
-  const n = format.levels.length;
-  const indexShift = new Int32Array(n);
-  const indexScale = new Float64Array(n);
-  const indexMask = new Int32Array(n);
-  const leafAllowed = new Uint8Array(n);
-  const leafSpan = new Float64Array(n);
-  const leafMask = new Int32Array(n);
-  const hugeReservedLo = new Int32Array(n);
-  const hugeReservedHi = new Int32Array(n);
-  let shift = format.pageShift;
-  for (let level = n - 1; level >= 0; level--) {
-    const lf = format.levels[level]!;
-    indexShift[level] = shift;
-    indexScale[level] = 2 ** -shift;
-    indexMask[level] = (1 << lf.indexBits) - 1;
-    leafAllowed[level] = lf.leaf || level === n - 1 ? 1 : 0;
-    leafSpan[level] = 2 ** shift;
-    // Leaves are at most 1 GiB, so the mask fits an int32; levels that
-    // cannot hold a leaf never use theirs.
-    leafMask[level] = leafAllowed[level] === 1 ? 2 ** shift - 1 : 0;
-    if (format.family === 'x86' && level < n - 1) {
-      // SDM Tables 4-15/4-17/4-5: in a huge leaf, the frame bits below the
-      // page's alignment are reserved, except the PAT bit (bit 12).
-      const patLo = format.bits.hugePat.lo;
-      const low = format.frame.shift;
-      const high = low + (shift - format.pageShift) - 1;
-      let lo = 0;
-      let hi = 0;
-      for (let b = low; b <= high; b++) {
-        if (b < 32) lo |= 1 << b;
-        else hi |= 1 << (b - 32);
-      }
-      hugeReservedLo[level] = lo & ~patLo;
-      hugeReservedHi[level] = hi;
-    }
-    shift += lf.indexBits;
-  }
-  const vaBits = shift;
-  const signed = format.addressing === 'sign-extended';
-  const frame = fieldCodec(format.frame);
-
-  // Frame-field bits above the physical address width are reserved (x86
-  // MAXPHYADDR, §4.5 "Reserved (must be 0)"); RISC-V has its own list.
-  let reservedLo = 0;
-  let reservedHi = 0;
-  // Entry bit b holds physical address bit b - frame.shift + pageShift.
-  const frameTop = format.frame.shift + format.frame.width;
-  const firstReserved = format.physAddrBits - format.pageShift + format.frame.shift;
-  for (let b = firstReserved; b < frameTop; b++) {
-    if (format.family !== 'x86') break;
-    if (b < 32) reservedLo |= 1 << b;
-    else reservedHi |= 1 << (b - 32);
-  }
-  if (format.family === 'riscv') {
-    reservedLo |= format.bits.reserved.lo;
-    reservedHi |= format.bits.reserved.hi;
-  }
-
-  const result: CompiledFormat = {
-    format,
-    levels: n,
-    entryBytes: format.entryBytes,
-    entryShift: Math.log2(format.entryBytes),
-    pageShift: format.pageShift,
-    pageSize: 2 ** format.pageShift,
-    invPageSize: 2 ** -format.pageShift,
-    signed,
-    // ARM64 gives each TTBR its own full 48-bit half: 0..2^48 and -2^48..0.
-    vaLimit: signed && format.family !== 'arm64' ? 2 ** (vaBits - 1) : 2 ** vaBits,
-    splitRoots: format.family === 'arm64',
-    indexShift,
-    indexScale,
-    indexMask,
-    leafAllowed,
-    leafSpan,
-    leafMask,
-    pageSizeNeedsPse: format.family === 'x86' && format.pageSizeNeedsPse,
-    reservedLo: reservedLo >>> 0,
-    reservedHi: reservedHi >>> 0,
-    hugeReservedLo,
-    hugeReservedHi,
-    frame,
-    key: format.family === 'x86' && format.protectionKey ? fieldCodec(format.protectionKey) : null,
-    family: format.family === 'x86' ? 0 : format.family === 'riscv' ? 1 : 2,
-    m: flagMasks(format),
-  };
-  compiled.set(format, result);
-  return result;
-}
-
-export const MAX_LEVELS = 5;
+export { type CompiledFormat, compileFormat, type FlagMasks } from './compiled-format.ts';
+export { MAX_LEVELS };
 
 /** What a walk found. Reused across walks; copy out anything you keep. */
 export class WalkResult {
@@ -335,8 +96,10 @@ export function walk(
   const entryShift = c.entryShift;
   const pageShift = c.pageShift;
   const u32 = mem.u32;
-  // A table must lie wholly inside installed memory.
-  if (!(root >= 0 && root + c.pageSize <= mem.size)) return fail(out, FaultKind.BusError, 0);
+  // A table must lie wholly inside installed memory — the root table all of
+  // its bytes, however many pages it spans (the MMU refuses such roots; a
+  // caller of walk() with its own ControlState may still pass one).
+  if (!(root >= 0 && root + c.rootTableBytes <= mem.size)) return fail(out, FaultKind.BusError, 0);
   let tableBase = root | 0;
   // The address as two 32-bit halves, so every index below is int32 arithmetic
   // (ToUint32 is "modulo 2^32", which is right for negative addresses too).
@@ -432,12 +195,13 @@ export function walk(
             (w ? Perm.Write : 0) |
             (x ? Perm.UserExec | Perm.SupervisorExec : 0) |
             ((lo & m.user) !== 0 ? Perm.User : 0) |
-            ((lo & m.dirty) !== 0 ? Perm.Dirty : 0);
+            ((lo & m.dirty) !== 0 ? Perm.Dirty : 0) |
+            c.permAlways;
           global = anyGlobal === 1;
         } else {
           // A pointer: D, A and U are reserved in non-leaf PTEs; step 4 faults
           // when the last level is still a pointer.
-          if ((lo & (m.dirty | m.accessed | m.user)) !== 0) return fail(out, FaultKind.ReservedBit, level);
+          if ((lo & c.pointerReservedLo) !== 0) return fail(out, FaultKind.ReservedBit, level);
           if (level === last) return fail(out, FaultKind.ReservedBit, level);
         }
         break;
@@ -476,7 +240,8 @@ export function walk(
           (user ? Perm.User : 0) |
           (uxn ? 0 : Perm.UserExec) |
           (pxn ? 0 : Perm.SupervisorExec) |
-          (dirty ? Perm.Dirty : 0);
+          (dirty ? Perm.Dirty : 0) |
+          c.permAlways;
         global = (lo & m.notGlobal) === 0;
         // The Access flag is checked before permissions: AF = 0 without
         // hardware management is an Access flag fault.
@@ -494,6 +259,8 @@ export function walk(
     if (leaf) break;
     // Next table: the frame this entry names. A frame number with high-half
     // bits set, or past the last frame, is memory that is not installed.
+    // Tables below the root fit in one page (format-validation.ts), so a
+    // table that starts in installed memory ends there.
     const frame = c.frame;
     const tableFrame = (lo & frame.loMask) >>> frame.loShift;
     if ((hi & frame.hiMask) !== 0 || tableFrame >= mem.frameCount)
@@ -507,7 +274,9 @@ export function walk(
   // Rights, with the dirty state treated as settable: the walk's job is to
   // decide whether the access is legal; setting D is the MMU's.
   if (table[accessSlot(access, privilege) * PERM_SPACE + (perm | Perm.Dirty)] === 0) {
-    out.protectionKey = c.family === 0 && protectionKeyDenies(s, perm, access, privilege);
+    out.protectionKey =
+      c.family === 0 &&
+      protectionKeyDenies(s, c.privilegesModelled ? perm : asSeenBy(perm, privilege), access, privilege);
     return fail(out, FaultKind.Protection, level);
   }
 

@@ -8,7 +8,7 @@
 import { bit } from '../entry-bits.ts';
 import type { Arm64Format } from '../paging-format.ts';
 
-export const arm64: Arm64Format = {
+export const arm64 = {
   id: 'arm64',
   title: 'ARM64 4K granule, 48-bit VA (TTBR0/TTBR1)',
   family: 'arm64',
@@ -38,4 +38,4 @@ export const arm64: Arm64Format = {
     apTableNoUser: bit(61),
     apTableReadOnly: bit(62),
   },
-};
+} satisfies Arm64Format;

@@ -5,6 +5,8 @@ import { tiny8, tiny16 } from './teaching.ts';
 import { x86_32 } from './x86-32.ts';
 import { x86_64 } from './x86-64.ts';
 
+/** The flag bits 32-bit and 4-level x86 paging share: a start for an x86-family format of your own. */
+export { x86FlagBits } from './x86-flags.ts';
 export { arm64, riscvSv39, tiny8, tiny16, x86_32, x86_64 };
 
 export const formats = {

@@ -7,7 +7,7 @@
 import { bit, bits, union } from '../entry-bits.ts';
 import type { RiscvFormat } from '../paging-format.ts';
 
-export const riscvSv39: RiscvFormat = {
+export const riscvSv39 = {
   id: 'riscv-sv39',
   title: 'RISC-V Sv39 (3-level, 39-bit)',
   family: 'riscv',
@@ -34,4 +34,4 @@ export const riscvSv39: RiscvFormat = {
     // without Svpbmt/Svnapot, which is the hart we model.
     reserved: union(bits(54, 60), bits(61, 62), bit(63)),
   },
-};
+} satisfies RiscvFormat;

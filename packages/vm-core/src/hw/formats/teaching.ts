@@ -4,7 +4,7 @@
  * walk, the same page-fault error code), so what a learner sees here is what
  * arch/x86/mm/fault.c sees.
  */
-import { bit, NO_BITS } from '../entry-bits.ts';
+import { bit, NOT_MODELLED } from '../entry-bits.ts';
 import type { X86Format } from '../paging-format.ts';
 
 /**
@@ -15,7 +15,7 @@ import type { X86Format } from '../paging-format.ts';
  *   entry byte:  7 6 5 | 4 3 2 1 0
  *                 PFN  | D A U W P
  */
-export const tiny8: X86Format = {
+export const tiny8 = {
   id: 'tiny8',
   title: 'Teaching: 32-byte pages, 1-byte entries, 2 levels',
   family: 'x86',
@@ -34,14 +34,14 @@ export const tiny8: X86Format = {
     user: bit(2),
     accessed: bit(3),
     dirty: bit(4),
-    pageSize: NO_BITS,
-    global: NO_BITS,
-    noExecute: NO_BITS,
-    hugePat: NO_BITS,
+    pageSize: NOT_MODELLED,
+    global: NOT_MODELLED,
+    noExecute: NOT_MODELLED,
+    hugePat: NOT_MODELLED,
   },
   protectionKey: null,
   pageSizeNeedsPse: false,
-};
+} satisfies X86Format;
 
 /**
  * tiny16: 64-byte pages, two-byte entries, two levels of 32 entries.
@@ -51,7 +51,7 @@ export const tiny8: X86Format = {
  *   entry:  15..8 | 7  6 5  4 3 2 1 0
  *           PFN   | NX G PS D A U W P
  */
-export const tiny16: X86Format = {
+export const tiny16 = {
   id: 'tiny16',
   title: 'Teaching: 64-byte pages, 2-byte entries, 2 levels, huge pages',
   family: 'x86',
@@ -73,8 +73,8 @@ export const tiny16: X86Format = {
     pageSize: bit(5),
     global: bit(6),
     noExecute: bit(7),
-    hugePat: NO_BITS,
+    hugePat: NOT_MODELLED,
   },
   protectionKey: null,
   pageSizeNeedsPse: false,
-};
+} satisfies X86Format;

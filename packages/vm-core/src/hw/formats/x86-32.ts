@@ -5,11 +5,11 @@
  * unless SMEP forbids it. The modelled CPU has MAXPHYADDR = 32 (no PSE-36),
  * so bits 21:13 of a 4 MiB PDE are reserved.
  */
-import { NO_BITS } from '../entry-bits.ts';
+import { NOT_MODELLED } from '../entry-bits.ts';
 import type { X86Format } from '../paging-format.ts';
 import { x86FlagBits } from './x86-flags.ts';
 
-export const x86_32: X86Format = {
+export const x86_32 = {
   id: 'x86-32',
   title: 'x86 32-bit paging (2-level, 4 MiB PSE pages)',
   family: 'x86',
@@ -22,7 +22,7 @@ export const x86_32: X86Format = {
   addressing: 'unsigned',
   physAddrBits: 32,
   frame: { shift: 12, width: 20 },
-  bits: { ...x86FlagBits, noExecute: NO_BITS },
+  bits: { ...x86FlagBits, noExecute: NOT_MODELLED },
   protectionKey: null,
   pageSizeNeedsPse: true,
-};
+} satisfies X86Format;

@@ -7,7 +7,7 @@ import { bit } from '../entry-bits.ts';
 import type { X86Format } from '../paging-format.ts';
 import { x86FlagBits } from './x86-flags.ts';
 
-export const x86_64: X86Format = {
+export const x86_64 = {
   id: 'x86-64',
   title: 'x86-64 4-level paging (48-bit)',
   family: 'x86',
@@ -26,4 +26,4 @@ export const x86_64: X86Format = {
   bits: { ...x86FlagBits, noExecute: bit(63) },
   protectionKey: { shift: 59, width: 4 },
   pageSizeNeedsPse: false,
-};
+} satisfies X86Format;
