@@ -132,7 +132,7 @@ function x86OopsLines(width: 32 | 64, f: OopsFacts): readonly string[] {
 }
 
 function x86Architecture(format: X86Format, layout: KernelLayout, wide: boolean): KernelArchitecture {
-  const hasNx = (format.bits.noExecute.hi | format.bits.noExecute.lo) !== 0;
+  const hasNx = format.bits.noExecute !== null;
   return {
     name: layout.arch,
     terms: { userRoot: 'CR3', userAccessWindow: 'stac/clac', syndrome: 'error code' },
