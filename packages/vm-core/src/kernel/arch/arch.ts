@@ -15,6 +15,7 @@
 import type { ControlState } from '../../hw/control.ts';
 import type { PageFault } from '../../hw/fault.ts';
 import type { PagingFormat } from '../../hw/paging-format.ts';
+import type { FaultInfo } from '../hooks.ts';
 import type { KernelLayout } from '../layout.ts';
 import type { Cpu } from '../types.ts';
 
@@ -87,24 +88,18 @@ export interface PteOps {
   swapOffset(pte: bigint): number;
 }
 
-/** The fault handler's questions, answered from the architecture's own report. */
-export interface DecodedFault {
+/** The fault handler's questions, answered from the architecture's own report (FaultInfo's fields). */
+export type DecodedFault = Pick<
+  FaultInfo,
+  'errorCode' | 'present' | 'write' | 'exec' | 'user' | 'reservedBit'
+> & {
   /**
    * Set when the exception is not a page fault, with its name: x86 raises
    * #GP, not #PF, for a non-canonical address (the kernel never runs the
    * page-fault handler for it).
    */
   readonly otherException: string | null;
-  /** The architecture's raw syndrome: x86's error code, ARM64's ESR_EL1, RISC-V's scause. */
-  readonly errorCode: number;
-  /** A translation existed (a protection or access-flag fault), not a missing one. */
-  readonly present: boolean;
-  readonly write: boolean;
-  readonly exec: boolean;
-  /** The access was made in user mode. */
-  readonly user: boolean;
-  readonly reservedBit: boolean;
-}
+};
 
 /** How this architecture's manuals and Linux name the things reports mention. */
 export interface ArchTerms {
@@ -178,18 +173,13 @@ export interface KernelArchitecture {
   readonly uaccessSymbols?: { readonly copyUser: string; readonly getUser: string; readonly putUser: string };
 }
 
-/** What an oops report is built from. */
-export interface OopsFacts {
-  readonly address: number;
-  readonly errorCode: number;
-  readonly present: boolean;
-  readonly write: boolean;
-  readonly exec: boolean;
-  readonly user: boolean;
-  readonly reservedBit: boolean;
-  readonly pid: number;
+/** What an oops report is built from: the fault as the hooks saw it, its instruction symbolized. */
+export type OopsFacts = Pick<
+  FaultInfo,
+  'address' | 'errorCode' | 'present' | 'write' | 'exec' | 'user' | 'reservedBit' | 'pid'
+> & {
   /** The faulting instruction, already symbolized. */
   readonly ip: string;
   /** The user-access window was open when the fault was taken (RISC-V prints it as sstatus.SUM). */
   readonly userAccessOpen?: boolean;
-}
+};
