@@ -21,13 +21,19 @@ function Pre(props: ComponentProps<'pre'>) {
   return <pre {...props} tabIndex={0} />;
 }
 
+/** Tables scroll sideways too (display: block in globals.css): focusable for the same reason. */
+function Table(props: ComponentProps<'table'>) {
+  // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+  return <table {...props} tabIndex={0} />;
+}
+
 export function Markdown({ source }: { source: string }) {
   return (
     <div className="prose-faultline">
       <ReactMarkdown
         remarkPlugins={[remarkGfm]}
         rehypePlugins={[rehypeHighlight]}
-        components={{ input: Input, pre: Pre }}
+        components={{ input: Input, pre: Pre, table: Table }}
       >
         {source}
       </ReactMarkdown>
