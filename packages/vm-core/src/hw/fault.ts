@@ -108,6 +108,11 @@ export interface PageFault {
   readonly report: ArchFaultReport;
   /** One line for people: the report decoded. */
   readonly message: string;
+  /**
+   * ARM64 LDTR/STTR: the access ran at EL1 (`privilege` is 'supervisor')
+   * but was checked with EL0's permissions. Absent for every other access.
+   */
+  readonly unprivileged?: true;
 }
 
 export function isPageFault(value: unknown): value is PageFault {
@@ -122,6 +127,8 @@ export interface FaultFacts {
   readonly level: number;
   /** x86 PKU: the protection key forbade the access. */
   readonly protectionKey: boolean;
+  /** ARM64 LDTR/STTR at EL1: checked as EL0, so `privilege` (Supervisor) is only where the abort is taken. */
+  readonly unprivileged?: boolean;
 }
 
 export function makeFault(
@@ -145,7 +152,7 @@ export function makeFault(
   }
   const levelName = f.level >= 0 ? (format.levels[f.level]?.name ?? null) : null;
   const kind = kindNames[f.kind]!;
-  return {
+  const fault: PageFault = {
     kind,
     va: f.va,
     address,
@@ -156,6 +163,7 @@ export function makeFault(
     report,
     message: describe(report, kind, f, address, levelName),
   };
+  return f.unprivileged === true ? { ...fault, unprivileged: true } : fault;
 }
 
 // Intel SDM Vol. 3A Figure 4-12: page-fault error code.
@@ -301,7 +309,7 @@ function describe(
   address: string,
   levelName: string | null,
 ): string {
-  const who = `${privilegeName(f.privilege)} ${accessName(f.access)}`;
+  const who = `${privilegeName(f.privilege)}${f.unprivileged === true ? ' unprivileged' : ''} ${accessName(f.access)}`;
   const where = levelName === null ? '' : ` (decided at ${levelName})`;
   switch (report.arch) {
     case 'x86': {

@@ -97,6 +97,8 @@ export class Mmu {
   private asid: number;
   /** Last TLB slot seen for a page-number hash: a way predictor. */
   private readonly wayHint = new Int32Array(WAY_HINT_MASK + 1);
+  /** Set while `translateUnprivileged` runs: a fault is then taken from EL1. */
+  private unprivileged = false;
 
   constructor(options: MmuOptions) {
     this.format = options.format;
@@ -231,6 +233,25 @@ export class Mmu {
       return this.translateSearchTlb(va, access, privilege);
     }
     return this.translateSlow(va, access, privilege, false);
+  }
+
+  /**
+   * ARM64 LDTR/STTR (and their byte and halfword forms): a load or store
+   * executed at EL1 whose permissions are checked as if at EL0, so PAN does
+   * not apply and pages without EL0 access fault; the abort is still taken
+   * from EL1 (EC 0x25, "DABT (current EL)"), as the ARM ARM's LDTR/STTR
+   * descriptions say for PSTATE.UAO = 0 — the only setting Linux uses since
+   * 5.11, whose uaccess routines are built from these instructions.
+   */
+  translateUnprivileged(va: number, access: typeof Access.Read | typeof Access.Write): Translation {
+    if (this.format.family !== 'arm64')
+      throw new RangeError(`${this.format.id} has no unprivileged loads and stores (LDTR/STTR are ARM64's)`);
+    this.unprivileged = true;
+    try {
+      return this.translate(va, access, Privilege.User);
+    } finally {
+      this.unprivileged = false;
+    }
   }
 
   /**
@@ -484,9 +505,11 @@ export class Mmu {
       kind: w.faultKind,
       va,
       access,
-      privilege,
+      // An unprivileged access is checked as EL0 but runs, and faults, at EL1.
+      privilege: this.unprivileged ? Privilege.Supervisor : privilege,
       level: w.faultLevel,
       protectionKey: w.protectionKey,
+      ...(this.unprivileged ? { unprivileged: true } : {}),
     });
   }
 
