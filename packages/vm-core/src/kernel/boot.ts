@@ -5,7 +5,8 @@
  * (kthreadd).
  *
  * Follows init/main.c (start_kernel, rest_init), arch/x86/mm/init.c
- * (init_mem_mapping) and arch/x86/mm/init_64.c (preallocate_vmalloc_pages).
+ * (init_mem_mapping), arch/x86/mm/init_64.c (preallocate_vmalloc_pages)
+ * and arch/arm64/mm/mmu.c (map_mem, paging_init's reserved_pg_dir).
  */
 import { Mmu } from '../hw/mmu.ts';
 import { PhysicalMemory } from '../hw/physical-memory.ts';
@@ -32,9 +33,25 @@ export function bootKernel(options: KernelOptions): KernelState {
     throw new KernelError(
       `unknown arch "${name}"; the kernel layer models ${Object.keys(architectures).join(', ')}`,
     );
-  const arch = architectures[name];
-  const layout = arch.layout;
   const linux = parseLinuxVersion(options.linux ?? DEFAULT_LINUX_VERSION);
+  const base = architectures[name];
+  // 32-bit x86 has no PCIDs: every CR3 write flushes the non-global entries.
+  if (!base.hasAsids && options.pcid === true) {
+    throw new KernelError(`${base.name} has no PCIDs; use pcid: false (the default there)`);
+  }
+  const pcid = options.pcid ?? base.hasAsids;
+  let arch = base;
+  if (base.configure !== undefined) {
+    const configured = base.configure({ linux, pan: options.pan, uao: options.uao, tagged: pcid });
+    if (configured.kind === 'err') throw new KernelError(`${base.name}: ${configured.message}`);
+    arch = configured.arch;
+  } else {
+    for (const option of ['pan', 'uao'] as const) {
+      if (options[option] !== undefined)
+        throw new KernelError(`${option} is an ARM64 option; ${base.name} has nothing it could set`);
+    }
+  }
+  const layout = arch.layout;
   const frameCount = options.frames ?? 1024;
   if (!Number.isInteger(frameCount) || frameCount < 64)
     throw new RangeError('a kernel needs at least 64 frames');
@@ -47,11 +64,6 @@ export function bootKernel(options: KernelOptions): KernelState {
   const tables = new PageTables(memory, frames, layout, arch.pte);
   const lru = new LruLists(frameCount);
   const hooks = { ...referenceHooks, ...options.hooks };
-  // 32-bit x86 has no PCIDs: every CR3 write flushes the non-global entries.
-  if (!arch.hasAsids && options.pcid === true) {
-    throw new KernelError(`${arch.name} has no PCIDs; use pcid: false (the default there)`);
-  }
-  const pcid = options.pcid ?? arch.hasAsids;
   const accessFlags = options.accessFlags ?? arch.accessFlags.default;
   if (accessFlags !== arch.accessFlags.default && !arch.accessFlags.selectable) {
     throw new KernelError(
@@ -69,7 +81,13 @@ export function bootKernel(options: KernelOptions): KernelState {
   memory.zeroFrame(zeroPagePfn);
   frames.set(zeroPagePfn, PageFlag.Reserved);
 
+  // ARM64: reserved_pg_dir, the empty table TTBR0 holds when no user
+  // address space may be reached, in the frame just below swapper_pg_dir
+  // (the kernel finds it as TTBR1 - RESERVED_SWAPPER_OFFSET).
+  const reservedPgd = arch.kernelHalfInUserRoot ? null : tables.allocateTable(null);
   const initPgd = tables.allocateTable(null);
+  if (reservedPgd !== null && reservedPgd !== initPgd - 1)
+    throw new KernelError(`boot: reserved_pg_dir (frame ${reservedPgd}) is not just below swapper_pg_dir`);
   const s = withHookApis({
     arch,
     layout,
@@ -82,7 +100,7 @@ export function bootKernel(options: KernelOptions): KernelState {
     reaped: new Map(),
     mms: new Map(),
     initMm: new Mm(0, initPgd, 0, 0),
-    kernelTables: new Set([initPgd]),
+    kernelTables: new Set(reservedPgd === null ? [initPgd] : [reservedPgd, initPgd]),
     hooks,
     pcid,
     accessFlags,
@@ -100,7 +118,7 @@ export function bootKernel(options: KernelOptions): KernelState {
     nextMmId: 1,
     kmallocs: new Map(),
     vmallocs: new Map(),
-    vmallocNext: layout.vmallocStart,
+    vmallocNext: layout.vmallocFirst ?? layout.vmallocStart,
     fileOfPage: new Map(),
     asidsInUse: new Set([0]),
     listeners: [],

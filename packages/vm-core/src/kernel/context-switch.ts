@@ -1,11 +1,11 @@
 /**
- * Running a task on a CPU: lazy TLB for kernel threads, CR3 (and PCID)
- * only when the address space changes, and the user-access window saved
- * and restored with the task's FLAGS.
+ * Running a task on a CPU: lazy TLB for kernel threads, CR3 / TTBR0 (and
+ * the PCID / ASID) only when the address space changes, and the
+ * user-access window saved and restored with the task's FLAGS (PSTATE).
  *
  * Follows kernel/sched/core.c (context_switch), arch/x86/mm/tlb.c
- * (switch_mm_irqs_off, enter_lazy_tlb) and arch/x86/kernel/process_64.c
- * (__switch_to).
+ * (switch_mm_irqs_off, enter_lazy_tlb), arch/x86/kernel/process_64.c
+ * (__switch_to) and arch/arm64/include/asm/mmu_context.h (switch_mm).
  */
 import { KernelError } from './kernel.ts';
 import type { Mm } from './mm.ts';
@@ -42,7 +42,7 @@ export function switchTo(s: KernelState, cpuId: number, pid: number): void {
 /** Loads a task's saved user-access window (its FLAGS.AC) on the CPU it is about to run on. */
 export function loadUserAccessWindow(s: KernelState, cpu: Cpu, task: Task): void {
   if (task.userAccessOpen === s.arch.userAccessWindowOpen(cpu)) return;
-  if (task.userAccessOpen) s.arch.openUserAccess(cpu);
+  if (task.userAccessOpen) s.arch.openUserAccess(cpu, task);
   else s.arch.closeUserAccess(cpu);
 }
 

@@ -32,11 +32,15 @@ export function searchExceptionTable(s: KernelState, ip: number): number | null 
   return s.exceptionTable.get(ip) ?? null;
 }
 
-/** show_fault_oops(): the report's lines, as Linux prints them, with the reason appended. */
+/**
+ * show_fault_oops() / die_kernel_fault(): the report's lines, as Linux
+ * prints them, with the reason appended. The CPU is the one whose fault a
+ * hook is handling (its state still that of the fault), when there is one.
+ */
 export function oopsReport(s: KernelState, f: FaultInfo, reason: string): string {
   const width = s.layout.format.addressing === 'unsigned' ? 32 : 64;
   const ip = symbolize(f.ip, width, s.arch.uaccessSymbols ?? X86_UACCESS_SYMBOLS);
-  return [...s.arch.oopsLines({ ...f, ip }, reason), `Why: ${reason}`].join('\n');
+  return [...s.arch.oopsLines({ ...f, ip }, reason, s.inFault?.cpu ?? null), `Why: ${reason}`].join('\n');
 }
 
 /** x86's uaccess routines (arch/x86/lib: copy_user_64.S, getuser.S, putuser.S). */

@@ -7,7 +7,8 @@
  * Follows arch/x86/mm/fault.c (exc_page_fault, handle_page_fault,
  * do_user_addr_fault's signal delivery), arch/x86/kernel/traps.c
  * (exc_general_protection), arch/riscv/kernel/traps.c (do_page_fault's
- * entry from scause 12/13/15) and mm/memory.c (handle_mm_fault's VM_FAULT_OOM).
+ * entry from scause 12/13/15), arch/arm64/mm/fault.c (do_mem_abort) and
+ * mm/memory.c (handle_mm_fault's VM_FAULT_OOM).
  */
 import { Access, Privilege } from '../hw/access.ts';
 import { formatAddress } from '../hw/address.ts';
@@ -38,8 +39,13 @@ export function access(
   const cpu = cpuFor(s, pid);
   const access = kind === 'read' ? Access.Read : kind === 'write' ? Access.Write : Access.Execute;
   const faults: FaultRecord[] = [];
+  const arch = s.arch;
   for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+    // The way out to user mode and back in, where it changes the CPU's
+    // state (ARM64 SW PAN: the task's TTBR0 only while in user mode).
+    arch.enterUserMode?.(cpu, task);
     const pa = cpu.mmu.translate(address, access, Privilege.User);
+    arch.enterKernelMode?.(cpu);
     if (typeof pa === 'number') {
       if (access === Access.Write) s.memory.bytes[pa] = value & 0xff;
       return { kind: 'ok', value: s.memory.bytes[pa]!, faults };
@@ -54,20 +60,24 @@ export function access(
 
 /**
  * A kernel-mode access on `cpu` (the current task's context). `ip` names
- * the instruction, so the exception table can find a fixup for it.
+ * the instruction, so the exception table can find a fixup for it;
+ * `unprivileged`: it is an ARM64 LDTR/STTR, checked as EL0.
  */
 export function kernelAccess(
   s: KernelState,
   cpuId: number,
   address: number,
   kind: 'read' | 'write',
-  options: { ip?: number; value?: number },
+  options: { ip?: number; value?: number; unprivileged?: boolean },
 ): AccessOutcome {
   const cpu = cpuOf(s, cpuId);
   const access = kind === 'read' ? Access.Read : Access.Write;
   const faults: FaultRecord[] = [];
   for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
-    const pa = cpu.mmu.translate(address, access, Privilege.Supervisor);
+    const pa =
+      options.unprivileged === true
+        ? cpu.mmu.translateUnprivileged(address, access)
+        : cpu.mmu.translate(address, access, Privilege.Supervisor);
     if (typeof pa === 'number') {
       if (access === Access.Write) s.memory.bytes[pa] = (options.value ?? 0) & 0xff;
       return { kind: 'ok', value: s.memory.bytes[pa]!, faults };
@@ -157,7 +167,7 @@ function faultInfo(
     reservedBit: d.reservedBit,
     exec: d.exec,
     ip,
-    userAccessOpen: s.arch.userAccessAllowed(cpu),
+    userAccessOpen: s.arch.userAccessAllowed(cpu, fault, s.exceptionTable.has(ip)),
     pid: task.pid,
     mm: task.mm?.id ?? null,
   };

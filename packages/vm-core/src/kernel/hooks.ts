@@ -46,7 +46,13 @@ export interface FaultInfo {
   readonly reservedBit: boolean;
   /** Kernel-mode faults: the faulting instruction's address (for the exception table). */
   readonly ip: number;
-  /** Whether the kernel could touch user memory: the user-access window was open (EFLAGS.AC under SMAP, PAN clear, SUM set). */
+  /**
+   * Whether the kernel could touch user memory: the user-access window was
+   * open (EFLAGS.AC under SMAP, PAN clear, SUM set). On ARM64, the fault
+   * handler's own test: false only for an EL1 permission fault on a user
+   * address that PAN (or SW PAN's reserved TTBR0) caused, or taken outside
+   * the uaccess instructions, in a task with an mm.
+   */
   readonly userAccessOpen: boolean;
   readonly pid: number;
   /** The faulting task's mm, or null for a kernel thread. */
@@ -172,7 +178,7 @@ export interface KernelApi {
   setAccessFlags(mm: number, address: number, write: boolean): boolean;
   /** CPUs whose TLBs may hold translations of this mm (mm_cpumask). */
   cpusThatMayCache(mm: number): readonly number[];
-  /** invlpg on one CPU (an IPI's work when it is not the local one). */
+  /** invlpg on one CPU (an IPI's work when it is not the local one); on ARM64, TLBI VALE1IS as it reaches that CPU. */
   invalidateTlbEntry(cpu: number, mm: number, address: number): void;
   /** do_swap_page(): reads the page back (or finds it in the swap cache) and maps it. */
   swapInPage(mm: number, address: number, write: boolean): 'swap-in' | 'oom';

@@ -1,11 +1,13 @@
 /**
  * Where things live in the virtual address space, per architecture, after
  * Documentation/arch/x86/x86_64/mm.rst, arch/x86/include/asm/page_32_types.h
- * and Documentation/riscv/vm-layout.rst.
+ * Documentation/riscv/vm-layout.rst and Documentation/arm64/memory.rst (6.1:
+ * 4K pages, 4 levels, 48-bit VA).
  * The simulated areas keep Linux's addresses but are sized down where Linux
  * reserves terabytes (one PML4 slot of vmalloc space instead of 32 TiB).
  */
 import { toAddress } from '../hw/address.ts';
+import { arm64 } from '../hw/formats/arm64.ts';
 import { riscvSv39 } from '../hw/formats/riscv-sv39.ts';
 import { x86_32 } from '../hw/formats/x86-32.ts';
 import { x86_64 } from '../hw/formats/x86-64.ts';
@@ -27,6 +29,11 @@ export interface KernelLayout {
   readonly directMapMaxBytes: number;
   readonly vmallocStart: number;
   readonly vmallocEnd: number;
+  /**
+   * Where the first vmalloc area goes, when it is not vmallocStart: ARM64's
+   * kernel image sits at the bottom of the vmalloc range.
+   */
+  readonly vmallocFirst?: number;
   /** Where the kernel's text would be: uaccess instructions' addresses live here. */
   readonly kernelText: number;
   /** Top of the user stack. */
@@ -39,7 +46,10 @@ export interface KernelLayout {
   readonly stackLimit: number;
   /** stack_guard_gap: 256 pages kept free below a stack (mm/mmap.c). */
   readonly stackGuardGap: number;
-  /** Index range of root-table entries that make up the kernel half. */
+  /**
+   * Index range of root-table entries that make up the kernel half (from
+   * here to the end); the root's size where no user root holds any (ARM64).
+   */
   readonly kernelRootFirst: number;
   /**
    * x86-64 preallocates the vmalloc area's upper-level tables at boot, so
@@ -49,9 +59,11 @@ export interface KernelLayout {
    * and as vmalloc maps since; RISC-V's roots too, synced on fault
    * (vmalloc_fault() in arch/riscv/mm/fault.c) until 6.5 preallocated them
    * (commit 7d3332be011e, "riscv: mm: Pre-allocate PGD entries for
-   * vmalloc/modules area"). See vmalloc.ts vmallocSync.
+   * vmalloc/modules area"); ARM64's kernel half is one table behind TTBR1,
+   * the same on every CPU whatever TTBR0 holds, so there is nothing to sync.
+   * See vmalloc.ts vmallocSync.
    */
-  readonly vmallocSync: 'preallocated' | 'lazy-fault';
+  readonly vmallocSync: 'preallocated' | 'lazy-fault' | 'kernel-root';
 }
 
 const MiB = 2 ** 20;
@@ -127,6 +139,42 @@ export const layouts: Record<KernelArch, KernelLayout> = {
     // USER_PTRS_PER_PGD = 256: pgd_alloc copies entries 256..511 from init_mm.
     kernelRootFirst: 256,
     vmallocSync: 'lazy-fault',
+  },
+  arm64: {
+    arch: 'arm64',
+    format: arm64,
+    // TASK_SIZE_64 = 1 << vabits_actual (processor.h): all of TTBR0's range.
+    userEnd: 2 ** 48,
+    // Debian's configs set CONFIG_DEFAULT_MMAP_MIN_ADDR=4096 in
+    // debian/config/config and raise it to 65536 for x86 only
+    // (debian/config/kernelarch-x86/config), so vm.mmap_min_addr is 4096 on
+    // Debian's arm64 kernels. (CONFIG_LSM_MMAP_MIN_ADDR=32768 binds only
+    // under an LSM with an mmap_addr hook, SELinux; Debian runs AppArmor.)
+    mmapMinAddr: 0x1000,
+    // PAGE_OFFSET = -(1 << VA_BITS): the linear map fills the bottom half
+    // of TTBR1's range, 128 TiB up to PAGE_END.
+    directMapStart: toAddress('0xffff000000000000'),
+    directMapMaxBytes: 2 ** 47,
+    // VMALLOC_START = MODULES_END = MODULES_VADDR + 128 MiB; sized down to
+    // the rest of its level-0 slot (512 GiB) instead of 124 TiB.
+    vmallocStart: toAddress('0xffff800008000000'),
+    vmallocEnd: toAddress('0xffff808000000000'),
+    // KIMAGE_VADDR = MODULES_END: without KASLR the image (_text) starts
+    // where vmalloc space does, and its own vm_struct keeps vmalloc off it;
+    // areas here start above a 32 MiB image (Debian's arm64 Image is about
+    // 30 MiB).
+    vmallocFirst: toAddress('0xffff80000a000000'),
+    kernelText: toAddress('0xffff800008000000'),
+    // STACK_TOP = STACK_TOP_MAX = TASK_SIZE_64.
+    stackTop: 2 ** 48,
+    // mm/util.c mmap_base(): 8 MiB of stack rlimit plus stack_guard_gap is
+    // under MIN_GAP, so the gap is 128 MiB (no randomisation).
+    mmapBase: 2 ** 48 - 128 * MiB,
+    brkStart: 0x0060_0000,
+    stackLimit: 8 * MiB,
+    stackGuardGap: 256 * 4096,
+    kernelRootFirst: 512,
+    vmallocSync: 'kernel-root',
   },
 };
 

@@ -123,20 +123,23 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
   if (!ops.valid(pte))
     throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
   // More rights need no flush on x86: a stale read-only entry just faults
-  // once more and the CPU re-walks.
+  // once more and the CPU re-walks. ARM64's wp_page_reuse goes through
+  // ptep_set_access_flags, which flushes the stale read-only entry.
   let next = ops.mkdirty(ops.mkwrite(pte));
   // wp_page_reuse()'s pte_mkyoung: where software keeps A (Svade), an old
   // PTE left old would cost the retried write a second fault Linux never
   // takes. Where hardware keeps it, the retry's walk sets it (and shows so).
   if (s.accessFlags === 'software') next = ops.mkyoung(next);
   s.tables.writeAt(pa!, next);
+  if (s.arch.tlb?.setDirtyFlushes === true) flushTlbPage(s, mmId, address);
 }
 
 /**
  * ptep_set_access_flags() after handle_pte_fault's pte_mkyoung (and
  * pte_mkdirty for a write): the state hardware that does not manage it
- * leaves to software. Only ever adds A or D, so no TLB flush is needed —
- * a stale entry just faults again. True if the entry changed.
+ * leaves to software. Only ever adds A or D, so x86 needs no TLB flush —
+ * a stale entry just faults again; ARM64's flushes after making an entry
+ * dirty ("Invalidate a stale read-only entry"). True if the entry changed.
  */
 export function setAccessFlags(s: KernelState, mmId: number, address: number, write: boolean): boolean {
   const mm = mmById(s, mmId);
@@ -153,6 +156,7 @@ export function setAccessFlags(s: KernelState, mmId: number, address: number, wr
   if (write) next = ops.mkdirty(next);
   if (next === pte) return false;
   s.tables.writeAt(pa!, next);
+  if (write && s.arch.tlb?.setDirtyFlushes === true) flushTlbPage(s, mmId, address);
   return true;
 }
 

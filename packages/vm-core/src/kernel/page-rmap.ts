@@ -14,6 +14,7 @@ import type { Mm } from './mm.ts';
 import { putPage } from './page-alloc.ts';
 import type { KernelState } from './state.ts';
 import { tryFreeSwap } from './swap-state.ts';
+import { flushTlbPage } from './tlb-flush.ts';
 import { VmFlag } from './vma.ts';
 
 /**
@@ -65,10 +66,14 @@ export function folioReferenced(s: KernelState, pfn: number, clear: boolean): Re
     if (!s.arch.pte.young(pte)) continue;
     ptes++;
     if (((mm.vmas.containing(va)?.flags ?? 0) & VmFlag.Exec) !== 0) exec = true;
+    if (!clear) continue;
     // x86 clears the bit without a flush (ptep_clear_flush_young): a TLB
     // entry still cached keeps the bit from being set again, so a hot
-    // page can look cold for a while — a deliberate trade.
-    if (clear) s.tables.writeAt(pa, s.arch.pte.mkold(pte));
+    // page can look cold for a while — a deliberate trade. ARM64's
+    // flushes the entry (flush_tlb_page_nosync), so the next access walks
+    // again — and, with the access flag left to software, faults.
+    s.tables.writeAt(pa, s.arch.pte.mkold(pte));
+    if (s.arch.tlb?.clearYoungFlushes === true) flushTlbPage(s, mm.id, va);
   }
   return { ptes, exec };
 }

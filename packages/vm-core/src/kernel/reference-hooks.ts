@@ -6,11 +6,12 @@
  * learner's.
  *
  * Sources: arch/x86/mm/fault.c (do_user_addr_fault, do_kern_addr_fault,
- * access_error, kernelmode_fixup_or_oops), mm/memory.c (handle_mm_fault,
- * do_anonymous_page, do_wp_page, wp_can_reuse_anon_folio); RISC-V's front
- * half (arch/riscv/mm/fault.c) is in reference-hooks-riscv.ts.
+ * access_error, kernelmode_fixup_or_oops), arch/arm64/mm/fault.c
+ * (do_page_fault, do_translation_fault, __do_kernel_fault), mm/memory.c
+ * (handle_mm_fault, do_anonymous_page, do_wp_page, wp_can_reuse_anon_folio);
+ * RISC-V's front half (arch/riscv/mm/fault.c) is in reference-hooks-riscv.ts.
  */
-import { userAccessViolation } from './arch/index.ts';
+import { accessError as archAccessError, userAccessViolation } from './arch/index.ts';
 import type { FaultInfo, FaultOutcome, KernelApi, KernelHooks, VmaInfo } from './hooks.ts';
 import { linuxAtLeast } from './linux-version.ts';
 import { riscvDoPageFault } from './reference-hooks-riscv.ts';
@@ -33,12 +34,13 @@ function badArea(k: KernelApi, f: FaultInfo, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'
   return { kind: 'oops', report: k.oopsReport(f, why) };
 }
 
-/** access_error(): does the VMA forbid this access? */
+/**
+ * access_error(): does the VMA forbid this access? By the architecture's
+ * rule — x86 calls any present read fault an error, while on ARM64 a
+ * present fault may be an access-flag fault on a page the VMA allows.
+ */
 function accessError(f: FaultInfo, vma: VmaInfo): boolean {
-  if (f.write) return !vma.write;
-  // A present page that still faulted on a read or fetch: the rights say no.
-  if (f.present) return true;
-  return !(vma.read || vma.write || vma.exec);
+  return archAccessError(f.arch, f, vma);
 }
 
 export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
@@ -61,7 +63,8 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
   }
   // SMAP / PAN / SUM: a supervisor access to user memory outside the
   // user-access window is a kernel bug; the exception table is deliberately
-  // not consulted.
+  // not consulted. (ARM64 asks only about EL1 permission faults, and only
+  // for a task with an mm — see its userAccessAllowed.)
   if (!f.user && !f.userAccessOpen) {
     return { kind: 'oops', report: k.oopsReport(f, userAccessViolation(f.arch)) };
   }
@@ -177,7 +180,9 @@ export const referenceExceptionFixup: KernelHooks['exceptionFixup'] = (k, f) => 
 /**
  * flush_tlb_page(): invalidate locally and, by IPI, on every other CPU that
  * may hold the translation (mm_cpumask). Flushing only the local CPU leaves
- * the others' stale entries working — the classic SMP bug.
+ * the others' stale entries working — the classic SMP bug. (Linux arm64
+ * sends no IPIs: one TLBI VALE1IS, broadcast by the hardware to every CPU
+ * in the inner-shareable domain, does what this loop does.)
  */
 export const referenceFlushTlbPage: KernelHooks['flushTlbPage'] = (k, { mm, address }) => {
   for (const cpu of k.cpusThatMayCache(mm)) k.invalidateTlbEntry(cpu, mm, address);

@@ -22,6 +22,9 @@ export interface KernelOptions {
    * switch. On RISC-V: satp.ASID, as Linux uses it when the hart has more
    * than twice as many ASIDs as CPUs (use_asid_allocator); false is a hart
    * without ASIDs, where every switch executes sfence.vma of everything.
+   * On ARM64: the ASID, which Linux arm64 always uses, so there `pcid:
+   * false` is a comparison, not a configuration: every switch_mm drops the
+   * non-global entries.
    */
   readonly pcid?: boolean;
   readonly hooks?: Partial<KernelHooks>;
@@ -40,6 +43,21 @@ export interface KernelOptions {
    * changes modelled).
    */
   readonly linux?: LinuxVersion;
+  /**
+   * ARM64: how the CPU keeps the kernel out of user memory. 'hardware'
+   * (the default): PSTATE.PAN (FEAT_PAN, ARMv8.1 on). 'software': a CPU
+   * without it (ARMv8.0) and CONFIG_ARM64_SW_TTBR0_PAN — TTBR0 holds an
+   * empty table and the reserved ASID except inside the uaccess routines
+   * (uaccess_ttbr0_enable/disable) and in user mode.
+   */
+  readonly pan?: 'hardware' | 'software';
+  /**
+   * ARM64, Linux before 5.11: the CPU has UAO (FEAT_UAO, ARMv8.2), so the
+   * uaccess routines use LDTR/STTR with PAN left set instead of clearing
+   * PAN around plain loads and stores. Default false: the CPU of the
+   * question "copy_from_user disables PAN and restores it".
+   */
+  readonly uao?: boolean;
 }
 
 export interface Watermarks {

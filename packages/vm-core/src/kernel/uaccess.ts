@@ -4,7 +4,9 @@
  *
  * Why they exist: the kernel must never trust a user pointer. access_ok()
  * rejects kernel addresses outright; the user-access window (stac/clac under
- * SMAP, PAN on ARM) is opened only around the copy; and every load or store
+ * SMAP, PAN on ARM64 before 5.11, the reserved TTBR0 with SW PAN) is opened
+ * only around the copy — ARM64 since 5.11 copies with LDTR/STTR, checked as
+ * EL0, which need no window but SW PAN's; and every load or store
  * of user memory is an instruction with an exception-table entry, so a fault
  * the fault handler cannot fix (no VMA, wrong rights) resumes at a fixup
  * instead of oopsing. The routine then reports how many bytes it did NOT
@@ -22,7 +24,7 @@ export type ByteAccess =
 export interface UaccessApi {
   /** access_ok(): the whole range lies in user space. */
   accessOk(address: number, length: number): boolean;
-  /** stac / clac on the CPU running `pid`. */
+  /** stac / clac (x86), PAN = 0 / 1 or uaccess_ttbr0_enable / disable (ARM64) on the CPU running `pid`. */
   userAccessBegin(pid: number): void;
   userAccessEnd(pid: number): void;
   /** A kernel-mode byte load by the instruction at `ip`; faults go through the page-fault hook. */

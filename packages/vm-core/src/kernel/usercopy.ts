@@ -5,8 +5,9 @@
  * from: kernel-mode accesses at a uaccess instruction, so a fault there
  * finds its exception-table fixup.
  *
- * Follows lib/usercopy.c (_copy_from_user, _copy_to_user) and
- * arch/x86/lib (copy_user_64.S, getuser.S, putuser.S).
+ * Follows lib/usercopy.c (_copy_from_user, _copy_to_user), arch/x86/lib
+ * (copy_user_64.S, getuser.S, putuser.S) and arch/arm64/lib
+ * (copy_from_user.S, copy_to_user.S; get_user/put_user in asm/uaccess.h).
  */
 import { cpuFor } from './context-switch.ts';
 import { UACCESS_IP } from './extable.ts';
@@ -136,12 +137,12 @@ export function accessOk(s: KernelState, address: number, length: number): boole
   return Number.isSafeInteger(address) && address >= 0 && length >= 0 && address + length <= s.layout.userEnd;
 }
 
-/** stac: opens the user-access window on the CPU running `pid`. */
+/** stac (x86), PAN = 0 or uaccess_ttbr0_enable (ARM64): opens the user-access window on the CPU running `pid`. */
 export function userAccessBegin(s: KernelState, pid: number): void {
-  s.arch.openUserAccess(cpuFor(s, pid));
+  s.arch.openUserAccess(cpuFor(s, pid), taskOf(s, pid));
 }
 
-/** clac: closes it. */
+/** clac, PAN = 1 or uaccess_ttbr0_disable: closes it. */
 export function userAccessEnd(s: KernelState, pid: number): void {
   // A task that oopsed inside the window is gone; close the window on the
   // CPU it died on, as the exception exit path would.
@@ -165,7 +166,9 @@ export function byteAccess(
 ): ByteAccess {
   if (!Number.isSafeInteger(address)) throw new KernelError(`address ${address} is not an integer`);
   const cpu = cpuFor(s, pid);
-  const r = kernelAccess(s, cpu.id, address, kind, { ip, value });
+  // A uaccess instruction (one with a fixup) is LDTR/STTR on ARM64 since 5.11.
+  const unprivileged = s.arch.unprivilegedUaccess === true && s.exceptionTable.has(ip);
+  const r = kernelAccess(s, cpu.id, address, kind, { ip, value, unprivileged });
   s.copyFaults?.push(...r.faults);
   switch (r.kind) {
     case 'ok':

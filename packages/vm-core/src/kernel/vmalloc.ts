@@ -84,10 +84,13 @@ export function vfree(s: KernelState, address: number): void {
  * 5.8 also removed vmalloc_fault (7f0a002b5a21); 5.9 brought it back on
  * x86-32 (4819e15f740e) only to close a race between mapping and syncing,
  * which a single-threaded simulation never opens: the hook stays, and no
- * access reaches it.
+ * access reaches it. `kernel-root`: ARM64, whose kernel half is TTBR1's
+ * one table — no user pgd holds a copy to sync.
  */
-export function vmallocSync(s: KernelState): 'preallocated' | 'lazy-fault' | 'on-map' {
+export function vmallocSync(s: KernelState): 'preallocated' | 'lazy-fault' | 'on-map' | 'kernel-root' {
   if (s.layout.vmallocSync === 'preallocated') return 'preallocated';
+  // ARM64: the kernel half is TTBR1's one table; no user pgd holds a copy.
+  if (s.layout.vmallocSync === 'kernel-root') return 'kernel-root';
   // RISC-V: vmalloc_fault() copies the entry into the faulting root until
   // 6.5 preallocates the area's top-level entries at boot
   // (preallocate_pgd_pages_range, commit 7d3332be011e, which also stopped
@@ -136,6 +139,8 @@ export function syncKernelMapping(
   address: number,
 ): boolean {
   const mm = mmId === null ? null : mmById(s, mmId);
+  // ARM64: the kernel half is TTBR1's one table; no mm's root has a copy.
+  if (!s.arch.kernelHalfInUserRoot) return false;
   // A kernel thread runs on whatever tables are loaded; sync those.
   const targetPgd = mm?.pgdPfn ?? fault?.cpu.loadedMm.pgdPfn ?? s.initMm.pgdPfn;
   return copyTopLevelEntry(s, targetPgd, address);

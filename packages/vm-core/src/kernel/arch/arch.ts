@@ -9,7 +9,9 @@
  *   faults      reading the hardware's report (x86 error code, ARM64 ESR,
  *               RISC-V scause) into the fault handler's questions
  *   address     which root each half of the address space lives in
- *   uaccess     how the user-access window opens (stac, PAN, SUM)
+ *   uaccess     how the user-access window opens (stac, PAN, SUM, the
+ *               reserved TTBR0) and which instructions touch user memory
+ *   tlb         maintenance that differs (ARM64 flushes where x86 re-walks)
  *   oops        how the kernel prints a fault nothing handled
  */
 import type { ControlState } from '../../hw/control.ts';
@@ -17,10 +19,11 @@ import type { PageFault } from '../../hw/fault.ts';
 import type { PagingFormat } from '../../hw/paging-format.ts';
 import type { FaultInfo } from '../hooks.ts';
 import type { KernelLayout } from '../layout.ts';
-import type { Cpu } from '../types.ts';
+import type { LinuxVersion } from '../linux-version.ts';
+import type { Cpu, Task } from '../types.ts';
 
 /** The machines the kernel runs on, named as `faultline sim run --arch` names them. */
-export type KernelArch = 'x86-64' | 'x86-32' | 'riscv-sv39';
+export type KernelArch = 'x86-64' | 'x86-32' | 'riscv-sv39' | 'arm64';
 
 /** The rights and state a leaf is built with (the kernel's pgprot_t). */
 export interface LeafProt {
@@ -136,7 +139,19 @@ export interface KernelArchitecture {
    * Architectures whose report says so need not call it.
    */
   decodeFault(fault: PageFault, loadedLeaf: (va: number) => bigint): DecodedFault;
-  /** Each CPU's control state at boot, running on the kernel's own tables at `kernelRoot`. */
+  /**
+   * access_error(): whether the VMA forbids the access that faulted, for
+   * the shared reference handler. Absent: x86's rule (any present read or
+   * fetch fault is an error). ARM64 asks only the VMA's flags, since an
+   * access-flag fault is a present fault the VMA allows.
+   */
+  accessError?(fault: Pick<DecodedFault, 'present' | 'write' | 'exec' | 'user'>, vma: VmaRights): boolean;
+  /**
+   * Each CPU's control state at boot, running on the kernel's own tables at
+   * `kernelRoot`. Where the kernel half has a root of its own
+   * (`kernelHalfInUserRoot` false), the boot allocates an empty table in
+   * the frame just below it for the user half: ARM64's reserved_pg_dir.
+   */
   bootControl(kernelRoot: number): Partial<ControlState>;
   /**
    * switch_mm(): loads a user address space's root (CR3, TTBR0_EL1, satp)
@@ -144,26 +159,55 @@ export interface KernelArchitecture {
    * entries apart, so the switch drops them.
    */
   loadUserRoot(cpu: Cpu, root: number, asid: number, tagged: boolean): void;
-  /** Opens the window in which the kernel may touch user memory (stac; PAN = 0; SUM = 1). */
-  openUserAccess(cpu: Cpu): void;
+  /**
+   * Opens the window in which the kernel may touch user memory for `task`
+   * (stac; PAN = 0; SUM = 1; with ARM64's SW PAN, the task's own TTBR0).
+   * A no-op where the uaccess instructions need no window (ARM64 since
+   * 5.11: LDTR/STTR with PAN left set).
+   */
+  openUserAccess(cpu: Cpu, task: Task): void;
   closeUserAccess(cpu: Cpu): void;
-  /** Whether the window is open — the state a context switch saves with the task (EFLAGS.AC, PAN, SUM). */
+  /** Whether the window is open — the state a context switch saves with the task (EFLAGS.AC, PAN, SUM, TTBR0). */
   userAccessWindowOpen(cpu: Cpu): boolean;
-  /** Whether the kernel may touch user memory on this CPU now (the window is open, or nothing guards it). */
-  userAccessAllowed(cpu: Cpu): boolean;
+  /**
+   * Whether the kernel-mode `fault` happened where the kernel may touch
+   * user memory, as the architecture's fault handler decides it (x86: the
+   * window is open or SMAP is off; ARM64: it is not an EL1 permission fault
+   * on a user address outside the uaccess instructions, or one PAN caused).
+   * `uaccessInstruction`: the faulting instruction has an exception-table
+   * entry.
+   */
+  userAccessAllowed(cpu: Cpu, fault: PageFault, uaccessInstruction: boolean): boolean;
+  /**
+   * Whether the instructions with an exception-table entry (the uaccess
+   * routines' loads and stores) are unprivileged ones — ARM64's LDTR/STTR,
+   * checked with EL0's permissions — rather than ordinary kernel accesses.
+   * Absent: they are not.
+   */
+  readonly unprivilegedUaccess?: boolean;
+  /**
+   * Switches the CPU's state on the way out to user mode and back in, where
+   * the architecture does (ARM64 SW PAN: kernel_exit loads the task's
+   * TTBR0, kernel_entry the reserved one). Absent elsewhere.
+   */
+  enterUserMode?(cpu: Cpu, task: Task): void;
+  enterKernelMode?(cpu: Cpu): void;
+  /** TLB maintenance where the architectures differ (absent: x86's — no flush in either case). */
+  readonly tlb?: TlbMaintenance;
   /**
    * Linux's oops header for a kernel fault: the lines before "Why:".
    * `reason` is the handler's; it is this architecture's
-   * `userAccessViolation` when that is why the kernel dies (RISC-V prints
-   * it in the headline).
+   * `userAccessViolation` when that is why the kernel dies (RISC-V and
+   * ARM64 print it in the headline). `cpu`: the CPU that faulted, still in
+   * the state it faulted in, when known.
    */
-  oopsLines(fault: OopsFacts, reason: string): readonly string[];
+  oopsLines(fault: OopsFacts, reason: string, cpu: Cpu | null): readonly string[];
   /** The message a kernel access to user memory outside the window dies with. */
   readonly userAccessViolation: string;
   /**
    * What the address-space tags are called and how many the format's root
    * register holds (x86-64: 4096 PCIDs, the default; RISC-V Sv39: 2^16
-   * satp.ASIDs). Tag 0 stays the kernel's.
+   * satp.ASIDs; ARM64: 2^16 ASIDs). Tag 0 stays the kernel's.
    */
   readonly asidSpace?: { readonly name: string; readonly count: number };
   /**
@@ -171,6 +215,40 @@ export interface KernelArchitecture {
    * copy_user_generic, __get_user_1, __put_user_1).
    */
   readonly uaccessSymbols?: { readonly copyUser: string; readonly getUser: string; readonly putUser: string };
+  /**
+   * The same machine specialised by the boot options it reads (ARM64: PAN
+   * in hardware or software, UAO, the Linux version's uaccess routines), or
+   * why they are not a machine that exists. Absent where nothing is
+   * configurable; the kernel then refuses those options.
+   */
+  configure?(config: ArchConfig): { kind: 'ok'; arch: KernelArchitecture } | { kind: 'err'; message: string };
+}
+
+/** The boot options an architecture may read (KernelOptions, checked). */
+export interface ArchConfig {
+  readonly linux: LinuxVersion;
+  readonly pan: 'hardware' | 'software' | undefined;
+  readonly uao: boolean | undefined;
+  /** Whether TLB entries are tagged (the `pcid` option). */
+  readonly tagged: boolean;
+}
+
+export interface TlbMaintenance {
+  /**
+   * ptep_clear_flush_young(): clearing the accessed flag also invalidates
+   * the TLB entry (ARM64), or leaves it (x86: a cached entry just keeps the
+   * bit from being set again for a while).
+   */
+  readonly clearYoungFlushes: boolean;
+  /**
+   * ptep_set_access_flags() / wp_page_reuse: making a PTE writable or dirty
+   * flushes the stale read-only entry (ARM64), or relies on the CPU's
+   * re-walk before a fault (x86).
+   */
+  readonly setDirtyFlushes: boolean;
+  /** The instructions that invalidate one page (of one tag) and one tag's entries, for messages. */
+  readonly invalidatePage: string;
+  readonly invalidateTag: string;
 }
 
 /** What an oops report is built from: the fault as the hooks saw it, its instruction symbolized. */
