@@ -367,6 +367,20 @@ describe('bad scenario files get a clear error naming the step and field (exit 2
     expect(text.out).toContain('scause');
   });
 
+  test('--arch arm64: a shipped example on ARM64, its faults reported in ESR terms', async () => {
+    const r = await run(['sim', 'run', join(scenarios, 'cow-refcounts.yaml'), '--arch', 'arm64', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as ScenarioReport;
+    expect(report.arch).toBe('arm64');
+    expect(report.invariants).toEqual([]);
+    // The child's write to the COW page: a level 3 permission fault, from EL0, WnR.
+    expect(report.steps.flatMap((s) => s.faults).filter((f) => f.resolution === 'cow-copy')).toMatchObject([
+      { errorCode: 0x9200_004f },
+    ]);
+    const text = await run(['sim', 'run', join(scenarios, 'cow-refcounts.yaml'), '--arch', 'arm64']);
+    expect(text.out).toContain('ESR');
+  });
+
   test('--arch: another architecture the file is written for; refused, with the reason, otherwise', async () => {
     const both = scratch(
       'both.yaml',
