@@ -163,7 +163,11 @@ describe('values that cannot leave the sandbox', () => {
     ['a class instance', 'return new Map();', /an instance of Map/],
     ['a Date', 'return { when: new Date(0) };', /\.when is an instance of Date/],
     ['a symbol', 'return Symbol("s");', /is a symbol/],
-    ['a bigint', 'return 1n;', /is a bigint/],
+    [
+      'a bigint too large to cross',
+      'return 10n ** 41n;',
+      /is a bigint too large to cross \(more than 40 digits\)/,
+    ],
     ['a typed array', 'return new Uint8Array(4);', /an instance of Uint8Array/],
     ['too deep', 'let v: any = 1; for (let i = 0; i < 100; i++) v = [v]; return v;', /nested more than 64/],
     ['too many values', 'return new Array(200000).fill(0);', /too large/],
@@ -787,6 +791,46 @@ describe('isolation', () => {
 });
 
 describe('fast path for primitive arguments and results', () => {
+  it("carries bigints exactly both ways: the kernel API's 64-bit addresses", async () => {
+    const sandbox = await sandboxWith(
+      `export function id(x: unknown) { return x; }
+       export function kind(x: unknown) { return typeof x; }
+       export function pageOf(x: bigint) { return x & ~0xfffn; }
+       export function viaKernel(x: bigint) { return (globalThis as any).kernel.next(x + 1n); }
+       export function tampered(x: bigint) { (globalThis as any).BigInt = () => 0n; return (globalThis as any).kernel.next(x); }`,
+      { hostApi: { next: (x) => (typeof x === 'bigint' ? [x, x + 1n] : 'not a bigint') } },
+    );
+    for (const v of [
+      0n,
+      -1n,
+      0xffff_8880_0000_1234n,
+      0x8000_0000_0000_0000n,
+      2n ** 64n - 1n,
+      10n ** 40n - 1n,
+    ]) {
+      expect(sandbox.call('id', [v])).toEqual({ kind: 'ok', value: v });
+    }
+    expect(sandbox.call('kind', [1n])).toEqual({ kind: 'ok', value: 'bigint' });
+    expect(sandbox.call('pageOf', [0xffff_8880_0000_1234n])).toEqual({
+      kind: 'ok',
+      value: 0xffff_8880_0000_1000n,
+    });
+    expect(sandbox.call('id', [{ a: [1n, 2, '3'], b: -(2n ** 63n) }])).toEqual({
+      kind: 'ok',
+      value: { a: [1n, 2, '3'], b: -(2n ** 63n) },
+    });
+    expect(sandbox.call('viaKernel', [0xffff_ffff_ffff_fffen])).toEqual({
+      kind: 'ok',
+      value: [0xffff_ffff_ffff_ffffn, 0x1_0000_0000_0000_0000n],
+    });
+    // The guest's decoder captured BigInt before learner code ran.
+    expect(sandbox.call('tampered', [5n])).toEqual({ kind: 'ok', value: [5n, 6n] });
+    expect(() => sandbox.call('id', [10n ** 40n])).toThrow(
+      /args\[0\] is a bigint too large to cross \(more than 40 digits\)/,
+    );
+    sandbox.dispose();
+  });
+
   it('passes numbers, booleans, null and short strings to a hook and back, as the encoded path does', async () => {
     const sandbox = await sandboxWith(`
       export function id(x: unknown) { return x; }

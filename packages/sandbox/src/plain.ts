@@ -2,14 +2,29 @@
  * Plain values: the only data that crosses between the host and the guest.
  *
  * Wire format (both directions): a JSON text `[value, specials]`, where
- * `specials` lists the paths of the numbers JSON cannot spell (`NaN`,
- * `Infinity`, `-Infinity`), written as `null` in `value`. The guest side of
+ * `specials` lists the paths of the numbers JSON cannot spell: `NaN`,
+ * `Infinity`, `-Infinity`, written as `null` in `value`, and bigints —
+ * the kernel's 64-bit addresses — written as their decimal digits in a
+ * string (`[path, "bigint"]`). The guest side of
  * this codec lives in the prelude (`prelude.ts`); this is the host side.
  * Every read is capped (depth, node count, string length, payload size), so a
  * hostile payload costs bounded work.
  */
 
-export type PlainValue = null | boolean | number | string | PlainValue[] | { [key: string]: PlainValue };
+export type PlainValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | PlainValue[]
+  | { [key: string]: PlainValue };
+
+/**
+ * The longest bigint that crosses, in decimal digits: room for any 128-bit
+ * value, while a hostile 10^100000 is refused before BigInt() parses it.
+ */
+export const MAX_BIGINT_DIGITS = 40;
 
 export interface PlainLimits {
   /** Nesting depth of arrays and objects. */
@@ -54,7 +69,6 @@ function describePath(path: readonly PathKey[], site: ValueSite): string {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'function') return 'a function';
-  if (typeof value === 'bigint') return 'a bigint';
   if (typeof value === 'symbol') return 'a symbol';
   if (Array.isArray(value)) return 'an array with a custom prototype';
   const proto: unknown = Object.getPrototypeOf(value);
@@ -85,7 +99,7 @@ export function encodePlain(
   class Refused extends Error {}
   const refuse = (why: string): never => {
     throw new Refused(
-      `${describePath(path, site)} is ${why}; only null, booleans, numbers, strings, arrays and plain objects can cross the sandbox boundary`,
+      `${describePath(path, site)} is ${why}; only null, booleans, numbers, bigints, strings, arrays and plain objects can cross the sandbox boundary`,
     );
   };
 
@@ -101,6 +115,13 @@ export function encodePlain(
         if (Number.isFinite(v)) return String(v);
         specials.push(JSON.stringify([path, Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity']));
         return 'null';
+      case 'bigint': {
+        const digits = v.toString();
+        if (digits.replace('-', '').length > MAX_BIGINT_DIGITS)
+          refuse(`a bigint too large to cross (more than ${MAX_BIGINT_DIGITS} digits)`);
+        specials.push(JSON.stringify([path, 'bigint']));
+        return JSON.stringify(digits);
+      }
       case 'boolean':
         return v ? 'true' : 'false';
       case 'object':
@@ -186,15 +207,6 @@ export function decodePlain(payload: unknown, limits: PlainLimits = DEFAULT_PLAI
       return { kind: 'err', message: 'malformed payload (bad special number)' };
     }
     const [keys, name] = special as [unknown[], unknown];
-    const number =
-      name === 'NaN'
-        ? Number.NaN
-        : name === 'Infinity'
-          ? Number.POSITIVE_INFINITY
-          : name === '-Infinity'
-            ? Number.NEGATIVE_INFINITY
-            : null;
-    if (number === null) return { kind: 'err', message: 'malformed payload (bad special number)' };
     let parent: unknown = box;
     let key: unknown = 'root';
     for (const next of keys) {
@@ -204,9 +216,30 @@ export function decodePlain(payload: unknown, limits: PlainLimits = DEFAULT_PLAI
         return { kind: 'err', message: 'malformed payload (special number path)' };
       }
     }
-    (parent as Record<string, unknown>)[key as string] = number as number;
+    const slot = parent as Record<string, unknown>;
+    const value = specialValue(name, slot[key as string]);
+    if (value === null) return { kind: 'err', message: 'malformed payload (bad special number)' };
+    slot[key as string] = value;
   }
   return { kind: 'ok', value: box.root as PlainValue };
+}
+
+const BIGINT_DIGITS = new RegExp(`^-?\\d{1,${MAX_BIGINT_DIGITS}}$`);
+
+/** The value a special stands for, given what `value` holds at its path; null if malformed. */
+function specialValue(name: unknown, written: unknown): number | bigint | null {
+  switch (name) {
+    case 'NaN':
+      return written === null ? Number.NaN : null;
+    case 'Infinity':
+      return written === null ? Number.POSITIVE_INFINITY : null;
+    case '-Infinity':
+      return written === null ? Number.NEGATIVE_INFINITY : null;
+    case 'bigint':
+      return typeof written === 'string' && BIGINT_DIGITS.test(written) ? BigInt(written) : null;
+    default:
+      return null;
+  }
 }
 
 /** JSON.parse output is plain by construction; this only enforces the caps. */

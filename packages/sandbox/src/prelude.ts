@@ -60,6 +60,7 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
   var StringSlice = String.prototype.slice;
   var StringCtor = String;
   var NumberIsFinite = Number.isFinite;
+  var BigIntCtor = BigInt;
   var TypeErrorCtor = TypeError;
   var ErrorCtor = Error;
   var OrigProxy = Proxy;
@@ -133,7 +134,6 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
     if (v === undefined) return 'undefined';
     var t = typeof v;
     if (t === 'function') return 'a function';
-    if (t === 'bigint') return 'a bigint';
     if (t === 'symbol') return 'a symbol';
     if (isProxy(v)) return 'a Proxy';
     var proto = getProto(v);
@@ -157,7 +157,7 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
     var ancestors = new SetCtor();
     function refuse(path, why) {
       throw new Refused(pathText(root, path) + ' is ' + why +
-        '; only null, booleans, numbers, strings, arrays and plain objects can cross the sandbox boundary');
+        '; only null, booleans, numbers, bigints, strings, arrays and plain objects can cross the sandbox boundary');
     }
     function enc(x, path, keys, depth) {
       nodes += 1;
@@ -171,6 +171,15 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
         if (NumberIsFinite(x)) return '' + x;
         specials += (specials === '' ? '' : ',') + '[[' + keys + '],' + (x !== x ? '"NaN"' : x > 0 ? '"Infinity"' : '"-Infinity"') + ']';
         return 'null';
+      }
+      if (t === 'bigint') {
+        // '' + x is the abstract ToString: no prototype method runs.
+        var digits = '' + x;
+        if (digits.length - (x < 0 ? 1 : 0) > limits.maxBigintDigits) {
+          refuse(path, 'a bigint too large to cross (more than ' + limits.maxBigintDigits + ' digits)');
+        }
+        specials += (specials === '' ? '' : ',') + '[[' + keys + '],"bigint"]';
+        return '"' + digits + '"';
       }
       if (t === 'boolean') return x ? 'true' : 'false';
       if (x === null) return 'null';
@@ -234,7 +243,8 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
       var key = 'root';
       for (var j = 0; j < keys.length; j++) { parent = parent[key]; key = keys[j]; }
       var name = specials[i][1];
-      parent[key] = name === 'NaN' ? NaN : name === 'Infinity' ? Infinity : -Infinity;
+      parent[key] =
+        name === 'bigint' ? BigIntCtor(parent[key]) : name === 'NaN' ? NaN : name === 'Infinity' ? Infinity : -Infinity;
     }
     return box.root;
   }

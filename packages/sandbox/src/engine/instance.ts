@@ -29,7 +29,7 @@ import type {
   VmFunctionImplementation,
 } from 'quickjs-emscripten';
 import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC } from 'quickjs-emscripten';
-import type { PlainLimits } from '../plain.ts';
+import { MAX_BIGINT_DIGITS, type PlainLimits } from '../plain.ts';
 import { PRELUDE_SOURCE } from '../prelude.ts';
 import type { StackExports } from './build-facts.ts';
 import { type FastBounds, fastBounds } from './fast-path.ts';
@@ -154,6 +154,7 @@ export async function bootInstance(
       maxOutputLength: setup.maxOutputLength,
       fastMaxArgs: fast.maxArgs,
       fastMaxString: fast.maxString,
+      maxBigintDigits: MAX_BIGINT_DIGITS,
     }),
   );
   const fastFnsHandle = context.newArray();
