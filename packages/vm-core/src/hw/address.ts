@@ -38,6 +38,29 @@ export function toAddress(value: number | bigint | string): number {
   return asNumber;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The register value `value` (an exact 64-bit address, as the kernel API's
+ * bigints are) as the MMU's number: read as signed on sign-extended formats,
+ * unsigned otherwise — or null when no safe integer holds it, which makes it
+ * non-canonical on every format of at most 53 address bits.
+ */
+export function narrowAddress(value: bigint, signed: boolean): number | null {
+  if (value < -(1n << 63n) || value >= TWO_64)
+    throw new RangeError(`address ${value} does not fit in 64 bits`);
+  const v = signed ? BigInt.asIntN(64, value) : BigInt.asUintN(64, value);
+  return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : null;
+}
+
+/** Like narrowAddress, but a value no number holds saturates (it stays non-canonical, on the same side). */
+export function nearestAddress(value: bigint, signed: boolean): number {
+  const narrow = narrowAddress(value, signed);
+  if (narrow !== null) return narrow;
+  const negative = signed && BigInt.asIntN(64, value) < 0n;
+  return negative ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
+}
+
 /** Formats a signed address the way a debugger prints it: 0xffff888000001000. */
 export function formatAddress(address: number, width: 32 | 64 = 64): string {
   const digits = width / 4;

@@ -35,6 +35,8 @@ export interface CompiledFormat {
   readonly signed: boolean;
   /** Unsigned: addresses < vaLimit. Signed: -vaLimit ≤ address < vaLimit. */
   readonly vaLimit: number;
+  /** Address bits the levels translate (page offset included): 48 on x86-64, 57 with LA57. */
+  readonly vaBits: number;
   readonly splitRoots: boolean;
   /** Bit position of each level's index field in the address. */
   readonly indexShift: Int32Array;
@@ -295,6 +297,7 @@ export function compileFormat(format: PagingFormat): CompiledFormat {
     signed,
     // ARM64 gives each TTBR its own full 48-bit half: 0..2^48 and -2^48..0.
     vaLimit: signed && format.family !== 'arm64' ? 2 ** (vaBits - 1) : 2 ** vaBits,
+    vaBits,
     splitRoots: format.family === 'arm64',
     indexShift,
     indexScale,

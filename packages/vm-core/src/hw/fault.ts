@@ -97,8 +97,13 @@ export type ArchFaultReport = X86FaultReport | RiscvFaultReport | Arm64FaultRepo
 
 export interface PageFault {
   readonly kind: FaultKindName;
-  /** The faulting virtual address (signed for 64-bit formats). */
+  /**
+   * The faulting virtual address (signed for 64-bit formats). An address no
+   * number holds (non-canonical, beyond ±2^53: Mmu.translateWide) saturates
+   * to ±MAX_SAFE_INTEGER here; `address` is always exact.
+   */
   readonly va: number;
+  /** The faulting address in hex, exact (what CR2, FAR_EL1 or stval reports, where the architecture reports one). */
   readonly address: string;
   readonly access: AccessName;
   readonly privilege: PrivilegeName;
@@ -122,6 +127,8 @@ export function isPageFault(value: unknown): value is PageFault {
 export interface FaultFacts {
   readonly kind: FaultKind;
   readonly va: number;
+  /** The exact address when `va` could not hold it (a non-canonical bigint, Mmu.translateWide). */
+  readonly exactVa?: bigint;
   readonly access: Access;
   readonly privilege: Privilege;
   readonly level: number;
@@ -137,7 +144,12 @@ export function makeFault(
   f: FaultFacts,
 ): PageFault {
   const addressBits = format.addressing === 'unsigned' ? 32 : 64;
-  const address = formatAddress(f.va, addressBits);
+  const address =
+    f.exactVa === undefined
+      ? formatAddress(f.va, addressBits)
+      : `0x${BigInt.asUintN(64, f.exactVa)
+          .toString(16)
+          .padStart(addressBits / 4, '0')}`;
   let report: ArchFaultReport;
   switch (format.family) {
     case 'x86':

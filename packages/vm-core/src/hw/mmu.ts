@@ -10,13 +10,13 @@
  * (an object): check with `typeof result === 'number'`.
  */
 import { Access, accessName, Privilege, privilegeName } from './access.ts';
-import { formatHex } from './address.ts';
+import { formatHex, narrowAddress, nearestAddress } from './address.ts';
 import { type CompiledFormat, checkRoot, compileFormat } from './compiled-format.ts';
 import { type ControlState, defaultControlState } from './control.ts';
 import { type DecodedEntry, decodeEntry } from './entry.ts';
 import { toBigInt } from './entry-bits.ts';
 import type { HwEvent, HwListener, TlbFlushScope } from './events.ts';
-import { makeFault, type PageFault } from './fault.ts';
+import { FaultKind, makeFault, type PageFault } from './fault.ts';
 import type { PagingFormat } from './paging-format.ts';
 import { PERM_SPACE, Perm, type PermissionTable, permissionTableFor } from './permissions.ts';
 import type { PhysicalMemory } from './physical-memory.ts';
@@ -233,6 +233,37 @@ export class Mmu {
       return this.translateSearchTlb(va, access, privilege);
     }
     return this.translateSlow(va, access, privilege, false);
+  }
+
+  /**
+   * An access to an address given as the exact 64-bit register value (32-bit
+   * on unsigned formats): the kernel API's bigint. Any address a number
+   * holds exactly takes `translate`; the rest lie outside ±2^53, beyond
+   * every implemented range of a format of at most 53 address bits, so they
+   * are non-canonical: the fault is raised without a walk (as the CPU checks
+   * canonicality first) and its `address` keeps the exact value. Formats of
+   * more than 53 bits (LA57, Sv57) would need a wider walk: refused.
+   */
+  translateWide(va: bigint, access: Access, privilege: Privilege = this.privilege): Translation {
+    const narrow = narrowAddress(va, this.compiled.signed);
+    if (narrow !== null) return this.translate(narrow, access, privilege);
+    if (this.compiled.vaBits > 53) {
+      throw new RangeError(
+        `${this.format.id}: addresses beyond ±2^53 on a ${this.compiled.vaBits}-bit address space are not modelled`,
+      );
+    }
+    const fault = makeFault(this.format, this.state, {
+      kind: FaultKind.NonCanonical,
+      va: nearestAddress(va, this.compiled.signed),
+      exactVa: va,
+      access,
+      privilege: this.unprivileged ? Privilege.Supervisor : privilege,
+      level: -1,
+      protectionKey: false,
+      ...(this.unprivileged ? { unprivileged: true } : {}),
+    });
+    if (this.listener !== null) this.emit({ type: 'fault', cpu: this.cpu, fault });
+    return fault;
   }
 
   /**
