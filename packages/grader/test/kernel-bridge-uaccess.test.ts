@@ -76,15 +76,15 @@ function learnerSource(bugs: Bugs = {}): string {
   const end = bugs.forgetEnd ? '' : 'kernel.userAccessEnd(c.pid);';
   const zeroTail = bugs.forgetZeroTail ? '' : 'zeroTail(c, copied);';
   const zeroAll = bugs.forgetZeroTail ? '' : 'zeroTail(c, 0);';
-  const ip = bugs.wrongIp ? '0' : 'kernel.copyInstruction()';
+  const ip = bugs.wrongIp ? '0n' : 'kernel.copyInstruction()';
   return `
-    type UserCopy = { pid: number; kernelAddress: number; userAddress: number; length: number };
+    type UserCopy = { pid: number; kernelAddress: bigint; userAddress: bigint; length: number };
     type ByteAccess = { kind: 'ok'; value: number } | { kind: 'fixup' } | { kind: 'oops'; report: string };
     type Result = { notCopied: number; errno: 'EFAULT' | null; oops: string | null };
     declare const kernel: any;
 
     function zeroTail(c: UserCopy, from: number): void {
-      for (let i = from; i < c.length; i++) kernel.storeByte(c.pid, c.kernelAddress + i, 0, 0);
+      for (let i = from; i < c.length; i++) kernel.storeByte(c.pid, c.kernelAddress + BigInt(i), 0, 0n);
     }
 
     export function copyFromUser(c: UserCopy): Result {
@@ -98,10 +98,10 @@ function learnerSource(bugs: Bugs = {}): string {
       ${begin}
       try {
         for (; copied < c.length; copied++) {
-          const byte: ByteAccess = kernel.loadByte(c.pid, c.userAddress + copied, ip);
+          const byte: ByteAccess = kernel.loadByte(c.pid, c.userAddress + BigInt(copied), ip);
           if (byte.kind === 'oops') oops = byte.report;
           if (byte.kind !== 'ok') break;
-          kernel.storeByte(c.pid, c.kernelAddress + copied, byte.value, 0);
+          kernel.storeByte(c.pid, c.kernelAddress + BigInt(copied), byte.value, 0n);
         }
       } finally {
         ${end}
@@ -119,9 +119,9 @@ function learnerSource(bugs: Bugs = {}): string {
       ${begin}
       try {
         for (; copied < c.length; copied++) {
-          const byte: ByteAccess = kernel.loadByte(c.pid, c.kernelAddress + copied, 0);
+          const byte: ByteAccess = kernel.loadByte(c.pid, c.kernelAddress + BigInt(copied), 0n);
           if (byte.kind !== 'ok') break;
-          const stored: ByteAccess = kernel.storeByte(c.pid, c.userAddress + copied, byte.value, ip);
+          const stored: ByteAccess = kernel.storeByte(c.pid, c.userAddress + BigInt(copied), byte.value, ip);
           if (stored.kind === 'oops') oops = stored.report;
           if (stored.kind !== 'ok') break;
         }
@@ -418,13 +418,14 @@ describe('the guest UaccessApi checks its arguments', () => {
          attempt(() => kernel.userAccessEnd());
          attempt(() => kernel.loadByte(c.pid, NaN, ip));
          attempt(() => kernel.loadByte(c.pid, 2 ** 53, ip));
+         attempt(() => kernel.loadByte(c.pid, 4096, ip));
          attempt(() => kernel.loadByte(c.pid, c.userAddress, 'ip'));
          attempt(() => kernel.loadByte(c.pid, c.userAddress, kernel.copyInstruction));
          attempt(() => kernel.loadByte(-1, c.userAddress, ip));
-         attempt(() => kernel.storeByte(c.pid, c.kernelAddress, 256, 0));
-         attempt(() => kernel.storeByte(c.pid, c.kernelAddress, -1, 0));
-         attempt(() => kernel.storeByte(c.pid, c.kernelAddress, 1.5, 0));
-         attempt(() => kernel.storeByte(c.pid, c.kernelAddress, '7', 0));
+         attempt(() => kernel.storeByte(c.pid, c.kernelAddress, 256, 0n));
+         attempt(() => kernel.storeByte(c.pid, c.kernelAddress, -1, 0n));
+         attempt(() => kernel.storeByte(c.pid, c.kernelAddress, 1.5, 0n));
+         attempt(() => kernel.storeByte(c.pid, c.kernelAddress, '7', 0n));
          attempt(() => kernel.storeByte(c.pid, c.kernelAddress, 7, null));
          attempt(() => kernel.storeByte(c.pid, c.kernelAddress, 7));
          attempt(() => kernel.copyInstruction(1));
@@ -434,9 +435,9 @@ describe('the guest UaccessApi checks its arguments', () => {
          let copied = 0;
          try {
            for (; copied < c.length; copied++) {
-             const b = kernel.loadByte(c.pid, c.userAddress + copied, ip);
+             const b = kernel.loadByte(c.pid, c.userAddress + BigInt(copied), ip);
              if (b.kind !== 'ok') break;
-             kernel.storeByte(c.pid, c.kernelAddress + copied, b.value, 0);
+             kernel.storeByte(c.pid, c.kernelAddress + BigInt(copied), b.value, 0n);
            }
          } finally {
            kernel.userAccessEnd(c.pid);
@@ -454,7 +455,7 @@ describe('the guest UaccessApi checks its arguments', () => {
     if (seen.kind !== 'ok') throw new Error(JSON.stringify(seen));
     const inside = 'cannot be used inside copyFromUser/copyToUser: a user copy has only';
     expect(seen.value).toEqual([
-      expect.stringContaining('accessOk: address must be a number, got "0x1000"'),
+      expect.stringContaining('accessOk: address must be a bigint (a virtual address), got "0x1000"'),
       expect.stringContaining('accessOk: length -1 is negative'),
       expect.stringContaining('accessOk: length 0.5 is not a safe integer'),
       expect.stringContaining('accessOk takes 2 arguments (address, length), got 1'),
@@ -462,9 +463,14 @@ describe('the guest UaccessApi checks its arguments', () => {
       expect.stringContaining('userAccessBegin: pid 1.5 is not a safe integer'),
       expect.stringContaining('userAccessBegin: pid must be a number, got {"pid":'),
       expect.stringContaining('userAccessEnd takes 1 argument (pid), got 0'),
-      expect.stringContaining('loadByte: address NaN is not a safe integer'),
-      expect.stringContaining('loadByte: address 9007199254740992 is not a safe integer'),
-      expect.stringContaining('loadByte: ip must be a number, got "ip"'),
+      expect.stringContaining('loadByte: address must be a bigint (a virtual address), got NaN'),
+      expect.stringMatching(
+        /loadByte: address must be a bigint \(a virtual address\), got 9007199254740992$/,
+      ),
+      expect.stringContaining(
+        'loadByte: address must be a bigint (a virtual address), got 4096 (write 0x1000n, or BigInt(x))',
+      ),
+      expect.stringContaining('loadByte: ip must be a bigint (a virtual address), got "ip"'),
       // A function cannot even leave the sandbox: the guest refuses it before the host sees it.
       expect.stringMatching(/kernel\.loadByte\(\).*is a function/),
       expect.stringContaining('loadByte: pid -1 does not exist'),
@@ -472,7 +478,7 @@ describe('the guest UaccessApi checks its arguments', () => {
       expect.stringContaining('storeByte: value -1 is not a byte (0..255)'),
       expect.stringContaining('storeByte: value 1.5 is not a safe integer'),
       expect.stringContaining('storeByte: value must be a number, got "7"'),
-      expect.stringContaining('storeByte: ip must be a number, got null'),
+      expect.stringContaining('storeByte: ip must be a bigint (a virtual address), got null'),
       expect.stringContaining('storeByte takes 4 arguments (pid, address, value, ip), got 3'),
       expect.stringContaining('copyInstruction takes no arguments'),
       expect.stringContaining(
@@ -541,8 +547,8 @@ describe('the guest UaccessApi checks its arguments', () => {
        declare const kernel: any;
        export function anonymousFault(f: any, vma: any) {
          for (const call of [
-           () => kernel.loadByte(1, f.address, 0),
-           () => kernel.storeByte(1, f.address, 0, 0),
+           () => kernel.loadByte(1, f.address, 0n),
+           () => kernel.storeByte(1, f.address, 0, 0n),
            () => kernel.accessOk(f.address, 1),
            () => kernel.userAccessBegin(1),
            () => kernel.userAccessEnd(1),

@@ -50,7 +50,7 @@ describe('gradeSubmission on page-fault-handler', () => {
       message: 'Your anonymousFault threw Error: anonymousFault is not implemented yet.',
     });
     // The learner's console output is captured per test.
-    expect(report.tests[0]!.output).toMatch(/^anonymousFault \d+ \d+ object\n/);
+    expect(report.tests[0]!.output).toMatch(/^anonymousFault \d+n \d+n object\n/);
   });
 
   test.each(exercise.mutants.map((m) => [m.name, m.source] as const))(

@@ -617,6 +617,15 @@ describe('limits', () => {
     await expectHealthy();
   });
 
+  it('prints bigints in console output as Node does (42n), the kernel addresses included', async () => {
+    const sandbox = await sandboxWith(
+      `export function show() { console.log('fault at', 0xffff888000001000n, { start: 4096n, n: 1 }); return 0; }`,
+    );
+    expect(sandbox.call('show')).toEqual({ kind: 'ok', value: 0 });
+    expect(sandbox.output().text).toBe('fault at 18446612682070036480n {"start":4096n,"n":1}\n');
+    sandbox.dispose();
+  });
+
   it('caps console output', async () => {
     const sandbox = await sandboxWith(
       `export function chatty() {

@@ -151,7 +151,8 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
   // Encodes v as '[json,[specials]]' or throws a Refused. Runs only captured
   // functions and own data properties: no getter, trap or toJSON is invoked.
   var lastJson = '';
-  function encode(v, root) {
+  // forConsole: for console output, not the wire — a bigint prints as 42n, as Node shows it.
+  function encode(v, root, forConsole) {
     var nodes = 0;
     var specials = '';
     var ancestors = new SetCtor();
@@ -178,6 +179,7 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
         if (digits.length - (x < 0 ? 1 : 0) > limits.maxBigintDigits) {
           refuse(path, 'a bigint too large to cross (more than ' + limits.maxBigintDigits + ' digits)');
         }
+        if (forConsole) return digits + 'n';
         specials += (specials === '' ? '' : ',') + '[[' + keys + '],"bigint"]';
         return '"' + digits + '"';
       }
@@ -293,7 +295,7 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostLog, hostNow, 
       var s;
       if (typeof a === 'string') s = a;
       else {
-        try { encode(a, { context: 'console', name: 'value' }); s = lastJson; } catch (_) { s = typeof a === 'symbol' ? 'Symbol()' : describe(a); }
+        try { encode(a, { context: 'console', name: 'value' }, true); s = lastJson; } catch (_) { s = typeof a === 'symbol' ? 'Symbol()' : describe(a); }
         if ((typeof a === 'number' && !NumberIsFinite(a)) || a === undefined) s = StringCtor(a);
       }
       line += (i === 0 ? '' : ' ') + s;

@@ -193,9 +193,9 @@ describe('empty hooks do nothing, and the kernel shows what that costs', () => {
     const addr = mapped(s, pid);
     s.access(pid, addr, 'write', { value: 1 });
     const mm = s.kernel.task(pid).mm!.id;
-    expect(s.kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({ kind: 'present' });
+    expect(s.kernel.api.hooks.walkPageTable(mm, BigInt(addr))).toMatchObject({ kind: 'present' });
     s.useHook('walkPageTable', 'empty');
-    expect(s.kernel.api.hooks.walkPageTable(mm, addr)).toEqual({ kind: 'none' });
+    expect(s.kernel.api.hooks.walkPageTable(mm, BigInt(addr))).toEqual({ kind: 'none' });
     // The snapshot reads the tables itself, with no hook.
     expect(s.page(pid, addr).pte).toMatchObject({ kind: 'present' });
   });

@@ -36,7 +36,11 @@ export function parseScenarioText(text: string, format: ScenarioFormat): Scenari
 function exactNumbers(value: unknown): unknown {
   if (typeof value === 'bigint') {
     const n = Number(value);
-    return Number.isSafeInteger(n) ? n : `0x${BigInt.asUintN(64, value).toString(16)}`;
+    if (Number.isSafeInteger(n)) return n;
+    // Wider than 64 bits: kept whole, so the field refuses it rather than wrapping it to 0.
+    if (value >= 1n << 64n || value < -(1n << 63n))
+      return `${value < 0n ? '-' : ''}0x${(value < 0n ? -value : value).toString(16)}`;
+    return `0x${BigInt.asUintN(64, value).toString(16)}`;
   }
   if (Array.isArray(value)) return value.map(exactNumbers);
   if (typeof value === 'object' && value !== null) {

@@ -19,7 +19,14 @@
  * matters is just before the failure), and a recording's states are never
  * more than its events.
  */
-import { dumpPageTables, type Kernel, type Mm, PageFlag, type TraceEvent } from '@faultline/vm-core';
+import {
+  dumpPageTables,
+  type Kernel,
+  type Mm,
+  narrowAddress,
+  PageFlag,
+  type TraceEvent,
+} from '@faultline/vm-core';
 import type { HookCall } from './hooks.ts';
 import { recordedFormatOf } from './recording-format.ts';
 import {
@@ -88,6 +95,7 @@ export function flattenEvent(event: TraceEvent): FlatEvent {
   const out: Record<string, string | number | boolean | null> = { kind: event.type };
   const put = (prefix: string, value: unknown, depth: number): void => {
     if (value === null || typeof value === 'number' || typeof value === 'boolean') out[prefix] = value;
+    else if (typeof value === 'bigint') out[prefix] = flatAddress(value);
     else if (typeof value === 'string')
       out[prefix] = value.length > MAX_FIELD ? value.slice(0, MAX_FIELD) : value;
     else if (Array.isArray(value)) out[prefix] = value.map(String).join(',');
@@ -101,6 +109,16 @@ export function flattenEvent(event: TraceEvent): FlatEvent {
     put(key === 'kind' ? 'what' : key, value, 0);
   }
   return out as FlatEvent;
+}
+
+/**
+ * A bigint (an exact address, such as a signal's si_addr) in a flat event:
+ * the kernel's own number, as every other address in a recording is — signed
+ * on 64-bit machines — or, for a non-canonical value no number holds, its
+ * exact hex.
+ */
+function flatAddress(value: bigint): number | string {
+  return narrowAddress(value, true) ?? `0x${BigInt.asUintN(64, value).toString(16)}`;
 }
 
 /** The paging format as a recording carries it. */

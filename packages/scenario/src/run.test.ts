@@ -628,3 +628,41 @@ steps:
     );
   });
 });
+
+describe('addresses beyond what a number holds', () => {
+  test('a load from 0x8000000000000000 faults with that exact address, on each architecture in its own way', () => {
+    const yaml = (arch: string) => `
+archs: [${arch}]
+steps:
+  - spawn: { name: a }
+  - read: { task: a, addr: 0x8000000000000000 }
+  - spawn: { name: b }
+  - copy_from_user: { task: b, addr: 0xfffffffffffffff0, length: 32 }
+`;
+    const x86 = run(yaml('x86-64'));
+    expect(x86.steps[1]!.faults[0]!.address).toBe('0x8000000000000000');
+    expect(outcome(x86, 2)).toEqual({ signal: 'SIGSEGV', code: 'SI_KERNEL', address: '0x0000000000000000' });
+    for (const arch of ['riscv-sv39', 'arm64']) {
+      const r = run(yaml(arch));
+      expect(outcome(r, 2)).toEqual({
+        signal: 'SIGSEGV',
+        code: 'SEGV_MAPERR',
+        address: '0x8000000000000000',
+      });
+      expect(outcome(r, 4)).toMatchObject({ notCopied: 32, errno: 'EFAULT' });
+    }
+  });
+
+  test('where only a mapping address makes sense, a non-canonical one is refused with the reason', () => {
+    expect(
+      failure(
+        'steps:\n  - spawn: { name: a }\n  - munmap: { task: a, addr: 0x8000000000000000, length: 4096 }',
+      ),
+    ).toMatch(
+      /field "addr": 0x8000000000000000 is out of range here \(a non-canonical address; loads, stores and user copies take it as written\)/,
+    );
+    expect(
+      failure('steps:\n  - spawn: { name: a }\n  - read: { task: a, addr: 0x10000000000000000 }'),
+    ).toMatch(/field "addr": 0x10000000000000000 does not fit in 64 bits/);
+  });
+});

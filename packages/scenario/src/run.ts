@@ -13,6 +13,7 @@ import {
   formatAddress,
   type KernelArch,
   KernelError,
+  narrowAddress,
   PageFlag,
   type Task,
   type TraceEvent,
@@ -404,7 +405,7 @@ class Runner {
       case 'exec': {
         const a = step.args;
         const pid = this.pid(a.task);
-        const va = this.addr(a.addr);
+        const va = this.exactAddr(a.addr);
         const value = step.kind === 'write' ? step.args.value : 0;
         const r = s.access(pid, va, step.kind, { value, ...on(a.cpu) });
         const verb = step.kind === 'write' ? `write ${hex(va)} = ${value}` : `${step.kind} ${hex(va)}`;
@@ -489,20 +490,20 @@ class Runner {
       }
       case 'copy_from_user': {
         const a = step.args;
-        const va = this.addr(a.addr);
+        const va = this.exactAddr(a.addr);
         const r = s.copyFromUser(this.pid(a.task), va, a.length, on(a.cpu));
         return fromCopy(cpuOf(a.cpu), `copy_from_user ${hex(va)} +${a.length}`, r, { data: r.data });
       }
       case 'copy_to_user': {
         const a = step.args;
-        const va = this.addr(a.addr);
+        const va = this.exactAddr(a.addr);
         const bytes = a.bytes ?? new Array<number>(a.length ?? 0).fill(a.fill ?? 0);
         const r = s.copyToUser(this.pid(a.task), va, bytes, on(a.cpu));
         return fromCopy(cpuOf(a.cpu), `copy_to_user ${hex(va)} +${bytes.length}`, r, {});
       }
       case 'get_user': {
         const a = step.args;
-        const va = this.addr(a.addr);
+        const va = this.exactAddr(a.addr);
         const r = s.getUser(this.pid(a.task), va, a.size, on(a.cpu));
         const end = r.oops !== null ? 'oops' : r.errno !== null ? `-${r.errno}` : `0x${r.value.toString(16)}`;
         return {
@@ -514,7 +515,7 @@ class Runner {
       }
       case 'put_user': {
         const a = step.args;
-        const va = this.addr(a.addr);
+        const va = this.exactAddr(a.addr);
         const value = BigInt(String(a.value).replaceAll('_', ''));
         const r = s.putUser(this.pid(a.task), va, a.size, value, on(a.cpu));
         const end = r.oops !== null ? 'oops' : r.errno !== null ? `-${r.errno}` : '0';
@@ -528,7 +529,7 @@ class Runner {
       case 'kernel_access': {
         const a = step.args;
         const cpu = a.cpu ?? 0;
-        const va = this.addr(a.addr);
+        const va = this.exactAddr(a.addr);
         const ip = a.ip === undefined ? undefined : this.instruction(a.ip);
         const pid = a.task === undefined ? undefined : this.pid(a.task);
         if (pid !== undefined) s.switchTo(cpu, pid);
@@ -732,6 +733,21 @@ class Runner {
     }
   }
 
+  /**
+   * An address a load, store or copy goes to: exact, so a non-canonical one
+   * no number holds (0x8000000000000000) reaches the MMU as it was written
+   * and faults as the hardware would.
+   */
+  private exactAddr(expr: string | number, field = 'addr'): number | bigint {
+    if (typeof expr === 'string' && /^\s*(0x[0-9a-fA-F_]+|\d+)\s*$/.test(expr)) {
+      const big = BigInt(expr.trim().replaceAll('_', ''));
+      if (big >= 1n << 64n) throw new ScenarioError(`field "${field}": ${expr} does not fit in 64 bits`);
+      const n = narrowAddress(big, true);
+      if (n === null) return big;
+    }
+    return this.addr(expr, field);
+  }
+
   /** Resolves a number, "0x…", "label", or "label+offset" / "label-offset". */
   private addr(expr: string | number, field = 'addr'): number {
     if (typeof expr === 'number') return expr;
@@ -775,7 +791,10 @@ function statusText(status: ExitStatus): string {
 function toNumber(text: string, field: string): number {
   const big = BigInt(text.replaceAll('_', ''));
   const n = Number(BigInt.asIntN(64, big));
-  if (!Number.isSafeInteger(n)) throw new ScenarioError(`field "${field}": ${text} is out of range`);
+  if (!Number.isSafeInteger(n))
+    throw new ScenarioError(
+      `field "${field}": ${text} is out of range here (a non-canonical address; loads, stores and user copies take it as written)`,
+    );
   return n;
 }
 
@@ -792,7 +811,7 @@ function describeSpec(spec: HookSpec): string {
   return `the implementation in ${spec.file}`;
 }
 
-const hex = (va: number) => formatAddress(va);
+const hex = (va: number | bigint) => formatAddress(va);
 
 /** "3 demand-zero, 1 zero-page": how a run of faults was resolved. */
 function countsText(faults: readonly FaultRecord[]): string {

@@ -203,7 +203,7 @@ export class ScenarioSession {
   /** A user-mode load, store or fetch of one byte; on `cpu`, the task runs there first (see OnCpu). */
   access(
     pid: number,
-    address: number,
+    address: number | bigint,
     kind: 'read' | 'write' | 'exec',
     options: { readonly value?: number; readonly cpu?: number } = {},
   ): AccessOutcome {
@@ -212,7 +212,11 @@ export class ScenarioSession {
   }
 
   /** A kernel-mode load or store of one byte. */
-  kernelAccess(address: number, kind: 'read' | 'write', options: KernelAccessOptions = {}): AccessOutcome {
+  kernelAccess(
+    address: number | bigint,
+    kind: 'read' | 'write',
+    options: KernelAccessOptions = {},
+  ): AccessOutcome {
     const cpu = options.cpu ?? 0;
     if (options.pid !== undefined) this.kernel.switchTo(cpu, options.pid);
     const mmu = this.kernel.cpu(cpu).mmu;
@@ -229,19 +233,19 @@ export class ScenarioSession {
     });
   }
 
-  copyFromUser(pid: number, address: number, length: number, on: OnCpu = {}): CopyOutcome {
+  copyFromUser(pid: number, address: number | bigint, length: number, on: OnCpu = {}): CopyOutcome {
     return this.onTask(pid, on, () => this.kernel.copyFromUser(pid, address, length));
   }
 
-  copyToUser(pid: number, address: number, bytes: readonly number[], on: OnCpu = {}): CopyOutcome {
+  copyToUser(pid: number, address: number | bigint, bytes: readonly number[], on: OnCpu = {}): CopyOutcome {
     return this.onTask(pid, on, () => this.kernel.copyToUser(pid, address, bytes));
   }
 
-  getUser(pid: number, address: number, size: UserValueSize, on: OnCpu = {}) {
+  getUser(pid: number, address: number | bigint, size: UserValueSize, on: OnCpu = {}) {
     return this.onTask(pid, on, () => this.kernel.getUser(pid, address, size));
   }
 
-  putUser(pid: number, address: number, size: UserValueSize, value: bigint, on: OnCpu = {}) {
+  putUser(pid: number, address: number | bigint, size: UserValueSize, value: bigint, on: OnCpu = {}) {
     return this.onTask(pid, on, () => this.kernel.putUser(pid, address, size, value));
   }
 
@@ -311,7 +315,7 @@ export class ScenarioSession {
   page(pid: number, address: number): PageSnapshot {
     const mm = this.kernel.task(pid).mm;
     if (mm === null) return { pte: { kind: 'none' }, page: null };
-    const pte = referenceWalkPageTable(this.kernel.api, { mm: mm.id, address });
+    const pte = referenceWalkPageTable(this.kernel.api, { mm: mm.id, address: BigInt(address) });
     return { pte, page: pte.kind === 'present' ? this.kernel.api.pageInfo(pte.pfn) : null };
   }
 

@@ -12,15 +12,24 @@ describe('setAccessFlags', () => {
     kernel.access(pid, r.address, 'write', 1);
     const mm = kernel.task(pid).mm!.id;
     // The MMU set both when the write went through: nothing left to do.
-    expect(kernel.api.setAccessFlags(mm, r.address, true)).toBe(false);
+    expect(kernel.api.setAccessFlags(mm, BigInt(r.address), true)).toBe(false);
     // As after reclaim's scan (pte_mkold) and writeback (pte_mkclean):
     const pa = kernel.tables.entryAddress(kernel.task(pid).mm!.pgdPfn, r.address)!;
     kernel.tables.writeAt(pa, kernel.arch.pte.mkold(kernel.arch.pte.mkclean(kernel.tables.readAt(pa))));
-    expect(kernel.api.hooks.walkPageTable(mm, r.address)).toMatchObject({ accessed: false, dirty: false });
-    expect(kernel.api.setAccessFlags(mm, r.address, false)).toBe(true);
-    expect(kernel.api.hooks.walkPageTable(mm, r.address)).toMatchObject({ accessed: true, dirty: false });
-    expect(kernel.api.setAccessFlags(mm, r.address, true)).toBe(true);
-    expect(kernel.api.hooks.walkPageTable(mm, r.address)).toMatchObject({ accessed: true, dirty: true });
+    expect(kernel.api.hooks.walkPageTable(mm, BigInt(r.address))).toMatchObject({
+      accessed: false,
+      dirty: false,
+    });
+    expect(kernel.api.setAccessFlags(mm, BigInt(r.address), false)).toBe(true);
+    expect(kernel.api.hooks.walkPageTable(mm, BigInt(r.address))).toMatchObject({
+      accessed: true,
+      dirty: false,
+    });
+    expect(kernel.api.setAccessFlags(mm, BigInt(r.address), true)).toBe(true);
+    expect(kernel.api.hooks.walkPageTable(mm, BigInt(r.address))).toMatchObject({
+      accessed: true,
+      dirty: true,
+    });
   });
 
   test('refuses to dirty a read-only PTE: that write fault is COW, not a missing dirty bit', () => {
@@ -30,10 +39,12 @@ describe('setAccessFlags', () => {
     if (r.kind !== 'ok') throw new Error(r.errno);
     kernel.access(pid, r.address, 'read');
     const mm = kernel.task(pid).mm!.id;
-    expect(() => kernel.api.setAccessFlags(mm, r.address, true)).toThrow(
+    expect(() => kernel.api.setAccessFlags(mm, BigInt(r.address), true)).toThrow(
       /read-only — a write fault here is COW/,
     );
-    expect(() => kernel.api.setAccessFlags(mm, r.address + 4096, false)).toThrow(/nothing is mapped there/);
+    expect(() => kernel.api.setAccessFlags(mm, BigInt(r.address + 4096), false)).toThrow(
+      /nothing is mapped there/,
+    );
   });
 });
 

@@ -190,17 +190,17 @@ describe('k.hooks runs the installed hooks', () => {
     const hooks = {
       anonymousFault: spy('anonymousFault', resolved),
       cowBreak: spy('cowBreak', { kind: 'oom' }),
-      swapIn: spy('swapIn', { kind: 'fixup', fixupIp: 42 }),
+      swapIn: spy('swapIn', { kind: 'fixup', fixupIp: 42n }),
       vmallocFault: spy('vmallocFault', true),
-      exceptionFixup: spy('exceptionFixup', 77),
+      exceptionFixup: spy('exceptionFixup', 77n),
       flushTlbPage: spy('flushTlbPage', undefined),
       walkPageTable: spy('walkPageTable', { kind: 'swap', slot: 5 }),
     } as unknown as Partial<KernelHooks>;
     const kernel = new Kernel({ frames: 128, hooks });
     const mm = kernel.task(kernel.spawn('app').pid).mm!.id;
     const k = kernel.api;
-    const f = { address: 0x1000, mm } as FaultInfo;
-    const vma = { start: 0, end: 0x2000 } as VmaInfo;
+    const f = { address: 0x1000n, mm } as FaultInfo;
+    const vma = { start: 0n, end: 0x2000n } as VmaInfo;
 
     const answers: Record<keyof InstalledHooks, unknown> = {
       anonymousFault: k.hooks.anonymousFault(f, vma),
@@ -208,15 +208,15 @@ describe('k.hooks runs the installed hooks', () => {
       swapIn: k.hooks.swapIn(f),
       vmallocFault: k.hooks.vmallocFault(f),
       exceptionFixup: k.hooks.exceptionFixup(f),
-      flushTlbPage: k.hooks.flushTlbPage(mm, 0x3000),
-      walkPageTable: k.hooks.walkPageTable(mm, 0x4000),
+      flushTlbPage: k.hooks.flushTlbPage(mm, 0x3000n),
+      walkPageTable: k.hooks.walkPageTable(mm, 0x4000n),
     };
     expect(answers).toEqual({
       anonymousFault: resolved,
       cowBreak: { kind: 'oom' },
-      swapIn: { kind: 'fixup', fixupIp: 42 },
+      swapIn: { kind: 'fixup', fixupIp: 42n },
       vmallocFault: true,
-      exceptionFixup: 77,
+      exceptionFixup: 77n,
       flushTlbPage: undefined,
       walkPageTable: { kind: 'swap', slot: 5 },
     });
@@ -226,8 +226,8 @@ describe('k.hooks runs the installed hooks', () => {
       { hook: 'swapIn', k, args: [f] },
       { hook: 'vmallocFault', k, args: [f] },
       { hook: 'exceptionFixup', k, args: [f] },
-      { hook: 'flushTlbPage', k, args: [{ mm, address: 0x3000 }] },
-      { hook: 'walkPageTable', k, args: [{ mm, address: 0x4000 }] },
+      { hook: 'flushTlbPage', k, args: [{ mm, address: 0x3000n }] },
+      { hook: 'walkPageTable', k, args: [{ mm, address: 0x4000n }] },
     ]);
     for (const call of calls) expect(call.k).toBe(k);
   });

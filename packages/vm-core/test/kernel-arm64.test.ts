@@ -112,7 +112,7 @@ describe('boot: TTBR1 holds the kernel half, TTBR0 the user half', () => {
     // VALID, PAGE, USER, AF, nG, PXN, UXN, PTE_WRITE, PTE_DIRTY; AP[2] clear (hardware-dirty).
     expect([0n, 1n, 6n, 10n, 11n, 53n, 54n, 51n, 55n].map(set)).toEqual(Array(9).fill(1n));
     expect(set(7n)).toBe(0n);
-    expect(kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, addr)).toMatchObject({
+    expect(kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, BigInt(addr))).toMatchObject({
       user: true,
       writable: true,
       dirty: true,
@@ -142,7 +142,7 @@ describe('the classic questions, on ARM64', () => {
     const r = kernel.access(pid, 0x4000_0000, 'read');
     expect(r).toMatchObject({
       kind: 'signal',
-      signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: 0x4000_0000 },
+      signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: 0x4000_0000n },
     });
     expect(r.faults[0]!.errorCode).toBe(0x9200_0004); // DABT (lower EL), level 0 translation fault
     const other = boot();
@@ -319,7 +319,7 @@ describe('copy_from_user, by Linux version and CPU', () => {
     const now = boot();
     const r = now.kernel.uaccessApi.loadByte(
       now.pid,
-      kernelVa(now.kernel),
+      BigInt(kernelVa(now.kernel)),
       now.kernel.uaccessApi.copyInstruction,
     );
     expect(r).toEqual({ kind: 'fixup' });
@@ -328,7 +328,7 @@ describe('copy_from_user, by Linux version and CPU', () => {
     expect(
       older.kernel.uaccessApi.loadByte(
         older.pid,
-        kernelVa(older.kernel),
+        BigInt(kernelVa(older.kernel)),
         older.kernel.uaccessApi.copyInstruction,
       ).kind,
     ).toBe('ok');
@@ -358,7 +358,7 @@ describe('copy_from_user, by Linux version and CPU', () => {
         const b = k.loadByte(c.pid, c.userAddress, k.copyInstruction);
         if (b.kind !== 'ok')
           return { notCopied: c.length, errno: 'EFAULT', oops: b.kind === 'oops' ? b.report : null };
-        k.storeByte(c.pid, c.kernelAddress, b.value, 0);
+        k.storeByte(c.pid, c.kernelAddress, b.value, 0n);
         return { notCopied: 0, errno: null, oops: null };
       },
     };
@@ -416,7 +416,7 @@ describe('the access flag and the dirty state', () => {
       const addr = mapAnon(kernel, pid, 1);
       kernel.access(pid, addr, 'write', 1);
       const child = kernel.fork(pid).pid;
-      expect(kernel.api.hooks.walkPageTable(kernel.task(child).mm!.id, addr)).toMatchObject({
+      expect(kernel.api.hooks.walkPageTable(kernel.task(child).mm!.id, BigInt(addr))).toMatchObject({
         accessed: false,
       });
       const r = kernel.access(child, addr, 'read');
@@ -425,7 +425,7 @@ describe('the access flag and the dirty state', () => {
         expect(resolutions(r)).toEqual(['access-flags']);
         expect(r.faults[0]!.errorCode).toBe(0x9200_000b); // level 3 access flag fault
       } else expect(r.faults).toEqual([]);
-      expect(kernel.api.hooks.walkPageTable(kernel.task(child).mm!.id, addr)).toMatchObject({
+      expect(kernel.api.hooks.walkPageTable(kernel.task(child).mm!.id, BigInt(addr))).toMatchObject({
         accessed: true,
       });
       // A write after it is still COW (PTE_WRITE clear), not a missing dirty bit.
@@ -448,14 +448,17 @@ describe('the access flag and the dirty state', () => {
       const addr = mapAnon(kernel, pid, 1, RW, true); // shared: a real page, writable but clean
       expect(resolutions(kernel.access(pid, addr, 'read'))).toEqual(['demand-zero']);
       const mm = kernel.task(pid).mm!.id;
-      expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({ writable: true, dirty: false });
+      expect(kernel.api.hooks.walkPageTable(mm, BigInt(addr))).toMatchObject({
+        writable: true,
+        dirty: false,
+      });
       expect((rawPte(kernel, pid, addr) >> 7n) & 1n).toBe(1n); // PTE_WRITE | PTE_RDONLY
       const w = kernel.access(pid, addr, 'write', 5);
       if (accessFlags === 'software') {
         expect(resolutions(w)).toEqual(['access-flags']);
         expect(w.faults[0]!.errorCode).toBe(0x9200_004f); // a write permission fault
       } else expect(w.faults).toEqual([]); // DBM: the MMU cleared AP[2] itself
-      expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({ dirty: true });
+      expect(kernel.api.hooks.walkPageTable(mm, BigInt(addr))).toMatchObject({ dirty: true });
       expect((rawPte(kernel, pid, addr) >> 7n) & 1n).toBe(0n);
       clean(kernel);
     }
@@ -472,7 +475,7 @@ describe('the access flag and the dirty state', () => {
       const old = [...Array(8).keys()]
         .map((i) => addr + i * PAGE)
         .filter((va) => {
-          const p = kernel.api.hooks.walkPageTable(mm, va);
+          const p = kernel.api.hooks.walkPageTable(mm, BigInt(va));
           return p.kind === 'present' && !p.accessed;
         });
       expect(old.length).toBeGreaterThan(0);
@@ -481,7 +484,7 @@ describe('the access flag and the dirty state', () => {
       for (const va of old) {
         const r = kernel.access(pid, va, 'read');
         expect(resolutions(r)).toEqual(accessFlags === 'software' ? ['access-flags'] : []);
-        expect(kernel.api.hooks.walkPageTable(mm, va)).toMatchObject({ accessed: true });
+        expect(kernel.api.hooks.walkPageTable(mm, BigInt(va))).toMatchObject({ accessed: true });
       }
       clean(kernel);
     }
@@ -553,7 +556,7 @@ describe('vmalloc and the shared kernel half', () => {
     const c = kernel.spawn('c').pid;
     kernel.switchTo(1, c);
     expect(kernel.kernelAccess(1, v + PAGE, 'read')).toMatchObject({ kind: 'ok', faults: [] });
-    expect(kernel.api.syncKernelMapping(kernel.task(c).mm!.id, v)).toBe(false);
+    expect(kernel.api.syncKernelMapping(kernel.task(c).mm!.id, BigInt(v))).toBe(false);
     expect(kernel.layout.vmallocSync).toBe('kernel-root');
     clean(kernel);
   });

@@ -33,8 +33,8 @@ describe('file mappings', () => {
     expect(r).toMatchObject({ kind: 'ok', value: 'h'.charCodeAt(0) });
     expect(r.faults.map((f) => f.resolution)).toEqual(['page-cache']);
     kernel.access(b, vb + 1, 'read');
-    const pa = kernel.api.hooks.walkPageTable(kernel.task(a).mm!.id, va);
-    const pb = kernel.api.hooks.walkPageTable(kernel.task(b).mm!.id, vb);
+    const pa = kernel.api.hooks.walkPageTable(kernel.task(a).mm!.id, BigInt(va));
+    const pb = kernel.api.hooks.walkPageTable(kernel.task(b).mm!.id, BigInt(vb));
     expect(pa.kind === 'present' && pb.kind === 'present' && pa.pfn === pb.pfn).toBe(true);
     expect(checkInvariants(kernel)).toEqual([]);
   });

@@ -174,7 +174,7 @@ describe('the invariant checker catches real bugs', () => {
     const r = kernel.mmap(pid, { length: 4096, prot: { read: true, write: true, exec: false } });
     if (r.kind !== 'ok') throw new Error('mmap');
     kernel.access(pid, r.address, 'write', 1);
-    const pte = kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, r.address);
+    const pte = kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, BigInt(r.address));
     if (pte.kind !== 'present') throw new Error('not mapped');
     kernel.frames.refcount[pte.pfn]!++;
     expect(checkInvariants(kernel).join('\n')).toContain('refcount is 2 but it has 1 mappings');

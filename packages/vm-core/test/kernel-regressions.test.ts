@@ -52,7 +52,7 @@ describe('kernel regressions', () => {
     const pid = kernel.spawn('app').pid;
     expect(kernel.access(pid, 2 ** 47 + 4096, 'read')).toMatchObject({
       kind: 'signal',
-      signal: { signal: 'SIGSEGV', code: 'SI_KERNEL', address: 0 },
+      signal: { signal: 'SIGSEGV', code: 'SI_KERNEL', address: 0n },
     });
   });
 
@@ -153,18 +153,26 @@ describe('kernel regressions', () => {
     const addr = mapped(kernel, pid, 1);
     const mm = kernel.task(pid).mm!.id;
     const pfn = kernel.api.allocPage();
-    expect(() => kernel.api.mapPage(mm, Number.NaN, pfn, { writable: true, exec: false })).toThrow(
-      /not a user address/,
-    );
-    expect(() => kernel.api.mapPage(mm, 0x2000_0000, pfn, { writable: true, exec: false })).toThrow(/no VMA/);
-    expect(() => kernel.api.mapPage(mm, addr, kernel.api.zeroPfn(), { writable: true, exec: false })).toThrow(
-      /read-only/,
+    expect(() =>
+      kernel.api.mapPage(mm, 0xffff_8880_0000_0000n, pfn, { writable: true, exec: false }),
+    ).toThrow(/not a user address/);
+    expect(() =>
+      kernel.api.mapPage(mm, Number.NaN as unknown as bigint, pfn, { writable: true, exec: false }),
+    ).toThrow(/^mapPage: a virtual address is a bigint \(the kernel's unsigned long\), got the number NaN$/);
+    expect(() =>
+      kernel.api.mapPage(mm, addr as unknown as bigint, pfn, { writable: true, exec: false }),
+    ).toThrow(/got the number \d+ — write 0x[0-9a-f]+n or BigInt\(x\)/);
+    expect(() => kernel.api.mapPage(mm, 0x2000_0000n, pfn, { writable: true, exec: false })).toThrow(
+      /no VMA/,
     );
     expect(() =>
-      kernel.api.mapPage(mm, addr, kernel.task(pid).mm!.pgdPfn, { writable: true, exec: false }),
+      kernel.api.mapPage(mm, BigInt(addr), kernel.api.zeroPfn(), { writable: true, exec: false }),
+    ).toThrow(/read-only/);
+    expect(() =>
+      kernel.api.mapPage(mm, BigInt(addr), kernel.task(pid).mm!.pgdPfn, { writable: true, exec: false }),
     ).toThrow(/kernel/);
     kernel.access(pid, addr, 'read'); // the zero page, read-only
-    expect(() => kernel.api.makeWritable(mm, addr)).toThrow(/zero page/);
+    expect(() => kernel.api.makeWritable(mm, BigInt(addr))).toThrow(/zero page/);
     kernel.api.putPage(pfn);
     expect(() => kernel.api.putPage(pfn)).toThrow(/free frame/);
     expect(checkInvariants(kernel)).toEqual([]);

@@ -64,7 +64,7 @@ describe('RISC-V: the classic questions', () => {
     const a = kernel.spawn('a').pid;
     expect(step(() => kernel.access(a, 0x1000_0000, 'read'))).toMatchObject({
       kind: 'signal',
-      signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: 0x1000_0000 },
+      signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: 0x1000_0000n },
       faults: [{ errorCode: LOAD_PAGE_FAULT, resolution: 'signal' }],
     });
     expect(kernel.task(a).alive).toBe(false);
@@ -73,7 +73,7 @@ describe('RISC-V: the classic questions', () => {
     const ro = map(b, 1, RO);
     expect(step(() => kernel.access(b, ro, 'write', 1))).toMatchObject({
       kind: 'signal',
-      signal: { code: 'SEGV_ACCERR', address: ro },
+      signal: { code: 'SEGV_ACCERR', address: BigInt(ro) },
       faults: [{ errorCode: STORE_PAGE_FAULT }],
     });
 
@@ -114,7 +114,7 @@ describe('RISC-V: the classic questions', () => {
       // 13 with stval = the address; find_vma() finds nothing.
       expect(r).toMatchObject({
         kind: 'signal',
-        signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address },
+        signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: BigInt(address) },
       });
       expect(causes(r)).toEqual([LOAD_PAGE_FAULT]);
       expect(r.faults[0]!.message).toContain('non-canonical address');
@@ -205,7 +205,7 @@ describe('RISC-V: sstatus.SUM around user copies', () => {
         copyFromUser: (k, c) => {
           k.userAccessBegin(c.pid);
           try {
-            const b = k.loadByte(c.pid, c.userAddress, 0);
+            const b = k.loadByte(c.pid, c.userAddress, 0n);
             return { notCopied: c.length, errno: 'EFAULT', oops: b.kind === 'oops' ? b.report : null };
           } finally {
             k.userAccessEnd(c.pid);
@@ -321,7 +321,7 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
     const addr = map(pid, 1, RW, { shared: true });
     expect(resolutions(step(() => kernel.access(pid, addr, 'read')))).toEqual(['demand-zero']);
     const mm = kernel.task(pid).mm!.id;
-    expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({
+    expect(kernel.api.hooks.walkPageTable(mm, BigInt(addr))).toMatchObject({
       writable: true,
       accessed: true,
       dirty: false,
@@ -330,7 +330,7 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
     expect(resolutions(w)).toEqual(['access-flags']);
     expect(causes(w)).toEqual([STORE_PAGE_FAULT]);
     expect(w.faults[0]!.message).toContain('accessed/dirty flag must be set by software');
-    expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({ dirty: true });
+    expect(kernel.api.hooks.walkPageTable(mm, BigInt(addr))).toMatchObject({ dirty: true });
     expect(step(() => kernel.access(pid, addr, 'write', 4))).toMatchObject({ kind: 'ok', faults: [] });
   });
 
@@ -340,7 +340,9 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
     const addr = map(pid, 1, RW, { shared: true });
     step(() => kernel.access(pid, addr, 'read'));
     expect(step(() => kernel.access(pid, addr, 'write', 3))).toMatchObject({ kind: 'ok', faults: [] });
-    expect(kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, addr)).toMatchObject({ dirty: true });
+    expect(kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, BigInt(addr))).toMatchObject({
+      dirty: true,
+    });
   });
 
   test("fork's pte_mkold leaves the child's PTEs old: its first read is a load fault under Svade, none under Svadu", () => {
@@ -351,7 +353,10 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
       step(() => kernel.access(pid, addr, 'write', 9));
       const child = step(() => kernel.fork(pid)).pid;
       const mm = kernel.task(child).mm!.id;
-      expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({ accessed: false, writable: false });
+      expect(kernel.api.hooks.walkPageTable(mm, BigInt(addr))).toMatchObject({
+        accessed: false,
+        writable: false,
+      });
       const read = step(() => kernel.access(child, addr, 'read'));
       expect(read).toMatchObject({ kind: 'ok', value: 9 });
       if (accessFlags === 'software') {
@@ -360,7 +365,7 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
       } else {
         expect(read.faults).toEqual([]);
       }
-      expect(kernel.api.hooks.walkPageTable(mm, addr)).toMatchObject({ accessed: true });
+      expect(kernel.api.hooks.walkPageTable(mm, BigInt(addr))).toMatchObject({ accessed: true });
       // The parent's PTE kept its A bit: no fault for it either way.
       expect(step(() => kernel.access(pid, addr, 'read'))).toMatchObject({ kind: 'ok', faults: [] });
     }
@@ -394,7 +399,7 @@ describe('RISC-V: accessed and dirty bits, Svade or Svadu', () => {
     // The child's PTE is old and read-only, and the page is its alone now.
     const w = step(() => kernel.access(child, addr, 'write', 2));
     expect(resolutions(w)).toEqual(['cow-reuse']);
-    expect(kernel.api.hooks.walkPageTable(kernel.task(child).mm!.id, addr)).toMatchObject({
+    expect(kernel.api.hooks.walkPageTable(kernel.task(child).mm!.id, BigInt(addr))).toMatchObject({
       accessed: true,
       dirty: true,
     });

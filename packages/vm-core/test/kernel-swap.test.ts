@@ -62,7 +62,9 @@ describe('swap', () => {
     const base = fill(kernel, pid, 6);
     const mm = kernel.task(pid).mm!.id;
     const swapped = () =>
-      [0, 1, 2, 3, 4, 5].filter((i) => kernel.api.hooks.walkPageTable(mm, base + i * 4096).kind === 'swap');
+      [0, 1, 2, 3, 4, 5].filter(
+        (i) => kernel.api.hooks.walkPageTable(mm, BigInt(base + i * 4096)).kind === 'swap',
+      );
     // Every page was just written: the first pass only clears their accessed
     // bits (second chances) until it finds one that is no longer referenced.
     expect(kernel.reclaim(1)).toBe(1);

@@ -59,7 +59,7 @@ describe('SIGSEGV', () => {
     const r = kernel.access(pid, 0x4000_0000, 'read');
     expect(r).toMatchObject({
       kind: 'signal',
-      signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: 0x4000_0000 },
+      signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: 0x4000_0000n },
     });
     expect(kernel.task(pid).alive).toBe(false);
   });

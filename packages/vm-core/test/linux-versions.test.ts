@@ -60,7 +60,7 @@ function written(linux: LinuxVersion, pages: number, hooks: Partial<KernelHooks>
   const va = (i: number) => r.address + i * PAGE;
   for (let i = 0; i < pages; i++) kernel.access(pid, va(i), 'write', i + 1);
   const pfn = (i: number) => {
-    const pte = kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, va(i));
+    const pte = kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, BigInt(va(i)));
     if (pte.kind !== 'present') throw new Error(`page ${i} is ${pte.kind}`);
     return pte.pfn;
   };
@@ -90,7 +90,9 @@ describe('reclaim looks twice at a mapped page since 5.9 (folio_check_references
     expect(old.kernel.reclaim(1)).toBe(1);
     expect(now.kernel.reclaim(1)).toBe(1);
     for (const k of [old, now])
-      expect(k.kernel.api.hooks.walkPageTable(k.kernel.task(k.pid).mm!.id, k.va(0)).kind).toBe('swap');
+      expect(k.kernel.api.hooks.walkPageTable(k.kernel.task(k.pid).mm!.id, BigInt(k.va(0))).kind).toBe(
+        'swap',
+      );
     // 5.8: a referenced anonymous page goes straight to the active list at its first look.
     expect(oldLog.log.slice(0, 4)).toEqual(oldPfns.map((p) => `${p} activate`));
     for (const i of [1, 2, 3]) expect(old.kernel.frames.has(old.pfn(i), PageFlag.Referenced)).toBe(false);
@@ -168,7 +170,7 @@ describe('reclaim looks twice at a mapped page since 5.9 (folio_check_references
       expect(kernel.access(pid, data.address, 'read')).toMatchObject({ kind: 'ok', value: 7 });
       const mm = kernel.task(pid).mm!.id;
       const pfnAt = (va: number) => {
-        const pte = kernel.api.hooks.walkPageTable(mm, va);
+        const pte = kernel.api.hooks.walkPageTable(mm, BigInt(va));
         return pte.kind === 'present' ? pte.pfn : -1;
       };
       const exec = kernel.reclaimCandidate(pfnAt(code.address));
@@ -187,7 +189,7 @@ describe('reclaim looks twice at a mapped page since 5.9 (folio_check_references
       const r = kernel.mmap(pid, { length: PAGE, prot: { read: true, write: true, exec: true } });
       if (r.kind !== 'ok') throw new Error(r.errno);
       kernel.access(pid, r.address, 'write', 0xc3);
-      const pte = kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, r.address);
+      const pte = kernel.api.hooks.walkPageTable(kernel.task(pid).mm!.id, BigInt(r.address));
       if (pte.kind !== 'present') throw new Error('not mapped');
       const page = kernel.reclaimCandidate(pte.pfn);
       expect(page).toMatchObject({ anon: true, exec: true });

@@ -23,6 +23,7 @@ function render(value: unknown, depth: number): string {
     return JSON.stringify(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value);
   if (typeof value === 'number') return Object.is(value, -0) ? '0' : String(value);
   if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `0x${value.toString(16)}n`.replace('0x-', '-0x');
   if (depth > 3) return '…';
   if (Array.isArray(value))
     return `[${value
@@ -63,6 +64,20 @@ export function integerProblem(what: string, value: unknown): string | null {
   return null;
 }
 
+/**
+ * The problem with a virtual address, or null: a bigint, as the kernel's
+ * unsigned long (0xffff888000001000n). A number is refused with how to
+ * write it, so a learner's `fault.address + 4096` is caught at the call.
+ */
+export function addressProblem(what: string, value: unknown): string | null {
+  if (typeof value === 'bigint') return null;
+  const hint =
+    typeof value === 'number' && Number.isSafeInteger(value)
+      ? ` (write ${value < 0 ? '-' : ''}0x${Math.abs(value).toString(16)}n, or BigInt(x))`
+      : '';
+  return `${what} must be a bigint (a virtual address), got ${show(value)}${hint}`;
+}
+
 /** One parameter of a guest API method: the problem with the value the guest passed, or null. */
 export type ParamCheck<C> = (ctx: C, value: unknown, label: string) => string | null;
 
@@ -96,7 +111,7 @@ export function checkCall<C>(
   });
 }
 
-/** An address as Linux prints it (negative numbers are kernel addresses in the simulator's encoding). */
-export function hex(n: number): string {
-  return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
+/** A virtual address as Linux prints it. */
+export function hex(n: bigint): string {
+  return n < 0n ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
 }

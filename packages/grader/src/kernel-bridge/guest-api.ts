@@ -19,6 +19,7 @@ import {
   type VmaInfo,
 } from '@faultline/vm-core';
 import {
+  addressProblem,
   type MethodSpec as CheckedMethod,
   checkCall,
   fieldProblem,
@@ -57,12 +58,12 @@ type Param = ParamCheck<GuestKernelContext>;
 const mm: Param = (ctx, v, label) =>
   integerProblem(label, v) ?? (ctx.mmExists(v as number) ? null : `${label} ${v} does not exist`);
 const mmOrNull: Param = (ctx, v, label) => (v === null ? null : mm(ctx, v, label));
-const integer: Param = (_ctx, v, label) => integerProblem(label, v);
 const nonNegative: Param = (_ctx, v, label) =>
   integerProblem(label, v) ?? ((v as number) < 0 ? `${label} ${v} is negative` : null);
+const address: Param = (_ctx, v, label) => addressProblem(label, v);
 const userAddress: Param = (ctx, v, label) =>
-  integerProblem(label, v) ??
-  (ctx.k.isUserAddress(v as number) ? null : `${label} ${hex(v as number)} is not a user address`);
+  addressProblem(label, v) ??
+  (ctx.k.isUserAddress(v as bigint) ? null : `${label} ${hex(v as bigint)} is not a user address`);
 const pfn: Param = (ctx, v, label) => {
   const p = integerProblem(label, v);
   if (p !== null) return p;
@@ -116,14 +117,14 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<GuestKernelMethod, MethodSpec
   findVma: spec(
     [
       ['mm', mm],
-      ['address', integer],
+      ['address', address],
     ],
     (k, [m, a]) => k.findVma(m, a),
   ),
   vmaForFault: spec(
     [
       ['mm', mm],
-      ['address', integer],
+      ['address', address],
     ],
     (k, [m, a]) => k.vmaForFault(m, a),
   ),
@@ -131,7 +132,7 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<GuestKernelMethod, MethodSpec
   pageTableLevels: spec([], (k) => k.pageTableLevels()),
   tableIndex: spec(
     [
-      ['address', integer],
+      ['address', address],
       ['level', level],
     ],
     (k, [a, l]) => k.tableIndex(a, l),
@@ -195,7 +196,7 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<GuestKernelMethod, MethodSpec
     [
       ['cpu', nonNegative],
       ['mm', mm],
-      ['address', integer],
+      ['address', address],
     ],
     (k, [c, m, a]) => k.invalidateTlbEntry(c, m, a),
   ),
@@ -212,13 +213,13 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<GuestKernelMethod, MethodSpec
   syncKernelMapping: spec(
     [
       ['mm', mmOrNull],
-      ['address', integer],
+      ['address', address],
     ],
     (k, [m, a]) => k.syncKernelMapping(m, a),
   ),
-  isUserAddress: spec([['address', integer]], (k, [a]) => k.isUserAddress(a)),
-  isVmallocAddress: spec([['address', integer]], (k, [a]) => k.isVmallocAddress(a)),
-  searchExceptionTable: spec([['ip', integer]], (k, [ip]) => k.searchExceptionTable(ip)),
+  isUserAddress: spec([['address', address]], (k, [a]) => k.isUserAddress(a)),
+  isVmallocAddress: spec([['address', address]], (k, [a]) => k.isVmallocAddress(a)),
+  searchExceptionTable: spec([['ip', address]], (k, [ip]) => k.searchExceptionTable(ip)),
   oopsReport: spec(
     [
       ['fault', fault],
@@ -246,14 +247,14 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<GuestKernelMethod, MethodSpec
   'hooks.flushTlbPage': spec(
     [
       ['mm', mm],
-      ['address', integer],
+      ['address', address],
     ],
     (k, [m, a]) => k.hooks.flushTlbPage(m, a),
   ),
   'hooks.walkPageTable': spec(
     [
       ['mm', mm],
-      ['address', integer],
+      ['address', address],
     ],
     (k, [m, a]) => k.hooks.walkPageTable(m, a),
   ),

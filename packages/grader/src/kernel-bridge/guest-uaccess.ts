@@ -24,7 +24,13 @@
  * is a learner-facing error, not a crash (see `createKernelBridge`).
  */
 import { hookApiFacts, type UaccessApi, type UserCopy } from '@faultline/vm-core';
-import { type MethodSpec as CheckedMethod, checkCall, integerProblem, type ParamCheck } from './check.ts';
+import {
+  addressProblem,
+  type MethodSpec as CheckedMethod,
+  checkCall,
+  integerProblem,
+  type ParamCheck,
+} from './check.ts';
 
 /** What one user-copy hook call's guest API talks to. */
 export interface GuestUaccessContext {
@@ -44,8 +50,8 @@ type Param = ParamCheck<GuestUaccessContext>;
 
 const pid: Param = (ctx, v, label) =>
   integerProblem(label, v) ?? (ctx.taskExists(v as number) ? null : `${label} ${v} does not exist`);
-const address: Param = (_ctx, v, label) => integerProblem(label, v);
-const ip: Param = (_ctx, v, label) => integerProblem(label, v);
+const address: Param = (_ctx, v, label) => addressProblem(label, v);
+const ip: Param = (_ctx, v, label) => addressProblem(label, v);
 const length: Param = (_ctx, v, label) =>
   integerProblem(label, v) ?? ((v as number) < 0 ? `${label} ${v} is negative` : null);
 const byte: Param = (_ctx, v, label) =>

@@ -125,7 +125,7 @@ const RESULTS: Readonly<Record<BridgedHookName, ResultSpec>> = {
   reclaimDecision: kernelResult("'reclaim' | 'activate' | 'keep'", () => checkReclaimDecision),
   flushTlbPage: kernelResult('nothing (undefined)', () => checkNothing),
   walkPageTable: kernelResult(PTE_INFO_SHAPE, (ctx) => checkPteInfo(ctx.frames)),
-  exceptionFixup: kernelResult('the fixup address (a number) or null', () => checkIpOrNull),
+  exceptionFixup: kernelResult('the fixup address (a bigint) or null', () => checkIpOrNull),
   copyFromUser: uaccessResult(USER_COPY_RESULT_SHAPE, (ctx) => checkUserCopyResult(ctx.copy.length)),
   copyToUser: uaccessResult(USER_COPY_RESULT_SHAPE, (ctx) => checkUserCopyResult(ctx.copy.length)),
 };
@@ -155,13 +155,24 @@ export class LearnerHookFailure extends Error {
 }
 
 /**
+ * The engine's words for mixing a bigint with a number ("cannot convert
+ * bigint to number", "Cannot mix BigInt and other types"): virtual addresses
+ * are bigints, so that is how an off-by-type shows — say what to write.
+ */
+function bigintHint(v: { readonly name: string; readonly message: string }): string {
+  return v.name === 'TypeError' && /cannot convert (a )?bigint|mix bigint/i.test(v.message)
+    ? ' (virtual addresses are bigints, like C’s unsigned long: write fault.address + BigInt(i), or 0x1000n — not a number)'
+    : '';
+}
+
+/**
  * A verdict as the rest of a sentence that starts "Your <hook> …" or "Your
  * module failed to load: it …": learner-facing, naming the limit.
  */
 export function describeVerdict(v: LearnerHookVerdict): string {
   switch (v.kind) {
     case 'error':
-      return v.name === 'MissingExport' ? v.message : `threw ${v.name}: ${v.message}`;
+      return v.name === 'MissingExport' ? v.message : `threw ${v.name}: ${v.message}${bigintHint(v)}`;
     case 'invalid-value':
       return `returned a value that cannot leave the sandbox: ${v.message}`;
     case 'timeout':

@@ -5,7 +5,7 @@
  * learner-facing problem, or null when the value has the shape.
  */
 import { KERNEL_ARCHES } from '@faultline/vm-core';
-import { fieldProblem, integerProblem, isRecord, show } from './check.ts';
+import { addressProblem, fieldProblem, integerProblem, isRecord, show } from './check.ts';
 
 const RESOLUTIONS = [
   'demand-zero',
@@ -34,7 +34,7 @@ function booleanFields(value: Record<string, unknown>, names: readonly string[])
 }
 
 export const FAULT_OUTCOME_SHAPE =
-  "{kind:'resolved', resolution:…} | {kind:'fixup', fixupIp:number} | {kind:'signal', signal:{signal, code, address}} | {kind:'oops', report:string} | {kind:'oom'}";
+  "{kind:'resolved', resolution:…} | {kind:'fixup', fixupIp:bigint} | {kind:'signal', signal:{signal, code, address:bigint}} | {kind:'oops', report:string} | {kind:'oom'}";
 
 export const checkFaultOutcome: Check = (value) => {
   if (!isRecord(value)) return 'not an object';
@@ -47,7 +47,7 @@ export const checkFaultOutcome: Check = (value) => {
           : `resolution ${show(value.resolution)} is not one of ${oneOf(RESOLUTIONS)}`)
       );
     case 'fixup':
-      return fieldProblem(value, ['kind', 'fixupIp']) ?? integerProblem('fixupIp', value.fixupIp);
+      return fieldProblem(value, ['kind', 'fixupIp']) ?? addressProblem('fixupIp', value.fixupIp);
     case 'signal': {
       const fields = fieldProblem(value, ['kind', 'signal']);
       if (fields !== null) return fields;
@@ -61,7 +61,7 @@ export const checkFaultOutcome: Check = (value) => {
         (SI_CODES.includes(s.code as never)
           ? null
           : `signal.code ${show(s.code)} is not one of ${oneOf(SI_CODES)}`) ??
-        integerProblem('signal.address', s.address)
+        addressProblem('signal.address', s.address)
       );
     }
     case 'oops':
@@ -112,22 +112,33 @@ export const checkNothing: Check = (value) =>
   value === null || value === undefined ? null : 'a value, but this hook returns nothing';
 
 export const checkIpOrNull: Check = (value) =>
-  value === null ? null : (integerProblem('the fixup address', value) ?? null);
+  value === null ? null : addressProblem('the fixup address', value);
 
 export const RECLAIM_DECISIONS = ['reclaim', 'activate', 'keep'] as const;
 export const checkReclaimDecision: Check = (value) =>
   RECLAIM_DECISIONS.includes(value as never) ? null : 'not one of the decisions';
 
-const FAULT_NUMBERS = ['address', 'errorCode', 'ip', 'pid'] as const;
+const FAULT_ADDRESSES = ['address', 'ip'] as const;
+const FAULT_NUMBERS = ['errorCode', 'pid'] as const;
 const FAULT_BOOLEANS = ['present', 'write', 'exec', 'user', 'reservedBit', 'userAccessOpen'] as const;
 
 /** A FaultInfo the guest hands back to the kernel (normally the one its hook received). */
 export const checkFaultInfo: Check = (value) => {
   if (!isRecord(value)) return `must be a FaultInfo object, got ${show(value)}`;
-  const problem = fieldProblem(value, ['arch', ...FAULT_NUMBERS, ...FAULT_BOOLEANS, 'mm']);
+  const problem = fieldProblem(value, [
+    'arch',
+    ...FAULT_ADDRESSES,
+    ...FAULT_NUMBERS,
+    ...FAULT_BOOLEANS,
+    'mm',
+  ]);
   if (problem !== null) return problem;
   if (!KERNEL_ARCHES.includes(value.arch as never))
     return `arch ${show(value.arch)} is not one of ${KERNEL_ARCHES.map((a) => `'${a}'`).join(' | ')}`;
+  for (const name of FAULT_ADDRESSES) {
+    const p = addressProblem(name, value[name]);
+    if (p !== null) return p;
+  }
   for (const name of FAULT_NUMBERS) {
     const p = integerProblem(name, value[name]);
     if (p !== null) return p;
@@ -145,8 +156,8 @@ export const checkVmaInfo: Check = (value) => {
   if (!isRecord(value)) return `must be a VmaInfo object, got ${show(value)}`;
   return (
     fieldProblem(value, ['start', 'end', ...VMA_BOOLEANS]) ??
-    integerProblem('start', value.start) ??
-    integerProblem('end', value.end) ??
+    addressProblem('start', value.start) ??
+    addressProblem('end', value.end) ??
     booleanFields(value, VMA_BOOLEANS)
   );
 };

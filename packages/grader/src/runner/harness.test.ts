@@ -396,9 +396,9 @@ describe('assertions: they hold on the reference kernel and fail with a message 
       let copied = 0;
       k.userAccessBegin(c.pid);
       for (; copied < c.length; copied++) {
-        const byte = k.loadByte(c.pid, c.userAddress + copied, k.copyInstruction);
+        const byte = k.loadByte(c.pid, c.userAddress + BigInt(copied), k.copyInstruction);
         if (byte.kind !== 'ok') break;
-        k.storeByte(c.pid, c.kernelAddress + copied, byte.value, 0);
+        k.storeByte(c.pid, c.kernelAddress + BigInt(copied), byte.value, 0n);
       }
       k.userAccessEnd(c.pid);
       return { notCopied: c.length - copied, errno: copied < c.length ? 'EFAULT' : null, oops: null };

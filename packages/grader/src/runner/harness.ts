@@ -23,6 +23,7 @@ import {
   type CounterName,
   type Counters,
   countText,
+  flattenEvent,
   HOOK_NAMES,
   type HookName,
   INSTRUCTION_NAMES,
@@ -708,7 +709,7 @@ export class TestContext {
   pte(pid: number, address: number): PteInfo {
     const mm = this.kernel().task(this.pidArg('t.pte', pid)).mm;
     if (mm === null) throw new HarnessError(`pid ${pid} has no address space`);
-    return this.kernel().api.hooks.walkPageTable(mm.id, address);
+    return this.kernel().api.hooks.walkPageTable(mm.id, BigInt(intArg('t.pte', 'address', address)));
   }
 
   /** The PTE and its frame's counts, read with the reference walk (no learner code runs). */
@@ -1145,22 +1146,11 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** A simulator event as a report trace event: `type` becomes `kind`, nested values become flat fields. */
+/**
+ * A simulator event as a report trace event: the scenario package's flat
+ * form (`type` becomes `kind`, nested values flat fields, an exact bigint
+ * address the kernel's number or its hex), so reports and recordings agree.
+ */
 function flatten(event: TraceEvent): ReportTraceEvent {
-  const out: ReportTraceEvent = { kind: event.type };
-  const put = (prefix: string, value: unknown, depth: number): void => {
-    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
-      out[prefix] = value as string | number | boolean | null;
-    } else if (Array.isArray(value)) {
-      out[prefix] = value.map(String).join(',');
-    } else if (typeof value === 'object' && depth < 2) {
-      for (const [k, v] of Object.entries(value as Record<string, unknown>))
-        put(`${prefix}.${k}`, v, depth + 1);
-    }
-  };
-  for (const [key, value] of Object.entries(event)) {
-    if (key === 'type') continue;
-    put(key === 'kind' ? 'what' : key, value, 0);
-  }
-  return out;
+  return flattenEvent(event);
 }

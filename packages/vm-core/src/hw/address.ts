@@ -62,7 +62,7 @@ export function nearestAddress(value: bigint, signed: boolean): number {
 }
 
 /** Formats a signed address the way a debugger prints it: 0xffff888000001000. */
-export function formatAddress(address: number, width: 32 | 64 = 64): string {
+export function formatAddress(address: number | bigint, width: 32 | 64 = 64): string {
   const digits = width / 4;
   const unsigned = BigInt.asUintN(width, BigInt(address));
   return `0x${unsigned.toString(16).padStart(digits, '0')}`;

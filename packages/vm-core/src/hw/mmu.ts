@@ -285,6 +285,20 @@ export class Mmu {
     }
   }
 
+  /** translateUnprivileged for an exact 64-bit address (see translateWide). */
+  translateUnprivilegedWide(va: bigint, access: typeof Access.Read | typeof Access.Write): Translation {
+    const narrow = narrowAddress(va, this.compiled.signed);
+    if (narrow !== null) return this.translateUnprivileged(narrow, access);
+    if (this.format.family !== 'arm64')
+      throw new RangeError(`${this.format.id} has no unprivileged loads and stores (LDTR/STTR are ARM64's)`);
+    this.unprivileged = true;
+    try {
+      return this.translateWide(va, access, Privilege.User);
+    } finally {
+      this.unprivileged = false;
+    }
+  }
+
   /**
    * The prediction missed: search the set as the hardware's parallel compare
    * would, and remember the way for next time. The hint only speeds up the

@@ -29,6 +29,6 @@ export type ErrnoName = keyof typeof Errno;
 export interface SignalInfo {
   readonly signal: SignalName;
   readonly code: SiCodeName;
-  /** si_addr: the faulting address. */
-  readonly address: number;
+  /** si_addr: the faulting address, exact (0n where Linux reports none). */
+  readonly address: bigint;
 }

@@ -23,6 +23,7 @@ import { LruLists, ReverseMap } from './rmap.ts';
 import { KERNEL_DATA, type KernelState, PAGE } from './state.ts';
 import { SwapDevice } from './swap.ts';
 import type { KernelOptions } from './types.ts';
+import { addressCodec } from './virtual-address.ts';
 import { vmallocSync } from './vmalloc.ts';
 import { directReclaim } from './vmscan.ts';
 
@@ -91,6 +92,7 @@ export function bootKernel(options: KernelOptions): KernelState {
   const s = withHookApis({
     arch,
     layout,
+    va: addressCodec(layout.format),
     linux,
     memory,
     frames,

@@ -39,7 +39,11 @@ export function searchExceptionTable(s: KernelState, ip: number): number | null 
  */
 export function oopsReport(s: KernelState, f: FaultInfo, reason: string): string {
   const width = s.layout.format.addressing === 'unsigned' ? 32 : 64;
-  const ip = symbolize(f.ip, width, s.arch.uaccessSymbols ?? X86_UACCESS_SYMBOLS);
+  const ip = symbolize(
+    s.va.fromVirtual(f.ip, 'oopsReport'),
+    width,
+    s.arch.uaccessSymbols ?? X86_UACCESS_SYMBOLS,
+  );
   return [...s.arch.oopsLines({ ...f, ip }, reason, s.inFault?.cpu ?? null), `Why: ${reason}`].join('\n');
 }
 

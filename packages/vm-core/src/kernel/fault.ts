@@ -11,14 +11,14 @@
  * mm/memory.c (handle_mm_fault's VM_FAULT_OOM).
  */
 import { Access, Privilege } from '../hw/access.ts';
-import { formatAddress } from '../hw/address.ts';
+import { formatAddress, narrowAddress } from '../hw/address.ts';
 import type { PageFault } from '../hw/fault.ts';
 import type { SignalInfo } from './abi.ts';
 import type { DecodedFault } from './arch/arch.ts';
 import { cpuFor } from './context-switch.ts';
 import { exit, killThreadGroup } from './exit.ts';
 import { oopsReport } from './extable.ts';
-import type { FaultInfo, FaultOutcome, Resolution } from './hooks.ts';
+import type { FaultInfo, FaultOutcome, Resolution, VirtualAddress } from './hooks.ts';
 import { KernelError } from './kernel.ts';
 import { OutOfMemory } from './mm.ts';
 import { cpuOf, emit, type KernelState, PAGE, userTask } from './state.ts';
@@ -31,10 +31,11 @@ const MAX_FAULTS_PER_ACCESS = 8;
 export function access(
   s: KernelState,
   pid: number,
-  address: number,
+  address: number | VirtualAddress,
   kind: 'read' | 'write' | 'exec',
   value: number,
 ): AccessOutcome {
+  const va = narrowed(s, address);
   const task = userTask(s, pid);
   const cpu = cpuFor(s, pid);
   const access = kind === 'read' ? Access.Read : kind === 'write' ? Access.Write : Access.Execute;
@@ -44,7 +45,10 @@ export function access(
     // The way out to user mode and back in, where it changes the CPU's
     // state (ARM64 SW PAN: the task's TTBR0 only while in user mode).
     arch.enterUserMode?.(cpu, task);
-    const pa = cpu.mmu.translate(address, access, Privilege.User);
+    const pa =
+      typeof va === 'number'
+        ? cpu.mmu.translate(va, access, Privilege.User)
+        : cpu.mmu.translateWide(va, access, Privilege.User);
     arch.enterKernelMode?.(cpu);
     if (typeof pa === 'number') {
       if (access === Access.Write) s.memory.bytes[pa] = value & 0xff;
@@ -66,18 +70,23 @@ export function access(
 export function kernelAccess(
   s: KernelState,
   cpuId: number,
-  address: number,
+  address: number | VirtualAddress,
   kind: 'read' | 'write',
   options: { ip?: number; value?: number; unprivileged?: boolean },
 ): AccessOutcome {
   const cpu = cpuOf(s, cpuId);
+  const va = narrowed(s, address);
   const access = kind === 'read' ? Access.Read : Access.Write;
   const faults: FaultRecord[] = [];
   for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
     const pa =
-      options.unprivileged === true
-        ? cpu.mmu.translateUnprivileged(address, access)
-        : cpu.mmu.translate(address, access, Privilege.Supervisor);
+      typeof va !== 'number'
+        ? options.unprivileged === true
+          ? cpu.mmu.translateUnprivilegedWide(va, access)
+          : cpu.mmu.translateWide(va, access, Privilege.Supervisor)
+        : options.unprivileged === true
+          ? cpu.mmu.translateUnprivileged(va, access)
+          : cpu.mmu.translate(va, access, Privilege.Supervisor);
     if (typeof pa === 'number') {
       if (access === Access.Write) s.memory.bytes[pa] = (options.value ?? 0) & 0xff;
       return { kind: 'ok', value: s.memory.bytes[pa]!, faults };
@@ -106,7 +115,7 @@ function handleFault(
     // SI_KERNEL, si_addr 0 (gp_user_force_sig_segv).
     const outcome: FaultOutcome =
       fault.privilege === 'user'
-        ? { kind: 'signal', signal: { signal: 'SIGSEGV', code: 'SI_KERNEL', address: 0 } }
+        ? { kind: 'signal', signal: { signal: 'SIGSEGV', code: 'SI_KERNEL', address: 0n } }
         : {
             kind: 'oops',
             report: oopsReport(
@@ -148,6 +157,24 @@ function loadedLeafReader(s: KernelState, cpu: Cpu): (va: number) => bigint {
   return reader;
 }
 
+/**
+ * An address as the access gave it: a number, or a bigint (exact, from a hook
+ * or a scenario), made a number whenever one holds it so the MMU's fast path
+ * runs — only a non-canonical value beyond ±2^53 stays a bigint.
+ */
+function narrowed(s: KernelState, address: number | VirtualAddress): number | VirtualAddress {
+  if (typeof address === 'number') return address;
+  const register = BigInt.asUintN(s.va.bits, address);
+  return narrowAddress(register, s.layout.format.addressing === 'sign-extended') ?? register;
+}
+
+/** The exact faulting address: the number when it holds it, else the report's (a non-canonical bigint). */
+function faultAddress(s: KernelState, fault: PageFault): VirtualAddress {
+  return Number.isSafeInteger(fault.va) && Math.abs(fault.va) !== Number.MAX_SAFE_INTEGER
+    ? s.va.toVirtual(fault.va)
+    : BigInt(fault.address);
+}
+
 /** What the hooks are told about a fault: the architecture's report decoded, and the context it was taken in. */
 function faultInfo(
   s: KernelState,
@@ -159,14 +186,14 @@ function faultInfo(
 ): FaultInfo {
   return {
     arch: s.arch.name,
-    address: fault.va,
+    address: faultAddress(s, fault),
     errorCode: d.errorCode,
     present: d.present,
     write: d.write,
     user: d.user,
     reservedBit: d.reservedBit,
     exec: d.exec,
-    ip,
+    ip: s.va.toVirtual(ip),
     userAccessOpen: s.arch.userAccessAllowed(cpu, fault, s.exceptionTable.has(ip)),
     pid: task.pid,
     mm: task.mm?.id ?? null,
@@ -202,7 +229,8 @@ function finishFault(
       return null;
     case 'fixup':
       record('exception-fixup');
-      return { kind: 'fixup', fixupIp: outcome.fixupIp, faults };
+      // The facade speaks the kernel's numbers; the hook answered in a bigint.
+      return { kind: 'fixup', fixupIp: s.va.fromVirtual(outcome.fixupIp, 'the fixup address'), faults };
     case 'signal':
       record('signal');
       emit(s, { type: 'signal', pid: task.pid, signal: outcome.signal });
@@ -223,7 +251,7 @@ function finishFault(
       // VM_FAULT_OOM: the OOM killer has chosen this task (or found nothing
       // to kill); either way the faulting task cannot go on.
       record('signal');
-      const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0 };
+      const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n };
       task.death ??= { signal };
       emit(s, { type: 'signal', pid: task.pid, signal });
       for (const t of [...s.tasks.values()])

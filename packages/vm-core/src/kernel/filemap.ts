@@ -52,10 +52,11 @@ export function readFile(s: KernelState, name: string, offset: number, length: n
 /** filemap_fault(): maps the file page behind `address` (or copies it for a private write); SIGBUS past EOF. */
 export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultInfo): FaultOutcome {
   const mm = mmById(s, f.mm!);
-  const vma = mm.vmas.containing(f.address);
+  const address = s.va.fromVirtual(f.address, 'fileFault');
+  const vma = mm.vmas.containing(address);
   if (vma?.file === undefined) throw new KernelError(`no file mapping at ${formatAddress(f.address)}`);
   const file = s.files.get(vma.file.name)!;
-  const index = vma.file.pgoff + Math.floor((f.address - vma.start) / PAGE);
+  const index = vma.file.pgoff + Math.floor((address - vma.start) / PAGE);
   // A page wholly beyond the end of the file has nothing to map: SIGBUS.
   if (index >= Math.ceil(file.size / PAGE)) {
     return { kind: 'signal', signal: { signal: 'SIGBUS', code: 'BUS_ADRERR', address: f.address } };
@@ -72,14 +73,14 @@ export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultIn
     s.frames.decRefcount(cached);
     if (copy < 0) return { kind: 'oom' };
     s.memory.copyFrame(cached, copy);
-    mapPage(s, mm.id, f.address, copy, { writable: true, exec, dirty: true });
+    mapPage(s, mm.id, address, copy, { writable: true, exec, dirty: true });
     return { kind: 'resolved', resolution: 'cow-copy' };
   }
   // The mapping takes its own reference; the cache keeps its one. A shared
   // page is mapped writable only for a write, so the first write to a clean
   // page is noticed (the dirty accounting that page_mkwrite exists for).
   s.frames.incRefcount(cached);
-  mapPage(s, mm.id, f.address, cached, { writable: shared && f.write, exec, dirty: shared && f.write });
+  mapPage(s, mm.id, address, cached, { writable: shared && f.write, exec, dirty: shared && f.write });
   return { kind: 'resolved', resolution: 'page-cache' };
 }
 

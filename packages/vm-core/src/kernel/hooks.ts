@@ -4,6 +4,12 @@
  * learner's implementation can later run in a sandbox and talk to the kernel
  * across a boundary. The kernel ships a reference implementation of every
  * hook (`reference-hooks.ts`) and works completely with those alone.
+ *
+ * Virtual addresses are bigints (`VirtualAddress`), as the kernel's C holds
+ * them in an unsigned long: exact across all 64 bits — kernel addresses such
+ * as 0xffff888000001000n and non-canonical ones such as
+ * 0x8000000000000000n — and 32 on x86-32. Physical addresses, frame
+ * numbers, pids and mm ids are numbers: all of them fit well inside 2^53.
  */
 import type { ErrnoName, SignalInfo } from './abi.ts';
 import type { KernelArch } from './arch/arch.ts';
@@ -32,10 +38,20 @@ export type Resolution =
   | 'signal'
   | 'oops';
 
+/**
+ * A virtual address: the unsigned value of a 64-bit register (32-bit on
+ * x86-32), e.g. 0xffff888000001000n. What a hook hands the kernel is read
+ * modulo 2^64 (2^32) as a register would hold it, so `address - 1n` at 0 is
+ * 0xffffffffffffffffn — as in C — and a number is refused (write 0x1000n,
+ * or BigInt(x)).
+ */
+export type VirtualAddress = bigint;
+
 export interface FaultInfo {
   /** The machine that faulted: its report is decoded into the fields below. */
   readonly arch: KernelArch;
-  readonly address: number;
+  /** The faulting address (CR2, FAR_EL1, stval), exact. */
+  readonly address: VirtualAddress;
   /** The architecture's raw syndrome: x86's error code (P, W/R, U/S, RSVD, I/D, PK), ARM64's ESR_EL1, RISC-V's scause. */
   readonly errorCode: number;
   readonly present: boolean;
@@ -45,7 +61,7 @@ export interface FaultInfo {
   readonly user: boolean;
   readonly reservedBit: boolean;
   /** Kernel-mode faults: the faulting instruction's address (for the exception table). */
-  readonly ip: number;
+  readonly ip: VirtualAddress;
   /**
    * Whether the kernel could touch user memory: the user-access window was
    * open (EFLAGS.AC under SMAP, PAN clear, SUM set). On ARM64, the fault
@@ -64,14 +80,15 @@ export type FaultOutcome =
       readonly kind: 'resolved';
       readonly resolution: Exclude<Resolution, 'signal' | 'oops' | 'exception-fixup'>;
     }
-  | { readonly kind: 'fixup'; readonly fixupIp: number }
+  | { readonly kind: 'fixup'; readonly fixupIp: VirtualAddress }
   | { readonly kind: 'signal'; readonly signal: SignalInfo }
   | { readonly kind: 'oops'; readonly report: string }
   | { readonly kind: 'oom' };
 
 export interface VmaInfo {
-  readonly start: number;
-  readonly end: number;
+  readonly start: VirtualAddress;
+  /** One past the last byte, like vm_end. */
+  readonly end: VirtualAddress;
   readonly read: boolean;
   readonly write: boolean;
   readonly exec: boolean;
@@ -122,7 +139,8 @@ export interface PageMapOptions {
 }
 
 /**
- * What hooks may ask of the kernel. Plain numbers in and plain data out.
+ * What hooks may ask of the kernel. Plain data in and out: numbers, and
+ * bigints for virtual addresses.
  *
  * Two kinds of call. Every method of `KernelApi` itself is the kernel doing
  * the work (`swapInPage` reads the page back and maps it; `mapPage`
@@ -138,15 +156,15 @@ export interface PageMapOptions {
  * state.
  */
 export interface KernelApi {
-  findVma(mm: number, address: number): VmaInfo | null;
+  findVma(mm: number, address: VirtualAddress): VmaInfo | null;
   /** The area containing the address, growing a stack down to it if that is allowed (expand_stack). */
-  vmaForFault(mm: number, address: number): { readonly vma: VmaInfo; readonly grew: boolean } | null;
+  vmaForFault(mm: number, address: VirtualAddress): { readonly vma: VmaInfo; readonly grew: boolean } | null;
   // The raw page-table access the walk hook is built from (`k.hooks.walkPageTable` runs the walk).
-  /** Physical address of the mm's root table (its CR3). */
+  /** Physical address of the mm's root table (its CR3, TTBR0_EL1, satp). */
   pageTableRoot(mm: number): number;
   pageTableLevels(): number;
   /** Index of `address` in a table at `level` (0 = root). */
-  tableIndex(address: number, level: number): number;
+  tableIndex(address: VirtualAddress, level: number): number;
   /** Bytes per entry (8 on x86-64, 4 on x86-32). */
   entrySize(): number;
   /** Decodes the entry at physical address `pa`, read as an entry of `level`. */
@@ -162,36 +180,36 @@ export interface KernelApi {
   /** Drops one reference to a frame; frees it when the last goes. */
   putPage(pfn: number): void;
   /** Installs a PTE where there was none; the mapping takes over the caller's reference to `pfn`. */
-  mapPage(mm: number, address: number, pfn: number, options: PageMapOptions): void;
+  mapPage(mm: number, address: VirtualAddress, pfn: number, options: PageMapOptions): void;
   /**
    * Replaces the page mapped at `address` by `pfn` (COW copy): drops the old
    * mapping's reference and flushes (through the installed flushTlbPage hook).
    */
-  replacePage(mm: number, address: number, pfn: number, options: PageMapOptions): void;
+  replacePage(mm: number, address: VirtualAddress, pfn: number, options: PageMapOptions): void;
   /** Makes the present PTE writable and dirty (COW reuse). */
-  makeWritable(mm: number, address: number): void;
+  makeWritable(mm: number, address: VirtualAddress): void;
   /**
    * ptep_set_access_flags(): marks the present PTE accessed (and dirty, for
    * a write) in software. True if the entry changed; false means it already
    * said so — the fault was spurious.
    */
-  setAccessFlags(mm: number, address: number, write: boolean): boolean;
+  setAccessFlags(mm: number, address: VirtualAddress, write: boolean): boolean;
   /** CPUs whose TLBs may hold translations of this mm (mm_cpumask). */
   cpusThatMayCache(mm: number): readonly number[];
-  /** invlpg on one CPU (an IPI's work when it is not the local one); on ARM64, TLBI VALE1IS as it reaches that CPU. */
-  invalidateTlbEntry(cpu: number, mm: number, address: number): void;
+  /** Drops the translation from one CPU's TLB: invlpg (an IPI's work when it is not the local one), ARM64's TLBI VALE1IS as it reaches that CPU, RISC-V's sfence.vma with the ASID. */
+  invalidateTlbEntry(cpu: number, mm: number, address: VirtualAddress): void;
   /** do_swap_page(): reads the page back (or finds it in the swap cache) and maps it. */
-  swapInPage(mm: number, address: number, write: boolean): 'swap-in' | 'oom';
+  swapInPage(mm: number, address: VirtualAddress, write: boolean): 'swap-in' | 'oom';
   /** filemap_fault(): maps the file page behind `address` (or copies it for a private write); SIGBUS past EOF. */
   fileFault(fault: FaultInfo): FaultOutcome;
   /** folio_free_swap(): drops a page from the swap cache if no PTE still holds its slot. */
   tryFreeSwap(pfn: number): boolean;
   /** Copies the kernel's (init_mm's) top-level entry for a vmalloc address into `mm` (x86-32 lazy sync). */
-  syncKernelMapping(mm: number | null, address: number): boolean;
-  isUserAddress(address: number): boolean;
-  isVmallocAddress(address: number): boolean;
+  syncKernelMapping(mm: number | null, address: VirtualAddress): boolean;
+  isUserAddress(address: VirtualAddress): boolean;
+  isVmallocAddress(address: VirtualAddress): boolean;
   /** The fixup address for a faulting kernel instruction, or null (search_exception_tables). */
-  searchExceptionTable(ip: number): number | null;
+  searchExceptionTable(ip: VirtualAddress): VirtualAddress | null;
   /** Linux's readable oops text for a kernel fault that nothing handled. */
   oopsReport(fault: FaultInfo, reason: string): string;
   /** The other hooks, as installed: calling one of these may run learner code. */
@@ -216,19 +234,11 @@ export interface InstalledHooks {
   /** The vmallocFault hook: syncs a kernel mapping for a vmalloc address (x86-32). */
   vmallocFault(fault: FaultInfo): boolean;
   /** The exceptionFixup hook: where the faulting kernel instruction resumes, or null. */
-  exceptionFixup(fault: FaultInfo): number | null;
+  exceptionFixup(fault: FaultInfo): VirtualAddress | null;
   /** The flushTlbPage hook: invalidates `address` in every TLB that may cache it. */
-  flushTlbPage(mm: number, address: number): void;
+  flushTlbPage(mm: number, address: VirtualAddress): void;
   /** The walkPageTable hook (follow_pte): what the PTE for an address holds. */
-  walkPageTable(mm: number, address: number): PteInfo;
-}
-
-export interface CopyRequest {
-  readonly pid: number;
-  /** Kernel buffer (a kmalloc'd or direct-map address). */
-  readonly kernelAddress: number;
-  readonly userAddress: number;
-  readonly length: number;
+  walkPageTable(mm: number, address: VirtualAddress): PteInfo;
 }
 
 export interface CopyResult {
@@ -260,13 +270,13 @@ export interface KernelHooks {
    */
   reclaimDecision(k: KernelApi, page: ReclaimCandidate): 'reclaim' | 'activate' | 'keep';
   /** flush_tlb_page() after a PTE change: every CPU that may cache the old translation must drop it. */
-  flushTlbPage(k: KernelApi, request: { readonly mm: number; readonly address: number }): void;
+  flushTlbPage(k: KernelApi, request: { readonly mm: number; readonly address: VirtualAddress }): void;
   /** The kernel's software page walk (follow_pte): what the PTE for an address holds. */
-  walkPageTable(k: KernelApi, request: { readonly mm: number; readonly address: number }): PteInfo;
+  walkPageTable(k: KernelApi, request: { readonly mm: number; readonly address: VirtualAddress }): PteInfo;
   /** do_swap_page as a step of the fault path. */
   swapIn(k: KernelApi, fault: FaultInfo): FaultOutcome;
   /** fixup_exception(): where a faulting kernel instruction resumes, or null for an oops. */
-  exceptionFixup(k: KernelApi, fault: FaultInfo): number | null;
+  exceptionFixup(k: KernelApi, fault: FaultInfo): VirtualAddress | null;
 }
 
 /** One page reclaim is about to decide on: what folio_referenced and the page's flags say about it. */

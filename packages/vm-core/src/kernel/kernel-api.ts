@@ -39,23 +39,25 @@ export function withHookApis(core: Omit<KernelState, keyof HookApis>): KernelSta
 }
 
 function kernelApi(s: KernelState): KernelApi {
+  // Every virtual address a hook hands over is a bigint; inside, a number.
+  const va = (address: unknown, where: string) => s.va.fromVirtual(address, where);
   const hooks: InstalledHooks = Object.freeze({
     anonymousFault: (fault, vma) => s.hooks.anonymousFault(api, fault, vma),
     cowBreak: (fault, pfn) => s.hooks.cowBreak(api, fault, pfn),
     swapIn: (fault) => s.hooks.swapIn(api, fault),
     vmallocFault: (fault) => s.hooks.vmallocFault(api, fault),
     exceptionFixup: (fault) => s.hooks.exceptionFixup(api, fault),
-    flushTlbPage: (mm, address) => flushTlbPage(s, mm, address),
-    walkPageTable: (mm, address) => readPte(s, mm, address),
+    flushTlbPage: (mm, address) => flushTlbPage(s, mm, va(address, 'hooks.flushTlbPage')),
+    walkPageTable: (mm, address) => readPte(s, mm, va(address, 'hooks.walkPageTable')),
   } satisfies InstalledHooks);
 
   const api: KernelApi = Object.freeze({
     // VMAs and page tables (mmap.ts, pagewalk.ts)
-    findVma: (mm, address) => findVma(s, mm, address),
-    vmaForFault: (mm, address) => vmaForFault(s, mm, address),
+    findVma: (mm, address) => findVma(s, mm, va(address, 'findVma')),
+    vmaForFault: (mm, address) => vmaForFault(s, mm, va(address, 'vmaForFault')),
     pageTableRoot: (mm) => pageTableRoot(s, mm),
     pageTableLevels: () => s.tables.levels,
-    tableIndex: (address, level) => tableIndex(s, address, level),
+    tableIndex: (address, level) => tableIndex(s, va(address, 'tableIndex'), level),
     entrySize: () => s.layout.format.entryBytes,
     readTableEntry: (pa, level) => readTableEntry(s, pa, level),
 
@@ -67,25 +69,29 @@ function kernelApi(s: KernelState): KernelApi {
     copyPage: (fromPfn, toPfn) => copyPage(s, fromPfn, toPfn),
     getPage: (pfn) => getPage(s, pfn),
     putPage: (pfn) => putPage(s, pfn),
-    mapPage: (mm, address, pfn, options) => mapPage(s, mm, address, pfn, options),
-    replacePage: (mm, address, pfn, options) => replacePage(s, mm, address, pfn, options),
-    makeWritable: (mm, address) => makeWritable(s, mm, address),
-    setAccessFlags: (mm, address, write) => setAccessFlags(s, mm, address, write),
+    mapPage: (mm, address, pfn, options) => mapPage(s, mm, va(address, 'mapPage'), pfn, options),
+    replacePage: (mm, address, pfn, options) => replacePage(s, mm, va(address, 'replacePage'), pfn, options),
+    makeWritable: (mm, address) => makeWritable(s, mm, va(address, 'makeWritable')),
+    setAccessFlags: (mm, address, write) => setAccessFlags(s, mm, va(address, 'setAccessFlags'), write),
 
     // TLB (tlb-flush.ts)
     cpusThatMayCache: (mm) => cpusThatMayCache(s, mm),
-    invalidateTlbEntry: (cpu, mm, address) => invalidateTlbEntry(s, cpu, mm, address),
+    invalidateTlbEntry: (cpu, mm, address) =>
+      invalidateTlbEntry(s, cpu, mm, va(address, 'invalidateTlbEntry')),
 
     // swap and files (swap-state.ts, filemap.ts)
-    swapInPage: (mm, address, write) => swapInPage(s, s.inFault, mm, address, write),
+    swapInPage: (mm, address, write) => swapInPage(s, s.inFault, mm, va(address, 'swapInPage'), write),
     fileFault: (fault) => fileFault(s, s.inFault, fault),
     tryFreeSwap: (pfn) => tryFreeSwap(s, pfn),
 
     // kernel addresses and the exception table (vmalloc.ts, extable.ts)
-    syncKernelMapping: (mm, address) => syncKernelMapping(s, s.inFault, mm, address),
-    isUserAddress: (address) => isUserAddress(s.layout, address),
-    isVmallocAddress: (address) => isVmallocAddress(s, address),
-    searchExceptionTable: (ip) => searchExceptionTable(s, ip),
+    syncKernelMapping: (mm, address) => syncKernelMapping(s, s.inFault, mm, va(address, 'syncKernelMapping')),
+    isUserAddress: (address) => isUserAddress(s.layout, va(address, 'isUserAddress')),
+    isVmallocAddress: (address) => isVmallocAddress(s, va(address, 'isVmallocAddress')),
+    searchExceptionTable: (ip) => {
+      const fixup = searchExceptionTable(s, va(ip, 'searchExceptionTable'));
+      return fixup === null ? null : s.va.toVirtual(fixup);
+    },
     oopsReport: (fault, reason) => oopsReport(s, fault, reason),
 
     hooks,
@@ -95,13 +101,17 @@ function kernelApi(s: KernelState): KernelApi {
 
 /** What uaccess routines are built from (usercopy.ts). */
 function uaccessApi(s: KernelState): UaccessApi {
+  const va = (address: unknown, where: string) => s.va.fromVirtual(address, where);
   return Object.freeze({
-    copyInstruction: UACCESS_IP.copyUser,
-    accessOk: (address, length) => accessOk(s, address, length),
+    copyInstruction: s.va.toVirtual(UACCESS_IP.copyUser),
+    // access_ok on the exact value: a number would round a huge address.
+    accessOk: (address, length) => accessOk(s, s.va.register(address, 'accessOk'), length),
     userAccessBegin: (pid) => userAccessBegin(s, pid),
     userAccessEnd: (pid) => userAccessEnd(s, pid),
-    loadByte: (pid, address, ip) => byteAccess(s, pid, address, 'read', ip, 0),
-    storeByte: (pid, address, value, ip) => byteAccess(s, pid, address, 'write', ip, value),
+    loadByte: (pid, address, ip) =>
+      byteAccess(s, pid, s.va.register(address, 'loadByte'), 'read', va(ip, 'loadByte (ip)'), 0),
+    storeByte: (pid, address, value, ip) =>
+      byteAccess(s, pid, s.va.register(address, 'storeByte'), 'write', va(ip, 'storeByte (ip)'), value),
   } satisfies UaccessApi);
 }
 

@@ -183,9 +183,12 @@ export class Kernel {
   }
 
   // ───────────────────────── memory access (fault.ts) ─────────────────────────
+  // Addresses here are numbers (signed on 64-bit machines, as hw/address.ts
+  // says) or exact bigints: a bigint no number holds is non-canonical, and
+  // its fault reports it exactly.
 
   /** A user-mode load, store or instruction fetch of one byte by `pid`, with the fault path in the loop. */
-  access(pid: number, address: number, kind: 'read' | 'write' | 'exec', value = 0): AccessOutcome {
+  access(pid: number, address: number | bigint, kind: 'read' | 'write' | 'exec', value = 0): AccessOutcome {
     return access(this.state, pid, address, kind, value);
   }
 
@@ -195,7 +198,7 @@ export class Kernel {
    */
   kernelAccess(
     cpuId: number,
-    address: number,
+    address: number | bigint,
     kind: 'read' | 'write',
     options: { ip?: number; value?: number } = {},
   ): AccessOutcome {
@@ -229,22 +232,22 @@ export class Kernel {
   // ───────────────────────── user copies (usercopy.ts) ─────────────────────────
 
   /** copy_from_user() on behalf of `pid` (a process, or a kernel thread), into a temporary kmalloc buffer. */
-  copyFromUser(pid: number, userAddress: number, length: number): CopyOutcome {
+  copyFromUser(pid: number, userAddress: number | bigint, length: number): CopyOutcome {
     return copyFromUser(this.state, pid, userAddress, length);
   }
 
   /** copy_to_user() of `bytes` on behalf of `pid`. */
-  copyToUser(pid: number, userAddress: number, bytes: readonly number[]): CopyOutcome {
+  copyToUser(pid: number, userAddress: number | bigint, bytes: readonly number[]): CopyOutcome {
     return copyToUser(this.state, pid, userAddress, bytes);
   }
 
   /** get_user() of a 1-, 2-, 4- or 8-byte value on behalf of `pid`. */
-  getUser(pid: number, userAddress: number, size: UserValueSize): GetUserOutcome {
+  getUser(pid: number, userAddress: number | bigint, size: UserValueSize): GetUserOutcome {
     return getUser(this.state, pid, userAddress, size);
   }
 
   /** put_user() of a 1-, 2-, 4- or 8-byte value on behalf of `pid`. */
-  putUser(pid: number, userAddress: number, size: UserValueSize, value: bigint): PutUserOutcome {
+  putUser(pid: number, userAddress: number | bigint, size: UserValueSize, value: bigint): PutUserOutcome {
     return putUser(this.state, pid, userAddress, size, value);
   }
 

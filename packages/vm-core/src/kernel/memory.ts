@@ -30,7 +30,7 @@ export function mapPage(
   checkPfn(s, pfn);
   // Hooks call this: refuse what would corrupt the machine, with a reason.
   if (!Number.isSafeInteger(address) || !isUserAddress(s.layout, address)) {
-    throw new KernelError(`mapPage: ${address} is not a user address`);
+    throw new KernelError(`mapPage: ${formatAddress(address)} is not a user address`);
   }
   const vma = mm.vmas.containing(address);
   if (vma === null) {

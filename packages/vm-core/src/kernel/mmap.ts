@@ -91,7 +91,7 @@ export function brk(s: KernelState, pid: number, newBrk: number): number {
 /** find_vma(): the first area ending above `address`. */
 export function findVma(s: KernelState, mmId: number, address: number): VmaInfo | null {
   const vma = mmById(s, mmId).vmas.findVma(address);
-  return vma === null ? null : vmaInfo(vma);
+  return vma === null ? null : vmaInfo(s, vma);
 }
 
 /** The area containing `address`, growing a stack down to it if that is allowed (expand_stack). */
@@ -103,7 +103,7 @@ export function vmaForFault(
   const mm = mmById(s, mmId);
   const vma = mm.vmas.findVma(address);
   if (vma === null) return null;
-  if (vma.start <= address) return { vma: vmaInfo(vma), grew: false };
+  if (vma.start <= address) return { vma: vmaInfo(s, vma), grew: false };
   if ((vma.flags & VmFlag.GrowsDown) === 0) return null;
   // expand_downwards(): bounded by mmap_min_addr, RLIMIT_STACK and the
   // guard gap above the area below.
@@ -114,14 +114,14 @@ export function vmaForFault(
   if (prev !== null && (prev.flags & VmFlag.GrowsDown) === 0 && prev.end + s.layout.stackGuardGap > newStart)
     return null;
   vma.start = newStart;
-  return { vma: vmaInfo(vma), grew: true };
+  return { vma: vmaInfo(s, vma), grew: true };
 }
 
 /** A VMA as the hooks see it: its bounds and rights, no internals. */
-function vmaInfo(vma: Vma): VmaInfo {
+function vmaInfo(s: KernelState, vma: Vma): VmaInfo {
   return {
-    start: vma.start,
-    end: vma.end,
+    start: s.va.toVirtual(vma.start),
+    end: s.va.toVirtual(vma.end),
     read: vmaAllows(vma, false, false) && (vma.flags & VmFlag.Read) !== 0,
     write: (vma.flags & VmFlag.Write) !== 0,
     exec: (vma.flags & VmFlag.Exec) !== 0,

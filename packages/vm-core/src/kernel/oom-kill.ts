@@ -32,7 +32,7 @@ export function oomKill(
   }
   if (victim === null) return 'nothing-to-kill';
   s.stats.oomKills++;
-  const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0 };
+  const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n };
   victim.death = { signal };
   emit(s, { type: 'oom-kill', pid: victim.pid, score: worst });
   if (faulting !== null && victim.mm === faulting.mm) return 'victim-is-current';

@@ -13,7 +13,7 @@ import { swapSlotOf } from './swap-state.ts';
 /** The PTE behind `address` in `mmId`, as the walk hook finds it. */
 export function readPte(s: KernelState, mmId: number, address: number): PteInfo {
   mmById(s, mmId);
-  return s.hooks.walkPageTable(s.api, { mm: mmId, address });
+  return s.hooks.walkPageTable(s.api, { mm: mmId, address: s.va.toVirtual(address) });
 }
 
 /** Physical address of the mm's root table (its CR3). */

@@ -25,7 +25,7 @@
  *      no_context() (mm_fault_error).
  */
 import { userAccessViolation } from './arch/index.ts';
-import type { FaultInfo, FaultOutcome, KernelApi, VmaInfo } from './hooks.ts';
+import type { FaultInfo, FaultOutcome, KernelApi, VirtualAddress, VmaInfo } from './hooks.ts';
 
 /** RISC-V's exception causes for page faults (asm/csr.h). */
 const EXC_INST_PAGE_FAULT = 12;
@@ -77,7 +77,7 @@ function accessError(f: FaultInfo, vma: VmaInfo): boolean {
   }
 }
 
-const segv = (address: number, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'): FaultOutcome => ({
+const segv = (address: VirtualAddress, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'): FaultOutcome => ({
   kind: 'signal',
   signal: { signal: 'SIGSEGV', code, address },
 });

@@ -12,12 +12,12 @@
  * RISC-V's front half (arch/riscv/mm/fault.c) is in reference-hooks-riscv.ts.
  */
 import { accessError as archAccessError, userAccessViolation } from './arch/index.ts';
-import type { FaultInfo, FaultOutcome, KernelApi, KernelHooks, VmaInfo } from './hooks.ts';
+import type { FaultInfo, FaultOutcome, KernelApi, KernelHooks, VirtualAddress, VmaInfo } from './hooks.ts';
 import { linuxAtLeast } from './linux-version.ts';
 import { riscvDoPageFault } from './reference-hooks-riscv.ts';
 import { referenceCopyFromUser, referenceCopyToUser } from './uaccess.ts';
 
-const segv = (address: number, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'): FaultOutcome => ({
+const segv = (address: VirtualAddress, code: 'SEGV_MAPERR' | 'SEGV_ACCERR'): FaultOutcome => ({
   kind: 'signal',
   signal: { signal: 'SIGSEGV', code, address },
 });

@@ -20,6 +20,7 @@ import type { LruLists, ReverseMap } from './rmap.ts';
 import type { SwapDevice } from './swap.ts';
 import type { Cpu, FaultRecord, SimFile, Task, Watermarks } from './types.ts';
 import type { UaccessApi } from './uaccess.ts';
+import type { AddressCodec } from './virtual-address.ts';
 
 export interface KernelStats {
   swapOuts: number;
@@ -43,6 +44,8 @@ export interface KernelState {
   /** The machine: its PTE vocabulary, fault reports, roots and user-access window. */
   readonly arch: KernelArchitecture;
   readonly layout: KernelLayout;
+  /** Virtual addresses between the kernel's numbers and the hooks' bigints (virtual-address.ts). */
+  readonly va: AddressCodec;
   /**
    * The Linux release whose behaviour is modelled where releases differ
    * (linux-version.ts; '6.1' unless the options said otherwise).

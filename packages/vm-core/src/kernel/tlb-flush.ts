@@ -18,7 +18,7 @@ import { cpuOf, emit, type KernelState, mmById } from './state.ts';
 /** flush_tlb_page() after a PTE change: the hook decides which CPUs must drop the old translation. */
 export function flushTlbPage(s: KernelState, mmId: number, address: number): void {
   mmById(s, mmId);
-  s.hooks.flushTlbPage(s.api, { mm: mmId, address });
+  s.hooks.flushTlbPage(s.api, { mm: mmId, address: s.va.toVirtual(address) });
 }
 
 /** mm_cpumask(): CPUs whose TLBs may hold translations of this mm. */

@@ -13,7 +13,7 @@
  * copy, copy_from_user zeroes the rest of the kernel buffer so no stale
  * kernel data leaks, and the caller returns -EFAULT.
  */
-import type { CopyResult } from './hooks.ts';
+import type { CopyResult, VirtualAddress } from './hooks.ts';
 
 export type ByteAccess =
   | { readonly kind: 'ok'; readonly value: number }
@@ -23,21 +23,21 @@ export type ByteAccess =
 /** What the user-copy routines may ask of the kernel. */
 export interface UaccessApi {
   /** access_ok(): the whole range lies in user space. */
-  accessOk(address: number, length: number): boolean;
+  accessOk(address: VirtualAddress, length: number): boolean;
   /** stac / clac (x86), PAN = 0 / 1 or uaccess_ttbr0_enable / disable (ARM64) on the CPU running `pid`. */
   userAccessBegin(pid: number): void;
   userAccessEnd(pid: number): void;
   /** A kernel-mode byte load by the instruction at `ip`; faults go through the page-fault hook. */
-  loadByte(pid: number, address: number, ip: number): ByteAccess;
-  storeByte(pid: number, address: number, value: number, ip: number): ByteAccess;
+  loadByte(pid: number, address: VirtualAddress, ip: VirtualAddress): ByteAccess;
+  storeByte(pid: number, address: VirtualAddress, value: number, ip: VirtualAddress): ByteAccess;
   /** The address of the copy instruction (it has an exception-table entry). */
-  readonly copyInstruction: number;
+  readonly copyInstruction: VirtualAddress;
 }
 
 export interface UserCopy {
   readonly pid: number;
-  readonly kernelAddress: number;
-  readonly userAddress: number;
+  readonly kernelAddress: VirtualAddress;
+  readonly userAddress: VirtualAddress;
   readonly length: number;
 }
 
@@ -53,10 +53,10 @@ export function referenceCopyFromUser(k: UaccessApi, c: UserCopy): UserCopyResul
   k.userAccessBegin(c.pid);
   try {
     for (; copied < c.length; copied++) {
-      const byte = k.loadByte(c.pid, c.userAddress + copied, k.copyInstruction);
+      const byte = k.loadByte(c.pid, c.userAddress + BigInt(copied), k.copyInstruction);
       if (byte.kind === 'oops') oops = byte.report;
       if (byte.kind !== 'ok') break;
-      k.storeByte(c.pid, c.kernelAddress + copied, byte.value, 0);
+      k.storeByte(c.pid, c.kernelAddress + BigInt(copied), byte.value, 0n);
     }
   } finally {
     // The window closes whatever happened: an exception must not leave SMAP off.
@@ -75,9 +75,9 @@ export function referenceCopyToUser(k: UaccessApi, c: UserCopy): UserCopyResult 
   k.userAccessBegin(c.pid);
   try {
     for (; copied < c.length; copied++) {
-      const byte = k.loadByte(c.pid, c.kernelAddress + copied, 0);
+      const byte = k.loadByte(c.pid, c.kernelAddress + BigInt(copied), 0n);
       if (byte.kind !== 'ok') break;
-      const stored = k.storeByte(c.pid, c.userAddress + copied, byte.value, k.copyInstruction);
+      const stored = k.storeByte(c.pid, c.userAddress + BigInt(copied), byte.value, k.copyInstruction);
       if (stored.kind === 'oops') oops = stored.report;
       if (stored.kind !== 'ok') break;
     }
@@ -88,7 +88,7 @@ export function referenceCopyToUser(k: UaccessApi, c: UserCopy): UserCopyResult 
 }
 
 function zeroTail(k: UaccessApi, c: UserCopy, from: number): void {
-  for (let i = from; i < c.length; i++) k.storeByte(c.pid, c.kernelAddress + i, 0, 0);
+  for (let i = from; i < c.length; i++) k.storeByte(c.pid, c.kernelAddress + BigInt(i), 0, 0n);
 }
 
 export type UserValueSize = 1 | 2 | 4 | 8;
@@ -108,9 +108,9 @@ export interface GetUserResult {
 export function referenceGetUser(
   k: UaccessApi,
   pid: number,
-  userAddress: number,
+  userAddress: VirtualAddress,
   size: UserValueSize,
-  ip: number,
+  ip: VirtualAddress,
 ): GetUserResult {
   checkSize(size);
   if (!k.accessOk(userAddress, size)) return { value: 0n, errno: 'EFAULT', oops: null };
@@ -119,7 +119,7 @@ export function referenceGetUser(
   k.userAccessBegin(pid);
   try {
     for (let i = 0; i < size; i++) {
-      const byte = k.loadByte(pid, userAddress + i, ip);
+      const byte = k.loadByte(pid, userAddress + BigInt(i), ip);
       if (byte.kind !== 'ok') {
         result = { value: 0n, errno: 'EFAULT', oops: byte.kind === 'oops' ? byte.report : null };
         break;
@@ -136,10 +136,10 @@ export function referenceGetUser(
 export function referencePutUser(
   k: UaccessApi,
   pid: number,
-  userAddress: number,
+  userAddress: VirtualAddress,
   size: UserValueSize,
   value: bigint,
-  ip: number,
+  ip: VirtualAddress,
 ): { readonly errno: 'EFAULT' | null; readonly oops: string | null } {
   checkSize(size);
   if (typeof value !== 'bigint')
@@ -152,14 +152,14 @@ export function referencePutUser(
     // write every byte back unchanged (faulting pages in, breaking COW, or
     // failing on a read-only page), and only then store the value.
     for (let i = 0; i < size && outcome.errno === null; i++) {
-      const old = k.loadByte(pid, userAddress + i, ip);
-      const probe = old.kind === 'ok' ? k.storeByte(pid, userAddress + i, old.value, ip) : old;
+      const old = k.loadByte(pid, userAddress + BigInt(i), ip);
+      const probe = old.kind === 'ok' ? k.storeByte(pid, userAddress + BigInt(i), old.value, ip) : old;
       if (probe.kind !== 'ok')
         outcome = { errno: 'EFAULT', oops: probe.kind === 'oops' ? probe.report : null };
     }
     for (let i = 0; i < size && outcome.errno === null; i++) {
       const byte = Number((value >> BigInt(8 * i)) & 0xffn);
-      const stored = k.storeByte(pid, userAddress + i, byte, ip);
+      const stored = k.storeByte(pid, userAddress + BigInt(i), byte, ip);
       if (stored.kind !== 'ok')
         outcome = { errno: 'EFAULT', oops: stored.kind === 'oops' ? stored.report : null };
     }

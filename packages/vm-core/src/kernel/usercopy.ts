@@ -12,6 +12,7 @@
 import { cpuFor } from './context-switch.ts';
 import { UACCESS_IP } from './extable.ts';
 import { kernelAccess } from './fault.ts';
+import type { VirtualAddress } from './hooks.ts';
 import { KernelError } from './kernel.ts';
 import { directMapPa, kfree, kmalloc } from './kmalloc.ts';
 import { cpuOf, type KernelState, taskOf } from './state.ts';
@@ -25,9 +26,19 @@ import {
 } from './uaccess.ts';
 
 /** copy_from_user() on behalf of `pid` (a process, or a kernel thread), into a temporary kmalloc buffer. */
-export function copyFromUser(s: KernelState, pid: number, userAddress: number, length: number): CopyOutcome {
+export function copyFromUser(
+  s: KernelState,
+  pid: number,
+  userAddress: number | VirtualAddress,
+  length: number,
+): CopyOutcome {
   return withKernelBuffer(s, length, pid, (buffer, faults) => {
-    const r = s.hooks.copyFromUser(s.uaccessApi, { pid, kernelAddress: buffer, userAddress, length });
+    const r = s.hooks.copyFromUser(s.uaccessApi, {
+      pid,
+      kernelAddress: s.va.toVirtual(buffer),
+      userAddress: s.va.exact(userAddress),
+      length,
+    });
     const data: number[] = [];
     for (let i = 0; i < length; i++) data.push(s.memory.bytes[directMapPa(s, buffer + i)]!);
     return { ...r, data, faults };
@@ -38,7 +49,7 @@ export function copyFromUser(s: KernelState, pid: number, userAddress: number, l
 export function copyToUser(
   s: KernelState,
   pid: number,
-  userAddress: number,
+  userAddress: number | VirtualAddress,
   bytes: readonly number[],
 ): CopyOutcome {
   return withKernelBuffer(s, bytes.length, pid, (buffer, faults) => {
@@ -47,8 +58,8 @@ export function copyToUser(
     });
     const r = s.hooks.copyToUser(s.uaccessApi, {
       pid,
-      kernelAddress: buffer,
-      userAddress,
+      kernelAddress: s.va.toVirtual(buffer),
+      userAddress: s.va.exact(userAddress),
       length: bytes.length,
     });
     return { ...r, data: [], faults };
@@ -69,11 +80,11 @@ export interface PutUserOutcome {
 export function getUser(
   s: KernelState,
   pid: number,
-  userAddress: number,
+  userAddress: number | VirtualAddress,
   size: UserValueSize,
 ): GetUserOutcome {
   return collectingCopyFaults(s, pid, () =>
-    referenceGetUser(s.uaccessApi, pid, userAddress, size, UACCESS_IP.getUser),
+    referenceGetUser(s.uaccessApi, pid, s.va.exact(userAddress), size, s.va.toVirtual(UACCESS_IP.getUser)),
   );
 }
 
@@ -81,12 +92,19 @@ export function getUser(
 export function putUser(
   s: KernelState,
   pid: number,
-  userAddress: number,
+  userAddress: number | VirtualAddress,
   size: UserValueSize,
   value: bigint,
 ): PutUserOutcome {
   return collectingCopyFaults(s, pid, () =>
-    referencePutUser(s.uaccessApi, pid, userAddress, size, value, UACCESS_IP.putUser),
+    referencePutUser(
+      s.uaccessApi,
+      pid,
+      s.va.exact(userAddress),
+      size,
+      value,
+      s.va.toVirtual(UACCESS_IP.putUser),
+    ),
   );
 }
 
@@ -133,8 +151,13 @@ function withKernelBuffer(
 }
 
 /** access_ok(): the whole range lies in the user half. */
-export function accessOk(s: KernelState, address: number, length: number): boolean {
-  return Number.isSafeInteger(address) && address >= 0 && length >= 0 && address + length <= s.layout.userEnd;
+/**
+ * access_ok(): the range [address, address + length) lies below TASK_SIZE.
+ * On the exact register value, so 0xffff888000000000 (or 2^64 - 1, where
+ * C's sum would wrap) is refused, never rounded into range.
+ */
+export function accessOk(s: KernelState, address: VirtualAddress, length: number): boolean {
+  return Number.isSafeInteger(length) && length >= 0 && address + BigInt(length) <= BigInt(s.layout.userEnd);
 }
 
 /** stac (x86), PAN = 0 or uaccess_ttbr0_enable (ARM64): opens the user-access window on the CPU running `pid`. */
@@ -159,12 +182,13 @@ export function userAccessEnd(s: KernelState, pid: number): void {
 export function byteAccess(
   s: KernelState,
   pid: number,
-  address: number,
+  address: number | VirtualAddress,
   kind: 'read' | 'write',
   ip: number,
   value: number,
 ): ByteAccess {
-  if (!Number.isSafeInteger(address)) throw new KernelError(`address ${address} is not an integer`);
+  if (typeof address === 'number' && !Number.isSafeInteger(address))
+    throw new KernelError(`address ${address} is not an integer`);
   const cpu = cpuFor(s, pid);
   // A uaccess instruction (one with a fixup) is LDTR/STTR on ARM64 since 5.11.
   const unprivileged = s.arch.unprivilegedUaccess === true && s.exceptionTable.has(ip);

@@ -312,7 +312,7 @@ function oopsLines(f: OopsFacts, reason: string, swPanReserved: boolean): readon
           : ec === EC_IABT_CUR
             ? 'execute from non-executable memory'
             : 'read from unreadable memory'
-        : f.address >= 0 && f.address < PAGE
+        : f.address < PAGE
           ? 'NULL pointer dereference'
           : 'paging request';
   const lines = [

@@ -113,7 +113,7 @@ function x86Pte(hasNx: boolean, wide: boolean): PteOps {
 function x86OopsLines(width: 32 | 64, f: OopsFacts): readonly string[] {
   const address = formatAddress(f.address, width);
   const headline =
-    f.address >= 0 && f.address < 4096
+    f.address < 4096n
       ? `BUG: kernel NULL pointer dereference, address: ${address}`
       : `BUG: unable to handle page fault for address: ${address}`;
   const kind = f.exec ? 'instruction fetch' : f.write ? 'write access' : 'read access';

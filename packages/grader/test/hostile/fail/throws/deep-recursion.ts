@@ -12,7 +12,7 @@ function fib(n: number): number {
   return fib(n - 1) + fib(n - 2);
 }
 export function anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
-  fib(fault.address);
+  fib(Number(fault.address));
   const mm = fault.mm;
   if (!fault.write && !vma.shared) {
     kernel.mapPage(mm, fault.address, kernel.zeroPfn(), { writable: false, exec: vma.exec });
