@@ -1,11 +1,13 @@
 // The kernel on ARM64 (4K granule, 48-bit VA), as a learner meets it: the
 // classic questions, the user-access story by Linux version and CPU, the
 // access flag and dirty state in software or hardware, TTBR0/TTBR1 and
-// ASIDs — with the invariant checker run after the steps that matter.
-import fc from 'fast-check';
+// ASIDs — with the invariant checker run after the steps that matter. (The
+// random workload runs on ARM64 with the other architectures, in
+// kernel-invariants.property.test.ts.)
 import { describe, expect, test } from 'vitest';
 import type { TraceEvent } from '../src/kernel/events.ts';
 import { checkInvariants, Kernel, type KernelOptions, PageFlag } from '../src/kernel/index.ts';
+import { expectUserAccessClosed } from './user-access.ts';
 
 const RW = { read: true, write: true, exec: false };
 const RO = { read: true, write: false, exec: false };
@@ -189,39 +191,32 @@ describe('the classic questions, on ARM64', () => {
 
 describe('copy_from_user, by Linux version and CPU', () => {
   describe.each(MACHINES)('%s', (_name, options) => {
-    const windowClosed = (kernel: Kernel) => {
-      const c = kernel.cpu(0).mmu.control;
-      expect(kernel.arch.userAccessWindowOpen(kernel.cpu(0))).toBe(false);
-      if (options.pan === 'software') expect([c.root, c.asid]).toEqual([reservedRoot(kernel), 0]);
-      else expect(c.pan).toBe(true);
-    };
-
     test('a good buffer copies; a bad one gives -EFAULT; the window is closed after every path', () => {
       const { kernel, pid } = boot(options);
       const addr = mapAnon(kernel, pid, 1);
       kernel.access(pid, addr, 'write', 0x5a);
-      windowClosed(kernel);
+      expectUserAccessClosed(kernel, options);
       expect(kernel.copyFromUser(pid, addr, 2)).toMatchObject({ notCopied: 0, errno: null, data: [0x5a, 0] });
-      windowClosed(kernel);
+      expectUserAccessClosed(kernel, options);
       // Unmapped: the copy instruction faults and its fixup ends the copy.
       const bad = kernel.copyFromUser(pid, 0x10_0000, 8);
       expect(bad).toMatchObject({ notCopied: 8, errno: 'EFAULT', oops: null, data: Array(8).fill(0) });
       expect(resolutions(bad)).toEqual(['exception-fixup']);
-      windowClosed(kernel);
+      expectUserAccessClosed(kernel, options);
       // Half mapped: what was copied stays, the rest is zeroed.
       const half = kernel.copyFromUser(pid, addr + PAGE - 2, 4);
       expect(half).toMatchObject({ notCopied: 2, errno: 'EFAULT', data: [0, 0, 0, 0] });
-      windowClosed(kernel);
+      expectUserAccessClosed(kernel, options);
       // A kernel pointer: access_ok() refuses it before any load.
       expect(kernel.copyFromUser(pid, kernel.directMapAddress(8), 4)).toMatchObject({
         errno: 'EFAULT',
         faults: [],
       });
-      windowClosed(kernel);
+      expectUserAccessClosed(kernel, options);
       // get_user and put_user, the same way.
       expect(kernel.getUser(pid, 0x10_0000, 8)).toMatchObject({ value: 0n, errno: 'EFAULT', oops: null });
       expect(kernel.putUser(pid, 0x10_0000, 4, 1n)).toMatchObject({ errno: 'EFAULT', oops: null });
-      windowClosed(kernel);
+      expectUserAccessClosed(kernel, options);
       expect(kernel.task(pid).alive).toBe(true);
       clean(kernel);
     });
@@ -238,7 +233,7 @@ describe('copy_from_user, by Linux version and CPU', () => {
       expect(kernel.access(pid, addr, 'read')).toMatchObject({ value: 1 });
       const ro = mapAnon(kernel, pid, 1, RO);
       expect(kernel.copyToUser(pid, ro, [1])).toMatchObject({ notCopied: 1, errno: 'EFAULT', oops: null });
-      windowClosed(kernel);
+      expectUserAccessClosed(kernel, options);
       clean(kernel);
     });
 
@@ -347,7 +342,7 @@ describe('copy_from_user, by Linux version and CPU', () => {
         .some((e) => e.pageVa === addr && e.asid === asid),
     ).toBe(true);
     // Back in the kernel after the access: reserved table, reserved ASID.
-    expect(kernel.cpu(0).mmu.control).toMatchObject({ root: reservedRoot(kernel), asid: 0 });
+    expectUserAccessClosed(kernel, { pan: 'software' });
     expect(kernel.kernelAccess(0, addr, 'read').kind).toBe('oops');
   });
 
@@ -626,132 +621,5 @@ describe('options', () => {
       /without the point release/,
     );
     expect(() => new Kernel({ arch: 'arm64', pan: 'sometimes' as never })).toThrow(/pan must be/);
-  });
-});
-
-describe('the invariants hold after every step', () => {
-  const op = fc.oneof(
-    fc.record({
-      kind: fc.constant('mmap' as const),
-      slot: fc.nat(3),
-      writable: fc.boolean(),
-      shared: fc.boolean(),
-    }),
-    fc.record({ kind: fc.constant('mprotect' as const), slot: fc.nat(3), writable: fc.boolean() }),
-    fc.record({ kind: fc.constant('munmap' as const), slot: fc.nat(3) }),
-    fc.record({
-      kind: fc.constant('read' as const),
-      slot: fc.nat(3),
-      offset: fc.nat(4 * PAGE - 1),
-      proc: fc.nat(3),
-    }),
-    fc.record({
-      kind: fc.constant('write' as const),
-      slot: fc.nat(3),
-      offset: fc.nat(4 * PAGE - 1),
-      proc: fc.nat(3),
-    }),
-    fc.record({
-      kind: fc.constant('write' as const),
-      slot: fc.nat(3),
-      offset: fc.nat(4 * PAGE - 1),
-      proc: fc.nat(3),
-    }),
-    fc.record({ kind: fc.constant('fork' as const), proc: fc.nat(3) }),
-    fc.record({ kind: fc.constant('exit' as const), proc: fc.nat(3) }),
-    fc.record({
-      kind: fc.constant('copy' as const),
-      slot: fc.nat(3),
-      offset: fc.nat(4 * PAGE - 1),
-      proc: fc.nat(3),
-    }),
-    fc.record({ kind: fc.constant('switch' as const), proc: fc.nat(3), cpu: fc.nat(1) }),
-    fc.record({ kind: fc.constant('reclaim' as const), pages: fc.integer({ min: 1, max: 16 }) }),
-  );
-
-  test.each<[string, KernelOptions]>([
-    ['6.1', {}],
-    ['6.1, software access flag', { accessFlags: 'software' }],
-    ['5.10, PAN cleared around copies', { linux: '5.10' }],
-    ['6.1, SW PAN', { pan: 'software' }],
-    ['6.1, tight memory', { frames: 80 }],
-  ])('%s', (_name, options) => {
-    fc.assert(
-      fc.property(fc.array(op, { minLength: 10, maxLength: 50, size: 'max' }), (ops) => {
-        const kernel = new Kernel({
-          arch: 'arm64',
-          frames: 384,
-          cpus: 2,
-          tlb: { entries: 8, ways: 2 },
-          ...options,
-        });
-        const stoppers = kernel.cpus.map((cpu) => kernel.kthread(`migration/${cpu.id}`).pid);
-        const baseline = kernel.frames.free;
-        const base = 0x1000_0000;
-        const start = () => {
-          const pid = kernel.spawn('app').pid;
-          for (let i = 0; i < 4; i++)
-            kernel.mmap(pid, { address: base + i * 4 * PAGE, length: 4 * PAGE, fixed: true, prot: RW });
-          return pid;
-        };
-        let procs = [start()];
-        for (const o of ops) {
-          procs = procs.filter((p) => kernel.task(p).alive);
-          if (procs.length === 0) procs = [start()];
-          const pid = procs[('proc' in o ? o.proc : 0) % procs.length]!;
-          const addr = 'slot' in o ? base + o.slot * 4 * PAGE : 0;
-          switch (o.kind) {
-            case 'mmap':
-              kernel.mmap(pid, {
-                address: addr,
-                length: 4 * PAGE,
-                fixed: true,
-                shared: o.shared,
-                prot: { ...RW, write: o.writable },
-              });
-              break;
-            case 'mprotect':
-              kernel.mprotect(pid, addr, 4 * PAGE, { ...RW, write: o.writable });
-              break;
-            case 'munmap':
-              kernel.munmap(pid, addr, 4 * PAGE);
-              break;
-            case 'read':
-              kernel.access(pid, addr + o.offset, 'read');
-              break;
-            case 'write':
-              kernel.access(pid, addr + o.offset, 'write', o.offset & 0xff);
-              break;
-            case 'fork':
-              procs.push(kernel.fork(pid).pid);
-              break;
-            case 'exit':
-              kernel.exit(pid);
-              break;
-            case 'copy':
-              kernel.copyFromUser(pid, addr + o.offset, 64);
-              break;
-            case 'switch': {
-              const other = kernel.cpus[1 - o.cpu]!;
-              if (other.current.pid === pid) kernel.switchTo(other.id, stoppers[other.id]!);
-              kernel.switchTo(o.cpu, pid);
-              break;
-            }
-            case 'reclaim':
-              kernel.reclaim(o.pages);
-              break;
-          }
-          kernel.runKswapd();
-          expect(checkInvariants(kernel)).toEqual([]);
-          // The window is never left open between steps.
-          for (const cpu of kernel.cpus) expect(kernel.arch.userAccessWindowOpen(cpu)).toBe(false);
-        }
-        for (const task of kernel.tasks.values()) if (task.kind === 'user') kernel.exit(task.pid);
-        expect(checkInvariants(kernel)).toEqual([]);
-        expect(kernel.frames.free).toBe(baseline + 1);
-        expect(kernel.swap!.inUse).toBe(0);
-      }),
-      { numRuns: 12 },
-    );
   });
 });

@@ -1,10 +1,12 @@
 // Property: whatever a program does — map, touch, fork, protect, unmap, copy,
-// exit — the kernel's invariants hold after every step, and when every
+// exit — on every architecture, the kernel's invariants hold after every
+// step, the user-access window is closed between steps, and when every
 // process is gone every frame is back.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Kernel, type KernelArch } from '../src/kernel/index.ts';
+import { KERNEL_ARCHES, Kernel, type KernelArch, type KernelOptions } from '../src/kernel/index.ts';
 import { checkInvariants } from '../src/kernel/invariants.ts';
+import { expectUserAccessClosed } from './user-access.ts';
 
 const slot = fc.nat(3);
 const offset = fc.nat(4 * 4096 - 1);
@@ -48,23 +50,42 @@ const op = fc.oneof(
   },
 );
 
-describe.each<[KernelArch, boolean, number]>([
-  ['x86-64', true, 384],
-  ['x86-64', false, 384],
-  ['x86-32', false, 384],
-  // Tight memory: pages go to swap and come back, kswapd and direct reclaim run.
-  ['x86-64', true, 80],
-  // RISC-V with Svade (its default): A/D faults on top; with and without ASIDs.
-  ['riscv-sv39', true, 384],
-  ['riscv-sv39', false, 384],
-  ['riscv-sv39', true, 80],
-])('%s (pcid %s, %d frames)', (arch, pcid, frames) => {
+// The machines, by architecture: a Record, so that an architecture added to
+// KERNEL_ARCHES cannot be left out. "Tight memory" (80 frames): pages go to
+// swap and come back, kswapd and direct reclaim run.
+const MACHINES: Readonly<Record<KernelArch, readonly (readonly [string, KernelOptions])[]>> = {
+  'x86-64': [
+    ['PCID', { pcid: true }],
+    ['no PCID', { pcid: false }],
+    ['PCID, tight memory', { pcid: true, frames: 80 }],
+  ],
+  'x86-32': [['no PCID', { pcid: false }]],
+  // Svade (the default): A/D faults on top; with and without ASIDs.
+  'riscv-sv39': [
+    ['ASIDs', { pcid: true }],
+    ['no ASIDs', { pcid: false }],
+    ['ASIDs, tight memory', { pcid: true, frames: 80 }],
+  ],
+  // The user-access story: LDTR/STTR with PAN set, PAN cleared around the
+  // copy, the reserved TTBR0; and the access flag in software.
+  arm64: [
+    ['6.1', {}],
+    ['6.1, software access flag', { accessFlags: 'software' }],
+    ['5.10, PAN cleared around copies', { linux: '5.10' }],
+    ['6.1, SW PAN', { pan: 'software' }],
+    ['6.1, tight memory', { frames: 80 }],
+  ],
+};
+
+describe.each(
+  KERNEL_ARCHES.flatMap((arch) => MACHINES[arch].map(([name, options]) => [arch, name, options] as const)),
+)('%s, %s', (arch, _name, options) => {
   test('invariants hold after every step; exit returns every frame and swap slot', () => {
     fc.assert(
       // size: 'max' — without it fast-check keeps the array within about ten
       // operations of minLength, whatever maxLength says.
       fc.property(fc.array(op, { minLength: 10, maxLength: 60, size: 'max' }), (ops) => {
-        const kernel = new Kernel({ arch, pcid, frames, cpus: 2, tlb: { entries: 8, ways: 2 } });
+        const kernel = new Kernel({ arch, frames: 384, cpus: 2, tlb: { entries: 8, ways: 2 }, ...options });
         // migration/N: a kernel thread per CPU, which only ever runs there.
         const stoppers = kernel.cpus.map((cpu) => kernel.kthread(`migration/${cpu.id}`).pid);
         const baseline = kernel.frames.free;
@@ -143,6 +164,7 @@ describe.each<[KernelArch, boolean, number]>([
           }
           kernel.runKswapd();
           expect(checkInvariants(kernel)).toEqual([]);
+          expectUserAccessClosed(kernel, options);
         }
         for (const task of kernel.tasks.values()) if (task.kind === 'user') kernel.exit(task.pid);
         expect(checkInvariants(kernel)).toEqual([]);
