@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { Kernel, type TraceEvent } from '../src/kernel/index.ts';
 import { checkInvariants } from '../src/kernel/invariants.ts';
+import { expectUserAccessClosed } from './user-access.ts';
 
 const RW = { read: true, write: true, exec: false };
 
@@ -98,7 +99,7 @@ describe('kernel regressions', () => {
     expect(() => kernel.putUser(pid, addr, 8, 5 as unknown as bigint)).toThrow(/bigint/);
     expect(() => kernel.getUser(pid, addr, 3 as 1)).toThrow(/1, 2, 4 or 8/);
     kernel.switchTo(0, pid);
-    expect(kernel.cpu(0).mmu.control.alignmentCheck).toBe(false);
+    expectUserAccessClosed(kernel);
   });
 
   test('a context switch saves and restores the user-access window (EFLAGS.AC) per task', () => {
@@ -131,11 +132,10 @@ describe('kernel regressions', () => {
     const b = kernel.spawn('b').pid;
     kernel.uaccessApi.userAccessBegin(a);
     kernel.exit(a);
-    const mmu = kernel.cpu(0).mmu;
-    expect(mmu.userAccessOpen).toBe(false);
+    expectUserAccessClosed(kernel);
     kernel.switchTo(0, b);
     kernel.switchTo(0, 0);
-    expect(mmu.userAccessOpen).toBe(false);
+    expectUserAccessClosed(kernel);
   });
 
   test('put_user across a page boundary stores nothing when the second page faults', () => {

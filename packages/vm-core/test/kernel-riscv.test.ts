@@ -11,6 +11,7 @@ import {
   PageFlag,
   type TraceEvent,
 } from '../src/kernel/index.ts';
+import { expectUserAccessClosed } from './user-access.ts';
 
 const RW = { read: true, write: true, exec: false };
 const RO = { read: true, write: false, exec: false };
@@ -163,7 +164,7 @@ describe('RISC-V: the classic questions', () => {
 
 describe('RISC-V: sstatus.SUM around user copies', () => {
   test('copy_from_user from a bad buffer is -EFAULT through the fixup, with SUM clear again on every path', () => {
-    const { kernel, step, map, sum } = machine();
+    const { kernel, step, map } = machine();
     const pid = kernel.spawn('app').pid;
     const addr = map(pid, 1);
     step(() => kernel.access(pid, addr + 4094, 'write', 0xaa));
@@ -176,30 +177,30 @@ describe('RISC-V: sstatus.SUM around user copies', () => {
     expect(bad).toMatchObject({ notCopied: 16, errno: 'EFAULT', oops: null });
     expect(resolutions(bad)).toEqual(['exception-fixup']);
     expect(causes(bad)).toEqual([LOAD_PAGE_FAULT]);
-    expect(sum()).toBe(false);
+    expectUserAccessClosed(kernel);
     // Running off the end of a mapping: two bytes copied, the rest zeroed.
     const tail = step(() => kernel.copyFromUser(pid, addr + 4094, 6));
     expect(tail).toMatchObject({ notCopied: 4, errno: 'EFAULT', data: [0xaa, 0, 0, 0, 0, 0] });
-    expect(sum()).toBe(false);
+    expectUserAccessClosed(kernel);
     // A kernel address: access_ok() refuses before SUM is ever set.
     expect(step(() => kernel.copyFromUser(pid, kernel.directMapAddress(5), 4))).toMatchObject({
       errno: 'EFAULT',
       faults: [],
     });
-    expect(sum()).toBe(false);
+    expectUserAccessClosed(kernel);
     // The good path.
     expect(step(() => kernel.copyFromUser(pid, addr + 4094, 1))).toMatchObject({
       notCopied: 0,
       data: [0xaa],
     });
-    expect(sum()).toBe(false);
+    expectUserAccessClosed(kernel);
     // Every fault of a user copy was taken inside the window.
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every(Boolean)).toBe(true);
   });
 
   test('an oops inside the window still leaves SUM clear, and is a paging request, not a SUM violation', () => {
-    const { kernel, step, sum } = machine({
+    const { kernel, step } = machine({
       hooks: {
         // A buggy copy: the load is not the copy instruction, so it has no fixup.
         copyFromUser: (k, c) => {
@@ -218,16 +219,16 @@ describe('RISC-V: sstatus.SUM around user copies', () => {
     expect(r.oops).toMatch(/^Unable to handle kernel paging request at virtual address 0000000050000000\n/);
     expect(r.oops).toContain('status: 0000000200040120'); // SPP, SPIE and SUM
     expect(kernel.task(pid).alive).toBe(false);
-    expect(sum()).toBe(false);
+    expectUserAccessClosed(kernel);
   });
 
   test('the kernel touching user memory with SUM clear dies: "access to user memory without uaccess routines"', () => {
-    const { kernel, step, map, sum } = machine();
+    const { kernel, step, map } = machine();
     const pid = kernel.spawn('app').pid;
     const addr = map(pid, 1);
     step(() => kernel.access(pid, addr, 'write', 7));
     kernel.switchTo(0, pid);
-    expect(sum()).toBe(false);
+    expectUserAccessClosed(kernel);
     const r = step(() => kernel.kernelAccess(0, addr, 'read'));
     expect(r.kind).toBe('oops');
     if (r.kind !== 'oops') return;
@@ -289,13 +290,13 @@ describe('RISC-V: sstatus.SUM around user copies', () => {
   });
 
   test('get_user / put_user: values round-trip, a bad pointer is -EFAULT, SUM clear afterwards', () => {
-    const { kernel, step, map, sum } = machine();
+    const { kernel, step, map } = machine();
     const pid = kernel.spawn('app').pid;
     const addr = map(pid, 1);
     expect(step(() => kernel.putUser(pid, addr + 8, 8, 0x1122334455667788n))).toMatchObject({ errno: null });
     expect(step(() => kernel.getUser(pid, addr + 8, 8))).toMatchObject({ value: 0x1122334455667788n });
     expect(step(() => kernel.getUser(pid, 0x7000_0000, 4))).toMatchObject({ value: 0n, errno: 'EFAULT' });
-    expect(sum()).toBe(false);
+    expectUserAccessClosed(kernel);
   });
 
   test('the SUM window is saved and restored per task across a context switch', () => {
