@@ -39,7 +39,16 @@ const op = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('fork' as const), proc: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('exit' as const), proc: fc.nat(3) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('copy' as const), slot, offset, proc: fc.nat(3) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('copy' as const),
+      slot,
+      offset,
+      proc: fc.nat(3),
+      toUser: fc.boolean(),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('switch' as const), proc: fc.nat(3), cpu: fc.nat(1) }),
@@ -146,7 +155,8 @@ describe.each(
               kernel.exit(pid);
               break;
             case 'copy':
-              kernel.copyFromUser(pid, addr + o.offset, 64);
+              if (o.toUser) kernel.copyToUser(pid, addr + o.offset, Array(64).fill(o.offset & 0xff));
+              else kernel.copyFromUser(pid, addr + o.offset, 64);
               break;
             case 'switch': {
               // A task runs on one CPU at a time: moving it to the other CPU
