@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { toAddress } from '../src/hw/address.ts';
 import { Kernel, type KernelOptions } from '../src/kernel/index.ts';
+import { expectUserAccessClosed } from './user-access.ts';
 
 const RW = { read: true, write: true, exec: false };
 const RO = { read: true, write: false, exec: false };
@@ -192,6 +193,7 @@ describe('copy_from_user and friends', () => {
     expect(r.data.every((b) => b === 0)).toBe(true);
     expect(resolutions(r)).toEqual(['exception-fixup']);
     expect(kernel.task(pid).alive).toBe(true);
+    expectUserAccessClosed(kernel);
   });
 
   test('a fault in the middle: lazily allocated pages just work, then the fixup returns the uncopied tail', () => {
@@ -206,6 +208,7 @@ describe('copy_from_user and friends', () => {
     const ok = kernel.copyFromUser(pid, lazy, 8);
     expect(ok).toMatchObject({ notCopied: 0, errno: null });
     expect(resolutions(ok)).toEqual(['zero-page']);
+    expectUserAccessClosed(kernel);
   });
 
   test('copy_to_user writes through COW and demand paging', () => {
@@ -215,12 +218,14 @@ describe('copy_from_user and friends', () => {
     expect(r).toMatchObject({ notCopied: 0, errno: null });
     expect(resolutions(r)).toEqual(['demand-zero']);
     expect(kernel.access(pid, addr + 2, 'read')).toMatchObject({ value: 3 });
+    expectUserAccessClosed(kernel);
   });
 
   test('a kernel address is refused by access_ok', () => {
     const { kernel, pid } = boot();
     const r = kernel.copyFromUser(pid, kernel.directMapAddress(5), 4);
     expect(r).toMatchObject({ notCopied: 4, errno: 'EFAULT', faults: [] });
+    expectUserAccessClosed(kernel);
   });
 
   test('from a kernel thread with no mm: -EFAULT, never an oops', () => {
@@ -228,6 +233,7 @@ describe('copy_from_user and friends', () => {
     const r = kernel.copyFromUser(2, 0x1000_0000, 8);
     expect(r).toMatchObject({ notCopied: 8, errno: 'EFAULT', oops: null });
     expect(kernel.task(2).alive).toBe(true);
+    expectUserAccessClosed(kernel);
   });
 });
 
@@ -340,6 +346,7 @@ describe('get_user and put_user', () => {
     expect(kernel.putUser(pid, addr + 8, 4, 0x11223344n)).toMatchObject({ errno: null, oops: null });
     expect(kernel.access(pid, addr + 8, 'read')).toMatchObject({ value: 0x44 });
     expect(kernel.getUser(pid, addr + 8, 8)).toMatchObject({ value: 0x11223344n, errno: null });
+    expectUserAccessClosed(kernel);
   });
 
   test('a bad pointer: -EFAULT and a zeroed result, through the fixup', () => {
@@ -348,6 +355,7 @@ describe('get_user and put_user', () => {
     expect(r).toMatchObject({ value: 0n, errno: 'EFAULT', oops: null });
     expect(r.faults.map((f) => f.resolution)).toEqual(['exception-fixup']);
     expect(kernel.putUser(pid, kernel.directMapAddress(3), 1, 1n)).toMatchObject({ errno: 'EFAULT' });
+    expectUserAccessClosed(kernel);
   });
 });
 
