@@ -1,6 +1,6 @@
 // One scenario file on several architectures: which ones it is written for,
 // the kernel addresses it can name on each, and reports in each one's terms.
-import { architectures, formatAddress, KERNEL_ARCHES } from '@faultline/vm-core';
+import { addressWidth, architectures, formatAddress, KERNEL_ARCHES } from '@faultline/vm-core';
 import { describe, expect, test } from 'vitest';
 import { ScenarioError } from './errors.ts';
 import { formatScenarioReport } from './format.ts';
@@ -56,6 +56,7 @@ describe('built-in labels name each machine’s areas', () => {
     'on %s, page_offset is the direct map and task_size the top of user space',
     (arch) => {
       const layout = architectures[arch].layout;
+      const hex = (va: number) => formatAddress(va, addressWidth(layout.format));
       const r = runScenario(
         parse(`arch: ${arch}
 steps:
@@ -69,9 +70,9 @@ steps:
       expect(r.steps[1]!.outcome).toEqual({
         signal: 'SIGSEGV',
         code: 'SEGV_MAPERR',
-        address: formatAddress(layout.directMapStart + 0x1000),
+        address: hex(layout.directMapStart + 0x1000),
       });
-      expect(r.steps[3]!.outcome).toEqual({ address: formatAddress(layout.userEnd - 0x100000) });
+      expect(r.steps[3]!.outcome).toEqual({ address: hex(layout.userEnd - 0x100000) });
     },
   );
 
@@ -103,5 +104,26 @@ steps:
     expect(text).toContain('CR3 switched');
     expect(text).toContain('(inside stac/clac)');
     expect(text).toContain('error code 0x');
+  });
+
+  test('addresses are as wide as the machine: 32 bits on x86-32, as its faults and oopses print them', () => {
+    const yaml = (arch: string) => `arch: ${arch}
+steps:
+  - spawn: { name: a }
+  - mmap: { task: a, length: 4096, prot: r--, addr: 0x50000000, flags: [fixed], as: buf }
+  - write: { task: a, addr: buf+0x10, value: 1 }
+  - kmalloc: { bytes: 16 }
+`;
+    const narrow = runScenario(parse(yaml('x86-32')));
+    expect(narrow.steps[1]!.summary).toBe('mmap 4096 bytes r-- as buf → 0x50000000');
+    expect(narrow.steps[2]!.summary).toBe(
+      'a: write 0x50000010 = 1 → SIGSEGV (SEGV_ACCERR) at 0x50000010; the process is killed',
+    );
+    expect(narrow.steps[2]!.outcome).toMatchObject({ address: '0x50000010' });
+    expect(narrow.steps[2]!.faults[0]!.address).toBe('0x50000010');
+    expect(narrow.steps[3]!.summary).toMatch(/^kmalloc 16 → 0x[0-9a-f]{8}$/);
+    const wide = runScenario(parse(yaml('x86-64')));
+    expect(wide.steps[1]!.summary).toBe('mmap 4096 bytes r-- as buf → 0x0000000050000000');
+    expect(wide.steps[3]!.summary).toMatch(/^kmalloc 16 → 0xffff[0-9a-f]{12}$/);
   });
 });

@@ -7,6 +7,7 @@
  */
 import {
   type AccessOutcome,
+  addressWidth,
   type CopyOutcome,
   type ExitStatus,
   type FaultRecord,
@@ -252,6 +253,8 @@ class Runner {
   /** The step running now, and the step each task that exited died at. */
   private current = { index: 0, kind: 'spawn' as Step['kind'] };
   private readonly deaths = new Map<number, { index: number; kind: Step['kind'] }>();
+  /** An address as this machine's debugger prints it: 32 bits wide on x86-32, 64 elsewhere. */
+  private readonly hex: (va: number | bigint) => string;
 
   at(index: number, kind: Step['kind']): void {
     this.current = { index, kind };
@@ -281,7 +284,7 @@ class Runner {
     const { signal, code, address } = death.signal;
     if (signal === 'SIGKILL' && code === 'SI_KERNEL')
       return `; ${who} was killed ${at} by the OOM killer (SIGKILL)`;
-    return `; ${who} was killed ${at} by ${signal} (${code}) at ${hex(address)}`;
+    return `; ${who} was killed ${at} by ${signal} (${code}) at ${this.hex(address)}`;
   }
 
   constructor(
@@ -292,6 +295,8 @@ class Runner {
     // Where the machine's areas start, so one file can name kernel addresses
     // on every architecture; the caller's labels come after (and win).
     const layout = session.kernel.layout;
+    const width = addressWidth(layout.format);
+    this.hex = (va) => formatAddress(va, width);
     this.labels.set('page_offset', layout.directMapStart);
     this.labels.set('vmalloc_start', layout.vmallocStart);
     this.labels.set('task_size', layout.userEnd);
@@ -370,16 +375,20 @@ class Runner {
         const what = a.file === undefined ? '' : ` of ${a.file}${a.offset ? ` at offset ${a.offset}` : ''}`;
         return plain(
           cpuOf(a.cpu),
-          `mmap ${a.length} bytes${what} ${a.prot}${a.as ? ` as ${a.as}` : ''} → ${hex(r.address)}`,
-          { address: hex(r.address) },
+          `mmap ${a.length} bytes${what} ${a.prot}${a.as ? ` as ${a.as}` : ''} → ${this.hex(r.address)}`,
+          { address: this.hex(r.address) },
         );
       }
       case 'munmap': {
         const va = this.addr(step.args.addr);
         const e = s.munmap(this.pid(step.args.task), va, step.args.length, on(step.args.cpu));
-        return plain(cpuOf(step.args.cpu), `munmap ${hex(va)} +${step.args.length} → ${e ? `-${e}` : '0'}`, {
-          errno: e,
-        });
+        return plain(
+          cpuOf(step.args.cpu),
+          `munmap ${this.hex(va)} +${step.args.length} → ${e ? `-${e}` : '0'}`,
+          {
+            errno: e,
+          },
+        );
       }
       case 'mprotect': {
         const va = this.addr(step.args.addr);
@@ -392,13 +401,13 @@ class Runner {
         );
         return plain(
           cpuOf(step.args.cpu),
-          `mprotect ${hex(va)} +${step.args.length} ${step.args.prot} → ${e ? `-${e}` : '0'}`,
+          `mprotect ${this.hex(va)} +${step.args.length} ${step.args.prot} → ${e ? `-${e}` : '0'}`,
           { errno: e },
         );
       }
       case 'brk': {
         const r = s.brk(this.pid(step.args.task), this.addr(step.args.addr), on(step.args.cpu));
-        return plain(cpuOf(step.args.cpu), `brk → ${hex(r)}`, { brk: hex(r) });
+        return plain(cpuOf(step.args.cpu), `brk → ${this.hex(r)}`, { brk: this.hex(r) });
       }
       case 'read':
       case 'write':
@@ -408,8 +417,9 @@ class Runner {
         const va = this.exactAddr(a.addr);
         const value = step.kind === 'write' ? step.args.value : 0;
         const r = s.access(pid, va, step.kind, { value, ...on(a.cpu) });
-        const verb = step.kind === 'write' ? `write ${hex(va)} = ${value}` : `${step.kind} ${hex(va)}`;
-        return fromAccess(a.cpu ?? this.cpuRunning(pid), `${a.task}: ${verb}`, r);
+        const verb =
+          step.kind === 'write' ? `write ${this.hex(va)} = ${value}` : `${step.kind} ${this.hex(va)}`;
+        return fromAccess(a.cpu ?? this.cpuRunning(pid), `${a.task}: ${verb}`, r, this.hex);
       }
       case 'touch': {
         const a = step.args;
@@ -426,8 +436,9 @@ class Runner {
           if (r.kind !== 'ok') {
             const ended = fromAccess(
               a.cpu ?? this.cpuRunning(pid),
-              `${a.task}: touch page ${pages + 1} at ${hex(va)}`,
+              `${a.task}: touch page ${pages + 1} at ${this.hex(va)}`,
               r,
+              this.hex,
             );
             return { ...ended, outcome: { ...ended.outcome, pages }, faults };
           }
@@ -436,7 +447,7 @@ class Runner {
         const how = countsText(faults);
         return {
           cpu: a.cpu ?? this.cpuRunning(pid),
-          summary: `${a.task}: touch ${pages} pages from ${hex(start)}${how ? ` (${how})` : ''}`,
+          summary: `${a.task}: touch ${pages} pages from ${this.hex(start)}${how ? ` (${how})` : ''}`,
           outcome: { pages },
           faults,
         };
@@ -492,14 +503,14 @@ class Runner {
         const a = step.args;
         const va = this.exactAddr(a.addr);
         const r = s.copyFromUser(this.pid(a.task), va, a.length, on(a.cpu));
-        return fromCopy(cpuOf(a.cpu), `copy_from_user ${hex(va)} +${a.length}`, r, { data: r.data });
+        return fromCopy(cpuOf(a.cpu), `copy_from_user ${this.hex(va)} +${a.length}`, r, { data: r.data });
       }
       case 'copy_to_user': {
         const a = step.args;
         const va = this.exactAddr(a.addr);
         const bytes = a.bytes ?? new Array<number>(a.length ?? 0).fill(a.fill ?? 0);
         const r = s.copyToUser(this.pid(a.task), va, bytes, on(a.cpu));
-        return fromCopy(cpuOf(a.cpu), `copy_to_user ${hex(va)} +${bytes.length}`, r, {});
+        return fromCopy(cpuOf(a.cpu), `copy_to_user ${this.hex(va)} +${bytes.length}`, r, {});
       }
       case 'get_user': {
         const a = step.args;
@@ -508,7 +519,7 @@ class Runner {
         const end = r.oops !== null ? 'oops' : r.errno !== null ? `-${r.errno}` : `0x${r.value.toString(16)}`;
         return {
           cpu: cpuOf(a.cpu),
-          summary: `get_user ${a.size} bytes at ${hex(va)} → ${end}`,
+          summary: `get_user ${a.size} bytes at ${this.hex(va)} → ${end}`,
           outcome: { value: `0x${r.value.toString(16)}`, errno: r.errno, oops: r.oops },
           faults: r.faults,
         };
@@ -521,7 +532,7 @@ class Runner {
         const end = r.oops !== null ? 'oops' : r.errno !== null ? `-${r.errno}` : '0';
         return {
           cpu: cpuOf(a.cpu),
-          summary: `put_user 0x${value.toString(16)} (${a.size} bytes) at ${hex(va)} → ${end}`,
+          summary: `put_user 0x${value.toString(16)} (${a.size} bytes) at ${this.hex(va)} → ${end}`,
           outcome: { errno: r.errno, oops: r.oops },
           faults: r.faults,
         };
@@ -542,8 +553,8 @@ class Runner {
           ...(ip !== undefined ? { ip } : {}),
         });
         const window = a.uaccess ? ` (inside ${k.arch.terms.userAccessWindow})` : '';
-        const by = ip === undefined ? '' : ` by the instruction at ${hex(ip)}`;
-        return fromAccess(cpu, `kernel ${a.access} ${hex(va)}${window}${by} as ${who}`, r);
+        const by = ip === undefined ? '' : ` by the instruction at ${this.hex(ip)}`;
+        return fromAccess(cpu, `kernel ${a.access} ${this.hex(va)}${window}${by} as ${who}`, r, this.hex);
       }
       case 'file': {
         const a = step.args;
@@ -563,16 +574,24 @@ class Runner {
       case 'kmalloc': {
         const va = s.kmalloc(step.args.bytes, on(step.args.cpu));
         if (va !== null && step.args.as !== undefined) this.labels.set(step.args.as, va);
-        return plain(cpuOf(step.args.cpu), `kmalloc ${step.args.bytes} → ${va === null ? 'NULL' : hex(va)}`, {
-          address: va === null ? null : hex(va),
-        });
+        return plain(
+          cpuOf(step.args.cpu),
+          `kmalloc ${step.args.bytes} → ${va === null ? 'NULL' : this.hex(va)}`,
+          {
+            address: va === null ? null : this.hex(va),
+          },
+        );
       }
       case 'vmalloc': {
         const va = s.vmalloc(step.args.bytes, on(step.args.cpu));
         if (va !== null && step.args.as !== undefined) this.labels.set(step.args.as, va);
-        return plain(cpuOf(step.args.cpu), `vmalloc ${step.args.bytes} → ${va === null ? 'NULL' : hex(va)}`, {
-          address: va === null ? null : hex(va),
-        });
+        return plain(
+          cpuOf(step.args.cpu),
+          `vmalloc ${step.args.bytes} → ${va === null ? 'NULL' : this.hex(va)}`,
+          {
+            address: va === null ? null : this.hex(va),
+          },
+        );
       }
       case 'kfree':
       case 'vfree': {
@@ -581,7 +600,7 @@ class Runner {
         if (step.kind === 'kfree') s.kfree(va, on(step.args.cpu));
         else s.vfree(va, on(step.args.cpu));
         const freed = s.freeFrames() - free;
-        return plain(cpuOf(step.args.cpu), `${step.kind} ${hex(va)}: ${freed} frames freed`, {
+        return plain(cpuOf(step.args.cpu), `${step.kind} ${this.hex(va)}: ${freed} frames freed`, {
           framesFreed: freed,
         });
       }
@@ -811,8 +830,6 @@ function describeSpec(spec: HookSpec): string {
   return `the implementation in ${spec.file}`;
 }
 
-const hex = (va: number | bigint) => formatAddress(va);
-
 /** "3 demand-zero, 1 zero-page": how a run of faults was resolved. */
 function countsText(faults: readonly FaultRecord[]): string {
   const counts = new Map<string, number>();
@@ -840,7 +857,7 @@ function fromCopy(cpu: number | null, what: string, r: CopyOutcome, extra: Recor
   };
 }
 
-function fromAccess(cpu: number, what: string, r: AccessOutcome): Outcome {
+function fromAccess(cpu: number, what: string, r: AccessOutcome, hex: (va: number) => string): Outcome {
   switch (r.kind) {
     case 'ok':
       return { cpu, summary: `${what} → ${r.value}`, outcome: { value: r.value }, faults: r.faults };

@@ -68,6 +68,15 @@ export function formatAddress(address: number | bigint, width: 32 | 64 = 64): st
   return `0x${unsigned.toString(16).padStart(digits, '0')}`;
 }
 
+/**
+ * How wide a debugger prints this format's addresses: 32 bits where they
+ * are unsigned (x86-32's 0xc0000000, the teaching formats), 64 where they
+ * are sign-extended (x86-64, ARM64, RISC-V Sv39).
+ */
+export function addressWidth(format: { readonly addressing: 'unsigned' | 'sign-extended' }): 32 | 64 {
+  return format.addressing === 'unsigned' ? 32 : 64;
+}
+
 /** Hex for a page-table entry or other raw register value. */
 export function formatHex(value: bigint | number, bytes: number): string {
   const big = BigInt.asUintN(bytes * 8, BigInt(value));
