@@ -104,4 +104,32 @@ export const LINUX_CHANGES: readonly LinuxChange[] = [
       'every mapped page, anonymous or file, is activated only when seen referenced again (PG_referenced) or through more than one PTE; a first reference keeps it on the inactive list with PG_referenced set; executable file pages are activated at once',
     commits: ['b518154e59aa ("mm/vmscan: protect the workingset on anonymous LRU")'],
   },
+  {
+    since: '5.11',
+    where:
+      'arch/arm64.ts configure(): how copy_{from,to}_user, get_user and put_user reach user memory (arch/arm64/lib/copy_from_user.S, copy_to_user.S, asm/uaccess.h)',
+    before:
+      'ARM64 on a CPU with PAN and no UAO: uaccess_enable_not_uao() clears PSTATE.PAN before each copy and sets it again after, and the copy uses plain LDR/STR; a CPU with UAO (ARMv8.2) copies with LDTR/STTR and leaves PAN set',
+    after:
+      'ARM64: set_fs() is gone, so the uaccess routines only ever touch user memory and use the unprivileged LDTR/STTR on every CPU, checked with EL0 permissions, PAN left set (only futex and a few atomics still clear it, uaccess_enable_privileged). A CPU without PAN switches TTBR0 to the reserved table outside the window (SW PAN) in both versions. The arm64 for-next/uaccess series, merged for 5.11',
+    commits: [
+      'fc703d80130b ("arm64: uaccess: split user/kernel routines")',
+      '3d2403fd10a1 ("arm64: uaccess: remove set_fs()")',
+      '7cf283c7bd62 ("arm64: uaccess: remove redundant PAN toggling")',
+      '1517c4facf2e ("arm64: uaccess: remove vestigal UAO support")',
+    ],
+  },
+  {
+    since: '6.5',
+    where:
+      'vmalloc.ts vmallocSync() and the RISC-V vmalloc fault (arch/riscv/mm/fault.c vmalloc_fault, arch/riscv/mm/init.c preallocate_pgd_pages_range)',
+    before:
+      "RISC-V: vmalloc maps new page tables into init_mm's root only; a task whose root lacks the top-level entry takes a page fault on first touch, and vmalloc_fault copies the entry over",
+    after:
+      'RISC-V (64-bit): the top-level entries of the vmalloc and modules areas are allocated at boot, so every root copies them from init_mm at pgd_alloc and no vmalloc access faults (which also removed the sfence.vma that path executed; 6.5 added flush_cache_vmap() for it)',
+    commits: [
+      '7d3332be011e ("riscv: mm: Pre-allocate PGD entries for vmalloc/modules area")',
+      '7e3811521dc3 ("riscv: Implement flush_cache_vmap()")',
+    ],
+  },
 ];
