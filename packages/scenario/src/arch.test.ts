@@ -127,3 +127,66 @@ steps:
     expect(wide.steps[3]!.summary).toMatch(/^kmalloc 16 → 0xffff[0-9a-f]{12}$/);
   });
 });
+
+describe('machine fields of some architectures: pan, uao, access_flags', () => {
+  const steps = `steps:
+  - spawn: { name: a }
+  - mmap: { task: a, length: 4096, prot: rw-, as: buf }
+  - write: { task: a, addr: buf, value: 1 }
+  - kernel_access: { task: a, addr: buf, access: read, uaccess: true }
+  - fork: { task: a, name: child }
+  - read: { task: child, addr: buf }
+`;
+  const run = (header: string) => runScenario(parse(`${header}\n${steps}`));
+
+  test('each reaches the kernel: the window a user copy opens, who sets the accessed bit', () => {
+    // A plain load inside the window: PAN cleared (5.10), TTBR0 switched (SW PAN), or nothing opened (6.1).
+    expect(run('arch: arm64\nlinux: "5.10"').steps[3]!.outcome).toEqual({ value: 1 });
+    expect(run('arch: arm64\npan: software').steps[3]!.outcome).toEqual({ value: 1 });
+    expect(run('arch: arm64').steps[3]!.outcome).toHaveProperty('oops');
+    expect(run('arch: arm64\nlinux: "5.10"\nuao: true').steps[3]!.outcome).toHaveProperty('oops');
+    // The child's old PTE: an access flag fault only where the kernel keeps the flag.
+    const childRead = (header: string) => run(header).steps[5]!.faults.map((f) => f.resolution);
+    expect(childRead('arch: arm64\nlinux: "5.10"\naccess_flags: software')).toEqual(['access-flags']);
+    expect(childRead('arch: arm64\nlinux: "5.10"')).toEqual([]);
+    expect(childRead('arch: riscv-sv39')).toEqual(['access-flags']);
+    expect(childRead('arch: riscv-sv39\naccess_flags: hardware')).toEqual([]);
+  });
+
+  test('a value the field cannot take is an error naming the field and the value', () => {
+    expect(message(() => parse(`arch: arm64\npan: sometimes\n${steps}`))).toBe(
+      'field "pan": pan is "hardware" (PSTATE.PAN) or "software" (SW PAN: the reserved TTBR0 outside uaccess), not "sometimes"',
+    );
+    expect(message(() => parse(`arch: arm64\nuao: yes please\n${steps}`))).toBe(
+      'field "uao": uao is true or false, not "yes please"',
+    );
+    expect(message(() => parse(`arch: riscv-sv39\naccess_flags: svade\n${steps}`))).toBe(
+      'field "access_flags": access_flags is "hardware" (the MMU sets accessed/dirty) or "software" (it faults and the kernel sets them), not "svade"',
+    );
+  });
+
+  test('on an architecture without the feature, or in a combination the kernel refuses, the run does not start', () => {
+    expect(message(() => run('arch: x86-64\npan: software'))).toBe(
+      'field "pan": pan: software is an ARM64 option (how the CPU keeps the kernel out of user memory); x86-64 has nothing it could set',
+    );
+    expect(message(() => run('arch: riscv-sv39\nuao: false'))).toContain(
+      'field "uao": uao: false is an ARM64 option',
+    );
+    expect(message(() => run('arch: x86-32\naccess_flags: software'))).toBe(
+      'field "access_flags": x86-32 keeps accessed and dirty bits in hardware only (the MMU sets them as it walks); access_flags: software is an option on arm64 and riscv-sv39',
+    );
+    // x86's own setting is no error.
+    expect(run('arch: x86-64\naccess_flags: hardware').stopped).toBeNull();
+    // A file for several architectures fails on the one that cannot take the field.
+    const both = parse(`archs: [arm64, x86-64]\npan: software\n${steps}`);
+    expect(runScenario(onArch(both, 'arm64')).stopped).toBeNull();
+    expect(message(() => runScenario(onArch(both, 'x86-64')))).toContain('field "pan"');
+    // The kernel's own checks: UAO has no effect since 5.11; an ARMv8.0 CPU without PAN has no UAO.
+    expect(message(() => run('arch: arm64\nuao: true'))).toContain(
+      'the machine: arm64: uao: true changes nothing in Linux 6.1',
+    );
+    expect(message(() => run('arch: arm64\nlinux: "5.10"\npan: software\nuao: true'))).toContain(
+      'has no UAO either',
+    );
+  });
+});

@@ -8,6 +8,7 @@
 import {
   type AccessOutcome,
   addressWidth,
+  architectures,
   type CopyOutcome,
   type ExitStatus,
   type FaultRecord,
@@ -108,6 +109,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
 
 /** The machine a scenario's header describes, with its `hooks:` installed. */
 export function bootSession(scenario: Scenario, options: RunOptions = {}): ScenarioSession {
+  checkMachineFields(scenario);
   let session: ScenarioSession;
   try {
     session = new ScenarioSession({
@@ -120,6 +122,9 @@ export function bootSession(scenario: Scenario, options: RunOptions = {}): Scena
         ...(scenario.swap !== undefined ? { swapSlots: scenario.swap } : {}),
         ...(scenario.tlb !== undefined ? { tlb: scenario.tlb } : {}),
         ...(scenario.linux !== undefined ? { linux: scenario.linux } : {}),
+        ...(scenario.access_flags !== undefined ? { accessFlags: scenario.access_flags } : {}),
+        ...(scenario.pan !== undefined ? { pan: scenario.pan } : {}),
+        ...(scenario.uao !== undefined ? { uao: scenario.uao } : {}),
       },
       ...(options.resolveHookFile !== undefined ? { resolveHookFile: options.resolveHookFile } : {}),
     });
@@ -137,6 +142,29 @@ export function bootSession(scenario: Scenario, options: RunOptions = {}): Scena
     }
   }
   return session;
+}
+
+/**
+ * The machine fields that only some architectures have, checked against
+ * the one the run is on — after `--arch` picked it, so that a file listing
+ * several archs fails on the one that cannot take the field, naming the
+ * field as the file spells it. (The kernel checks the combinations: uao
+ * with a 5.11 kernel or with SW PAN.)
+ */
+function checkMachineFields(scenario: Scenario): void {
+  const arch = scenario.arch;
+  for (const field of ['pan', 'uao'] as const) {
+    if (scenario[field] !== undefined && arch !== 'arm64')
+      throw new ScenarioError(
+        `field "${field}": ${field}: ${String(scenario[field])} is an ARM64 option (how the CPU keeps the kernel out of user memory); ${arch} has nothing it could set`,
+      );
+  }
+  const flags = architectures[arch].accessFlags;
+  const wanted = scenario.access_flags;
+  if (wanted !== undefined && wanted !== flags.default && !flags.selectable)
+    throw new ScenarioError(
+      `field "access_flags": ${arch} keeps accessed and dirty bits in ${flags.default} only (the MMU sets them as it walks); access_flags: ${wanted} is an option on arm64 and riscv-sv39`,
+    );
 }
 
 /** Told when each step starts and ends (a recorder marks its events with them). */
@@ -553,7 +581,12 @@ class Runner {
           ...(ip !== undefined ? { ip } : {}),
         });
         const window = a.uaccess ? ` (inside ${k.arch.terms.userAccessWindow})` : '';
-        const by = ip === undefined ? '' : ` by the instruction at ${this.hex(ip)}`;
+        // ARM64 since 5.11 (or with UAO): a uaccess instruction is LDTR/STTR, checked as EL0 would be.
+        const unprivileged =
+          ip !== undefined && k.arch.unprivilegedUaccess === true && k.exceptionTable.has(ip)
+            ? ` (${a.access === 'read' ? 'LDTR' : 'STTR'}: checked with EL0's permissions)`
+            : '';
+        const by = ip === undefined ? '' : ` by the instruction at ${this.hex(ip)}${unprivileged}`;
         return fromAccess(cpu, `kernel ${a.access} ${this.hex(va)}${window}${by} as ${who}`, r, this.hex);
       }
       case 'file': {
@@ -738,18 +771,34 @@ class Runner {
     return this.session.cpuRunning(pid) ?? 0;
   }
 
-  /** An instruction pointer: a uaccess routine's name, or an address. */
+  /**
+   * An instruction pointer: a uaccess routine's name — x86's, or the
+   * machine's own (arm64's __arch_copy_from_user, riscv-sv39's
+   * __asm_copy_from_user, as its oopses name them) — or an address.
+   */
   private instruction(expr: string | number): number {
-    const named = instructionNamed(expr);
+    const named = instructionNamed(expr) ?? this.ownInstruction(expr);
     if (named !== undefined) return named;
     try {
       return this.addr(expr, 'ip');
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
+      const own = Object.values(this.session.kernel.arch.uaccessSymbols ?? {});
+      const known = [...new Set([...own, ...Object.keys(INSTRUCTIONS)])];
       throw new ScenarioError(
-        `field "ip": "${expr}" is not an address or a known instruction (${Object.keys(INSTRUCTIONS).join(', ')})`,
+        `field "ip": "${expr}" is not an address or a known instruction (${known.join(', ')})`,
       );
     }
+  }
+
+  /** The machine's own name for a uaccess routine (__arch_copy_from_user, …), as its instruction's address. */
+  private ownInstruction(expr: string | number): number | undefined {
+    const own = this.session.kernel.arch.uaccessSymbols;
+    if (own === undefined || typeof expr !== 'string') return undefined;
+    if (expr === own.copyUser) return UACCESS_IP.copyUser;
+    if (expr === own.getUser) return UACCESS_IP.getUser;
+    if (expr === own.putUser) return UACCESS_IP.putUser;
+    return undefined;
   }
 
   /**

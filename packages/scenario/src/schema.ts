@@ -203,13 +203,50 @@ export const scenarioSchema = z.strictObject({
   /**
    * Which Linux to behave like where releases differ ("major.minor"; the
    * default is 6.1): reclaim's second look at anonymous pages (5.9),
-   * x86-32's vmalloc page-directory sync (5.8). A quoted string: 5.10
-   * unquoted is the number 5.1.
+   * x86-32's vmalloc page-directory sync (5.8), ARM64's user copies
+   * (5.11: LDTR/STTR with PAN set), RISC-V's vmalloc faults (gone in
+   * 6.5). A quoted string: 5.10 unquoted is the number 5.1.
    */
   linux: z
     .string({ error: 'linux is a release as a quoted "major.minor" string, such as "6.1" or "5.4"' })
     .regex(/^\d{1,2}\.\d{1,2}$/, 'linux is a release as "major.minor", such as "6.1" or "5.4"')
     .transform((v) => v as LinuxVersion)
+    .optional(),
+  /**
+   * Who keeps each page's accessed and dirty state: `hardware` (x86
+   * always; ARM64 with FEAT_HAFDBS; RISC-V with Svadu) or `software` — the
+   * MMU faults instead and the fault handler sets them (ARM64 without
+   * FEAT_HAFDBS: an access-flag fault; RISC-V Svade: a page fault). Without
+   * it, the architecture's default: hardware on arm64 (software with
+   * `pan: software`, an ARMv8.0 CPU), software (Svade) on riscv-sv39.
+   */
+  access_flags: z
+    .enum(['hardware', 'software'], {
+      error: (issue) =>
+        `access_flags is "hardware" (the MMU sets accessed/dirty) or "software" (it faults and the kernel sets them), not ${JSON.stringify(issue.input)}`,
+    })
+    .optional(),
+  /**
+   * ARM64: how the CPU keeps the kernel out of user memory. `hardware`
+   * (the default): PSTATE.PAN, ARMv8.1 on. `software`: a CPU without PAN
+   * (ARMv8.0), emulated by CONFIG_ARM64_SW_TTBR0_PAN — TTBR0 holds the
+   * reserved empty table except inside the uaccess routines.
+   */
+  pan: z
+    .enum(['hardware', 'software'], {
+      error: (issue) =>
+        `pan is "hardware" (PSTATE.PAN) or "software" (SW PAN: the reserved TTBR0 outside uaccess), not ${JSON.stringify(issue.input)}`,
+    })
+    .optional(),
+  /**
+   * ARM64 before Linux 5.11: the CPU has UAO (ARMv8.2), so copy_from_user
+   * uses LDTR/STTR with PAN left set instead of clearing PAN around plain
+   * loads (default false). Since 5.11 every CPU copies with LDTR/STTR.
+   */
+  uao: z
+    .boolean({
+      error: (issue) => `uao is true or false, not ${JSON.stringify(issue.input)}`,
+    })
     .optional(),
   /** Seed of the scheduler's PRNG: the same seed, the same interleaving. */
   seed: z.number().int().default(1),

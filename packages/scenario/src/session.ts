@@ -50,6 +50,12 @@ export interface MachineOptions {
   readonly seed?: number;
   /** Which Linux release to behave like where releases differ ("major.minor"; the kernel's default: '6.1'). */
   readonly linux?: LinuxVersion;
+  /** Accessed/dirty state kept by the MMU or by the fault handler (arm64, riscv-sv39; the kernel's KernelOptions.accessFlags). */
+  readonly accessFlags?: 'hardware' | 'software';
+  /** ARM64: PSTATE.PAN, or SW PAN's reserved TTBR0 (KernelOptions.pan). */
+  readonly pan?: 'hardware' | 'software';
+  /** ARM64 before 5.11: the CPU has UAO, so user copies use LDTR/STTR (KernelOptions.uao). */
+  readonly uao?: boolean;
 }
 
 export interface SessionOptions {
@@ -74,7 +80,13 @@ export interface KernelAccessOptions {
   /** Switch the CPU to this task first (its address space, for user addresses). */
   readonly pid?: number;
   readonly value?: number;
-  /** Inside stac/clac: SMAP lets the kernel touch user memory. */
+  /**
+   * Inside the user-access window, opened as the kernel's uaccess routines
+   * open it: stac/clac (x86, lifting SMAP), sstatus.SUM (RISC-V), PAN
+   * cleared (ARM64 before 5.11) or TTBR0 switched to the task's table (SW
+   * PAN). ARM64 since 5.11 opens nothing: only its uaccess instructions
+   * (an `ip` with an exception-table entry: LDTR/STTR) reach user memory.
+   */
   readonly uaccess?: boolean;
   /** The instruction's address: with an exception-table entry, a fault resumes at its fixup. */
   readonly ip?: number;
@@ -108,6 +120,9 @@ export class ScenarioSession {
       ...(m.swapSlots !== undefined ? { swapSlots: m.swapSlots } : {}),
       ...(m.tlb !== undefined ? { tlb: m.tlb } : {}),
       ...(m.linux !== undefined ? { linux: m.linux } : {}),
+      ...(m.accessFlags !== undefined ? { accessFlags: m.accessFlags } : {}),
+      ...(m.pan !== undefined ? { pan: m.pan } : {}),
+      ...(m.uao !== undefined ? { uao: m.uao } : {}),
       hooks: this.hooks.switchboard,
     });
     this.scheduler = new Scheduler(this.kernel, m.seed ?? 1);
@@ -219,16 +234,20 @@ export class ScenarioSession {
   ): AccessOutcome {
     const cpu = options.cpu ?? 0;
     if (options.pid !== undefined) this.kernel.switchTo(cpu, options.pid);
-    const mmu = this.kernel.cpu(cpu).mmu;
+    const c = this.kernel.cpu(cpu);
+    const arch = this.kernel.arch;
     return this.on(cpu, () => {
-      if (options.uaccess) mmu.userAccessBegin();
+      // user_access_begin() as this kernel does it: stac, SUM = 1, PAN = 0
+      // (ARM64 before 5.11), TTBR0 = the task's table (SW PAN) — or nothing
+      // (ARM64 since 5.11, whose uaccess instructions are LDTR/STTR).
+      if (options.uaccess) arch.openUserAccess(c, c.current);
       try {
         return this.kernel.kernelAccess(cpu, address, kind, {
           value: options.value ?? 0,
           ...(options.ip !== undefined ? { ip: options.ip } : {}),
         });
       } finally {
-        if (options.uaccess) mmu.userAccessEnd();
+        if (options.uaccess) arch.closeUserAccess(c);
       }
     });
   }

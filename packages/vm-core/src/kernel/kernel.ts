@@ -194,7 +194,9 @@ export class Kernel {
 
   /**
    * A kernel-mode access on `cpu` (the current task's context). `ip` names
-   * the instruction, so the exception table can find a fixup for it.
+   * the instruction, so the exception table can find a fixup for it; where
+   * the uaccess routines load and store unprivileged (ARM64 since 5.11, or
+   * with UAO), an instruction with an entry is LDTR/STTR, as in byteAccess.
    */
   kernelAccess(
     cpuId: number,
@@ -202,7 +204,10 @@ export class Kernel {
     kind: 'read' | 'write',
     options: { ip?: number; value?: number } = {},
   ): AccessOutcome {
-    return kernelAccess(this.state, cpuId, address, kind, options);
+    const s = this.state;
+    const unprivileged =
+      s.arch.unprivilegedUaccess === true && options.ip !== undefined && s.exceptionTable.has(options.ip);
+    return kernelAccess(s, cpuId, address, kind, { ...options, unprivileged });
   }
 
   // ───────────────────────── kernel memory (kmalloc.ts, vmalloc.ts) ─────────────────────────

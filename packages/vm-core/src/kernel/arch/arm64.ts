@@ -110,7 +110,8 @@ function arm64Architecture(layout: KernelLayout, config: Arm64Config): KernelArc
           ? 'PAN = 0 … PAN = 1'
           : config.window === 'ttbr0'
             ? 'uaccess_ttbr0_enable/disable'
-            : 'LDTR/STTR (PAN stays set)',
+            : // user_access_begin() since 5.11: uaccess_ttbr0_enable(), a no-op with hardware PAN.
+              'user_access_begin/end, PAN left set',
       syndrome: 'ESR',
     },
     format: arm64,
