@@ -26,7 +26,7 @@ const violation = (arch: 'arm64' | 'riscv-sv39') => architectures[arch].userAcce
 
 describe('ARM64 user copies', () => {
   test('5.10: PAN cleared for the copy and set again, on the -EFAULT path too', () => {
-    const r = report('arm64-pan-5.10.yaml');
+    const r = report('arm64-pan-cleared.yaml');
     expect(outcome(r, 4)).toMatchObject({ notCopied: 0, errno: null });
     expect(outcome(r, 5)).toMatchObject({ notCopied: 10, errno: 'EFAULT', oops: null });
     expect(resolutions(r, 5)).toEqual(['exception-fixup']);
@@ -38,7 +38,7 @@ describe('ARM64 user copies', () => {
   });
 
   test('5.10 with UAO, and 5.11 on: LDTR reads user memory with PAN set; a plain load oopses even inside the window', () => {
-    for (const file of ['arm64-uao-5.10.yaml', 'arm64-uaccess-ldtr.yaml']) {
+    for (const file of ['arm64-uao.yaml', 'arm64-uaccess-ldtr.yaml']) {
       const r = report(file);
       expect(outcome(r, 4)).toMatchObject({ notCopied: 0, errno: null });
       expect(outcome(r, 5)).toMatchObject({ notCopied: 10, errno: 'EFAULT', oops: null });
@@ -51,7 +51,7 @@ describe('ARM64 user copies', () => {
     expect(outcome(now, 7)).toMatchObject({ fixup: expect.any(Number) });
     expect(oops(now, 11)).toContain(violation('arm64'));
     expect(oops(now, 12)).toContain(violation('arm64'));
-    expect(oops(report('arm64-uao-5.10.yaml'), 7)).toContain(violation('arm64'));
+    expect(oops(report('arm64-uao.yaml'), 7)).toContain(violation('arm64'));
   });
 
   test('SW PAN: TTBR0 switched for the copy; outside it a translation fault on the reserved table oopses', () => {

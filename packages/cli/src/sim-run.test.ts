@@ -36,6 +36,10 @@ describe('every shipped scenario runs and keeps the kernel consistent', () => {
     expect(readdirSync(scenarios).filter((f) => !scenarioFiles.includes(f))).toEqual(['hooks']);
   });
 
+  test('each is named in lower case, digits and dashes, as the web app opens them by name (/trace?scenario=…)', () => {
+    for (const file of scenarioFiles) expect(file).toMatch(/^[a-z0-9][a-z0-9-]{0,63}\.(ya?ml|json)$/);
+  });
+
   for (const file of scenarioFiles) {
     test(file, async () => {
       const r = await report(file);
