@@ -906,7 +906,12 @@ function fromCopy(cpu: number | null, what: string, r: CopyOutcome, extra: Recor
   };
 }
 
-function fromAccess(cpu: number, what: string, r: AccessOutcome, hex: (va: number) => string): Outcome {
+function fromAccess(
+  cpu: number,
+  what: string,
+  r: AccessOutcome,
+  hex: (va: number | bigint) => string,
+): Outcome {
   switch (r.kind) {
     case 'ok':
       return { cpu, summary: `${what} → ${r.value}`, outcome: { value: r.value }, faults: r.faults };
