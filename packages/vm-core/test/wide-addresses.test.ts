@@ -66,6 +66,15 @@ describe('Mmu.translateWide', () => {
     expect(arm.report).toMatchObject({ arch: 'arm64', far: '0x0123456789abcdef' });
   });
 
+  test('ARM64 LDTR/STTR: the wide form faults as an unprivileged access taken at EL1', () => {
+    const f = fault(machine(arm64).mmu.translateUnprivilegedWide(0x8000_0000_0000_0000n, Read));
+    expect(f).toMatchObject({ kind: 'non-canonical', privilege: 'supervisor', unprivileged: true });
+    expect(f.address).toBe('0x8000000000000000');
+    expect(() => machine(x86_64).mmu.translateUnprivilegedWide(0x1000n, Read)).toThrow(
+      /LDTR\/STTR are ARM64's/,
+    );
+  });
+
   test('a 32-bit format reads the value unsigned', () => {
     const { mmu } = machine(x86_32);
     expect(fault(mmu.translateWide(0x1_0000_0000n, Read, Supervisor)).kind).toBe('non-canonical');

@@ -275,25 +275,21 @@ export class Mmu {
    * 5.11, whose uaccess routines are built from these instructions.
    */
   translateUnprivileged(va: number, access: typeof Access.Read | typeof Access.Write): Translation {
-    if (this.format.family !== 'arm64')
-      throw new RangeError(`${this.format.id} has no unprivileged loads and stores (LDTR/STTR are ARM64's)`);
-    this.unprivileged = true;
-    try {
-      return this.translate(va, access, Privilege.User);
-    } finally {
-      this.unprivileged = false;
-    }
+    return this.asUnprivileged(() => this.translate(va, access, Privilege.User));
   }
 
   /** translateUnprivileged for an exact 64-bit address (see translateWide). */
   translateUnprivilegedWide(va: bigint, access: typeof Access.Read | typeof Access.Write): Translation {
-    const narrow = narrowAddress(va, this.compiled.signed);
-    if (narrow !== null) return this.translateUnprivileged(narrow, access);
+    return this.asUnprivileged(() => this.translateWide(va, access, Privilege.User));
+  }
+
+  /** Runs one translation as an LDTR/STTR: checked as EL0, taken at EL1. */
+  private asUnprivileged(translate: () => Translation): Translation {
     if (this.format.family !== 'arm64')
       throw new RangeError(`${this.format.id} has no unprivileged loads and stores (LDTR/STTR are ARM64's)`);
     this.unprivileged = true;
     try {
-      return this.translateWide(va, access, Privilege.User);
+      return translate();
     } finally {
       this.unprivileged = false;
     }
