@@ -8,20 +8,32 @@
  *
  * `translate` returns the physical address (a number) or a `PageFault`
  * (an object): check with `typeof result === 'number'`.
+ *
+ * The MMU's other parts live beside it: the A/D write-back after a walk
+ * (accessed-dirty.ts), a failed walk as the fault the CPU raises, with
+ * ARM64's unprivileged accesses (translation-fault.ts), the walk without
+ * side effects (mmu-inspect.ts) and the events a listener sees
+ * (mmu-events.ts).
  */
-import { Access, accessName, Privilege, privilegeName } from './access.ts';
-import { formatHex, narrowAddress, nearestAddress } from './address.ts';
-import { type CompiledFormat, checkRoot, compileFormat } from './compiled-format.ts';
+import { Access, Privilege } from './access.ts';
+import { commitAccessedDirty } from './accessed-dirty.ts';
+import { narrowAddress, nearestAddress } from './address.ts';
+import { type CompiledFormat, compileFormat } from './compiled-format.ts';
 import { type ControlState, defaultControlState } from './control.ts';
-import { type DecodedEntry, decodeEntry } from './entry.ts';
-import { toBigInt } from './entry-bits.ts';
+import { checkControlPatch, checkRoots } from './control-patch.ts';
 import type { HwEvent, HwListener, TlbFlushScope } from './events.ts';
 import { FaultKind, makeFault, type PageFault } from './fault.ts';
+import { combineListeners, emitAccess, emitFill, emitWalkSteps } from './mmu-events.ts';
+import { type Inspection, inspectWalk } from './mmu-inspect.ts';
 import type { PagingFormat } from './paging-format.ts';
-import { PERM_SPACE, Perm, type PermissionTable, permissionTableFor } from './permissions.ts';
+import { PERM_SPACE, type PermissionTable, permissionTableFor } from './permissions.ts';
 import type { PhysicalMemory } from './physical-memory.ts';
 import { DEFAULT_TLB, Tlb, type TlbConfig } from './tlb.ts';
+import { assertAddress, faultFromWalk } from './translation-fault.ts';
+import { userAccessWindow, userAccessWindowOpen } from './user-access-window.ts';
 import { WalkResult, walk } from './walk.ts';
+
+export type { InspectedStep, Inspection, InspectOutcome, RightsView } from './mmu-inspect.ts';
 
 export type Translation = number | PageFault;
 
@@ -35,38 +47,6 @@ export interface MmuOptions {
   readonly control?: Partial<ControlState>;
   /** CPU number, carried on events. */
   readonly cpu?: number;
-}
-
-export interface RightsView {
-  readonly read: boolean;
-  readonly write: boolean;
-  readonly user: boolean;
-  readonly userExec: boolean;
-  readonly supervisorExec: boolean;
-  readonly dirty: boolean;
-}
-
-export interface InspectedStep {
-  readonly level: number;
-  readonly levelName: string;
-  readonly entryPa: number;
-  readonly entry: DecodedEntry;
-}
-
-export type InspectOutcome =
-  | {
-      readonly kind: 'translated';
-      readonly pa: number;
-      readonly pageSize: number;
-      readonly global: boolean;
-      readonly rights: RightsView;
-    }
-  | { readonly kind: 'fault'; readonly fault: PageFault };
-
-export interface Inspection {
-  readonly va: number;
-  readonly steps: readonly InspectedStep[];
-  readonly outcome: InspectOutcome;
 }
 
 export class Mmu {
@@ -115,7 +95,7 @@ export class Mmu {
     this.tlb = options.tlb === null ? null : new Tlb(options.tlb ?? DEFAULT_TLB, this.compiled.pageShift);
     this.cpu = options.cpu ?? 0;
     this.state = { ...defaultControlState(), ...options.control };
-    this.checkRoots(this.state);
+    checkRoots(this.compiled, this.memory.size, this.state);
     this.asid = this.state.asid;
     this.permTable = permissionTableFor(this.format, this.state);
     const tlb = this.tlb ?? new Tlb({ entries: 1, ways: 1 }, this.compiled.pageShift);
@@ -140,16 +120,7 @@ export class Mmu {
    * which, and nothing changes.
    */
   setControl(patch: Partial<ControlState>): void {
-    for (const [key, value] of Object.entries(patch)) {
-      if (!(key in this.state)) throw new RangeError(`unknown control field "${key}"`);
-      const current = this.state[key as keyof ControlState];
-      if (typeof value !== typeof current)
-        throw new TypeError(`control field ${key} must be a ${typeof current}`);
-      if (typeof value === 'number' && (!Number.isSafeInteger(value) || value < 0)) {
-        throw new RangeError(`control field ${key} must be a non-negative integer, got ${value}`);
-      }
-    }
-    this.checkRoots(patch);
+    checkControlPatch(this.compiled, this.memory.size, this.state, patch);
     Object.assign(this.state, patch);
     this.asid = this.state.asid;
     this.permTable = permissionTableFor(this.format, this.state);
@@ -181,14 +152,6 @@ export class Mmu {
     }
   }
 
-  /** The roots a patch or a new state sets: rootHigh only where the format has a second root. */
-  private checkRoots(patch: Partial<ControlState>): void {
-    const c = this.compiled;
-    if (patch.root !== undefined) checkRoot(c, this.memory.size, patch.root, 'root');
-    if (patch.rootHigh !== undefined && c.splitRoots)
-      checkRoot(c, this.memory.size, patch.rootHigh, 'rootHigh');
-  }
-
   /**
    * Opens the window in which the kernel may touch user memory: x86 `stac`
    * (EFLAGS.AC = 1, lifting SMAP), ARM64 PSTATE.PAN = 0, RISC-V sstatus.SUM = 1.
@@ -204,9 +167,7 @@ export class Mmu {
 
   /** Whether the user-access window is open (EFLAGS.AC set, PAN clear, SUM set). */
   get userAccessOpen(): boolean {
-    const c = this.control;
-    const family = this.format.family;
-    return family === 'x86' ? c.alignmentCheck : family === 'arm64' ? !c.pan : c.sum;
+    return userAccessWindowOpen(this.format.family, this.state);
   }
 
   // ───────────────────────── translation ─────────────────────────
@@ -315,7 +276,7 @@ export class Mmu {
     }
     const w = this.scratch;
     walk(this.compiled, this.memory, this.state, this.permTable, va, access, privilege, w);
-    if (listening) this.emitWalkSteps(va, w);
+    if (listening) emitWalkSteps(this.listener!, this.cpu, this.compiled, va, w);
     if (!w.ok) {
       const fault = this.faultFromWalk(w, va, access, privilege);
       // SDM §4.10.4.1: a page fault invalidates TLB entries for the address.
@@ -323,7 +284,17 @@ export class Mmu {
       if (listening) this.emit({ type: 'fault', cpu: this.cpu, fault });
       return fault;
     }
-    if (w.setAccessed || w.setDirty) this.commitAccessedDirty(va, w, access === Access.Write);
+    if (w.setAccessed || w.setDirty) {
+      commitAccessedDirty(
+        this.compiled,
+        this.memory,
+        va,
+        w,
+        access === Access.Write,
+        this.listener,
+        this.cpu,
+      );
+    }
     if (this.tlb !== null) {
       const index = this.tlb.fill(
         va,
@@ -335,85 +306,12 @@ export class Mmu {
       );
       this.wayHint[(va >>> this.pageShift) & WAY_HINT_MASK] = index;
       if (listening) {
-        const evicted = this.tlb.evictedPageVa;
-        this.emit({
-          type: 'tlb-fill',
-          cpu: this.cpu,
-          va,
-          pageVa: va - (va & this.pageMask),
-          pagePa: w.pagePa,
-          asid: this.state.asid,
-          global: w.global,
-          index,
-          evictedPageVa: Number.isNaN(evicted) ? null : evicted,
-        });
+        const { evictedPageVa } = this.tlb;
+        emitFill(this.listener!, this.cpu, va, this.pageMask, w, this.state.asid, index, evictedPageVa);
       }
     }
-    if (listening) {
-      this.emit({
-        type: 'access',
-        cpu: this.cpu,
-        va,
-        pa: w.pa,
-        access: accessName(access),
-        privilege: privilegeName(privilege),
-        size: 1,
-      });
-    }
+    if (listening) emitAccess(this.listener!, this.cpu, va, w.pa, access, privilege);
     return w.pa;
-  }
-
-  /**
-   * Sets accessed flags (every level on x86; the leaf on RISC-V and ARM64)
-   * and the dirty state of the leaf on a write, writing the entries back to
-   * memory as the page walker's locked update does.
-   */
-  private commitAccessedDirty(va: number, w: WalkResult, write: boolean): void {
-    const f = this.format;
-    // The real bits, 0 where the format does not model them (compiled-format.ts).
-    const bits = this.compiled.commit;
-    const mem = this.memory;
-    const eb = this.compiled.entryBytes;
-    const first = f.family === 'x86' ? 0 : w.leafLevel;
-    for (let level = first; level <= w.leafLevel; level++) {
-      const pa = w.entryPa[level]!;
-      const lo = mem.entryLo(pa, eb);
-      const hi = mem.entryHi(pa, eb);
-      let newLo = lo;
-      const newHi = hi;
-      const isLeaf = level === w.leafLevel;
-      switch (f.family) {
-        case 'x86':
-          newLo |= bits.accessed;
-          if (isLeaf && write && w.setDirty) newLo |= bits.dirty;
-          break;
-        case 'riscv':
-          if (w.setAccessed) newLo |= bits.accessed;
-          if (write && w.setDirty) newLo |= bits.dirty;
-          break;
-        case 'arm64':
-          if (w.setAccessed) newLo |= bits.accessed;
-          // DBM: the first write to a writable-clean page clears AP[2].
-          if (write && w.setDirty) newLo &= ~bits.readOnly;
-          break;
-      }
-      newLo >>>= 0;
-      if (newLo === lo && newHi === hi) continue;
-      mem.storeEntry(pa, eb, newLo, newHi);
-      if (this.listener !== null) {
-        this.emit({
-          type: 'ad-update',
-          cpu: this.cpu,
-          va,
-          level,
-          entryPa: pa,
-          before: formatHex(toBigInt(lo, hi), eb),
-          after: formatHex(toBigInt(newLo, newHi), eb),
-          accessed: true,
-          dirty: isLeaf && write && w.setDirty,
-        });
-      }
-    }
   }
 
   // ───────────────────────── memory accessors ─────────────────────────
@@ -502,56 +400,14 @@ export class Mmu {
    * A/D updates, no TLB fill, no events. For debuggers and the visualiser.
    */
   inspect(va: number, access: Access = Access.Read, privilege: Privilege = this.privilege): Inspection {
-    assertAddress(va);
-    const w = new WalkResult();
-    walk(this.compiled, this.memory, this.state, this.permTable, va, access, privilege, w);
-    const steps: InspectedStep[] = [];
-    for (let level = 0; level < w.steps; level++) {
-      steps.push({
-        level,
-        levelName: this.format.levels[level]!.name,
-        entryPa: w.entryPa[level]!,
-        entry: decodeEntry(this.format, level, toBigInt(w.entryLo[level]!, w.entryHi[level]!)),
-      });
-    }
-    if (!w.ok) {
-      const fault = this.faultFromWalk(w, va, access, privilege);
-      return { va, steps, outcome: { kind: 'fault', fault } };
-    }
-    const p = w.perm;
-    return {
-      va,
-      steps,
-      outcome: {
-        kind: 'translated',
-        pa: w.pa,
-        pageSize: this.compiled.leafSpan[w.leafLevel]!,
-        global: w.global,
-        rights: {
-          read: (p & Perm.Read) !== 0,
-          write: (p & Perm.Write) !== 0,
-          user: (p & Perm.User) !== 0,
-          userExec: (p & Perm.UserExec) !== 0,
-          supervisorExec: (p & Perm.SupervisorExec) !== 0,
-          // A write access already counts as dirtying in the walk result.
-          dirty: (p & Perm.Dirty) !== 0 && !(access === Access.Write && w.setDirty),
-        },
-      },
-    };
+    return inspectWalk(this.compiled, this.memory, this.state, this.permTable, va, access, privilege, (w) =>
+      this.faultFromWalk(w, va, access, privilege),
+    );
   }
 
   /** The fault a failed walk describes, as the architecture reports it. */
   private faultFromWalk(w: WalkResult, va: number, access: Access, privilege: Privilege): PageFault {
-    return makeFault(this.format, this.state, {
-      kind: w.faultKind,
-      va,
-      access,
-      // An unprivileged access is checked as EL0 but runs, and faults, at EL1.
-      privilege: this.unprivileged ? Privilege.Supervisor : privilege,
-      level: w.faultLevel,
-      protectionKey: w.protectionKey,
-      ...(this.unprivileged ? { unprivileged: true } : {}),
-    });
+    return faultFromWalk(this.format, this.state, w, va, access, privilege, this.unprivileged);
   }
 
   // ───────────────────────── events ─────────────────────────
@@ -568,15 +424,7 @@ export class Mmu {
   }
 
   private updateListener(): void {
-    const all = this.listeners.slice();
-    this.listener =
-      all.length === 0
-        ? null
-        : all.length === 1
-          ? all[0]!
-          : (e) => {
-              for (const l of all) l(e);
-            };
+    this.listener = combineListeners(this.listeners);
   }
 
   private emit(event: HwEvent): void {
@@ -589,58 +437,11 @@ export class Mmu {
 
   private emitHit(va: number, pa: number, index: number, access: Access, privilege: Privilege): void {
     this.emit({ type: 'tlb-hit', cpu: this.cpu, va, asid: this.state.asid, index });
-    this.emit({
-      type: 'access',
-      cpu: this.cpu,
-      va,
-      pa,
-      access: accessName(access),
-      privilege: privilegeName(privilege),
-      size: 1,
-    });
-  }
-
-  private emitWalkSteps(va: number, w: WalkResult): void {
-    for (let level = 0; level < w.steps; level++) {
-      this.emit({
-        type: 'walk-step',
-        cpu: this.cpu,
-        va,
-        level,
-        levelName: this.format.levels[level]!.name,
-        entryPa: w.entryPa[level]!,
-        entry: formatHex(toBigInt(w.entryLo[level]!, w.entryHi[level]!), this.compiled.entryBytes),
-      });
-    }
+    emitAccess(this.listener!, this.cpu, va, pa, access, privilege);
   }
 
   private emitFlush(scope: TlbFlushScope, va: number | null, asid: number | null, dropped: number): void {
     if (this.listener !== null) this.emit({ type: 'tlb-flush', cpu: this.cpu, scope, va, asid, dropped });
-  }
-}
-
-/** The control bit each architecture flips to open (or close) the user-access window. */
-function userAccessWindow(family: PagingFormat['family'], open: boolean): Partial<ControlState> {
-  switch (family) {
-    case 'x86':
-      return { alignmentCheck: open };
-    case 'arm64':
-      return { pan: !open };
-    case 'riscv':
-      return { sum: open };
-  }
-}
-
-/**
- * Addresses are safe integers; anything else (NaN, 1.5, 2^60) is a caller's
- * bug, not an address the MMU could fault on. Checked on the slow path only:
- * such a value can never match a TLB tag, so it always gets here.
- */
-function assertAddress(va: number): void {
-  if (!Number.isSafeInteger(va)) {
-    throw new RangeError(
-      `virtual address ${va} is not an integer address (use toAddress() for 64-bit values)`,
-    );
   }
 }
 
