@@ -163,19 +163,55 @@ export function makeFault(
       break;
   }
   const levelName = f.level >= 0 ? (format.levels[f.level]?.name ?? null) : null;
-  const kind = kindNames[f.kind]!;
-  const fault: PageFault = {
-    kind,
-    va: f.va,
-    address,
-    access: accessName(f.access),
-    privilege: privilegeName(f.privilege),
-    level: f.level,
-    levelName,
-    report,
-    message: describe(report, kind, f, address, levelName),
+  return new Fault(kindNames[f.kind]!, f, address, levelName, report);
+}
+
+/**
+ * A `PageFault` whose message is put together only when someone reads it
+ * (most faults are handled and forgotten unread). The message is still an
+ * own, enumerable property, so Object.keys, spreading, JSON and structured
+ * cloning see every field a plain object would, in the same order.
+ */
+class Fault implements PageFault {
+  readonly kind: FaultKindName;
+  readonly va: number;
+  readonly address: string;
+  readonly access: AccessName;
+  readonly privilege: PrivilegeName;
+  readonly level: number;
+  readonly levelName: string | null;
+  readonly report: ArchFaultReport;
+  declare readonly message: string;
+  declare readonly unprivileged?: true;
+  #message: string | null = null;
+
+  static readonly #lazyMessage: PropertyDescriptor = {
+    get(this: Fault): string {
+      this.#message ??= describe(this);
+      return this.#message;
+    },
+    enumerable: true,
+    configurable: true,
   };
-  return f.unprivileged === true ? { ...fault, unprivileged: true } : fault;
+
+  constructor(
+    kind: FaultKindName,
+    f: FaultFacts,
+    address: string,
+    levelName: string | null,
+    report: ArchFaultReport,
+  ) {
+    this.kind = kind;
+    this.va = f.va;
+    this.address = address;
+    this.access = accessName(f.access);
+    this.privilege = privilegeName(f.privilege);
+    this.level = f.level;
+    this.levelName = levelName;
+    this.report = report;
+    Object.defineProperty(this, 'message', Fault.#lazyMessage);
+    if (f.unprivileged === true) (this as { unprivileged?: true }).unprivileged = true;
+  }
 }
 
 // Intel SDM Vol. 3A Figure 4-12: page-fault error code.
@@ -314,14 +350,10 @@ const kindWords: Record<FaultKindName, string> = {
   'bus-error': 'physical address not backed by memory',
 };
 
-function describe(
-  report: ArchFaultReport,
-  kind: FaultKindName,
-  f: FaultFacts,
-  address: string,
-  levelName: string | null,
-): string {
-  const who = `${privilegeName(f.privilege)}${f.unprivileged === true ? ' unprivileged' : ''} ${accessName(f.access)}`;
+/** The one line a fault's `message` holds: its report decoded. */
+function describe(fault: PageFault): string {
+  const { report, kind, address, levelName } = fault;
+  const who = `${fault.privilege}${fault.unprivileged === true ? ' unprivileged' : ''} ${fault.access}`;
   const where = levelName === null ? '' : ` (decided at ${levelName})`;
   switch (report.arch) {
     case 'x86': {

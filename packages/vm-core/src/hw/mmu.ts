@@ -62,6 +62,7 @@ export class Mmu {
   private readonly pageShift: number;
   private readonly pageMask: number;
   private readonly state: ControlState;
+  private controlView: Readonly<ControlState> | null = null;
   private permTable: PermissionTable;
   private listener: HwListener | null = null;
   private readonly listeners: HwListener[] = [];
@@ -109,8 +110,10 @@ export class Mmu {
 
   // ───────────────────────── context ─────────────────────────
 
+  /** A snapshot of the control state (frozen, and the same object until the state next changes). */
   get control(): Readonly<ControlState> {
-    return { ...this.state };
+    this.controlView ??= Object.freeze({ ...this.state });
+    return this.controlView;
   }
 
   /**
@@ -122,6 +125,7 @@ export class Mmu {
   setControl(patch: Partial<ControlState>): void {
     checkControlPatch(this.compiled, this.memory.size, this.state, patch);
     Object.assign(this.state, patch);
+    this.controlView = null;
     this.asid = this.state.asid;
     this.permTable = permissionTableFor(this.format, this.state);
     this.emitIfListening('context', Object.keys(patch).join(','));

@@ -10,9 +10,9 @@
  * the LDTR/STTR descriptions, for PSTATE.UAO = 0) — and the fault says it
  * was unprivileged.
  */
-import { type Access, Privilege } from './access.ts';
+import { Access, Privilege } from './access.ts';
 import type { ControlState } from './control.ts';
-import { makeFault, type PageFault } from './fault.ts';
+import { type FaultFacts, FaultKind, makeFault, type PageFault } from './fault.ts';
 import type { PagingFormat } from './paging-format.ts';
 import type { WalkResult } from './walk.ts';
 
@@ -29,16 +29,27 @@ export function faultFromWalk(
   privilege: Privilege,
   unprivileged: boolean,
 ): PageFault {
-  return makeFault(format, state, {
-    kind: w.faultKind,
-    va,
-    access,
-    privilege: unprivileged ? Privilege.Supervisor : privilege,
-    level: w.faultLevel,
-    protectionKey: w.protectionKey,
-    ...(unprivileged ? { unprivileged: true } : {}),
-  });
+  const f = facts;
+  f.kind = w.faultKind;
+  f.va = va;
+  f.access = access;
+  f.privilege = unprivileged ? Privilege.Supervisor : privilege;
+  f.level = w.faultLevel;
+  f.protectionKey = w.protectionKey;
+  f.unprivileged = unprivileged;
+  return makeFault(format, state, f);
 }
+
+/** The facts handed to makeFault, which reads them and keeps none: one record serves every fault. */
+const facts: { -readonly [K in keyof FaultFacts]-?: FaultFacts[K] } = {
+  kind: FaultKind.NotPresent,
+  va: 0,
+  access: Access.Read,
+  privilege: Privilege.Supervisor,
+  level: -1,
+  protectionKey: false,
+  unprivileged: false,
+};
 
 /**
  * Addresses are safe integers; anything else (NaN, 1.5, 2^60) is a caller's
