@@ -41,7 +41,7 @@ export function faultFromWalk(
 }
 
 /** The facts handed to makeFault, which reads them and keeps none: one record serves every fault. */
-const facts: { -readonly [K in keyof FaultFacts]-?: FaultFacts[K] } = {
+const facts: { -readonly [K in keyof Omit<FaultFacts, 'exactVa'>]-?: FaultFacts[K] } = {
   kind: FaultKind.NotPresent,
   va: 0,
   access: Access.Read,

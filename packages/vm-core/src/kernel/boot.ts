@@ -62,7 +62,7 @@ export function bootKernel(options: KernelOptions): KernelState {
   const memory = new PhysicalMemory({ frames: frameCount, pageSize: PAGE });
   // Frame 0 stays reserved, as the BIOS data area does on a PC.
   const frames = new FrameDatabase(frameCount, 1);
-  const tables = new PageTables(memory, frames, layout, arch.pte);
+  const tables = new PageTables(memory, frames, layout, arch.pteHalves);
   const lru = new LruLists(frameCount);
   const hooks = { ...referenceHooks, ...options.hooks };
   const accessFlags = options.accessFlags ?? arch.accessFlags.default;
@@ -108,7 +108,7 @@ export function bootKernel(options: KernelOptions): KernelState {
     accessFlags,
     exceptionTable: new Map(),
     files: new Map(),
-    rmap: new ReverseMap(),
+    rmap: new ReverseMap(frameCount),
     lru,
     swap: swapSlots > 0 ? new SwapDevice(swapSlots + 1) : null,
     swapCache: new Map(),

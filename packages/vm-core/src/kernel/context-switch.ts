@@ -36,7 +36,7 @@ export function switchTo(s: KernelState, cpuId: number, pid: number): void {
   }
   cpu.current = next;
   next.lastCpu = cpu.id;
-  emit(s, { type: 'task', pid, what: 'switched-in', cpu: cpu.id });
+  if (s.listener !== null) emit(s, { type: 'task', pid, what: 'switched-in', cpu: cpu.id });
 }
 
 /** Loads a task's saved user-access window (its FLAGS.AC) on the CPU it is about to run on. */

@@ -47,7 +47,7 @@ export function exit(s: KernelState, pid: number, code = 0): void {
   const mm = task.mm;
   task.mm = null;
   task.activeMm = null;
-  emit(s, { type: 'task', pid, what: 'exited' });
+  if (s.listener !== null) emit(s, { type: 'task', pid, what: 'exited' });
   if (mm !== null) dropMm(s, mm);
   forgetOriginalParent(s, task);
   exitNotify(s, task);
@@ -139,7 +139,7 @@ function releaseTask(s: KernelState, task: Task): void {
   task.state = 'reaped';
   s.tasks.delete(task.pid);
   s.reaped.set(task.pid, task);
-  emit(s, { type: 'task', pid: task.pid, what: 'reaped' });
+  if (s.listener !== null) emit(s, { type: 'task', pid: task.pid, what: 'reaped' });
 }
 
 /**

@@ -15,6 +15,7 @@ import { formatAddress, narrowAddress } from '../hw/address.ts';
 import type { PageFault } from '../hw/fault.ts';
 import type { SignalInfo } from './abi.ts';
 import type { DecodedFault } from './arch/arch.ts';
+import { PteHalves } from './arch/pte-halves.ts';
 import { cpuFor } from './context-switch.ts';
 import { exit, killThreadGroup } from './exit.ts';
 import { oopsReport } from './extable.ts';
@@ -147,11 +148,12 @@ function handleFault(
  * has loaded (satp, CR3): how a RISC-V kernel learns whether the
  * translation existed. One reader per CPU, so a fault allocates none.
  */
-const leafReaders = new WeakMap<Cpu, (va: number) => bigint>();
-function loadedLeafReader(s: KernelState, cpu: Cpu): (va: number) => bigint {
+const leafReaders = new WeakMap<Cpu, (va: number) => PteHalves>();
+function loadedLeafReader(s: KernelState, cpu: Cpu): (va: number) => PteHalves {
   let reader = leafReaders.get(cpu);
   if (reader === undefined) {
-    reader = (va) => s.tables.leafEntry(cpu.mmu.control.root / PAGE, va);
+    const leaf = new PteHalves();
+    reader = (va) => s.tables.leafEntry(cpu.mmu.control.root / PAGE, va, leaf);
     leafReaders.set(cpu, reader);
   }
   return reader;
@@ -210,15 +212,10 @@ function finishFault(
   outcome: FaultOutcome,
   faults: FaultRecord[],
 ): AccessOutcome | null {
-  const record = (resolution: Resolution) => {
-    const errorCode = info.errorCode;
-    faults.push({ address: fault.address, errorCode, message: fault.message, resolution });
-    emit(s, { type: 'fault-resolved', cpu: cpu.id, pid: task.pid, address: fault.va, errorCode, resolution });
-  };
   switch (outcome.kind) {
     case 'resolved':
-      record(outcome.resolution);
-      if (outcome.resolution === 'cow-copy' || outcome.resolution === 'cow-reuse') {
+      record(s, cpu, task, fault, info, outcome.resolution, faults);
+      if (s.listener !== null && (outcome.resolution === 'cow-copy' || outcome.resolution === 'cow-reuse')) {
         emit(s, {
           type: 'cow',
           pid: task.pid,
@@ -228,20 +225,20 @@ function finishFault(
       }
       return null;
     case 'fixup':
-      record('exception-fixup');
+      record(s, cpu, task, fault, info, 'exception-fixup', faults);
       // The facade speaks the kernel's numbers; the hook answered in a bigint.
       return { kind: 'fixup', fixupIp: s.va.fromVirtual(outcome.fixupIp, 'the fixup address'), faults };
     case 'signal':
-      record('signal');
-      emit(s, { type: 'signal', pid: task.pid, signal: outcome.signal });
+      record(s, cpu, task, fault, info, 'signal', faults);
+      if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal: outcome.signal });
       // SIGSEGV and SIGBUS kill by default — the whole process, every
       // thread sharing its address space.
       task.death = { signal: outcome.signal };
       killThreadGroup(s, task);
       return { kind: 'signal', signal: outcome.signal, faults };
     case 'oops':
-      record('oops');
-      emit(s, { type: 'oops', cpu: cpu.id, pid: task.pid, report: outcome.report });
+      record(s, cpu, task, fault, info, 'oops', faults);
+      if (s.listener !== null) emit(s, { type: 'oops', cpu: cpu.id, pid: task.pid, report: outcome.report });
       if (task.kind !== 'idle') {
         task.death = { oops: outcome.report };
         exit(s, task.pid);
@@ -250,10 +247,10 @@ function finishFault(
     case 'oom': {
       // VM_FAULT_OOM: the OOM killer has chosen this task (or found nothing
       // to kill); either way the faulting task cannot go on.
-      record('signal');
+      record(s, cpu, task, fault, info, 'signal', faults);
       const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n };
       task.death ??= { signal };
-      emit(s, { type: 'signal', pid: task.pid, signal });
+      if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal });
       for (const t of [...s.tasks.values()])
         if (t.alive && t.mm !== null && t.mm === task.mm && t !== task) {
           t.death = task.death;
@@ -262,5 +259,51 @@ function finishFault(
       exit(s, task.pid);
       return { kind: 'signal', signal, faults };
     }
+  }
+}
+
+/** The fault as the access's outcome lists it, and as a trace shows it resolved. */
+function record(
+  s: KernelState,
+  cpu: Cpu,
+  task: Task,
+  fault: PageFault,
+  info: FaultInfo,
+  resolution: Resolution,
+  faults: FaultRecord[],
+): void {
+  const errorCode = info.errorCode;
+  faults.push(new Record(fault, errorCode, resolution));
+  if (s.listener !== null)
+    emit(s, { type: 'fault-resolved', cpu: cpu.id, pid: task.pid, address: fault.va, errorCode, resolution });
+}
+
+/**
+ * A `FaultRecord` whose message is the fault's own, read from it only when
+ * someone asks (hw/fault.ts builds it then): an own, enumerable property
+ * all the same, so the record serialises and compares as a plain object.
+ */
+class Record implements FaultRecord {
+  readonly address: string;
+  readonly errorCode: number;
+  declare readonly message: string;
+  // Declared, and assigned after `message`: the keys keep a plain record's order.
+  declare readonly resolution: Resolution;
+  readonly #fault: PageFault;
+
+  static readonly #message: PropertyDescriptor = {
+    get(this: Record): string {
+      return this.#fault.message;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  constructor(fault: PageFault, errorCode: number, resolution: Resolution) {
+    this.#fault = fault;
+    this.address = fault.address;
+    this.errorCode = errorCode;
+    Object.defineProperty(this, 'message', Record.#message);
+    this.resolution = resolution;
   }
 }

@@ -105,16 +105,16 @@ export function evictFilePage(s: KernelState, pfn: number): boolean {
   const { file, index } = s.fileOfPage.get(pfn)!;
   for (const { mm, va } of [...s.rmap.mappings(pfn)]) {
     const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
-    const pte = s.tables.readAt(pa);
+    const dirty = s.arch.pteHalves.dirty(s.tables.lo(pa), s.tables.hi(pa));
     // A file page needs no swap entry: the next fault finds it in the file.
-    s.tables.writeAt(pa, 0n);
+    s.tables.store(pa, 0, 0);
     flushTlbPage(s, mm.id, va);
-    dropMapping(s, mm, va, pfn, s.arch.pte.dirty(pte));
+    dropMapping(s, mm, va, pfn, dirty);
   }
   if (s.frames.has(pfn, PageFlag.Dirty)) {
     const start = index * PAGE;
     file.data.set(s.memory.bytes.subarray(pfn * PAGE, pfn * PAGE + Math.min(PAGE, file.size - start)), start);
-    emit(s, { type: 'writeback', file: file.name, page: index });
+    if (s.listener !== null) emit(s, { type: 'writeback', file: file.name, page: index });
   }
   file.cache.delete(index);
   s.fileOfPage.delete(pfn);

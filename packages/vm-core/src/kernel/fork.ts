@@ -5,13 +5,13 @@
  * Follows kernel/fork.c (copy_process, dup_mm, dup_mmap), mm/memory.c
  * (copy_page_range, copy_present_pte) and arch/x86/mm/pgtable.c (pgd_alloc).
  */
+import { PteHalves } from './arch/pte-halves.ts';
 import { addStack } from './exec.ts';
 import { dropMm } from './exit.ts';
 import { KernelError } from './kernel.ts';
 import { Mm, OutOfMemory } from './mm.ts';
 import { addMapping } from './page-rmap.ts';
 import { emit, type KernelState, PAGE, userTask } from './state.ts';
-import { swapSlotOf } from './swap-state.ts';
 import { allocateAsid, flushTlbMm } from './tlb-flush.ts';
 import type { Task, TaskKind } from './types.ts';
 import { VmFlag } from './vma.ts';
@@ -47,7 +47,7 @@ export function addTask(
     userAccessOpen: false,
   };
   s.tasks.set(task.pid, task);
-  emit(s, { type: 'task', pid: task.pid, what: 'created' });
+  if (s.listener !== null) emit(s, { type: 'task', pid: task.pid, what: 'created' });
   return task;
 }
 
@@ -68,8 +68,8 @@ export function newMm(s: KernelState): Mm {
   const entries = s.arch.kernelHalfInUserRoot ? 2 ** s.layout.format.levels[0]!.indexBits : 0;
   const entryBytes = s.layout.format.entryBytes;
   for (let i = s.layout.kernelRootFirst; i < entries; i++) {
-    const value = s.memory.readEntry(s.initMm.pgdPfn * PAGE + i * entryBytes, entryBytes);
-    s.memory.writeEntry(pgd * PAGE + i * entryBytes, entryBytes, value);
+    const from = s.initMm.pgdPfn * PAGE + i * entryBytes;
+    s.tables.store(pgd * PAGE + i * entryBytes, s.tables.lo(from), s.tables.hi(from));
   }
   s.mms.set(id, mm);
   return mm;
@@ -119,22 +119,35 @@ export function fork(s: KernelState, pid: number): Task {
   child.brkStart = from.brkStart;
   child.brk = from.brk;
   let writeProtected = false;
-  const ops = s.arch.pte;
+  const ops = s.arch.pteHalves;
+  const tables = s.tables;
+  const e = new PteHalves();
+  // copy_pte_range() works a table at a time: the child's table for the
+  // current one, found (or allocated) once per table, not once per PTE.
+  const tableSpan = tables.span(tables.levels - 2);
+  const entryBytes = s.layout.format.entryBytes;
+  let childTableVa = -1;
+  let childTable = 0;
   try {
     for (const vma of from.vmas.all) {
       child.vmas.insert({ ...vma, ...(vma.file ? { file: { ...vma.file } } : {}) });
       const shared = (vma.flags & VmFlag.Shared) !== 0;
-      s.tables.forEachUserPte(from.pgdPfn, vma.start, vma.end, (va, pa, pte) => {
+      tables.forEachUserEntry(from.pgdPfn, vma.start, vma.end, (va, pa, lo, hi) => {
         // The child's table first: if it cannot be allocated, nothing has
         // been counted for this PTE yet and the partial child is torn down.
-        const target = s.tables.entryAddress(child.pgdPfn, va, { create: child })!;
-        let childPte = pte;
-        if (!ops.mapsFrame(pte)) {
+        const tableVa = va - (va % tableSpan);
+        if (tableVa !== childTableVa) {
+          childTable = tables.entryAddress(child.pgdPfn, tableVa, { create: child })!;
+          childTableVa = tableVa;
+        }
+        const target = childTable + tables.index(va, tables.levels - 1) * entryBytes;
+        e.set(lo, hi);
+        if (!ops.mapsFrame(lo, hi)) {
           // A swapped-out page: both address spaces now hold the swap entry.
-          s.swap!.duplicate(swapSlotOf(s, pte));
+          s.swap!.duplicate(ops.swapOffset(lo, hi));
           child.swapEntries++;
         } else {
-          const pfn = ops.pfn(pte);
+          const pfn = ops.pfn(lo, hi);
           if (pfn !== s.zeroPagePfn) {
             // The child's PTE holds a reference of its own (folio_try_dup_anon_rmap + folio_get).
             s.frames.incRefcount(pfn);
@@ -142,15 +155,15 @@ export function fork(s: KernelState, pid: number): Task {
           }
           // copy_present_pte: a private writable page becomes read-only in
           // both, so the first write by either side faults and copies.
-          if (!shared && ops.write(pte)) {
-            s.tables.writeAt(pa, ops.wrprotect(pte));
-            childPte = ops.wrprotect(pte);
+          if (!shared && ops.write(lo, hi)) {
+            ops.wrprotect(e);
+            tables.store(pa, e.lo, e.hi);
             writeProtected = true;
           }
           // copy_present_pte's pte_mkold: the child's use is its own.
-          childPte = ops.mkold(childPte);
+          ops.mkold(e);
         }
-        s.tables.writeAt(target, childPte);
+        tables.store(target, e.lo, e.hi);
       });
     }
   } catch (error) {

@@ -18,7 +18,7 @@ export function kmalloc(s: KernelState, bytes: number): number | null {
   const pfn = s.frames.allocate(order);
   if (pfn < 0) return null;
   for (let i = 0; i < 1 << order; i++) s.frames.set(pfn + i, PageFlag.Kernel);
-  emit(s, { type: 'frame-alloc', pfn, order, purpose: 'kmalloc' });
+  if (s.listener !== null) emit(s, { type: 'frame-alloc', pfn, order, purpose: 'kmalloc' });
   const va = directMapAddress(s, pfn);
   s.kmallocs.set(va, { pfn, order });
   return va;
@@ -29,7 +29,7 @@ export function kfree(s: KernelState, address: number): void {
   if (block === undefined) throw new KernelError(`kfree of ${shown(address)}, which kmalloc did not return`);
   s.kmallocs.delete(address);
   s.frames.release(block.pfn, block.order);
-  emit(s, { type: 'frame-free', pfn: block.pfn, order: block.order });
+  if (s.listener !== null) emit(s, { type: 'frame-free', pfn: block.pfn, order: block.order });
 }
 
 /** __va(): where a frame appears in the direct map. */

@@ -6,6 +6,7 @@
  * ptep_clear_flush, wp_page_reuse, zap_page_range) and mm/mmu_gather.c.
  */
 import { formatAddress } from '../hw/address.ts';
+import { PteHalves } from './arch/pte-halves.ts';
 import { PageFlag } from './frames.ts';
 import type { PageMapOptions } from './hooks.ts';
 import { KernelError } from './kernel.ts';
@@ -14,9 +15,15 @@ import { type Mm, OutOfMemory } from './mm.ts';
 import { putPage } from './page-alloc.ts';
 import { addMapping, dropMapping } from './page-rmap.ts';
 import { checkPfn, type KernelState, mmById, pageDown } from './state.ts';
-import { releaseSwapReference, swapSlotOf } from './swap-state.ts';
+import { releaseSwapReference } from './swap-state.ts';
 import { flushTlbMm, flushTlbPage } from './tlb-flush.ts';
 import { VmFlag } from './vma.ts';
+
+// Each function's own register for the entry it builds: none of them runs
+// another while its entry is live, so one register each is enough.
+const MAP_PAGE = new PteHalves();
+const MAKE_WRITABLE = new PteHalves();
+const SET_ACCESS_FLAGS = new PteHalves();
 
 /** Maps `pfn` at `address` in a fresh PTE; the caller's reference to the page becomes the mapping's. */
 export function mapPage(
@@ -56,12 +63,14 @@ export function mapPage(
     if (error instanceof OutOfMemory && pfn !== s.zeroPagePfn) putPage(s, pfn);
     throw error;
   }
-  const ops = s.arch.pte;
-  if (!ops.none(s.tables.readAt(pa)))
+  const ops = s.arch.pteHalves;
+  const tables = s.tables;
+  if (!ops.none(tables.lo(pa), tables.hi(pa)))
     throw new KernelError(`map of ${formatAddress(address)}: a PTE is already there`);
-  s.tables.writeAt(
-    pa,
-    ops.make(pfn, {
+  const e = MAP_PAGE;
+  ops.make(
+    pfn,
+    {
       user: true,
       // Write implies read; an exec-only area maps exec-only where the
       // format can say so (RISC-V's PAGE_EXEC).
@@ -69,8 +78,10 @@ export function mapPage(
       writable: options.writable,
       exec: options.exec,
       dirty: options.dirty ?? false,
-    }),
+    },
+    e,
   );
+  tables.store(pa, e.lo, e.hi);
   if (pfn !== s.zeroPagePfn) {
     addMapping(s, mm, pageDown(address), pfn);
     // A page a hook maps is new to user space unless it is a file's: it
@@ -91,26 +102,31 @@ export function replacePage(
   options: PageMapOptions,
 ): void {
   const mm = mmById(s, mmId);
-  const pa = s.tables.entryAddress(mm.pgdPfn, address);
-  const old = pa === null ? 0n : s.tables.readAt(pa);
-  const ops = s.arch.pte;
-  if (!ops.valid(old)) throw new KernelError(`replace at ${formatAddress(address)}: nothing is mapped there`);
+  const tables = s.tables;
+  const pa = tables.entryAddress(mm.pgdPfn, address);
+  const lo = pa === null ? 0 : tables.lo(pa);
+  const hi = pa === null ? 0 : tables.hi(pa);
+  const ops = s.arch.pteHalves;
+  if (!ops.valid(lo, hi))
+    throw new KernelError(`replace at ${formatAddress(address)}: nothing is mapped there`);
   // ptep_clear_flush: no CPU may keep using the old page after this.
-  s.tables.writeAt(pa!, 0n);
+  tables.store(pa!, 0, 0);
   flushTlbPage(s, mmId, address);
-  const oldPfn = ops.pfn(old);
-  if (oldPfn !== s.zeroPagePfn) dropMapping(s, mm, pageDown(address), oldPfn, ops.dirty(old));
+  const oldPfn = ops.pfn(lo, hi);
+  if (oldPfn !== s.zeroPagePfn) dropMapping(s, mm, pageDown(address), oldPfn, ops.dirty(lo, hi));
   mapPage(s, mmId, address, pfn, options);
 }
 
 /** Makes the present PTE writable and dirty (COW reuse, wp_page_reuse). */
 export function makeWritable(s: KernelState, mmId: number, address: number): void {
   const mm = mmById(s, mmId);
-  const pa = s.tables.entryAddress(mm.pgdPfn, address);
-  const ops = s.arch.pte;
-  const pte = pa === null ? 0n : s.tables.readAt(pa);
-  if (ops.valid(pte)) {
-    const pfn = ops.pfn(pte);
+  const tables = s.tables;
+  const pa = tables.entryAddress(mm.pgdPfn, address);
+  const ops = s.arch.pteHalves;
+  const e = MAKE_WRITABLE.set(pa === null ? 0 : tables.lo(pa), pa === null ? 0 : tables.hi(pa));
+  const valid = ops.valid(e.lo, e.hi);
+  if (valid) {
+    const pfn = ops.pfn(e.lo, e.hi);
     const vma = mm.vmas.containing(address);
     if (pfn === s.zeroPagePfn)
       throw new KernelError('makeWritable: the shared zero page must never become writable — copy it');
@@ -120,17 +136,17 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
       );
     }
   }
-  if (!ops.valid(pte))
-    throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
+  if (!valid) throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
   // More rights need no flush on x86: a stale read-only entry just faults
   // once more and the CPU re-walks. ARM64's wp_page_reuse goes through
   // ptep_set_access_flags, which flushes the stale read-only entry.
-  let next = ops.mkdirty(ops.mkwrite(pte));
+  ops.mkwrite(e);
+  ops.mkdirty(e);
   // wp_page_reuse()'s pte_mkyoung: where software keeps A (Svade), an old
   // PTE left old would cost the retried write a second fault Linux never
   // takes. Where hardware keeps it, the retry's walk sets it (and shows so).
-  if (s.accessFlags === 'software') next = ops.mkyoung(next);
-  s.tables.writeAt(pa!, next);
+  if (s.accessFlags === 'software') ops.mkyoung(e);
+  tables.store(pa!, e.lo, e.hi);
   if (s.arch.tlb?.setDirtyFlushes === true) flushTlbPage(s, mmId, address);
 }
 
@@ -143,19 +159,22 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
  */
 export function setAccessFlags(s: KernelState, mmId: number, address: number, write: boolean): boolean {
   const mm = mmById(s, mmId);
-  const pa = s.tables.entryAddress(mm.pgdPfn, address);
-  const ops = s.arch.pte;
-  const pte = pa === null ? 0n : s.tables.readAt(pa);
-  if (!ops.valid(pte))
+  const tables = s.tables;
+  const pa = tables.entryAddress(mm.pgdPfn, address);
+  const ops = s.arch.pteHalves;
+  const lo = pa === null ? 0 : tables.lo(pa);
+  const hi = pa === null ? 0 : tables.hi(pa);
+  if (!ops.valid(lo, hi))
     throw new KernelError(`setAccessFlags at ${formatAddress(address)}: nothing is mapped there`);
-  if (write && !ops.write(pte))
+  if (write && !ops.write(lo, hi))
     throw new KernelError(
       `setAccessFlags at ${formatAddress(address)}: the PTE is read-only — a write fault here is COW (cowBreak) or page-mkwrite, not a missing dirty bit`,
     );
-  let next = ops.mkyoung(pte);
-  if (write) next = ops.mkdirty(next);
-  if (next === pte) return false;
-  s.tables.writeAt(pa!, next);
+  const e = SET_ACCESS_FLAGS.set(lo, hi);
+  ops.mkyoung(e);
+  if (write) ops.mkdirty(e);
+  if (e.lo === lo && e.hi === hi) return false;
+  tables.store(pa!, e.lo, e.hi);
   if (write && s.arch.tlb?.setDirtyFlushes === true) flushTlbPage(s, mmId, address);
   return true;
 }
@@ -171,21 +190,26 @@ export function unmapRange(
   if (options.keepVmas !== true) mm.vmas.remove(start, end);
   // mmu_gather: clear the PTEs, flush every TLB that may cache them, and
   // only then free the pages — so no CPU can reach a page after it is reused.
-  const gathered: { va: number; pte: bigint }[] = [];
-  s.tables.forEachUserPte(mm.pgdPfn, start, end, (va, pa, pte) => {
-    s.tables.writeAt(pa, 0n);
-    gathered.push({ va, pte });
+  // The gathered entries: address, low half, high half, three numbers each.
+  const gathered: number[] = [];
+  const tables = s.tables;
+  tables.forEachUserEntry(mm.pgdPfn, start, end, (va, pa, lo, hi) => {
+    tables.store(pa, 0, 0);
+    gathered.push(va, lo, hi);
   });
   if (gathered.length === 0) return;
   flushTlbMm(s, mm);
-  const ops = s.arch.pte;
-  for (const { va, pte } of gathered) {
-    if (!ops.mapsFrame(pte)) {
+  const ops = s.arch.pteHalves;
+  for (let i = 0; i < gathered.length; i += 3) {
+    const va = gathered[i]!;
+    const lo = gathered[i + 1]!;
+    const hi = gathered[i + 2]!;
+    if (!ops.mapsFrame(lo, hi)) {
       mm.swapEntries--;
-      releaseSwapReference(s, swapSlotOf(s, pte));
+      releaseSwapReference(s, ops.swapOffset(lo, hi));
       continue;
     }
-    const pfn = ops.pfn(pte);
-    if (pfn !== s.zeroPagePfn) dropMapping(s, mm, va, pfn, ops.dirty(pte));
+    const pfn = ops.pfn(lo, hi);
+    if (pfn !== s.zeroPagePfn) dropMapping(s, mm, va, pfn, ops.dirty(lo, hi));
   }
 }

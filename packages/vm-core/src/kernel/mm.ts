@@ -8,7 +8,7 @@
  */
 import type { PhysicalMemory } from '../hw/physical-memory.ts';
 import { type CompiledFormat, compileFormat } from '../hw/walk.ts';
-import type { PteOps } from './arch/arch.ts';
+import { PteHalves, type PteHalvesOps } from './arch/pte-halves.ts';
 import { type FrameDatabase, PageFlag } from './frames.ts';
 import type { KernelLayout } from './layout.ts';
 import { VmaList } from './vma.ts';
@@ -46,16 +46,20 @@ export class PageTables {
   private readonly c: CompiledFormat;
   private readonly last: number;
   private readonly entryBytes: number;
+  private readonly pageSize: number;
+  /** The register `entryAddress` builds a new table pointer in. */
+  private readonly pointer = new PteHalves();
 
   constructor(
     private readonly memory: PhysicalMemory,
     private readonly frames: FrameDatabase,
     private readonly layout: KernelLayout,
-    private readonly pte: PteOps,
+    private readonly pte: PteHalvesOps,
   ) {
     this.c = compileFormat(layout.format);
     this.last = this.c.levels - 1;
     this.entryBytes = this.c.entryBytes;
+    this.pageSize = memory.pageSize;
   }
 
   get levels(): number {
@@ -95,41 +99,45 @@ export class PageTables {
    * leaf above `level` also yields null. Creating allocates tables for
    * `owner` and may throw OutOfMemory.
    */
-  entryAddress(
-    pgdPfn: number,
-    va: number,
-    options: { level?: number; create?: Mm | null } = {},
-  ): number | null {
-    const level = options.level ?? this.last;
-    let table = pgdPfn * this.memory.pageSize;
+  entryAddress(pgdPfn: number, va: number, options?: { level?: number; create?: Mm | null }): number | null {
+    const level = options?.level ?? this.last;
+    const ops = this.pte;
+    let table = pgdPfn * this.pageSize;
     for (let l = 0; ; l++) {
       const pa = table + this.index(va, l) * this.entryBytes;
       if (l === level) return pa;
-      const entry = this.memory.readEntry(pa, this.entryBytes);
-      if (!this.pte.valid(entry)) {
-        if (options.create === undefined) return null;
-        const pfn = this.allocateTable(options.create);
+      const lo = this.lo(pa);
+      const hi = this.hi(pa);
+      if (!ops.valid(lo, hi)) {
+        const create = options?.create;
+        if (create === undefined) return null;
+        const pfn = this.allocateTable(create);
         const user = va >= 0 && va < this.layout.userEnd;
-        this.memory.writeEntry(pa, this.entryBytes, this.pte.makeTable(pfn, user));
-        table = pfn * this.memory.pageSize;
+        const pointer = this.pointer;
+        ops.makeTable(pfn, user, pointer);
+        this.store(pa, pointer.lo, pointer.hi);
+        table = pfn * this.pageSize;
         continue;
       }
-      if (this.pte.leafAbove(entry)) return null;
-      table = this.pte.pfn(entry) * this.memory.pageSize;
+      if (ops.leafAbove(lo, hi)) return null;
+      table = ops.pfn(lo, hi) * this.pageSize;
     }
   }
 
   /**
    * The entry that maps `va` under `pgdPfn` — the last-level PTE, or a huge
-   * leaf above it — or 0 when a table on the way is missing: what a
-   * software walk finds (the hardware's walk without its checks).
+   * leaf above it — or 0 when a table on the way is missing, into `out`:
+   * what a software walk finds (the hardware's walk without its checks).
    */
-  leafEntry(pgdPfn: number, va: number): bigint {
-    let table = pgdPfn * this.memory.pageSize;
+  leafEntry(pgdPfn: number, va: number, out: PteHalves): PteHalves {
+    const ops = this.pte;
+    let table = pgdPfn * this.pageSize;
     for (let l = 0; ; l++) {
-      const entry = this.memory.readEntry(table + this.index(va, l) * this.entryBytes, this.entryBytes);
-      if (l === this.last || !this.pte.valid(entry) || this.pte.leafAbove(entry)) return entry;
-      table = this.pte.pfn(entry) * this.memory.pageSize;
+      const pa = table + this.index(va, l) * this.entryBytes;
+      const lo = this.lo(pa);
+      const hi = this.hi(pa);
+      if (l === this.last || !ops.valid(lo, hi) || ops.leafAbove(lo, hi)) return out.set(lo, hi);
+      table = ops.pfn(lo, hi) * this.pageSize;
     }
   }
 
@@ -146,9 +154,24 @@ export class PageTables {
     this.memory.writeEntry(pa, this.entryBytes, value);
   }
 
+  // The entry at `pa` as halves, for addresses this class computed (entryAddress,
+  // the visits below): unchecked, like the walker's reads.
+
+  lo(pa: number): number {
+    return this.memory.entryLo(pa, this.entryBytes);
+  }
+
+  hi(pa: number): number {
+    return this.memory.entryHi(pa, this.entryBytes);
+  }
+
+  store(pa: number, lo: number, hi: number): void {
+    this.memory.storeEntry(pa, this.entryBytes, lo, hi);
+  }
+
   /**
    * Calls `visit` for every non-empty last-level entry mapping user addresses
-   * in [start, end), in address order.
+   * in [start, end), in address order, with the entry as a BigInt.
    */
   forEachUserPte(
     pgdPfn: number,
@@ -156,21 +179,45 @@ export class PageTables {
     end: number,
     visit: (va: number, pa: number, pte: bigint) => void,
   ): void {
-    const walkTable = (tablePfn: number, level: number, base: number) => {
-      const span = this.span(level);
-      const entries = this.c.indexMask[level]! + 1;
-      for (let i = 0; i < entries; i++) {
-        const va = base + i * span;
-        if (va + span <= start || va >= end) continue;
-        const pa = tablePfn * this.memory.pageSize + i * this.entryBytes;
-        const entry = this.memory.readEntry(pa, this.entryBytes);
-        if (entry === 0n) continue;
-        if (level === this.last) visit(va, pa, entry);
-        else if (this.pte.valid(entry) && !this.pte.leafAbove(entry))
-          walkTable(this.pte.pfn(entry), level + 1, va);
-      }
-    };
-    walkTable(pgdPfn, 0, 0);
+    this.forEachUserEntry(pgdPfn, start, end, (va, pa, lo, hi) =>
+      visit(va, pa, (BigInt(hi) << 32n) | BigInt(lo)),
+    );
+  }
+
+  /** `forEachUserPte` with the entry as its halves. */
+  forEachUserEntry(
+    pgdPfn: number,
+    start: number,
+    end: number,
+    visit: (va: number, pa: number, lo: number, hi: number) => void,
+  ): void {
+    if (start < end) this.visitTable(pgdPfn, 0, 0, start, end, visit);
+  }
+
+  /** The entries of one table that overlap [start, end): only those are read. */
+  private visitTable(
+    tablePfn: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    visit: (va: number, pa: number, lo: number, hi: number) => void,
+  ): void {
+    const span = this.span(level);
+    const first = Math.max(0, Math.floor((start - base) / span));
+    const limit = Math.min(this.c.indexMask[level]! + 1, Math.ceil((end - base) / span));
+    const table = tablePfn * this.pageSize;
+    const ops = this.pte;
+    for (let i = first; i < limit; i++) {
+      const pa = table + i * this.entryBytes;
+      const lo = this.lo(pa);
+      const hi = this.hi(pa);
+      if ((lo | hi) === 0) continue;
+      const va = base + i * span;
+      if (level === this.last) visit(va, pa, lo, hi);
+      else if (ops.valid(lo, hi) && !ops.leafAbove(lo, hi))
+        this.visitTable(ops.pfn(lo, hi), level + 1, va, start, end, visit);
+    }
   }
 
   /**
@@ -179,16 +226,18 @@ export class PageTables {
    * Leaf pages must already have been released by the caller.
    */
   freeUserTables(mm: Mm): void {
+    const ops = this.pte;
     const free = (tablePfn: number, level: number) => {
       const entries = this.c.indexMask[level]! + 1;
       const limit = level === 0 ? this.layout.kernelRootFirst : entries;
       for (let i = 0; i < limit; i++) {
-        const pa = tablePfn * this.memory.pageSize + i * this.entryBytes;
-        const entry = this.memory.readEntry(pa, this.entryBytes);
-        if (!this.pte.valid(entry) || level === this.last || this.pte.leafAbove(entry)) continue;
-        const child = this.pte.pfn(entry);
+        const pa = tablePfn * this.pageSize + i * this.entryBytes;
+        const lo = this.lo(pa);
+        const hi = this.hi(pa);
+        if (!ops.valid(lo, hi) || level === this.last || ops.leafAbove(lo, hi)) continue;
+        const child = ops.pfn(lo, hi);
         free(child, level + 1);
-        this.memory.writeEntry(pa, this.entryBytes, 0n);
+        this.store(pa, 0, 0);
         mm.tablePages.delete(child);
         this.frames.release(child);
       }

@@ -6,6 +6,7 @@
  * Follows mm/mprotect.c (do_mprotect_pkey, change_pte_range).
  */
 import type { ErrnoName } from './abi.ts';
+import { PteHalves } from './arch/pte-halves.ts';
 import { type KernelState, PAGE, pageUp, userTask } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { MmapRequest } from './types.ts';
@@ -36,18 +37,20 @@ export function mprotect(
   );
   // change_pte_range: take rights away from mapped PTEs now; rights given
   // back are granted lazily by the next fault (a write reuses the page).
-  const ops = s.arch.pte;
-  s.tables.forEachUserPte(mm.pgdPfn, address, end, (va, pa, pte) => {
-    if (!ops.mapsFrame(pte)) return;
-    const next = ops.modify(pte, prot);
-    if (next === pte) return;
-    s.tables.writeAt(pa, next);
+  const ops = s.arch.pteHalves;
+  const tables = s.tables;
+  const next = new PteHalves();
+  tables.forEachUserEntry(mm.pgdPfn, address, end, (va, pa, lo, hi) => {
+    if (!ops.mapsFrame(lo, hi)) return;
+    ops.modify(next.set(lo, hi), prot);
+    if (next.lo === lo && next.hi === hi) return;
+    tables.store(pa, next.lo, next.hi);
     const lostRights =
-      (ops.write(pte) && !ops.write(next)) ||
-      !ops.valid(next) ||
-      (ops.exec(pte) && !ops.exec(next)) ||
+      (ops.write(lo, hi) && !ops.write(next.lo, next.hi)) ||
+      !ops.valid(next.lo, next.hi) ||
+      (ops.exec(lo, hi) && !ops.exec(next.lo, next.hi)) ||
       // RISC-V: read/write to execute-only.
-      (ops.read?.(pte) === true && ops.read(next) === false);
+      (ops.read?.(lo, hi) === true && ops.read(next.lo, next.hi) === false);
     // Rights taken away must be shot down everywhere (through the flush hook).
     if (lostRights) flushTlbPage(s, mm.id, va);
   });

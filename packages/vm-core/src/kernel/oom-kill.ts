@@ -34,7 +34,7 @@ export function oomKill(
   s.stats.oomKills++;
   const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n };
   victim.death = { signal };
-  emit(s, { type: 'oom-kill', pid: victim.pid, score: worst });
+  if (s.listener !== null) emit(s, { type: 'oom-kill', pid: victim.pid, score: worst });
   if (faulting !== null && victim.mm === faulting.mm) return 'victim-is-current';
   // Every thread of the victim's address space dies with it.
   const mm = victim.mm;

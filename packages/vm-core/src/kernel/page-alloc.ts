@@ -29,7 +29,7 @@ export function allocPage(s: KernelState, fault: FaultContext | null): number {
   while (pfn < 0 && oomKill(s, fault?.task ?? null) === 'freed') pfn = s.frames.allocate();
   if (pfn < 0) return -1;
   if (s.frames.free < s.watermarks.low) s.kswapdWoken = true;
-  emit(s, { type: 'frame-alloc', pfn, order: 0, purpose: 'user page' });
+  if (s.listener !== null) emit(s, { type: 'frame-alloc', pfn, order: 0, purpose: 'user page' });
   return pfn;
 }
 
@@ -80,6 +80,6 @@ export function putPage(s: KernelState, pfn: number): void {
   if (left === 0) {
     s.lru.remove(pfn);
     s.frames.release(pfn);
-    emit(s, { type: 'frame-free', pfn, order: 0 });
+    if (s.listener !== null) emit(s, { type: 'frame-free', pfn, order: 0 });
   }
 }

@@ -9,6 +9,7 @@
  * folio_referenced), the rss counters of include/linux/mm.h
  * (inc_mm_counter) and mm/swapfile.c (free_swap_and_cache).
  */
+import { PteHalves } from './arch/pte-halves.ts';
 import { PageFlag } from './frames.ts';
 import type { Mm } from './mm.ts';
 import { putPage } from './page-alloc.ts';
@@ -45,6 +46,9 @@ export function dropMapping(s: KernelState, mm: Mm, va: number, pfn: number, dir
   if (s.frames.mapcountOf(pfn) === 0 && s.frames.has(pfn, PageFlag.SwapCache)) tryFreeSwap(s, pfn);
 }
 
+/** The register folioReferenced clears an accessed bit in. */
+const YOUNG = new PteHalves();
+
 /** What folio_referenced() found: how many mappings had the accessed bit set, and whether one of them is executable. */
 export interface References {
   readonly ptes: number;
@@ -60,10 +64,18 @@ export interface References {
 export function folioReferenced(s: KernelState, pfn: number, clear: boolean): References {
   let ptes = 0;
   let exec = false;
-  for (const { mm, va } of s.rmap.mappings(pfn)) {
-    const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
-    const pte = s.tables.readAt(pa);
-    if (!s.arch.pte.young(pte)) continue;
+  const tables = s.tables;
+  const ops = s.arch.pteHalves;
+  const rmap = s.rmap;
+  // The successor is read before the flush below, which runs a hook.
+  for (let r = rmap.first(pfn), next = -1; r !== -1; r = next) {
+    next = rmap.next(r);
+    const mm = rmap.mmAt(r);
+    const va = rmap.vaAt(r);
+    const pa = tables.entryAddress(mm.pgdPfn, va)!;
+    const lo = tables.lo(pa);
+    const hi = tables.hi(pa);
+    if (!ops.young(lo, hi)) continue;
     ptes++;
     if (((mm.vmas.containing(va)?.flags ?? 0) & VmFlag.Exec) !== 0) exec = true;
     if (!clear) continue;
@@ -72,7 +84,9 @@ export function folioReferenced(s: KernelState, pfn: number, clear: boolean): Re
     // page can look cold for a while — a deliberate trade. ARM64's
     // flushes the entry (flush_tlb_page_nosync), so the next access walks
     // again — and, with the access flag left to software, faults.
-    s.tables.writeAt(pa, s.arch.pte.mkold(pte));
+    const old = YOUNG.set(lo, hi);
+    ops.mkold(old);
+    tables.store(pa, old.lo, old.hi);
     if (s.arch.tlb?.clearYoungFlushes === true) flushTlbPage(s, mm.id, va);
   }
   return { ptes, exec };

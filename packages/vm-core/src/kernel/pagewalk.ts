@@ -8,7 +8,6 @@
 import type { PteInfo, TableEntry } from './hooks.ts';
 import { KernelError } from './kernel.ts';
 import { type KernelState, mmById, PAGE } from './state.ts';
-import { swapSlotOf } from './swap-state.ts';
 
 /** The PTE behind `address` in `mmId`, as the walk hook finds it. */
 export function readPte(s: KernelState, mmId: number, address: number): PteInfo {
@@ -36,19 +35,20 @@ export function readTableEntry(s: KernelState, pa: number, level: number): Table
   if (!Number.isInteger(pa) || pa < 0 || pa + size > s.memory.size || pa % size !== 0) {
     throw new KernelError(`readTableEntry: ${pa} is not an aligned entry address inside physical memory`);
   }
-  const pte = s.tables.readAt(pa);
-  const ops = s.arch.pte;
+  const lo = s.tables.lo(pa);
+  const hi = s.tables.hi(pa);
+  const ops = s.arch.pteHalves;
   const last = level === s.tables.levels - 1;
-  if (ops.none(pte)) return { kind: 'none' };
-  if (!ops.mapsFrame(pte)) return last ? { kind: 'swap', slot: swapSlotOf(s, pte) } : { kind: 'none' };
-  if (!last && !ops.leafAbove(pte)) return { kind: 'table', pfn: ops.pfn(pte) };
+  if (ops.none(lo, hi)) return { kind: 'none' };
+  if (!ops.mapsFrame(lo, hi)) return last ? { kind: 'swap', slot: ops.swapOffset(lo, hi) } : { kind: 'none' };
+  if (!last && !ops.leafAbove(lo, hi)) return { kind: 'table', pfn: ops.pfn(lo, hi) };
   return {
     kind: 'leaf',
-    pfn: ops.pfn(pte),
-    writable: ops.write(pte),
-    user: ops.user(pte),
-    exec: ops.exec(pte),
-    accessed: ops.young(pte),
-    dirty: ops.dirty(pte),
+    pfn: ops.pfn(lo, hi),
+    writable: ops.write(lo, hi),
+    user: ops.user(lo, hi),
+    exec: ops.exec(lo, hi),
+    accessed: ops.young(lo, hi),
+    dirty: ops.dirty(lo, hi),
   };
 }

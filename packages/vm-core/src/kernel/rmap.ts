@@ -2,10 +2,13 @@
  * The reverse map (mm/rmap.c, much simplified): for each anonymous frame,
  * the (address space, virtual address) pairs whose PTEs map it. Reclaim uses
  * it to find and test the accessed bits of every mapping of a page, and to
- * unmap all of them when the page goes to swap.
+ * unmap all of them when the page goes to swap. Kept in typed arrays, like
+ * the LRU below: adding and removing a mapping allocates nothing.
  */
 import { cell } from './frames.ts';
 import type { Mm } from './mm.ts';
+
+const NONE = -1;
 
 export interface Mapping {
   readonly mm: Mm;
@@ -13,29 +16,138 @@ export interface Mapping {
 }
 
 export class ReverseMap {
-  private readonly byFrame = new Map<number, Mapping[]>();
+  // One record per mapping, in columns; each frame's records are chained in
+  // the order they were added (a freed record goes on a free list).
+  private recordMm: (Mm | null)[] = [];
+  private recordVa = new Float64Array(64);
+  private recordNext = new Int32Array(64);
+  private freeRecord = NONE;
+  private used = 0;
+  private readonly head: Int32Array;
+  private readonly tail: Int32Array;
+  // The frames that have mappings, in the order their first one was added
+  // (what iterating a Map keyed by frame gave).
+  private readonly frameNext: Int32Array;
+  private readonly framePrev: Int32Array;
+  private firstFrame = NONE;
+  private lastFrame = NONE;
+
+  constructor(frames: number) {
+    this.head = new Int32Array(frames).fill(NONE);
+    this.tail = new Int32Array(frames).fill(NONE);
+    this.frameNext = new Int32Array(frames).fill(NONE);
+    this.framePrev = new Int32Array(frames).fill(NONE);
+  }
 
   add(pfn: number, mm: Mm, va: number): void {
-    const list = this.byFrame.get(pfn);
-    if (list === undefined) this.byFrame.set(pfn, [{ mm, va }]);
-    else list.push({ mm, va });
+    const r = this.newRecord(mm, va);
+    const tail = cell(this.tail, pfn);
+    if (tail === NONE) {
+      this.head[pfn] = r;
+      this.listFrame(pfn);
+    } else this.recordNext[tail] = r;
+    this.tail[pfn] = r;
   }
 
   remove(pfn: number, mm: Mm, va: number): void {
-    const list = this.byFrame.get(pfn);
-    const i = list?.findIndex((m) => m.mm === mm && m.va === va) ?? -1;
-    if (list === undefined || i < 0)
-      throw new Error(`rmap: frame ${pfn} has no mapping at ${va} in mm ${mm.id}`);
-    list.splice(i, 1);
-    if (list.length === 0) this.byFrame.delete(pfn);
+    let prev = NONE;
+    let r = cell(this.head, pfn);
+    while (r !== NONE && !(this.recordMm[r] === mm && this.recordVa[r] === va)) {
+      prev = r;
+      r = cell(this.recordNext, r);
+    }
+    if (r === NONE) throw new Error(`rmap: frame ${pfn} has no mapping at ${va} in mm ${mm.id}`);
+    const next = cell(this.recordNext, r);
+    if (prev === NONE) this.head[pfn] = next;
+    else this.recordNext[prev] = next;
+    if (next === NONE) this.tail[pfn] = prev;
+    this.freeRecordAt(r);
+    if (next === NONE && prev === NONE) this.unlistFrame(pfn);
   }
 
+  // A cursor over one frame's mappings, for loops that must not allocate:
+  // `first(pfn)`, then `next(record)` until NONE (-1), reading each record's
+  // `mmAt` and `vaAt`.
+
+  first(pfn: number): number {
+    return cell(this.head, pfn);
+  }
+
+  next(record: number): number {
+    return cell(this.recordNext, record);
+  }
+
+  mmAt(record: number): Mm {
+    return this.recordMm[record]!;
+  }
+
+  vaAt(record: number): number {
+    return this.recordVa[record]!;
+  }
+
+  /** The frame's mappings, oldest first (a new array: the caller may change the map while using it). */
   mappings(pfn: number): readonly Mapping[] {
-    return this.byFrame.get(pfn) ?? [];
+    const list: Mapping[] = [];
+    for (let r = cell(this.head, pfn); r !== NONE; r = cell(this.recordNext, r)) {
+      list.push({ mm: this.recordMm[r]!, va: this.recordVa[r]! });
+    }
+    return list;
   }
 
-  frames(): IterableIterator<number> {
-    return this.byFrame.keys();
+  *frames(): IterableIterator<number> {
+    for (let pfn = this.firstFrame; pfn !== NONE; ) {
+      // Read the successor first: the caller may unmap this frame meanwhile.
+      const next = cell(this.frameNext, pfn);
+      yield pfn;
+      pfn = next;
+    }
+  }
+
+  private newRecord(mm: Mm, va: number): number {
+    let r = this.freeRecord;
+    if (r !== NONE) this.freeRecord = cell(this.recordNext, r);
+    else {
+      r = this.used++;
+      if (r === this.recordVa.length) this.grow();
+    }
+    this.recordMm[r] = mm;
+    this.recordVa[r] = va;
+    this.recordNext[r] = NONE;
+    return r;
+  }
+
+  private freeRecordAt(r: number): void {
+    this.recordMm[r] = null;
+    this.recordNext[r] = this.freeRecord;
+    this.freeRecord = r;
+  }
+
+  private grow(): void {
+    const va = new Float64Array(this.recordVa.length * 2);
+    va.set(this.recordVa);
+    this.recordVa = va;
+    const next = new Int32Array(this.recordNext.length * 2);
+    next.set(this.recordNext);
+    this.recordNext = next;
+  }
+
+  private listFrame(pfn: number): void {
+    this.framePrev[pfn] = this.lastFrame;
+    this.frameNext[pfn] = NONE;
+    if (this.lastFrame === NONE) this.firstFrame = pfn;
+    else this.frameNext[this.lastFrame] = pfn;
+    this.lastFrame = pfn;
+  }
+
+  private unlistFrame(pfn: number): void {
+    const prev = cell(this.framePrev, pfn);
+    const next = cell(this.frameNext, pfn);
+    if (prev === NONE) this.firstFrame = next;
+    else this.frameNext[prev] = next;
+    if (next === NONE) this.lastFrame = prev;
+    else this.framePrev[next] = prev;
+    this.frameNext[pfn] = NONE;
+    this.framePrev[pfn] = NONE;
   }
 }
 
@@ -46,7 +158,6 @@ export class ReverseMap {
  * allocates nothing; the head is the oldest page. New pages start inactive
  * (as anonymous pages do since Linux 5.9).
  */
-const NONE = -1;
 const NOT_LISTED = 0;
 const ACTIVE = 1;
 const INACTIVE = 2;

@@ -6,6 +6,7 @@
  * free_swap_and_cache).
  */
 import { formatAddress } from '../hw/address.ts';
+import { PteHalves } from './arch/pte-halves.ts';
 import { PageFlag } from './frames.ts';
 import { KernelError } from './kernel.ts';
 import { allocPage, putPage } from './page-alloc.ts';
@@ -16,6 +17,9 @@ import { VmFlag } from './vma.ts';
 export function swapSlotOf(s: KernelState, pte: bigint): number {
   return s.arch.pte.swapOffset(pte);
 }
+
+/** The register do_swap_page builds the new PTE in. */
+const SWAP_IN = new PteHalves();
 
 /**
  * do_swap_page(): brings a swapped-out page back, from the swap cache if
@@ -32,11 +36,14 @@ export function swapInPage(
 ): 'swap-in' | 'oom' {
   const mm = mmById(s, mmId);
   const swap = s.swap;
-  const pa = s.tables.entryAddress(mm.pgdPfn, address);
-  const pte = pa === null ? 0n : s.tables.readAt(pa);
-  if (swap === null || s.arch.pte.none(pte) || s.arch.pte.mapsFrame(pte))
+  const tables = s.tables;
+  const ops = s.arch.pteHalves;
+  const pa = tables.entryAddress(mm.pgdPfn, address);
+  const lo = pa === null ? 0 : tables.lo(pa);
+  const hi = pa === null ? 0 : tables.hi(pa);
+  if (swap === null || ops.none(lo, hi) || ops.mapsFrame(lo, hi))
     throw new KernelError(`no swap entry at ${formatAddress(address)}`);
-  const slot = swapSlotOf(s, pte);
+  const slot = ops.swapOffset(lo, hi);
   let pfn = s.swapCache.get(slot);
   if (pfn === undefined) {
     const fresh = allocPage(s, fault);
@@ -52,10 +59,10 @@ export function swapInPage(
     s.swapCache.set(slot, pfn);
     s.lru.addNew(pfn);
     s.stats.swapIns++;
-    emit(s, { type: 'swap-in', pid: -1, address, slot, fromCache: false });
+    if (s.listener !== null) emit(s, { type: 'swap-in', pid: -1, address, slot, fromCache: false });
   } else {
     s.frames.incRefcount(pfn);
-    emit(s, { type: 'swap-in', pid: -1, address, slot, fromCache: true });
+    if (s.listener !== null) emit(s, { type: 'swap-in', pid: -1, address, slot, fromCache: true });
   }
   // This PTE gives up its reference to the slot and maps the page.
   swap.release(slot);
@@ -63,16 +70,19 @@ export function swapInPage(
   const vma = mm.vmas.containing(address)!;
   const exclusive = swap.count[slot] === 1 && s.frames.mapcountOf(pfn) === 0;
   const writable = write && exclusive && (vma.flags & VmFlag.Write) !== 0;
-  s.tables.writeAt(
-    pa!,
-    s.arch.pte.make(pfn, {
+  const e = SWAP_IN;
+  ops.make(
+    pfn,
+    {
       user: true,
       read: (vma.flags & (VmFlag.Read | VmFlag.Write)) !== 0,
       writable,
       exec: (vma.flags & VmFlag.Exec) !== 0,
       dirty: writable,
-    }),
+    },
+    e,
   );
+  tables.store(pa!, e.lo, e.hi);
   addMapping(s, mm, pageDown(address), pfn);
   if (writable) tryFreeSwap(s, pfn);
   return 'swap-in';

@@ -30,14 +30,14 @@ export function cpusThatMayCache(s: KernelState, mmId: number): readonly number[
 export function invalidateTlbEntry(s: KernelState, cpuId: number, mmId: number, address: number): void {
   const mm = mmById(s, mmId);
   cpuOf(s, cpuId).mmu.invalidatePage(address, mm.asid);
-  emit(s, { type: 'tlb-shootdown', fromCpu: -1, cpus: [cpuId], address });
+  if (s.listener !== null) emit(s, { type: 'tlb-shootdown', fromCpu: -1, cpus: [cpuId], address });
 }
 
 /** flush_tlb_mm(): every CPU that may cache the mm drops all of its (PCID- / ASID-tagged) entries. */
 export function flushTlbMm(s: KernelState, mm: Mm): void {
-  const cpus = [...mm.cpus];
-  for (const id of cpus) s.cpus[id]!.mmu.invalidateAsid(mm.asid);
-  if (cpus.length > 1) emit(s, { type: 'tlb-shootdown', fromCpu: -1, cpus, address: null });
+  for (const id of mm.cpus) s.cpus[id]!.mmu.invalidateAsid(mm.asid);
+  if (mm.cpus.size > 1 && s.listener !== null)
+    emit(s, { type: 'tlb-shootdown', fromCpu: -1, cpus: [...mm.cpus], address: null });
 }
 
 /**

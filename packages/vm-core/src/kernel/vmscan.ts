@@ -7,6 +7,7 @@
  * mm/rmap.c (folio_referenced, try_to_unmap). The two-list LRU of 6.1
  * without the multi-generational LRU (CONFIG_LRU_GEN off or disabled).
  */
+import { PteHalves } from './arch/pte-halves.ts';
 import { evictFilePage } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import type { ReclaimCandidate } from './hooks.ts';
@@ -55,7 +56,8 @@ export function reclaim(s: KernelState, target: number, who: 'kswapd' | 'direct'
     }
     freed++;
   }
-  emit(s, { type: 'reclaim', who, scanned: s.stats.pagesScanned - scannedBefore, freed });
+  if (s.listener !== null)
+    emit(s, { type: 'reclaim', who, scanned: s.stats.pagesScanned - scannedBefore, freed });
   return freed;
 }
 
@@ -127,8 +129,11 @@ function candidate(
 
 function isPageDirty(s: KernelState, pfn: number): boolean {
   if (s.frames.has(pfn, PageFlag.Dirty)) return true;
-  for (const { mm, va } of s.rmap.mappings(pfn)) {
-    if (s.arch.pte.dirty(s.tables.readPte(mm.pgdPfn, va))) return true;
+  const tables = s.tables;
+  const rmap = s.rmap;
+  for (let r = rmap.first(pfn); r !== -1; r = rmap.next(r)) {
+    const pa = tables.entryAddress(rmap.mmAt(r).pgdPfn, rmap.vaAt(r));
+    if (pa !== null && s.arch.pteHalves.dirty(tables.lo(pa), tables.hi(pa))) return true;
   }
   return false;
 }
@@ -172,11 +177,14 @@ function swapOut(s: KernelState, pfn: number): boolean {
   }
   const slot = s.frames.swapSlotOf(pfn);
   // try_to_unmap: every PTE gets the swap entry, and every CPU forgets the old translation.
+  const tables = s.tables;
+  const ops = s.arch.pteHalves;
+  const entry = new PteHalves();
+  ops.swapEntry(0, slot, entry);
   for (const { mm, va } of [...s.rmap.mappings(pfn)]) {
-    const pa = s.tables.entryAddress(mm.pgdPfn, va)!;
-    const pte = s.tables.readAt(pa);
-    if (s.arch.pte.dirty(pte)) s.frames.set(pfn, PageFlag.Dirty);
-    s.tables.writeAt(pa, s.arch.pte.swapEntry(0, slot));
+    const pa = tables.entryAddress(mm.pgdPfn, va)!;
+    if (ops.dirty(tables.lo(pa), tables.hi(pa))) s.frames.set(pfn, PageFlag.Dirty);
+    tables.store(pa, entry.lo, entry.hi);
     flushTlbPage(s, mm.id, va);
     swap.duplicate(slot);
     mm.swapEntries++;
@@ -188,7 +196,7 @@ function swapOut(s: KernelState, pfn: number): boolean {
     swap.write(slot, s.memory.bytes.subarray(pfn * PAGE, (pfn + 1) * PAGE));
     s.frames.set(pfn, PageFlag.Dirty, false);
     s.stats.swapOuts++;
-    emit(s, { type: 'swap-out', pfn, slot });
+    if (s.listener !== null) emit(s, { type: 'swap-out', pfn, slot });
   }
   // Leave the swap cache: the slot keeps the data, the frame goes free.
   s.swapCache.delete(slot);

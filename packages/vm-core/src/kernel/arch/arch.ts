@@ -21,6 +21,7 @@ import type { FaultInfo } from '../hooks.ts';
 import type { KernelLayout } from '../layout.ts';
 import type { LinuxVersion } from '../linux-version.ts';
 import type { Cpu, Task } from '../types.ts';
+import type { PteHalves, PteHalvesOps } from './pte-halves.ts';
 
 /** The machines the kernel runs on, named as `faultline sim run --arch` names them. */
 export type KernelArch = 'x86-64' | 'x86-32' | 'riscv-sv39' | 'arm64';
@@ -120,6 +121,8 @@ export interface KernelArchitecture {
   readonly format: PagingFormat;
   readonly layout: KernelLayout;
   readonly pte: PteOps;
+  /** The same vocabulary on an entry's 32-bit halves, for the hot paths (pte-halves.ts); `pte` is derived from it. */
+  readonly pteHalves: PteHalvesOps;
   /** XD / UXN / X: the format can forbid instruction fetches. */
   readonly hasNx: boolean;
   /** Who keeps accessed/dirty state unless the options say otherwise, and whether the options may say otherwise. */
@@ -133,12 +136,13 @@ export interface KernelArchitecture {
   readonly kernelHalfInUserRoot: boolean;
   /**
    * `loadedLeaf(va)` reads the leaf entry for `va` in the tables the CPU
-   * has loaded (0 when there is none), as the kernel's own walk would: for
+   * has loaded (0 when there is none), as the kernel's own walk would, into
+   * a register that the next call reuses: for
    * an architecture whose report does not say whether the translation
    * existed (RISC-V's scause), that read is how `present` is known.
    * Architectures whose report says so need not call it.
    */
-  decodeFault(fault: PageFault, loadedLeaf: (va: number) => bigint): DecodedFault;
+  decodeFault(fault: PageFault, loadedLeaf: (va: number) => Readonly<PteHalves>): DecodedFault;
   /**
    * access_error(): whether the VMA forbids the access that faulted, for
    * the shared reference handler. Absent: x86's rule (any present read or

@@ -26,7 +26,7 @@ import { type KernelLayout, layouts } from '../layout.ts';
 import { linuxAtLeast } from '../linux-version.ts';
 import type { Cpu } from '../types.ts';
 import type { ArchConfig, KernelArchitecture, OopsFacts } from './arch.ts';
-import { arm64Pte } from './arm64-pte.ts';
+import { arm64Pte, arm64PteHalves } from './arm64-pte.ts';
 
 const PAGE = 4096;
 
@@ -117,6 +117,7 @@ function arm64Architecture(layout: KernelLayout, config: Arm64Config): KernelArc
     format: arm64,
     layout,
     pte: arm64Pte,
+    pteHalves: arm64PteHalves,
     hasNx: true,
     // FEAT_HAFDBS (TCR_EL1.HA/HD, which Linux sets where the CPU has it,
     // CONFIG_ARM64_HW_AFDBM) is optional from ARMv8.1: the server and phone

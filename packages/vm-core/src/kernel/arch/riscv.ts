@@ -50,27 +50,34 @@
  * entries, the simulated TLB caches none — and the modules area, which
  * vmalloc_fault also serves.
  */
-import type { EntryBits } from '../../hw/entry-bits.ts';
+import { union } from '../../hw/entry-bits.ts';
 import { riscvSv39 } from '../../hw/formats/riscv-sv39.ts';
 import { layouts } from '../layout.ts';
-import type { KernelArchitecture, LeafProt, OopsFacts, PteOps, VmaRights } from './arch.ts';
-
-/** One flag of the paging format descriptor as a 64-bit mask. */
-const mask = (m: EntryBits) => (BigInt(m.hi) << 32n) | BigInt(m.lo);
+import type { KernelArchitecture, LeafProt, OopsFacts, VmaRights } from './arch.ts';
+import {
+  bigintPteOps,
+  clearBits,
+  flag,
+  has,
+  numberField,
+  type PteHalves,
+  type PteHalvesOps,
+  setBits,
+} from './pte-halves.ts';
 
 // Bit positions come from the hardware's descriptor (hw/formats/riscv-sv39.ts),
 // named as pgtable-bits.h names them.
 const b = riscvSv39.bits;
-const _PAGE_PRESENT = mask(b.valid);
-const _PAGE_READ = mask(b.read);
-const _PAGE_WRITE = mask(b.write);
-const _PAGE_EXEC = mask(b.execute);
-const _PAGE_USER = mask(b.user);
-const _PAGE_GLOBAL = mask(b.global);
-const _PAGE_ACCESSED = mask(b.accessed);
-const _PAGE_DIRTY = mask(b.dirty);
+const _PAGE_PRESENT = flag(b.valid);
+const _PAGE_READ = flag(b.read);
+const _PAGE_WRITE = flag(b.write);
+const _PAGE_EXEC = flag(b.execute);
+const _PAGE_USER = flag(b.user);
+const _PAGE_GLOBAL = flag(b.global);
+const _PAGE_ACCESSED = flag(b.accessed);
+const _PAGE_DIRTY = flag(b.dirty);
 /** R, W or X set: the entry maps memory itself (pte_leaf, pmd_leaf). */
-const _PAGE_LEAF = _PAGE_READ | _PAGE_WRITE | _PAGE_EXEC;
+const _PAGE_LEAF = union(_PAGE_READ, _PAGE_WRITE, _PAGE_EXEC);
 /** _PAGE_TABLE: a pointer to the next level is V alone. */
 const _PAGE_TABLE = _PAGE_PRESENT;
 /**
@@ -81,67 +88,77 @@ const _PAGE_TABLE = _PAGE_PRESENT;
  * whose bits 0..5 are all clear. PAGE_NONE is _PAGE_PROT_NONE | _PAGE_READ.
  */
 const _PAGE_PROT_NONE = _PAGE_GLOBAL;
-const PAGE_NONE = _PAGE_PROT_NONE | _PAGE_READ;
+const PAGE_NONE = union(_PAGE_PROT_NONE, _PAGE_READ);
+const PRESENT_OR_PROT_NONE = union(_PAGE_PRESENT, _PAGE_PROT_NONE);
 /** _PAGE_BASE: every user protection is present, young and user. */
-const _PAGE_BASE = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_USER;
-/** _PAGE_CHG_MASK: what pte_modify() keeps — the frame, A, D and the software bits. */
-const _PAGE_CHG_MASK = ~(_PAGE_PRESENT | _PAGE_LEAF | _PAGE_USER | _PAGE_GLOBAL);
+const _PAGE_BASE = union(_PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_USER);
+/** What pte_modify() drops (the complement of _PAGE_CHG_MASK, which keeps the frame, A, D and the software bits). */
+const NOT_CHG_MASK = union(_PAGE_PRESENT, _PAGE_LEAF, _PAGE_USER, _PAGE_GLOBAL);
 
 /** _PAGE_PFN_SHIFT = 10; the PPN is 44 bits (hw descriptor). */
-const PFN_SHIFT = BigInt(riscvSv39.frame.shift);
-const PFN_MASK = (1n << BigInt(riscvSv39.frame.width)) - 1n;
+const PFN = numberField(riscvSv39.frame);
 
 // Swap entries in the 6.1 layout (pgtable.h, from the same 5.17 commit):
 //   bit 0 _PAGE_PRESENT (zero), bits 1..3 _PAGE_LEAF (zero),
 //   bit 5 _PAGE_PROT_NONE (zero), bits 6..10 type, bits 11.. offset.
 // (6.3 moved the type to 7..11 to make room for the exclusive marker.)
-const __SWP_TYPE_SHIFT = 6n;
-const __SWP_TYPE_BITS = 5n;
-const __SWP_TYPE_MASK = (1n << __SWP_TYPE_BITS) - 1n;
+const __SWP_TYPE_SHIFT = 6;
+const __SWP_TYPE_BITS = 5;
+const __SWP_TYPE_MASK = 2 ** __SWP_TYPE_BITS - 1;
 const __SWP_OFFSET_SHIFT = __SWP_TYPE_BITS + __SWP_TYPE_SHIFT;
+/** Offset bits held by the low half. */
+const SWP_OFFSET_LO_BITS = 32 - __SWP_OFFSET_SHIFT;
 
-const riscvPte: PteOps = {
-  none: (pte) => pte === 0n,
-  valid: (pte) => (pte & _PAGE_PRESENT) !== 0n,
+const riscvPteHalves: PteHalvesOps = {
+  none: (lo, hi) => (lo | hi) === 0,
+  valid: (lo, hi) => has(lo, hi, _PAGE_PRESENT),
   // pte_present(): valid, or PROT_NONE.
-  mapsFrame: (pte) => (pte & (_PAGE_PRESENT | _PAGE_PROT_NONE)) !== 0n,
-  pfn: (pte) => Number((pte >> PFN_SHIFT) & PFN_MASK),
-  leafAbove: (pte) => (pte & _PAGE_LEAF) !== 0n,
-  write: (pte) => (pte & _PAGE_WRITE) !== 0n,
-  read: (pte) => (pte & _PAGE_READ) !== 0n,
-  dirty: (pte) => (pte & _PAGE_DIRTY) !== 0n,
-  young: (pte) => (pte & _PAGE_ACCESSED) !== 0n,
-  user: (pte) => (pte & _PAGE_USER) !== 0n,
-  exec: (pte) => (pte & _PAGE_EXEC) !== 0n,
+  mapsFrame: (lo, hi) => has(lo, hi, PRESENT_OR_PROT_NONE),
+  pfn: PFN.read,
+  leafAbove: (lo, hi) => has(lo, hi, _PAGE_LEAF),
+  write: (lo, hi) => has(lo, hi, _PAGE_WRITE),
+  read: (lo, hi) => has(lo, hi, _PAGE_READ),
+  dirty: (lo, hi) => has(lo, hi, _PAGE_DIRTY),
+  young: (lo, hi) => has(lo, hi, _PAGE_ACCESSED),
+  user: (lo, hi) => has(lo, hi, _PAGE_USER),
+  exec: (lo, hi) => has(lo, hi, _PAGE_EXEC),
   make: leaf,
   // A leaf above the last level is the same entry one level up (pmd_mkhuge is a no-op).
   makeHuge: leaf,
-  makeTable: (pfn) => (BigInt(pfn) << PFN_SHIFT) | _PAGE_TABLE,
-  wrprotect: (pte) => pte & ~_PAGE_WRITE,
-  mkwrite: (pte) => pte | _PAGE_WRITE,
-  mkdirty: (pte) => pte | _PAGE_DIRTY,
-  mkclean: (pte) => pte & ~_PAGE_DIRTY,
-  mkold: (pte) => pte & ~_PAGE_ACCESSED,
-  mkyoung: (pte) => pte | _PAGE_ACCESSED,
+  makeTable: (pfn, _user, e) => {
+    e.set(0, 0);
+    PFN.write(e, pfn);
+    setBits(e, _PAGE_TABLE);
+  },
+  wrprotect: (e) => clearBits(e, _PAGE_WRITE),
+  mkwrite: (e) => setBits(e, _PAGE_WRITE),
+  mkdirty: (e) => setBits(e, _PAGE_DIRTY),
+  mkclean: (e) => clearBits(e, _PAGE_DIRTY),
+  mkold: (e) => clearBits(e, _PAGE_ACCESSED),
+  mkyoung: (e) => setBits(e, _PAGE_ACCESSED),
   modify,
-  swapEntry: (type, offset) =>
-    ((BigInt(type) & __SWP_TYPE_MASK) << __SWP_TYPE_SHIFT) | (BigInt(offset) << __SWP_OFFSET_SHIFT),
-  swapType: (pte) => Number((pte >> __SWP_TYPE_SHIFT) & __SWP_TYPE_MASK),
-  swapOffset: (pte) => Number(pte >> __SWP_OFFSET_SHIFT),
+  swapEntry: (type, offset, e) =>
+    e.set(
+      ((type & __SWP_TYPE_MASK) << __SWP_TYPE_SHIFT) | (offset << __SWP_OFFSET_SHIFT),
+      Math.floor(offset / 2 ** SWP_OFFSET_LO_BITS),
+    ),
+  swapType: (lo) => (lo >>> __SWP_TYPE_SHIFT) & __SWP_TYPE_MASK,
+  swapOffset: (lo, hi) => (lo >>> __SWP_OFFSET_SHIFT) + hi * 2 ** SWP_OFFSET_LO_BITS,
 };
 
 /** pfn_pte(pfn, prot) for the protections Linux builds: young unless told otherwise. */
-function leaf(pfn: number, prot: LeafProt): bigint {
-  let pte = (BigInt(pfn) << PFN_SHIFT) | _PAGE_PRESENT;
+function leaf(pfn: number, prot: LeafProt, e: PteHalves): void {
+  e.set(0, 0);
+  PFN.write(e, pfn);
+  setBits(e, _PAGE_PRESENT);
   // W without R is a reserved encoding: write implies read (PAGE_WRITE has R).
-  if (prot.read !== false || prot.writable) pte |= _PAGE_READ;
-  if (prot.writable) pte |= _PAGE_WRITE;
-  if (prot.exec) pte |= _PAGE_EXEC;
-  if (prot.user) pte |= _PAGE_USER;
-  if (prot.global) pte |= _PAGE_GLOBAL;
-  if (prot.accessed !== false) pte |= _PAGE_ACCESSED;
-  if (prot.dirty) pte |= _PAGE_DIRTY;
-  return pte;
+  if (prot.read !== false || prot.writable) setBits(e, _PAGE_READ);
+  if (prot.writable) setBits(e, _PAGE_WRITE);
+  if (prot.exec) setBits(e, _PAGE_EXEC);
+  if (prot.user) setBits(e, _PAGE_USER);
+  if (prot.global) setBits(e, _PAGE_GLOBAL);
+  if (prot.accessed !== false) setBits(e, _PAGE_ACCESSED);
+  if (prot.dirty) setBits(e, _PAGE_DIRTY);
 }
 
 /**
@@ -151,14 +168,21 @@ function leaf(pfn: number, prot: LeafProt): bigint {
  * W) — and, as _PAGE_BASE carries _PAGE_ACCESSED, it leaves a page with any
  * rights young.
  */
-function modify(pte: bigint, rights: VmaRights): bigint {
-  if (!rights.read && !rights.write && !rights.exec) return (pte & _PAGE_CHG_MASK) | PAGE_NONE;
-  let next = (pte & _PAGE_CHG_MASK) | _PAGE_BASE;
-  if (rights.read || rights.write) next |= _PAGE_READ;
-  if (rights.write) next |= pte & _PAGE_WRITE;
-  if (rights.exec) next |= _PAGE_EXEC;
-  return next;
+function modify(e: PteHalves, rights: VmaRights): void {
+  const wasWritable = has(e.lo, e.hi, _PAGE_WRITE);
+  clearBits(e, NOT_CHG_MASK);
+  if (!rights.read && !rights.write && !rights.exec) {
+    setBits(e, PAGE_NONE);
+    return;
+  }
+  setBits(e, _PAGE_BASE);
+  if (rights.read || rights.write) setBits(e, _PAGE_READ);
+  if (rights.write && wasWritable) setBits(e, _PAGE_WRITE);
+  if (rights.exec) setBits(e, _PAGE_EXEC);
 }
+
+const riscvPte = bigintPteOps(riscvPteHalves);
+const leafIsValid = (e: Readonly<PteHalves>) => riscvPteHalves.valid(e.lo, e.hi);
 
 // sstatus as the trap saved it, for the register dump: UXL = 2 (64-bit user
 // mode), SPP = 1 (the kernel trapped), SPIE (interrupts were on), SUM.
@@ -201,6 +225,7 @@ export const riscvSv39Architecture: KernelArchitecture = {
   format: riscvSv39,
   layout: layouts['riscv-sv39'],
   pte: riscvPte,
+  pteHalves: riscvPteHalves,
   // X is a permission of its own: a leaf without it cannot be fetched from.
   hasNx: true,
   accessFlags: { default: 'software', selectable: true },
@@ -216,7 +241,7 @@ export const riscvSv39Architecture: KernelArchitecture = {
       // kernel never builds tables that lead there.
       otherException: pageFault ? null : r.causeName,
       errorCode: r.scause,
-      present: fault.kind !== 'non-canonical' && riscvPte.valid(loadedLeaf(fault.va)),
+      present: fault.kind !== 'non-canonical' && leafIsValid(loadedLeaf(fault.va)),
       write: r.scause === 15 || r.scause === 7,
       exec: r.scause === 12 || r.scause === 1,
       // sstatus.SPP: the trap came from U-mode.

@@ -9,38 +9,45 @@
  * tagged by PCID (x86-64 only) and switched by writing CR3.
  */
 import { formatAddress } from '../../hw/address.ts';
-import type { EntryBits } from '../../hw/entry-bits.ts';
+import { union } from '../../hw/entry-bits.ts';
 import { x86_32 } from '../../hw/formats/x86-32.ts';
 import { x86_64 } from '../../hw/formats/x86-64.ts';
 import type { X86Format } from '../../hw/paging-format.ts';
 import { type KernelLayout, layouts } from '../layout.ts';
-import type { KernelArchitecture, LeafProt, OopsFacts, PteOps, VmaRights } from './arch.ts';
-
-/** One flag of the paging format descriptor as a 64-bit mask. */
-const mask = (m: EntryBits) => (BigInt(m.hi) << 32n) | BigInt(m.lo);
+import type { KernelArchitecture, LeafProt, OopsFacts, VmaRights } from './arch.ts';
+import {
+  bigintPteOps,
+  clearBits,
+  flag,
+  has,
+  numberField,
+  type PteHalves,
+  type PteHalvesOps,
+  setBits,
+} from './pte-halves.ts';
 
 // Bit positions come from the hardware's own descriptor (hw/formats/x86-64.ts,
 // whose low flags x86-32 shares), so the kernel and the walker cannot disagree.
 const x86 = x86_64.bits;
-const P = mask(x86.present);
-const RW = mask(x86.writable);
-const US = mask(x86.user);
-const A = mask(x86.accessed);
-const D = mask(x86.dirty);
+const P = flag(x86.present);
+const RW = flag(x86.writable);
+const US = flag(x86.user);
+const A = flag(x86.accessed);
+const D = flag(x86.dirty);
 /** _PAGE_PSE: in a table above the last level, the entry is a huge leaf. */
-const PSE = mask(x86.pageSize);
-const G = mask(x86.global);
-const NX = mask(x86.noExecute);
+const PSE = flag(x86.pageSize);
+const G = flag(x86.global);
+const NX = flag(x86.noExecute);
 /**
  * _PAGE_PROTNONE: a PROT_NONE page keeps its frame but clears P, so every
  * access faults; software tells it from a swap entry by this bit (the same
  * position as G, which only means something when P is set).
  */
 const PROTNONE = G;
+const P_OR_PROTNONE = union(P, PROTNONE);
 
 /** The frame field of a 4 KiB entry (physical-address bits 12..51), from the descriptor. */
-const PFN_SHIFT = BigInt(x86_64.frame.shift);
-const PFN_MASK = ((1n << BigInt(x86_64.frame.width)) - 1n) << PFN_SHIFT;
+const PFN = numberField(x86_64.frame);
 
 // Swap entries, named as arch/x86/include/asm/pgtable_64.h names them. On
 // x86-64 the type sits in bits 63:59 and the offset, inverted (an L1TF
@@ -48,64 +55,91 @@ const PFN_MASK = ((1n << BigInt(x86_64.frame.width)) - 1n) << PFN_SHIFT;
 // real memory), in bits 58:9; bit 0 (P) and bit 8 (PROTNONE) stay clear.
 // 32-bit paging (pgtable-2level.h) keeps the type in bits 5:1 and the
 // offset from bit 9.
-const SWP_TYPE_BITS = 5n;
+const SWP_TYPE_BITS = 5;
 /** _PAGE_BIT_PROTNONE + 1: the offset starts above the bits that must stay clear. */
-const SWP_OFFSET_FIRST_BIT = 9n;
-/** __swp_type() on x86-64: `val >> (64 - SWP_TYPE_BITS)`, bits 63:59. */
-const SWP_TYPE_SHIFT_64 = 64n - SWP_TYPE_BITS;
-const OFFSET_MASK_64 = (1n << (SWP_TYPE_SHIFT_64 - SWP_OFFSET_FIRST_BIT)) - 1n;
-const SWP_TYPE_FIRST_BIT_32 = 1n;
-const SWP_TYPE_MASK_32 = (1n << SWP_TYPE_BITS) - 1n;
+const SWP_OFFSET_FIRST_BIT = 9;
+/** __swp_type() on x86-64: `val >> (64 - SWP_TYPE_BITS)`, bits 63:59, i.e. 31:27 of the high half. */
+const SWP_TYPE_SHIFT_HI_64 = 32 - SWP_TYPE_BITS;
+/** The offset's 50 bits (58:9): 23 in the low half, 27 in the high half. */
+const OFFSET_LO_BITS = 32 - SWP_OFFSET_FIRST_BIT;
+const OFFSET_LO_MASK = 2 ** OFFSET_LO_BITS - 1;
+const OFFSET_HI_MASK = 2 ** SWP_TYPE_SHIFT_HI_64 - 1;
+const SWP_TYPE_FIRST_BIT_32 = 1;
+const SWP_TYPE_MASK = 2 ** SWP_TYPE_BITS - 1;
 
-function x86Pte(hasNx: boolean, wide: boolean): PteOps {
-  const make = (pfn: number, prot: LeafProt): bigint => {
-    let pte = (BigInt(pfn) << PFN_SHIFT) | P;
-    if (prot.writable) pte |= RW;
-    if (prot.user) pte |= US;
-    if (prot.global) pte |= G;
-    if (prot.dirty) pte |= D;
-    if (prot.accessed) pte |= A;
-    if (!prot.exec && hasNx) pte |= NX;
-    return pte;
+function x86PteHalves(hasNx: boolean, wide: boolean): PteHalvesOps {
+  const make = (pfn: number, prot: LeafProt, e: PteHalves): void => {
+    e.set(0, 0);
+    PFN.write(e, pfn);
+    setBits(e, P);
+    if (prot.writable) setBits(e, RW);
+    if (prot.user) setBits(e, US);
+    if (prot.global) setBits(e, G);
+    if (prot.dirty) setBits(e, D);
+    if (prot.accessed) setBits(e, A);
+    if (!prot.exec && hasNx) setBits(e, NX);
   };
   return {
-    none: (pte) => pte === 0n,
-    valid: (pte) => (pte & P) !== 0n,
-    mapsFrame: (pte) => (pte & (P | PROTNONE)) !== 0n,
-    pfn: (pte) => Number((pte & PFN_MASK) >> PFN_SHIFT),
-    leafAbove: (pte) => (pte & PSE) !== 0n,
-    write: (pte) => (pte & RW) !== 0n,
-    dirty: (pte) => (pte & D) !== 0n,
-    young: (pte) => (pte & A) !== 0n,
-    user: (pte) => (pte & US) !== 0n,
-    exec: (pte) => (pte & NX) === 0n,
+    none: (lo, hi) => (lo | hi) === 0,
+    valid: (lo, hi) => has(lo, hi, P),
+    mapsFrame: (lo, hi) => has(lo, hi, P_OR_PROTNONE),
+    pfn: PFN.read,
+    leafAbove: (lo, hi) => has(lo, hi, PSE),
+    write: (lo, hi) => has(lo, hi, RW),
+    dirty: (lo, hi) => has(lo, hi, D),
+    young: (lo, hi) => has(lo, hi, A),
+    user: (lo, hi) => has(lo, hi, US),
+    exec: (lo, hi) => !has(lo, hi, NX),
     make,
-    makeHuge: (pfn, prot) => make(pfn, prot) | PSE,
+    makeHuge: (pfn, prot, e) => {
+      make(pfn, prot, e);
+      setBits(e, PSE);
+    },
     // _PAGE_TABLE (user) or _KERNPG_TABLE (kernel).
-    makeTable: (pfn, user) => (BigInt(pfn) << PFN_SHIFT) | P | RW | A | (user ? US : 0n),
-    wrprotect: (pte) => pte & ~RW,
-    mkwrite: (pte) => pte | RW,
-    mkdirty: (pte) => pte | D,
-    mkclean: (pte) => pte & ~D,
-    mkold: (pte) => pte & ~A,
-    mkyoung: (pte) => pte | A,
-    modify: (pte: bigint, rights: VmaRights) => {
-      const none = !rights.read && !rights.write && !rights.exec;
-      let next = none ? (pte & ~P) | PROTNONE : (pte & ~PROTNONE) | P;
-      if (!rights.write) next &= ~RW;
-      if (hasNx) next = rights.exec ? next & ~NX : next | NX;
-      return next;
+    makeTable: (pfn, user, e) => {
+      e.set(0, 0);
+      PFN.write(e, pfn);
+      setBits(e, P);
+      setBits(e, RW);
+      setBits(e, A);
+      if (user) setBits(e, US);
+    },
+    wrprotect: (e) => clearBits(e, RW),
+    mkwrite: (e) => setBits(e, RW),
+    mkdirty: (e) => setBits(e, D),
+    mkclean: (e) => clearBits(e, D),
+    mkold: (e) => clearBits(e, A),
+    mkyoung: (e) => setBits(e, A),
+    modify: (e: PteHalves, rights: VmaRights) => {
+      if (!rights.read && !rights.write && !rights.exec) {
+        clearBits(e, P);
+        setBits(e, PROTNONE);
+      } else {
+        clearBits(e, PROTNONE);
+        setBits(e, P);
+      }
+      if (!rights.write) clearBits(e, RW);
+      if (hasNx) (rights.exec ? clearBits : setBits)(e, NX);
     },
     swapEntry: wide
-      ? (type, offset) =>
-          ((~BigInt(offset) & OFFSET_MASK_64) << SWP_OFFSET_FIRST_BIT) | (BigInt(type) << SWP_TYPE_SHIFT_64)
-      : (type, offset) => (BigInt(type) << SWP_TYPE_FIRST_BIT_32) | (BigInt(offset) << SWP_OFFSET_FIRST_BIT),
+      ? (type, offset, e) => {
+          // ~offset, 50 bits of it, from bit 9.
+          const invertedLo = ~offset & OFFSET_LO_MASK;
+          const invertedHi = ~Math.floor(offset / 2 ** OFFSET_LO_BITS) & OFFSET_HI_MASK;
+          e.set(invertedLo << SWP_OFFSET_FIRST_BIT, invertedHi | (type << SWP_TYPE_SHIFT_HI_64));
+        }
+      : (type, offset, e) =>
+          e.set(
+            (type << SWP_TYPE_FIRST_BIT_32) | (offset << SWP_OFFSET_FIRST_BIT),
+            Math.floor(offset / 2 ** OFFSET_LO_BITS),
+          ),
     swapType: wide
-      ? (pte) => Number(pte >> SWP_TYPE_SHIFT_64)
-      : (pte) => Number((pte >> SWP_TYPE_FIRST_BIT_32) & SWP_TYPE_MASK_32),
+      ? (_lo, hi) => hi >>> SWP_TYPE_SHIFT_HI_64
+      : (lo) => (lo >>> SWP_TYPE_FIRST_BIT_32) & SWP_TYPE_MASK,
     swapOffset: wide
-      ? (pte) => Number(~(pte >> SWP_OFFSET_FIRST_BIT) & OFFSET_MASK_64)
-      : (pte) => Number(pte >> SWP_OFFSET_FIRST_BIT),
+      ? (lo, hi) =>
+          (~(lo >>> SWP_OFFSET_FIRST_BIT) & OFFSET_LO_MASK) + (~hi & OFFSET_HI_MASK) * 2 ** OFFSET_LO_BITS
+      : (lo, hi) => (lo >>> SWP_OFFSET_FIRST_BIT) + hi * 2 ** OFFSET_LO_BITS,
   };
 }
 
@@ -133,12 +167,14 @@ function x86OopsLines(width: 32 | 64, f: OopsFacts): readonly string[] {
 
 function x86Architecture(format: X86Format, layout: KernelLayout, wide: boolean): KernelArchitecture {
   const hasNx = format.bits.noExecute !== null;
+  const pteHalves = x86PteHalves(hasNx, wide);
   return {
     name: layout.arch,
     terms: { userRoot: 'CR3', userAccessWindow: 'stac/clac', syndrome: 'error code' },
     format,
     layout,
-    pte: x86Pte(hasNx, wide),
+    pte: bigintPteOps(pteHalves),
+    pteHalves,
     hasNx,
     // The x86 MMU always sets A and D itself (SDM Vol. 3A §4.8).
     accessFlags: { default: 'hardware', selectable: false },
