@@ -63,9 +63,56 @@ export function nearestAddress(value: bigint, signed: boolean): number {
 
 /** Formats a signed address the way a debugger prints it: 0xffff888000001000. */
 export function formatAddress(address: number | bigint, width: 32 | 64 = 64): string {
-  const digits = width / 4;
+  if (typeof address === 'number' && Number.isSafeInteger(address)) {
+    // Two's complement from the halves: no BigInt, one string built.
+    const lo = address >>> 0;
+    return width === 32 ? hex32(lo) : hex64(Math.floor(address / 2 ** 32) >>> 0, lo);
+  }
   const unsigned = BigInt.asUintN(width, BigInt(address));
-  return `0x${unsigned.toString(16).padStart(digits, '0')}`;
+  return `0x${unsigned.toString(16).padStart(width / 4, '0')}`;
+}
+
+/** The character code of one hex digit (lower case). */
+const digit = (nibble: number) => nibble + (nibble < 10 ? 48 : 87);
+
+/** "0x" and eight hex digits of an unsigned 32-bit value. */
+function hex32(v: number): string {
+  return String.fromCharCode(
+    48,
+    120,
+    digit(v >>> 28),
+    digit((v >>> 24) & 15),
+    digit((v >>> 20) & 15),
+    digit((v >>> 16) & 15),
+    digit((v >>> 12) & 15),
+    digit((v >>> 8) & 15),
+    digit((v >>> 4) & 15),
+    digit(v & 15),
+  );
+}
+
+/** "0x" and sixteen hex digits of the value whose unsigned halves are `hi` and `lo`. */
+function hex64(hi: number, lo: number): string {
+  return String.fromCharCode(
+    48,
+    120,
+    digit(hi >>> 28),
+    digit((hi >>> 24) & 15),
+    digit((hi >>> 20) & 15),
+    digit((hi >>> 16) & 15),
+    digit((hi >>> 12) & 15),
+    digit((hi >>> 8) & 15),
+    digit((hi >>> 4) & 15),
+    digit(hi & 15),
+    digit(lo >>> 28),
+    digit((lo >>> 24) & 15),
+    digit((lo >>> 20) & 15),
+    digit((lo >>> 16) & 15),
+    digit((lo >>> 12) & 15),
+    digit((lo >>> 8) & 15),
+    digit((lo >>> 4) & 15),
+    digit(lo & 15),
+  );
 }
 
 /**

@@ -336,17 +336,18 @@ export function compileFormat(format: PagingFormat): CompiledFormat {
  */
 export function checkRoot(c: CompiledFormat, memorySize: number, root: number, register = 'root'): void {
   const bytes = c.rootTableBytes;
-  const table = `${bytes}-byte root table (${c.format.levels[0]!.name})`;
-  const hex = (n: number) => (Number.isFinite(n) ? `0x${n.toString(16)}` : String(n));
   if (!Number.isSafeInteger(root) || root < 0) {
     throw new RangeError(`${c.format.id}: ${register} ${root} is not a physical address`);
   }
   if (root % bytes !== 0) {
-    throw new RangeError(`${c.format.id}: ${register} ${hex(root)} is not aligned to its ${table}`);
+    throw new RangeError(`${c.format.id}: ${register} ${hex(root)} is not aligned to its ${rootTable(c)}`);
   }
   if (root + bytes > memorySize) {
     throw new RangeError(
-      `${c.format.id}: ${register} ${hex(root)}: the ${table} does not fit in installed memory (0..${hex(memorySize - 1)})`,
+      `${c.format.id}: ${register} ${hex(root)}: the ${rootTable(c)} does not fit in installed memory (0..${hex(memorySize - 1)})`,
     );
   }
 }
+
+const rootTable = (c: CompiledFormat) => `${c.rootTableBytes}-byte root table (${c.format.levels[0]!.name})`;
+const hex = (n: number) => (Number.isFinite(n) ? `0x${n.toString(16)}` : String(n));

@@ -15,7 +15,9 @@ export function checkControlPatch(
   state: ControlState,
   patch: Partial<ControlState>,
 ): void {
-  for (const [key, value] of Object.entries(patch)) {
+  for (const key in patch) {
+    if (!Object.hasOwn(patch, key)) continue;
+    const value = patch[key as keyof ControlState];
     if (!(key in state)) throw new RangeError(`unknown control field "${key}"`);
     const current = state[key as keyof ControlState];
     if (typeof value !== typeof current)

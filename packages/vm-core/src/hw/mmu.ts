@@ -19,12 +19,13 @@ import { Access, Privilege } from './access.ts';
 import { commitAccessedDirty } from './accessed-dirty.ts';
 import { narrowAddress, nearestAddress } from './address.ts';
 import { type CompiledFormat, compileFormat } from './compiled-format.ts';
-import { type ControlState, defaultControlState } from './control.ts';
+import { type ControlState, defaultControlState, permissionKey } from './control.ts';
 import { checkControlPatch, checkRoots } from './control-patch.ts';
 import type { HwEvent, HwListener, TlbFlushScope } from './events.ts';
 import { FaultKind, makeFault, type PageFault } from './fault.ts';
 import { combineListeners, emitAccess, emitFill, emitWalkSteps } from './mmu-events.ts';
 import { type Inspection, inspectWalk } from './mmu-inspect.ts';
+import { readBytes, writeBytes } from './multibyte.ts';
 import type { PagingFormat } from './paging-format.ts';
 import { PERM_SPACE, type PermissionTable, permissionTableFor } from './permissions.ts';
 import type { PhysicalMemory } from './physical-memory.ts';
@@ -63,7 +64,10 @@ export class Mmu {
   private readonly pageMask: number;
   private readonly state: ControlState;
   private controlView: Readonly<ControlState> | null = null;
-  private permTable: PermissionTable;
+  private permTable!: PermissionTable;
+  /** What the permission table was built for (control.ts's permissionKey, and PKRU where it counts). */
+  private permKey = -1;
+  private permPkru = 0;
   private listener: HwListener | null = null;
   private readonly listeners: HwListener[] = [];
   private readonly scratch = new WalkResult();
@@ -75,7 +79,7 @@ export class Mmu {
   private readonly tlbPerm: Uint16Array;
   private readonly tlbFrame: Int32Array;
   /** Mirror of state.asid, read on every hit. */
-  private asid: number;
+  private asid = 0;
   /** Last TLB slot seen for a page-number hash: a way predictor. */
   private readonly wayHint = new Int32Array(WAY_HINT_MASK + 1);
   /** Set while `translateUnprivileged` runs: a fault is then taken from EL1. */
@@ -97,8 +101,7 @@ export class Mmu {
     this.cpu = options.cpu ?? 0;
     this.state = { ...defaultControlState(), ...options.control };
     checkRoots(this.compiled, this.memory.size, this.state);
-    this.asid = this.state.asid;
-    this.permTable = permissionTableFor(this.format, this.state);
+    this.controlChanged();
     const tlb = this.tlb ?? new Tlb({ entries: 1, ways: 1 }, this.compiled.pageShift);
     this.tlbWays = this.tlb === null ? 0 : tlb.ways;
     this.tlbPageVa = tlb.pageVa;
@@ -125,10 +128,21 @@ export class Mmu {
   setControl(patch: Partial<ControlState>): void {
     checkControlPatch(this.compiled, this.memory.size, this.state, patch);
     Object.assign(this.state, patch);
+    this.controlChanged();
+    this.emitIfListening('context', Object.keys(patch).join(','));
+  }
+
+  /** What follows from the state: the ASID the hot path compares, its snapshot, the permission table. */
+  private controlChanged(): void {
     this.controlView = null;
     this.asid = this.state.asid;
+    // Most changes (a new root, a new ASID) leave the rights as they were.
+    const key = permissionKey(this.state);
+    const pkru = this.state.protectionKeys ? this.state.pkru : 0;
+    if (key === this.permKey && pkru === this.permPkru) return;
+    this.permKey = key;
+    this.permPkru = pkru;
     this.permTable = permissionTableFor(this.format, this.state);
-    this.emitIfListening('context', Object.keys(patch).join(','));
   }
 
   /**
@@ -344,27 +358,12 @@ export class Mmu {
    * second page leaves nothing half done.
    */
   read(va: number, size: 1 | 2 | 4, privilege: Privilege = this.privilege): number | PageFault {
-    const first = this.translate(va, Access.Read, privilege);
-    if (typeof first !== 'number') return first;
-    let value = this.bytes[first]!;
-    for (let i = 1; i < size; i++) {
-      const pa = this.translate(va + i, Access.Read, privilege);
-      if (typeof pa !== 'number') return pa;
-      value |= this.bytes[pa]! << (8 * i);
-    }
-    return value >>> 0;
+    return readBytes(this, va, size, privilege);
   }
 
   /** Little-endian write of `size` bytes; all bytes are translated before any is stored. */
   write(va: number, size: 1 | 2 | 4, value: number, privilege: Privilege = this.privilege): PageFault | null {
-    const pas: number[] = [];
-    for (let i = 0; i < size; i++) {
-      const pa = this.translate(va + i, Access.Write, privilege);
-      if (typeof pa !== 'number') return pa;
-      pas.push(pa);
-    }
-    for (let i = 0; i < size; i++) this.bytes[pas[i]!] = (value >>> (8 * i)) & 0xff;
-    return null;
+    return writeBytes(this, va, size, value, privilege);
   }
 
   // ───────────────────────── TLB maintenance ─────────────────────────

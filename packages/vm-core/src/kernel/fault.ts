@@ -40,23 +40,27 @@ export function access(
   const task = userTask(s, pid);
   const cpu = cpuFor(s, pid);
   const access = kind === 'read' ? Access.Read : kind === 'write' ? Access.Write : Access.Execute;
-  const faults: FaultRecord[] = [];
   const arch = s.arch;
-  for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
-    // The way out to user mode and back in, where it changes the CPU's
-    // state (ARM64 SW PAN: the task's TTBR0 only while in user mode).
-    arch.enterUserMode?.(cpu, task);
-    const pa =
-      typeof va === 'number'
-        ? cpu.mmu.translate(va, access, Privilege.User)
-        : cpu.mmu.translateWide(va, access, Privilege.User);
-    arch.enterKernelMode?.(cpu);
-    if (typeof pa === 'number') {
-      if (access === Access.Write) s.memory.bytes[pa] = value & 0xff;
-      return { kind: 'ok', value: s.memory.bytes[pa]!, faults };
+  const base = pending.length;
+  try {
+    for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+      // The way out to user mode and back in, where it changes the CPU's
+      // state (ARM64 SW PAN: the task's TTBR0 only while in user mode).
+      arch.enterUserMode?.(cpu, task);
+      const pa =
+        typeof va === 'number'
+          ? cpu.mmu.translate(va, access, Privilege.User)
+          : cpu.mmu.translateWide(va, access, Privilege.User);
+      arch.enterKernelMode?.(cpu);
+      if (typeof pa === 'number') {
+        if (access === Access.Write) s.memory.bytes[pa] = value & 0xff;
+        return { kind: 'ok', value: s.memory.bytes[pa]!, faults: takeFaults(base) };
+      }
+      const outcome = handleFault(s, cpu, task, pa, 0, base);
+      if (outcome !== null) return outcome;
     }
-    const outcome = handleFault(s, cpu, task, pa, 0, faults);
-    if (outcome !== null) return outcome;
+  } finally {
+    pending.length = base;
   }
   throw new KernelError(
     `pid ${pid}: the fault at ${formatAddress(address)} keeps recurring (a fault handler that never fixes it)`,
@@ -78,24 +82,41 @@ export function kernelAccess(
   const cpu = cpuOf(s, cpuId);
   const va = narrowed(s, address);
   const access = kind === 'read' ? Access.Read : Access.Write;
-  const faults: FaultRecord[] = [];
-  for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
-    const pa =
-      typeof va !== 'number'
-        ? options.unprivileged === true
-          ? cpu.mmu.translateUnprivilegedWide(va, access)
-          : cpu.mmu.translateWide(va, access, Privilege.Supervisor)
-        : options.unprivileged === true
-          ? cpu.mmu.translateUnprivileged(va, access)
-          : cpu.mmu.translate(va, access, Privilege.Supervisor);
-    if (typeof pa === 'number') {
-      if (access === Access.Write) s.memory.bytes[pa] = (options.value ?? 0) & 0xff;
-      return { kind: 'ok', value: s.memory.bytes[pa]!, faults };
+  const base = pending.length;
+  try {
+    for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+      const pa =
+        typeof va !== 'number'
+          ? options.unprivileged === true
+            ? cpu.mmu.translateUnprivilegedWide(va, access)
+            : cpu.mmu.translateWide(va, access, Privilege.Supervisor)
+          : options.unprivileged === true
+            ? cpu.mmu.translateUnprivileged(va, access)
+            : cpu.mmu.translate(va, access, Privilege.Supervisor);
+      if (typeof pa === 'number') {
+        if (access === Access.Write) s.memory.bytes[pa] = (options.value ?? 0) & 0xff;
+        return { kind: 'ok', value: s.memory.bytes[pa]!, faults: takeFaults(base) };
+      }
+      const outcome = handleFault(s, cpu, cpu.current, pa, options.ip ?? s.layout.kernelText, base);
+      if (outcome !== null) return outcome;
     }
-    const outcome = handleFault(s, cpu, cpu.current, pa, options.ip ?? s.layout.kernelText, faults);
-    if (outcome !== null) return outcome;
+  } finally {
+    pending.length = base;
   }
   throw new KernelError(`kernel access to ${formatAddress(address)} keeps faulting`);
+}
+
+/**
+ * The faults of the accesses in progress, innermost last: an access records
+ * its faults above the `base` it started at and takes them, as one array of
+ * exactly their number, when it ends (accesses nest: a hook may copy from
+ * user memory while it handles a fault).
+ */
+const pending: FaultRecord[] = [];
+
+/** The faults recorded since `base`, taken off the pending list. */
+function takeFaults(base: number): FaultRecord[] {
+  return pending.length === base ? [] : pending.splice(base);
 }
 
 /** Runs the page-fault hook for a hardware fault; null means "retry the access". */
@@ -105,9 +126,9 @@ function handleFault(
   task: Task,
   fault: PageFault,
   ip: number,
-  faults: FaultRecord[],
+  base: number,
 ): AccessOutcome | null {
-  const decoded = s.arch.decodeFault(fault, loadedLeafReader(s, cpu));
+  const decoded = decodeFault(s, cpu, fault);
   const info = faultInfo(s, cpu, task, fault, decoded, ip);
   if (decoded.otherException !== null) {
     // x86's #GP on a non-canonical address: SIGSEGV for user mode, an oops
@@ -125,7 +146,7 @@ function handleFault(
               `general protection fault (${decoded.otherException}): non-canonical address`,
             ),
           };
-    return finishFault(s, cpu, task, fault, info, outcome, faults);
+    return finishFault(s, cpu, task, fault, info, outcome, base);
   }
   // The hook calls back into the kernel (allocPage, syncKernelMapping),
   // which needs to know whose fault this is: see KernelState.inFault.
@@ -140,23 +161,25 @@ function handleFault(
   } finally {
     s.inFault = null;
   }
-  return finishFault(s, cpu, task, fault, info, outcome, faults);
+  return finishFault(s, cpu, task, fault, info, outcome, base);
 }
 
 /**
- * The PTE for an address as the kernel would read it, in the tables the CPU
- * has loaded (satp, CR3): how a RISC-V kernel learns whether the
- * translation existed. One reader per CPU, so a fault allocates none.
+ * The architecture's report read into `decoded`, which the caller copies
+ * out before anything else can fault. `loadedLeaf` is the PTE for an
+ * address as the kernel would read it, in the tables the CPU has loaded
+ * (satp, CR3): how a RISC-V kernel learns whether the translation existed.
  */
-const leafReaders = new WeakMap<Cpu, (va: number) => PteHalves>();
-function loadedLeafReader(s: KernelState, cpu: Cpu): (va: number) => PteHalves {
-  let reader = leafReaders.get(cpu);
-  if (reader === undefined) {
-    const leaf = new PteHalves();
-    reader = (va) => s.tables.leafEntry(cpu.mmu.control.root / PAGE, va, leaf);
-    leafReaders.set(cpu, reader);
+function decodeFault(s: KernelState, cpu: Cpu, fault: PageFault): DecodedFault {
+  leafState = s;
+  leafCpu = cpu;
+  try {
+    s.arch.decodeFault(fault, loadedLeaf, decoded);
+    return decoded;
+  } finally {
+    leafState = null;
+    leafCpu = null;
   }
-  return reader;
 }
 
 /**
@@ -176,6 +199,21 @@ function faultAddress(s: KernelState, fault: PageFault): VirtualAddress {
     ? s.va.toVirtual(fault.va)
     : BigInt(fault.address);
 }
+
+const decoded: { -readonly [K in keyof DecodedFault]: DecodedFault[K] } = {
+  otherException: null,
+  errorCode: 0,
+  present: false,
+  write: false,
+  exec: false,
+  user: false,
+  reservedBit: false,
+};
+let leafState: KernelState | null = null;
+let leafCpu: Cpu | null = null;
+const leaf = new PteHalves();
+const loadedLeaf = (va: number): PteHalves =>
+  leafState!.tables.leafEntry(leafCpu!.mmu.control.root / PAGE, va, leaf);
 
 /** What the hooks are told about a fault: the architecture's report decoded, and the context it was taken in. */
 function faultInfo(
@@ -210,11 +248,11 @@ function finishFault(
   fault: PageFault,
   info: FaultInfo,
   outcome: FaultOutcome,
-  faults: FaultRecord[],
+  base: number,
 ): AccessOutcome | null {
   switch (outcome.kind) {
     case 'resolved':
-      record(s, cpu, task, fault, info, outcome.resolution, faults);
+      record(s, cpu, task, fault, info, outcome.resolution);
       if (s.listener !== null && (outcome.resolution === 'cow-copy' || outcome.resolution === 'cow-reuse')) {
         emit(s, {
           type: 'cow',
@@ -225,29 +263,33 @@ function finishFault(
       }
       return null;
     case 'fixup':
-      record(s, cpu, task, fault, info, 'exception-fixup', faults);
+      record(s, cpu, task, fault, info, 'exception-fixup');
       // The facade speaks the kernel's numbers; the hook answered in a bigint.
-      return { kind: 'fixup', fixupIp: s.va.fromVirtual(outcome.fixupIp, 'the fixup address'), faults };
+      return {
+        kind: 'fixup',
+        fixupIp: s.va.fromVirtual(outcome.fixupIp, 'the fixup address'),
+        faults: takeFaults(base),
+      };
     case 'signal':
-      record(s, cpu, task, fault, info, 'signal', faults);
+      record(s, cpu, task, fault, info, 'signal');
       if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal: outcome.signal });
       // SIGSEGV and SIGBUS kill by default — the whole process, every
       // thread sharing its address space.
       task.death = { signal: outcome.signal };
       killThreadGroup(s, task);
-      return { kind: 'signal', signal: outcome.signal, faults };
+      return { kind: 'signal', signal: outcome.signal, faults: takeFaults(base) };
     case 'oops':
-      record(s, cpu, task, fault, info, 'oops', faults);
+      record(s, cpu, task, fault, info, 'oops');
       if (s.listener !== null) emit(s, { type: 'oops', cpu: cpu.id, pid: task.pid, report: outcome.report });
       if (task.kind !== 'idle') {
         task.death = { oops: outcome.report };
         exit(s, task.pid);
       }
-      return { kind: 'oops', report: outcome.report, faults };
+      return { kind: 'oops', report: outcome.report, faults: takeFaults(base) };
     case 'oom': {
       // VM_FAULT_OOM: the OOM killer has chosen this task (or found nothing
       // to kill); either way the faulting task cannot go on.
-      record(s, cpu, task, fault, info, 'signal', faults);
+      record(s, cpu, task, fault, info, 'signal');
       const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n };
       task.death ??= { signal };
       if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal });
@@ -257,7 +299,7 @@ function finishFault(
           exit(s, t.pid);
         }
       exit(s, task.pid);
-      return { kind: 'signal', signal, faults };
+      return { kind: 'signal', signal, faults: takeFaults(base) };
     }
   }
 }
@@ -270,10 +312,9 @@ function record(
   fault: PageFault,
   info: FaultInfo,
   resolution: Resolution,
-  faults: FaultRecord[],
 ): void {
   const errorCode = info.errorCode;
-  faults.push(new Record(fault, errorCode, resolution));
+  pending.push(new Record(fault, errorCode, resolution));
   if (s.listener !== null)
     emit(s, { type: 'fault-resolved', cpu: cpu.id, pid: task.pid, address: fault.va, errorCode, resolution });
 }

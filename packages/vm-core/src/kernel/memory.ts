@@ -22,6 +22,18 @@ import { VmFlag } from './vma.ts';
 // Each function's own register for the entry it builds: none of them runs
 // another while its entry is live, so one register each is enough.
 const MAP_PAGE = new PteHalves();
+/**
+ * The protection mapPage builds a user page with (mk_pte reads it and keeps
+ * nothing). Global and accessed stay unsaid: each arch's default for a user
+ * page (x86 leaves A to the MMU; RISC-V and ARM64 map pages young).
+ */
+const MAP_PROT: { read: boolean; writable: boolean; user: boolean; exec: boolean; dirty: boolean } = {
+  read: true,
+  writable: false,
+  user: true,
+  exec: false,
+  dirty: false,
+};
 const MAKE_WRITABLE = new PteHalves();
 const SET_ACCESS_FLAGS = new PteHalves();
 
@@ -57,7 +69,7 @@ export function mapPage(
     throw new KernelError('mapPage: the shared zero page may only be mapped read-only');
   let pa: number;
   try {
-    pa = s.tables.entryAddress(mm.pgdPfn, address, { create: mm })!;
+    pa = s.tables.pteAddress(mm.pgdPfn, address, mm)!;
   } catch (error) {
     // No frame for the page table: the caller's page goes back, then VM_FAULT_OOM.
     if (error instanceof OutOfMemory && pfn !== s.zeroPagePfn) putPage(s, pfn);
@@ -68,19 +80,14 @@ export function mapPage(
   if (!ops.none(tables.lo(pa), tables.hi(pa)))
     throw new KernelError(`map of ${formatAddress(address)}: a PTE is already there`);
   const e = MAP_PAGE;
-  ops.make(
-    pfn,
-    {
-      user: true,
-      // Write implies read; an exec-only area maps exec-only where the
-      // format can say so (RISC-V's PAGE_EXEC).
-      read: (vma.flags & (VmFlag.Read | VmFlag.Write)) !== 0,
-      writable: options.writable,
-      exec: options.exec,
-      dirty: options.dirty ?? false,
-    },
-    e,
-  );
+  const prot = MAP_PROT;
+  // Write implies read; an exec-only area maps exec-only where the
+  // format can say so (RISC-V's PAGE_EXEC).
+  prot.read = (vma.flags & (VmFlag.Read | VmFlag.Write)) !== 0;
+  prot.writable = options.writable;
+  prot.exec = options.exec;
+  prot.dirty = options.dirty ?? false;
+  ops.make(pfn, prot, e);
   tables.store(pa, e.lo, e.hi);
   if (pfn !== s.zeroPagePfn) {
     addMapping(s, mm, pageDown(address), pfn);

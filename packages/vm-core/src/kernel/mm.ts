@@ -100,7 +100,15 @@ export class PageTables {
    * `owner` and may throw OutOfMemory.
    */
   entryAddress(pgdPfn: number, va: number, options?: { level?: number; create?: Mm | null }): number | null {
-    const level = options?.level ?? this.last;
+    return this.walkTo(pgdPfn, va, options?.level ?? this.last, options?.create);
+  }
+
+  /** The PTE's address, as `entryAddress` with `{ create }` finds it (`create` undefined: create nothing). */
+  pteAddress(pgdPfn: number, va: number, create?: Mm | null): number | null {
+    return this.walkTo(pgdPfn, va, this.last, create);
+  }
+
+  private walkTo(pgdPfn: number, va: number, level: number, create: Mm | null | undefined): number | null {
     const ops = this.pte;
     let table = pgdPfn * this.pageSize;
     for (let l = 0; ; l++) {
@@ -109,7 +117,6 @@ export class PageTables {
       const lo = this.lo(pa);
       const hi = this.hi(pa);
       if (!ops.valid(lo, hi)) {
-        const create = options?.create;
         if (create === undefined) return null;
         const pfn = this.allocateTable(create);
         const user = va >= 0 && va < this.layout.userEnd;

@@ -117,8 +117,39 @@ export function vmaForFault(
   return { vma: vmaInfo(s, vma), grew: true };
 }
 
-/** A VMA as the hooks see it: its bounds and rights, no internals. */
+/**
+ * A VMA as the hooks see it: its bounds and rights, no internals. A frozen
+ * snapshot, so the last one is handed out again while its area is
+ * unchanged (a fault asks for the same area more than once).
+ */
 function vmaInfo(s: KernelState, vma: Vma): VmaInfo {
+  const last = lastInfo;
+  if (
+    last !== null &&
+    lastVma === vma &&
+    lastStart === vma.start &&
+    lastEnd === vma.end &&
+    lastFlags === vma.flags &&
+    last.file === (vma.file !== undefined)
+  )
+    return last;
+  const info = Object.freeze(snapshot(s, vma));
+  lastVma = vma;
+  lastStart = vma.start;
+  lastEnd = vma.end;
+  lastFlags = vma.flags;
+  lastInfo = info;
+  return info;
+}
+
+// The last snapshot and what it was taken of (a Vma belongs to one kernel).
+let lastVma: Vma | null = null;
+let lastStart = 0;
+let lastEnd = 0;
+let lastFlags = 0;
+let lastInfo: VmaInfo | null = null;
+
+function snapshot(s: KernelState, vma: Vma): VmaInfo {
   return {
     start: s.va.toVirtual(vma.start),
     end: s.va.toVirtual(vma.end),

@@ -39,9 +39,9 @@ export function readTableEntry(s: KernelState, pa: number, level: number): Table
   const hi = s.tables.hi(pa);
   const ops = s.arch.pteHalves;
   const last = level === s.tables.levels - 1;
-  if (ops.none(lo, hi)) return { kind: 'none' };
-  if (!ops.mapsFrame(lo, hi)) return last ? { kind: 'swap', slot: ops.swapOffset(lo, hi) } : { kind: 'none' };
-  if (!last && !ops.leafAbove(lo, hi)) return { kind: 'table', pfn: ops.pfn(lo, hi) };
+  if (ops.none(lo, hi)) return NONE;
+  if (!ops.mapsFrame(lo, hi)) return last ? { kind: 'swap', slot: ops.swapOffset(lo, hi) } : NONE;
+  if (!last && !ops.leafAbove(lo, hi)) return tableEntry(ops.pfn(lo, hi));
   return {
     kind: 'leaf',
     pfn: ops.pfn(lo, hi),
@@ -51,4 +51,19 @@ export function readTableEntry(s: KernelState, pa: number, level: number): Table
     accessed: ops.young(lo, hi),
     dirty: ops.dirty(lo, hi),
   };
+}
+
+// Entries that are values and nothing else — nothing there, a pointer to the
+// table in frame n — are made once and shared, frozen: a walk down to a
+// leaf then allocates only the leaf's own entry.
+const NONE: TableEntry = Object.freeze({ kind: 'none' });
+const tables: TableEntry[] = [];
+
+function tableEntry(pfn: number): TableEntry {
+  let entry = tables[pfn];
+  if (entry === undefined) {
+    entry = Object.freeze({ kind: 'table', pfn });
+    tables[pfn] = entry;
+  }
+  return entry;
 }

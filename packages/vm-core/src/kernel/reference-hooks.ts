@@ -198,10 +198,16 @@ export const referenceWalkPageTable: KernelHooks['walkPageTable'] = (k, { mm, ad
         return { kind: 'none' };
       case 'swap':
         return { kind: 'swap', slot: entry.slot };
-      case 'leaf': {
-        const { kind: _kind, ...rest } = entry;
-        return { kind: 'present', ...rest };
-      }
+      case 'leaf':
+        return {
+          kind: 'present',
+          pfn: entry.pfn,
+          writable: entry.writable,
+          user: entry.user,
+          exec: entry.exec,
+          accessed: entry.accessed,
+          dirty: entry.dirty,
+        };
       case 'table':
         table = entry.pfn * 4096;
         break;

@@ -140,9 +140,14 @@ export interface KernelArchitecture {
    * a register that the next call reuses: for
    * an architecture whose report does not say whether the translation
    * existed (RISC-V's scause), that read is how `present` is known.
-   * Architectures whose report says so need not call it.
+   * Architectures whose report says so need not call it. The answers go
+   * into `out`, every field of it.
    */
-  decodeFault(fault: PageFault, loadedLeaf: (va: number) => Readonly<PteHalves>): DecodedFault;
+  decodeFault(
+    fault: PageFault,
+    loadedLeaf: (va: number) => Readonly<PteHalves>,
+    out: { -readonly [K in keyof DecodedFault]: DecodedFault[K] },
+  ): void;
   /**
    * access_error(): whether the VMA forbids the access that faulted, for
    * the shared reference handler. Absent: x86's rule (any present read or

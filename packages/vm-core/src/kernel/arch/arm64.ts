@@ -127,28 +127,26 @@ function arm64Architecture(layout: KernelLayout, config: Arm64Config): KernelArc
     accessFlags: { default: swPan ? 'software' : 'hardware', selectable: true },
     hasAsids: true,
     kernelHalfInUserRoot: false,
-    decodeFault(fault) {
+    decodeFault(fault, _loadedLeaf, out) {
       const r = fault.report;
       if (r.arch !== 'arm64') throw new TypeError(`an arm64 kernel got a ${r.arch} fault report`);
       const esr = r.esr;
       const ec = esr >>> ESR_EC_SHIFT;
       const type = esr & ESR_FSC_TYPE;
       const dataAbort = ec === EC_DABT_LOW || ec === EC_DABT_CUR;
-      return {
-        // A synchronous external abort (the walk or the page is not backed
-        // by memory) is do_sea's, not the page-fault handler's.
-        otherException: type === 0x10 || type === 0x14 ? r.fscName : null,
-        errorCode: esr,
-        // do_page_fault's cases: a permission or access-flag fault found a
-        // translation; a translation fault did not.
-        present: type === FSC_PERM || type === FSC_ACCESS,
-        // is_write_abort(): WnR, and not a cache-maintenance operation.
-        write: dataAbort && (esr & ESR_WNR) !== 0 && (esr & ESR_CM) === 0,
-        exec: ec === EC_IABT_LOW || ec === EC_IABT_CUR,
-        user: ec === EC_DABT_LOW || ec === EC_IABT_LOW,
-        // ARM64 reports a reserved descriptor encoding as a translation fault.
-        reservedBit: false,
-      };
+      // A synchronous external abort (the walk or the page is not backed
+      // by memory) is do_sea's, not the page-fault handler's.
+      out.otherException = type === 0x10 || type === 0x14 ? r.fscName : null;
+      out.errorCode = esr;
+      // do_page_fault's cases: a permission or access-flag fault found a
+      // translation; a translation fault did not.
+      out.present = type === FSC_PERM || type === FSC_ACCESS;
+      // is_write_abort(): WnR, and not a cache-maintenance operation.
+      out.write = dataAbort && (esr & ESR_WNR) !== 0 && (esr & ESR_CM) === 0;
+      out.exec = ec === EC_IABT_LOW || ec === EC_IABT_CUR;
+      out.user = ec === EC_DABT_LOW || ec === EC_IABT_LOW;
+      // ARM64 reports a reserved descriptor encoding as a translation fault.
+      out.reservedBit = false;
     },
     // do_page_fault()'s vm_flags: an EL0 fetch needs VM_EXEC, a write
     // VM_WRITE, anything else any of VM_READ | VM_WRITE | VM_EXEC ("write
@@ -208,7 +206,7 @@ function arm64Architecture(layout: KernelLayout, config: Arm64Config): KernelArc
       if (config.window === 'pan') cpu.mmu.userAccessEnd();
       else if (config.window === 'ttbr0') ttbr0Disable(cpu);
     },
-    userAccessWindowOpen: (cpu) => (swPan ? !ttbr0Reserved(cpu) : !cpu.mmu.control.pan),
+    userAccessWindowOpen: (cpu) => (swPan ? !ttbr0Reserved(cpu) : cpu.mmu.userAccessOpen),
     userAccessAllowed(cpu, fault, uaccessInstruction) {
       // do_page_fault(): a task without an mm goes to no_context before
       // anything asks about user access; and only TTBR0 addresses are user.

@@ -231,24 +231,22 @@ export const riscvSv39Architecture: KernelArchitecture = {
   accessFlags: { default: 'software', selectable: true },
   hasAsids: true,
   kernelHalfInUserRoot: true,
-  decodeFault(fault, loadedLeaf) {
+  decodeFault(fault, loadedLeaf, out) {
     const r = fault.report;
     if (r.arch !== 'riscv') throw new TypeError(`a RISC-V kernel got a ${r.arch} fault report`);
     const pageFault = r.scause === 12 || r.scause === 13 || r.scause === 15;
-    return {
-      // 1/5/7 are access faults (the walk reached memory that is not
-      // there): do_trap_*_access_fault, not the page-fault handler. The
-      // kernel never builds tables that lead there.
-      otherException: pageFault ? null : r.causeName,
-      errorCode: r.scause,
-      present: fault.kind !== 'non-canonical' && leafIsValid(loadedLeaf(fault.va)),
-      write: r.scause === 15 || r.scause === 7,
-      exec: r.scause === 12 || r.scause === 1,
-      // sstatus.SPP: the trap came from U-mode.
-      user: fault.privilege === 'user',
-      // The cause has no reserved-bit flag, and Linux has no pgtable_bad() here.
-      reservedBit: false,
-    };
+    // 1/5/7 are access faults (the walk reached memory that is not
+    // there): do_trap_*_access_fault, not the page-fault handler. The
+    // kernel never builds tables that lead there.
+    out.otherException = pageFault ? null : r.causeName;
+    out.errorCode = r.scause;
+    out.present = fault.kind !== 'non-canonical' && leafIsValid(loadedLeaf(fault.va));
+    out.write = r.scause === 15 || r.scause === 7;
+    out.exec = r.scause === 12 || r.scause === 1;
+    // sstatus.SPP: the trap came from U-mode.
+    out.user = fault.privilege === 'user';
+    // The cause has no reserved-bit flag, and Linux has no pgtable_bad() here.
+    out.reservedBit = false;
   },
   bootControl: (kernelRoot) => ({ root: kernelRoot, sum: false, mxr: false }),
   loadUserRoot(cpu, root, asid, tagged) {
@@ -260,9 +258,10 @@ export const riscvSv39Architecture: KernelArchitecture = {
   },
   openUserAccess: (cpu) => cpu.mmu.userAccessBegin(),
   closeUserAccess: (cpu) => cpu.mmu.userAccessEnd(),
-  userAccessWindowOpen: (cpu) => cpu.mmu.control.sum,
+  // sstatus.SUM (Mmu.userAccessOpen reads it without a snapshot of the state).
+  userAccessWindowOpen: (cpu) => cpu.mmu.userAccessOpen,
   // SUM always guards U pages in S-mode: there is no "off" as with SMAP.
-  userAccessAllowed: (cpu) => cpu.mmu.control.sum,
+  userAccessAllowed: (cpu) => cpu.mmu.userAccessOpen,
   oopsLines: riscvOopsLines,
   userAccessViolation: USER_ACCESS_VIOLATION,
   asidSpace: { name: 'ASID', count: 2 ** 16 },

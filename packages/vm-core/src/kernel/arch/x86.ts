@@ -181,20 +181,18 @@ function x86Architecture(format: X86Format, layout: KernelLayout, wide: boolean)
     // 32-bit x86 has no PCIDs: every CR3 write flushes the non-global entries.
     hasAsids: wide,
     kernelHalfInUserRoot: true,
-    decodeFault(fault) {
+    decodeFault(fault, _loadedLeaf, out) {
       const r = fault.report;
       if (r.arch !== 'x86') throw new TypeError(`an x86 kernel got a ${r.arch} fault report`);
-      return {
-        // #GP on a non-canonical address (or #MC): not a page fault at all.
-        otherException: r.vector === 14 ? null : r.mnemonic,
-        errorCode: r.errorCode,
-        present: r.present,
-        write: r.write,
-        // I/D is reported only when NX or SMEP is on; the access itself says it too.
-        exec: r.instructionFetch || fault.access === 'execute',
-        user: r.user,
-        reservedBit: r.reservedBit,
-      };
+      // #GP on a non-canonical address (or #MC): not a page fault at all.
+      out.otherException = r.vector === 14 ? null : r.mnemonic;
+      out.errorCode = r.errorCode;
+      out.present = r.present;
+      out.write = r.write;
+      // I/D is reported only when NX or SMEP is on; the access itself says it too.
+      out.exec = r.instructionFetch || fault.access === 'execute';
+      out.user = r.user;
+      out.reservedBit = r.reservedBit;
     },
     bootControl: (kernelRoot) => ({ root: kernelRoot, noExecuteEnabled: hasNx }),
     loadUserRoot(cpu, root, asid, tagged) {
@@ -204,8 +202,9 @@ function x86Architecture(format: X86Format, layout: KernelLayout, wide: boolean)
     },
     openUserAccess: (cpu) => cpu.mmu.userAccessBegin(),
     closeUserAccess: (cpu) => cpu.mmu.userAccessEnd(),
-    userAccessWindowOpen: (cpu) => cpu.mmu.control.alignmentCheck,
-    userAccessAllowed: (cpu) => !cpu.mmu.control.smap || cpu.mmu.control.alignmentCheck,
+    // EFLAGS.AC (Mmu.userAccessOpen reads it without a snapshot of the state).
+    userAccessWindowOpen: (cpu) => cpu.mmu.userAccessOpen,
+    userAccessAllowed: (cpu) => cpu.mmu.userAccessOpen || !cpu.mmu.control.smap,
     oopsLines: (f) => x86OopsLines(wide ? 64 : 32, f),
     userAccessViolation: 'SMAP violation: kernel accessed user memory without stac',
   };
