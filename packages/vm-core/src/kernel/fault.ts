@@ -41,7 +41,7 @@ export function access(
   const cpu = cpuFor(s, pid);
   const access = kind === 'read' ? Access.Read : kind === 'write' ? Access.Write : Access.Execute;
   const arch = s.arch;
-  const base = pending.length;
+  const base = pendingTop;
   try {
     for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
       // The way out to user mode and back in, where it changes the CPU's
@@ -60,7 +60,7 @@ export function access(
       if (outcome !== null) return outcome;
     }
   } finally {
-    pending.length = base;
+    dropFaults(base);
   }
   throw new KernelError(
     `pid ${pid}: the fault at ${formatAddress(address)} keeps recurring (a fault handler that never fixes it)`,
@@ -82,7 +82,7 @@ export function kernelAccess(
   const cpu = cpuOf(s, cpuId);
   const va = narrowed(s, address);
   const access = kind === 'read' ? Access.Read : Access.Write;
-  const base = pending.length;
+  const base = pendingTop;
   try {
     for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
       const pa =
@@ -101,7 +101,7 @@ export function kernelAccess(
       if (outcome !== null) return outcome;
     }
   } finally {
-    pending.length = base;
+    dropFaults(base);
   }
   throw new KernelError(`kernel access to ${formatAddress(address)} keeps faulting`);
 }
@@ -112,11 +112,24 @@ export function kernelAccess(
  * exactly their number, when it ends (accesses nest: a hook may copy from
  * user memory while it handles a fault).
  */
-const pending: FaultRecord[] = [];
+const pending: (FaultRecord | undefined)[] = [];
+/** How many of `pending`'s slots hold faults. The array itself never shrinks: a shrunk one would grow its store again on the next fault. */
+let pendingTop = 0;
+/** The faults of an access that took none: most accesses, so one shared value. */
+const NO_FAULTS: readonly FaultRecord[] = Object.freeze([]);
 
 /** The faults recorded since `base`, taken off the pending list. */
-function takeFaults(base: number): FaultRecord[] {
-  return pending.length === base ? [] : pending.splice(base);
+function takeFaults(base: number): readonly FaultRecord[] {
+  if (pendingTop === base) return NO_FAULTS;
+  const taken = pending.slice(base, pendingTop) as FaultRecord[];
+  dropFaults(base);
+  return taken;
+}
+
+/** Forgets the faults recorded since `base` (their slots emptied, so nothing keeps them alive). */
+function dropFaults(base: number): void {
+  for (let i = base; i < pendingTop; i++) pending[i] = undefined;
+  pendingTop = base;
 }
 
 /** Runs the page-fault hook for a hardware fault; null means "retry the access". */
@@ -224,6 +237,9 @@ function faultInfo(
   d: DecodedFault,
   ip: number,
 ): FaultInfo {
+  // The instruction first: the codec remembers the last address it
+  // converted, and the hook is about to hand the fault's address back.
+  const instruction = s.va.toVirtual(ip);
   return {
     arch: s.arch.name,
     address: faultAddress(s, fault),
@@ -233,7 +249,7 @@ function faultInfo(
     user: d.user,
     reservedBit: d.reservedBit,
     exec: d.exec,
-    ip: s.va.toVirtual(ip),
+    ip: instruction,
     userAccessOpen: s.arch.userAccessAllowed(cpu, fault, s.exceptionTable.has(ip)),
     pid: task.pid,
     mm: task.mm?.id ?? null,
@@ -314,7 +330,7 @@ function record(
   resolution: Resolution,
 ): void {
   const errorCode = info.errorCode;
-  pending.push(new Record(fault, errorCode, resolution));
+  pending[pendingTop++] = new Record(fault, errorCode, resolution);
   if (s.listener !== null)
     emit(s, { type: 'fault-resolved', cpu: cpu.id, pid: task.pid, address: fault.va, errorCode, resolution });
 }

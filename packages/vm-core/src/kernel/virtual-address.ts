@@ -41,7 +41,10 @@ export function addressCodec(format: PagingFormat): AddressCodec {
     bits,
     toVirtual(address: number): VirtualAddress {
       if (address === lastNumber) return lastVirtual;
-      const virtual = BigInt.asUintN(bits, BigInt(address));
+      // A user fault's instruction pointer: kept out of the memory above.
+      if (address === 0) return 0n;
+      // A user address is its own register value; only a negative (kernel-half) one wraps.
+      const virtual = address >= 0 ? BigInt(address) : BigInt.asUintN(bits, BigInt(address));
       lastNumber = address;
       lastVirtual = virtual;
       return virtual;
