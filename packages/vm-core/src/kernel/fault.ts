@@ -237,9 +237,6 @@ function faultInfo(
   d: DecodedFault,
   ip: number,
 ): FaultInfo {
-  // The instruction first: the codec remembers the last address it
-  // converted, and the hook is about to hand the fault's address back.
-  const instruction = s.va.toVirtual(ip);
   return {
     arch: s.arch.name,
     address: faultAddress(s, fault),
@@ -249,7 +246,7 @@ function faultInfo(
     user: d.user,
     reservedBit: d.reservedBit,
     exec: d.exec,
-    ip: instruction,
+    ip: s.va.toVirtual(ip),
     userAccessOpen: s.arch.userAccessAllowed(cpu, fault, s.exceptionTable.has(ip)),
     pid: task.pid,
     mm: task.mm?.id ?? null,

@@ -34,19 +34,24 @@ export function addressCodec(format: PagingFormat): AddressCodec {
   const bits = format.addressing === 'unsigned' ? 32 : 64;
   const signed = format.addressing === 'sign-extended';
   // A fault's address goes out once and usually comes straight back in a
-  // few API calls (mapPage(mm, fault.address, …)): remember the last pair.
-  let lastNumber = 0;
-  let lastVirtual: VirtualAddress = 0n;
+  // few API calls (mapPage(mm, fault.address, …)), between which the
+  // fault's instruction pointer goes out too: remember the last two pairs.
+  const numbers = [0, 0];
+  const virtuals: VirtualAddress[] = [0n, 0n];
+  let newest = 0;
+  const remember = (n: number, v: VirtualAddress) => {
+    newest ^= 1;
+    numbers[newest] = n;
+    virtuals[newest] = v;
+  };
   return Object.freeze({
     bits,
     toVirtual(address: number): VirtualAddress {
-      if (address === lastNumber) return lastVirtual;
-      // A user fault's instruction pointer: kept out of the memory above.
-      if (address === 0) return 0n;
+      if (address === numbers[newest]) return virtuals[newest]!;
+      if (address === numbers[newest ^ 1]) return virtuals[newest ^ 1]!;
       // A user address is its own register value; only a negative (kernel-half) one wraps.
       const virtual = address >= 0 ? BigInt(address) : BigInt.asUintN(bits, BigInt(address));
-      lastNumber = address;
-      lastVirtual = virtual;
+      remember(address, virtual);
       return virtual;
     },
     exact(address: number | VirtualAddress): VirtualAddress {
@@ -57,14 +62,14 @@ export function addressCodec(format: PagingFormat): AddressCodec {
       return BigInt.asUintN(bits, address);
     },
     fromVirtual(address: unknown, where: string): number {
-      if (address === lastVirtual) return lastNumber;
+      if (address === virtuals[newest]) return numbers[newest]!;
+      if (address === virtuals[newest ^ 1]) return numbers[newest ^ 1]!;
       if (typeof address !== 'bigint') throw notABigint(address, where);
       const register = BigInt.asUintN(bits, address);
       const n = signed ? nearestAddress(register, true) : Number(register);
       // Only an exact pair may be remembered: toVirtual(n) must give `register` back.
       if (register === address && (signed ? BigInt.asUintN(bits, BigInt(n)) === register : true)) {
-        lastNumber = n;
-        lastVirtual = register;
+        remember(n, register);
       }
       return n;
     },
