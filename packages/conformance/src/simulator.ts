@@ -80,16 +80,14 @@ type Step = ConformanceCase['scenario']['steps'][number];
 function rawOf(report: StepReport, step: Step): RawResult {
   const o = report.outcome;
   if (typeof o.signal === 'string') {
-    const last = [...report.faults].reverse().find((f) => f.resolution === 'signal');
-    // The simulator sends SI_KERNEL only for a #GP (a non-canonical address), which pushes error code 0.
-    const gp = o.code === 'SI_KERNEL';
+    // What the signal frame said (REG_ERR, REG_TRAPNO), as the probe reads it from the handler's ucontext.
     return {
       kind: 'signal',
       signal: o.signal,
       code: String(o.code),
       addr: BigInt(String(o.address)),
-      err: gp ? 0 : (last?.errorCode ?? null),
-      trap: gp ? 13 : 14,
+      err: typeof o.errorCode === 'string' ? Number(o.errorCode) : null,
+      trap: typeof o.trapNo === 'number' ? o.trapNo : null,
       ...(o.pages !== undefined ? { pages: Number(o.pages) } : {}),
     };
   }

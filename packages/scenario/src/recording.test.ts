@@ -279,7 +279,12 @@ describe('flattenEvent', () => {
       flattenEvent({
         type: 'signal',
         pid: 3,
-        signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address: 0n },
+        signal: {
+          signal: 'SIGSEGV',
+          code: 'SEGV_MAPERR',
+          address: 0n,
+          frame: { arch: 'x86', trapNo: 14, errorCode: 5 },
+        },
       }),
     ).toEqual({
       kind: 'signal',
@@ -287,13 +292,18 @@ describe('flattenEvent', () => {
       'signal.signal': 'SIGSEGV',
       'signal.code': 'SEGV_MAPERR',
       'signal.address': 0,
+      'signal.frame.arch': 'x86',
+      'signal.frame.trapNo': 14,
+      'signal.frame.errorCode': 5,
     });
     // An exact address no number holds (non-canonical) stays exact, in hex;
     // one a number holds is the kernel's own (signed) number, like every other.
     const at = (address: bigint) =>
-      flattenEvent({ type: 'signal', pid: 3, signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address } })[
-        'signal.address'
-      ];
+      flattenEvent({
+        type: 'signal',
+        pid: 3,
+        signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address, frame: null },
+      })['signal.address'];
     expect(at(0x8000_0000_dead_beefn)).toBe('0x80000000deadbeef');
     expect(at(0xffff_8880_0000_1000n)).toBe(-(2 ** 47) + 0x0880_0000_1000);
   });

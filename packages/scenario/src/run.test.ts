@@ -641,13 +641,25 @@ steps:
 `;
     const x86 = run(yaml('x86-64'));
     expect(x86.steps[1]!.faults[0]!.address).toBe('0x8000000000000000');
-    expect(outcome(x86, 2)).toEqual({ signal: 'SIGSEGV', code: 'SI_KERNEL', address: '0x0000000000000000' });
-    for (const arch of ['riscv-sv39', 'arm64']) {
+    // A #GP: trap 13, error code 0 in the frame.
+    expect(outcome(x86, 2)).toEqual({
+      signal: 'SIGSEGV',
+      code: 'SI_KERNEL',
+      address: '0x0000000000000000',
+      trapNo: 13,
+      errorCode: '0x0',
+    });
+    for (const [arch, frame] of [
+      ['riscv-sv39', {}],
+      // Outside TTBR0: the frame's ESR is a level-0 translation fault.
+      ['arm64', { esr: '0x92000004' }],
+    ] as const) {
       const r = run(yaml(arch));
       expect(outcome(r, 2)).toEqual({
         signal: 'SIGSEGV',
         code: 'SEGV_MAPERR',
         address: '0x8000000000000000',
+        ...frame,
       });
       expect(outcome(r, 4)).toMatchObject({ notCopied: 32, errno: 'EFAULT' });
     }

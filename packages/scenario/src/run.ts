@@ -17,6 +17,7 @@ import {
   KernelError,
   narrowAddress,
   PageFlag,
+  type SignalFrame,
   type Task,
   type TraceEvent,
   UACCESS_IP,
@@ -879,6 +880,31 @@ function describeSpec(spec: HookSpec): string {
   return `the implementation in ${spec.file}`;
 }
 
+/** The signal frame's report of the fault, as a step's outcome lists it (x86: trapNo and errorCode; ARM64: esr). */
+function frameFields(frame: SignalFrame | null): Record<string, unknown> {
+  if (frame === null) return {};
+  return frame.arch === 'x86'
+    ? { trapNo: frame.trapNo, errorCode: `0x${frame.errorCode.toString(16)}` }
+    : { esr: `0x${frame.esr.toString(16)}` };
+}
+
+/**
+ * Where the frame tells the handler something other than what the CPU
+ * reported (Linux hiding its kernel mappings), both values, since a
+ * learner comparing the fault with the signal would otherwise see a
+ * contradiction.
+ */
+function frameNote(r: Extract<AccessOutcome, { kind: 'signal' }>): string {
+  const frame = r.signal.frame;
+  const cpu = r.faults.at(-1)?.errorCode;
+  if (frame === null || cpu === undefined) return '';
+  const told = frame.arch === 'x86' ? frame.errorCode : frame.esr;
+  if (told === cpu) return '';
+  return frame.arch === 'x86'
+    ? `; the signal frame's error code is 0x${told.toString(16)} where the CPU pushed 0x${cpu.toString(16)} (Linux sets PROT for addresses at or above TASK_SIZE_MAX: sanitize_error_code)`
+    : `; the signal frame's ESR is 0x${told.toString(16)} where the CPU reported 0x${cpu.toString(16)} (Linux reports a level-0 translation fault for addresses outside TTBR0: set_thread_esr)`;
+}
+
 /** "3 demand-zero, 1 zero-page": how a run of faults was resolved. */
 function countsText(faults: readonly FaultRecord[]): string {
   const counts = new Map<string, number>();
@@ -921,8 +947,13 @@ function fromAccess(
         summary:
           r.signal.signal === 'SIGKILL'
             ? `${what} → out of memory: the OOM killer chose this process (SIGKILL)`
-            : `${what} → ${r.signal.signal} (${r.signal.code}) at ${hex(r.signal.address)}; the process is killed`,
-        outcome: { signal: r.signal.signal, code: r.signal.code, address: hex(r.signal.address) },
+            : `${what} → ${r.signal.signal} (${r.signal.code}) at ${hex(r.signal.address)}${frameNote(r)}; the process is killed`,
+        outcome: {
+          signal: r.signal.signal,
+          code: r.signal.code,
+          address: hex(r.signal.address),
+          ...frameFields(r.signal.frame),
+        },
         faults: r.faults,
       };
     case 'oops':

@@ -32,3 +32,26 @@ export interface SignalInfo {
   /** si_addr: the faulting address, exact (0n where Linux reports none). */
   readonly address: bigint;
 }
+
+/**
+ * What a signal frame tells a SA_SIGINFO handler about the fault beyond
+ * siginfo: on x86 the trap number and error code of the machine context
+ * (uc_mcontext.gregs[REG_TRAPNO] and [REG_ERR], set by set_signal_archinfo
+ * in arch/x86/mm/fault.c), on ARM64 the ESR of the frame's esr_context
+ * record (set_thread_esr in arch/arm64/mm/fault.c). Linux may put there a
+ * different value from the one the CPU reported: see each architecture's
+ * `signalFrame`.
+ */
+export type SignalFrame =
+  | { readonly arch: 'x86'; readonly trapNo: number; readonly errorCode: number }
+  | { readonly arch: 'arm64'; readonly esr: number };
+
+/**
+ * A signal as the kernel delivered it: the fault handler's verdict, and the
+ * frame the kernel wrote beside it (null where the architecture writes
+ * nothing about the fault — RISC-V — or the signal came from no fault:
+ * the OOM killer's SIGKILL).
+ */
+export interface DeliveredSignal extends SignalInfo {
+  readonly frame: SignalFrame | null;
+}

@@ -4,7 +4,7 @@
  * went, which signal or oops ended it. Plain data, like the hardware events.
  */
 import type { HwEvent } from '../hw/events.ts';
-import type { SignalInfo } from './abi.ts';
+import type { DeliveredSignal } from './abi.ts';
 import type { Resolution } from './hooks.ts';
 
 export type KernelEvent =
@@ -24,7 +24,7 @@ export type KernelEvent =
       readonly address: number;
       readonly action: 'copy' | 'reuse';
     }
-  | { readonly type: 'signal'; readonly pid: number; readonly signal: SignalInfo }
+  | { readonly type: 'signal'; readonly pid: number; readonly signal: DeliveredSignal }
   | { readonly type: 'oops'; readonly cpu: number; readonly pid: number; readonly report: string }
   | {
       readonly type: 'tlb-shootdown';

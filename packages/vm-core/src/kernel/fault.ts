@@ -13,7 +13,7 @@
 import { Access, Privilege } from '../hw/access.ts';
 import { formatAddress, narrowAddress } from '../hw/address.ts';
 import type { PageFault } from '../hw/fault.ts';
-import type { SignalInfo } from './abi.ts';
+import type { DeliveredSignal } from './abi.ts';
 import type { DecodedFault } from './arch/arch.ts';
 import { PteHalves } from './arch/pte-halves.ts';
 import { cpuFor } from './context-switch.ts';
@@ -283,14 +283,19 @@ function finishFault(
         fixupIp: s.va.fromVirtual(outcome.fixupIp, 'the fixup address'),
         faults: takeFaults(base),
       };
-    case 'signal':
+    case 'signal': {
       record(s, cpu, task, fault, info, 'signal');
-      if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal: outcome.signal });
+      // A kernel-mode fault has no user frame to write (the hook's signal
+      // then comes from nowhere a handler could read).
+      const frame = fault.privilege === 'user' ? s.arch.signalFrame(fault) : null;
+      const signal: DeliveredSignal = { ...outcome.signal, frame };
+      if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal });
       // SIGSEGV and SIGBUS kill by default — the whole process, every
       // thread sharing its address space.
-      task.death = { signal: outcome.signal };
+      task.death = { signal };
       killThreadGroup(s, task);
-      return { kind: 'signal', signal: outcome.signal, faults: takeFaults(base) };
+      return { kind: 'signal', signal, faults: takeFaults(base) };
+    }
     case 'oops':
       record(s, cpu, task, fault, info, 'oops');
       if (s.listener !== null) emit(s, { type: 'oops', cpu: cpu.id, pid: task.pid, report: outcome.report });
@@ -303,7 +308,7 @@ function finishFault(
       // VM_FAULT_OOM: the OOM killer has chosen this task (or found nothing
       // to kill); either way the faulting task cannot go on.
       record(s, cpu, task, fault, info, 'signal');
-      const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n };
+      const signal: DeliveredSignal = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n, frame: null };
       task.death ??= { signal };
       if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal });
       for (const t of [...s.tasks.values()])

@@ -5,7 +5,7 @@
  * Follows mm/oom_kill.c (out_of_memory, select_bad_process, oom_badness,
  * oom_kill_process).
  */
-import type { SignalInfo } from './abi.ts';
+import type { DeliveredSignal } from './abi.ts';
 import { exit } from './exit.ts';
 import { emit, type KernelState } from './state.ts';
 import type { Task } from './types.ts';
@@ -32,7 +32,7 @@ export function oomKill(
   }
   if (victim === null) return 'nothing-to-kill';
   s.stats.oomKills++;
-  const signal: SignalInfo = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n };
+  const signal: DeliveredSignal = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n, frame: null };
   victim.death = { signal };
   if (s.listener !== null) emit(s, { type: 'oom-kill', pid: victim.pid, score: worst });
   if (faulting !== null && victim.mm === faulting.mm) return 'victim-is-current';

@@ -5,7 +5,7 @@
  */
 import type { Mmu } from '../hw/mmu.ts';
 import type { TlbConfig } from '../hw/tlb.ts';
-import type { ErrnoName, SignalInfo, SignalName } from './abi.ts';
+import type { DeliveredSignal, ErrnoName, SignalName } from './abi.ts';
 import type { KernelHooks, Resolution } from './hooks.ts';
 import type { KernelArch } from './layout.ts';
 import type { LinuxVersion } from './linux-version.ts';
@@ -111,7 +111,7 @@ export interface Task {
    */
   ignoresSigchld: boolean;
   /** The signal that killed it, or the oops that did. */
-  death: { readonly signal: SignalInfo } | { readonly oops: string } | null;
+  death: { readonly signal: DeliveredSignal } | { readonly oops: string } | null;
   /** The CPU it last ran on. */
   lastCpu: number | null;
   /**
@@ -142,7 +142,7 @@ export interface FaultRecord {
 
 export type AccessOutcome =
   | { readonly kind: 'ok'; readonly value: number; readonly faults: readonly FaultRecord[] }
-  | { readonly kind: 'signal'; readonly signal: SignalInfo; readonly faults: readonly FaultRecord[] }
+  | { readonly kind: 'signal'; readonly signal: DeliveredSignal; readonly faults: readonly FaultRecord[] }
   | { readonly kind: 'oops'; readonly report: string; readonly faults: readonly FaultRecord[] }
   | { readonly kind: 'fixup'; readonly fixupIp: number; readonly faults: readonly FaultRecord[] }
   | { readonly kind: 'oom'; readonly faults: readonly FaultRecord[] };

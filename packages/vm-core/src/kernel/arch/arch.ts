@@ -17,6 +17,7 @@
 import type { ControlState } from '../../hw/control.ts';
 import type { PageFault } from '../../hw/fault.ts';
 import type { PagingFormat } from '../../hw/paging-format.ts';
+import type { SignalFrame } from '../abi.ts';
 import type { FaultInfo } from '../hooks.ts';
 import type { KernelLayout } from '../layout.ts';
 import type { LinuxVersion } from '../linux-version.ts';
@@ -213,6 +214,14 @@ export interface KernelArchitecture {
   oopsLines(fault: OopsFacts, reason: string, cpu: Cpu | null): readonly string[];
   /** The message a kernel access to user memory outside the window dies with. */
   readonly userAccessViolation: string;
+  /**
+   * What the signal frame says about the user-mode `fault` that raised a
+   * signal (null: nothing — RISC-V's sigcontext holds only registers).
+   * Linux hides its own layout here: a fault on an address at or above
+   * TASK_SIZE_MAX gets x86's PROT bit set whatever the CPU pushed, and a
+   * level-0 translation fault in ARM64's ESR.
+   */
+  signalFrame(fault: PageFault): SignalFrame | null;
   /**
    * What the address-space tags are called and how many the format's root
    * register holds (x86-64: 4096 PCIDs, the default; RISC-V Sv39: 2^16

@@ -246,6 +246,12 @@ function arm64Architecture(layout: KernelLayout, config: Arm64Config): KernelArc
     asidSpace: { name: 'ASID', count: 2 ** 16 },
     oopsLines: (f, reason, cpu) => oopsLines(f, reason, swPan && cpu !== null && ttbr0Reserved(cpu)),
     userAccessViolation: USER_ACCESS_VIOLATION,
+    signalFrame: (fault) => {
+      const r = fault.report;
+      if (r.arch !== 'arm64') throw new TypeError(`an arm64 kernel got a ${r.arch} fault report`);
+      const esr = signalFrameEsr(r.esr, fault.va >= 0 && fault.va < layout.userEnd);
+      return esr === 0 ? null : { arch: 'arm64', esr };
+    },
     // One simulated copy instruction serves both directions; get_user and
     // put_user are inline on arm64, so Linux would name their caller.
     uaccessSymbols: { copyUser: '__arch_copy_from_user', getUser: '__get_user', putUser: '__put_user' },
@@ -295,6 +301,24 @@ function configure(
  * the page-table walk (show_pte) and the registers in between; the
  * simulation's trace shows the walk instead.
  */
+/**
+ * set_thread_esr() (arch/arm64/mm/fault.c, 6.1): the ESR a signal frame's
+ * esr_context record carries, 0 for none. A fault on a TTBR0 address
+ * (below TASK_SIZE) keeps the CPU's syndrome; for any other address user
+ * space must not learn what the kernel maps there, so only the exception
+ * class, IL and (for data aborts) CM and WnR survive, with a level-0
+ * translation fault as the status — the same for an unmapped kernel page,
+ * a kernel-only one, or an address past 48 bits.
+ */
+function signalFrameEsr(esr: number, ttbr0Address: boolean): number {
+  if (ttbr0Address) return esr;
+  const ec = esr >>> ESR_EC_SHIFT;
+  const kept = ec === EC_DABT_LOW ? ESR_IL | ESR_CM | ESR_WNR : ec === EC_IABT_LOW ? ESR_IL : null;
+  // Linux WARNs: only aborts from EL0 come here. No record at all, as it does.
+  if (kept === null) return 0;
+  return ((ec << ESR_EC_SHIFT) | (esr & kept) | FSC_FAULT) >>> 0;
+}
+
 function oopsLines(f: OopsFacts, reason: string, swPanReserved: boolean): readonly string[] {
   const esr = f.errorCode >>> 0;
   const ec = esr >>> ESR_EC_SHIFT;

@@ -264,6 +264,9 @@ export const riscvSv39Architecture: KernelArchitecture = {
   userAccessAllowed: (cpu) => cpu.mmu.userAccessOpen,
   oopsLines: riscvOopsLines,
   userAccessViolation: USER_ACCESS_VIOLATION,
+  // struct sigcontext (arch/riscv/include/uapi/asm/sigcontext.h) holds the
+  // registers only: a handler learns scause and stval from nowhere but si_addr.
+  signalFrame: () => null,
   asidSpace: { name: 'ASID', count: 2 ** 16 },
   // get_user/put_user are macros (__get_user_nocheck, __put_user_nocheck in
   // asm/uaccess.h) inlined into their caller, whose name a real oops would

@@ -10,6 +10,7 @@
  */
 import { formatAddress } from '../../hw/address.ts';
 import { union } from '../../hw/entry-bits.ts';
+import { X86ErrorCode } from '../../hw/fault.ts';
 import { x86_32 } from '../../hw/formats/x86-32.ts';
 import { x86_64 } from '../../hw/formats/x86-64.ts';
 import type { X86Format } from '../../hw/paging-format.ts';
@@ -207,6 +208,17 @@ function x86Architecture(format: X86Format, layout: KernelLayout, wide: boolean)
     userAccessAllowed: (cpu) => cpu.mmu.userAccessOpen || !cpu.mmu.control.smap,
     oopsLines: (f) => x86OopsLines(wide ? 64 : 32, f),
     userAccessViolation: 'SMAP violation: kernel accessed user memory without stac',
+    signalFrame(fault) {
+      const r = fault.report;
+      if (r.arch !== 'x86') throw new TypeError(`an x86 kernel got a ${r.arch} fault report`);
+      // sanitize_error_code() (arch/x86/mm/fault.c): "pretend that user-mode
+      // accesses to kernel addresses are always protection faults", so the
+      // frame does not say whether the kernel maps the page. TASK_SIZE_MAX
+      // is userEnd on both widths (x86-64: 2^47 - 4096; x86-32: TASK_SIZE).
+      const kernelAddress = fault.va < 0 || fault.va >= layout.userEnd;
+      const errorCode = r.vector === 14 && kernelAddress ? r.errorCode | X86ErrorCode.Present : r.errorCode;
+      return { arch: 'x86', trapNo: r.vector, errorCode };
+    },
   };
 }
 
