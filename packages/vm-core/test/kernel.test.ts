@@ -161,8 +161,8 @@ describe('mmap, munmap, mprotect, brk', () => {
     });
   });
 
-  test('mprotect read-only then back: the write faults, then reuses the page', () => {
-    const { kernel, pid } = boot();
+  test('mprotect read-only then back, before 6.0: the write faults, then reuses the page', () => {
+    const { kernel, pid } = boot({ linux: '5.15' });
     const addr = mapAnon(kernel, pid, 2);
     kernel.access(pid, addr, 'write', 9);
     expect(kernel.mprotect(pid, addr, 4096, RO)).toBeNull();
@@ -173,6 +173,34 @@ describe('mmap, munmap, mprotect, brk', () => {
     const w = kernel.access(pid, addr, 'write', 10);
     expect(resolutions(w)).toEqual(['cow-reuse']);
     expect(kernel.mprotect(pid, 0x7000_0000, 4096, RO)).toBe('ENOMEM');
+  });
+
+  test('mprotect read-only then back, since 6.0: an exclusive dirty page is writable at once', () => {
+    const { kernel, pid } = boot();
+    const addr = mapAnon(kernel, pid, 4);
+    kernel.access(pid, addr, 'write', 9);
+    // Page 2 only read: the zero page, which no mprotect makes writable.
+    kernel.access(pid, addr + 2 * 4096, 'read');
+    expect(kernel.mprotect(pid, addr, 4 * 4096, RO)).toBeNull();
+    expect(kernel.mprotect(pid, addr, 4 * 4096, RW)).toBeNull();
+    expect(resolutions(kernel.access(pid, addr, 'write', 10))).toEqual([]);
+    expect(resolutions(kernel.access(pid, addr + 2 * 4096, 'write', 1))).toEqual(['cow-copy']);
+  });
+
+  test('since 6.0 too, a page fork shared is not exclusive: the write after mprotect faults, even once the child is gone', () => {
+    const { kernel, pid } = boot();
+    const addr = mapAnon(kernel, pid, 1);
+    kernel.access(pid, addr, 'write', 9);
+    const child = kernel.fork(pid).pid;
+    kernel.exit(child);
+    expect(kernel.mprotect(pid, addr, 4096, RO)).toBeNull();
+    expect(kernel.mprotect(pid, addr, 4096, RW)).toBeNull();
+    // do_wp_page reuses it (nobody else holds it) and marks it exclusive again …
+    expect(resolutions(kernel.access(pid, addr, 'write', 10))).toEqual(['cow-reuse']);
+    expect(kernel.mprotect(pid, addr, 4096, RO)).toBeNull();
+    expect(kernel.mprotect(pid, addr, 4096, RW)).toBeNull();
+    // … so the next round trip needs no fault.
+    expect(resolutions(kernel.access(pid, addr, 'write', 11))).toEqual([]);
   });
 
   test('brk grows and shrinks the heap', () => {

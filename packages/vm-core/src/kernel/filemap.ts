@@ -17,7 +17,7 @@ import { dropMapping } from './page-rmap.ts';
 import { emit, type FaultContext, type KernelState, mmById, PAGE } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { SimFile } from './types.ts';
-import { VmFlag } from './vma.ts';
+import { type Vma, VmFlag } from './vma.ts';
 
 /** Creates a file with these bytes (refusing to replace one). */
 export function createFile(s: KernelState, name: string, content: Uint8Array | readonly number[]): SimFile {
@@ -121,4 +121,16 @@ export function evictFilePage(s: KernelState, pfn: number): boolean {
   s.frames.set(pfn, PageFlag.File, false);
   putPage(s, pfn);
   return true;
+}
+
+/**
+ * vma_wants_writenotify() (mm/mmap.c): whether a shared writable mapping
+ * must map its pages read-only until the first write, so the kernel learns
+ * a page became dirty (page_mkwrite, dirty accounting). Shared anonymous
+ * memory is shmem, which tracks nothing that way; a file on a disk file
+ * system does.
+ */
+export function wantsWriteNotify(_s: KernelState, vma: Vma): boolean {
+  if ((vma.flags & (VmFlag.Write | VmFlag.Shared)) !== (VmFlag.Write | VmFlag.Shared)) return false;
+  return vma.file !== undefined;
 }

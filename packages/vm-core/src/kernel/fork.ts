@@ -8,6 +8,7 @@
 import { PteHalves } from './arch/pte-halves.ts';
 import { addStack } from './exec.ts';
 import { dropMm } from './exit.ts';
+import { PageFlag } from './frames.ts';
 import { KernelError } from './kernel.ts';
 import { Mm, OutOfMemory } from './mm.ts';
 import { addMapping } from './page-rmap.ts';
@@ -152,6 +153,8 @@ export function fork(s: KernelState, pid: number): Task {
             // The child's PTE holds a reference of its own (folio_try_dup_anon_rmap + folio_get).
             s.frames.incRefcount(pfn);
             addMapping(s, child, va, pfn);
+            // page_try_dup_anon_rmap: shared with the child, exclusive to neither.
+            s.frames.set(pfn, PageFlag.AnonExclusive, false);
           }
           // copy_present_pte: a private writable page becomes read-only in
           // both, so the first write by either side faults and copies.

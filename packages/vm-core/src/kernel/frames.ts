@@ -42,6 +42,13 @@ export const PageFlag = {
    * tests and clears it). A second reference with it set activates.
    */
   Referenced: 1 << 10,
+  /**
+   * PG_anon_exclusive (Linux 5.19 on, commit 6c287605fd56): an anonymous
+   * page only this mm maps, so it may be written without a copy. Set on a
+   * new anonymous page and on a COW reuse, cleared when fork shares the
+   * page; mprotect asks for it (can_change_pte_writable).
+   */
+  AnonExclusive: 1 << 11,
 } as const;
 export type PageFlag = (typeof PageFlag)[keyof typeof PageFlag];
 

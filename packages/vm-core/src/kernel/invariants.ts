@@ -52,6 +52,12 @@ export function checkInvariants(kernel: Kernel): string[] {
     if (frames.mapcountOf(pfn) !== mappings[pfn]) {
       problems.push(`frame ${pfn}: mapcount is ${frames.mapcountOf(pfn)} but ${mappings[pfn]} PTEs map it`);
     }
+    // An exclusive page has one owner: fork must have cleared the flag.
+    if (frames.has(pfn, PageFlag.AnonExclusive) && cell(mappings, pfn) > 1) {
+      problems.push(
+        `frame ${pfn}: marked exclusive (PG_anon_exclusive) but ${mappings[pfn]} PTEs map it — mprotect could make it writable in both`,
+      );
+    }
     // The swap cache and the page cache each hold a reference of their own.
     const pins = (frames.has(pfn, PageFlag.SwapCache) ? 1 : 0) + (frames.has(pfn, PageFlag.File) ? 1 : 0);
     if (!frames.isFree(pfn) && frames.refcountOf(pfn) !== cell(mappings, pfn) + pins) {

@@ -120,6 +120,18 @@ export const LINUX_CHANGES: readonly LinuxChange[] = [
     ],
   },
   {
+    since: '6.0',
+    where:
+      'mprotect.ts: change_pte_range() with MM_CP_TRY_CHANGE_WRITABLE (mm/mprotect.c can_change_pte_writable)',
+    before:
+      'mprotect giving write back to a private mapping leaves every present PTE read-only: the next write faults, and the fault finds the page exclusive and reuses it',
+    after:
+      'mprotect makes the PTE of a dirty, exclusive anonymous page writable at once (and of a dirty page in a shared mapping that needs no write-notify), so the next write takes no fault',
+    commits: [
+      '64fe24a3e05e ("mm/mprotect: try avoiding write faults on exclusive anonymous pages when changing protection")',
+    ],
+  },
+  {
     since: '6.5',
     where:
       'vmalloc.ts vmallocSync() and the RISC-V vmalloc fault (arch/riscv/mm/fault.c vmalloc_fault, arch/riscv/mm/init.c preallocate_pgd_pages_range)',

@@ -95,7 +95,12 @@ export function mapPage(
     // becomes anonymous and joins the LRU (folio_add_new_anon_rmap,
     // folio_add_lru_vma). The other mappers — fork, swap-in — map pages
     // that already are.
-    if (!s.frames.has(pfn, PageFlag.File)) s.frames.set(pfn, PageFlag.Anon);
+    if (!s.frames.has(pfn, PageFlag.File)) {
+      s.frames.set(pfn, PageFlag.Anon);
+      // folio_add_new_anon_rmap(…, RMAP_EXCLUSIVE): a new private page is
+      // this mm's alone. (Shared anonymous memory is shmem's, never exclusive.)
+      if ((vma.flags & VmFlag.Shared) === 0) s.frames.set(pfn, PageFlag.AnonExclusive);
+    }
     if (!s.lru.has(pfn)) s.lru.addNew(pfn);
   }
 }
@@ -149,6 +154,12 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
   // ptep_set_access_flags, which flushes the stale read-only entry.
   ops.mkwrite(e);
   ops.mkdirty(e);
+  // wp_page_reuse after page_move_anon_rmap: the reused page is now exclusive.
+  const pfn = ops.pfn(e.lo, e.hi);
+  if (s.frames.has(pfn, PageFlag.Anon) && !s.frames.has(pfn, PageFlag.File)) {
+    const vma = mm.vmas.containing(address);
+    if (vma !== null && (vma.flags & VmFlag.Shared) === 0) s.frames.set(pfn, PageFlag.AnonExclusive);
+  }
   // wp_page_reuse()'s pte_mkyoung: where software keeps A (Svade), an old
   // PTE left old would cost the retried write a second fault Linux never
   // takes. Where hardware keeps it, the retry's walk sets it (and shows so).

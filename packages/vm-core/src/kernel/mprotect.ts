@@ -7,10 +7,13 @@
  */
 import type { ErrnoName } from './abi.ts';
 import { PteHalves } from './arch/pte-halves.ts';
+import { wantsWriteNotify } from './filemap.ts';
+import { PageFlag } from './frames.ts';
+import { linuxAtLeast } from './linux-version.ts';
 import { type KernelState, PAGE, pageUp, userTask } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { MmapRequest } from './types.ts';
-import { VmFlag } from './vma.ts';
+import { type Vma, VmFlag } from './vma.ts';
 
 export function mprotect(
   s: KernelState,
@@ -35,14 +38,18 @@ export function mprotect(
     end,
     (flags) => (flags & ~(VmFlag.Read | VmFlag.Write | VmFlag.Exec)) | rights,
   );
-  // change_pte_range: take rights away from mapped PTEs now; rights given
-  // back are granted lazily by the next fault (a write reuses the page).
+  // change_pte_range: take rights away from mapped PTEs now. Write given
+  // back is granted at once where the next write fault would grant it
+  // without a copy or a notification (since 6.0), else lazily by that fault.
   const ops = s.arch.pteHalves;
   const tables = s.tables;
   const next = new PteHalves();
+  const tryWritable = prot.write && linuxAtLeast(s.linux, '6.0');
   tables.forEachUserEntry(mm.pgdPfn, address, end, (va, pa, lo, hi) => {
     if (!ops.mapsFrame(lo, hi)) return;
     ops.modify(next.set(lo, hi), prot);
+    if (tryWritable && !ops.write(next.lo, next.hi) && canChangePteWritable(s, mm.vmas.containing(va)!, next))
+      ops.mkwrite(next);
     if (next.lo === lo && next.hi === hi) return;
     tables.store(pa, next.lo, next.hi);
     const lostRights =
@@ -55,4 +62,23 @@ export function mprotect(
     if (lostRights) flushTlbPage(s, mm.id, va);
   });
   return null;
+}
+
+/**
+ * can_change_pte_writable() (mm/mprotect.c, 6.1), for a VMA that
+ * vma_wants_manual_pte_write_upgrade(): a private one, or a shared one
+ * that needs no write-notify. The PTE must be dirty (a clean one would
+ * lose the dirty tracking the write fault does), and a private mapping's
+ * page an exclusive anonymous one — exactly the pages do_wp_page would
+ * reuse without a copy. (Soft-dirty and userfaultfd tracking, which would
+ * also need the fault, are not modelled: every VMA is VM_SOFTDIRTY.)
+ */
+function canChangePteWritable(s: KernelState, vma: Vma, e: PteHalves): boolean {
+  const ops = s.arch.pteHalves;
+  if (!ops.valid(e.lo, e.hi) || !ops.dirty(e.lo, e.hi)) return false;
+  if ((vma.flags & VmFlag.Shared) !== 0) return !wantsWriteNotify(s, vma);
+  const pfn = ops.pfn(e.lo, e.hi);
+  return (
+    pfn !== s.zeroPagePfn && s.frames.has(pfn, PageFlag.Anon) && s.frames.has(pfn, PageFlag.AnonExclusive)
+  );
 }

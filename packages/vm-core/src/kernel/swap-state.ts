@@ -70,6 +70,8 @@ export function swapInPage(
   const vma = mm.vmas.containing(address)!;
   const exclusive = swap.count[slot] === 1 && s.frames.mapcountOf(pfn) === 0;
   const writable = write && exclusive && (vma.flags & VmFlag.Write) !== 0;
+  // do_swap_page's RMAP_EXCLUSIVE: nobody else holds the slot or maps the page.
+  s.frames.set(pfn, PageFlag.AnonExclusive, exclusive);
   const e = SWAP_IN;
   ops.make(
     pfn,
