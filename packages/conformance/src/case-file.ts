@@ -100,6 +100,10 @@ export function parseCase(id: string, text: string): ConformanceCase {
         `${where}: field "${field}": the Linux probe runs one x86-64 CPU, Linux's own code`,
       );
   }
+  if (scenario.files === 'ext4')
+    throw new CaseError(
+      `${where}: field "files": the Linux probe keeps its files on tmpfs, so a case's files are tmpfs files (leave the field out)`,
+    );
   if (scenario.watch?.free_frames) throw new CaseError(`${where}: a user program cannot watch free frames`);
   for (const [index, step] of scenario.steps.entries()) {
     if (!(PROBED_STEPS as readonly string[]).includes(step.kind))

@@ -48,7 +48,8 @@ function readBuiltinLabels(): { stack: number; brk: number } {
 
 export function observeOnSimulator(c: ConformanceCase): ObservedRun {
   const labels = builtinLabels();
-  const session = bootSession(c.scenario);
+  // The probe's files are on tmpfs (its boot line says so), so the simulator's are too.
+  const session = bootSession({ ...c.scenario, files: 'tmpfs' });
   const zeroPfn = session.kernel.api.zeroPfn();
   const report = runOn(session, c.scenario, { labels });
   const observer = new CaseObserver();

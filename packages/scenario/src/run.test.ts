@@ -678,3 +678,26 @@ steps:
     ).toMatch(/field "addr": 0x10000000000000000 does not fit in 64 bits/);
   });
 });
+
+describe('files: what the files live on', () => {
+  const yaml = (files: string) => `${files}
+steps:
+  - file: { name: data, text: "original" }
+  - spawn: { name: a }
+  - mmap: { task: a, length: 4096, prot: rw-, flags: [shared], file: data, as: map }
+  - read: { task: a, addr: map }
+  - write: { task: a, addr: map, value: 79 }
+`;
+
+  test('ext4 (the default) write-notifies a shared mapping; tmpfs maps it writable at the read', () => {
+    for (const header of ['', 'files: ext4'])
+      expect(resolutions(run(yaml(header)), 5)).toEqual(['page-mkwrite']);
+    expect(resolutions(run(yaml('files: tmpfs')), 5)).toEqual([]);
+  });
+
+  test('any other value is an error naming the two', () => {
+    expect(failure(yaml('files: xfs'))).toMatch(
+      /files is "ext4" \(a disk file system, write-notified\) or "tmpfs" \(files in memory\), not "xfs"/,
+    );
+  });
+});

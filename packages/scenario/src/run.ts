@@ -124,6 +124,7 @@ export function bootSession(scenario: Scenario, options: RunOptions = {}): Scena
         ...(scenario.tlb !== undefined ? { tlb: scenario.tlb } : {}),
         ...(scenario.linux !== undefined ? { linux: scenario.linux } : {}),
         ...(scenario.access_flags !== undefined ? { accessFlags: scenario.access_flags } : {}),
+        ...(scenario.files !== undefined ? { fileSystem: scenario.files } : {}),
         ...(scenario.pan !== undefined ? { pan: scenario.pan } : {}),
         ...(scenario.uao !== undefined ? { uao: scenario.uao } : {}),
       },

@@ -227,6 +227,20 @@ export const scenarioSchema = z.strictObject({
     })
     .optional(),
   /**
+   * What the `file:` steps' files live on: `ext4` (the default), a disk
+   * file system — pages come into the page cache when first needed, and a
+   * shared writable mapping is write-notified (mapped read-only until the
+   * first write, the page_mkwrite fault); or `tmpfs`, memory — every page
+   * is cached from the start and a read fault already maps a shared page
+   * writable. The conformance cases run on tmpfs, as their Linux side does.
+   */
+  files: z
+    .enum(['ext4', 'tmpfs'], {
+      error: (issue) =>
+        `files is "ext4" (a disk file system, write-notified) or "tmpfs" (files in memory), not ${JSON.stringify(issue.input)}`,
+    })
+    .optional(),
+  /**
    * ARM64: how the CPU keeps the kernel out of user memory. `hardware`
    * (the default): PSTATE.PAN, ARMv8.1 on. `software`: a CPU without PAN
    * (ARMv8.0), emulated by CONFIG_ARM64_SW_TTBR0_PAN — TTBR0 holds the

@@ -52,6 +52,8 @@ export interface MachineOptions {
   readonly linux?: LinuxVersion;
   /** Accessed/dirty state kept by the MMU or by the fault handler (arm64, riscv-sv39; the kernel's KernelOptions.accessFlags). */
   readonly accessFlags?: 'hardware' | 'software';
+  /** What files live on: 'ext4' or 'tmpfs' (KernelOptions.fileSystem). */
+  readonly fileSystem?: 'ext4' | 'tmpfs';
   /** ARM64: PSTATE.PAN, or SW PAN's reserved TTBR0 (KernelOptions.pan). */
   readonly pan?: 'hardware' | 'software';
   /** ARM64 before 5.11: the CPU has UAO, so user copies use LDTR/STTR (KernelOptions.uao). */
@@ -121,6 +123,7 @@ export class ScenarioSession {
       ...(m.tlb !== undefined ? { tlb: m.tlb } : {}),
       ...(m.linux !== undefined ? { linux: m.linux } : {}),
       ...(m.accessFlags !== undefined ? { accessFlags: m.accessFlags } : {}),
+      ...(m.fileSystem !== undefined ? { fileSystem: m.fileSystem } : {}),
       ...(m.pan !== undefined ? { pan: m.pan } : {}),
       ...(m.uao !== undefined ? { uao: m.uao } : {}),
       hooks: this.hooks.switchboard,

@@ -73,6 +73,9 @@ export function bootKernel(options: KernelOptions): KernelState {
   }
   if (accessFlags !== 'hardware' && accessFlags !== 'software')
     throw new KernelError(`accessFlags must be 'hardware' or 'software', not ${String(accessFlags)}`);
+  const fileSystem = options.fileSystem ?? 'ext4';
+  if (fileSystem !== 'ext4' && fileSystem !== 'tmpfs')
+    throw new KernelError(`fileSystem must be 'ext4' or 'tmpfs', not ${String(fileSystem)}`);
   const swapSlots = options.swapSlots ?? frameCount;
   // Linux derives these from min_free_kbytes; the ratios (low = 5/4 min,
   // high = 3/2 min) are those of __setup_per_zone_wmarks.
@@ -106,6 +109,7 @@ export function bootKernel(options: KernelOptions): KernelState {
     hooks,
     pcid,
     accessFlags,
+    fileSystem,
     exceptionTable: new Map(),
     files: new Map(),
     rmap: new ReverseMap(frameCount),

@@ -54,7 +54,15 @@ export type KernelEvent =
       readonly fromCache: boolean;
     }
   | { readonly type: 'oom-kill'; readonly pid: number; readonly score: number }
-  | { readonly type: 'writeback'; readonly file: string; readonly page: number };
+  | { readonly type: 'writeback'; readonly file: string; readonly page: number }
+  /** do_fault_around mapped a cached file page next to a read fault, in address space `mm`. */
+  | {
+      readonly type: 'fault-around';
+      readonly mm: number;
+      readonly address: number;
+      readonly file: string;
+      readonly page: number;
+    };
 
 export type TraceEvent = HwEvent | KernelEvent;
 export type TraceListener = (event: TraceEvent) => void;

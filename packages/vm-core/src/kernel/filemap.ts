@@ -8,13 +8,14 @@
  * (pageout, __remove_mapping) for the eviction.
  */
 import { formatAddress } from '../hw/address.ts';
+import { PteHalves } from './arch/pte-halves.ts';
 import { PageFlag } from './frames.ts';
 import type { FaultInfo, FaultOutcome } from './hooks.ts';
 import { KernelError } from './kernel.ts';
 import { mapPage } from './memory.ts';
 import { allocPage, putPage } from './page-alloc.ts';
 import { dropMapping } from './page-rmap.ts';
-import { emit, type FaultContext, type KernelState, mmById, PAGE } from './state.ts';
+import { emit, type FaultContext, type KernelState, mmById, PAGE, pageDown } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { SimFile } from './types.ts';
 import { type Vma, VmFlag } from './vma.ts';
@@ -28,6 +29,15 @@ export function createFile(s: KernelState, name: string, content: Uint8Array | r
   if (content.length > 1 << 26) throw new KernelError('files are limited to 64 MiB');
   const data = Uint8Array.from(content, (b) => b & 0xff);
   const file: SimFile = { name, size: data.length, data, cache: new Map() };
+  // tmpfs keeps a file in memory: writing it put every page in the page cache.
+  if (s.fileSystem === 'tmpfs') {
+    for (let index = 0; index < Math.ceil(file.size / PAGE); index++) {
+      if (pageCachePage(s, null, file, index) < 0) {
+        for (const pfn of file.cache.values()) dropFromCache(s, pfn);
+        throw new KernelError(`file "${name}": no memory for its ${Math.ceil(file.size / PAGE)} tmpfs pages`);
+      }
+    }
+  }
   s.files.set(name, file);
   return file;
 }
@@ -76,12 +86,75 @@ export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultIn
     mapPage(s, mm.id, address, copy, { writable: true, exec, dirty: true });
     return { kind: 'resolved', resolution: 'cow-copy' };
   }
-  // The mapping takes its own reference; the cache keeps its one. A shared
-  // page is mapped writable only for a write, so the first write to a clean
-  // page is noticed (the dirty accounting that page_mkwrite exists for).
+  // do_read_fault: map what the cache already holds around the address.
+  if (!f.write) faultAround(s, mm.id, vma, file, address);
+  // The mapping takes its own reference; the cache keeps its one.
   s.frames.incRefcount(cached);
-  mapPage(s, mm.id, address, cached, { writable: shared && f.write, exec, dirty: shared && f.write });
+  mapPage(s, mm.id, address, cached, {
+    writable: sharedWritable(s, vma, f.write),
+    exec,
+    dirty: shared && f.write,
+  });
   return { kind: 'resolved', resolution: 'page-cache' };
+}
+
+/**
+ * Whether a file page this fault maps into `vma` may be written at once:
+ * a shared mapping's page is, for a write, or always where nobody needs
+ * to see the first write (vm_page_prot keeps the write bit unless
+ * vma_wants_writenotify). A private mapping's never: a write copies it.
+ */
+function sharedWritable(s: KernelState, vma: Vma, write: boolean): boolean {
+  if ((vma.flags & (VmFlag.Shared | VmFlag.Write)) !== (VmFlag.Shared | VmFlag.Write)) return false;
+  return write || !wantsWriteNotify(s, vma);
+}
+
+/** The register a prefaulted PTE is made young or old in. */
+const PREFAULTED = new PteHalves();
+
+/** fault_around_bytes (mm/memory.c): 64 KiB, the default since it was added in 3.15. */
+const FAULT_AROUND_PAGES = 16;
+
+/**
+ * do_fault_around() → filemap_map_pages() (Linux 6.1): a read fault on a
+ * file mapping also maps the pages of the aligned 64 KiB window around the
+ * address that the page cache already holds — within the VMA, within the
+ * same page table, before the end of the file, where no PTE is yet. They
+ * count as mapped (mapcount, rss) but as no fault: reading them later
+ * takes none. Their PTEs are young, except on ARM64 with a hardware
+ * access flag (arch_wants_old_prefaulted_pte), where the first access
+ * sets it at no cost and reclaim should not think them used.
+ */
+function faultAround(s: KernelState, mmId: number, vma: Vma, file: SimFile, address: number): void {
+  const mm = mmById(s, mmId);
+  const window = FAULT_AROUND_PAGES * PAGE;
+  const tableSpan = s.tables.span(s.tables.levels - 2);
+  const start = Math.max(address - (address % window), vma.start);
+  const tableEnd = address - (address % tableSpan) + tableSpan;
+  const end = Math.min(start + window, vma.end, tableEnd);
+  const lastIndex = Math.ceil(file.size / PAGE);
+  const old = s.arch.name === 'arm64' && s.accessFlags === 'hardware';
+  const exec = (vma.flags & VmFlag.Exec) !== 0;
+  for (let va = start; va < end; va += PAGE) {
+    if (va === pageDown(address)) continue;
+    const index = vma.file!.pgoff + (va - vma.start) / PAGE;
+    if (index >= lastIndex) break;
+    const pfn = file.cache.get(index);
+    if (pfn === undefined) continue;
+    const pa = s.tables.entryAddress(mm.pgdPfn, va);
+    if (pa !== null && !s.arch.pteHalves.none(s.tables.lo(pa), s.tables.hi(pa))) continue;
+    s.frames.incRefcount(pfn);
+    mapPage(s, mmId, va, pfn, { writable: sharedWritable(s, vma, false), exec });
+    // mk_pte(vm_page_prot) makes a young entry (the protections include
+    // the accessed bit), which ARM64 with a hardware access flag undoes.
+    const at = s.tables.entryAddress(mm.pgdPfn, va)!;
+    const e = PREFAULTED.set(s.tables.lo(at), s.tables.hi(at));
+    if (old) s.arch.pteHalves.mkold(e);
+    else s.arch.pteHalves.mkyoung(e);
+    s.tables.store(at, e.lo, e.hi);
+    if (s.listener !== null)
+      emit(s, { type: 'fault-around', mm: mmId, address: va, file: file.name, page: index });
+  }
 }
 
 /** find_get_page, or read the page in from the file (the tail past EOF reads as zeros). */
@@ -100,6 +173,15 @@ function pageCachePage(s: KernelState, fault: FaultContext | null, file: SimFile
   return pfn;
 }
 
+/** Takes a page out of its file's cache and drops the cache's reference. */
+function dropFromCache(s: KernelState, pfn: number): void {
+  const { file, index } = s.fileOfPage.get(pfn)!;
+  file.cache.delete(index);
+  s.fileOfPage.delete(pfn);
+  s.frames.set(pfn, PageFlag.File, false);
+  putPage(s, pfn);
+}
+
 /** Reclaim of a file page: unmap it everywhere, write it back if dirty, drop it from the cache. */
 export function evictFilePage(s: KernelState, pfn: number): boolean {
   const { file, index } = s.fileOfPage.get(pfn)!;
@@ -116,10 +198,7 @@ export function evictFilePage(s: KernelState, pfn: number): boolean {
     file.data.set(s.memory.bytes.subarray(pfn * PAGE, pfn * PAGE + Math.min(PAGE, file.size - start)), start);
     if (s.listener !== null) emit(s, { type: 'writeback', file: file.name, page: index });
   }
-  file.cache.delete(index);
-  s.fileOfPage.delete(pfn);
-  s.frames.set(pfn, PageFlag.File, false);
-  putPage(s, pfn);
+  dropFromCache(s, pfn);
   return true;
 }
 
@@ -130,7 +209,7 @@ export function evictFilePage(s: KernelState, pfn: number): boolean {
  * memory is shmem, which tracks nothing that way; a file on a disk file
  * system does.
  */
-export function wantsWriteNotify(_s: KernelState, vma: Vma): boolean {
+export function wantsWriteNotify(s: KernelState, vma: Vma): boolean {
   if ((vma.flags & (VmFlag.Write | VmFlag.Shared)) !== (VmFlag.Write | VmFlag.Shared)) return false;
-  return vma.file !== undefined;
+  return vma.file !== undefined && s.fileSystem === 'ext4';
 }

@@ -18,7 +18,7 @@ import type { LinuxVersion } from './linux-version.ts';
 import type { Mm, PageTables } from './mm.ts';
 import type { LruLists, ReverseMap } from './rmap.ts';
 import type { SwapDevice } from './swap.ts';
-import type { Cpu, FaultRecord, SimFile, Task, Watermarks } from './types.ts';
+import type { Cpu, FaultRecord, FileSystem, SimFile, Task, Watermarks } from './types.ts';
 import type { UaccessApi } from './uaccess.ts';
 import type { AddressCodec } from './virtual-address.ts';
 
@@ -68,6 +68,8 @@ export interface KernelState {
   readonly pcid: boolean;
   /** Who keeps accessed and dirty state (KernelOptions.accessFlags, resolved). */
   readonly accessFlags: 'hardware' | 'software';
+  /** What the files live on (KernelOptions.fileSystem, resolved). */
+  readonly fileSystem: FileSystem;
   /** The exception table: faulting-instruction address → fixup address. */
   readonly exceptionTable: Map<number, number>;
   readonly files: Map<string, SimFile>;

@@ -38,6 +38,18 @@ export interface KernelOptions {
    */
   readonly accessFlags?: 'hardware' | 'software';
   /**
+   * What the files live on. 'ext4' (the default): a disk file system — a
+   * file page is read into the page cache when first needed, and a shared
+   * writable mapping is write-notified (its pages mapped read-only until
+   * the first write, which page_mkwrite sees). 'tmpfs': files are memory
+   * (shmem) — every page is in the page cache from the moment it is
+   * written, and shmem wants no write-notify, so a read fault already maps
+   * a shared writable page writable. (Readahead, which would cache more of
+   * an ext4 file on a fault, is not modelled; a tmpfs page reclaim evicts
+   * keeps its data, as shmem's swap would.)
+   */
+  readonly fileSystem?: FileSystem;
+  /**
    * Which Linux to behave like where its behaviour changed between
    * releases ("major.minor"; default '6.1'; linux-version.ts lists the
    * changes modelled).
@@ -178,6 +190,8 @@ export interface MmapRequest {
 }
 
 /** A file: its bytes on "disk", and the page cache of frames holding its pages. */
+export type FileSystem = 'ext4' | 'tmpfs';
+
 export interface SimFile {
   readonly name: string;
   size: number;

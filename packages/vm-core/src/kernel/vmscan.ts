@@ -150,8 +150,17 @@ export function reclaimCheck(s: KernelState, pfn: number, swapSlotsTaken: number
   // (a COW copy in progress, a uaccess) cannot be reclaimed now.
   const pins = (s.frames.has(pfn, PageFlag.SwapCache) ? 1 : 0) + (s.frames.has(pfn, PageFlag.File) ? 1 : 0);
   if (s.frames.refcountOf(pfn) > s.frames.mapcountOf(pfn) + pins) return { frees: false, why: 'pinned' };
-  // A file page goes back to its file: no swap needed.
-  if (s.frames.has(pfn, PageFlag.File)) return { frees: true, swapSlot: false };
+  // A file page goes back to its file: no swap needed — unless the file is
+  // memory. A tmpfs page leaves only for swap (shmem_writepage), so without
+  // a free slot it stays. (Its data is kept with the file here, standing in
+  // for the slot, which is not taken.)
+  if (s.frames.has(pfn, PageFlag.File)) {
+    if (s.fileSystem === 'tmpfs') {
+      if (s.swap === null) return { frees: false, why: 'no-swap' };
+      if (s.swap.free - swapSlotsTaken <= 0) return { frees: false, why: 'swap-full' };
+    }
+    return { frees: true, swapSlot: false };
+  }
   if (s.swap === null) return { frees: false, why: 'no-swap' };
   if (!s.frames.has(pfn, PageFlag.Anon)) return { frees: false, why: 'not-anonymous' };
   // A page already in the swap cache has its slot; any other needs a new one.
