@@ -100,6 +100,13 @@ export function parseCase(id: string, text: string): ConformanceCase {
         `${where}: field "${field}": the Linux probe runs one x86-64 CPU, Linux's own code`,
       );
   }
+  if (
+    scenario.uid !== undefined ||
+    scenario.steps.some((step) => step.kind === 'spawn' && step.args.uid !== undefined)
+  )
+    throw new CaseError(
+      `${where}: field "uid": every task of a case runs as the Linux run's uid — give it as linux: { uid: 65534 } (root by default)`,
+    );
   if (scenario.files === 'ext4')
     throw new CaseError(
       `${where}: field "files": the Linux probe keeps its files on tmpfs, so a case's files are tmpfs files (leave the field out)`,

@@ -48,8 +48,9 @@ function readBuiltinLabels(): { stack: number; brk: number } {
 
 export function observeOnSimulator(c: ConformanceCase): ObservedRun {
   const labels = builtinLabels();
-  // The probe's files are on tmpfs (its boot line says so), so the simulator's are too.
-  const session = bootSession({ ...c.scenario, files: 'tmpfs' });
+  // The probe's files are on tmpfs (its boot line says so), so the simulator's
+  // are too; and its processes run as the case's uid, root unless it says.
+  const session = bootSession({ ...c.scenario, files: 'tmpfs', uid: c.linux.uid });
   const zeroPfn = session.kernel.api.zeroPfn();
   const report = runOn(session, c.scenario, { labels });
   const observer = new CaseObserver();

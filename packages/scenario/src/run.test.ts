@@ -701,3 +701,26 @@ steps:
     );
   });
 });
+
+describe('uid: who the processes run as', () => {
+  const yaml = (header: string, spawn = '{ name: a }') => `${header}
+steps:
+  - spawn: ${spawn}
+  - mmap: { task: a, addr: 0x1000, length: 4096, prot: rw-, flags: [fixed] }
+`;
+
+  test('an ordinary user by default, refused below mmap_min_addr; root (header or spawn) may map there', () => {
+    expect(outcome(run(yaml('')), 2)).toEqual({ errno: 'EPERM' });
+    expect(outcome(run(yaml('uid: 0')), 2)).toEqual({ address: '0x0000000000001000' });
+    expect(outcome(run(yaml('uid: 1000', '{ name: a, uid: 0 }')), 2)).toEqual({
+      address: '0x0000000000001000',
+    });
+  });
+
+  test('a uid that is none is an error naming the field', () => {
+    expect(failure(yaml('uid: -1'))).toMatch(/uid.*a uid is 0 \(root\) or more/);
+    expect(failure(yaml('', '{ name: a, uid: root }'))).toMatch(
+      /a uid is a number \(0 for root, 1000 for a user\), not "root"/,
+    );
+  });
+});

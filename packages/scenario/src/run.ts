@@ -125,6 +125,7 @@ export function bootSession(scenario: Scenario, options: RunOptions = {}): Scena
         ...(scenario.linux !== undefined ? { linux: scenario.linux } : {}),
         ...(scenario.access_flags !== undefined ? { accessFlags: scenario.access_flags } : {}),
         ...(scenario.files !== undefined ? { fileSystem: scenario.files } : {}),
+        ...(scenario.uid !== undefined ? { uid: scenario.uid } : {}),
         ...(scenario.pan !== undefined ? { pan: scenario.pan } : {}),
         ...(scenario.uao !== undefined ? { uao: scenario.uao } : {}),
       },
@@ -355,7 +356,7 @@ class Runner {
     const cpuOf = (cpu: number | undefined) => cpu ?? null;
     switch (step.kind) {
       case 'spawn': {
-        const t = s.spawn(step.args.name, step.args.cpu);
+        const t = s.spawn(step.args.name, step.args.cpu, step.args.uid);
         this.name(step.args.name, t.pid);
         return plain(cpuOf(step.args.cpu), `spawn ${step.args.name} → pid ${t.pid}`, { pid: t.pid });
       }

@@ -50,8 +50,17 @@ const wideValue = z.union([
   z.string().regex(/^0x[0-9a-fA-F_]+$/, 'a value is a non-negative number or "0x…"'),
 ]);
 
+/** A uid: 0 (root) to 4294967294 ((uid_t)-1 means "no change" to setuid, so it is no uid). */
+const uid = z
+  .number({
+    error: (issue) => `a uid is a number (0 for root, 1000 for a user), not ${JSON.stringify(issue.input)}`,
+  })
+  .int()
+  .min(0, { error: 'a uid is 0 (root) or more' })
+  .max(0xffff_fffe, { error: 'a uid is at most 4294967294' });
+
 const steps = {
-  spawn: z.strictObject({ name: label, cpu }),
+  spawn: z.strictObject({ name: label, cpu, uid: uid.optional() }),
   thread: z.strictObject({ task, name: label.optional(), cpu }),
   kthread: z.strictObject({ name: label, cpu }),
   switch: z.strictObject({ task, cpu: z.number().int().nonnegative() }),
@@ -262,6 +271,12 @@ export const scenarioSchema = z.strictObject({
       error: (issue) => `uao is true or false, not ${JSON.stringify(issue.input)}`,
     })
     .optional(),
+  /**
+   * The uid spawned processes run as, unless a spawn step says otherwise:
+   * 1000 (an ordinary user) by default; 0 is root, whose CAP_SYS_RAWIO
+   * lets it map below mmap_min_addr. Forks and threads inherit it.
+   */
+  uid: uid.optional(),
   /** Seed of the scheduler's PRNG: the same seed, the same interleaving. */
   seed: z.number().int().default(1),
   swap: z

@@ -52,6 +52,8 @@ export interface MachineOptions {
   readonly linux?: LinuxVersion;
   /** Accessed/dirty state kept by the MMU or by the fault handler (arm64, riscv-sv39; the kernel's KernelOptions.accessFlags). */
   readonly accessFlags?: 'hardware' | 'software';
+  /** The uid spawned processes run as unless a spawn says otherwise (the kernel's default: 1000). */
+  readonly uid?: number;
   /** What files live on: 'ext4' or 'tmpfs' (KernelOptions.fileSystem). */
   readonly fileSystem?: 'ext4' | 'tmpfs';
   /** ARM64: PSTATE.PAN, or SW PAN's reserved TTBR0 (KernelOptions.pan). */
@@ -109,10 +111,14 @@ export class ScenarioSession {
   private readonly counting = new CounterListener();
   private readonly scheduler: Scheduler;
 
+  /** The machine's default uid for spawns (SessionOptions.machine.uid). */
+  private readonly uid: number | undefined;
+
   /** Boots the machine. Bad machine options throw the kernel's KernelError or RangeError. */
   constructor(options: SessionOptions = {}) {
     const m = options.machine ?? {};
     this.hooks = new HookTable(options.hooks, options.resolveHookFile);
+    this.uid = m.uid;
     // Only what was given is passed, so everything else is the kernel's own default.
     this.kernel = new Kernel({
       ...(m.arch !== undefined ? { arch: m.arch } : {}),
@@ -135,8 +141,8 @@ export class ScenarioSession {
   // ───────── tasks ─────────
 
   /** A new process; on `cpu`, it runs there at once. */
-  spawn(name: string, cpu?: number): Task {
-    const task = this.kernel.spawn(name);
+  spawn(name: string, cpu?: number, uid: number | undefined = this.uid): Task {
+    const task = this.kernel.spawn(name, uid !== undefined ? { uid } : {});
     if (cpu !== undefined) this.kernel.switchTo(cpu, task.pid);
     return task;
   }

@@ -11,6 +11,7 @@
 import { Mmu } from '../hw/mmu.ts';
 import { PhysicalMemory } from '../hw/physical-memory.ts';
 import { architectures } from './arch/index.ts';
+import { ROOT_UID } from './cred.ts';
 import { registerUaccessFixups } from './extable.ts';
 import { addTask, kthread, spawn } from './fork.ts';
 import { FrameDatabase, PageFlag } from './frames.ts';
@@ -166,7 +167,7 @@ export function bootKernel(options: KernelOptions): KernelState {
     });
     s.cpus.push({ id, mmu, current: idle, loadedMm: s.initMm });
   }
-  spawn(s, 'init');
+  spawn(s, 'init', ROOT_UID);
   kthread(s, 'kthreadd');
   return s;
 }

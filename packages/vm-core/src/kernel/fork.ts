@@ -6,6 +6,7 @@
  * (copy_page_range, copy_present_pte) and arch/x86/mm/pgtable.c (pgd_alloc).
  */
 import { PteHalves } from './arch/pte-halves.ts';
+import { ROOT_UID, USER_UID } from './cred.ts';
 import { addStack } from './exec.ts';
 import { dropMm } from './exit.ts';
 import { PageFlag } from './frames.ts';
@@ -28,7 +29,13 @@ export function addTask(
   name: string,
   kind: TaskKind,
   mm: Mm | null,
-  family: { readonly parent: number; readonly tgid?: number; readonly ignoresSigchld?: boolean },
+  family: {
+    readonly parent: number;
+    readonly tgid?: number;
+    readonly ignoresSigchld?: boolean;
+    /** The credentials' uid (default root: the idle task, init and kernel threads are root). */
+    readonly uid?: number;
+  },
 ): Task {
   const pid = s.nextPid++;
   const task: Task = {
@@ -43,6 +50,7 @@ export function addTask(
     state: 'running',
     exitStatus: null,
     ignoresSigchld: family.ignoresSigchld ?? false,
+    uid: family.uid ?? ROOT_UID,
     death: null,
     lastCpu: null,
     userAccessOpen: false,
@@ -85,11 +93,13 @@ export const KTHREADD_PID = 2;
  * A user process with a fresh address space and a stack (a minimal
  * execve), as init's child — as if init had forked and exec'd it.
  */
-export function spawn(s: KernelState, name: string): Task {
+export function spawn(s: KernelState, name: string, uid: number = USER_UID): Task {
+  if (!Number.isSafeInteger(uid) || uid < 0 || uid > 0xffff_fffe)
+    throw new KernelError(`spawn: uid ${String(uid)} is not one (0 for root, up to 4294967294)`);
   const mm = newMm(s);
   addStack(s, mm);
   // Init itself (pid 1) is spawned at boot, by the idle task.
-  return addTask(s, name, 'user', mm, { parent: s.nextPid === INIT_PID ? 0 : INIT_PID });
+  return addTask(s, name, 'user', mm, { parent: s.nextPid === INIT_PID ? 0 : INIT_PID, uid });
 }
 
 /**
@@ -104,6 +114,7 @@ export function thread(s: KernelState, pid: number, name?: string): Task {
     parent: creator.parent,
     tgid: creator.tgid,
     ignoresSigchld: creator.ignoresSigchld,
+    uid: creator.uid,
   });
 }
 
@@ -179,5 +190,10 @@ export function fork(s: KernelState, pid: number): Task {
   // The parent's TLBs may still hold the writable translations.
   if (writeProtected) flushTlbMm(s, from);
   // The signal dispositions are copied (copy_sighand): SIGCHLD ignored stays ignored.
-  return addTask(s, parent.name, 'user', child, { parent: pid, ignoresSigchld: parent.ignoresSigchld });
+  // copy_creds: the child runs as its parent does.
+  return addTask(s, parent.name, 'user', child, {
+    parent: pid,
+    ignoresSigchld: parent.ignoresSigchld,
+    uid: parent.uid,
+  });
 }

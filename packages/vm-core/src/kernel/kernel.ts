@@ -110,8 +110,8 @@ export class Kernel {
   // ───────────────────────── tasks and address spaces (fork.ts, exec.ts, exit.ts) ─────────────────────────
 
   /** A user process with a fresh address space and a stack (a minimal execve). */
-  spawn(name: string): Task {
-    return spawn(this.state, name);
+  spawn(name: string, options: { readonly uid?: number } = {}): Task {
+    return spawn(this.state, name, options.uid);
   }
 
   /** A thread: a task sharing `pid`'s mm (clone with CLONE_VM). */

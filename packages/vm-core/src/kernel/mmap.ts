@@ -6,14 +6,16 @@
  * expand_downwards, find_vma) and mm/vma.c (do_vmi_munmap).
  */
 import type { ErrnoName } from './abi.ts';
+import { hasRawIo } from './cred.ts';
 import type { VmaInfo } from './hooks.ts';
 import { unmapRange } from './memory.ts';
 import { type KernelState, mmById, PAGE, pageDown, pageUp, userTask } from './state.ts';
-import type { MmapRequest, MmapResult } from './types.ts';
+import type { MmapRequest, MmapResult, Task } from './types.ts';
 import { type Vma, VmFlag, vmaAllows } from './vma.ts';
 
 export function mmap(s: KernelState, pid: number, request: MmapRequest): MmapResult {
-  const mm = userTask(s, pid).mm!;
+  const task = userTask(s, pid);
+  const mm = task.mm!;
   if (!Number.isSafeInteger(request.length) || request.length <= 0) return { kind: 'error', errno: 'EINVAL' };
   const length = pageUp(request.length);
   const offset = request.offset ?? 0;
@@ -27,20 +29,15 @@ export function mmap(s: KernelState, pid: number, request: MmapRequest): MmapRes
     const address = request.address ?? Number.NaN;
     if (!Number.isSafeInteger(address) || address % PAGE !== 0) return { kind: 'error', errno: 'EINVAL' };
     // mmap_min_addr: refusing to map page zero is what turns a kernel NULL
-    // dereference into an oops rather than an exploit.
-    if (address < s.layout.mmapMinAddr) return { kind: 'error', errno: 'EPERM' };
+    // dereference into an oops rather than an exploit — for everyone but a
+    // process with CAP_SYS_RAWIO (cap_mmap_addr, security/commoncap.c).
+    if (!mayMapBelowMinAddr(s, task, address)) return { kind: 'error', errno: 'EPERM' };
     if (address + length > s.layout.userEnd) return { kind: 'error', errno: 'ENOMEM' };
     unmapRange(s, mm, address, address + length);
     start = address;
   } else {
-    const hint = request.address;
-    if (
-      hint !== undefined &&
-      hint % PAGE === 0 &&
-      hint >= s.layout.mmapMinAddr &&
-      hint + length <= s.layout.userEnd &&
-      mm.vmas.isFree(hint, hint + length)
-    ) {
+    const hint = request.address === undefined ? undefined : roundHintToMin(s, request.address);
+    if (hint !== undefined && hint + length <= s.layout.userEnd && mm.vmas.isFree(hint, hint + length)) {
       start = hint;
     } else {
       const found = mm.vmas.findFreeTopDown(length, s.layout.mmapMinAddr, s.layout.mmapBase);
@@ -108,7 +105,11 @@ export function vmaForFault(
   // expand_downwards(): bounded by mmap_min_addr, RLIMIT_STACK and the
   // guard gap above the area below.
   const newStart = pageDown(address);
-  if (newStart < s.layout.mmapMinAddr) return null;
+  // security_mmap_addr(), as for mmap: root's stack may grow below mmap_min_addr.
+  const current = s.inFault?.task;
+  if (current === undefined || !mayMapBelowMinAddr(s, current, newStart)) {
+    if (newStart < s.layout.mmapMinAddr) return null;
+  }
   if (vma.end - newStart > s.layout.stackLimit) return null;
   const prev = mm.vmas.previous(vma);
   if (prev !== null && (prev.flags & VmFlag.GrowsDown) === 0 && prev.end + s.layout.stackGuardGap > newStart)
@@ -160,4 +161,22 @@ function snapshot(s: KernelState, vma: Vma): VmaInfo {
     growsDown: (vma.flags & VmFlag.GrowsDown) !== 0,
     file: vma.file !== undefined,
   };
+}
+
+/** cap_mmap_addr(): a mapping at `address` is allowed below mmap_min_addr only with CAP_SYS_RAWIO. */
+function mayMapBelowMinAddr(s: KernelState, task: Task, address: number): boolean {
+  return address >= s.layout.mmapMinAddr || hasRawIo(task);
+}
+
+/**
+ * round_hint_to_min() (mm/mmap.c): a hint is only a page number, and one
+ * below mmap_min_addr (but not NULL, which means "no hint") is moved up to
+ * it rather than refused — whoever asks, since a hint never has to be
+ * honoured. Undefined: no usable hint (get_unmapped_area then searches).
+ */
+function roundHintToMin(s: KernelState, requested: number): number | undefined {
+  if (!Number.isSafeInteger(requested) || requested < 0) return undefined;
+  const hint = pageDown(requested);
+  if (hint === 0) return undefined;
+  return hint < s.layout.mmapMinAddr ? pageUp(s.layout.mmapMinAddr) : hint;
 }

@@ -122,6 +122,8 @@ export interface Task {
    * exit and never become zombies (kernel/signal.c do_notify_parent).
    */
   ignoresSigchld: boolean;
+  /** The uid of its credentials (0: root, who has CAP_SYS_RAWIO). Children and threads inherit it. */
+  readonly uid: number;
   /** The signal that killed it, or the oops that did. */
   death: { readonly signal: DeliveredSignal } | { readonly oops: string } | null;
   /** The CPU it last ran on. */
