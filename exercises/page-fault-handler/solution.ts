@@ -8,8 +8,8 @@ export function anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
   const mm = fault.mm!;
   // A read of untouched private memory maps the shared zero page, read-only:
   // no memory is used until the first write. (Shared anonymous memory is
-  // shmem in Linux: it always gets a real page.)
-  if (!fault.write && !vma.shared) {
+  // shmem's, faulted in by the file path: it never comes here.)
+  if (!fault.write) {
     kernel.mapPage(mm, fault.address, kernel.zeroPfn(), { writable: false, exec: vma.exec });
     return { kind: 'resolved', resolution: 'zero-page' };
   }

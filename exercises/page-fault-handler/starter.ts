@@ -9,8 +9,8 @@ import type { FaultInfo, FaultOutcome, KernelApi, VmaInfo } from '@faultline/vm-
 declare const kernel: KernelApi;
 
 export function anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
-  // TODO: map the shared zero page for a read of private memory,
-  // or allocate, clear and map a fresh frame otherwise.
+  // TODO: map the shared zero page for a read,
+  // or allocate, clear and map a fresh frame for a write.
   console.log('anonymousFault', fault.address, vma.start, typeof kernel);
   throw new Error('anonymousFault is not implemented yet');
 }

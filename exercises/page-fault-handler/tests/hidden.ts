@@ -138,17 +138,35 @@ export default defineTests((test) => {
     }
   });
 
-  test('shared anonymous memory gets a real page even on a read', {
+  test('out of memory: the fault ends in the OOM killer, and nothing half-mapped is left', {
     points: 2,
     visibility: 'hidden',
-    hint: 'The zero page works for private memory because a later write copies it. A MAP_SHARED area must be one page for every process that shares it, from the first touch.',
+    hint: 'kernel.allocPage() can fail: it returns -1 when no frame is left. What must the handler answer then, instead of clearing or mapping frame -1 (VM_FAULT_OOM)?',
   }, (t) => {
+    // 96 frames, no swap: a process writing 256 pages must run out.
+    t.machine({ frames: 96, swapSlots: 0 });
     const pid = t.spawn();
-    const addr = t.mmap(pid, PAGE, { read: true, write: true, exec: false }, { shared: true });
-    t.expectResolutions(t.read(pid, addr), ['demand-zero'], 'the first read of shared anonymous memory');
-    t.expectPte(pid, addr, { zero: false }, 'shared anonymous memory never to map the zero page');
-    const child = t.fork(pid);
-    t.write(child, addr, 9);
-    t.expectValue(t.read(pid, addr), 9, 'the parent reading a shared page its child wrote');
+    const pages = 256;
+    const addr = t.mmap(pid, pages * PAGE);
+    const free = t.freeFrames();
+    t.expectResolutions(t.write(pid, addr, 1), ['demand-zero'], 'the first write, with memory to spare');
+    let written = 1;
+    let last = t.write(pid, addr + PAGE, 1);
+    while (last.kind === 'ok' && written < pages - 1) {
+      written++;
+      last = t.write(pid, addr + written * PAGE, 1);
+    }
+    // Out of memory only once memory is really gone: most free frames became pages first.
+    t.expectEqual(
+      written >= free / 2,
+      true,
+      `whether the process wrote at least ${Math.ceil(free / 2)} pages (half the ${free} free frames) before memory ran out — it wrote ${written}`,
+    );
+    t.expectSignal(
+      last,
+      { signal: 'SIGKILL' },
+      'the write that found no frame left (on a machine of 96 frames and no swap)',
+    );
+    t.expectInvariants('after the OOM kill');
   });
 });

@@ -101,15 +101,23 @@ describe('fork and copy-on-write', () => {
     expect(kernel.access(child, addr, 'read')).toMatchObject({ value: 0x22 });
   });
 
-  test('read-only private pages stay read-only and shared; shared mappings stay writable', () => {
+  test('shared mappings stay shared and writable: fork copies none of their PTEs, the child faults the same page in', () => {
     const { kernel, pid } = boot();
-    const shared = kernel.mmap(pid, { length: 4096, prot: RW, shared: true });
+    const shared = kernel.mmap(pid, { length: 2 * 4096, prot: RW, shared: true });
     if (shared.kind !== 'ok') throw new Error('mmap');
     kernel.access(pid, shared.address, 'write', 5);
     const child = kernel.fork(pid).pid;
+    // vma_needs_copy: no anon_vma, so the child's first touch is a fault —
+    // into shmem's page cache, the parent's frame, writable at once: no copy.
     const w = kernel.access(child, shared.address, 'write', 6);
-    expect(w.faults).toEqual([]);
+    expect(resolutions(w)).toEqual(['page-cache']);
     expect(kernel.access(pid, shared.address, 'read')).toMatchObject({ value: 6 });
+    // A page first touched after the fork is one page for both as well.
+    kernel.access(pid, shared.address + 4096, 'write', 7);
+    expect(kernel.access(child, shared.address + 4096, 'read')).toMatchObject({
+      value: 7,
+      faults: [{ resolution: 'page-cache' }],
+    });
   });
 
   test("the parent's stale writable TLB entry is flushed at fork", () => {

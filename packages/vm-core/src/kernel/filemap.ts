@@ -17,18 +17,18 @@ import { allocPage, putPage } from './page-alloc.ts';
 import { dropMapping } from './page-rmap.ts';
 import { emit, type FaultContext, type KernelState, mmById, PAGE, pageDown } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
-import type { SimFile } from './types.ts';
+import type { DiskFile, ShmemFile, SimFile } from './types.ts';
 import { type Vma, VmFlag } from './vma.ts';
 
 /** Creates a file with these bytes (refusing to replace one). */
-export function createFile(s: KernelState, name: string, content: Uint8Array | readonly number[]): SimFile {
+export function createFile(s: KernelState, name: string, content: Uint8Array | readonly number[]): DiskFile {
   if (typeof name !== 'string' || name.length === 0) throw new KernelError('a file needs a name');
   if (!(content instanceof Uint8Array) && !Array.isArray(content))
     throw new KernelError('file content must be bytes');
   if (s.files.has(name)) throw new KernelError(`file "${name}" already exists`);
   if (content.length > 1 << 26) throw new KernelError('files are limited to 64 MiB');
   const data = Uint8Array.from(content, (b) => b & 0xff);
-  const file: SimFile = { name, size: data.length, data, cache: new Map() };
+  const file: DiskFile = { kind: 'file', name, size: data.length, data, cache: new Map() };
   // tmpfs keeps a file in memory: writing it put every page in the page cache.
   if (s.fileSystem === 'tmpfs') {
     for (let index = 0; index < Math.ceil(file.size / PAGE); index++) {
@@ -40,6 +40,39 @@ export function createFile(s: KernelState, name: string, content: Uint8Array | r
   }
   s.files.set(name, file);
   return file;
+}
+
+/** Shmem files made so far: each gets a name of its own. */
+let shmemFiles = 0;
+
+/**
+ * shmem_zero_setup(): the unnamed shmem file a shared anonymous mapping of
+ * `length` bytes maps — the one object every process that inherits the
+ * mapping shares, so a page first touched after fork is still one page.
+ */
+export function createShmemFile(s: KernelState, length: number): ShmemFile {
+  let name: string;
+  do name = `/dev/zero (deleted) #${++shmemFiles}`;
+  while (s.files.has(name));
+  const file: ShmemFile = { kind: 'shmem', name, size: length, cache: new Map(), swapped: new Map() };
+  s.files.set(name, file);
+  return file;
+}
+
+/**
+ * After areas went away: a shmem file no area maps any more is freed with
+ * its pages (the last fput of the mapping's file).
+ */
+export function releaseUnmappedShmem(s: KernelState, names: readonly string[]): void {
+  for (const name of names) {
+    const file = s.files.get(name);
+    if (file?.kind !== 'shmem') continue;
+    let mapped = false;
+    for (const mm of s.mms.values()) if (mm.vmas.all.some((v) => v.file?.name === name)) mapped = true;
+    if (mapped) continue;
+    for (const pfn of [...file.cache.values()]) dropFromCache(s, pfn);
+    s.files.delete(name);
+  }
 }
 
 /** What read(2) of the file returns now: the page cache where a page is cached, else the disk. */
@@ -54,9 +87,15 @@ export function readFile(s: KernelState, name: string, offset: number, length: n
   const out: number[] = [];
   for (let i = offset; i < Math.min(file.size, offset + length); i++) {
     const pfn = file.cache.get(Math.floor(i / PAGE));
-    out.push(pfn === undefined ? file.data[i]! : s.memory.bytes[pfn * PAGE + (i % PAGE)]!);
+    out.push(pfn === undefined ? storedByte(file, i) : s.memory.bytes[pfn * PAGE + (i % PAGE)]!);
   }
   return out;
+}
+
+/** A byte of the file where it is not cached: on the disk, or in shmem's swap (a hole reads as zero). */
+function storedByte(file: SimFile, i: number): number {
+  if (file.kind === 'file') return file.data[i]!;
+  return file.swapped.get(Math.floor(i / PAGE))?.[i % PAGE] ?? 0;
 }
 
 /** filemap_fault(): maps the file page behind `address` (or copies it for a private write); SIGBUS past EOF. */
@@ -71,6 +110,14 @@ export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultIn
   if (index >= Math.ceil(file.size / PAGE)) {
     return { kind: 'signal', signal: { signal: 'SIGBUS', code: 'BUS_ADRERR', address: f.address } };
   }
+  // What the fault found: shmem allocates a hole's page on demand (shmem_get_folio) and brings an evicted one back from swap.
+  const found = file.cache.has(index)
+    ? 'page-cache'
+    : file.kind === 'file'
+      ? 'page-cache'
+      : file.swapped.has(index)
+        ? 'swap-in'
+        : 'demand-zero';
   const cached = pageCachePage(s, fault, file, index);
   if (cached < 0) return { kind: 'oom' };
   const shared = (vma.flags & VmFlag.Shared) !== 0;
@@ -95,7 +142,7 @@ export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultIn
     exec,
     dirty: shared && f.write,
   });
-  return { kind: 'resolved', resolution: 'page-cache' };
+  return { kind: 'resolved', resolution: found };
 }
 
 /**
@@ -165,7 +212,13 @@ function pageCachePage(s: KernelState, fault: FaultContext | null, file: SimFile
   if (pfn < 0) return -1;
   s.memory.zeroFrame(pfn);
   const start = index * PAGE;
-  s.memory.bytes.set(file.data.subarray(start, Math.min(file.size, start + PAGE)), pfn * PAGE);
+  if (file.kind === 'file')
+    s.memory.bytes.set(file.data.subarray(start, Math.min(file.size, start + PAGE)), pfn * PAGE);
+  else {
+    const swapped = file.swapped.get(index);
+    if (swapped !== undefined) s.memory.bytes.set(swapped, pfn * PAGE);
+    file.swapped.delete(index);
+  }
   s.frames.set(pfn, PageFlag.File);
   file.cache.set(index, pfn);
   s.lru.addNew(pfn);
@@ -193,7 +246,11 @@ export function evictFilePage(s: KernelState, pfn: number): boolean {
     flushTlbPage(s, mm.id, va);
     dropMapping(s, mm, va, pfn, dirty);
   }
-  if (s.frames.has(pfn, PageFlag.Dirty)) {
+  if (file.kind === 'shmem') {
+    // shmem_writepage: nothing backs the page but swap, so it goes there, dirty or not.
+    file.swapped.set(index, s.memory.bytes.slice(pfn * PAGE, (pfn + 1) * PAGE));
+    if (s.listener !== null) emit(s, { type: 'writeback', file: file.name, page: index });
+  } else if (s.frames.has(pfn, PageFlag.Dirty)) {
     const start = index * PAGE;
     file.data.set(s.memory.bytes.subarray(pfn * PAGE, pfn * PAGE + Math.min(PAGE, file.size - start)), start);
     if (s.listener !== null) emit(s, { type: 'writeback', file: file.name, page: index });
@@ -211,5 +268,11 @@ export function evictFilePage(s: KernelState, pfn: number): boolean {
  */
 export function wantsWriteNotify(s: KernelState, vma: Vma): boolean {
   if ((vma.flags & (VmFlag.Write | VmFlag.Shared)) !== (VmFlag.Write | VmFlag.Shared)) return false;
-  return vma.file !== undefined && s.fileSystem === 'ext4';
+  if (vma.file === undefined) return false;
+  return s.files.get(vma.file.name)?.kind === 'file' && s.fileSystem === 'ext4';
+}
+
+/** Whether a file page can leave memory only for swap: shmem's, and every page of a tmpfs file. */
+export function swapBacked(s: KernelState, pfn: number): boolean {
+  return s.fileSystem === 'tmpfs' || s.fileOfPage.get(pfn)?.file.kind === 'shmem';
 }

@@ -144,6 +144,11 @@ export function fork(s: KernelState, pid: number): Task {
     for (const vma of from.vmas.all) {
       child.vmas.insert({ ...vma, ...(vma.file ? { file: { ...vma.file } } : {}) });
       const shared = (vma.flags & VmFlag.Shared) !== 0;
+      // vma_needs_copy(): an area without an anon_vma — shared memory, a
+      // private file mapping never written, private memory that only ever
+      // mapped the zero page — is refilled by the child's own faults from
+      // the page cache or the zero page, so its PTEs are not copied.
+      if (vma.anonVma !== true) continue;
       tables.forEachUserEntry(from.pgdPfn, vma.start, vma.end, (va, pa, lo, hi) => {
         // The child's table first: if it cannot be allocated, nothing has
         // been counted for this PTE yet and the partial child is torn down.

@@ -11,6 +11,7 @@ import { compileFormat, WalkResult, walk } from '../hw/walk.ts';
 import { cell, PageFlag } from './frames.ts';
 import type { Kernel } from './kernel.ts';
 import type { Mm } from './mm.ts';
+import { VmFlag } from './vma.ts';
 
 export function checkInvariants(kernel: Kernel): string[] {
   const problems: string[] = [];
@@ -36,6 +37,18 @@ export function checkInvariants(kernel: Kernel): string[] {
       if (pfn !== zero) {
         mappings[pfn] = cell(mappings, pfn) + 1;
         rss++;
+        // An anonymous page in a private area means the area has an anon_vma, or fork would not copy it.
+        const vma = mm.vmas.containing(va);
+        if (
+          vma !== null &&
+          vma.anonVma !== true &&
+          (vma.flags & VmFlag.Shared) === 0 &&
+          frames.has(pfn, PageFlag.Anon) &&
+          !frames.has(pfn, PageFlag.File)
+        )
+          problems.push(
+            `mm ${mm.id}: ${formatAddress(va)} maps anonymous frame ${pfn} in an area without an anon_vma (fork would lose it)`,
+          );
       }
     });
     if (rss !== mm.rss) problems.push(`mm ${mm.id}: rss says ${mm.rss} pages but ${rss} are mapped`);

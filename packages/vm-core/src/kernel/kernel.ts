@@ -32,6 +32,7 @@ import type {
   AccessOutcome,
   CopyOutcome,
   Cpu,
+  DiskFile,
   KernelOptions,
   MmapRequest,
   MmapResult,
@@ -289,7 +290,7 @@ export class Kernel {
   // ───────────────────────── files and the page cache (filemap.ts) ─────────────────────────
 
   /** Creates a file with these bytes (a name already taken is refused). */
-  createFile(name: string, content: Uint8Array | readonly number[]): SimFile {
+  createFile(name: string, content: Uint8Array | readonly number[]): DiskFile {
     return createFile(this.state, name, content);
   }
 

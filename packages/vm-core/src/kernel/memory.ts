@@ -7,6 +7,7 @@
  */
 import { formatAddress } from '../hw/address.ts';
 import { PteHalves } from './arch/pte-halves.ts';
+import { releaseUnmappedShmem } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import type { PageMapOptions } from './hooks.ts';
 import { KernelError } from './kernel.ts';
@@ -97,6 +98,8 @@ export function mapPage(
     // that already are.
     if (!s.frames.has(pfn, PageFlag.File)) {
       s.frames.set(pfn, PageFlag.Anon);
+      // anon_vma_prepare(): the area now holds anonymous memory, which fork must copy.
+      vma.anonVma = true;
       // folio_add_new_anon_rmap(…, RMAP_EXCLUSIVE): a new private page is
       // this mm's alone. (Shared anonymous memory is shmem's, never exclusive.)
       if ((vma.flags & VmFlag.Shared) === 0) s.frames.set(pfn, PageFlag.AnonExclusive);
@@ -205,7 +208,19 @@ export function unmapRange(
   end: number,
   options: { keepVmas?: boolean } = {},
 ): void {
-  if (options.keepVmas !== true) mm.vmas.remove(start, end);
+  // The shmem files of the areas going away, freed below once nothing maps them.
+  const shmem: string[] = [];
+  if (options.keepVmas !== true) {
+    for (const v of mm.vmas.all)
+      if (
+        v.file !== undefined &&
+        v.start < end &&
+        v.end > start &&
+        s.files.get(v.file.name)?.kind === 'shmem'
+      )
+        shmem.push(v.file.name);
+    mm.vmas.remove(start, end);
+  }
   // mmu_gather: clear the PTEs, flush every TLB that may cache them, and
   // only then free the pages — so no CPU can reach a page after it is reused.
   // The gathered entries: address, low half, high half, three numbers each.
@@ -215,7 +230,10 @@ export function unmapRange(
     tables.store(pa, 0, 0);
     gathered.push(va, lo, hi);
   });
-  if (gathered.length === 0) return;
+  if (gathered.length === 0) {
+    releaseUnmappedShmem(s, shmem);
+    return;
+  }
   flushTlbMm(s, mm);
   const ops = s.arch.pteHalves;
   for (let i = 0; i < gathered.length; i += 3) {
@@ -230,4 +248,5 @@ export function unmapRange(
     const pfn = ops.pfn(lo, hi);
     if (pfn !== s.zeroPagePfn) dropMapping(s, mm, va, pfn, ops.dirty(lo, hi));
   }
+  releaseUnmappedShmem(s, shmem);
 }

@@ -7,6 +7,7 @@
  */
 import type { ErrnoName } from './abi.ts';
 import { hasRawIo } from './cred.ts';
+import { createShmemFile } from './filemap.ts';
 import type { VmaInfo } from './hooks.ts';
 import { unmapRange } from './memory.ts';
 import { type KernelState, mmById, PAGE, pageDown, pageUp, userTask } from './state.ts';
@@ -57,7 +58,12 @@ export function mmap(s: KernelState, pid: number, request: MmapRequest): MmapRes
     end: start + length,
     flags,
     name: request.name ?? request.file ?? (request.shared ? 'shared' : 'anon'),
-    ...(request.file !== undefined ? { file: { name: request.file, pgoff: offset / PAGE } } : {}),
+    ...(request.file !== undefined
+      ? { file: { name: request.file, pgoff: offset / PAGE } }
+      : request.shared
+        ? // MAP_SHARED | MAP_ANONYMOUS is a shmem file of its own, shared by every process that inherits it.
+          { file: { name: createShmemFile(s, length).name, pgoff: 0 } }
+        : {}),
   });
   return { kind: 'ok', address: start };
 }

@@ -194,13 +194,32 @@ export interface MmapRequest {
 /** A file: its bytes on "disk", and the page cache of frames holding its pages. */
 export type FileSystem = 'ext4' | 'tmpfs';
 
-export interface SimFile {
+interface FileBase {
   readonly name: string;
   size: number;
-  data: Uint8Array;
   /** Page index → frame. */
   readonly cache: Map<number, number>;
 }
+
+/** A file of the file system (createFile), with its bytes on the disk. */
+export interface DiskFile extends FileBase {
+  readonly kind: 'file';
+  data: Uint8Array;
+}
+
+/**
+ * The unnamed shmem file behind a MAP_SHARED | MAP_ANONYMOUS mapping
+ * (shmem_zero_setup; /proc/pid/maps says "/dev/zero (deleted)"). It has no
+ * bytes but its pages: a page never touched is a hole that reads as zero,
+ * and a page reclaim took keeps its bytes in `swapped`, as shmem's swap
+ * entries would. It lives as long as some area maps it.
+ */
+export interface ShmemFile extends FileBase {
+  readonly kind: 'shmem';
+  readonly swapped: Map<number, Uint8Array>;
+}
+
+export type SimFile = DiskFile | ShmemFile;
 
 export interface CopyOutcome {
   readonly notCopied: number;

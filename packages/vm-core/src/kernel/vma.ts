@@ -24,8 +24,19 @@ export interface Vma {
   flags: number;
   /** What the area is, for /proc/pid/maps-style listings. */
   name: string;
-  /** A file mapping: the file's name and the file page that `start` maps. */
+  /**
+   * A file mapping: the file's name and the file page that `start` maps.
+   * Shared anonymous memory is one too, of an unnamed shmem file, as in
+   * Linux (shmem_zero_setup).
+   */
   file?: { readonly name: string; pgoff: number };
+  /**
+   * Whether the area has an anon_vma: set when the first anonymous page is
+   * mapped into it (a private write, a COW copy) and inherited by fork's
+   * copy. fork copies the PTEs only of areas that have one — the others a
+   * fault refills from the zero page or the page cache (vma_needs_copy).
+   */
+  anonVma?: true;
 }
 
 export function vmaAllows(vma: Vma, write: boolean, exec: boolean): boolean {
@@ -143,11 +154,14 @@ export class VmaList {
     const next = this.areas[i + 1];
     if (next !== undefined && mergeable(current, next)) {
       current.end = next.end;
+      // is_mergeable_anon_vma: an area without an anon_vma may join one with one, which keeps it.
+      if (next.anonVma === true) current.anonVma = true;
       this.areas.splice(i + 1, 1);
     }
     const prev = i > 0 ? this.areas[i - 1] : undefined;
     if (prev !== undefined && mergeable(prev, current)) {
       prev.end = current.end;
+      if (current.anonVma === true) prev.anonVma = true;
       this.areas.splice(i, 1);
       current = prev;
     }
@@ -169,6 +183,7 @@ export class VmaList {
 
 function mergeable(a: Vma, b: Vma): boolean {
   if (a.end !== b.start || a.flags !== b.flags || a.name !== b.name) return false;
+
   if (a.file === undefined && b.file === undefined) return true;
   // File areas merge only when the second continues the first in the file.
   return (

@@ -8,7 +8,7 @@
  * without the multi-generational LRU (CONFIG_LRU_GEN off or disabled).
  */
 import { PteHalves } from './arch/pte-halves.ts';
-import { evictFilePage } from './filemap.ts';
+import { evictFilePage, swapBacked } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import type { ReclaimCandidate } from './hooks.ts';
 import { linuxAtLeast } from './linux-version.ts';
@@ -155,7 +155,7 @@ export function reclaimCheck(s: KernelState, pfn: number, swapSlotsTaken: number
   // a free slot it stays. (Its data is kept with the file here, standing in
   // for the slot, which is not taken.)
   if (s.frames.has(pfn, PageFlag.File)) {
-    if (s.fileSystem === 'tmpfs') {
+    if (swapBacked(s, pfn)) {
       if (s.swap === null) return { frees: false, why: 'no-swap' };
       if (s.swap.free - swapSlotsTaken <= 0) return { frees: false, why: 'swap-full' };
     }

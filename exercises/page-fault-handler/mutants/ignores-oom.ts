@@ -1,4 +1,4 @@
-// Mutant: forgets that shared anonymous memory never uses the zero page.
+// Mutant: never checks allocPage's -1, so out of memory it clears and maps frame -1.
 import type { FaultInfo, FaultOutcome, KernelApi, VmaInfo } from '@faultline/vm-core';
 
 declare const kernel: KernelApi;
@@ -10,7 +10,6 @@ export function anonymousFault(fault: FaultInfo, vma: VmaInfo): FaultOutcome {
     return { kind: 'resolved', resolution: 'zero-page' };
   }
   const pfn = kernel.allocPage();
-  if (pfn < 0) return { kind: 'oom' };
   kernel.clearPage(pfn);
   kernel.mapPage(mm, fault.address, pfn, { writable: vma.write, exec: vma.exec, dirty: fault.write });
   return { kind: 'resolved', resolution: 'demand-zero' };
