@@ -132,3 +132,14 @@ describe('fork copies the PTEs only of areas with an anon_vma (vma_needs_copy)',
     expect(kernel.access(child, va, 'read')).toMatchObject({ value: 9, faults: [] });
   });
 });
+
+test('shmem files are named per machine, the same on every run: two kernels in one process agree', () => {
+  const names = () => {
+    const { kernel, pid } = boot();
+    mmapOk(kernel, pid, { length: PAGE, prot: RW, shared: true });
+    mmapOk(kernel, pid, { length: PAGE, prot: RW, shared: true });
+    return [...kernel.files.keys()];
+  };
+  expect(names()).toEqual(['/dev/zero (deleted) #1', '/dev/zero (deleted) #2']);
+  expect(names()).toEqual(['/dev/zero (deleted) #1', '/dev/zero (deleted) #2']);
+});

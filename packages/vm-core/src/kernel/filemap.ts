@@ -42,18 +42,17 @@ export function createFile(s: KernelState, name: string, content: Uint8Array | r
   return file;
 }
 
-/** Shmem files made so far: each gets a name of its own. */
-let shmemFiles = 0;
-
 /**
  * shmem_zero_setup(): the unnamed shmem file a shared anonymous mapping of
  * `length` bytes maps — the one object every process that inherits the
  * mapping shares, so a page first touched after fork is still one page.
  */
 export function createShmemFile(s: KernelState, length: number): ShmemFile {
-  let name: string;
-  do name = `/dev/zero (deleted) #${++shmemFiles}`;
-  while (s.files.has(name));
+  // The lowest number no live shmem file has, like an inode number: the
+  // same run of the same machine names its files the same way.
+  let n = 1;
+  while (s.files.has(`/dev/zero (deleted) #${n}`)) n++;
+  const name = `/dev/zero (deleted) #${n}`;
   const file: ShmemFile = { kind: 'shmem', name, size: length, cache: new Map(), swapped: new Map() };
   s.files.set(name, file);
   return file;
