@@ -110,9 +110,8 @@ export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultIn
     return { kind: 'signal', signal: { signal: 'SIGBUS', code: 'BUS_ADRERR', address: f.address } };
   }
   // What the fault found: shmem allocates a hole's page on demand (shmem_get_folio) and brings an evicted one back from swap.
-  const found = file.cache.has(index)
-    ? 'page-cache'
-    : file.kind === 'file'
+  const found =
+    file.kind === 'file' || file.cache.has(index)
       ? 'page-cache'
       : file.swapped.has(index)
         ? 'swap-in'

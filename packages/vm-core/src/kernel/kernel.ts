@@ -37,7 +37,6 @@ import type {
   MmapRequest,
   MmapResult,
   ReclaimCheck,
-  SimFile,
   Task,
   WaitResult,
 } from './types.ts';

@@ -139,30 +139,24 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
   const pa = tables.entryAddress(mm.pgdPfn, address);
   const ops = s.arch.pteHalves;
   const e = MAKE_WRITABLE.set(pa === null ? 0 : tables.lo(pa), pa === null ? 0 : tables.hi(pa));
-  const valid = ops.valid(e.lo, e.hi);
-  if (valid) {
-    const pfn = ops.pfn(e.lo, e.hi);
-    const vma = mm.vmas.containing(address);
-    if (pfn === s.zeroPagePfn)
-      throw new KernelError('makeWritable: the shared zero page must never become writable — copy it');
-    if (s.frames.has(pfn, PageFlag.File) && (vma === null || (vma.flags & VmFlag.Shared) === 0)) {
-      throw new KernelError(
-        'makeWritable: a page-cache page in a private mapping must be copied, not written',
-      );
-    }
-  }
-  if (!valid) throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
+  if (!ops.valid(e.lo, e.hi))
+    throw new KernelError(`make writable at ${formatAddress(address)}: nothing is mapped there`);
+  const pfn = ops.pfn(e.lo, e.hi);
+  if (pfn === s.zeroPagePfn)
+    throw new KernelError('makeWritable: the shared zero page must never become writable — copy it');
+  const vma = mm.vmas.containing(address);
+  const shared = vma !== null && (vma.flags & VmFlag.Shared) !== 0;
+  const file = s.frames.has(pfn, PageFlag.File);
+  if (file && !shared)
+    throw new KernelError('makeWritable: a page-cache page in a private mapping must be copied, not written');
   // More rights need no flush on x86: a stale read-only entry just faults
   // once more and the CPU re-walks. ARM64's wp_page_reuse goes through
   // ptep_set_access_flags, which flushes the stale read-only entry.
   ops.mkwrite(e);
   ops.mkdirty(e);
-  // wp_page_reuse after page_move_anon_rmap: the reused page is now exclusive.
-  const pfn = ops.pfn(e.lo, e.hi);
-  if (s.frames.has(pfn, PageFlag.Anon) && !s.frames.has(pfn, PageFlag.File)) {
-    const vma = mm.vmas.containing(address);
-    if (vma !== null && (vma.flags & VmFlag.Shared) === 0) s.frames.set(pfn, PageFlag.AnonExclusive);
-  }
+  // wp_page_reuse after page_move_anon_rmap: the reused private page is now exclusive.
+  if (vma !== null && !shared && !file && s.frames.has(pfn, PageFlag.Anon))
+    s.frames.set(pfn, PageFlag.AnonExclusive);
   // wp_page_reuse()'s pte_mkyoung: where software keeps A (Svade), an old
   // PTE left old would cost the retried write a second fault Linux never
   // takes. Where hardware keeps it, the retry's walk sets it (and shows so).
