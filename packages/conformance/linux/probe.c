@@ -98,6 +98,23 @@
  * the first fault (error code 0x14) is served like a read (minflt 1, the
  * zero page or the file page mapped with NX), and the retried fetch then
  * faults on the NX PTE: the signal carries 0x15 (user|instr|prot).
+ *
+ * HANDLERS
+ *
+ * A case's "sigaction … handler" makes on_fault a handler of the case's:
+ * installed with the case's flags (no SA_NODEFER unless it says so, so the
+ * kernel blocks the signal while it runs), it answers "handled" with what it
+ * was handed and serves the master's commands from inside the handler —
+ * the handler's steps — until "sigreturn" (it returns, and the kernel
+ * retries the access) or "longjmp" (siglongjmp to the access the master
+ * asked for, which sigsetjmp'd with savemask = 1 before it began, so the
+ * mask it had comes back). A task killed outright — a fault's signal it
+ * blocks or ignores, which force_sig_fault (kernel/signal.c) unblocks and
+ * resets to SIG_DFL — cannot answer: the master learns the signal from its
+ * wait status. The case's "default" stays the reporting handler, with
+ * SA_NODEFER: it stands for the default action and reports what a handler
+ * would see; with SA_RESETHAND the handler puts it back as it starts, as
+ * the kernel resets its own action.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -175,6 +192,7 @@ static const char *signal_name(int sig)
 	case SIGILL: return "SIGILL";
 	case SIGFPE: return "SIGFPE";
 	case SIGTRAP: return "SIGTRAP";
+	case SIGKILL: return "SIGKILL";
 	default: return "SIG?";
 	}
 }
@@ -250,7 +268,25 @@ static struct {
 	volatile long minflt_in_handler;
 	volatile uint64_t touch_pages;
 	sigjmp_buf exec_return;
+	/* The case's signal handlers (see HANDLERS in the design comment). */
+	volatile int mode[2]; /* SIGSEGV, SIGBUS: MODE_DEFAULT, MODE_IGNORE or MODE_HANDLER */
+	volatile bool resethand[2]; /* the handler was installed with SA_RESETHAND */
+	volatile int handler_depth; /* scenario handlers the puppet is inside */
+	sigjmp_buf outer_jmp; /* where a handler's siglongjmp lands: the access the master asked for */
+	struct op_state {
+		int op;
+		uintptr_t addr;
+		long minflt_before;
+		uint64_t touch_pages;
+	} outer;
 } P;
+
+enum { MODE_DEFAULT, MODE_IGNORE, MODE_HANDLER };
+
+static int sig_slot(int sig)
+{
+	return sig == SIGSEGV ? 0 : sig == SIGBUS ? 1 : -1;
+}
 
 static unsigned char altstack[65536] __attribute__((aligned(64)));
 
@@ -291,6 +327,66 @@ static void puppet_reply(const char *status, long minflt, bool has_minflt, const
 	write_all(P.rep_fd, P.reply, (size_t)n);
 }
 
+static void run_command(char *line);
+static char *read_command(void);
+static void on_fault(int sig, siginfo_t *si, void *context);
+
+/*
+ * The case's handler: tell the master what it was handed, then run the
+ * commands it sends (the handler's steps) until it says how the handler
+ * ends — "sigreturn" (return: the kernel retries the access) or "longjmp"
+ * (siglongjmp to the access the master asked for, which then reports
+ * {"jumped":true}). Each command's own state is restored after it: a
+ * handler's access must not disturb the measurement it interrupted.
+ */
+static void serve_handler(int sig, siginfo_t *si, const ucontext_t *uc)
+{
+	char json[256];
+	snprintf(json, sizeof json, "{\"signal\":\"%s\",\"code\":%d,\"addr\":\"0x%lx\",\"err\":%lld,\"trap\":%lld}",
+		 signal_name(sig), si->si_code, (unsigned long)si->si_addr, (long long)uc->uc_mcontext.gregs[REG_ERR],
+		 (long long)uc->uc_mcontext.gregs[REG_TRAPNO]);
+	/* SA_RESETHAND reset the kernel's action to SIG_DFL as it entered this
+	 * handler: the default action is the reporting handler's to stand for. */
+	int slot = sig_slot(sig);
+	if (P.resethand[slot]) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sigemptyset(&sa.sa_mask);
+		sa.sa_sigaction = on_fault;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+		sigaction(sig, &sa, NULL);
+		P.mode[slot] = MODE_DEFAULT;
+		P.resethand[slot] = false;
+	}
+	puppet_reply("handled", 0, false, NULL, json);
+	struct op_state here = { P.op, P.op_addr, P.minflt_before, P.touch_pages };
+	P.handler_depth = P.handler_depth + 1;
+	for (char *line; (line = read_command()) != NULL;) {
+		if (strcmp(line, "sigreturn") == 0) {
+			P.handler_depth = P.handler_depth - 1;
+			P.op = here.op;
+			P.op_addr = here.addr;
+			P.minflt_before = here.minflt_before;
+			P.touch_pages = here.touch_pages;
+			return;
+		}
+		if (strcmp(line, "longjmp") == 0) {
+			P.handler_depth = 0;
+			P.op = P.outer.op;
+			P.op_addr = P.outer.addr;
+			P.minflt_before = P.outer.minflt_before;
+			P.touch_pages = P.outer.touch_pages;
+			siglongjmp(P.outer_jmp, 1);
+		}
+		run_command(line);
+		P.op = here.op;
+		P.op_addr = here.addr;
+		P.minflt_before = here.minflt_before;
+		P.touch_pages = here.touch_pages;
+	}
+	_exit(0);
+}
+
 /* SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP during a measured access. */
 static void on_fault(int sig, siginfo_t *si, void *context)
 {
@@ -311,6 +407,11 @@ static void on_fault(int sig, siginfo_t *si, void *context)
 		siglongjmp(P.exec_return, 1);
 	}
 	const ucontext_t *uc = context;
+	int slot = sig_slot(sig);
+	if (slot >= 0 && P.mode[slot] == MODE_HANDLER && P.op != OP_NONE) {
+		serve_handler(sig, si, uc);
+		return;
+	}
 	char touched[40] = "";
 	if (P.op == OP_TOUCH)
 		snprintf(touched, sizeof touched, ",\"pages\":%llu", (unsigned long long)P.touch_pages);
@@ -484,6 +585,41 @@ static void begin_measure(int op, uintptr_t addr)
 	P.minflt_before = minflt_now();
 }
 
+static void reply_jumped(bool touch);
+
+/*
+ * Makes the access the master asked for the landing place of a handler's
+ * siglongjmp (only an access begun outside any handler is one): there it
+ * replies {"jumped":true} and returns. Goes before begin_measure.
+ */
+#define LAND_JUMPS_HERE(touch)                                      \
+	do {                                                        \
+		if (P.handler_depth == 0) {                         \
+			if (sigsetjmp(P.outer_jmp, 1) != 0) {       \
+				reply_jumped(touch);                \
+				return;                             \
+			}                                           \
+		}                                                   \
+	} while (0)
+
+static void remember_outer(void)
+{
+	if (P.handler_depth == 0)
+		P.outer = (struct op_state){ P.op, P.op_addr, P.minflt_before, P.touch_pages };
+}
+
+static long end_measure(void);
+
+static void reply_jumped(bool touch)
+{
+	long minflt = end_measure();
+	if (touch)
+		snprintf(P.json, sizeof P.json, "{\"jumped\":true,\"pages\":%llu}", (unsigned long long)P.touch_pages);
+	else
+		snprintf(P.json, sizeof P.json, "{\"jumped\":true}");
+	puppet_reply("ok", minflt, true, NULL, P.json);
+}
+
 static long end_measure(void)
 {
 	long delta = minflt_now() - P.minflt_before;
@@ -493,7 +629,9 @@ static long end_measure(void)
 
 static void op_read(uintptr_t addr)
 {
+	LAND_JUMPS_HERE(false);
 	begin_measure(OP_READ, addr);
+	remember_outer();
 	unsigned char v = *(volatile unsigned char *)addr;
 	long minflt = end_measure();
 	snprintf(P.json, sizeof P.json, "{\"value\":%u}", v);
@@ -502,7 +640,9 @@ static void op_read(uintptr_t addr)
 
 static void op_write(uintptr_t addr, unsigned char v)
 {
+	LAND_JUMPS_HERE(false);
 	begin_measure(OP_WRITE, addr);
+	remember_outer();
 	*(volatile unsigned char *)addr = v;
 	long minflt = end_measure();
 	puppet_reply("ok", minflt, true, NULL, "{}");
@@ -511,8 +651,10 @@ static void op_write(uintptr_t addr, unsigned char v)
 static void op_exec(uintptr_t addr)
 {
 	P.minflt_in_handler = -1;
+	LAND_JUMPS_HERE(false);
 	if (sigsetjmp(P.exec_return, 1) == 0) {
 		begin_measure(OP_EXEC, addr);
+		remember_outer();
 		probe_call_at(addr);
 	}
 	long minflt = end_measure();
@@ -523,15 +665,21 @@ static void op_exec(uintptr_t addr)
 
 static void op_touch(uintptr_t addr, uint64_t length, unsigned char v)
 {
+	LAND_JUMPS_HERE(true);
 	P.touch_pages = 0;
 	begin_measure(OP_TOUCH, addr);
+	remember_outer();
 	if (length > 0) {
 		uintptr_t last_page = PAGE_DOWN(addr + (length - 1));
 		*(volatile unsigned char *)addr = v;
 		P.touch_pages = 1;
+		if (P.handler_depth == 0)
+			P.outer.touch_pages = 1;
 		for (uintptr_t page = PAGE_DOWN(addr) + PAGE; page - PAGE != last_page; page += PAGE) {
 			*(volatile unsigned char *)page = v;
 			P.touch_pages = P.touch_pages + 1;
+			if (P.handler_depth == 0)
+				P.outer.touch_pages = P.touch_pages;
 		}
 	}
 	long minflt = end_measure();
@@ -632,6 +780,48 @@ static void reply_errno_of(int ret, int err)
 	puppet_reply("ok", 0, false, NULL, P.json);
 }
 
+/* sigaction <signo> <mode> <nodefer> <resethand>: the case's disposition. Its
+ * "default" is the reporting handler, which stands for the default action. */
+static void op_sigaction(int sig, int mode, bool nodefer, bool resethand)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	if (mode == MODE_IGNORE)
+		sa.sa_handler = SIG_IGN;
+	else {
+		sa.sa_sigaction = on_fault;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+		if (mode == MODE_DEFAULT || nodefer)
+			sa.sa_flags |= SA_NODEFER;
+		if (mode == MODE_HANDLER && resethand)
+			sa.sa_flags |= SA_RESETHAND;
+	}
+	int ret = sigaction(sig, &sa, NULL);
+	int err = errno;
+	int slot = sig_slot(sig);
+	if (ret == 0 && slot >= 0) {
+		P.mode[slot] = mode;
+		P.resethand[slot] = mode == MODE_HANDLER && resethand;
+	}
+	reply_errno_of(ret, err);
+}
+
+/* sigprocmask <how: 0 block, 1 unblock, 2 setmask> <bits: 1 SIGSEGV, 2 SIGBUS, 4 SIGKILL> */
+static void op_sigprocmask(int how, unsigned bits)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	if (bits & 1)
+		sigaddset(&set, SIGSEGV);
+	if (bits & 2)
+		sigaddset(&set, SIGBUS);
+	if (bits & 4)
+		sigaddset(&set, SIGKILL);
+	int ret = sigprocmask(how == 0 ? SIG_BLOCK : how == 1 ? SIG_UNBLOCK : SIG_SETMASK, &set, NULL);
+	reply_errno_of(ret, errno);
+}
+
 static void puppet_serve(const char *slot);
 
 /* fork <child-slot>: both sides warm up again before they answer. */
@@ -690,6 +880,10 @@ static void run_command(char *line)
 		puppet_reply("ok", 0, false, NULL, P.json);
 	} else if (strcmp(op, "fork") == 0 && n == 2)
 		op_fork(tok[1]);
+	else if (strcmp(op, "sigaction") == 0 && n == 5)
+		op_sigaction((int)num(tok[1]), (int)num(tok[2]), num(tok[3]) != 0, num(tok[4]) != 0);
+	else if (strcmp(op, "sigprocmask") == 0 && n == 3)
+		op_sigprocmask((int)num(tok[1]), (unsigned)num(tok[2]));
 	else if (strcmp(op, "exit") == 0) {
 		puppet_reply("dead", 0, false, NULL, "{}");
 		_exit(0);
@@ -922,6 +1116,9 @@ struct step {
 	int number;
 	int ntok;
 	char **tok; /* tok[0] is the step kind */
+	/* a sigaction with a handler: the steps of its body ("do" lines) */
+	struct step *body;
+	int nbody;
 };
 
 struct watch {
@@ -949,8 +1146,44 @@ static const struct step_shape STEP_SHAPES[] = {
 	{ "spawn", 2 },	      { "fork", 3 },	       { "exit", 2 },	       { "mmap", 9 },
 	{ "munmap", 4 },      { "mprotect", 5 },       { "brk", 3 },	       { "read", 3 },
 	{ "write", 4 },	      { "exec", 3 },	       { "touch", 5 },	       { "copy_from_user", 4 },
-	{ "copy_to_user", 4 }, { "file", 3 },	       { "read_file", 4 },
+	{ "copy_to_user", 4 }, { "file", 3 },	       { "read_file", 4 },     { "sigaction", 6 },
+	{ "sigprocmask", 4 }, { "mark", 2 },
 };
+
+/* SIGSEGV, SIGBUS or SIGKILL by name; 0 for anything else. */
+static int parse_signal(const char *s)
+{
+	return strcmp(s, "SIGSEGV") == 0 ? SIGSEGV : strcmp(s, "SIGBUS") == 0 ? SIGBUS : strcmp(s, "SIGKILL") == 0 ? SIGKILL : 0;
+}
+
+/* A comma list of signals or "-", as the bits op_sigprocmask takes; false if malformed. */
+static bool parse_signal_bits(const char *s, unsigned *bits)
+{
+	*bits = 0;
+	if (strcmp(s, "-") == 0)
+		return true;
+	char copy[64];
+	if (strlen(s) >= sizeof copy)
+		return false;
+	strcpy(copy, s);
+	char *save = NULL;
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		int sig = parse_signal(w);
+		if (!sig)
+			return false;
+		*bits |= sig == SIGSEGV ? 1 : sig == SIGBUS ? 2 : 4;
+	}
+	return true;
+}
+
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+	return false;
+}
 
 static bool parse_prot(const char *s, int *prot)
 {
@@ -1063,6 +1296,22 @@ static bool check_step(struct step *st, char *why, size_t whylen)
 			bad = st->tok[1];
 		else if (!is_hex_bytes(st->tok[2]))
 			bad = st->tok[2];
+	} else if (strcmp(kind, "sigaction") == 0) {
+		const char *mode = st->tok[3], *then = st->tok[5];
+		bool handler = strcmp(mode, "handler") == 0;
+		if (!parse_signal(st->tok[2]))
+			bad = st->tok[2];
+		else if (!handler && strcmp(mode, "default") != 0 && strcmp(mode, "ignore") != 0)
+			bad = mode;
+		else if (handler ? strcmp(then, "return") != 0 && strncmp(then, "jump:", 5) != 0 : strcmp(then, "-") != 0)
+			bad = then;
+	} else if (strcmp(kind, "sigprocmask") == 0) {
+		unsigned bits;
+		if (strcmp(st->tok[2], "block") != 0 && strcmp(st->tok[2], "unblock") != 0 &&
+		    strcmp(st->tok[2], "setmask") != 0)
+			bad = st->tok[2];
+		else if (!parse_signal_bits(st->tok[3], &bits))
+			bad = st->tok[3];
 	} else if (strcmp(kind, "read_file") == 0) {
 		if (!is_file_name(st->tok[1]))
 			bad = st->tok[1];
@@ -1130,12 +1379,31 @@ static void parse_program(struct program *p, char *text, const char *fallback_id
 			free(tok);
 			continue;
 		}
+		if (strcmp(kind, "do") == 0) {
+			/* A step of the handler the last step installed. */
+			struct step *owner = p->nsteps > 0 ? &p->steps[p->nsteps - 1] : NULL;
+			if (!owner || strcmp(owner->tok[0], "sigaction") != 0 || strcmp(owner->tok[3], "handler") != 0 ||
+			    ntok < 2) {
+				if (!p->error[0])
+					snprintf(p->error, sizeof p->error, "line %d: a 'do' line follows a sigaction with a handler", lineno);
+				free(tok);
+				continue;
+			}
+			memmove(tok, tok + 1, sizeof *tok * (size_t)(ntok - 1));
+			owner->body = realloc(owner->body, sizeof *owner->body * (size_t)(owner->nbody + 1));
+			struct step *b = &owner->body[owner->nbody++];
+			*b = (struct step){ owner->number, ntok - 1, tok, NULL, 0 };
+			if (!p->error[0] && check_step(b, p->error, sizeof p->error) &&
+			    (strcmp(b->tok[0], "sigaction") == 0 && strcmp(b->tok[3], "handler") == 0))
+				snprintf(p->error, sizeof p->error, "step %d: a handler's own step installs no handler", b->number);
+			continue;
+		}
 		if (p->nsteps == cap) {
 			cap *= 2;
 			p->steps = realloc(p->steps, sizeof *p->steps * (size_t)cap);
 		}
 		struct step *st = &p->steps[p->nsteps++];
-		*st = (struct step){ p->nsteps, ntok, tok };
+		*st = (struct step){ p->nsteps, ntok, tok, NULL, 0 };
 		if (!p->error[0])
 			check_step(st, p->error, sizeof p->error);
 	}
@@ -1145,8 +1413,12 @@ static void parse_program(struct program *p, char *text, const char *fallback_id
 
 static void free_program(struct program *p)
 {
-	for (int i = 0; i < p->nsteps; i++)
+	for (int i = 0; i < p->nsteps; i++) {
+		for (int j = 0; j < p->steps[i].nbody; j++)
+			free(p->steps[i].body[j].tok);
+		free(p->steps[i].body);
 		free(p->steps[i].tok);
+	}
 	free(p->steps);
 	free(p->text);
 }
@@ -1162,7 +1434,13 @@ struct task {
 	char buf[REPLY_MAX * 2];
 	size_t buflen;
 	bool rep_hup;
+	/* the sigaction steps whose handlers it has installed, for SIGSEGV and SIGBUS */
+	const struct step *handler[2];
+	int killed_by; /* the signal that killed it, when it was the master's child; else 0 */
 };
+
+#define MAX_DELIVERIES 16 /* one access faulting into a handler that returns */
+#define MAX_NESTING 8	  /* handlers inside handlers (SA_NODEFER) */
 
 struct label {
 	char *name;
@@ -1177,6 +1455,13 @@ struct run {
 	struct label labels[MAX_LABELS];
 	int nlabels;
 	char error[512];
+	/* the tasks whose handlers are running, innermost last: a "-" task in a handler's step */
+	struct task *handling[MAX_NESTING];
+	int nhandling;
+	/* a handler sent "longjmp": the access replies "jumped" at the outermost level,
+	 * and the steps up to the mark do not run */
+	bool jumped;
+	const char *jump_mark;
 };
 
 struct reply {
@@ -1366,7 +1651,12 @@ static bool await_death(struct run *r, struct task *t, const char *what)
 			break;
 	}
 	t->alive = false;
-	waitpid(t->pid, NULL, WNOHANG);
+	/* A spawned task is the master's child: its wait status says what killed it. */
+	siginfo_t info;
+	memset(&info, 0, sizeof info);
+	if (waitid(P_PID, (id_t)t->pid, &info, WEXITED | WNOHANG) == 0 && info.si_pid == t->pid &&
+	    (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED))
+		t->killed_by = info.si_status;
 	return true;
 }
 
@@ -1431,6 +1721,14 @@ static bool send_command(struct run *r, struct task *t, const char *fmt, ...)
 
 static struct task *living_task(struct run *r, const struct step *st, const char *name)
 {
+	if (strcmp(name, "-") == 0) {
+		if (r->nhandling == 0) {
+			snprintf(r->error, sizeof r->error, "step %d: task '-' outside a handler", st->number);
+			return NULL;
+		}
+		struct task *t = r->handling[r->nhandling - 1];
+		return t->alive ? t : NULL;
+	}
 	struct task *t = find_task(r, name);
 	if (!t || !t->alive) {
 		snprintf(r->error, sizeof r->error, "step %d: %s: no living task %s", st->number, st->tok[0], name);
@@ -1535,6 +1833,7 @@ static bool step_fork(struct run *r, const struct step *st, struct outcome *o)
 	}
 	child->pid = (pid_t)rep.aux;
 	child->alive = true;
+	memcpy(child->handler, parent->handler, sizeof child->handler); /* copy_sighand */
 	child->pidfd = (int)syscall(SYS_pidfd_open, child->pid, 0);
 	struct reply ready;
 	char line2[REPLY_MAX];
@@ -1557,8 +1856,24 @@ static bool step_exit(struct run *r, const struct step *st, struct outcome *o)
 	return true;
 }
 
-/* Sends a command to the step's task, waits for the answer; a "dead" answer
- * (a signal) is a result only for the memory accesses. */
+static bool run_step(struct run *r, const struct step *st, struct outcome *o);
+
+/* {"a":1} + key + array text → {"a":1,"key":[…]} */
+static void merge_array(struct str *out, const char *object, const char *key, const char *array)
+{
+	size_t n = strlen(object);
+	while (n > 0 && object[n - 1] != '}')
+		n--;
+	bool empty = n >= 2 && strspn(object + 1, " ") == n - 2;
+	str_printf(out, "%.*s%s\"%s\":[%s]}", (int)(n > 0 ? n - 1 : 0), object, empty ? "" : ",", key, array);
+}
+
+/*
+ * Sends a command to the step's task, waits for the answer; a "dead" answer
+ * (a signal) is a result only for the memory accesses. For an access, a
+ * "handled" answer means the case's handler is running: its steps are run
+ * (see HANDLERS), and the access's answer comes after it returns.
+ */
 static bool run_in_task(struct run *r, const struct step *st, struct outcome *o, bool may_die, const char *fmt,
 			...)
 {
@@ -1572,12 +1887,93 @@ static bool run_in_task(struct run *r, const struct step *st, struct outcome *o,
 	va_end(ap);
 	if (!send_command(r, t, "%s", cmd))
 		return false;
+	bool outermost = r->nhandling == 0;
+	struct str handled = { 0 };
+	int deliveries = 0;
 	char line[REPLY_MAX];
 	struct reply rep;
-	if (!await_reply(r, t, st->tok[0], line, sizeof line, &rep))
-		return false;
+	for (;;) {
+		if (!await_reply(r, t, st->tok[0], line, sizeof line, &rep)) {
+			if (!may_die || t->alive)
+				return false;
+			/* Killed outright: a fault's signal the task had blocked or ignored
+			 * (force_sig_fault made it the default action), or one inside a
+			 * handler that blocks it. */
+			if (!await_death(r, t, st->tok[0]))
+				return false;
+			r->error[0] = '\0';
+			int sig = t->killed_by;
+			struct str killed = { 0 };
+			if (sig)
+				str_printf(&killed, "{\"killed\":\"%s\"}", signal_name(sig));
+			else
+				str_printf(&killed, "{\"killed\":null}");
+			if (handled.p)
+				merge_array(&o->result, killed.p, "handled", handled.p);
+			else
+				str_printf(&o->result, "%s", killed.p);
+			str_free(&killed);
+			str_free(&handled);
+			o->has_minflt = false;
+			return true;
+		}
+		if (strcmp(rep.status, "handled") != 0)
+			break;
+		const struct step *h = t->handler[strstr(rep.json, "\"SIGBUS\"") ? 1 : 0];
+		if (!h || ++deliveries > MAX_DELIVERIES || r->nhandling == MAX_NESTING) {
+			snprintf(r->error, sizeof r->error, "step %d: task %s: %s", st->number, t->name,
+				 !h ? "a handler ran that the case did not install" : "handlers returned or nested too often");
+			str_free(&handled);
+			return false;
+		}
+		size_t jlen = strlen(rep.json);
+		str_printf(&handled, "%s{%.*s,\"steps\":[", deliveries > 1 ? "," : "", (int)(jlen - 2), rep.json + 1);
+		r->handling[r->nhandling++] = t;
+		for (int i = 0; i < h->nbody; i++) {
+			struct outcome bo = { 0 };
+			bool ok = run_step(r, &h->body[i], &bo);
+			if (ok)
+				str_printf(&handled, "%s{\"op\":\"%s\",\"result\":%s}", i ? "," : "", h->body[i].tok[0],
+					   bo.result.p ? bo.result.p : "{}");
+			str_free(&bo.result);
+			if (!ok) {
+				r->nhandling--;
+				str_free(&handled);
+				return false;
+			}
+			if (r->jumped || !t->alive)
+				break;
+		}
+		r->nhandling--;
+		const char *end = "sigreturn";
+		if (!t->alive)
+			end = "died";
+		else if (r->jumped)
+			end = "siglongjmp";
+		else if (strncmp(h->tok[5], "jump:", 5) == 0) {
+			if (!send_command(r, t, "longjmp"))
+				return false;
+			r->jumped = true;
+			r->jump_mark = h->tok[5] + 5;
+			end = "siglongjmp";
+		} else if (!send_command(r, t, "sigreturn"))
+			return false;
+		str_printf(&handled, "],\"end\":\"%s\"}", end);
+		if (!t->alive || (r->jumped && !outermost)) {
+			/* Nothing more comes from this access: the task is dead, or the
+			 * jump's answer belongs to the access at the outermost level. */
+			merge_array(&o->result, !t->alive ? "{\"died\":true}" : "{\"jumped\":true}", "handled", handled.p);
+			str_free(&handled);
+			o->has_minflt = false;
+			return true;
+		}
+		/* The access is retried (sigreturn), or the outermost one answers "jumped". */
+		if (r->jumped)
+			r->jumped = false;
+	}
 	if (strstr(rep.json, "\"harness\"")) {
 		snprintf(r->error, sizeof r->error, "step %d: task %s: %s", st->number, t->name, rep.json);
+		str_free(&handled);
 		return false;
 	}
 	if (strcmp(rep.status, "dead") == 0) {
@@ -1589,10 +1985,43 @@ static bool run_in_task(struct run *r, const struct step *st, struct outcome *o,
 			return false;
 		}
 	}
-	outcome_from_reply(o, &rep);
+	if (handled.p) {
+		merge_array(&o->result, rep.json, "handled", handled.p);
+		o->has_minflt = rep.has_minflt;
+		o->minflt = rep.minflt;
+	} else
+		outcome_from_reply(o, &rep);
+	str_free(&handled);
 	if (strcmp(st->tok[0], "mmap") == 0 && rep.has_aux && strcmp(st->tok[8], "-") != 0)
 		set_label(r, st->tok[8], rep.aux);
 	return true;
+}
+
+/* sigaction <task> <signal> <default|ignore|handler> <flags|-> <then|->: the
+ * master remembers the handler's steps; the task installs the disposition. */
+static bool step_sigaction(struct run *r, const struct step *st, struct outcome *o)
+{
+	struct task *t = living_task(r, st, st->tok[1]);
+	if (!t)
+		return false;
+	int sig = parse_signal(st->tok[2]);
+	const char *m = st->tok[3];
+	int mode = strcmp(m, "ignore") == 0 ? 1 : strcmp(m, "handler") == 0 ? 2 : 0;
+	bool nodefer = has_word(st->tok[4], "nodefer"), resethand = has_word(st->tok[4], "resethand");
+	if (!run_in_task(r, st, o, false, "sigaction %d %d %d %d", sig, mode, nodefer, resethand))
+		return false;
+	int slot = sig == SIGSEGV ? 0 : sig == SIGBUS ? 1 : -1;
+	if (slot >= 0 && o->result.p && strstr(o->result.p, "\"errno\":null"))
+		t->handler[slot] = mode == 2 ? st : NULL;
+	return true;
+}
+
+static bool step_sigprocmask(struct run *r, const struct step *st, struct outcome *o)
+{
+	unsigned bits;
+	parse_signal_bits(st->tok[3], &bits);
+	int how = strcmp(st->tok[2], "block") == 0 ? 0 : strcmp(st->tok[2], "unblock") == 0 ? 1 : 2;
+	return run_in_task(r, st, o, false, "sigprocmask %d %u", how, bits);
 }
 
 static bool step_in_task(struct run *r, const struct step *st, struct outcome *o)
@@ -1714,6 +2143,14 @@ static bool run_step(struct run *r, const struct step *st, struct outcome *o)
 		return step_file(r, st, o);
 	if (strcmp(kind, "read_file") == 0)
 		return step_read_file(r, st, o);
+	if (strcmp(kind, "sigaction") == 0)
+		return step_sigaction(r, st, o);
+	if (strcmp(kind, "sigprocmask") == 0)
+		return step_sigprocmask(r, st, o);
+	if (strcmp(kind, "mark") == 0) {
+		str_printf(&o->result, "{}");
+		return true;
+	}
 	return step_in_task(r, st, o);
 }
 
@@ -1880,6 +2317,12 @@ static void run_program(struct program *p)
 	chown(FILES_DIR, (uid_t)p->uid, (gid_t)p->uid);
 	bool failed = false;
 	for (int i = 0; i < p->nsteps && !failed; i++) {
+		/* A handler siglongjmp'd: the steps up to its mark do not run. */
+		if (r->jump_mark) {
+			if (strcmp(p->steps[i].tok[0], "mark") != 0 || strcmp(p->steps[i].tok[1], r->jump_mark) != 0)
+				continue;
+			r->jump_mark = NULL;
+		}
 		struct outcome o = { 0 };
 		if (run_step(r, &p->steps[i], &o))
 			emit_step_line(r, &p->steps[i], &o);
@@ -1888,6 +2331,11 @@ static void run_program(struct program *p)
 			failed = true;
 		}
 		str_free(&o.result);
+	}
+	if (!failed && r->jump_mark) {
+		snprintf(r->error, sizeof r->error, "a handler jumped to mark %s, which no later step is", r->jump_mark);
+		emit_case_error(p, r->error);
+		failed = true;
 	}
 	if (!failed) {
 		struct str done = { 0 };

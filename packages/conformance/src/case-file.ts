@@ -36,6 +36,9 @@ export const PROBED_STEPS = [
   'copy_to_user',
   'file',
   'read_file',
+  'sigaction',
+  'sigprocmask',
+  'mark',
 ] as const satisfies readonly StepKind[];
 
 export type ProbedStepKind = (typeof PROBED_STEPS)[number];

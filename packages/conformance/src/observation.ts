@@ -151,8 +151,16 @@ export type RawResult =
       readonly pages?: number;
     }
   | { readonly kind: 'oops'; readonly first: string }
+  /** Killed outright, no handler reporting: a fault's signal that was blocked or ignored (force_sig_fault), or one inside a handler that blocks it. `signal`: null where the probe could not learn it. */
+  | { readonly kind: 'killed'; readonly signal: string | null; readonly handled?: readonly RawDelivery[] }
+  /** A handler siglongjmp'd out of the access (for a touch: after `pages` stores). */
+  | { readonly kind: 'jumped'; readonly pages?: number; readonly handled?: readonly RawDelivery[] }
+  /** The process was killed inside a handler of this access. */
+  | { readonly kind: 'died'; readonly handled?: readonly RawDelivery[] }
   | {
       readonly kind: 'done';
+      /** The signals the case's handlers took on the way to this result. */
+      readonly handled?: readonly RawDelivery[];
       readonly value?: number;
       readonly pages?: number;
       readonly errno?: string | null;
@@ -164,8 +172,51 @@ export type RawResult =
       readonly data?: readonly number[];
     };
 
+/** One signal a handler took: what it was handed, its steps' results, and how it ended. */
+export interface RawDelivery {
+  readonly signal: string;
+  readonly code: string;
+  readonly addr: bigint;
+  readonly err: number | null;
+  readonly trap: number | null;
+  readonly steps: readonly { readonly op: string; readonly raw: RawResult }[];
+  readonly end: string;
+}
+
+/** A handler's step as fieldsOf sees it: its kind (its arguments are the handler's business). */
+export function handlerStepOf(op: string): Step {
+  return { kind: op, args: {} } as unknown as Step;
+}
+
 /** The fields a step shows, named the same way for both sides. */
 export function fieldsOf(
+  step: Step,
+  raw: RawResult,
+  addresses: AddressNamer,
+): Record<string, string | number | null> {
+  const fields = resultFields(step, raw, addresses);
+  const handled = 'handled' in raw ? (raw.handled ?? []) : [];
+  const target = 'addr' in step.args && step.args.addr !== undefined ? step.args.addr : undefined;
+  for (const [i, d] of handled.entries()) {
+    const n = i + 1;
+    const err = d.err === null ? '' : `, error code ${hex(d.err)}`;
+    const trap = d.trap === null ? '' : `, trap ${d.trap}`;
+    fields[`handled ${n}`] = `${d.signal} ${d.code} at ${addresses.name(d.addr, target)}${err}${trap}`;
+    fields[`handler ${n}`] =
+      d.steps
+        .map(({ op, raw: r }) => {
+          const shown = Object.entries(fieldsOf(handlerStepOf(op), r, addresses)).map(
+            ([k, v]) => `${k}=${v === null ? 'none' : v}`,
+          );
+          return shown.length === 0 ? op : `${op} (${shown.join(', ')})`;
+        })
+        .join(' | ') || 'no steps';
+    fields[`ends ${n}`] = d.end;
+  }
+  return fields;
+}
+
+function resultFields(
   step: Step,
   raw: RawResult,
   addresses: AddressNamer,
@@ -182,6 +233,10 @@ export function fieldsOf(
     };
   }
   if (raw.kind === 'oops') return { oops: raw.first };
+  if (raw.kind === 'killed') return { killed: raw.signal };
+  if (raw.kind === 'died') return { killed_in_handler: 'yes' };
+  if (raw.kind === 'jumped')
+    return { siglongjmp: 'yes', ...(step.kind === 'touch' ? { pages_stored: raw.pages ?? null } : {}) };
   switch (step.kind) {
     case 'read':
       return { value: raw.value ?? null };
@@ -200,6 +255,7 @@ export function fieldsOf(
       };
     case 'munmap':
     case 'mprotect':
+    case 'sigaction':
       return { errno: raw.errno ?? null };
     case 'brk':
       return { brk: raw.brk === undefined ? null : addresses.name(raw.brk) };

@@ -5,7 +5,7 @@
  * labels against what its own mmap calls returned, as the simulator does
  * against its own.
  */
-import type { Step } from '@faultline/scenario';
+import { HANDLING_TASK, type Step } from '@faultline/scenario';
 import type { ConformanceCase } from './case-file.ts';
 import { CaseError } from './errors.ts';
 
@@ -65,15 +65,40 @@ function lineOf(step: Step): string {
     }
     case 'read_file':
       return `read_file ${fileName(step.args.name)} ${step.args.offset} ${step.args.length}`;
+    case 'sigaction': {
+      const a = step.args;
+      const flags = a.flags === undefined || a.flags.length === 0 ? '-' : a.flags.join(',');
+      if (typeof a.handler !== 'object')
+        return `sigaction ${task(a.task)} ${a.signal} ${a.handler} ${flags} -`;
+      const ends = a.handler.ends === 'return' ? 'return' : `jump:${a.handler.ends.jump}`;
+      // The handler's steps follow as "do" lines: the probe runs them inside the task's handler.
+      const body = a.handler.do.map((b) => `do ${lineOf(handlerStep(b))}`);
+      return [`sigaction ${task(a.task)} ${a.signal} handler ${flags} ${ends}`, ...body].join('\n');
+    }
+    case 'sigprocmask': {
+      const a = step.args;
+      return `sigprocmask ${task(a.task)} ${a.how} ${a.signals.length === 0 ? '-' : a.signals.join(',')}`;
+    }
+    case 'mark':
+      return `mark ${step.args.name}`;
     default:
       throw new CaseError(`the probe cannot do a ${step.kind} step`);
   }
 }
 
-/** Tasks are named in conformance cases (pids differ between the two kernels). */
+/** Tasks are named in conformance cases (pids differ between the two kernels); "-" is the handler's own. */
 function task(ref: string | number): string {
   if (typeof ref === 'number') throw new CaseError('a conformance case names tasks, not pids');
-  return ref;
+  return ref === HANDLING_TASK ? '-' : ref;
+}
+
+/** A handler's step, as the probe can run it: on the handling task, installing no handler of its own. */
+function handlerStep(step: Step): Step {
+  if ('task' in step.args && step.args.task !== HANDLING_TASK)
+    throw new CaseError("a conformance handler's steps act on the task it runs on (leave out their task)");
+  if (step.kind === 'sigaction' && typeof step.args.handler === 'object')
+    throw new CaseError("a conformance handler's steps install no handler of their own");
+  return step;
 }
 
 /** A number as 64-bit hex (the simulator keeps kernel addresses as negative numbers); text as written. */

@@ -3,10 +3,17 @@
  * (@faultline/scenario, the same runner as `faultline sim run`), and each
  * step's report is put in the words the comparison uses (observation.ts).
  */
-import { bootSession, runOn, ScenarioSession, type StepReport, type WatchedPage } from '@faultline/scenario';
+import { bootSession, runOn, ScenarioError, ScenarioSession, type WatchedPage } from '@faultline/scenario';
 import type { FaultRecord } from '@faultline/vm-core';
 import type { ConformanceCase } from './case-file.ts';
-import { CaseObserver, type ObservedRun, type RawResult, type WatchedState } from './observation.ts';
+import {
+  CaseObserver,
+  handlerStepOf,
+  type ObservedRun,
+  type RawDelivery,
+  type RawResult,
+  type WatchedState,
+} from './observation.ts';
 
 /**
  * Resolutions Linux counts in ru_minflt (mm_account_fault in mm/memory.c):
@@ -52,13 +59,25 @@ export function observeOnSimulator(c: ConformanceCase): ObservedRun {
   // are too; and its processes run as the case's uid, root unless it says.
   const session = bootSession({ ...c.scenario, files: 'tmpfs', uid: c.linux.uid });
   const zeroPfn = session.kernel.api.zeroPfn();
-  const report = runOn(session, c.scenario, { labels });
+  let report: ReturnType<typeof runOn>;
+  try {
+    report = runOn(session, c.scenario, { labels });
+  } catch (error) {
+    // A case the runner refuses part-way (a handler looping, a jump backwards) is the case's fault.
+    if (error instanceof ScenarioError)
+      return { steps: [], failure: `the simulator refused the case: ${error.message}` };
+    throw error;
+  }
   const observer = new CaseObserver();
-  for (const [i, step] of report.steps.entries()) {
-    const scenarioStep = c.scenario.steps[i]!;
-    observer.step(step.index, scenarioStep, rawOf(step, scenarioStep), {
+  for (const step of report.steps) {
+    // By index: the steps a handler's siglongjmp skipped are not in the report.
+    const scenarioStep = c.scenario.steps[step.index - 1]!;
+    const raw = rawOf(step.outcome, scenarioStep);
+    // A task killed outright cannot report its counter (the probe's handler never runs).
+    const counted = MEASURED.has(step.step) && raw.kind !== 'killed' && raw.kind !== 'died';
+    observer.step(step.index, scenarioStep, raw, {
       ...(step.step === 'spawn' ? { spawned: { stack: BigInt(labels.stack), brk: BigInt(labels.brk) } } : {}),
-      minflt: MEASURED.has(step.step) ? step.faults.filter((f) => MINOR.has(f.resolution)).length : null,
+      minflt: counted ? step.faults.filter((f) => MINOR.has(f.resolution)).length : null,
       pages: (step.watch?.pages ?? []).map((page) => watched(page, zeroPfn)),
     });
   }
@@ -78,9 +97,36 @@ function watched(page: WatchedPage, zeroPfn: number): WatchedState {
 
 type Step = ConformanceCase['scenario']['steps'][number];
 
-/** The simulator's report of a step, as a RawResult. */
-function rawOf(report: StepReport, step: Step): RawResult {
-  const o = report.outcome;
+/** The simulator's report of a step (or of a handler's step), as a RawResult. */
+function rawOf(o: Readonly<Record<string, unknown>>, step: Step): RawResult {
+  const handled = Array.isArray(o.handled) ? { handled: o.handled.map(deliveryOf) } : {};
+  if (o.forced === true) return { kind: 'killed', signal: String(o.signal), ...handled };
+  if (o.diedInHandler === true) return { kind: 'died', ...handled };
+  if (typeof o.jumped === 'string')
+    return { kind: 'jumped', ...(o.pages !== undefined ? { pages: Number(o.pages) } : {}), ...handled };
+  const result = plainRawOf(o, step);
+  return result.kind === 'done' ? { ...result, ...handled } : result;
+}
+
+/** A signal a handler took, as the runner's report lists it. */
+function deliveryOf(entry: unknown): RawDelivery {
+  const d = entry as Readonly<Record<string, unknown>>;
+  const steps = (d.handler as readonly Readonly<Record<string, unknown>>[]).map(({ step, ...outcome }) => ({
+    op: String(step),
+    raw: rawOf(outcome, handlerStepOf(String(step))),
+  }));
+  return {
+    signal: String(d.signal),
+    code: String(d.code),
+    addr: BigInt(String(d.address)),
+    err: typeof d.errorCode === 'string' ? Number(d.errorCode) : null,
+    trap: typeof d.trapNo === 'number' ? d.trapNo : null,
+    steps,
+    end: String(d.end),
+  };
+}
+
+function plainRawOf(o: Readonly<Record<string, unknown>>, step: Step): RawResult {
   if (typeof o.signal === 'string') {
     // What the signal frame said (REG_ERR, REG_TRAPNO), as the probe reads it from the handler's ucontext.
     return {

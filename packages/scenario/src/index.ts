@@ -82,6 +82,9 @@ export {
 } from './run.ts';
 export {
   archsOf,
+  HANDLER_STEP_KINDS,
+  HANDLING_TASK,
+  type HandlerSpec,
   onArch,
   parseScenario,
   type Scenario,

@@ -285,6 +285,7 @@ describe('flattenEvent', () => {
           address: 0n,
           frame: { arch: 'x86', trapNo: 14, errorCode: 5 },
         },
+        disposition: 'killed',
       }),
     ).toEqual({
       kind: 'signal',
@@ -295,6 +296,7 @@ describe('flattenEvent', () => {
       'signal.frame.arch': 'x86',
       'signal.frame.trapNo': 14,
       'signal.frame.errorCode': 5,
+      disposition: 'killed',
     });
     // An exact address no number holds (non-canonical) stays exact, in hex;
     // one a number holds is the kernel's own (signed) number, like every other.
@@ -303,6 +305,7 @@ describe('flattenEvent', () => {
         type: 'signal',
         pid: 3,
         signal: { signal: 'SIGSEGV', code: 'SEGV_MAPERR', address, frame: null },
+        disposition: 'killed',
       })['signal.address'];
     expect(at(0x8000_0000_dead_beefn)).toBe('0x80000000deadbeef');
     expect(at(0xffff_8880_0000_1000n)).toBe(-(2 ** 47) + 0x0880_0000_1000);

@@ -10,6 +10,7 @@ import {
   addressWidth,
   architectures,
   type CopyOutcome,
+  type DeliveredSignal,
   type ExitStatus,
   type FaultRecord,
   formatAddress,
@@ -18,6 +19,8 @@ import {
   narrowAddress,
   PageFlag,
   type SignalFrame,
+  type SignalHandlers,
+  type SignalName,
   type Task,
   type TraceEvent,
   UACCESS_IP,
@@ -26,7 +29,7 @@ import type { Counters } from './counters.ts';
 import { ScenarioError } from './errors.ts';
 import type { HookName, HookSpec, ResolveHookFile } from './hooks.ts';
 import { type ScannedPage, wouldFree } from './reclaim-scan.ts';
-import type { Scenario, Step } from './schema.ts';
+import { HANDLING_TASK, type HandlerSpec, type Scenario, type Step } from './schema.ts';
 import { ScenarioSession } from './session.ts';
 
 /** One watched address after a step: the PTE there and, when it maps a frame, that frame's counts. */
@@ -207,13 +210,21 @@ export function runOn(
     if (e.type === 'task' && e.what === 'exited') run.died(e.pid);
   });
   try {
+    let jumpTo: string | null = null;
     for (const [i, step] of scenario.steps.entries()) {
+      // A handler siglongjmp'd: the steps up to its mark do not run.
+      if (jumpTo !== null) {
+        if (step.kind !== 'mark' || step.args.name !== jumpTo) continue;
+        jumpTo = null;
+      }
       const events: TraceEvent[] = [];
       const stop = options.trace ? kernel.subscribe((e) => events.push(e)) : () => undefined;
       run.at(i + 1, step.kind);
       observer?.begin(i + 1, step.kind);
       try {
-        let report = run.step(step, i);
+        const ran = run.step(step, i);
+        let report = ran.report;
+        if (ran.jump !== null) jumpTo = ran.jump;
         kernel.runKswapd();
         if (options.trace) report = { ...report, events };
         if (scenario.watch !== undefined) report = { ...report, watch: run.watch(scenario.watch) };
@@ -239,6 +250,11 @@ export function runOn(
         stop();
       }
     }
+    // A jump to a mark that comes before the step that jumped never lands.
+    if (jumpTo !== null && stopped === null)
+      throw new ScenarioError(
+        `a handler jumped to the mark "${jumpTo}", which is not after the step that faulted: a siglongjmp here goes forward, to a later mark`,
+      );
   } finally {
     deaths();
   }
@@ -253,7 +269,27 @@ export function runOn(
   };
 }
 
-type Outcome = Omit<StepReport, 'index' | 'step'>;
+/** A step's report in the making; `jump`: a handler siglongjmp'd to this mark. */
+type Outcome = Omit<StepReport, 'index' | 'step'> & { readonly jump?: string };
+
+/** A handler the file installed: its steps, and how it ends. */
+type HandlerBody = Exclude<HandlerSpec, 'default' | 'ignore'>;
+
+/** One signal delivered to a handler during a step: what the handler was handed, what it did, how it ended. */
+interface Delivery {
+  readonly signal: DeliveredSignal;
+  readonly steps: readonly {
+    readonly step: Step['kind'];
+    readonly summary: string;
+    readonly outcome: Readonly<Record<string, unknown>>;
+  }[];
+  /** `sigreturn`: the access was retried; `siglongjmp`: to the mark; `died`: the task ended inside the handler. */
+  readonly end: 'sigreturn' | 'siglongjmp' | 'died';
+}
+
+/** How often one access may fault into a handler that returns, and how deep handlers may nest, before the run gives up. */
+const MAX_DELIVERIES = 16;
+const MAX_NESTING = 8;
 
 /** Why a page the policy would reclaim stays (Kernel.reclaimCheck). */
 const KEPT: Readonly<Record<NonNullable<ScannedPage['kept']>, string>> = {
@@ -345,9 +381,147 @@ class Runner {
     this.observer?.named?.(name, pid);
   }
 
-  step(step: Step, index: number): StepReport {
-    const out = this.execute(step);
-    return { index: index + 1, step: step.kind, ...out };
+  step(step: Step, index: number): { report: StepReport; jump: string | null } {
+    const { jump, ...out } = this.execute(step);
+    return { report: { index: index + 1, step: step.kind, ...out }, jump: jump ?? null };
+  }
+
+  /** The bodies of the handlers installed, by the kernel's dispositions they belong to (shared by threads, copied at fork). */
+  private readonly handlers = new WeakMap<SignalHandlers, Map<SignalName, HandlerBody>>();
+
+  /**
+   * A user access with the process's handlers in the loop: each signal a
+   * handler takes runs the handler's steps on the task, then either
+   * returns (rt_sigreturn, and the access is retried) or jumps to a mark.
+   */
+  private userAccess(
+    pid: number,
+    va: number | bigint,
+    kind: 'read' | 'write' | 'exec',
+    value: number,
+    cpu: number | undefined,
+  ): {
+    r: AccessOutcome;
+    faults: FaultRecord[];
+    deliveries: Delivery[];
+    jump: string | null;
+    forced: string | null;
+  } {
+    const s = this.session;
+    const faults: FaultRecord[] = [];
+    const deliveries: Delivery[] = [];
+    for (;;) {
+      const task = s.kernel.task(pid);
+      // What the task had chosen, read before the kernel may reset it (force_sig_fault).
+      const before = {
+        blocked: new Set(task.blocked),
+        ignored: new Set(
+          (['SIGSEGV', 'SIGBUS'] as const).filter((sig) => task.sighand.action(sig).handler === 'ignore'),
+        ),
+      };
+      const r = s.access(pid, va, kind, { value, ...on(cpu) });
+      faults.push(...r.faults);
+      if (r.kind !== 'signal' || r.disposition !== 'handler')
+        return {
+          r,
+          faults,
+          deliveries,
+          jump: null,
+          forced: r.kind === 'signal' ? forcedWhy(r, before) : null,
+        };
+      if (deliveries.length === MAX_DELIVERIES)
+        throw new ScenarioError(
+          `the access at ${this.hex(va)} faulted ${MAX_DELIVERIES} times, and each time the handler returned without fixing it: a real process would loop here forever (make the handler fix the mapping, or jump)`,
+        );
+      if (task.signalFrames.length > MAX_NESTING)
+        throw new ScenarioError(
+          `handlers nested ${MAX_NESTING} deep (SA_NODEFER and a handler that faults again): a real process would go on until its stack ran out`,
+        );
+      const body = this.handlers.get(task.sighand)?.get(r.signal.signal);
+      if (body === undefined) throw new Error(`no handler body for ${r.signal.signal} of pid ${pid}`);
+      const steps: Delivery['steps'][number][] = [];
+      let jump: string | null = null;
+      for (const step of body.do) {
+        const out = this.execute(onHandlingTask(step, this.refOf(pid)));
+        faults.push(...out.faults);
+        steps.push({ step: step.kind, summary: out.summary, outcome: out.outcome });
+        if (out.jump !== undefined) {
+          jump = out.jump;
+          break;
+        }
+        if (!s.kernel.task(pid).alive) break;
+      }
+      if (!s.kernel.task(pid).alive) {
+        deliveries.push({ signal: r.signal, steps, end: 'died' });
+        return { r, faults, deliveries, jump: null, forced: null };
+      }
+      // A nested handler's jump leaves through every frame, this one too.
+      jump ??= body.ends === 'return' ? null : body.ends.jump;
+      if (jump !== null) {
+        if (s.kernel.task(pid).signalFrames.length > 0) s.siglongjmp(pid, on(cpu));
+        deliveries.push({ signal: r.signal, steps, end: 'siglongjmp' });
+        return { r, faults, deliveries, jump, forced: null };
+      }
+      s.sigreturn(pid, on(cpu));
+      deliveries.push({ signal: r.signal, steps, end: 'sigreturn' });
+    }
+  }
+
+  /** A user access's report, with what the handlers did on the way. */
+  private accessReport(
+    cpu: number,
+    what: string,
+    access: ReturnType<Runner['userAccess']>,
+    extra: Record<string, unknown> = {},
+  ): Outcome {
+    const { r, faults, deliveries, jump, forced } = access;
+    const ended =
+      jump !== null
+        ? { cpu, summary: `${what} → siglongjmp to ${jump}`, outcome: { jumped: jump }, faults: [] }
+        : deliveries.at(-1)?.end === 'died'
+          ? {
+              cpu,
+              summary: `${what} → the process was killed inside its handler`,
+              outcome: { diedInHandler: true },
+              faults: [],
+            }
+          : fromAccess(cpu, what, r, this.hex);
+    const handled = deliveries.map((d) => ({
+      signal: d.signal.signal,
+      code: d.signal.code,
+      address: this.hex(d.signal.address),
+      ...frameFields(d.signal.frame),
+      handler: d.steps.map((st) => ({ step: st.step, ...st.outcome })),
+      end: d.end,
+    }));
+    const story = deliveries
+      .map((d) => {
+        const did = d.steps.length === 0 ? 'does nothing' : d.steps.map((st) => st.summary).join('; ');
+        const end =
+          d.end === 'sigreturn'
+            ? 'returns: the access is retried'
+            : d.end === 'siglongjmp'
+              ? 'siglongjmps'
+              : 'never returns';
+        return `${d.signal.signal} (${d.signal.code}) at ${this.hex(d.signal.address)} → the handler runs: ${did}; it ${end}`;
+      })
+      .join(' → ');
+    const summary =
+      deliveries.length === 0
+        ? ended.summary
+        : `${what} → ${story}${jump !== null ? ` to ${jump}` : ` → ${ended.summary.slice(what.length + 3)}`}`;
+    return {
+      cpu,
+      summary: forced === null ? summary : `${summary} (${forced})`,
+      outcome: {
+        ...ended.outcome,
+        ...extra,
+        ...(handled.length > 0 ? { handled } : {}),
+        ...(forced !== null ? { forced: true } : {}),
+      },
+      faults,
+      ...(jump !== null ? { jump } : {}),
+    };
   }
 
   private execute(step: Step): Outcome {
@@ -447,39 +621,49 @@ class Runner {
         const pid = this.pid(a.task);
         const va = this.exactAddr(a.addr);
         const value = step.kind === 'write' ? step.args.value : 0;
-        const r = s.access(pid, va, step.kind, { value, ...on(a.cpu) });
+        const access = this.userAccess(pid, va, step.kind, value, a.cpu);
         const verb =
           step.kind === 'write' ? `write ${this.hex(va)} = ${value}` : `${step.kind} ${this.hex(va)}`;
-        return fromAccess(a.cpu ?? this.cpuRunning(pid), `${a.task}: ${verb}`, r, this.hex);
+        return this.accessReport(a.cpu ?? this.cpuRunning(pid), `${a.task}: ${verb}`, access);
       }
       case 'touch': {
         const a = step.args;
         const pid = this.pid(a.task);
         const start = this.addr(a.addr);
         const faults: FaultRecord[] = [];
+        const handled: unknown[] = [];
         let pages = 0;
         // Every page the range covers, from the one holding its first byte to the one holding its last.
         const last = Math.floor((start + a.length - 1) / 4096) * 4096;
         for (let page = Math.floor(start / 4096) * 4096; page <= last; page += 4096) {
           const va = Math.max(page, start);
-          const r = s.access(pid, va, 'write', { value: a.value ?? 1, ...on(a.cpu) });
-          faults.push(...r.faults);
-          if (r.kind !== 'ok') {
-            const ended = fromAccess(
-              a.cpu ?? this.cpuRunning(pid),
-              `${a.task}: touch page ${pages + 1} at ${this.hex(va)}`,
-              r,
-              this.hex,
-            );
-            return { ...ended, outcome: { ...ended.outcome, pages }, faults };
+          const access = this.userAccess(pid, va, 'write', a.value ?? 1, a.cpu);
+          faults.push(...access.faults);
+          const ended = this.accessReport(
+            a.cpu ?? this.cpuRunning(pid),
+            `${a.task}: touch page ${pages + 1} at ${this.hex(va)}`,
+            { ...access, faults: [] },
+          );
+          if (Array.isArray(ended.outcome.handled)) handled.push(...ended.outcome.handled);
+          if (access.r.kind !== 'ok' || access.jump !== null) {
+            const { handled: _, ...rest } = ended.outcome;
+            return {
+              ...ended,
+              outcome: { ...rest, pages, ...(handled.length > 0 ? { handled } : {}) },
+              faults,
+            };
           }
           pages++;
         }
         const how = countsText(faults);
+        const caught =
+          handled.length === 0
+            ? ''
+            : `; ${handled.length} signal${handled.length > 1 ? 's' : ''} handled on the way`;
         return {
           cpu: a.cpu ?? this.cpuRunning(pid),
-          summary: `${a.task}: touch ${pages} pages from ${this.hex(start)}${how ? ` (${how})` : ''}`,
-          outcome: { pages },
+          summary: `${a.task}: touch ${pages} pages from ${this.hex(start)}${how ? ` (${how})` : ''}${caught}`,
+          outcome: { pages, ...(handled.length > 0 ? { handled } : {}) },
           faults,
         };
       }
@@ -488,7 +672,11 @@ class Runner {
         return plain(cpuOf(step.args.cpu), `execve ${step.args.task}: a fresh address space`, {});
       }
       case 'fork': {
-        const child = s.fork(this.pid(step.args.task), on(step.args.cpu));
+        const parent = this.pid(step.args.task);
+        const child = s.fork(parent, on(step.args.cpu));
+        // copy_sighand: the child's handlers are the parent's code, in its copy of the image.
+        const bodies = this.handlers.get(k.task(parent).sighand);
+        if (bodies !== undefined) this.handlers.set(child.sighand, new Map(bodies));
         if (step.args.name !== undefined) this.name(step.args.name, child.pid);
         return plain(
           cpuOf(step.args.cpu),
@@ -650,6 +838,50 @@ class Runner {
           { freed },
         );
       }
+      case 'sigaction': {
+        const a = step.args;
+        const pid = this.pid(a.task);
+        const flags = new Set(a.flags ?? []);
+        const handler = typeof a.handler === 'object' ? 'handler' : a.handler;
+        const e = s.sigaction(
+          pid,
+          a.signal,
+          { handler, nodefer: flags.has('nodefer'), resetHand: flags.has('resethand') },
+          on(a.cpu),
+        );
+        if (e === null) {
+          const sighand = k.task(pid).sighand;
+          const bodies = this.handlers.get(sighand) ?? new Map<SignalName, HandlerBody>();
+          this.handlers.set(sighand, bodies);
+          if (typeof a.handler === 'object') bodies.set(a.signal, a.handler);
+          else bodies.delete(a.signal);
+        }
+        const what =
+          typeof a.handler === 'object'
+            ? `a handler (${a.handler.do.length} step${a.handler.do.length === 1 ? '' : 's'}, then ${a.handler.ends === 'return' ? 'return' : `jump to ${a.handler.ends.jump}`})`
+            : a.handler === 'ignore'
+              ? 'SIG_IGN'
+              : 'SIG_DFL';
+        const shown = [...flags].map((f) => `SA_${f.toUpperCase()}`).join(' | ');
+        return plain(
+          cpuOf(a.cpu),
+          `sigaction(${a.signal}) of ${a.task}: ${what}${shown ? ` with ${shown}` : ''} → ${e === null ? '0' : `-${e}`}`,
+          { errno: e },
+        );
+      }
+      case 'sigprocmask': {
+        const a = step.args;
+        const pid = this.pid(a.task);
+        s.sigprocmask(pid, a.how, a.signals, on(a.cpu));
+        const blocked = [...k.task(pid).blocked];
+        return plain(
+          cpuOf(a.cpu),
+          `sigprocmask(${a.how.toUpperCase()}, {${a.signals.join(', ')}}) of ${a.task} → blocked: {${blocked.join(', ')}}`,
+          { blocked },
+        );
+      }
+      case 'mark':
+        return plain(null, `mark ${step.args.name}`, {});
       case 'hook': {
         const { name, use } = step.args;
         s.useHook(name, use);
@@ -721,6 +953,12 @@ class Runner {
       });
     }
     return out;
+  }
+
+  /** A task as a step may name it: by its name in the file, else by pid. */
+  private refOf(pid: number): string | number {
+    for (const [name, p] of this.names) if (p === pid) return name;
+    return pid;
   }
 
   /** A task as the file names it ("child"), else its kernel name and pid. */
@@ -880,6 +1118,31 @@ function describeSpec(spec: HookSpec): string {
   if (spec === 'reference') return 'the reference (Linux’s) implementation';
   if (spec === 'empty') return 'an empty hook (it does nothing)';
   return `the implementation in ${spec.file}`;
+}
+
+/** A handler's step with the task it runs on filled in, where it named none. */
+function onHandlingTask(step: Step, task: string | number): Step {
+  if (!('task' in step.args) || step.args.task !== HANDLING_TASK) return step;
+  return { ...step, args: { ...step.args, task } } as Step;
+}
+
+/**
+ * Why a fault's signal killed where the task had made other plans: the
+ * signal was blocked (inside its own handler, or by sigprocmask) or
+ * ignored, and force_sig_fault reset it to the default action — a fault
+ * cannot wait, the instruction would only fault again. Null when the
+ * default action was the task's own choice.
+ */
+function forcedWhy(
+  r: Extract<AccessOutcome, { kind: 'signal' }>,
+  before: { readonly blocked: ReadonlySet<SignalName>; readonly ignored: ReadonlySet<SignalName> },
+): string | null {
+  const sig = r.signal.signal;
+  if (sig === 'SIGKILL') return null;
+  const blocked = before.blocked.has(sig);
+  if (!blocked && !before.ignored.has(sig)) return null;
+  const why = blocked ? `${sig} was blocked` : `${sig} was ignored (SIG_IGN)`;
+  return `${why}: a fault's signal cannot wait or be ignored, so force_sig_fault reset it to the default action, which kills`;
 }
 
 /** The signal frame's report of the fault, as a step's outcome lists it (x86: trapNo and errorCode; ARM64: esr). */

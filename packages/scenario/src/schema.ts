@@ -59,6 +59,32 @@ const uid = z
   .min(0, { error: 'a uid is 0 (root) or more' })
   .max(0xffff_fffe, { error: 'a uid is at most 4294967294' });
 
+/** The signals a fault raises, and SIGKILL (whose action cannot be changed: sigaction says EINVAL). */
+const signalName = z.enum(['SIGSEGV', 'SIGBUS', 'SIGKILL'], {
+  error: (issue) => `a signal is SIGSEGV, SIGBUS or SIGKILL, not ${JSON.stringify(issue.input)}`,
+});
+/** A name a `mark` step gives its place in the file, for a handler to siglongjmp to. */
+const markName = label;
+/**
+ * A signal's handler, as sigaction installs it: `default` (SIG_DFL: SIGSEGV
+ * and SIGBUS kill), `ignore` (SIG_IGN), or a SA_SIGINFO handler — steps it
+ * runs on the faulting task (`do`), and how it `ends`: `return` (the access
+ * is retried) or `{ jump: mark }` (siglongjmp to a later `mark` step).
+ */
+const handlerSpec = z.union(
+  [
+    z.enum(['default', 'ignore']),
+    z.strictObject({
+      do: z.array(z.unknown()).max(32).default([]),
+      ends: z.union([z.literal('return'), z.strictObject({ jump: markName })], {
+        error:
+          'a handler says how it ends: ends: return (the access is retried) or ends: { jump: <mark> } (siglongjmp)',
+      }),
+    }),
+  ],
+  { error: 'handler is default, ignore, or { do: [steps], ends: return | { jump: <mark> } }' },
+);
+
 const steps = {
   spawn: z.strictObject({ name: label, cpu, uid: uid.optional() }),
   thread: z.strictObject({ task, name: label.optional(), cpu }),
@@ -177,6 +203,28 @@ const steps = {
     scan_only: z.boolean().optional(),
     cpu,
   }),
+  /**
+   * sigaction(): what `signal` does to the task's process from now on (its
+   * threads share it; a fork copies it; execve resets a handler). SA_SIGINFO
+   * always; `flags`: nodefer (SA_NODEFER: the signal stays unblocked in its
+   * handler), resethand (SA_RESETHAND: back to the default once entered).
+   */
+  sigaction: z.strictObject({
+    task,
+    signal: signalName,
+    handler: handlerSpec,
+    flags: z.array(z.enum(['nodefer', 'resethand'])).optional(),
+    cpu,
+  }),
+  /** sigprocmask() of the task (one thread): block, unblock, or set the mask to exactly these. */
+  sigprocmask: z.strictObject({
+    task,
+    how: z.enum(['block', 'unblock', 'setmask']),
+    signals: z.array(signalName).max(3),
+    cpu,
+  }),
+  /** A place in the file a handler can siglongjmp to (`ends: { jump: name }`); it does nothing itself. */
+  mark: z.strictObject({ name: markName }),
   /** From this step on, `name` runs another implementation. */
   hook: z.strictObject({ name: hookName, use: hookSpec }),
   check: z.strictObject({ cpu }),
@@ -187,9 +235,47 @@ const steps = {
 export type StepKind = keyof typeof steps;
 export const STEP_KINDS = Object.keys(steps) as StepKind[];
 
+/** A handler as a parsed scenario holds it: its steps parsed too. */
+export type HandlerSpec =
+  | 'default'
+  | 'ignore'
+  | { readonly do: readonly Step[]; readonly ends: 'return' | { readonly jump: string } };
+
+type ArgsOf<K extends StepKind> = K extends 'sigaction'
+  ? Omit<z.infer<(typeof steps)['sigaction']>, 'handler'> & { readonly handler: HandlerSpec }
+  : z.infer<(typeof steps)[K]>;
+
 export type Step = {
-  [K in StepKind]: { readonly kind: K; readonly args: z.infer<(typeof steps)[K]> };
+  [K in StepKind]: { readonly kind: K; readonly args: ArgsOf<K> };
 }[StepKind];
+
+/**
+ * The steps a handler may run: what a handler does to fix the fault or
+ * give up (system calls on its own process, and accesses that may fault
+ * again). Their `task` defaults to the handler's.
+ */
+/**
+ * The task a handler's step acts on when it names none: whichever task the
+ * handler runs on — the one that faulted, or a fork's child that inherited
+ * the handler. (No name in a file can be this: names are identifiers.)
+ */
+export const HANDLING_TASK = '(the handling task)';
+
+export const HANDLER_STEP_KINDS = [
+  'mmap',
+  'munmap',
+  'mprotect',
+  'brk',
+  'read',
+  'write',
+  'touch',
+  'exec',
+  'copy_from_user',
+  'copy_to_user',
+  'sigaction',
+  'sigprocmask',
+  'exit',
+] as const satisfies readonly StepKind[];
 
 export const scenarioSchema = z.strictObject({
   title: z.string().optional(),
@@ -352,7 +438,8 @@ export function onArch(scenario: Scenario, arch: KernelArch): Scenario {
 export function parseScenario(data: unknown): Scenario {
   const header = scenarioSchema.safeParse(data);
   if (!header.success) throw new ScenarioError(describeIssues(header.error.issues, []));
-  const parsed: Step[] = header.data.steps.map((raw, index) => parseStep(raw, index));
+  const parsed: Step[] = header.data.steps.map((raw, index) => parseStep(raw, `step ${index + 1}`));
+  checkJumps(parsed);
   const { archs } = header.data;
   let arch = header.data.arch;
   if (archs !== undefined) {
@@ -367,8 +454,7 @@ export function parseScenario(data: unknown): Scenario {
   return { ...header.data, arch, steps: parsed };
 }
 
-function parseStep(raw: unknown, index: number): Step {
-  const where = `step ${index + 1}`;
+function parseStep(raw: unknown, where: string, inHandler = false): Step {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ScenarioError(`${where}: expected an object like { read: { task: app, addr: buf } }`);
   }
@@ -383,11 +469,51 @@ function parseStep(raw: unknown, index: number): Step {
   if (!Object.hasOwn(steps, kind)) {
     throw new ScenarioError(`${where}: unknown step "${kind}"; known steps: ${STEP_KINDS.join(', ')}`);
   }
+  if (inHandler && !(HANDLER_STEP_KINDS as readonly string[]).includes(kind))
+    throw new ScenarioError(
+      `${where}: a handler cannot run a "${kind}" step; it may run ${HANDLER_STEP_KINDS.join(', ')}`,
+    );
   const schema = steps[kind as StepKind];
-  const result = schema.safeParse((raw as Record<string, unknown>)[kind] ?? {});
+  let args = (raw as Record<string, unknown>)[kind] ?? {};
+  // In a handler, the steps act on the faulting task unless they name another.
+  if (inHandler && typeof args === 'object' && args !== null && !('task' in args))
+    args = { ...args, task: HANDLING_TASK };
+  const result = schema.safeParse(args);
   if (!result.success)
     throw new ScenarioError(`${where} (${kind}): ${describeIssues(result.error.issues, [])}`);
+  if (kind === 'sigaction') {
+    const a = result.data as z.infer<(typeof steps)['sigaction']>;
+    if (typeof a.handler === 'object') {
+      const body = a.handler.do.map((step, i) =>
+        parseStep(step, `${where} (sigaction), handler step ${i + 1}`, true),
+      );
+      return { kind, args: { ...a, handler: { do: body, ends: a.handler.ends } } };
+    }
+  }
   return { kind, args: result.data } as Step;
+}
+
+/** Every handler's jump goes to a mark the file has, named once. */
+function checkJumps(parsed: readonly Step[]): void {
+  const marks = new Set<string>();
+  for (const [i, step] of parsed.entries()) {
+    if (step.kind !== 'mark') continue;
+    if (marks.has(step.args.name))
+      throw new ScenarioError(`step ${i + 1} (mark): the mark "${step.args.name}" is already defined`);
+    marks.add(step.args.name);
+  }
+  const visit = (list: readonly Step[], where: (i: number) => string) => {
+    for (const [i, step] of list.entries()) {
+      if (step.kind !== 'sigaction' || typeof step.args.handler !== 'object') continue;
+      const { ends, do: body } = step.args.handler;
+      if (ends !== 'return' && !marks.has(ends.jump))
+        throw new ScenarioError(
+          `${where(i)} (sigaction): the handler jumps to "${ends.jump}", but no mark step has that name (add - mark: { name: ${ends.jump} } where the program carries on)`,
+        );
+      visit(body, (j) => `${where(i)}, handler step ${j + 1}`);
+    }
+  };
+  visit(parsed, (i) => `step ${i + 1}`);
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): string {

@@ -14,6 +14,7 @@ import {
   type AccessOutcome,
   type CopyOutcome,
   checkInvariants,
+  type DeliveredSignal,
   type ErrnoName,
   Kernel,
   type KernelArch,
@@ -26,6 +27,9 @@ import {
   type PteInfo,
   referenceWalkPageTable,
   Scheduler,
+  type SignalAction,
+  type SignalName,
+  type SigprocmaskHow,
   type Task,
   type UserValueSize,
   type WaitResult,
@@ -220,6 +224,26 @@ export class ScenarioSession {
   /** Returns the new break (the old one when the move is refused). */
   brk(pid: number, address: number, on: OnCpu = {}): number {
     return this.onTask(pid, on, () => this.kernel.brk(pid, address));
+  }
+
+  // ───────── signals ─────────
+
+  sigaction(pid: number, signal: SignalName, action: SignalAction, on: OnCpu = {}): ErrnoName | null {
+    return this.onTask(pid, on, () => this.kernel.sigaction(pid, signal, action));
+  }
+
+  sigprocmask(pid: number, how: SigprocmaskHow, signals: readonly SignalName[], on: OnCpu = {}): void {
+    this.onTask(pid, on, () => this.kernel.sigprocmask(pid, how, signals));
+  }
+
+  /** The handler returns (rt_sigreturn): the caller retries the access that faulted. */
+  sigreturn(pid: number, on: OnCpu = {}): DeliveredSignal {
+    return this.onTask(pid, on, () => this.kernel.sigreturn(pid));
+  }
+
+  /** siglongjmp() out of every handler the task is inside. */
+  siglongjmp(pid: number, on: OnCpu = {}): void {
+    this.onTask(pid, on, () => this.kernel.siglongjmp(pid));
   }
 
   // ───────── memory accesses ─────────

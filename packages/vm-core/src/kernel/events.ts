@@ -6,6 +6,7 @@
 import type { HwEvent } from '../hw/events.ts';
 import type { DeliveredSignal } from './abi.ts';
 import type { Resolution } from './hooks.ts';
+import type { SignalDisposition } from './signal.ts';
 
 export type KernelEvent =
   | { readonly type: 'frame-alloc'; readonly pfn: number; readonly order: number; readonly purpose: string }
@@ -24,7 +25,20 @@ export type KernelEvent =
       readonly address: number;
       readonly action: 'copy' | 'reuse';
     }
-  | { readonly type: 'signal'; readonly pid: number; readonly signal: DeliveredSignal }
+  /** A signal sent to `pid`: `killed` by its default action, or delivered to its `handler`. */
+  | {
+      readonly type: 'signal';
+      readonly pid: number;
+      readonly signal: DeliveredSignal;
+      readonly disposition: SignalDisposition;
+    }
+  /** The handler returned (rt_sigreturn) or jumped out (siglongjmp): `frames` left on the stack. */
+  | {
+      readonly type: 'signal-return';
+      readonly pid: number;
+      readonly how: 'sigreturn' | 'siglongjmp';
+      readonly frames: number;
+    }
   | { readonly type: 'oops'; readonly cpu: number; readonly pid: number; readonly report: string }
   | {
       readonly type: 'tlb-shootdown';

@@ -32,6 +32,10 @@ export function exec(s: KernelState, pid: number): void {
   addStack(s, mm);
   task.mm = mm;
   task.activeMm = mm;
+  // The handlers were the old image's code (flush_signal_handlers); the
+  // new stack has no frames; the blocked mask survives execve.
+  task.sighand = task.sighand.afterExec();
+  task.signalFrames.length = 0;
   for (const cpu of s.cpus) if (cpu.current === task) loadMm(s, cpu, mm);
   dropMm(s, old);
 }

@@ -22,6 +22,7 @@ import { oopsReport } from './extable.ts';
 import type { FaultInfo, FaultOutcome, Resolution, VirtualAddress } from './hooks.ts';
 import { KernelError } from './kernel.ts';
 import { OutOfMemory } from './mm.ts';
+import { forceFaultSignal } from './signal.ts';
 import { cpuOf, emit, type KernelState, PAGE, userTask } from './state.ts';
 import type { AccessOutcome, Cpu, FaultRecord, Task } from './types.ts';
 
@@ -289,12 +290,17 @@ function finishFault(
       // then comes from nowhere a handler could read).
       const frame = fault.privilege === 'user' ? s.arch.signalFrame(fault) : null;
       const signal: DeliveredSignal = { ...outcome.signal, frame };
-      if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal });
-      // SIGSEGV and SIGBUS kill by default — the whole process, every
-      // thread sharing its address space.
-      task.death = { signal };
-      killThreadGroup(s, task);
-      return { kind: 'signal', signal, faults: takeFaults(base) };
+      // A kernel-mode fault's signal has no user instruction to resume, so
+      // no handler could run for it: it is fatal as it stands.
+      const disposition = fault.privilege === 'user' ? forceFaultSignal(task, signal) : 'killed';
+      if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal, disposition });
+      if (disposition === 'killed') {
+        // SIGSEGV and SIGBUS kill by default — the whole process, every
+        // thread sharing its address space.
+        task.death = { signal };
+        killThreadGroup(s, task);
+      }
+      return { kind: 'signal', signal, disposition, faults: takeFaults(base) };
     }
     case 'oops':
       record(s, cpu, task, fault, info, 'oops');
@@ -310,14 +316,14 @@ function finishFault(
       record(s, cpu, task, fault, info, 'signal');
       const signal: DeliveredSignal = { signal: 'SIGKILL', code: 'SI_KERNEL', address: 0n, frame: null };
       task.death ??= { signal };
-      if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal });
+      if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal, disposition: 'killed' });
       for (const t of [...s.tasks.values()])
         if (t.alive && t.mm !== null && t.mm === task.mm && t !== task) {
           t.death = task.death;
           exit(s, t.pid);
         }
       exit(s, task.pid);
-      return { kind: 'signal', signal, faults: takeFaults(base) };
+      return { kind: 'signal', signal, disposition: 'killed', faults: takeFaults(base) };
     }
   }
 }

@@ -13,6 +13,7 @@ import { PageFlag } from './frames.ts';
 import { KernelError } from './kernel.ts';
 import { Mm, OutOfMemory } from './mm.ts';
 import { addMapping } from './page-rmap.ts';
+import { SignalHandlers } from './signal.ts';
 import { emit, type KernelState, PAGE, userTask } from './state.ts';
 import { allocateAsid, flushTlbMm } from './tlb-flush.ts';
 import type { Task, TaskKind } from './types.ts';
@@ -33,6 +34,8 @@ export function addTask(
     readonly parent: number;
     readonly tgid?: number;
     readonly ignoresSigchld?: boolean;
+    /** Its signal state: the creator's, shared or copied (default: every action the default, nothing blocked). */
+    readonly signals?: Pick<Task, 'sighand' | 'blocked' | 'signalFrames'>;
     /** The credentials' uid (default root: the idle task, init and kernel threads are root). */
     readonly uid?: number;
   },
@@ -51,6 +54,9 @@ export function addTask(
     exitStatus: null,
     ignoresSigchld: family.ignoresSigchld ?? false,
     uid: family.uid ?? ROOT_UID,
+    sighand: family.signals?.sighand ?? new SignalHandlers(),
+    blocked: family.signals?.blocked ?? new Set(),
+    signalFrames: family.signals?.signalFrames ?? [],
     death: null,
     lastCpu: null,
     userAccessOpen: false,
@@ -115,6 +121,9 @@ export function thread(s: KernelState, pid: number, name?: string): Task {
     tgid: creator.tgid,
     ignoresSigchld: creator.ignoresSigchld,
     uid: creator.uid,
+    // CLONE_SIGHAND shares the dispositions; the new thread starts with
+    // its creator's mask and a stack of its own, with no frames on it.
+    signals: { sighand: creator.sighand, blocked: new Set(creator.blocked), signalFrames: [] },
   });
 }
 
@@ -194,11 +203,18 @@ export function fork(s: KernelState, pid: number): Task {
   }
   // The parent's TLBs may still hold the writable translations.
   if (writeProtected) flushTlbMm(s, from);
-  // The signal dispositions are copied (copy_sighand): SIGCHLD ignored stays ignored.
+  // The signal dispositions are copied (copy_sighand): SIGCHLD ignored
+  // stays ignored, a handler stays installed; so are the mask and, with
+  // the copied stack, the frames of the handlers the parent is inside.
   // copy_creds: the child runs as its parent does.
   return addTask(s, parent.name, 'user', child, {
     parent: pid,
     ignoresSigchld: parent.ignoresSigchld,
     uid: parent.uid,
+    signals: {
+      sighand: parent.sighand.copy(),
+      blocked: new Set(parent.blocked),
+      signalFrames: [...parent.signalFrames],
+    },
   });
 }

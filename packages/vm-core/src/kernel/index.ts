@@ -22,5 +22,14 @@ export * from './linux-version.ts';
 export { Mm } from './mm.ts';
 export * from './reference-hooks.ts';
 export * from './scheduler.ts';
+export {
+  DEFAULT_ACTION,
+  type SignalAction,
+  type SignalDisposition,
+  type SignalFrameRecord,
+  type SignalHandler,
+  SignalHandlers,
+  type SigprocmaskHow,
+} from './signal.ts';
 export * from './uaccess.ts';
 export { type Vma, VmFlag, vmaPermissions } from './vma.ts';

@@ -12,7 +12,7 @@
  * Linux's behaviour; its own structure is kept simple (arrays and maps, no
  * RCU, no locks: the simulation is single-threaded and deterministic).
  */
-import type { ErrnoName } from './abi.ts';
+import type { DeliveredSignal, ErrnoName, SignalName } from './abi.ts';
 import { bootKernel } from './boot.ts';
 import { switchTo } from './context-switch.ts';
 import type { TraceListener } from './events.ts';
@@ -27,6 +27,14 @@ import { checkLinuxVersion, type LinuxVersion } from './linux-version.ts';
 import type { Mm } from './mm.ts';
 import { brk, mmap, munmap } from './mmap.ts';
 import { mprotect } from './mprotect.ts';
+import {
+  type SignalAction,
+  type SigprocmaskHow,
+  sigaction,
+  siglongjmp,
+  sigprocmask,
+  sigreturn,
+} from './signal.ts';
 import type { KernelState } from './state.ts';
 import type {
   AccessOutcome,
@@ -161,6 +169,37 @@ export class Kernel {
   /** sigaction(SIGCHLD, SIG_IGN) for `pid`'s process (or back to SIG_DFL): its children exiting from now on are reaped at once. */
   ignoreSigchld(pid: number, ignore = true): void {
     ignoreSigchld(this.state, pid, ignore);
+  }
+
+  // ───────────────────────── signals (signal.ts) ─────────────────────────
+
+  /**
+   * sigaction() for `pid`'s process (its threads share the dispositions):
+   * the default action, SIG_IGN, or a SA_SIGINFO handler; -EINVAL for
+   * SIGKILL. A fault's signal forced on a task that blocks or ignores it
+   * kills all the same (force_sig_fault).
+   */
+  sigaction(pid: number, signal: SignalName, action: SignalAction): ErrnoName | null {
+    return sigaction(this.state, pid, signal, action);
+  }
+
+  /** sigprocmask() for the thread `pid`. */
+  sigprocmask(pid: number, how: SigprocmaskHow, signals: readonly SignalName[]): void {
+    sigprocmask(this.state, pid, how, signals);
+  }
+
+  /**
+   * rt_sigreturn(): `pid`'s innermost handler returns, its frame's mask
+   * comes back, and the interrupted access should be retried by the caller.
+   * Returns the signal that handler was handed.
+   */
+  sigreturn(pid: number): DeliveredSignal {
+    return sigreturn(this.state, pid);
+  }
+
+  /** siglongjmp() out of every handler `pid` is inside, back to the mask it had when it faulted. */
+  siglongjmp(pid: number): void {
+    siglongjmp(this.state, pid);
   }
 
   // ───────────────────────── system calls (mmap.ts, mprotect.ts) ─────────────────────────

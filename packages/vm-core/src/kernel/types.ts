@@ -10,6 +10,7 @@ import type { KernelHooks, Resolution } from './hooks.ts';
 import type { KernelArch } from './layout.ts';
 import type { LinuxVersion } from './linux-version.ts';
 import type { Mm } from './mm.ts';
+import type { SignalDisposition, SignalFrameRecord, SignalHandlers } from './signal.ts';
 
 export interface KernelOptions {
   readonly arch?: KernelArch;
@@ -124,6 +125,12 @@ export interface Task {
   ignoresSigchld: boolean;
   /** The uid of its credentials (0: root, who has CAP_SYS_RAWIO). Children and threads inherit it. */
   readonly uid: number;
+  /** Its process's signal dispositions (shared by the threads, copied by fork: signal.ts). */
+  sighand: SignalHandlers;
+  /** The signals this thread blocks (sigprocmask); fork and clone copy it, execve keeps it. */
+  readonly blocked: Set<SignalName>;
+  /** The signal frames on its stack, innermost last: the handlers it is inside. */
+  readonly signalFrames: SignalFrameRecord[];
   /** The signal that killed it, or the oops that did. */
   death: { readonly signal: DeliveredSignal } | { readonly oops: string } | null;
   /** The CPU it last ran on. */
@@ -156,7 +163,18 @@ export interface FaultRecord {
 
 export type AccessOutcome =
   | { readonly kind: 'ok'; readonly value: number; readonly faults: readonly FaultRecord[] }
-  | { readonly kind: 'signal'; readonly signal: DeliveredSignal; readonly faults: readonly FaultRecord[] }
+  /**
+   * The access raised a signal. `disposition`: `killed` — its default
+   * action ended the process (every thread of it); `handler` — the
+   * process's handler now runs on a new signal frame, and the caller says
+   * how it ends: `sigreturn` (the access is then retried) or `siglongjmp`.
+   */
+  | {
+      readonly kind: 'signal';
+      readonly signal: DeliveredSignal;
+      readonly disposition: SignalDisposition;
+      readonly faults: readonly FaultRecord[];
+    }
   | { readonly kind: 'oops'; readonly report: string; readonly faults: readonly FaultRecord[] }
   | { readonly kind: 'fixup'; readonly fixupIp: number; readonly faults: readonly FaultRecord[] }
   | { readonly kind: 'oom'; readonly faults: readonly FaultRecord[] };

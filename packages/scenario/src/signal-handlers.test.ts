@@ -1,0 +1,204 @@
+// Handler steps in scenarios: what a SA_SIGINFO handler does (its steps),
+// how it ends (return → retry, jump → a later mark), and the cases where
+// Linux kills all the same (a blocked or ignored SIGSEGV, a fault inside a
+// handler without SA_NODEFER).
+import { describe, expect, test } from 'vitest';
+import { ScenarioError } from './errors.ts';
+import { parseScenarioText } from './parse.ts';
+import { runScenario, type ScenarioReport } from './run.ts';
+
+const run = (yaml: string): ScenarioReport => runScenario(parseScenarioText(yaml, 'yaml'));
+const byIndex = (r: ScenarioReport, index: number) => r.steps.find((s) => s.index === index)!;
+
+function failure(yaml: string): string {
+  try {
+    run(yaml);
+  } catch (error) {
+    if (error instanceof ScenarioError) return error.message;
+    throw error;
+  }
+  throw new Error('the scenario ran');
+}
+
+const HEAD = `
+steps:
+  - spawn: { name: a }
+  - mmap: { task: a, length: 8192, prot: r--, as: buf }
+`;
+
+describe('a handler that fixes the mapping and returns', () => {
+  const r = run(`${HEAD}
+  - sigaction:
+      task: a
+      signal: SIGSEGV
+      handler: { do: [ { mprotect: { addr: buf, length: 4096, prot: rw- } } ], ends: return }
+  - write: { task: a, addr: buf, value: 7 }
+  - read: { task: a, addr: buf }
+`);
+
+  test('the store faults, the handler runs, and the retried store lands', () => {
+    const write = byIndex(r, 4);
+    expect(write.outcome).toMatchObject({
+      handled: [
+        {
+          signal: 'SIGSEGV',
+          code: 'SEGV_ACCERR',
+          errorCode: '0x6',
+          trapNo: 14,
+          handler: [{ step: 'mprotect', errno: null }],
+          end: 'sigreturn',
+        },
+      ],
+    });
+    expect(write.faults.map((f) => f.resolution)).toEqual(['signal', 'demand-zero']);
+    expect(write.summary).toMatch(/the handler runs: mprotect .* → 0; it returns: the access is retried/);
+    expect(byIndex(r, 5).outcome).toEqual({ value: 7 });
+    expect(r.stopped).toBeNull();
+  });
+});
+
+describe('a handler that jumps', () => {
+  test('siglongjmp skips to the mark; the steps between do not run', () => {
+    const r = run(`${HEAD}
+  - sigaction: { task: a, signal: SIGSEGV, handler: { ends: { jump: recovered } } }
+  - write: { task: a, addr: buf, value: 1 }
+  - read: { task: a, addr: "buf+1" }
+  - mark: { name: recovered }
+  - read: { task: a, addr: buf }
+`);
+    expect(r.steps.map((s) => s.index)).toEqual([1, 2, 3, 4, 6, 7]);
+    expect(byIndex(r, 4).outcome).toMatchObject({ jumped: 'recovered', handled: [{ end: 'siglongjmp' }] });
+    expect(byIndex(r, 7).outcome).toEqual({ value: 0 });
+  });
+
+  test('a jump to a mark that comes earlier is refused, saying which way a jump goes', () => {
+    expect(
+      failure(`${HEAD}
+  - mark: { name: back }
+  - sigaction: { task: a, signal: SIGSEGV, handler: { ends: { jump: back } } }
+  - write: { task: a, addr: buf, value: 1 }
+`),
+    ).toMatch(/not after the step that faulted/);
+  });
+
+  test('a jump to a mark no step defines is refused before the run', () => {
+    expect(
+      failure(`${HEAD}
+  - sigaction: { task: a, signal: SIGSEGV, handler: { ends: { jump: nowhere } } }
+`),
+    ).toMatch(/no mark step has that name/);
+  });
+});
+
+describe('when Linux kills all the same', () => {
+  test('a fault inside the handler, SIGSEGV blocked there: killed, and the report says why', () => {
+    const r = run(`${HEAD}
+  - sigaction:
+      task: a
+      signal: SIGSEGV
+      handler: { do: [ { write: { addr: "buf+4096", value: 1 } } ], ends: return }
+  - write: { task: a, addr: buf, value: 1 }
+`);
+    const write = byIndex(r, 4);
+    expect(write.outcome).toMatchObject({
+      diedInHandler: true,
+      handled: [{ end: 'died', handler: [{ step: 'write', signal: 'SIGSEGV', forced: true }] }],
+    });
+    expect(write.summary).toMatch(/SIGSEGV was blocked: .* force_sig_fault reset it to the default action/);
+  });
+
+  test('with SA_NODEFER the handler runs again, one level deeper, and both return', () => {
+    const r = run(`${HEAD}
+  - sigaction:
+      task: a
+      signal: SIGSEGV
+      flags: [nodefer]
+      handler:
+        do:
+          - mprotect: { addr: buf, length: 8192, prot: rw- }
+          - write: { addr: "buf+4096", value: 2 }
+        ends: return
+  - write: { task: a, addr: buf, value: 1 }
+  - read: { task: a, addr: "buf+4096" }
+`);
+    expect(byIndex(r, 4).outcome).toMatchObject({ handled: [{ end: 'sigreturn' }] });
+    expect(byIndex(r, 5).outcome).toEqual({ value: 2 });
+  });
+
+  test('sigprocmask blocking SIGSEGV, or SIG_IGN: the fault kills', () => {
+    for (const setup of [
+      '  - sigprocmask: { task: a, how: block, signals: [SIGSEGV] }',
+      '  - sigaction: { task: a, signal: SIGSEGV, handler: ignore }',
+    ]) {
+      const r = run(`${HEAD}${setup}\n  - write: { task: a, addr: buf, value: 1 }\n`);
+      expect(byIndex(r, 4).outcome, setup).toMatchObject({ signal: 'SIGSEGV', forced: true });
+    }
+  });
+
+  test('a handler that returns without fixing anything: the run stops, explaining the loop', () => {
+    expect(
+      failure(`${HEAD}
+  - sigaction: { task: a, signal: SIGSEGV, handler: { ends: return } }
+  - write: { task: a, addr: buf, value: 1 }
+`),
+    ).toMatch(/faulted 16 times, and each time the handler returned without fixing it/);
+  });
+});
+
+describe('inheritance', () => {
+  test('a fork’s child runs the inherited handler on itself', () => {
+    const r = run(`${HEAD}
+  - sigaction:
+      task: a
+      signal: SIGSEGV
+      handler: { do: [ { mprotect: { addr: buf, length: 4096, prot: rw- } } ], ends: return }
+  - fork: { task: a, name: b }
+  - write: { task: b, addr: buf, value: 3 }
+  - read: { task: a, addr: buf }
+  - write: { task: a, addr: buf, value: 4 }
+`);
+    expect(byIndex(r, 5).outcome).toMatchObject({ handled: [{ end: 'sigreturn' }] });
+    // The child's handler changed the child's mapping only: the parent's store still faults.
+    expect(byIndex(r, 6).outcome).toEqual({ value: 0 });
+    expect(byIndex(r, 7).outcome).toMatchObject({ handled: [{ end: 'sigreturn' }] });
+  });
+
+  test('execve resets the handler to the default', () => {
+    const r = run(`
+steps:
+  - spawn: { name: a }
+  - sigaction: { task: a, signal: SIGSEGV, handler: { ends: return } }
+  - execve: { task: a }
+  - write: { task: a, addr: 0x10000, value: 1 }
+`);
+    expect(byIndex(r, 4).outcome).toMatchObject({ signal: 'SIGSEGV', code: 'SEGV_MAPERR' });
+    expect(byIndex(r, 4).outcome).not.toHaveProperty('forced');
+  });
+});
+
+describe('what a file may say', () => {
+  test('SIGKILL cannot be caught: sigaction says EINVAL', () => {
+    const r = run(`${HEAD}  - sigaction: { task: a, signal: SIGKILL, handler: ignore }\n`);
+    expect(byIndex(r, 3).outcome).toEqual({ errno: 'EINVAL' });
+  });
+
+  test('a handler may not run just any step', () => {
+    expect(
+      failure(
+        `${HEAD}  - sigaction: { task: a, signal: SIGSEGV, handler: { do: [ { spawn: { name: x } } ], ends: return } }\n`,
+      ),
+    ).toMatch(/handler step 1: a handler cannot run a "spawn" step/);
+  });
+
+  test('a handler names how it ends', () => {
+    expect(failure(`${HEAD}  - sigaction: { task: a, signal: SIGSEGV, handler: { do: [] } }\n`)).toMatch(
+      /ends: return .* or then: \{ jump: <mark> \}|handler is default, ignore/,
+    );
+  });
+
+  test('an unknown signal is named as such', () => {
+    expect(failure(`${HEAD}  - sigaction: { task: a, signal: SIGFOO, handler: ignore }\n`)).toMatch(
+      /a signal is SIGSEGV, SIGBUS or SIGKILL, not "SIGFOO"/,
+    );
+  });
+});
