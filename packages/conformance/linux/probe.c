@@ -627,23 +627,41 @@ static long end_measure(void)
 	return delta;
 }
 
-static void op_read(uintptr_t addr)
+/* Unaligned types: a load or store of 2, 4 or 8 bytes is one instruction, wherever it falls. */
+typedef uint16_t __attribute__((aligned(1))) u16u;
+typedef uint32_t __attribute__((aligned(1))) u32u;
+typedef uint64_t __attribute__((aligned(1))) u64u;
+
+static void op_read(uintptr_t addr, int size)
 {
 	LAND_JUMPS_HERE(false);
 	begin_measure(OP_READ, addr);
 	remember_outer();
-	unsigned char v = *(volatile unsigned char *)addr;
+	uint64_t v = size == 8   ? *(volatile u64u *)addr
+		     : size == 4 ? *(volatile u32u *)addr
+		     : size == 2 ? *(volatile u16u *)addr
+				 : *(volatile unsigned char *)addr;
 	long minflt = end_measure();
-	snprintf(P.json, sizeof P.json, "{\"value\":%u}", v);
+	if (size == 1)
+		snprintf(P.json, sizeof P.json, "{\"value\":%u}", (unsigned)v);
+	else
+		snprintf(P.json, sizeof P.json, "{\"value\":\"0x%llx\"}", (unsigned long long)v);
 	puppet_reply("ok", minflt, true, NULL, P.json);
 }
 
-static void op_write(uintptr_t addr, unsigned char v)
+static void op_write(uintptr_t addr, uint64_t v, int size)
 {
 	LAND_JUMPS_HERE(false);
 	begin_measure(OP_WRITE, addr);
 	remember_outer();
-	*(volatile unsigned char *)addr = v;
+	if (size == 8)
+		*(volatile u64u *)addr = v;
+	else if (size == 4)
+		*(volatile u32u *)addr = (uint32_t)v;
+	else if (size == 2)
+		*(volatile u16u *)addr = (uint16_t)v;
+	else
+		*(volatile unsigned char *)addr = (unsigned char)v;
 	long minflt = end_measure();
 	puppet_reply("ok", minflt, true, NULL, "{}");
 }
@@ -854,10 +872,10 @@ static void run_command(char *line)
 	if (n == 0)
 		return;
 	const char *op = tok[0];
-	if (strcmp(op, "read") == 0 && n == 2)
-		op_read(num(tok[1]));
-	else if (strcmp(op, "write") == 0 && n == 3)
-		op_write(num(tok[1]), (unsigned char)num(tok[2]));
+	if (strcmp(op, "read") == 0 && n == 3)
+		op_read(num(tok[1]), (int)num(tok[2]));
+	else if (strcmp(op, "write") == 0 && n == 4)
+		op_write(num(tok[1]), num(tok[2]), (int)num(tok[3]));
 	else if (strcmp(op, "exec") == 0 && n == 2)
 		op_exec(num(tok[1]));
 	else if (strcmp(op, "touch") == 0 && n == 4)
@@ -1255,7 +1273,9 @@ static bool check_step(struct step *st, char *why, size_t whylen)
 		snprintf(why, whylen, "step %d: unknown step kind '%s'", st->number, kind);
 		return false;
 	}
-	if (st->ntok != shape->ntok) {
+	/* read and write may end with a size (2, 4 or 8 bytes; 1 without it) */
+	bool sized = (strcmp(kind, "read") == 0 || strcmp(kind, "write") == 0) && st->ntok == shape->ntok + 1;
+	if (st->ntok != shape->ntok && !sized) {
 		snprintf(why, whylen, "step %d: %s takes %d arguments, got %d", st->number, kind, shape->ntok - 1,
 			 st->ntok - 1);
 		return false;
@@ -1284,7 +1304,13 @@ static bool check_step(struct step *st, char *why, size_t whylen)
 		else if (!parse_prot(st->tok[4], &i))
 			bad = st->tok[4];
 	} else if (strcmp(kind, "write") == 0) {
-		if (!parse_number(st->tok[3], &v) || v > 255)
+		uint64_t size = 1;
+		if (sized && (!parse_number(st->tok[4], &size) || (size != 2 && size != 4 && size != 8)))
+			bad = st->tok[4];
+		else if (!parse_number(st->tok[3], &v) || (size < 8 && v >> (8 * size) != 0))
+			bad = st->tok[3];
+	} else if (strcmp(kind, "read") == 0 && sized) {
+		if (!parse_number(st->tok[3], &v) || (v != 2 && v != 4 && v != 8))
 			bad = st->tok[3];
 	} else if (strcmp(kind, "touch") == 0) {
 		if (!parse_number(st->tok[3], &v))
@@ -2056,11 +2082,21 @@ static bool step_in_task(struct run *r, const struct step *st, struct outcome *o
 	}
 	if (strcmp(kind, "brk") == 0)
 		return run_in_task(r, st, o, false, "brk 0x%llx", A);
-	if (strcmp(kind, "read") == 0 || strcmp(kind, "exec") == 0)
-		return run_in_task(r, st, o, true, "%s 0x%llx", kind, A);
+	if (strcmp(kind, "exec") == 0)
+		return run_in_task(r, st, o, true, "exec 0x%llx", A);
+	if (strcmp(kind, "read") == 0) {
+		n = 1;
+		if (st->ntok == 4)
+			parse_number(st->tok[3], &n);
+		return run_in_task(r, st, o, true, "read 0x%llx %llu", A, (unsigned long long)n);
+	}
 	if (strcmp(kind, "write") == 0) {
 		parse_number(st->tok[3], &v);
-		return run_in_task(r, st, o, true, "write 0x%llx %llu", A, (unsigned long long)v);
+		n = 1;
+		if (st->ntok == 5)
+			parse_number(st->tok[4], &n);
+		return run_in_task(r, st, o, true, "write 0x%llx %llu %llu", A, (unsigned long long)v,
+				   (unsigned long long)n);
 	}
 	if (strcmp(kind, "touch") == 0) {
 		parse_number(st->tok[3], &n);

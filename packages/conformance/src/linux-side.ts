@@ -144,7 +144,8 @@ function plainRawOf(step: Step, r: Readonly<Record<string, unknown>>): RawResult
   const errno = typeof r.errno === 'string' ? r.errno : r.errno === null ? null : undefined;
   return {
     kind: 'done',
-    ...(r.value !== undefined ? { value: Number(r.value) } : {}),
+    // A wider load's value stays hex text (64 bits do not fit a number).
+    ...(r.value !== undefined ? { value: typeof r.value === 'string' ? r.value : Number(r.value) } : {}),
     ...(r.pages !== undefined ? { pages: Number(r.pages) } : {}),
     ...(errno !== undefined ? { errno } : {}),
     ...(typeof r.address === 'string' ? { address: BigInt(r.address) } : {}),

@@ -161,7 +161,8 @@ export type RawResult =
       readonly kind: 'done';
       /** The signals the case's handlers took on the way to this result. */
       readonly handled?: readonly RawDelivery[];
-      readonly value?: number;
+      /** A byte read, or a wider load's value in hex ("0x1122"). */
+      readonly value?: number | string;
       readonly pages?: number;
       readonly errno?: string | null;
       readonly address?: bigint;

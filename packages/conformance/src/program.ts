@@ -41,11 +41,17 @@ function lineOf(step: Step): string {
       return `mprotect ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length} ${step.args.prot}`;
     case 'brk':
       return `brk ${task(step.args.task)} ${address(step.args.addr)}`;
-    case 'read':
+    case 'read': {
+      const size = (step.args.size ?? 1) === 1 ? '' : ` ${step.args.size}`;
+      return `read ${task(step.args.task)} ${address(step.args.addr)}${size}`;
+    }
     case 'exec':
-      return `${step.kind} ${task(step.args.task)} ${address(step.args.addr)}`;
-    case 'write':
-      return `write ${task(step.args.task)} ${address(step.args.addr)} ${step.args.value}`;
+      return `exec ${task(step.args.task)} ${address(step.args.addr)}`;
+    case 'write': {
+      const size = (step.args.size ?? 1) === 1 ? '' : ` ${step.args.size}`;
+      const value = BigInt(String(step.args.value).replaceAll('_', ''));
+      return `write ${task(step.args.task)} ${address(step.args.addr)} ${size === '' ? value : `0x${value.toString(16)}`}${size}`;
+    }
     case 'touch':
       return `touch ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length} ${step.args.value ?? 1}`;
     case 'copy_from_user':

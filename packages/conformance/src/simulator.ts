@@ -153,7 +153,8 @@ function plainRawOf(o: Readonly<Record<string, unknown>>, step: Step): RawResult
     default:
       return {
         kind: 'done',
-        ...(o.value !== undefined ? { value: Number(o.value) } : {}),
+        // A wider load's value stays hex text (64 bits do not fit a number).
+        ...(o.value !== undefined ? { value: typeof o.value === 'string' ? o.value : Number(o.value) } : {}),
         ...(o.pages !== undefined ? { pages: Number(o.pages) } : {}),
         ...('errno' in o ? { errno: o.errno === null ? null : String(o.errno) } : {}),
         ...(o.address !== undefined ? { address: BigInt(String(o.address)) } : {}),

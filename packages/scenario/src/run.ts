@@ -21,9 +21,11 @@ import {
   type SignalFrame,
   type SignalHandlers,
   type SignalName,
+  type SizedAccessOutcome,
   type Task,
   type TraceEvent,
   UACCESS_IP,
+  type UserValueSize,
 } from '@faultline/vm-core';
 import type { Counters } from './counters.ts';
 import { ScenarioError } from './errors.ts';
@@ -398,10 +400,11 @@ class Runner {
     pid: number,
     va: number | bigint,
     kind: 'read' | 'write' | 'exec',
-    value: number,
+    value: number | bigint,
     cpu: number | undefined,
+    size: UserValueSize = 1,
   ): {
-    r: AccessOutcome;
+    r: AccessOutcome | SizedAccessOutcome;
     faults: FaultRecord[];
     deliveries: Delivery[];
     jump: string | null;
@@ -419,7 +422,10 @@ class Runner {
           (['SIGSEGV', 'SIGBUS'] as const).filter((sig) => task.sighand.action(sig).handler === 'ignore'),
         ),
       };
-      const r = s.access(pid, va, kind, { value, ...on(cpu) });
+      const r =
+        size === 1 || kind === 'exec'
+          ? s.access(pid, va, kind, { value: Number(value), ...on(cpu) })
+          : s.accessSized(pid, va, kind, size, BigInt(value), on(cpu));
       faults.push(...r.faults);
       if (r.kind !== 'signal' || r.disposition !== 'handler')
         return {
@@ -620,10 +626,15 @@ class Runner {
         const a = step.args;
         const pid = this.pid(a.task);
         const va = this.exactAddr(a.addr);
-        const value = step.kind === 'write' ? step.args.value : 0;
-        const access = this.userAccess(pid, va, step.kind, value, a.cpu);
+        const size = step.kind === 'exec' ? 1 : (step.args.size ?? 1);
+        const value = step.kind === 'write' ? BigInt(String(step.args.value).replaceAll('_', '')) : 0n;
+        const access = this.userAccess(pid, va, step.kind, value, a.cpu, size);
+        const wide = size === 1 ? '' : ` (${size} bytes)`;
+        const shown = size === 1 ? String(value) : `0x${value.toString(16)}`;
         const verb =
-          step.kind === 'write' ? `write ${this.hex(va)} = ${value}` : `${step.kind} ${this.hex(va)}`;
+          step.kind === 'write'
+            ? `write ${this.hex(va)} = ${shown}${wide}`
+            : `${step.kind} ${this.hex(va)}${wide}`;
         return this.accessReport(a.cpu ?? this.cpuRunning(pid), `${a.task}: ${verb}`, access);
       }
       case 'touch': {
@@ -1200,12 +1211,15 @@ function fromCopy(cpu: number | null, what: string, r: CopyOutcome, extra: Recor
 function fromAccess(
   cpu: number,
   what: string,
-  r: AccessOutcome,
+  r: AccessOutcome | SizedAccessOutcome,
   hex: (va: number | bigint) => string,
 ): Outcome {
   switch (r.kind) {
-    case 'ok':
-      return { cpu, summary: `${what} → ${r.value}`, outcome: { value: r.value }, faults: r.faults };
+    case 'ok': {
+      // A wider access's value in hex: it may need all 64 bits.
+      const value = typeof r.value === 'bigint' ? `0x${r.value.toString(16)}` : r.value;
+      return { cpu, summary: `${what} → ${value}`, outcome: { value }, faults: r.faults };
+    }
     case 'signal':
       return {
         cpu,

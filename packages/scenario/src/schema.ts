@@ -105,8 +105,19 @@ const steps = {
   munmap: z.strictObject({ task, addr: address, length, cpu }),
   mprotect: z.strictObject({ task, addr: address, length, prot, cpu }),
   brk: z.strictObject({ task, addr: address, cpu }),
-  read: z.strictObject({ task, addr: address, cpu }),
-  write: z.strictObject({ task, addr: address, value: byte, cpu }),
+  /** A load of `size` bytes (default 1; 2, 4 or 8 may straddle two pages). */
+  read: z.strictObject({ task, addr: address, size: userValueSize.optional(), cpu }),
+  /** A store of `value`: a byte, or with `size` 2, 4 or 8 a little-endian value of that many bytes. */
+  write: z
+    .strictObject({ task, addr: address, value: wideValue, size: userValueSize.optional(), cpu })
+    .refine((a) => (a.size ?? 1) > 1 || (typeof a.value === 'number' && a.value <= 255), {
+      error: 'a one-byte write stores a value from 0 to 255 (give size: 2, 4 or 8 for a wider one)',
+      path: ['value'],
+    })
+    .refine((a) => BigInt(String(a.value).replaceAll('_', '')) < 1n << BigInt(8 * (a.size ?? 1)), {
+      error: 'the value does not fit in size bytes',
+      path: ['value'],
+    }),
   /** Writes one byte in every page of a range: a program filling its memory. */
   touch: z.strictObject({ task, addr: address, length, value: byte.optional(), cpu }),
   exec: z.strictObject({ task, addr: address, cpu }),

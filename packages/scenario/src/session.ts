@@ -30,6 +30,7 @@ import {
   type SignalAction,
   type SignalName,
   type SigprocmaskHow,
+  type SizedAccessOutcome,
   type Task,
   type UserValueSize,
   type WaitResult,
@@ -257,6 +258,18 @@ export class ScenarioSession {
   ): AccessOutcome {
     const { value = 0 } = options;
     return this.onTask(pid, options, () => this.kernel.access(pid, address, kind, value));
+  }
+
+  /** A user-mode load or store of 2, 4 or 8 bytes, which may straddle two pages. */
+  accessSized(
+    pid: number,
+    address: number | bigint,
+    kind: 'read' | 'write',
+    size: 2 | 4 | 8,
+    value: bigint,
+    on: OnCpu = {},
+  ): SizedAccessOutcome {
+    return this.onTask(pid, on, () => this.kernel.accessSized(pid, address, kind, size, value));
   }
 
   /** A kernel-mode load or store of one byte. */

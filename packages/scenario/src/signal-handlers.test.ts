@@ -202,3 +202,31 @@ describe('what a file may say', () => {
     );
   });
 });
+
+describe('wider loads and stores (size: 2, 4, 8)', () => {
+  test('a store straddling into a missing page: si_addr is that page, and the step says so', () => {
+    const r = run(`
+steps:
+  - spawn: { name: a }
+  - mmap: { task: a, length: 8192, prot: rw-, as: buf }
+  - write: { task: a, addr: "buf+4092", value: "0x1122334455667788", size: 8 }
+  - read: { task: a, addr: "buf+4094", size: 2 }
+  - munmap: { task: a, addr: "buf+4096", length: 4096 }
+  - read: { task: a, addr: "buf+4092", size: 8 }
+`);
+    expect(byIndex(r, 4).outcome).toEqual({ value: '0x5566' });
+    expect(byIndex(r, 6).outcome).toMatchObject({ signal: 'SIGSEGV', code: 'SEGV_MAPERR' });
+    expect(byIndex(r, 6).summary).toMatch(
+      /read 0x[0-9a-f]+ffc \(8 bytes\) → SIGSEGV \(SEGV_MAPERR\) at 0x[0-9a-f]+000;/,
+    );
+  });
+
+  test('a one-byte write keeps to a byte, and a value must fit its size', () => {
+    expect(failure(`${HEAD}  - write: { task: a, addr: buf, value: 256 }\n`)).toMatch(
+      /one-byte write stores a value from 0 to 255/,
+    );
+    expect(failure(`${HEAD}  - write: { task: a, addr: buf, value: 65536, size: 2 }\n`)).toMatch(
+      /does not fit in size bytes/,
+    );
+  });
+});

@@ -24,7 +24,10 @@ import { KernelError } from './kernel.ts';
 import { OutOfMemory } from './mm.ts';
 import { forceFaultSignal } from './signal.ts';
 import { cpuOf, emit, type KernelState, PAGE, userTask } from './state.ts';
-import type { AccessOutcome, Cpu, FaultRecord, Task } from './types.ts';
+import type { AccessOutcome, Cpu, FaultRecord, SizedAccessOutcome, Task } from './types.ts';
+
+/** How a fault can end an access, when it is not retried. */
+type FaultEnding = Exclude<AccessOutcome, { readonly kind: 'ok' }>;
 
 /** Faults one access may take before the kernel calls the handler broken. */
 const MAX_FAULTS_PER_ACCESS = 8;
@@ -58,6 +61,65 @@ export function access(
         return { kind: 'ok', value: s.memory.bytes[pa]!, faults: takeFaults(base) };
       }
       const outcome = handleFault(s, cpu, task, pa, 0, base);
+      if (outcome !== null) return outcome;
+    }
+  } finally {
+    dropFaults(base);
+  }
+  throw new KernelError(
+    `pid ${pid}: the fault at ${formatAddress(address)} keeps recurring (a fault handler that never fixes it)`,
+  );
+}
+
+/**
+ * A user-mode load or store of 2, 4 or 8 bytes (little-endian), which may
+ * straddle two pages. The instruction completes only once both pages
+ * translate: a store that faults on its second page has written nothing,
+ * and is retried whole. Each page is translated in address order, so a
+ * fault on the second reports the first byte of that page (CR2 on x86,
+ * stval on RISC-V — "the portion of the access that caused the fault" —,
+ * FAR on ARM64): si_addr is the page boundary, not the access's address.
+ */
+export function accessSized(
+  s: KernelState,
+  pid: number,
+  address: number | VirtualAddress,
+  kind: 'read' | 'write',
+  size: 2 | 4 | 8,
+  value: bigint,
+): SizedAccessOutcome {
+  const va = narrowed(s, address);
+  const task = userTask(s, pid);
+  const cpu = cpuFor(s, pid);
+  const access = kind === 'read' ? Access.Read : Access.Write;
+  const arch = s.arch;
+  const base = pendingTop;
+  // The bytes in the first page, and where the second starts (none: it fits in one).
+  const first = typeof va === 'number' ? Math.min(size, PAGE - (((va % PAGE) + PAGE) % PAGE)) : size;
+  try {
+    for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+      arch.enterUserMode?.(cpu, task);
+      const low =
+        typeof va === 'number'
+          ? cpu.mmu.translate(va, access, Privilege.User)
+          : cpu.mmu.translateWide(va, access, Privilege.User);
+      const high =
+        typeof low === 'number' && first < size && typeof va === 'number'
+          ? cpu.mmu.translate(va + first, access, Privilege.User)
+          : null;
+      arch.enterKernelMode?.(cpu);
+      const fault = typeof low !== 'number' ? low : high !== null && typeof high !== 'number' ? high : null;
+      if (fault === null) {
+        const at = (i: number) => (i < first ? (low as number) + i : (high as number) + i - first);
+        const bytes = s.memory.bytes;
+        let result = 0n;
+        for (let i = size - 1; i >= 0; i--) {
+          if (access === Access.Write) bytes[at(i)] = Number((value >> BigInt(8 * i)) & 0xffn);
+          result = (result << 8n) | BigInt(bytes[at(i)]!);
+        }
+        return { kind: 'ok', value: result, faults: takeFaults(base) };
+      }
+      const outcome = handleFault(s, cpu, task, fault, 0, base);
       if (outcome !== null) return outcome;
     }
   } finally {
@@ -141,7 +203,7 @@ function handleFault(
   fault: PageFault,
   ip: number,
   base: number,
-): AccessOutcome | null {
+): FaultEnding | null {
   const decoded = decodeFault(s, cpu, fault);
   const info = faultInfo(s, cpu, task, fault, decoded, ip);
   if (decoded.otherException !== null) {
@@ -263,7 +325,7 @@ function finishFault(
   info: FaultInfo,
   outcome: FaultOutcome,
   base: number,
-): AccessOutcome | null {
+): FaultEnding | null {
   switch (outcome.kind) {
     case 'resolved':
       record(s, cpu, task, fault, info, outcome.resolution);

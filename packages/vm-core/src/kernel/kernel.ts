@@ -18,7 +18,7 @@ import { switchTo } from './context-switch.ts';
 import type { TraceListener } from './events.ts';
 import { exec } from './exec.ts';
 import { exit, ignoreSigchld, wait } from './exit.ts';
-import { access, kernelAccess } from './fault.ts';
+import { access, accessSized, kernelAccess } from './fault.ts';
 import { createFile, readFile } from './filemap.ts';
 import { fork, kthread, spawn, thread } from './fork.ts';
 import type { ReclaimCandidate } from './hooks.ts';
@@ -45,6 +45,7 @@ import type {
   MmapRequest,
   MmapResult,
   ReclaimCheck,
+  SizedAccessOutcome,
   Task,
   WaitResult,
 } from './types.ts';
@@ -229,6 +230,21 @@ export class Kernel {
   /** A user-mode load, store or instruction fetch of one byte by `pid`, with the fault path in the loop. */
   access(pid: number, address: number | bigint, kind: 'read' | 'write' | 'exec', value = 0): AccessOutcome {
     return access(this.state, pid, address, kind, value);
+  }
+
+  /**
+   * A user-mode load or store of 2, 4 or 8 bytes (little-endian) by `pid`,
+   * which may straddle two pages: it completes only when both translate,
+   * and a fault on the second page reports that page's first byte.
+   */
+  accessSized(
+    pid: number,
+    address: number | bigint,
+    kind: 'read' | 'write',
+    size: 2 | 4 | 8,
+    value = 0n,
+  ): SizedAccessOutcome {
+    return accessSized(this.state, pid, address, kind, size, value);
   }
 
   /**

@@ -179,6 +179,11 @@ export type AccessOutcome =
   | { readonly kind: 'fixup'; readonly fixupIp: number; readonly faults: readonly FaultRecord[] }
   | { readonly kind: 'oom'; readonly faults: readonly FaultRecord[] };
 
+/** A 2-, 4- or 8-byte access's outcome: as a byte's, with the value read (or stored) whole. */
+export type SizedAccessOutcome =
+  | Exclude<AccessOutcome, { readonly kind: 'ok' }>
+  | { readonly kind: 'ok'; readonly value: bigint; readonly faults: readonly FaultRecord[] };
+
 /**
  * What wait() found (kernel/exit.c do_wait). `reaped`: a zombie child,
  * now gone, and how it ended. `would-block`: children exist but none has
