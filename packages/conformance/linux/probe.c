@@ -900,7 +900,10 @@ static void run_command(char *line)
 		op_fork(tok[1]);
 	else if (strcmp(op, "sigaction") == 0 && n == 5)
 		op_sigaction((int)num(tok[1]), (int)num(tok[2]), num(tok[3]) != 0, num(tok[4]) != 0);
-	else if (strcmp(op, "sigprocmask") == 0 && n == 3)
+	else if (strcmp(op, "madvise") == 0 && n == 3) {
+		int ret = madvise((void *)num(tok[1]), num(tok[2]), MADV_DONTNEED);
+		reply_errno_of(ret, errno);
+	} else if (strcmp(op, "sigprocmask") == 0 && n == 3)
 		op_sigprocmask((int)num(tok[1]), (unsigned)num(tok[2]));
 	else if (strcmp(op, "exit") == 0) {
 		puppet_reply("dead", 0, false, NULL, "{}");
@@ -1165,7 +1168,7 @@ static const struct step_shape STEP_SHAPES[] = {
 	{ "munmap", 4 },      { "mprotect", 5 },       { "brk", 3 },	       { "read", 3 },
 	{ "write", 4 },	      { "exec", 3 },	       { "touch", 5 },	       { "copy_from_user", 4 },
 	{ "copy_to_user", 4 }, { "file", 3 },	       { "read_file", 4 },     { "sigaction", 6 },
-	{ "sigprocmask", 4 }, { "mark", 2 },
+	{ "sigprocmask", 4 }, { "mark", 2 },	       { "madvise", 5 },       { "ftruncate", 3 },
 };
 
 /* SIGSEGV, SIGBUS or SIGKILL by name; 0 for anything else. */
@@ -1331,6 +1334,16 @@ static bool check_step(struct step *st, char *why, size_t whylen)
 			bad = mode;
 		else if (handler ? strcmp(then, "return") != 0 && strncmp(then, "jump:", 5) != 0 : strcmp(then, "-") != 0)
 			bad = then;
+	} else if (strcmp(kind, "madvise") == 0) {
+		if (!parse_number(st->tok[3], &v))
+			bad = st->tok[3];
+		else if (strcmp(st->tok[4], "dontneed") != 0)
+			bad = st->tok[4];
+	} else if (strcmp(kind, "ftruncate") == 0) {
+		if (!is_file_name(st->tok[1]))
+			bad = st->tok[1];
+		else if (!parse_number(st->tok[2], &v))
+			bad = st->tok[2];
 	} else if (strcmp(kind, "sigprocmask") == 0) {
 		unsigned bits;
 		if (strcmp(st->tok[2], "block") != 0 && strcmp(st->tok[2], "unblock") != 0 &&
@@ -2082,6 +2095,10 @@ static bool step_in_task(struct run *r, const struct step *st, struct outcome *o
 	}
 	if (strcmp(kind, "brk") == 0)
 		return run_in_task(r, st, o, false, "brk 0x%llx", A);
+	if (strcmp(kind, "madvise") == 0) {
+		parse_number(st->tok[3], &n);
+		return run_in_task(r, st, o, false, "madvise 0x%llx %llu", A, (unsigned long long)n);
+	}
 	if (strcmp(kind, "exec") == 0)
 		return run_in_task(r, st, o, true, "exec 0x%llx", A);
 	if (strcmp(kind, "read") == 0) {
@@ -2138,6 +2155,28 @@ static bool step_file(struct run *r, const struct step *st, struct outcome *o)
 	return true;
 }
 
+/* ftruncate <name> <length>: by the master, on the files directory (tmpfs). */
+static bool step_ftruncate(struct run *r, const struct step *st, struct outcome *o)
+{
+	char path[256];
+	snprintf(path, sizeof path, FILES_DIR "/%.200s", st->tok[1]);
+	uint64_t length;
+	parse_number(st->tok[2], &length);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(r->error, sizeof r->error, "step %d: cannot open %s: %s", st->number, path, strerror(errno));
+		return false;
+	}
+	int ret = ftruncate(fd, (off_t)length);
+	int err = errno;
+	close(fd);
+	if (ret == 0)
+		str_printf(&o->result, "{\"errno\":null}");
+	else
+		str_printf(&o->result, "{\"errno\":\"%s\"}", errno_name(err));
+	return true;
+}
+
 static bool step_read_file(struct run *r, const struct step *st, struct outcome *o)
 {
 	char path[256];
@@ -2179,6 +2218,8 @@ static bool run_step(struct run *r, const struct step *st, struct outcome *o)
 		return step_file(r, st, o);
 	if (strcmp(kind, "read_file") == 0)
 		return step_read_file(r, st, o);
+	if (strcmp(kind, "ftruncate") == 0)
+		return step_ftruncate(r, st, o);
 	if (strcmp(kind, "sigaction") == 0)
 		return step_sigaction(r, st, o);
 	if (strcmp(kind, "sigprocmask") == 0)

@@ -39,6 +39,8 @@ export const PROBED_STEPS = [
   'sigaction',
   'sigprocmask',
   'mark',
+  'madvise',
+  'ftruncate',
 ] as const satisfies readonly StepKind[];
 
 export type ProbedStepKind = (typeof PROBED_STEPS)[number];

@@ -256,6 +256,8 @@ function resultFields(
       };
     case 'munmap':
     case 'mprotect':
+    case 'madvise':
+    case 'ftruncate':
     case 'sigaction':
       return { errno: raw.errno ?? null };
     case 'brk':

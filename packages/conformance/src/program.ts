@@ -87,6 +87,10 @@ function lineOf(step: Step): string {
     }
     case 'mark':
       return `mark ${step.args.name}`;
+    case 'madvise':
+      return `madvise ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length} ${step.args.advice}`;
+    case 'ftruncate':
+      return `ftruncate ${fileName(step.args.name)} ${step.args.length}`;
     default:
       throw new CaseError(`the probe cannot do a ${step.kind} step`);
   }

@@ -616,6 +616,21 @@ class Runner {
           { errno: e },
         );
       }
+      case 'madvise': {
+        const a = step.args;
+        const va = this.addr(a.addr);
+        const e = s.madviseDontneed(this.pid(a.task), va, a.length, on(a.cpu));
+        return plain(
+          cpuOf(a.cpu),
+          `madvise ${this.hex(va)} +${a.length} MADV_DONTNEED → ${e ? `-${e}` : '0'}${e ? '' : ' (the pages are gone; the areas stay)'}`,
+          { errno: e },
+        );
+      }
+      case 'ftruncate': {
+        const a = step.args;
+        const e = s.truncateFile(a.name, a.length);
+        return plain(null, `ftruncate ${a.name} to ${a.length} bytes → ${e ? `-${e}` : '0'}`, { errno: e });
+      }
       case 'brk': {
         const r = s.brk(this.pid(step.args.task), this.addr(step.args.addr), on(step.args.cpu));
         return plain(cpuOf(step.args.cpu), `brk → ${this.hex(r)}`, { brk: this.hex(r) });

@@ -105,6 +105,22 @@ const steps = {
   munmap: z.strictObject({ task, addr: address, length, cpu }),
   mprotect: z.strictObject({ task, addr: address, length, prot, cpu }),
   brk: z.strictObject({ task, addr: address, cpu }),
+  /**
+   * madvise(): `dontneed` (MADV_DONTNEED) drops the range's pages and keeps
+   * its areas — the next touch reads zero (private anonymous memory), the
+   * file again (a private file mapping), or what was written (shared).
+   */
+  madvise: z.strictObject({
+    task,
+    addr: address,
+    length: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 40),
+    advice: z.literal('dontneed', { error: 'advice is dontneed (MADV_DONTNEED), the one madvise models' }),
+    cpu,
+  }),
   /** A load of `size` bytes (default 1; 2, 4 or 8 may straddle two pages). */
   read: z.strictObject({ task, addr: address, size: userValueSize.optional(), cpu }),
   /** A store of `value`: a byte, or with `size` 2, 4 or 8 a little-endian value of that many bytes. */
@@ -177,6 +193,15 @@ const steps = {
       .array(byte)
       .max(1 << 20)
       .optional(),
+  }),
+  /** ftruncate(): the file's new length; a mapping of what is cut off takes SIGBUS there. */
+  ftruncate: z.strictObject({
+    name: z.string().min(1),
+    length: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(1 << 26),
   }),
   /** What read(2) of a file returns now (the page cache wins over the disk). */
   read_file: z.strictObject({
@@ -277,6 +302,7 @@ export const HANDLER_STEP_KINDS = [
   'munmap',
   'mprotect',
   'brk',
+  'madvise',
   'read',
   'write',
   'touch',

@@ -222,6 +222,11 @@ export class ScenarioSession {
     return this.onTask(pid, on, () => this.kernel.mprotect(pid, address, length, prot));
   }
 
+  /** madvise(MADV_DONTNEED): the range's pages go, its areas stay. */
+  madviseDontneed(pid: number, address: number, length: number, on: OnCpu = {}): ErrnoName | null {
+    return this.onTask(pid, on, () => this.kernel.madviseDontneed(pid, address, length));
+  }
+
   /** Returns the new break (the old one when the move is refused). */
   brk(pid: number, address: number, on: OnCpu = {}): number {
     return this.onTask(pid, on, () => this.kernel.brk(pid, address));
@@ -353,6 +358,11 @@ export class ScenarioSession {
 
   createFile(name: string, content: readonly number[] | Uint8Array): void {
     this.kernel.createFile(name, content);
+  }
+
+  /** ftruncate() of a file: mappings of what is cut off take SIGBUS there. */
+  truncateFile(name: string, length: number): ErrnoName | null {
+    return this.kernel.truncateFile(name, length);
   }
 
   readFile(name: string, offset: number, length: number): number[] {

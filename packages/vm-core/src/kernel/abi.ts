@@ -23,6 +23,7 @@ export const Errno = {
   EACCES: 13,
   EBADF: 9,
   ECHILD: 10,
+  EFBIG: 27,
 } as const;
 export type ErrnoName = keyof typeof Errno;
 

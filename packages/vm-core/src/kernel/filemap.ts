@@ -8,11 +8,12 @@
  * (pageout, __remove_mapping) for the eviction.
  */
 import { formatAddress } from '../hw/address.ts';
+import type { ErrnoName } from './abi.ts';
 import { PteHalves } from './arch/pte-halves.ts';
 import { PageFlag } from './frames.ts';
 import type { FaultInfo, FaultOutcome } from './hooks.ts';
 import { KernelError } from './kernel.ts';
-import { mapPage } from './memory.ts';
+import { mapPage, unmapRange } from './memory.ts';
 import { allocPage, putPage } from './page-alloc.ts';
 import { dropMapping } from './page-rmap.ts';
 import { emit, type FaultContext, type KernelState, mmById, PAGE, pageDown } from './state.ts';
@@ -72,6 +73,41 @@ export function releaseUnmappedShmem(s: KernelState, names: readonly string[]): 
     for (const pfn of [...file.cache.values()]) dropFromCache(s, pfn);
     s.files.delete(name);
   }
+}
+
+/**
+ * ftruncate(): the file is `length` bytes long from now on (Linux 6.1's
+ * truncate_setsize → truncate_pagecache, and shmem_setattr on tmpfs).
+ * Shrinking unmaps every page wholly beyond the new end from every
+ * mapping — private copies of them too (unmap_mapping_range with
+ * even_cows) — and drops them from the page cache; the last page's tail
+ * past the end reads zero. A mapping of the part gone then takes SIGBUS
+ * there. Growing adds zeros.
+ */
+export function truncateFile(s: KernelState, name: string, length: number): ErrnoName | null {
+  const file = s.files.get(name);
+  if (file === undefined || file.kind !== 'file') throw new KernelError(`no file "${name}"`);
+  if (!Number.isSafeInteger(length) || length < 0) return 'EINVAL';
+  if (length > 1 << 26) return 'EFBIG';
+  const keep = Math.ceil(length / PAGE);
+  if (length < file.size) {
+    for (const mm of s.mms.values())
+      for (const vma of mm.vmas.all) {
+        if (vma.file?.name !== name) continue;
+        const from = vma.start + Math.max(0, keep - vma.file.pgoff) * PAGE;
+        if (from < vma.end) unmapRange(s, mm, from, vma.end, { keepVmas: true });
+      }
+    for (const [index, pfn] of [...file.cache]) if (index >= keep) dropFromCache(s, pfn);
+    // truncate_inode_partial_folio: the cached last page is zeroed past the new end.
+    const last = file.cache.get(keep - 1);
+    if (last !== undefined && length % PAGE !== 0)
+      s.memory.bytes.fill(0, last * PAGE + (length % PAGE), (last + 1) * PAGE);
+  }
+  const data = new Uint8Array(length);
+  data.set(file.data.subarray(0, Math.min(length, file.size)));
+  file.data = data;
+  file.size = length;
+  return null;
 }
 
 /** What read(2) of the file returns now: the page cache where a page is cached, else the disk. */

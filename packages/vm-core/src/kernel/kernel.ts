@@ -19,13 +19,13 @@ import type { TraceListener } from './events.ts';
 import { exec } from './exec.ts';
 import { exit, ignoreSigchld, wait } from './exit.ts';
 import { access, accessSized, kernelAccess } from './fault.ts';
-import { createFile, readFile } from './filemap.ts';
+import { createFile, readFile, truncateFile } from './filemap.ts';
 import { fork, kthread, spawn, thread } from './fork.ts';
 import type { ReclaimCandidate } from './hooks.ts';
 import { directMapAddress, kfree, kmalloc } from './kmalloc.ts';
 import { checkLinuxVersion, type LinuxVersion } from './linux-version.ts';
 import type { Mm } from './mm.ts';
-import { brk, mmap, munmap } from './mmap.ts';
+import { brk, madviseDontneed, mmap, munmap } from './mmap.ts';
 import { mprotect } from './mprotect.ts';
 import {
   type SignalAction,
@@ -217,6 +217,11 @@ export class Kernel {
     return mprotect(this.state, pid, address, length, prot);
   }
 
+  /** madvise(MADV_DONTNEED): drops the range's pages, keeping the areas; the next touch refills them from what backs them. */
+  madviseDontneed(pid: number, address: number, length: number): ErrnoName | null {
+    return madviseDontneed(this.state, pid, address, length);
+  }
+
   /** brk(): moves the end of the heap; returns the new break (the old one if the move is refused). */
   brk(pid: number, newBrk: number): number {
     return brk(this.state, pid, newBrk);
@@ -346,6 +351,11 @@ export class Kernel {
   /** Creates a file with these bytes (a name already taken is refused). */
   createFile(name: string, content: Uint8Array | readonly number[]): DiskFile {
     return createFile(this.state, name, content);
+  }
+
+  /** ftruncate(): the file's new length; mappings of what is cut off take SIGBUS there. */
+  truncateFile(name: string, length: number): ErrnoName | null {
+    return truncateFile(this.state, name, length);
   }
 
   /** What read(2) of the file returns now: the page cache where a page is cached, else the disk. */

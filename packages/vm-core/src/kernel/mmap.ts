@@ -76,6 +76,39 @@ export function munmap(s: KernelState, pid: number, address: number, length: num
   return null;
 }
 
+/**
+ * madvise(MADV_DONTNEED) (mm/madvise.c, Linux 6.1): the range's pages are
+ * dropped as munmap would drop them, but the areas stay. The next touch
+ * refills each page from what backs it: private anonymous memory reads
+ * zero again, a private file mapping reads the file again (its written
+ * copies are gone), shared memory and shared file pages are the same
+ * pages, which still hold what was written. A start that is not page
+ * aligned is EINVAL; a hole in the range is ENOMEM, after the mapped parts
+ * were done.
+ */
+export function madviseDontneed(
+  s: KernelState,
+  pid: number,
+  address: number,
+  length: number,
+): ErrnoName | null {
+  const mm = userTask(s, pid).mm!;
+  if (!Number.isSafeInteger(address) || address < 0 || address % PAGE !== 0) return 'EINVAL';
+  if (!Number.isSafeInteger(length) || length < 0) return 'EINVAL';
+  const end = address + pageUp(length);
+  if (end > s.layout.userEnd) return 'EINVAL';
+  if (end === address) return null;
+  let covered = address;
+  let hole = false;
+  for (const vma of mm.vmas.all) {
+    if (vma.end <= address || vma.start >= end) continue;
+    if (vma.start > covered) hole = true;
+    unmapRange(s, mm, Math.max(vma.start, address), Math.min(vma.end, end), { keepVmas: true });
+    covered = Math.max(covered, vma.end);
+  }
+  return hole || covered < end ? 'ENOMEM' : null;
+}
+
 /** brk(): moves the end of the heap; returns the new break (the old one if the move is refused). */
 export function brk(s: KernelState, pid: number, newBrk: number): number {
   const mm = userTask(s, pid).mm!;
