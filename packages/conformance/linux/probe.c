@@ -770,23 +770,25 @@ static void op_mmap(uintptr_t addr, uint64_t length, int prot, int flags, const 
 		fd = open(P.path, O_RDWR);
 		if (fd < 0) {
 			snprintf(P.json, sizeof P.json, "{\"errno\":\"%s\"}", errno_name(errno));
-			puppet_reply("ok", 0, false, NULL, P.json);
+			puppet_reply("ok", 0, true, NULL, P.json);
 			return;
 		}
 	}
+	long before = minflt_now();
 	void *p = mmap((void *)addr, length, prot, flags, fd, (off_t)offset);
 	int err = errno;
+	long minflt = minflt_now() - before; /* MAP_POPULATE faults the pages in here */
 	if (fd >= 0)
 		close(fd);
 	if (p == MAP_FAILED) {
 		snprintf(P.json, sizeof P.json, "{\"errno\":\"%s\"}", errno_name(err));
-		puppet_reply("ok", 0, false, NULL, P.json);
+		puppet_reply("ok", minflt, true, NULL, P.json);
 		return;
 	}
 	char aux[32];
 	snprintf(aux, sizeof aux, "0x%lx", (unsigned long)p);
 	snprintf(P.json, sizeof P.json, "{\"address\":\"%s\"}", aux);
-	puppet_reply("ok", 0, false, aux, P.json);
+	puppet_reply("ok", minflt, true, aux, P.json);
 }
 
 static void reply_errno_of(int ret, int err)
@@ -900,7 +902,18 @@ static void run_command(char *line)
 		op_fork(tok[1]);
 	else if (strcmp(op, "sigaction") == 0 && n == 5)
 		op_sigaction((int)num(tok[1]), (int)num(tok[2]), num(tok[3]) != 0, num(tok[4]) != 0);
-	else if (strcmp(op, "madvise") == 0 && n == 3) {
+	else if ((strcmp(op, "mlock") == 0 || strcmp(op, "munlock") == 0) && n == 3) {
+		long before = minflt_now();
+		int ret = op[0] == 'm' && op[1] == 'l' ? mlock((void *)num(tok[1]), num(tok[2]))
+							: munlock((void *)num(tok[1]), num(tok[2]));
+		int err = errno;
+		long minflt = minflt_now() - before;
+		if (ret == 0)
+			snprintf(P.json, sizeof P.json, "{\"errno\":null}");
+		else
+			snprintf(P.json, sizeof P.json, "{\"errno\":\"%s\"}", errno_name(err));
+		puppet_reply("ok", minflt, true, NULL, P.json);
+	} else if (strcmp(op, "madvise") == 0 && n == 3) {
 		int ret = madvise((void *)num(tok[1]), num(tok[2]), MADV_DONTNEED);
 		reply_errno_of(ret, errno);
 	} else if (strcmp(op, "sigprocmask") == 0 && n == 3)
@@ -1169,6 +1182,7 @@ static const struct step_shape STEP_SHAPES[] = {
 	{ "write", 4 },	      { "exec", 3 },	       { "touch", 5 },	       { "copy_from_user", 4 },
 	{ "copy_to_user", 4 }, { "file", 3 },	       { "read_file", 4 },     { "sigaction", 6 },
 	{ "sigprocmask", 4 }, { "mark", 2 },	       { "madvise", 5 },       { "ftruncate", 3 },
+	{ "mlock", 4 },	      { "munlock", 4 },
 };
 
 /* SIGSEGV, SIGBUS or SIGKILL by name; 0 for anything else. */
@@ -1237,6 +1251,8 @@ static bool parse_map_flags(const char *s, bool has_file, int *flags)
 				f |= MAP_GROWSDOWN;
 			else if (strcmp(w, "anon") == 0)
 				f |= MAP_ANONYMOUS;
+			else if (strcmp(w, "populate") == 0)
+				f |= MAP_POPULATE;
 			else
 				return false;
 		}
@@ -1334,6 +1350,9 @@ static bool check_step(struct step *st, char *why, size_t whylen)
 			bad = mode;
 		else if (handler ? strcmp(then, "return") != 0 && strncmp(then, "jump:", 5) != 0 : strcmp(then, "-") != 0)
 			bad = then;
+	} else if (strcmp(kind, "mlock") == 0 || strcmp(kind, "munlock") == 0) {
+		if (!parse_number(st->tok[3], &v))
+			bad = st->tok[3];
 	} else if (strcmp(kind, "madvise") == 0) {
 		if (!parse_number(st->tok[3], &v))
 			bad = st->tok[3];
@@ -2095,6 +2114,10 @@ static bool step_in_task(struct run *r, const struct step *st, struct outcome *o
 	}
 	if (strcmp(kind, "brk") == 0)
 		return run_in_task(r, st, o, false, "brk 0x%llx", A);
+	if (strcmp(kind, "mlock") == 0 || strcmp(kind, "munlock") == 0) {
+		parse_number(st->tok[3], &n);
+		return run_in_task(r, st, o, false, "%s 0x%llx %llu", kind, A, (unsigned long long)n);
+	}
 	if (strcmp(kind, "madvise") == 0) {
 		parse_number(st->tok[3], &n);
 		return run_in_task(r, st, o, false, "madvise 0x%llx %llu", A, (unsigned long long)n);

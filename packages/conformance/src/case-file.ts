@@ -41,6 +41,8 @@ export const PROBED_STEPS = [
   'mark',
   'madvise',
   'ftruncate',
+  'mlock',
+  'munlock',
 ] as const satisfies readonly StepKind[];
 
 export type ProbedStepKind = (typeof PROBED_STEPS)[number];

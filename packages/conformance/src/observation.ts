@@ -257,6 +257,8 @@ function resultFields(
     case 'munmap':
     case 'mprotect':
     case 'madvise':
+    case 'mlock':
+    case 'munlock':
     case 'ftruncate':
     case 'sigaction':
       return { errno: raw.errno ?? null };

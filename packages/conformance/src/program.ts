@@ -87,6 +87,9 @@ function lineOf(step: Step): string {
     }
     case 'mark':
       return `mark ${step.args.name}`;
+    case 'mlock':
+    case 'munlock':
+      return `${step.kind} ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length}`;
     case 'madvise':
       return `madvise ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length} ${step.args.advice}`;
     case 'ftruncate':

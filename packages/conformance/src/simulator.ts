@@ -34,7 +34,18 @@ const MINOR = new Set<FaultRecord['resolution']>([
 ]);
 
 /** Steps whose faults the probe measures with getrusage around the operation. */
-const MEASURED = new Set(['read', 'write', 'exec', 'touch', 'copy_from_user', 'copy_to_user']);
+const MEASURED = new Set([
+  'read',
+  'write',
+  'exec',
+  'touch',
+  'copy_from_user',
+  'copy_to_user',
+  // MAP_POPULATE and mlock fault the pages in during the call.
+  'mmap',
+  'mlock',
+  'munlock',
+]);
 
 let builtins: { stack: number; brk: number } | undefined;
 

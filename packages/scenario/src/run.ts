@@ -299,6 +299,7 @@ const KEPT: Readonly<Record<NonNullable<ScannedPage['kept']>, string>> = {
   'no-swap': 'an anonymous page and no swap',
   'swap-full': 'swap is full',
   'not-anonymous': 'neither a file page nor anonymous',
+  mlocked: 'mlocked (an area mapping it is locked)',
 };
 
 /** The uaccess instructions by the names an oops report gives them. */
@@ -574,6 +575,7 @@ class Runner {
             shared: flags.has('shared'),
             fixed: flags.has('fixed'),
             growsDown: flags.has('growsdown'),
+            populate: flags.has('populate'),
             ...(a.addr !== undefined ? { address: this.addr(a.addr) } : {}),
             ...(a.file !== undefined ? { file: a.file } : {}),
             ...(a.offset !== undefined ? { offset: a.offset } : {}),
@@ -584,11 +586,18 @@ class Runner {
           return plain(cpuOf(a.cpu), `mmap ${a.length} bytes ${a.prot} → -${r.errno}`, { errno: r.errno });
         if (a.as !== undefined) this.labels.set(a.as, r.address);
         const what = a.file === undefined ? '' : ` of ${a.file}${a.offset ? ` at offset ${a.offset}` : ''}`;
-        return plain(
-          cpuOf(a.cpu),
-          `mmap ${a.length} bytes${what} ${a.prot}${a.as ? ` as ${a.as}` : ''} → ${this.hex(r.address)}`,
-          { address: this.hex(r.address) },
-        );
+        const faults = r.faults ?? [];
+        const populated = flags.has('populate')
+          ? ` (MAP_POPULATE: ${countsText(faults) || 'no faults'})`
+          : '';
+        return {
+          ...plain(
+            cpuOf(a.cpu),
+            `mmap ${a.length} bytes${what} ${a.prot}${a.as ? ` as ${a.as}` : ''} → ${this.hex(r.address)}${populated}`,
+            { address: this.hex(r.address) },
+          ),
+          faults,
+        };
       }
       case 'munmap': {
         const va = this.addr(step.args.addr);
@@ -625,6 +634,28 @@ class Runner {
           `madvise ${this.hex(va)} +${a.length} MADV_DONTNEED → ${e ? `-${e}` : '0'}${e ? '' : ' (the pages are gone; the areas stay)'}`,
           { errno: e },
         );
+      }
+      case 'mlock': {
+        const a = step.args;
+        const va = this.addr(a.addr);
+        const r = s.mlock(this.pid(a.task), va, a.length, on(a.cpu));
+        const how = countsText(r.faults);
+        return {
+          ...plain(
+            cpuOf(a.cpu),
+            `mlock ${this.hex(va)} +${a.length} → ${r.errno ? `-${r.errno}` : `0${how ? ` (faulted in: ${how})` : ''}`}`,
+            { errno: r.errno },
+          ),
+          faults: r.faults,
+        };
+      }
+      case 'munlock': {
+        const a = step.args;
+        const va = this.addr(a.addr);
+        const e = s.munlock(this.pid(a.task), va, a.length, on(a.cpu));
+        return plain(cpuOf(a.cpu), `munlock ${this.hex(va)} +${a.length} → ${e ? `-${e}` : '0'}`, {
+          errno: e,
+        });
       }
       case 'ftruncate': {
         const a = step.args;

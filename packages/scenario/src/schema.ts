@@ -95,7 +95,8 @@ const steps = {
     addr: address.optional(),
     length,
     prot,
-    flags: z.array(z.enum(['anon', 'private', 'shared', 'fixed', 'growsdown'])).optional(),
+    /** `populate`: MAP_POPULATE, every page faulted in during the call. */
+    flags: z.array(z.enum(['anon', 'private', 'shared', 'fixed', 'growsdown', 'populate'])).optional(),
     /** Map this file (see the file step) instead of anonymous memory. */
     file: z.string().min(1).optional(),
     offset: z.number().int().nonnegative().optional(),
@@ -193,6 +194,27 @@ const steps = {
       .array(byte)
       .max(1 << 20)
       .optional(),
+  }),
+  /** mlock(): the range's pages are faulted in now and stay in memory (reclaim passes them by); munlock() undoes it. */
+  mlock: z.strictObject({
+    task,
+    addr: address,
+    length: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 40),
+    cpu,
+  }),
+  munlock: z.strictObject({
+    task,
+    addr: address,
+    length: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 40),
+    cpu,
   }),
   /** ftruncate(): the file's new length; a mapping of what is cut off takes SIGBUS there. */
   ftruncate: z.strictObject({
@@ -303,6 +325,8 @@ export const HANDLER_STEP_KINDS = [
   'mprotect',
   'brk',
   'madvise',
+  'mlock',
+  'munlock',
   'read',
   'write',
   'touch',

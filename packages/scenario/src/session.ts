@@ -20,6 +20,7 @@ import {
   type KernelArch,
   type KernelHooks,
   type LinuxVersion,
+  type MlockResult,
   type MmapRequest,
   type MmapResult,
   type PageInfo,
@@ -220,6 +221,14 @@ export class ScenarioSession {
     on: OnCpu = {},
   ): ErrnoName | null {
     return this.onTask(pid, on, () => this.kernel.mprotect(pid, address, length, prot));
+  }
+
+  mlock(pid: number, address: number, length: number, on: OnCpu = {}): MlockResult {
+    return this.onTask(pid, on, () => this.kernel.mlock(pid, address, length));
+  }
+
+  munlock(pid: number, address: number, length: number, on: OnCpu = {}): ErrnoName | null {
+    return this.onTask(pid, on, () => this.kernel.munlock(pid, address, length));
   }
 
   /** madvise(MADV_DONTNEED): the range's pages go, its areas stay. */

@@ -151,7 +151,12 @@ export function fork(s: KernelState, pid: number): Task {
   let childTable = 0;
   try {
     for (const vma of from.vmas.all) {
-      child.vmas.insert({ ...vma, ...(vma.file ? { file: { ...vma.file } } : {}) });
+      // dup_mmap: mlock is not inherited (VM_LOCKED cleared in the child).
+      child.vmas.insert({
+        ...vma,
+        flags: vma.flags & ~VmFlag.Locked,
+        ...(vma.file ? { file: { ...vma.file } } : {}),
+      });
       const shared = (vma.flags & VmFlag.Shared) !== 0;
       // vma_needs_copy(): an area without an anon_vma — shared memory, a
       // private file mapping never written, private memory that only ever

@@ -25,7 +25,7 @@ import type { ReclaimCandidate } from './hooks.ts';
 import { directMapAddress, kfree, kmalloc } from './kmalloc.ts';
 import { checkLinuxVersion, type LinuxVersion } from './linux-version.ts';
 import type { Mm } from './mm.ts';
-import { brk, madviseDontneed, mmap, munmap } from './mmap.ts';
+import { brk, madviseDontneed, mlock, mmap, munlock, munmap } from './mmap.ts';
 import { mprotect } from './mprotect.ts';
 import {
   type SignalAction,
@@ -42,6 +42,7 @@ import type {
   Cpu,
   DiskFile,
   KernelOptions,
+  MlockResult,
   MmapRequest,
   MmapResult,
   ReclaimCheck,
@@ -215,6 +216,15 @@ export class Kernel {
 
   mprotect(pid: number, address: number, length: number, prot: MmapRequest['prot']): ErrnoName | null {
     return mprotect(this.state, pid, address, length, prot);
+  }
+
+  /** mlock(): the range's pages stay in memory, faulted in now (the faults are the result's). */
+  mlock(pid: number, address: number, length: number): MlockResult {
+    return mlock(this.state, pid, address, length);
+  }
+
+  munlock(pid: number, address: number, length: number): ErrnoName | null {
+    return munlock(this.state, pid, address, length);
   }
 
   /** madvise(MADV_DONTNEED): drops the range's pages, keeping the areas; the next touch refills them from what backs them. */

@@ -6,12 +6,14 @@
  * expand_downwards, find_vma) and mm/vma.c (do_vmi_munmap).
  */
 import type { ErrnoName } from './abi.ts';
-import { hasRawIo } from './cred.ts';
+import { hasRawIo, ROOT_UID } from './cred.ts';
+import { populate } from './fault.ts';
 import { createShmemFile } from './filemap.ts';
 import type { VmaInfo } from './hooks.ts';
 import { unmapRange } from './memory.ts';
+import type { Mm } from './mm.ts';
 import { type KernelState, mmById, PAGE, pageDown, pageUp, userTask } from './state.ts';
-import type { MmapRequest, MmapResult, Task } from './types.ts';
+import type { FaultRecord, MlockResult, MmapRequest, MmapResult, Task } from './types.ts';
 import { type Vma, VmFlag, vmaAllows } from './vma.ts';
 
 export function mmap(s: KernelState, pid: number, request: MmapRequest): MmapResult {
@@ -65,7 +67,63 @@ export function mmap(s: KernelState, pid: number, request: MmapRequest): MmapRes
           { file: { name: createShmemFile(s, length).name, pgoff: 0 } }
         : {}),
   });
-  return { kind: 'ok', address: start };
+  if (request.populate !== true) return { kind: 'ok', address: start };
+  return { kind: 'ok', address: start, faults: populate(s, task, start, start + length) };
+}
+
+const NO_FAULTS: readonly FaultRecord[] = Object.freeze([]);
+
+/**
+ * mlock() (mm/mlock.c, Linux 6.1): the areas of [addr, addr+len) are
+ * VM_LOCKED — reclaim passes their pages by — and every page is faulted in
+ * now. Not inherited by a fork's child. An unmapped part is ENOMEM (here
+ * before anything changes); beyond RLIMIT_MEMLOCK (8 MiB, Linux 5.16's
+ * default) without CAP_IPC_LOCK (root) too.
+ */
+export function mlock(s: KernelState, pid: number, address: number, length: number): MlockResult {
+  const task = userTask(s, pid);
+  const mm = task.mm!;
+  if (!Number.isSafeInteger(address) || address < 0 || !Number.isSafeInteger(length) || length < 0)
+    return { errno: 'EINVAL', faults: NO_FAULTS };
+  const start = pageDown(address);
+  const end = pageUp(address + length);
+  if (end === start) return { errno: null, faults: NO_FAULTS };
+  if (!covered(mm, start, end)) return { errno: 'ENOMEM', faults: NO_FAULTS };
+  if (task.uid !== ROOT_UID) {
+    let locked = 0;
+    for (const v of mm.vmas.all)
+      if ((v.flags & VmFlag.Locked) !== 0 && (v.end <= start || v.start >= end)) locked += v.end - v.start;
+    if (locked + (end - start) > MLOCK_LIMIT) return { errno: 'ENOMEM', faults: NO_FAULTS };
+  }
+  mm.vmas.changeFlags(start, end, (f) => f | VmFlag.Locked);
+  return { errno: null, faults: populate(s, task, start, end) };
+}
+
+/** munlock(): the areas are evictable again. */
+export function munlock(s: KernelState, pid: number, address: number, length: number): ErrnoName | null {
+  const mm = userTask(s, pid).mm!;
+  if (!Number.isSafeInteger(address) || address < 0 || !Number.isSafeInteger(length) || length < 0)
+    return 'EINVAL';
+  const start = pageDown(address);
+  const end = pageUp(address + length);
+  if (end === start) return null;
+  if (!covered(mm, start, end)) return 'ENOMEM';
+  mm.vmas.changeFlags(start, end, (f) => f & ~VmFlag.Locked);
+  return null;
+}
+
+/** RLIMIT_MEMLOCK's default since Linux 5.16 (MLOCK_LIMIT): 8 MiB. */
+const MLOCK_LIMIT = 8 << 20;
+
+/** Whether areas cover every page of [start, end). */
+function covered(mm: Mm, start: number, end: number): boolean {
+  let at = start;
+  for (const v of mm.vmas.all) {
+    if (v.end <= at || v.start >= end) continue;
+    if (v.start > at) return false;
+    at = v.end;
+  }
+  return at >= end;
 }
 
 export function munmap(s: KernelState, pid: number, address: number, length: number): ErrnoName | null {
@@ -102,6 +160,8 @@ export function madviseDontneed(
   let hole = false;
   for (const vma of mm.vmas.all) {
     if (vma.end <= address || vma.start >= end) continue;
+    // MADV_DONTNEED cannot drop locked pages (madvise_dontneed_free_valid_vma).
+    if ((vma.flags & VmFlag.Locked) !== 0) return 'EINVAL';
     if (vma.start > covered) hole = true;
     unmapRange(s, mm, Math.max(vma.start, address), Math.min(vma.end, end), { keepVmas: true });
     covered = Math.max(covered, vma.end);

@@ -197,8 +197,15 @@ export type WaitResult =
   | { readonly kind: 'error'; readonly errno: ErrnoName };
 
 export type MmapResult =
-  | { readonly kind: 'ok'; readonly address: number }
+  /** `faults`: with MAP_POPULATE, the faults that brought the pages in during the call. */
+  | { readonly kind: 'ok'; readonly address: number; readonly faults?: readonly FaultRecord[] }
   | { readonly kind: 'error'; readonly errno: ErrnoName };
+
+/** mlock() / munlock(): the errno, and the pages mlock faulted in during the call. */
+export interface MlockResult {
+  readonly errno: ErrnoName | null;
+  readonly faults: readonly FaultRecord[];
+}
 
 export interface MmapRequest {
   readonly address?: number;
@@ -212,6 +219,8 @@ export interface MmapRequest {
   readonly file?: string;
   /** Byte offset into the file (page aligned). */
   readonly offset?: number;
+  /** MAP_POPULATE: fault every page in now, as get_user_pages would. */
+  readonly populate?: boolean;
 }
 
 /** A file: its bytes on "disk", and the page cache of frames holding its pages. */
@@ -263,4 +272,8 @@ export type ReclaimCheck =
    * `swap-full`, no free slot to write it to; `not-anonymous`, neither a
    * file page nor an anonymous one.
    */
-  | { readonly frees: false; readonly why: 'pinned' | 'no-swap' | 'swap-full' | 'not-anonymous' };
+  | {
+      readonly frees: false;
+      /** …or `mlocked`: an area that maps it is mlock()ed. */
+      readonly why: 'pinned' | 'no-swap' | 'swap-full' | 'not-anonymous' | 'mlocked';
+    };

@@ -16,6 +16,8 @@ export const VmFlag = {
   Exec: 0x4,
   Shared: 0x8,
   GrowsDown: 0x100,
+  /** mlock(): the area's pages stay in memory (reclaim passes them by). */
+  Locked: 0x2000,
 } as const;
 
 export interface Vma {

@@ -17,6 +17,7 @@ import { folioReferenced, type References, removeMapping } from './page-rmap.ts'
 import { checkPfn, emit, type KernelState, PAGE } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { ReclaimCheck } from './types.ts';
+import { VmFlag } from './vma.ts';
 
 /**
  * shrink_lruvec(), simplified: scans the inactive list from its old end and
@@ -150,6 +151,9 @@ export function reclaimCheck(s: KernelState, pfn: number, swapSlotsTaken: number
   // (a COW copy in progress, a uaccess) cannot be reclaimed now.
   const pins = (s.frames.has(pfn, PageFlag.SwapCache) ? 1 : 0) + (s.frames.has(pfn, PageFlag.File) ? 1 : 0);
   if (s.frames.refcountOf(pfn) > s.frames.mapcountOf(pfn) + pins) return { frees: false, why: 'pinned' };
+  // try_to_unmap meets VM_LOCKED and keeps the page (Linux moves it to the unevictable list).
+  for (const { mm, va } of s.rmap.mappings(pfn))
+    if (((mm.vmas.containing(va)?.flags ?? 0) & VmFlag.Locked) !== 0) return { frees: false, why: 'mlocked' };
   // A file page goes back to its file: no swap needed — unless the file is
   // memory. A tmpfs page leaves only for swap (shmem_writepage), so without
   // a free slot it stays. (Its data is kept with the file here, standing in
