@@ -85,6 +85,18 @@ const handlerSpec = z.union(
   { error: 'handler is default, ignore, or { do: [steps], ends: return | { jump: <mark> } }' },
 );
 
+/** The range mlock and munlock take. */
+const lockRange = z.strictObject({
+  task,
+  addr: address,
+  length: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 40),
+  cpu,
+});
+
 const steps = {
   spawn: z.strictObject({ name: label, cpu, uid: uid.optional() }),
   thread: z.strictObject({ task, name: label.optional(), cpu }),
@@ -196,26 +208,8 @@ const steps = {
       .optional(),
   }),
   /** mlock(): the range's pages are faulted in now and stay in memory (reclaim passes them by); munlock() undoes it. */
-  mlock: z.strictObject({
-    task,
-    addr: address,
-    length: z
-      .number()
-      .int()
-      .nonnegative()
-      .max(2 ** 40),
-    cpu,
-  }),
-  munlock: z.strictObject({
-    task,
-    addr: address,
-    length: z
-      .number()
-      .int()
-      .nonnegative()
-      .max(2 ** 40),
-    cpu,
-  }),
+  mlock: lockRange,
+  munlock: lockRange,
   /** ftruncate(): the file's new length; a mapping of what is cut off takes SIGBUS there. */
   ftruncate: z.strictObject({
     name: z.string().min(1),

@@ -30,6 +30,13 @@ import { VmFlag } from './vma.ts';
 /** How a fault can end an access, when it is not retried. */
 type FaultEnding = Exclude<AccessOutcome, { readonly kind: 'ok' }>;
 
+/** The error for a user access whose fault comes back after every fix. */
+function recurring(pid: number, address: number | VirtualAddress): KernelError {
+  return new KernelError(
+    `pid ${pid}: the fault at ${formatAddress(address)} keeps recurring (a fault handler that never fixes it)`,
+  );
+}
+
 /** Faults one access may take before the kernel calls the handler broken. */
 const MAX_FAULTS_PER_ACCESS = 8;
 
@@ -67,9 +74,7 @@ export function access(
   } finally {
     dropFaults(base);
   }
-  throw new KernelError(
-    `pid ${pid}: the fault at ${formatAddress(address)} keeps recurring (a fault handler that never fixes it)`,
-  );
+  throw recurring(pid, address);
 }
 
 /**
@@ -181,9 +186,7 @@ export function accessSized(
   } finally {
     dropFaults(base);
   }
-  throw new KernelError(
-    `pid ${pid}: the fault at ${formatAddress(address)} keeps recurring (a fault handler that never fixes it)`,
-  );
+  throw recurring(pid, address);
 }
 
 /**
