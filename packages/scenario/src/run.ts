@@ -415,14 +415,6 @@ class Runner {
     const faults: FaultRecord[] = [];
     const deliveries: Delivery[] = [];
     for (;;) {
-      const task = s.kernel.task(pid);
-      // What the task had chosen, read before the kernel may reset it (force_sig_fault).
-      const before = {
-        blocked: new Set(task.blocked),
-        ignored: new Set(
-          (['SIGSEGV', 'SIGBUS'] as const).filter((sig) => task.sighand.action(sig).handler === 'ignore'),
-        ),
-      };
       const r =
         size === 1 || kind === 'exec'
           ? s.access(pid, va, kind, { value: Number(value), ...on(cpu) })
@@ -434,8 +426,9 @@ class Runner {
           faults,
           deliveries,
           jump: null,
-          forced: r.kind === 'signal' ? forcedWhy(r, before) : null,
+          forced: r.kind === 'signal' ? forcedWhy(r) : null,
         };
+      const task = s.kernel.task(pid);
       if (deliveries.length === MAX_DELIVERIES)
         throw new ScenarioError(
           `the access at ${this.hex(va)} faulted ${MAX_DELIVERIES} times, and each time the handler returned without fixing it: a real process would loop here forever (make the handler fix the mapping, or jump)`,
@@ -1190,15 +1183,10 @@ function onHandlingTask(step: Step, task: string | number): Step {
  * cannot wait, the instruction would only fault again. Null when the
  * default action was the task's own choice.
  */
-function forcedWhy(
-  r: Extract<AccessOutcome, { kind: 'signal' }>,
-  before: { readonly blocked: ReadonlySet<SignalName>; readonly ignored: ReadonlySet<SignalName> },
-): string | null {
+function forcedWhy(r: Extract<AccessOutcome, { kind: 'signal' }>): string | null {
+  if (r.forced === undefined) return null;
   const sig = r.signal.signal;
-  if (sig === 'SIGKILL') return null;
-  const blocked = before.blocked.has(sig);
-  if (!blocked && !before.ignored.has(sig)) return null;
-  const why = blocked ? `${sig} was blocked` : `${sig} was ignored (SIG_IGN)`;
+  const why = r.forced === 'blocked' ? `${sig} was blocked` : `${sig} was ignored (SIG_IGN)`;
   return `${why}: a fault's signal cannot wait or be ignored, so force_sig_fault reset it to the default action, which kills`;
 }
 

@@ -85,17 +85,14 @@ const handlerSpec = z.union(
   { error: 'handler is default, ignore, or { do: [steps], ends: return | { jump: <mark> } }' },
 );
 
+/** The length of a range madvise, mlock and munlock take (0 does nothing). */
+const rangeLength = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 40);
 /** The range mlock and munlock take. */
-const lockRange = z.strictObject({
-  task,
-  addr: address,
-  length: z
-    .number()
-    .int()
-    .nonnegative()
-    .max(2 ** 40),
-  cpu,
-});
+const lockRange = z.strictObject({ task, addr: address, length: rangeLength, cpu });
 
 const steps = {
   spawn: z.strictObject({ name: label, cpu, uid: uid.optional() }),
@@ -126,11 +123,7 @@ const steps = {
   madvise: z.strictObject({
     task,
     addr: address,
-    length: z
-      .number()
-      .int()
-      .nonnegative()
-      .max(2 ** 40),
+    length: rangeLength,
     advice: z.literal('dontneed', { error: 'advice is dontneed (MADV_DONTNEED), the one madvise models' }),
     cpu,
   }),

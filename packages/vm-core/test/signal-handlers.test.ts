@@ -92,7 +92,10 @@ describe('a SIGSEGV handler', () => {
         kernel.sigaction(pid, 'SIGSEGV', HANDLER);
         kernel.sigprocmask(pid, 'block', ['SIGSEGV']);
       } else kernel.sigaction(pid, 'SIGSEGV', { ...DEFAULT_ACTION, handler: 'ignore' });
-      expect(kernel.access(pid, buf, 'write', 1), setup).toMatchObject({ disposition: 'killed' });
+      expect(kernel.access(pid, buf, 'write', 1), setup).toMatchObject({
+        disposition: 'killed',
+        forced: setup,
+      });
       expect(kernel.task(pid).exitStatus, setup).toEqual({ kind: 'killed', signal: 'SIGSEGV' });
     }
   });

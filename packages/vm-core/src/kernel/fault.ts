@@ -413,7 +413,10 @@ function finishFault(
       const signal: DeliveredSignal = { ...outcome.signal, frame };
       // A kernel-mode fault's signal has no user instruction to resume, so
       // no handler could run for it: it is fatal as it stands.
-      const disposition = fault.privilege === 'user' ? forceFaultSignal(task, signal) : 'killed';
+      const { disposition, forced } =
+        fault.privilege === 'user'
+          ? forceFaultSignal(task, signal)
+          : { disposition: 'killed' as const, forced: null };
       if (s.listener !== null) emit(s, { type: 'signal', pid: task.pid, signal, disposition });
       if (disposition === 'killed') {
         // SIGSEGV and SIGBUS kill by default — the whole process, every
@@ -421,7 +424,8 @@ function finishFault(
         task.death = { signal };
         killThreadGroup(s, task);
       }
-      return { kind: 'signal', signal, disposition, faults: takeFaults(base) };
+      const ended = { kind: 'signal', signal, disposition, faults: takeFaults(base) } as const;
+      return forced === null ? ended : { ...ended, forced };
     }
     case 'oops':
       record(s, cpu, task, fault, info, 'oops');

@@ -24,6 +24,7 @@ export * from './reference-hooks.ts';
 export * from './scheduler.ts';
 export {
   DEFAULT_ACTION,
+  type ForcedBecause,
   type SignalAction,
   type SignalDisposition,
   type SignalFrameRecord,

@@ -84,6 +84,9 @@ export interface SignalFrameRecord {
 /** What a fault's signal came to: the process is dead, or its handler now runs. */
 export type SignalDisposition = 'killed' | 'handler';
 
+/** Why a fault's signal took the default action the task had not chosen: it was blocked, or ignored. */
+export type ForcedBecause = 'blocked' | 'ignored';
+
 /**
  * force_sig_fault(): the signal a fault raised, forced on the faulting
  * thread. A fault cannot be ignored or deferred — the instruction would
@@ -93,21 +96,32 @@ export type SignalDisposition = 'killed' | 'handler';
  * restore, and the signal is blocked while it runs unless SA_NODEFER
  * (signal_setup_done); SA_RESETHAND resets the action (get_signal).
  */
-export function forceFaultSignal(task: Task, signal: DeliveredSignal): SignalDisposition {
+export function forceFaultSignal(
+  task: Task,
+  signal: DeliveredSignal,
+): { readonly disposition: SignalDisposition; readonly forced: ForcedBecause | null } {
   const sig = signal.signal;
-  if (sig === 'SIGKILL') return 'killed';
-  const blocked = task.blocked.has(sig);
-  if (blocked || task.sighand.action(sig).handler === 'ignore') {
+  if (sig === 'SIGKILL') return KILLED;
+  const forced: ForcedBecause | null = task.blocked.has(sig)
+    ? 'blocked'
+    : task.sighand.action(sig).handler === 'ignore'
+      ? 'ignored'
+      : null;
+  if (forced !== null) {
     task.sighand.set(sig, DEFAULT_ACTION);
     task.blocked.delete(sig);
+    return { disposition: 'killed', forced };
   }
   const now = task.sighand.action(sig);
-  if (now.handler !== 'handler') return 'killed';
+  if (now.handler !== 'handler') return KILLED;
   task.signalFrames.push({ signal, savedBlocked: new Set(task.blocked) });
   if (!now.nodefer) task.blocked.add(sig);
   if (now.resetHand) task.sighand.set(sig, DEFAULT_ACTION);
-  return 'handler';
+  return HANDLER;
 }
+
+const KILLED = { disposition: 'killed', forced: null } as const;
+const HANDLER = { disposition: 'handler', forced: null } as const;
 
 /** sigaction(): SIGKILL's action cannot be changed (EINVAL), as SIGSTOP's could not. */
 export function sigaction(

@@ -10,7 +10,7 @@ import type { KernelHooks, Resolution } from './hooks.ts';
 import type { KernelArch } from './layout.ts';
 import type { LinuxVersion } from './linux-version.ts';
 import type { Mm } from './mm.ts';
-import type { SignalDisposition, SignalFrameRecord, SignalHandlers } from './signal.ts';
+import type { ForcedBecause, SignalDisposition, SignalFrameRecord, SignalHandlers } from './signal.ts';
 
 export interface KernelOptions {
   readonly arch?: KernelArch;
@@ -173,6 +173,8 @@ export type AccessOutcome =
       readonly kind: 'signal';
       readonly signal: DeliveredSignal;
       readonly disposition: SignalDisposition;
+      /** Present when the default action killed though the task had blocked or ignored the signal (force_sig_fault). */
+      readonly forced?: ForcedBecause;
       readonly faults: readonly FaultRecord[];
     }
   | { readonly kind: 'oops'; readonly report: string; readonly faults: readonly FaultRecord[] }
