@@ -24,6 +24,8 @@ export const Errno = {
   EBADF: 9,
   ECHILD: 10,
   EFBIG: 27,
+  EAGAIN: 11,
+  ESRCH: 3,
 } as const;
 export type ErrnoName = keyof typeof Errno;
 

@@ -113,6 +113,7 @@ export function bootKernel(options: KernelOptions): KernelState {
     fileSystem,
     exceptionTable: new Map(),
     files: new Map(),
+    pipes: new Map(),
     rmap: new ReverseMap(frameCount),
     lru,
     swap: swapSlots > 0 ? new SwapDevice(swapSlots + 1) : null,

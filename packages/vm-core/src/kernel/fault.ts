@@ -25,7 +25,6 @@ import { OutOfMemory } from './mm.ts';
 import { forceFaultSignal } from './signal.ts';
 import { cpuOf, emit, type KernelState, PAGE, userTask } from './state.ts';
 import type { AccessOutcome, Cpu, FaultRecord, SizedAccessOutcome, Task } from './types.ts';
-import { VmFlag } from './vma.ts';
 
 /** How a fault can end an access, when it is not retried. */
 type FaultEnding = Exclude<AccessOutcome, { readonly kind: 'ok' }>;
@@ -38,7 +37,7 @@ function recurring(pid: number, address: number | VirtualAddress): KernelError {
 }
 
 /** Faults one access may take before the kernel calls the handler broken. */
-const MAX_FAULTS_PER_ACCESS = 8;
+export const MAX_FAULTS_PER_ACCESS = 8;
 
 /** A user-mode load, store or instruction fetch of one byte by `pid`, with the fault path in the loop. */
 export function access(
@@ -77,44 +76,8 @@ export function access(
   throw recurring(pid, address);
 }
 
-/**
- * Faults in the pages of [start, end) as get_user_pages does for
- * MAP_POPULATE and mlock (mm/gup.c populate_vma_page_range, Linux 6.1):
- * for writing where the area is private and writable (FOLL_WRITE breaks
- * COW and allocates instead of mapping the zero page), else for reading;
- * areas without access are skipped. The faults go through the page-fault
- * hook like any other and count as the caller's; one that would raise a
- * signal (a file page past EOF) ends the area's population quietly, as
- * mm_populate ignores errors. Returns the faults taken.
- */
-export function populate(s: KernelState, task: Task, start: number, end: number): readonly FaultRecord[] {
-  const cpu = cpuFor(s, task.pid);
-  const base = pendingTop;
-  try {
-    for (const vma of task.mm!.vmas.all) {
-      if (vma.end <= start || vma.start >= end) continue;
-      if ((vma.flags & (VmFlag.Read | VmFlag.Write | VmFlag.Exec)) === 0) continue;
-      const write = (vma.flags & (VmFlag.Write | VmFlag.Shared)) === VmFlag.Write;
-      const access = write ? Access.Write : Access.Read;
-      pages: for (let va = Math.max(vma.start, start); va < Math.min(vma.end, end); va += PAGE) {
-        for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
-          s.arch.enterUserMode?.(cpu, task);
-          const pa = cpu.mmu.translate(va, access, Privilege.User);
-          s.arch.enterKernelMode?.(cpu);
-          if (typeof pa === 'number') continue pages;
-          if (!gupFault(s, cpu, task, pa)) break pages;
-        }
-        break;
-      }
-    }
-    return takeFaults(base);
-  } finally {
-    dropFaults(base);
-  }
-}
-
-/** handle_mm_fault() for get_user_pages: the hook's fix, or false where the fault could not be fixed (no signal is sent). */
-function gupFault(s: KernelState, cpu: Cpu, task: Task, fault: PageFault): boolean {
+/** handle_mm_fault() for get_user_pages (gup.ts): the hook's fix, or false where the fault could not be fixed (no signal is sent). */
+export function gupFault(s: KernelState, cpu: Cpu, task: Task, fault: PageFault): boolean {
   const decoded = decodeFault(s, cpu, fault);
   const info = faultInfo(s, cpu, task, fault, decoded, 0);
   s.inFault = { task, cpu };
@@ -246,6 +209,23 @@ function takeFaults(base: number): readonly FaultRecord[] {
   const taken = pending.slice(base, pendingTop) as FaultRecord[];
   dropFaults(base);
   return taken;
+}
+
+/**
+ * Runs `body`, a kernel routine that resolves faults itself (gupFault's
+ * callers), and hands back the faults it took with its result.
+ */
+export function collectingFaults<T>(body: () => T): {
+  readonly result: T;
+  readonly faults: readonly FaultRecord[];
+} {
+  const base = pendingTop;
+  try {
+    const result = body();
+    return { result, faults: takeFaults(base) };
+  } finally {
+    dropFaults(base);
+  }
 }
 
 /** Forgets the faults recorded since `base` (their slots emptied, so nothing keeps them alive). */

@@ -238,8 +238,13 @@ function faultAround(s: KernelState, mmId: number, vma: Vma, file: SimFile, addr
   }
 }
 
-/** find_get_page, or read the page in from the file (the tail past EOF reads as zeros). */
-function pageCachePage(s: KernelState, fault: FaultContext | null, file: SimFile, index: number): number {
+/** find_get_page, or read the page in from the file (the tail past EOF reads as zeros); -1 without memory. */
+export function pageCachePage(
+  s: KernelState,
+  fault: FaultContext | null,
+  file: SimFile,
+  index: number,
+): number {
   const hit = file.cache.get(index);
   if (hit !== undefined) return hit;
   const pfn = allocPage(s, fault);

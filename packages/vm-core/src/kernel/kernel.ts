@@ -22,11 +22,15 @@ import { access, accessSized, kernelAccess } from './fault.ts';
 import { createFile, readFile, truncateFile } from './filemap.ts';
 import { fork, kthread, spawn, thread } from './fork.ts';
 import type { ReclaimCandidate } from './hooks.ts';
+import type { IoOutcome, IoVec } from './iov-iter.ts';
 import { directMapAddress, kfree, kmalloc } from './kmalloc.ts';
 import { checkLinuxVersion, type LinuxVersion } from './linux-version.ts';
 import type { Mm } from './mm.ts';
 import { brk, madviseDontneed, mlock, mmap, munlock, munmap } from './mmap.ts';
 import { mprotect } from './mprotect.ts';
+import { createPipe, type Pipe } from './pipe.ts';
+import { processVmRw } from './process-vm.ts';
+import { type IoTarget, readv, writev } from './read-write.ts';
 import {
   type SignalAction,
   type SigprocmaskHow,
@@ -63,6 +67,9 @@ import { vfree, vmalloc } from './vmalloc.ts';
 import { reclaim, reclaimCandidate, reclaimCheck, runKswapd } from './vmscan.ts';
 
 export { UACCESS_IP } from './extable.ts';
+export type { IoOutcome, IoVec } from './iov-iter.ts';
+export type { Pipe } from './pipe.ts';
+export type { IoTarget } from './read-write.ts';
 export type * from './types.ts';
 
 /**
@@ -87,6 +94,7 @@ const SHOWN = [
   'pcid',
   'exceptionTable',
   'files',
+  'pipes',
   'rmap',
   'lru',
   'swap',
@@ -324,6 +332,33 @@ export class Kernel {
   /** put_user() of a 1-, 2-, 4- or 8-byte value on behalf of `pid`. */
   putUser(pid: number, userAddress: number | bigint, size: UserValueSize, value: bigint): PutUserOutcome {
     return putUser(this.state, pid, userAddress, size, value);
+  }
+
+  // ───────────────────────── system calls over user copies (read-write.ts, pipe.ts, process-vm.ts) ─────────────────────────
+
+  /** pipe(): a pipe by this name, both ends open (O_NONBLOCK) to every task that names it. */
+  pipe(name: string): Pipe {
+    return createPipe(this.state, name);
+  }
+
+  /** read / readv (pread / preadv on a file) by `pid` into its buffers: the count read, or the errno when none was. */
+  readv(pid: number, from: IoTarget, iov: readonly IoVec[]): IoOutcome {
+    return readv(this.state, pid, from, iov);
+  }
+
+  /** write / writev (pwrite / pwritev on a file) by `pid` from its buffers. */
+  writev(pid: number, to: IoTarget, iov: readonly IoVec[]): IoOutcome {
+    return writev(this.state, pid, to, iov);
+  }
+
+  /** process_vm_readv(): `pid` copies from `target`'s memory (`remote`) into its own buffers (`local`). */
+  processVmReadv(pid: number, target: number, local: readonly IoVec[], remote: readonly IoVec[]): IoOutcome {
+    return processVmRw(this.state, pid, target, local, remote, false);
+  }
+
+  /** process_vm_writev(): `pid` copies from its own buffers into `target`'s memory. */
+  processVmWritev(pid: number, target: number, local: readonly IoVec[], remote: readonly IoVec[]): IoOutcome {
+    return processVmRw(this.state, pid, target, local, remote, true);
   }
 
   // ───────────────────────── reclaim (vmscan.ts) ─────────────────────────

@@ -7,8 +7,8 @@
  */
 import type { ErrnoName } from './abi.ts';
 import { hasRawIo, ROOT_UID } from './cred.ts';
-import { populate } from './fault.ts';
 import { createShmemFile } from './filemap.ts';
+import { populate } from './gup.ts';
 import type { VmaInfo } from './hooks.ts';
 import { unmapRange } from './memory.ts';
 import type { Mm } from './mm.ts';

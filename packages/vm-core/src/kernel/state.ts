@@ -16,6 +16,7 @@ import { KernelError } from './kernel.ts';
 import type { KernelLayout } from './layout.ts';
 import type { LinuxVersion } from './linux-version.ts';
 import type { Mm, PageTables } from './mm.ts';
+import type { Pipe } from './pipe.ts';
 import type { LruLists, ReverseMap } from './rmap.ts';
 import type { SwapDevice } from './swap.ts';
 import type { Cpu, FaultRecord, FileSystem, SimFile, Task, Watermarks } from './types.ts';
@@ -73,6 +74,8 @@ export interface KernelState {
   /** The exception table: faulting-instruction address → fixup address. */
   readonly exceptionTable: Map<number, number>;
   readonly files: Map<string, SimFile>;
+  /** Pipes by name (pipe.ts). */
+  readonly pipes: Map<string, Pipe>;
   readonly rmap: ReverseMap;
   readonly lru: LruLists;
   readonly swap: SwapDevice | null;

@@ -1,0 +1,112 @@
+/**
+ * get_user_pages: the kernel faulting user pages in on its own behalf —
+ * for MAP_POPULATE and mlock in the caller's address space, and for
+ * process_vm_readv / process_vm_writev in another process's. The faults
+ * go through the page-fault hook like any other, as user faults of the
+ * mm they are in; one that cannot be fixed sends no signal but ends the
+ * walk (GUP returns the pages it got, or an error).
+ *
+ * Follows mm/gup.c (populate_vma_page_range, __get_user_pages,
+ * check_vma_flags, faultin_page), Linux 6.1.
+ */
+import { Access, Privilege } from '../hw/access.ts';
+import { Mmu } from '../hw/mmu.ts';
+import { cpuFor } from './context-switch.ts';
+import { collectingFaults, gupFault, MAX_FAULTS_PER_ACCESS } from './fault.ts';
+import { type KernelState, PAGE } from './state.ts';
+import type { Cpu, FaultRecord, Task } from './types.ts';
+import { VmFlag } from './vma.ts';
+
+/**
+ * Faults in the pages of [start, end) as get_user_pages does for
+ * MAP_POPULATE and mlock (mm/gup.c populate_vma_page_range, Linux 6.1):
+ * for writing where the area is private and writable (FOLL_WRITE breaks
+ * COW and allocates instead of mapping the zero page), else for reading;
+ * areas without access are skipped. The faults go through the page-fault
+ * hook like any other and count as the caller's; one that would raise a
+ * signal (a file page past EOF) ends the area's population quietly, as
+ * mm_populate ignores errors. Returns the faults taken.
+ */
+export function populate(s: KernelState, task: Task, start: number, end: number): readonly FaultRecord[] {
+  const cpu = cpuFor(s, task.pid);
+  return collectingFaults(() => {
+    for (const vma of task.mm!.vmas.all) {
+      if (vma.end <= start || vma.start >= end) continue;
+      if ((vma.flags & (VmFlag.Read | VmFlag.Write | VmFlag.Exec)) === 0) continue;
+      const write = (vma.flags & (VmFlag.Write | VmFlag.Shared)) === VmFlag.Write;
+      const access = write ? Access.Write : Access.Read;
+      pages: for (let va = Math.max(vma.start, start); va < Math.min(vma.end, end); va += PAGE) {
+        for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+          s.arch.enterUserMode?.(cpu, task);
+          const pa = cpu.mmu.translate(va, access, Privilege.User);
+          s.arch.enterKernelMode?.(cpu);
+          if (typeof pa === 'number') continue pages;
+          if (!gupFault(s, cpu, task, pa)) break pages;
+        }
+        break;
+      }
+    }
+  }).faults;
+}
+
+/**
+ * The software walk of get_user_pages_remote: an MMU of its own, loaded
+ * with the target's tables and no TLB, so that walking another process's
+ * memory changes no CPU's state (Linux walks the tables in software,
+ * follow_page_mask). It keeps accessed and dirty state itself, as
+ * follow_page_pte with FOLL_TOUCH marks the page: a GUP needs no fault
+ * just to set them.
+ */
+const walkers = new WeakMap<KernelState, Mmu>();
+
+function walkerFor(s: KernelState, task: Task): Cpu {
+  let mmu = walkers.get(s);
+  if (mmu === undefined) {
+    mmu = new Mmu({
+      format: s.layout.format,
+      memory: s.memory,
+      tlb: null,
+      control: { ...s.cpus[0]!.mmu.control, hardwareAccessed: true, hardwareDirty: true },
+    });
+    walkers.set(s, mmu);
+  }
+  const mm = task.mm!;
+  mmu.switchAddressSpace(mm.pgdPfn * PAGE, { asid: mm.asid, flush: 'none' });
+  return { id: 0, mmu, current: task, loadedMm: mm };
+}
+
+/**
+ * get_user_pages_remote() (pin_user_pages_remote, without FOLL_FORCE): up
+ * to `count` pages of `task`'s memory from the page at `start`, faulted
+ * in for writing (`write`: FOLL_WRITE, which breaks COW) or reading. The
+ * walk stops at the first page it cannot have — no area (past a stack it
+ * may grow), an area without the right (check_vma_flags: VM_WRITE,
+ * VM_READ), a fault nothing fixes. Returns the frames, in order.
+ */
+export function getUserPagesRemote(
+  s: KernelState,
+  task: Task,
+  start: number,
+  count: number,
+  write: boolean,
+): number[] {
+  const walker = walkerFor(s, task);
+  const access = write ? Access.Write : Access.Read;
+  const pfns: number[] = [];
+  pages: for (let va = start; pfns.length < count; va += PAGE) {
+    if (va < 0 || va >= s.layout.userEnd) break;
+    const vma = task.mm!.vmas.containing(va);
+    // No area: the fault path decides, growing a stack into the gap or refusing.
+    if (vma !== null && (vma.flags & (write ? VmFlag.Write : VmFlag.Read)) === 0) break;
+    for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
+      const pa = walker.mmu.translate(va, access, Privilege.User);
+      if (typeof pa === 'number') {
+        pfns.push(Math.floor(pa / PAGE));
+        continue pages;
+      }
+      if (!gupFault(s, walker, task, pa)) break pages;
+    }
+    break;
+  }
+  return pfns;
+}
