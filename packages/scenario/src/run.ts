@@ -14,6 +14,8 @@ import {
   type ExitStatus,
   type FaultRecord,
   formatAddress,
+  type IoOutcome,
+  type IoVec,
   type KernelArch,
   KernelError,
   narrowAddress,
@@ -839,6 +841,34 @@ class Runner {
         s.createFile(a.name, content);
         return plain(null, `file ${a.name}: ${content.length} bytes`, { size: content.length });
       }
+      case 'pipe':
+        s.pipe(step.args.name);
+        return plain(null, `pipe ${step.args.name} (O_NONBLOCK)`, {});
+      case 'readv':
+      case 'writev': {
+        const a = step.args;
+        const iov = this.iovecs(a.iov);
+        const on_ = a.pipe !== undefined ? { pipe: a.pipe } : { file: a.file!, offset: a.offset ?? 0 };
+        const pid = this.pid(a.task);
+        const r =
+          step.kind === 'readv' ? s.readv(pid, on_, iov, on(a.cpu)) : s.writev(pid, on_, iov, on(a.cpu));
+        const call = `${step.kind === 'readv' ? 'read' : 'write'}${iov.length > 1 ? 'v' : ''}`;
+        const what = a.pipe !== undefined ? `pipe ${a.pipe}` : `${a.file} at ${a.offset ?? 0}`;
+        return fromIo(cpuOf(a.cpu), `${a.task} ${call}(${what}, ${this.iovText(iov)})`, r);
+      }
+      case 'process_vm_readv':
+      case 'process_vm_writev': {
+        const a = step.args;
+        const local = this.iovecs(a.local);
+        const remote = this.iovecs(a.remote);
+        const write = step.kind === 'process_vm_writev';
+        const r = s.processVm(this.pid(a.task), this.pid(a.target), local, remote, write, on(a.cpu));
+        return fromIo(
+          cpuOf(a.cpu),
+          `${a.task} ${step.kind}(${a.target}: ${this.iovText(remote)} ${write ? '←' : '→'} ${this.iovText(local)})`,
+          r,
+        );
+      }
       case 'read_file': {
         const a = step.args;
         const bytes = s.readFile(a.name, a.offset, a.length);
@@ -1097,6 +1127,15 @@ class Runner {
    * no number holds (0x8000000000000000) reaches the MMU as it was written
    * and faults as the hardware would.
    */
+  /** A step's iovec array with its addresses resolved. */
+  private iovecs(iov: readonly { readonly addr: string | number; readonly length: number }[]): IoVec[] {
+    return iov.map((v) => ({ address: this.exactAddr(v.addr), length: v.length }));
+  }
+
+  private iovText(iov: readonly IoVec[]): string {
+    return iov.map((v) => `${this.hex(v.address)} +${v.length}`).join(', ');
+  }
+
   private exactAddr(expr: string | number, field = 'addr'): number | bigint {
     if (typeof expr === 'string' && /^\s*(0x[0-9a-fA-F_]+|\d+)\s*$/.test(expr)) {
       const big = BigInt(expr.trim().replaceAll('_', ''));
@@ -1227,6 +1266,18 @@ function plain(cpu: number | null, summary: string, outcome: Record<string, unkn
 }
 
 /** A uaccess routine's result: bytes not copied, -EFAULT, or an oops. */
+/** A read- or write-like call's outcome: the count, or the errno when nothing moved. */
+function fromIo(cpu: number | null, what: string, r: IoOutcome): Outcome {
+  switch (r.kind) {
+    case 'done':
+      return { cpu, summary: `${what} → ${r.bytes}`, outcome: { bytes: r.bytes }, faults: r.faults };
+    case 'error':
+      return { cpu, summary: `${what} → -${r.errno}`, outcome: { errno: r.errno }, faults: r.faults };
+    case 'oops':
+      return { cpu, summary: `${what} → oops`, outcome: { oops: r.report }, faults: r.faults };
+  }
+}
+
 function fromCopy(cpu: number | null, what: string, r: CopyOutcome, extra: Record<string, unknown>): Outcome {
   const end =
     r.oops !== null

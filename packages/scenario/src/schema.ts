@@ -93,6 +93,34 @@ const rangeLength = z
   .max(2 ** 40);
 /** The range mlock and munlock take. */
 const lockRange = z.strictObject({ task, addr: address, length: rangeLength, cpu });
+/** A system call's user buffers (struct iovec): one for read and write, more for readv and writev. */
+const iovec = z
+  .array(z.strictObject({ addr: address, length: z.number().int().nonnegative().max(65536) }))
+  .min(1)
+  .max(16);
+/** read / readv or write / writev on a pipe, or on a file at an offset (pread / pwrite). */
+const fdIo = z
+  .strictObject({
+    task,
+    pipe: z.string().min(1).optional(),
+    file: z.string().min(1).optional(),
+    offset: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(1 << 26)
+      .optional(),
+    iov: iovec,
+    cpu,
+  })
+  .refine((a) => (a.pipe === undefined) !== (a.file === undefined), {
+    error: 'give either "pipe" or "file"',
+  })
+  .refine((a) => a.offset === undefined || a.file !== undefined, {
+    error: '"offset" goes with "file" (a pipe has no offset)',
+  });
+/** process_vm_readv / process_vm_writev: `task` copies between its buffers (`local`) and `target`'s memory (`remote`). */
+const processVm = z.strictObject({ task, target: task, local: iovec, remote: iovec, cpu });
 
 const steps = {
   spawn: z.strictObject({ name: label, cpu, uid: uid.optional() }),
@@ -203,6 +231,12 @@ const steps = {
   /** mlock(): the range's pages are faulted in now and stay in memory (reclaim passes them by); munlock() undoes it. */
   mlock: lockRange,
   munlock: lockRange,
+  /** pipe(): a pipe by this name (O_NONBLOCK), open to every task that names it. */
+  pipe: z.strictObject({ name: z.string().min(1) }),
+  readv: fdIo,
+  writev: fdIo,
+  process_vm_readv: processVm,
+  process_vm_writev: processVm,
   /** ftruncate(): the file's new length; a mapping of what is cut off takes SIGBUS there. */
   ftruncate: z.strictObject({
     name: z.string().min(1),
@@ -320,6 +354,10 @@ export const HANDLER_STEP_KINDS = [
   'exec',
   'copy_from_user',
   'copy_to_user',
+  'readv',
+  'writev',
+  'process_vm_readv',
+  'process_vm_writev',
   'sigaction',
   'sigprocmask',
   'exit',

@@ -16,6 +16,9 @@ import {
   checkInvariants,
   type DeliveredSignal,
   type ErrnoName,
+  type IoOutcome,
+  type IoTarget,
+  type IoVec,
   Kernel,
   type KernelArch,
   type KernelHooks,
@@ -312,6 +315,32 @@ export class ScenarioSession {
     });
   }
 
+  /** read / readv (pread on a file) by `pid` into its buffers. */
+  readv(pid: number, from: IoTarget, iov: readonly IoVec[], on: OnCpu = {}): IoOutcome {
+    return this.onTask(pid, on, () => this.kernel.readv(pid, from, iov));
+  }
+
+  /** write / writev (pwrite on a file) by `pid` from its buffers. */
+  writev(pid: number, to: IoTarget, iov: readonly IoVec[], on: OnCpu = {}): IoOutcome {
+    return this.onTask(pid, on, () => this.kernel.writev(pid, to, iov));
+  }
+
+  /** process_vm_readv (`write` false) or process_vm_writev by `pid` on `target`'s memory. */
+  processVm(
+    pid: number,
+    target: number,
+    local: readonly IoVec[],
+    remote: readonly IoVec[],
+    write: boolean,
+    on: OnCpu = {},
+  ): IoOutcome {
+    return this.onTask(pid, on, () =>
+      write
+        ? this.kernel.processVmWritev(pid, target, local, remote)
+        : this.kernel.processVmReadv(pid, target, local, remote),
+    );
+  }
+
   copyFromUser(pid: number, address: number | bigint, length: number, on: OnCpu = {}): CopyOutcome {
     return this.onTask(pid, on, () => this.kernel.copyFromUser(pid, address, length));
   }
@@ -364,6 +393,10 @@ export class ScenarioSession {
   }
 
   // ───────── files ─────────
+
+  pipe(name: string): void {
+    this.kernel.pipe(name);
+  }
 
   createFile(name: string, content: readonly number[] | Uint8Array): void {
     this.kernel.createFile(name, content);
