@@ -3,22 +3,7 @@
 // Linux kills all the same (a blocked or ignored SIGSEGV, a fault inside a
 // handler without SA_NODEFER).
 import { describe, expect, test } from 'vitest';
-import { ScenarioError } from './errors.ts';
-import { parseScenarioText } from './parse.ts';
-import { runScenario, type ScenarioReport } from './run.ts';
-
-const run = (yaml: string): ScenarioReport => runScenario(parseScenarioText(yaml, 'yaml'));
-const byIndex = (r: ScenarioReport, index: number) => r.steps.find((s) => s.index === index)!;
-
-function failure(yaml: string): string {
-  try {
-    run(yaml);
-  } catch (error) {
-    if (error instanceof ScenarioError) return error.message;
-    throw error;
-  }
-  throw new Error('the scenario ran');
-}
+import { byIndex, failure, run } from './yaml-test-support.ts';
 
 const HEAD = `
 steps:

@@ -1,22 +1,7 @@
 // Scenario steps for system calls over user copies: pipe, readv/writev
 // (read/write with one buffer) on pipes and files, process_vm_readv/writev.
 import { describe, expect, test } from 'vitest';
-import { ScenarioError } from './errors.ts';
-import { parseScenarioText } from './parse.ts';
-import { runScenario, type ScenarioReport } from './run.ts';
-
-const run = (yaml: string): ScenarioReport => runScenario(parseScenarioText(yaml, 'yaml'));
-const byIndex = (r: ScenarioReport, index: number) => r.steps.find((s) => s.index === index)!;
-
-function failure(yaml: string): string {
-  try {
-    run(yaml);
-  } catch (error) {
-    if (error instanceof ScenarioError) return error.message;
-    throw error;
-  }
-  throw new Error('the scenario ran');
-}
+import { byIndex, failure, run } from './yaml-test-support.ts';
 
 const HEAD = `
 steps:
