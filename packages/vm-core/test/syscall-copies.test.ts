@@ -203,3 +203,59 @@ describe('process_vm_readv / process_vm_writev', () => {
     expect(r).toMatchObject({ kind: 'done', bytes: 50 });
   });
 });
+
+// Since Linux 5.19 (gup_must_unshare, mm/internal.h) a read-only pin of an
+// anonymous page that may be shared copy-on-write unshares it first; the
+// live kernel shows the fault in the caller's ru_minflt (conformance case
+// process-vm-cow-nobody).
+describe('process_vm_readv of a page shared copy-on-write', () => {
+  function forked(linux: '5.18' | '6.1') {
+    const kernel = new Kernel({ frames: 256, swapSlots: 64, linux });
+    const parent = kernel.spawn('parent').pid;
+    const t = kernel.mmap(parent, { length: PAGE, prot: RW });
+    if (t.kind !== 'ok') throw new Error('mmap failed');
+    kernel.access(parent, t.address, 'write', 42);
+    const child = kernel.fork(parent).pid;
+    const reader = kernel.spawn('reader').pid;
+    const buf = kernel.mmap(reader, { length: PAGE, prot: RW });
+    if (buf.kind !== 'ok') throw new Error('mmap failed');
+    kernel.access(reader, buf.address, 'write', 0);
+    const readFrom = (pid: number) =>
+      kernel.processVmReadv(
+        reader,
+        pid,
+        [{ address: buf.address, length: 8 }],
+        [{ address: t.address, length: 8 }],
+      );
+    return { kernel, parent, child, address: t.address, readFrom };
+  }
+
+  test('since 5.19 the pin copies the shared page for the target; its own write then reuses that copy', () => {
+    const { kernel, parent, child, address, readFrom } = forked('6.1');
+    const r = readFrom(child);
+    expect(r).toMatchObject({ kind: 'done', bytes: 8 });
+    expect(r.faults.map((f) => f.resolution)).toEqual(['cow-copy']);
+    expect(r.faults[0]?.message).toMatch(/unshare/);
+    // The child's page is its own now: its store reuses it, no second copy.
+    const store = kernel.access(child, address, 'write', 7);
+    expect(store.kind).toBe('ok');
+    expect(store.faults.map((f) => f.resolution)).toEqual(['cow-reuse']);
+    expect(readByte(kernel, parent, address)).toBe(42);
+    // Pinned again, the page is exclusive: nothing to unshare.
+    expect(readFrom(child).faults).toEqual([]);
+  });
+
+  test('a page nobody else holds any more is only marked exclusive (reused in place)', () => {
+    const { kernel, parent, child, address, readFrom } = forked('6.1');
+    kernel.exit(parent);
+    const r = readFrom(child);
+    expect(r.faults.map((f) => f.resolution)).toEqual(['cow-reuse']);
+    expect(readByte(kernel, child, address)).toBe(42);
+  });
+
+  test('before 5.19 the pin takes the shared page as it is: no fault, and the child’s store copies', () => {
+    const { kernel, child, address, readFrom } = forked('5.18');
+    expect(readFrom(child).faults).toEqual([]);
+    expect(kernel.access(child, address, 'write', 7).faults.map((f) => f.resolution)).toEqual(['cow-copy']);
+  });
+});

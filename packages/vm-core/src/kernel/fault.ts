@@ -433,6 +433,34 @@ function finishFault(
   }
 }
 
+/**
+ * A fault the kernel raises on itself, with no hardware exception behind
+ * it — GUP's unsharing of a COW-shared page (FAULT_FLAG_UNSHARE): listed
+ * with the step's faults and counted in ru_minflt as Linux counts it.
+ * `errorCode` is 0: nothing was pushed.
+ */
+export function recordSoftwareFault(
+  s: KernelState,
+  cpu: Cpu,
+  task: Task,
+  va: number,
+  resolution: Resolution,
+  message: string,
+): void {
+  const address = formatAddress(va, s.layout.format.addressing === 'unsigned' ? 32 : 64);
+  pending[pendingTop++] = { address, errorCode: 0, message, resolution };
+  if (s.listener !== null) {
+    emit(s, { type: 'fault-resolved', cpu: cpu.id, pid: task.pid, address: va, errorCode: 0, resolution });
+    if (resolution === 'cow-copy' || resolution === 'cow-reuse')
+      emit(s, {
+        type: 'cow',
+        pid: task.pid,
+        address: va,
+        action: resolution === 'cow-copy' ? 'copy' : 'reuse',
+      });
+  }
+}
+
 /** The fault as the access's outcome lists it, and as a trace shows it resolved. */
 function record(
   s: KernelState,

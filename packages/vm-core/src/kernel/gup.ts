@@ -12,8 +12,13 @@
 import { Access, Privilege } from '../hw/access.ts';
 import { Mmu } from '../hw/mmu.ts';
 import { cpuFor } from './context-switch.ts';
-import { collectingFaults, gupFault, MAX_FAULTS_PER_ACCESS } from './fault.ts';
-import { type KernelState, PAGE } from './state.ts';
+import { collectingFaults, gupFault, MAX_FAULTS_PER_ACCESS, recordSoftwareFault } from './fault.ts';
+import { PageFlag } from './frames.ts';
+import { linuxAtLeast } from './linux-version.ts';
+import { replacePage } from './memory.ts';
+import { allocPage, copyPage, getPage, putPage } from './page-alloc.ts';
+import { type KernelState, PAGE, pageDown } from './state.ts';
+import { tryFreeSwap } from './swap-state.ts';
 import type { Cpu, FaultRecord, Task } from './types.ts';
 import { VmFlag } from './vma.ts';
 
@@ -81,7 +86,9 @@ function walkerFor(s: KernelState, task: Task): Cpu {
  * in for writing (`write`: FOLL_WRITE, which breaks COW) or reading. The
  * walk stops at the first page it cannot have — no area (past a stack it
  * may grow), an area without the right (check_vma_flags: VM_WRITE,
- * VM_READ), a fault nothing fixes. Returns the frames, in order.
+ * VM_READ), a fault nothing fixes. A read pin of an anonymous page that
+ * may be shared copy-on-write unshares it first (since 5.19, see
+ * `unshareForPin`). Returns the frames, in order.
  */
 export function getUserPagesRemote(
   s: KernelState,
@@ -101,7 +108,12 @@ export function getUserPagesRemote(
     for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
       const pa = walker.mmu.translate(va, access, Privilege.User);
       if (typeof pa === 'number') {
-        pfns.push(Math.floor(pa / PAGE));
+        const pfn = Math.floor(pa / PAGE);
+        if (!write && mustUnshare(s, pfn)) {
+          if (!unshareForPin(s, walker, task, va, pfn)) break pages;
+          continue;
+        }
+        pfns.push(pfn);
         continue pages;
       }
       if (!gupFault(s, walker, task, pa)) break pages;
@@ -109,4 +121,73 @@ export function getUserPagesRemote(
     break;
   }
   return pfns;
+}
+
+/**
+ * gup_must_unshare() (mm/internal.h, Linux 6.1): a read-only pin
+ * (FOLL_PIN without FOLL_WRITE) of an anonymous page not known to be
+ * exclusive to this mm — after fork, a COW-shared page — must not take
+ * the page as it is: a later COW break in either process would leave the
+ * pin on a page the other one still maps, and the pinner would read stale
+ * data. The zero page and page-cache pages are not anonymous.
+ */
+function mustUnshare(s: KernelState, pfn: number): boolean {
+  return (
+    linuxAtLeast(s.linux, '5.19') &&
+    pfn !== s.zeroPagePfn &&
+    s.frames.has(pfn, PageFlag.Anon) &&
+    !s.frames.has(pfn, PageFlag.AnonExclusive)
+  );
+}
+
+/**
+ * The unshare fault (handle_mm_fault with FAULT_FLAG_UNSHARE → do_wp_page,
+ * Linux 6.1): the COW decision of a write fault, without the write. A page
+ * nobody else holds is reused — marked exclusive (page_move_anon_rmap), its
+ * PTE left read-only; otherwise it is copied into a new exclusive page,
+ * mapped read-only and clean (wp_page_copy's unshare branch). No signal
+ * and no hook: it is the kernel's own fault, taken on the caller's behalf
+ * and counted in its min_flt. False if no page could be had (VM_FAULT_OOM:
+ * GUP returns the pages it got).
+ */
+function unshareForPin(s: KernelState, walker: Cpu, task: Task, va: number, pfn: number): boolean {
+  const mm = task.mm!;
+  const page = pageDown(va);
+  tryFreeSwap(s, pfn);
+  const why = 'a read-only pin (process_vm_readv) of a page shared copy-on-write unshares it first';
+  if (s.frames.refcountOf(pfn) === 1) {
+    s.frames.set(pfn, PageFlag.AnonExclusive);
+    recordSoftwareFault(
+      s,
+      walker,
+      task,
+      page,
+      'cow-reuse',
+      `${why}: nobody else holds it, so it stays, now exclusive (FAULT_FLAG_UNSHARE)`,
+    );
+    return true;
+  }
+  getPage(s, pfn); // held across the allocation, which may reclaim (as wp_page_copy holds it)
+  try {
+    const copy = allocPage(s, null);
+    if (copy < 0) return false;
+    copyPage(s, pfn, copy);
+    const vma = mm.vmas.containing(va)!;
+    replacePage(s, mm.id, page, copy, {
+      writable: false,
+      exec: (vma.flags & VmFlag.Exec) !== 0,
+      dirty: false,
+    });
+    recordSoftwareFault(
+      s,
+      walker,
+      task,
+      page,
+      'cow-copy',
+      `${why}: copied into a new page of its own, still read-only (FAULT_FLAG_UNSHARE)`,
+    );
+    return true;
+  } finally {
+    putPage(s, pfn);
+  }
 }

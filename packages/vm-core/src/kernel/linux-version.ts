@@ -120,6 +120,19 @@ export const LINUX_CHANGES: readonly LinuxChange[] = [
     ],
   },
   {
+    since: '5.19',
+    where:
+      'gup.ts getUserPagesRemote(): a read-only pin, as process_vm_readv takes (mm/gup.c follow_page_pte → gup_must_unshare, mm/memory.c do_wp_page with FAULT_FLAG_UNSHARE)',
+    before:
+      'a read-only pin takes an anonymous page as it is mapped, shared copy-on-write after fork or not: no fault, and a later COW break in either process leaves the pin on a page the other still maps (5.8 briefly broke COW for every GUP instead, 17839856fd58; that variant is not modelled)',
+    after:
+      "a read-only pin of an anonymous page not marked exclusive (PG_anon_exclusive) unshares it first: a fault on the pinner's account that reuses the page if nobody else holds it, else copies it into a new page mapped read-only, so the pin and the process see the same page from then on",
+    commits: [
+      '6c287605fd56 ("mm: remember exclusively mapped anonymous pages with PG_anon_exclusive")',
+      'a7f226604170 ("mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page")',
+    ],
+  },
+  {
     since: '6.0',
     where:
       'mprotect.ts: change_pte_range() with MM_CP_TRY_CHANGE_WRITABLE (mm/mprotect.c can_change_pte_writable)',
