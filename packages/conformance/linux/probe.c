@@ -135,6 +135,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -142,6 +143,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -155,6 +157,7 @@
 #define FIFO_DIR "/tmp/fifo"
 #define FILES_DIR "/tmp/files"
 #define SCRATCH_DIR "/tmp/scratch"
+#define PIPES_DIR "/tmp/pipes" /* the case's pipes: FIFOs, see "pipe" in PROTOCOL.md */
 #define OUTPUT_TTY "/dev/ttyS1"
 #define PUPPET_ARGV0 "puppet"
 
@@ -164,6 +167,8 @@
 #define MAX_LABELS 256
 #define COMMAND_MAX 3072 /* one command line, well under PIPE_BUF */
 #define REPLY_MAX 2048
+#define MAX_IOV 16 /* segments of one readv, writev or process_vm_* buffer list */
+#define MAX_PIPES 16
 
 #define KPF_ZERO_PAGE 24 /* include/uapi/linux/kernel-page-flags.h */
 #define PM_PFN_MASK ((1ULL << 55) - 1) /* Documentation/admin-guide/mm/pagemap.rst */
@@ -261,6 +266,7 @@ static struct {
 	char json[REPLY_MAX];
 	char path[256];
 	unsigned char fill[65536]; /* 0xAA source for copy_to_user's scratch file */
+	struct iovec local[MAX_IOV], remote[MAX_IOV]; /* readv/writev's and process_vm_*'s buffers */
 	/* state of the measured operation, read by the fault handler */
 	volatile int op;
 	volatile uintptr_t op_addr;
@@ -762,6 +768,79 @@ static void op_copy_to_user(uintptr_t addr, uint64_t length)
 	reply_count(ret, err, minflt);
 }
 
+/* Reads n "addr len" pairs from tok into iov; false if n is out of range. */
+static bool take_iov(struct iovec *iov, char **tok, uint64_t n)
+{
+	if (n < 1 || n > MAX_IOV)
+		return false;
+	for (uint64_t i = 0; i < n; i++)
+		iov[i] = (struct iovec){ (void *)num(tok[2 * i]), num(tok[2 * i + 1]) };
+	return true;
+}
+
+/*
+ * readv|writev <pipe|file> <name> <offset> <n> <addr len>…: the system call
+ * on a pipe (the master's FIFO, opened O_RDWR|O_NONBLOCK like the
+ * simulator's pipe, so an empty or full pipe gives EAGAIN) or on a file of
+ * the files directory at an offset. One buffer is read(2)/write(2) or
+ * pread(2)/pwrite(2); more are readv(2)/writev(2) or preadv(2)/pwritev(2).
+ */
+static void op_io(bool write_op, const char *on, const char *name, uint64_t offset, uint64_t n, char **pairs)
+{
+	bool pipe = strcmp(on, "pipe") == 0;
+	if (!take_iov(P.local, pairs, n)) {
+		puppet_reply("ok", 0, false, NULL, "{\"harness\":\"bad buffer list\"}");
+		return;
+	}
+	snprintf(P.path, sizeof P.path, "%s/%s", pipe ? PIPES_DIR : FILES_DIR, name);
+	int fd = open(P.path, O_RDWR | (pipe ? O_NONBLOCK : 0));
+	if (fd < 0) {
+		puppet_reply("ok", 0, false, NULL, "{\"harness\":\"cannot open the pipe or file\"}");
+		return;
+	}
+	begin_measure(OP_COPY, (uintptr_t)P.local[0].iov_base);
+	ssize_t ret;
+	if (pipe)
+		ret = n == 1 ? (write_op ? write(fd, P.local[0].iov_base, P.local[0].iov_len)
+					 : read(fd, P.local[0].iov_base, P.local[0].iov_len))
+			     : (write_op ? writev(fd, P.local, (int)n) : readv(fd, P.local, (int)n));
+	else
+		ret = n == 1 ? (write_op ? pwrite(fd, P.local[0].iov_base, P.local[0].iov_len, (off_t)offset)
+					 : pread(fd, P.local[0].iov_base, P.local[0].iov_len, (off_t)offset))
+			     : (write_op ? pwritev(fd, P.local, (int)n, (off_t)offset)
+					 : preadv(fd, P.local, (int)n, (off_t)offset));
+	int err = errno;
+	long minflt = end_measure();
+	close(fd);
+	reply_count(ret, err, minflt);
+}
+
+/*
+ * pvm <0 read|1 write> <pid> <nlocal> <addr len>… <nremote> <addr len>…:
+ * process_vm_readv(2) / process_vm_writev(2). The target's faults are taken
+ * by get_user_pages_remote on this task's behalf, so they count in this
+ * task's ru_minflt (mm/memory.c mm_account_fault: current->min_flt).
+ */
+static void op_process_vm(bool write_op, pid_t pid, char **tok, int ntok)
+{
+	uint64_t nl = num(tok[0]);
+	if (nl < 1 || nl > MAX_IOV || (int)(2 * nl + 2) > ntok || !take_iov(P.local, tok + 1, nl)) {
+		puppet_reply("ok", 0, false, NULL, "{\"harness\":\"bad buffer list\"}");
+		return;
+	}
+	uint64_t nr = num(tok[1 + 2 * nl]);
+	if ((int)(2 * nl + 2 * nr + 2) != ntok || !take_iov(P.remote, tok + 2 + 2 * nl, nr)) {
+		puppet_reply("ok", 0, false, NULL, "{\"harness\":\"bad buffer list\"}");
+		return;
+	}
+	begin_measure(OP_COPY, (uintptr_t)P.local[0].iov_base);
+	ssize_t ret = write_op ? process_vm_writev(pid, P.local, nl, P.remote, nr, 0)
+			       : process_vm_readv(pid, P.local, nl, P.remote, nr, 0);
+	int err = errno;
+	long minflt = end_measure();
+	reply_count(ret, err, minflt);
+}
+
 static void op_mmap(uintptr_t addr, uint64_t length, int prot, int flags, const char *file, uint64_t offset)
 {
 	int fd = -1;
@@ -869,8 +948,8 @@ static void op_fork(const char *child_slot)
 
 static void run_command(char *line)
 {
-	char *tok[8];
-	int n = split_tokens(line, tok, 8);
+	char *tok[8 + 4 * MAX_IOV];
+	int n = split_tokens(line, tok, 8 + 4 * MAX_IOV);
 	if (n == 0)
 		return;
 	const char *op = tok[0];
@@ -886,6 +965,10 @@ static void run_command(char *line)
 		op_copy_from_user(num(tok[1]), num(tok[2]));
 	else if (strcmp(op, "copy_to_user") == 0 && n == 3)
 		op_copy_to_user(num(tok[1]), num(tok[2]));
+	else if ((strcmp(op, "readv") == 0 || strcmp(op, "writev") == 0) && n >= 5 && n == 5 + 2 * (int)num(tok[4]))
+		op_io(op[0] == 'w', tok[1], tok[2], num(tok[3]), num(tok[4]), tok + 5);
+	else if (strcmp(op, "pvm") == 0 && n >= 4)
+		op_process_vm(num(tok[1]) != 0, (pid_t)num(tok[2]), tok + 3, n - 3);
 	else if (strcmp(op, "mmap") == 0 && n == 7)
 		op_mmap(num(tok[1]), num(tok[2]), (int)num(tok[3]), (int)num(tok[4]), tok[5], num(tok[6]));
 	else if (strcmp(op, "munmap") == 0 && n == 3) {
@@ -941,6 +1024,12 @@ static int puppet_main(const char *slot, const char *uid_text)
 	if (uid != 0) {
 		if (setgroups(0, NULL) != 0 || setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0)
 			_exit(110);
+		/* Changing the euid made the process non-dumpable (kernel/cred.c commit_creds, with
+		 * suid_dumpable 0), and ptrace_may_access refuses a non-dumpable target to anyone
+		 * without CAP_SYS_PTRACE: process_vm_* between two of the case's tasks would fail
+		 * with EPERM. A program that never changed its uid is dumpable; so is the simulator's. */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+			_exit(111);
 	}
 	memset(P.fill, 0xAA, sizeof P.fill);
 	install_fault_handlers();
@@ -1088,6 +1177,16 @@ static void mount_filesystems(void)
 	mkdir(FILES_DIR, 0755);
 	mkdir(SCRATCH_DIR, 01777);
 	chmod(SCRATCH_DIR, 01777);
+	mkdir(PIPES_DIR, 0755);
+	/* Yama's default (1, relational) lets a process ptrace — and process_vm_* — only its
+	 * descendants; the simulator models the classic rules of kernel/ptrace.c alone
+	 * (same uid and dumpable, or CAP_SYS_PTRACE), which is ptrace_scope 0. */
+	int fd = open("/proc/sys/kernel/yama/ptrace_scope", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "0\n", 2) != 2)
+			console_note("probe: cannot set ptrace_scope: %s", strerror(errno));
+		close(fd);
+	}
 }
 
 /* The second serial port, raw: no \n → \r\n, no echo, 8 bits. */
@@ -1138,9 +1237,10 @@ static void emit_boot_line(void)
 	struct statfs fs;
 	const char *files_fs = statfs(FILES_DIR, &fs) == 0 && fs.f_type == 0x01021994 /* TMPFS_MAGIC */ ? "tmpfs"
 											       : "unknown";
-	str_printf(&s, ",\"mmap_min_addr\":%ld,\"randomize_va_space\":%ld,\"files_fs\":\"%s\"}}",
+	str_printf(&s, ",\"mmap_min_addr\":%ld,\"randomize_va_space\":%ld,\"files_fs\":\"%s\",\"ptrace_scope\":%ld}}",
 		   read_number_file("/proc/sys/vm/mmap_min_addr"),
-		   read_number_file("/proc/sys/kernel/randomize_va_space"), files_fs);
+		   read_number_file("/proc/sys/kernel/randomize_va_space"), files_fs,
+		   read_number_file("/proc/sys/kernel/yama/ptrace_scope"));
 	emit_line(&s);
 }
 
@@ -1182,7 +1282,8 @@ static const struct step_shape STEP_SHAPES[] = {
 	{ "write", 4 },	      { "exec", 3 },	       { "touch", 5 },	       { "copy_from_user", 4 },
 	{ "copy_to_user", 4 }, { "file", 3 },	       { "read_file", 4 },     { "sigaction", 6 },
 	{ "sigprocmask", 4 }, { "mark", 2 },	       { "madvise", 5 },       { "ftruncate", 3 },
-	{ "mlock", 4 },	      { "munlock", 4 },
+	{ "mlock", 4 },	      { "munlock", 4 },	       { "pipe", 2 },	       { "readv", 6 },
+	{ "writev", 6 },      { "process_vm_readv", 5 }, { "process_vm_writev", 5 },
 };
 
 /* SIGSEGV, SIGBUS or SIGKILL by name; 0 for anything else. */
@@ -1280,6 +1381,35 @@ static bool is_file_name(const char *s)
 	return s[0] && strlen(s) <= 200 && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
+/*
+ * A buffer list "addr:len,addr:len,…" (1..MAX_IOV segments): splits a copy of
+ * text into its address expressions and lengths; false if malformed. The
+ * addresses are resolved later, when the step runs.
+ */
+struct iov_text {
+	char copy[COMMAND_MAX];
+	char *addr[MAX_IOV];
+	uint64_t len[MAX_IOV];
+	int n;
+};
+
+static bool split_iov(const char *text, struct iov_text *out)
+{
+	if (strlen(text) >= sizeof out->copy)
+		return false;
+	strcpy(out->copy, text);
+	out->n = 0;
+	char *save = NULL;
+	for (char *seg = strtok_r(out->copy, ",", &save); seg; seg = strtok_r(NULL, ",", &save)) {
+		char *colon = strrchr(seg, ':');
+		if (out->n == MAX_IOV || !colon || colon == seg || !parse_number(colon + 1, &out->len[out->n]))
+			return false;
+		*colon = '\0';
+		out->addr[out->n++] = seg;
+	}
+	return out->n > 0;
+}
+
 /* Checks what can be checked before running: token counts, prot, flags, numbers, hex. */
 static bool check_step(struct step *st, char *why, size_t whylen)
 {
@@ -1370,6 +1500,26 @@ static bool check_step(struct step *st, char *why, size_t whylen)
 			bad = st->tok[2];
 		else if (!parse_signal_bits(st->tok[3], &bits))
 			bad = st->tok[3];
+	} else if (strcmp(kind, "pipe") == 0) {
+		if (!is_file_name(st->tok[1]))
+			bad = st->tok[1];
+	} else if (strcmp(kind, "readv") == 0 || strcmp(kind, "writev") == 0) {
+		static struct iov_text iov;
+		bool pipe = strcmp(st->tok[2], "pipe") == 0;
+		if (!pipe && strcmp(st->tok[2], "file") != 0)
+			bad = st->tok[2];
+		else if (!is_file_name(st->tok[3]))
+			bad = st->tok[3];
+		else if (pipe ? strcmp(st->tok[4], "-") != 0 : !parse_number(st->tok[4], &v))
+			bad = st->tok[4];
+		else if (!split_iov(st->tok[5], &iov))
+			bad = st->tok[5];
+	} else if (strcmp(kind, "process_vm_readv") == 0 || strcmp(kind, "process_vm_writev") == 0) {
+		static struct iov_text iov;
+		if (!split_iov(st->tok[3], &iov))
+			bad = st->tok[3];
+		else if (!split_iov(st->tok[4], &iov))
+			bad = st->tok[4];
 	} else if (strcmp(kind, "read_file") == 0) {
 		if (!is_file_name(st->tok[1]))
 			bad = st->tok[1];
@@ -1520,6 +1670,10 @@ struct run {
 	 * and the steps up to the mark do not run */
 	bool jumped;
 	const char *jump_mark;
+	/* the case's pipes: the master holds each FIFO open O_RDWR, so it lives from its
+	 * step to the case's end and a task's open never waits for the other end */
+	int pipe_fds[MAX_PIPES];
+	int npipes;
 };
 
 struct reply {
@@ -2082,6 +2236,50 @@ static bool step_sigprocmask(struct run *r, const struct step *st, struct outcom
 	return run_in_task(r, st, o, false, "sigprocmask %d %u", how, bits);
 }
 
+/* Appends " <n> <addr len>…" for a buffer list, its addresses resolved; false (r->error set) if one is unknown. */
+static bool append_iov(struct run *r, const struct step *st, const char *text, char *cmd, size_t cap)
+{
+	static struct iov_text iov;
+	split_iov(text, &iov); /* check_step accepted it */
+	size_t used = strlen(cmd);
+	used += (size_t)snprintf(cmd + used, cap - used, " %d", iov.n);
+	for (int i = 0; i < iov.n && used < cap; i++) {
+		uint64_t a;
+		if (!resolve_or_fail(r, st, iov.addr[i], &a))
+			return false;
+		used += (size_t)snprintf(cmd + used, cap - used, " 0x%llx %llu", (unsigned long long)a,
+					 (unsigned long long)iov.len[i]);
+	}
+	return true;
+}
+
+/* readv|writev <task> <pipe|file> <name> <offset|-> <buffers> */
+static bool step_io(struct run *r, const struct step *st, struct outcome *o)
+{
+	char cmd[COMMAND_MAX];
+	snprintf(cmd, sizeof cmd, "%s %s %s %s", st->tok[0], st->tok[2], st->tok[3],
+		 strcmp(st->tok[4], "-") == 0 ? "0" : st->tok[4]);
+	if (!append_iov(r, st, st->tok[5], cmd, sizeof cmd))
+		return false;
+	return run_in_task(r, st, o, false, "%s", cmd);
+}
+
+/* process_vm_readv|process_vm_writev <task> <target> <local buffers> <remote buffers>: the
+ * target by its pid, which a dead target no longer has (ESRCH, as the simulator says). */
+static bool step_process_vm(struct run *r, const struct step *st, struct outcome *o)
+{
+	struct task *target = find_task(r, st->tok[2]);
+	if (!target) {
+		snprintf(r->error, sizeof r->error, "step %d: %s: no task %s", st->number, st->tok[0], st->tok[2]);
+		return false;
+	}
+	char cmd[COMMAND_MAX];
+	snprintf(cmd, sizeof cmd, "pvm %d %d", strcmp(st->tok[0], "process_vm_writev") == 0, (int)target->pid);
+	if (!append_iov(r, st, st->tok[3], cmd, sizeof cmd) || !append_iov(r, st, st->tok[4], cmd, sizeof cmd))
+		return false;
+	return run_in_task(r, st, o, false, "%s", cmd);
+}
+
 static bool step_in_task(struct run *r, const struct step *st, struct outcome *o)
 {
 	const char *kind = st->tok[0];
@@ -2098,6 +2296,10 @@ static bool step_in_task(struct run *r, const struct step *st, struct outcome *o
 		return run_in_task(r, st, o, false, "mmap 0x%llx %llu %d %d %s %llu", (unsigned long long)addr,
 				   (unsigned long long)n, prot, flags, st->tok[6], (unsigned long long)v);
 	}
+	if (strcmp(kind, "readv") == 0 || strcmp(kind, "writev") == 0)
+		return step_io(r, st, o);
+	if (strcmp(kind, "process_vm_readv") == 0 || strcmp(kind, "process_vm_writev") == 0)
+		return step_process_vm(r, st, o);
 	if (!resolve_or_fail(r, st, st->tok[2], &a))
 		return false;
 	unsigned long long A = (unsigned long long)a;
@@ -2228,8 +2430,35 @@ static bool step_read_file(struct run *r, const struct step *st, struct outcome 
 	return true;
 }
 
+/* pipe <name>: a FIFO in the pipes directory, owned by the case's uid, held open by the master. */
+static bool step_pipe(struct run *r, const struct step *st, struct outcome *o)
+{
+	char path[256];
+	snprintf(path, sizeof path, PIPES_DIR "/%.200s", st->tok[1]);
+	if (r->npipes == MAX_PIPES) {
+		snprintf(r->error, sizeof r->error, "step %d: more than %d pipes", st->number, MAX_PIPES);
+		return false;
+	}
+	if (mkfifo(path, 0600) != 0 || chown(path, (uid_t)r->prog->uid, (gid_t)r->prog->uid) != 0) {
+		snprintf(r->error, sizeof r->error, "step %d: cannot create FIFO %s: %s", st->number, path,
+			 strerror(errno));
+		return false;
+	}
+	int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(r->error, sizeof r->error, "step %d: cannot open FIFO %s: %s", st->number, path,
+			 strerror(errno));
+		return false;
+	}
+	r->pipe_fds[r->npipes++] = fd;
+	str_printf(&o->result, "{}");
+	return true;
+}
+
 static bool run_step(struct run *r, const struct step *st, struct outcome *o)
 {
+	if (strcmp(st->tok[0], "pipe") == 0)
+		return step_pipe(r, st, o);
 	const char *kind = st->tok[0];
 	if (strcmp(kind, "spawn") == 0)
 		return step_spawn(r, st, o);
@@ -2395,9 +2624,12 @@ static void end_case(struct run *r)
 	}
 	for (int i = 0; i < r->nlabels; i++)
 		free(r->labels[i].name);
+	for (int i = 0; i < r->npipes; i++)
+		close(r->pipe_fds[i]);
 	remove_dir_contents(FIFO_DIR);
 	remove_dir_contents(FILES_DIR);
 	remove_dir_contents(SCRATCH_DIR);
+	remove_dir_contents(PIPES_DIR);
 }
 
 static void run_program(struct program *p)

@@ -43,6 +43,11 @@ export const PROBED_STEPS = [
   'ftruncate',
   'mlock',
   'munlock',
+  'pipe',
+  'readv',
+  'writev',
+  'process_vm_readv',
+  'process_vm_writev',
 ] as const satisfies readonly StepKind[];
 
 export type ProbedStepKind = (typeof PROBED_STEPS)[number];

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ConformanceCase } from './case-file.ts';
 import {
   CaseObserver,
+  COUNTING_STEPS,
   handlerStepOf,
   type ObservedRun,
   type RawDelivery,
@@ -150,8 +151,8 @@ function plainRawOf(step: Step, r: Readonly<Record<string, unknown>>): RawResult
     ...(errno !== undefined ? { errno } : {}),
     ...(typeof r.address === 'string' ? { address: BigInt(r.address) } : {}),
     ...(typeof r.brk === 'string' ? { brk: BigInt(r.brk) } : {}),
-    // read(2)/write(2)'s count; -EFAULT arrives as errno.
-    ...(step.kind.startsWith('copy_') && r.ret !== undefined ? { bytes: Number(r.ret) } : {}),
+    // A system call's count; an error arrives as errno.
+    ...(COUNTING_STEPS.has(step.kind) && r.ret !== undefined ? { bytes: Number(r.ret) } : {}),
     ...(r.size !== undefined ? { size: Number(r.size) } : {}),
     ...(Array.isArray(r.bytes) ? { data: r.bytes as number[] } : {}),
   };

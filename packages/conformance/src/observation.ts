@@ -10,6 +10,16 @@
 
 import type { Step } from '@faultline/scenario';
 
+/** Steps that are a system call returning a byte count or an errno. */
+export const COUNTING_STEPS: ReadonlySet<string> = new Set([
+  'copy_from_user',
+  'copy_to_user',
+  'readv',
+  'writev',
+  'process_vm_readv',
+  'process_vm_writev',
+]);
+
 /** One step as observed: field → value, e.g. { si_code: "SEGV_ACCERR", minflt: 1, "page 1": "frame A, mapcount 2" }. */
 export type Observation = Readonly<Record<string, string | number | null>>;
 
@@ -167,7 +177,7 @@ export type RawResult =
       readonly errno?: string | null;
       readonly address?: bigint;
       readonly brk?: bigint;
-      /** Bytes a read(2)/write(2) copied (none: -EFAULT, given as errno). */
+      /** Bytes a read(2)/write(2)-like call copied (on an error: none, and errno says which). */
       readonly bytes?: number;
       readonly size?: number;
       readonly data?: readonly number[];
@@ -238,6 +248,8 @@ function resultFields(
   if (raw.kind === 'died') return { killed_in_handler: 'yes' };
   if (raw.kind === 'jumped')
     return { siglongjmp: 'yes', ...(step.kind === 'touch' ? { pages_stored: raw.pages ?? null } : {}) };
+  if (COUNTING_STEPS.has(step.kind))
+    return raw.bytes === undefined ? { errno: raw.errno ?? null } : { bytes: raw.bytes };
   switch (step.kind) {
     case 'read':
       return { value: raw.value ?? null };
@@ -264,9 +276,6 @@ function resultFields(
       return { errno: raw.errno ?? null };
     case 'brk':
       return { brk: raw.brk === undefined ? null : addresses.name(raw.brk) };
-    case 'copy_from_user':
-    case 'copy_to_user':
-      return raw.bytes === undefined ? { errno: raw.errno ?? null } : { bytes: raw.bytes };
     case 'file':
       return { size: raw.size ?? null };
     case 'read_file':

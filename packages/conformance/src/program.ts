@@ -94,6 +94,20 @@ function lineOf(step: Step): string {
       return `madvise ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length} ${step.args.advice}`;
     case 'ftruncate':
       return `ftruncate ${fileName(step.args.name)} ${step.args.length}`;
+    case 'pipe':
+      return `pipe ${fileName(step.args.name)}`;
+    case 'readv':
+    case 'writev': {
+      const a = step.args;
+      const on =
+        a.pipe !== undefined ? `pipe ${fileName(a.pipe)} -` : `file ${fileName(a.file!)} ${a.offset ?? 0}`;
+      return `${step.kind} ${task(a.task)} ${on} ${buffers(a.iov)}`;
+    }
+    case 'process_vm_readv':
+    case 'process_vm_writev': {
+      const a = step.args;
+      return `${step.kind} ${task(a.task)} ${task(a.target)} ${buffers(a.local)} ${buffers(a.remote)}`;
+    }
     default:
       throw new CaseError(`the probe cannot do a ${step.kind} step`);
   }
@@ -112,6 +126,11 @@ function handlerStep(step: Step): Step {
   if (step.kind === 'sigaction' && typeof step.args.handler === 'object')
     throw new CaseError("a conformance handler's steps install no handler of their own");
   return step;
+}
+
+/** A buffer list (struct iovec[]) as one token: "addr:length,addr:length". */
+function buffers(iov: readonly { readonly addr: string | number; readonly length: number }[]): string {
+  return iov.map((v) => `${address(v.addr)}:${v.length}`).join(',');
 }
 
 /** A number as 64-bit hex (the simulator keeps kernel addresses as negative numbers); text as written. */

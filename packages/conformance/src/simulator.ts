@@ -45,6 +45,11 @@ const MEASURED = new Set([
   'mmap',
   'mlock',
   'munlock',
+  // The copies of these system calls fault user pages in (process_vm_*: the target's too, counted in the caller's ru_minflt).
+  'readv',
+  'writev',
+  'process_vm_readv',
+  'process_vm_writev',
 ]);
 
 let builtins: { stack: number; brk: number } | undefined;
@@ -161,6 +166,13 @@ function plainRawOf(o: Readonly<Record<string, unknown>>, step: Step): RawResult
     }
     case 'read_file':
       return { kind: 'done', data: o.bytes as number[] };
+    case 'readv':
+    case 'writev':
+    case 'process_vm_readv':
+    case 'process_vm_writev':
+      return typeof o.bytes === 'number'
+        ? { kind: 'done', bytes: o.bytes }
+        : { kind: 'done', errno: String(o.errno) };
     default:
       return {
         kind: 'done',
