@@ -841,6 +841,36 @@ static void op_process_vm(bool write_op, pid_t pid, char **tok, int ntok)
 	reply_count(ret, err, minflt);
 }
 
+/*
+ * pmem <0 read|1 write> <pid> <addr> <buf> <len>: /proc/<pid>/mem read or
+ * written at addr. By lseek and read/write rather than pread/pwrite, which
+ * refuse an offset past 2^63 (ksys_pread64: pos < 0) where this file takes
+ * any (FMODE_UNSIGNED_OFFSET, mem_lseek): kernel addresses reach mem_rw.
+ * Only the read or write is measured; an open that fails is its errno.
+ */
+static void op_proc_mem(bool write_op, pid_t pid, uint64_t addr, uintptr_t buf, uint64_t len)
+{
+	snprintf(P.path, sizeof P.path, "/proc/%d/mem", (int)pid);
+	int fd = open(P.path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		reply_count(-1, errno, 0);
+		return;
+	}
+	errno = 0;
+	if (lseek(fd, (off_t)addr, SEEK_SET) == (off_t)-1 && errno != 0) {
+		int err = errno;
+		close(fd);
+		reply_count(-1, err, 0);
+		return;
+	}
+	begin_measure(OP_COPY, buf);
+	ssize_t ret = write_op ? write(fd, (const void *)buf, len) : read(fd, (void *)buf, len);
+	int err = errno;
+	long minflt = end_measure();
+	close(fd);
+	reply_count(ret, err, minflt);
+}
+
 static void op_mmap(uintptr_t addr, uint64_t length, int prot, int flags, const char *file, uint64_t offset)
 {
 	int fd = -1;
@@ -969,6 +999,8 @@ static void run_command(char *line)
 		op_io(op[0] == 'w', tok[1], tok[2], num(tok[3]), num(tok[4]), tok + 5);
 	else if (strcmp(op, "pvm") == 0 && n >= 4)
 		op_process_vm(num(tok[1]) != 0, (pid_t)num(tok[2]), tok + 3, n - 3);
+	else if (strcmp(op, "pmem") == 0 && n == 6)
+		op_proc_mem(num(tok[1]) != 0, (pid_t)num(tok[2]), num(tok[3]), num(tok[4]), num(tok[5]));
 	else if (strcmp(op, "mmap") == 0 && n == 7)
 		op_mmap(num(tok[1]), num(tok[2]), (int)num(tok[3]), (int)num(tok[4]), tok[5], num(tok[6]));
 	else if (strcmp(op, "munmap") == 0 && n == 3) {
@@ -1284,6 +1316,7 @@ static const struct step_shape STEP_SHAPES[] = {
 	{ "sigprocmask", 4 }, { "mark", 2 },	       { "madvise", 5 },       { "ftruncate", 3 },
 	{ "mlock", 4 },	      { "munlock", 4 },	       { "pipe", 2 },	       { "readv", 6 },
 	{ "writev", 6 },      { "process_vm_readv", 5 }, { "process_vm_writev", 5 },
+	{ "proc_mem_read", 6 }, { "proc_mem_write", 6 },
 };
 
 /* SIGSEGV, SIGBUS or SIGKILL by name; 0 for anything else. */
@@ -1520,6 +1553,9 @@ static bool check_step(struct step *st, char *why, size_t whylen)
 			bad = st->tok[3];
 		else if (!split_iov(st->tok[4], &iov))
 			bad = st->tok[4];
+	} else if (strcmp(kind, "proc_mem_read") == 0 || strcmp(kind, "proc_mem_write") == 0) {
+		if (!parse_number(st->tok[5], &v))
+			bad = st->tok[5];
 	} else if (strcmp(kind, "read_file") == 0) {
 		if (!is_file_name(st->tok[1]))
 			bad = st->tok[1];
@@ -2280,6 +2316,26 @@ static bool step_process_vm(struct run *r, const struct step *st, struct outcome
 	return run_in_task(r, st, o, false, "%s", cmd);
 }
 
+/* proc_mem_read|proc_mem_write <task> <target> <addr> <buf> <length>: the target by its pid,
+ * "-" the handling task; a reaped one has no /proc entry any more (ENOENT). */
+static bool step_proc_mem(struct run *r, const struct step *st, struct outcome *o)
+{
+	const char *who = st->tok[2];
+	struct task *target = strcmp(who, "-") == 0 ? living_task(r, st, who) : find_task(r, who);
+	if (!target) {
+		if (!r->error[0])
+			snprintf(r->error, sizeof r->error, "step %d: %s: no task %s", st->number, st->tok[0], who);
+		return false;
+	}
+	pid_t pid = target->pid;
+	uint64_t addr, buf, len;
+	if (!resolve_or_fail(r, st, st->tok[3], &addr) || !resolve_or_fail(r, st, st->tok[4], &buf))
+		return false;
+	parse_number(st->tok[5], &len);
+	return run_in_task(r, st, o, false, "pmem %d %d 0x%llx 0x%llx %llu", strcmp(st->tok[0], "proc_mem_write") == 0,
+			   (int)pid, (unsigned long long)addr, (unsigned long long)buf, (unsigned long long)len);
+}
+
 static bool step_in_task(struct run *r, const struct step *st, struct outcome *o)
 {
 	const char *kind = st->tok[0];
@@ -2300,6 +2356,8 @@ static bool step_in_task(struct run *r, const struct step *st, struct outcome *o
 		return step_io(r, st, o);
 	if (strcmp(kind, "process_vm_readv") == 0 || strcmp(kind, "process_vm_writev") == 0)
 		return step_process_vm(r, st, o);
+	if (strcmp(kind, "proc_mem_read") == 0 || strcmp(kind, "proc_mem_write") == 0)
+		return step_proc_mem(r, st, o);
 	if (!resolve_or_fail(r, st, st->tok[2], &a))
 		return false;
 	unsigned long long A = (unsigned long long)a;

@@ -48,6 +48,8 @@ export const PROBED_STEPS = [
   'writev',
   'process_vm_readv',
   'process_vm_writev',
+  'proc_mem_read',
+  'proc_mem_write',
 ] as const satisfies readonly StepKind[];
 
 export type ProbedStepKind = (typeof PROBED_STEPS)[number];

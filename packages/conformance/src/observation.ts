@@ -18,6 +18,8 @@ export const COUNTING_STEPS: ReadonlySet<string> = new Set([
   'writev',
   'process_vm_readv',
   'process_vm_writev',
+  'proc_mem_read',
+  'proc_mem_write',
 ]);
 
 /** One step as observed: field → value, e.g. { si_code: "SEGV_ACCERR", minflt: 1, "page 1": "frame A, mapcount 2" }. */

@@ -108,6 +108,13 @@ function lineOf(step: Step): string {
       const a = step.args;
       return `${step.kind} ${task(a.task)} ${task(a.target)} ${buffers(a.local)} ${buffers(a.remote)}`;
     }
+    case 'proc_mem_read':
+    case 'proc_mem_write': {
+      const a = step.args;
+      // No target: the task's own memory (/proc/self/mem is /proc/<its pid>/mem).
+      const target = task(a.target ?? a.task);
+      return `${step.kind} ${task(a.task)} ${target} ${address(a.addr)} ${address(a.buf)} ${a.length}`;
+    }
     default:
       throw new CaseError(`the probe cannot do a ${step.kind} step`);
   }

@@ -50,6 +50,9 @@ const MEASURED = new Set([
   'writev',
   'process_vm_readv',
   'process_vm_writev',
+  // /proc/PID/mem: the target's pages through get_user_pages (FOLL_FORCE), the caller's buffer through the user copies.
+  'proc_mem_read',
+  'proc_mem_write',
 ]);
 
 let builtins: { stack: number; brk: number } | undefined;
@@ -170,6 +173,8 @@ function plainRawOf(o: Readonly<Record<string, unknown>>, step: Step): RawResult
     case 'writev':
     case 'process_vm_readv':
     case 'process_vm_writev':
+    case 'proc_mem_read':
+    case 'proc_mem_write':
       return typeof o.bytes === 'number'
         ? { kind: 'done', bytes: o.bytes }
         : { kind: 'done', errno: String(o.errno) };

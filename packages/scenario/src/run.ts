@@ -869,6 +869,21 @@ class Runner {
           r,
         );
       }
+      case 'proc_mem_read':
+      case 'proc_mem_write': {
+        const a = step.args;
+        const write = step.kind === 'proc_mem_write';
+        const target = a.target ?? a.task;
+        const at = this.exactAddr(a.addr);
+        const buffer = { address: this.exactAddr(a.buf, 'buf'), length: a.length };
+        const r = s.procMem(this.pid(a.task), this.pid(target), at, buffer, write, on(a.cpu));
+        const file = a.target === undefined ? '/proc/self/mem' : `/proc/${target}/mem`;
+        return fromIo(
+          cpuOf(a.cpu),
+          `${a.task} ${write ? 'pwrite' : 'pread'}(${file} at ${this.hex(at)}, ${this.iovText([buffer])})`,
+          r,
+        );
+      }
       case 'read_file': {
         const a = step.args;
         const bytes = s.readFile(a.name, a.offset, a.length);

@@ -121,6 +121,20 @@ const fdIo = z
   });
 /** process_vm_readv / process_vm_writev: `task` copies between its buffers (`local`) and `target`'s memory (`remote`). */
 const processVm = z.strictObject({ task, target: task, local: iovec, remote: iovec, cpu });
+/**
+ * /proc/PID/mem: `task` reads (pread) or writes (pwrite) `target`'s memory —
+ * its own, /proc/self/mem, when no target is named — at `addr`, through its
+ * buffer at `buf` of `length` bytes. The kernel uses FOLL_FORCE: protections
+ * do not stop it, and a write to a read-only private page makes a private copy.
+ */
+const procMem = z.strictObject({
+  task,
+  target: task.optional(),
+  addr: address,
+  buf: address,
+  length: z.number().int().nonnegative().max(65536),
+  cpu,
+});
 
 const steps = {
   spawn: z.strictObject({ name: label, cpu, uid: uid.optional() }),
@@ -237,6 +251,8 @@ const steps = {
   writev: fdIo,
   process_vm_readv: processVm,
   process_vm_writev: processVm,
+  proc_mem_read: procMem,
+  proc_mem_write: procMem,
   /** ftruncate(): the file's new length; a mapping of what is cut off takes SIGBUS there. */
   ftruncate: z.strictObject({
     name: z.string().min(1),
@@ -358,6 +374,8 @@ export const HANDLER_STEP_KINDS = [
   'writev',
   'process_vm_readv',
   'process_vm_writev',
+  'proc_mem_read',
+  'proc_mem_write',
   'sigaction',
   'sigprocmask',
   'exit',

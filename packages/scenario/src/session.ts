@@ -341,6 +341,22 @@ export class ScenarioSession {
     );
   }
 
+  /** pread (`write` false) or pwrite by `pid` of /proc/`target`/mem at `address`, through its `buffer`. */
+  procMem(
+    pid: number,
+    target: number,
+    address: number | bigint,
+    buffer: IoVec,
+    write: boolean,
+    on: OnCpu = {},
+  ): IoOutcome {
+    return this.onTask(pid, on, () =>
+      write
+        ? this.kernel.procMemWrite(pid, target, address, buffer)
+        : this.kernel.procMemRead(pid, target, address, buffer),
+    );
+  }
+
   copyFromUser(pid: number, address: number | bigint, length: number, on: OnCpu = {}): CopyOutcome {
     return this.onTask(pid, on, () => this.kernel.copyFromUser(pid, address, length));
   }

@@ -120,7 +120,15 @@ export const checkReclaimDecision: Check = (value) =>
 
 const FAULT_ADDRESSES = ['address', 'ip'] as const;
 const FAULT_NUMBERS = ['errorCode', 'pid'] as const;
-const FAULT_BOOLEANS = ['present', 'write', 'exec', 'user', 'reservedBit', 'userAccessOpen'] as const;
+const FAULT_BOOLEANS = [
+  'present',
+  'write',
+  'exec',
+  'user',
+  'reservedBit',
+  'userAccessOpen',
+  'forced',
+] as const;
 
 /** A FaultInfo the guest hands back to the kernel (normally the one its hook received). */
 export const checkFaultInfo: Check = (value) => {

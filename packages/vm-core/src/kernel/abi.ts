@@ -26,6 +26,8 @@ export const Errno = {
   EFBIG: 27,
   EAGAIN: 11,
   ESRCH: 3,
+  ENOENT: 2,
+  EIO: 5,
 } as const;
 export type ErrnoName = keyof typeof Errno;
 

@@ -76,10 +76,14 @@ export function access(
   throw recurring(pid, address);
 }
 
-/** handle_mm_fault() for get_user_pages (gup.ts): the hook's fix, or false where the fault could not be fixed (no signal is sent). */
-export function gupFault(s: KernelState, cpu: Cpu, task: Task, fault: PageFault): boolean {
+/**
+ * handle_mm_fault() for get_user_pages (gup.ts): the hook's fix, or false
+ * where the fault could not be fixed (no signal is sent). `forced`: a
+ * FOLL_FORCE fault (FaultInfo.forced).
+ */
+export function gupFault(s: KernelState, cpu: Cpu, task: Task, fault: PageFault, forced = false): boolean {
   const decoded = decodeFault(s, cpu, fault);
-  const info = faultInfo(s, cpu, task, fault, decoded, 0);
+  const info = faultInfo(s, cpu, task, fault, decoded, 0, forced);
   s.inFault = { task, cpu };
   let outcome: FaultOutcome;
   try {
@@ -338,6 +342,7 @@ function faultInfo(
   fault: PageFault,
   d: DecodedFault,
   ip: number,
+  forced = false,
 ): FaultInfo {
   return {
     arch: s.arch.name,
@@ -352,6 +357,7 @@ function faultInfo(
     userAccessOpen: s.arch.userAccessAllowed(cpu, fault, s.exceptionTable.has(ip)),
     pid: task.pid,
     mm: task.mm?.id ?? null,
+    forced,
   };
 }
 

@@ -164,7 +164,8 @@ export function fileFault(s: KernelState, fault: FaultContext | null, f: FaultIn
     s.frames.decRefcount(cached);
     if (copy < 0) return { kind: 'oom' };
     s.memory.copyFrame(cached, copy);
-    mapPage(s, mm.id, address, copy, { writable: true, exec, dirty: true });
+    // maybe_mkwrite(): a FOLL_FORCE write into a read-only area keeps its copy read-only.
+    mapPage(s, mm.id, address, copy, { writable: (vma.flags & VmFlag.Write) !== 0, exec, dirty: true });
     return { kind: 'resolved', resolution: 'cow-copy' };
   }
   // do_read_fault: map what the cache already holds around the address.

@@ -20,7 +20,7 @@ import { allocPage, copyPage, getPage, putPage } from './page-alloc.ts';
 import { type KernelState, PAGE, pageDown } from './state.ts';
 import { tryFreeSwap } from './swap-state.ts';
 import type { Cpu, FaultRecord, Task } from './types.ts';
-import { VmFlag } from './vma.ts';
+import { type Vma, VmFlag } from './vma.ts';
 
 /**
  * Faults in the pages of [start, end) as get_user_pages does for
@@ -80,47 +80,104 @@ function walkerFor(s: KernelState, task: Task): Cpu {
   return { id: 0, mmu, current: task, loadedMm: mm };
 }
 
+/** What a get_user_pages caller asks for (the FOLL_* flags modelled). */
+export interface GupFlags {
+  /** FOLL_WRITE: the pages will be written — a fault breaks COW, the zero page is not taken. */
+  readonly write: boolean;
+  /**
+   * FOLL_FORCE (/proc/PID/mem, ptrace): a private mapping may be written
+   * without PROT_WRITE and any mapping read without PROT_READ; a write gets
+   * a private copy that stays read-only to the process (maybe_mkwrite).
+   */
+  readonly force: boolean;
+  /** FOLL_PIN (pin_user_pages_remote, as process_vm_* takes) rather than FOLL_GET: a read pin may have to unshare. */
+  readonly pin: boolean;
+}
+
 /**
- * get_user_pages_remote() (pin_user_pages_remote, without FOLL_FORCE): up
- * to `count` pages of `task`'s memory from the page at `start`, faulted
- * in for writing (`write`: FOLL_WRITE, which breaks COW) or reading. The
- * walk stops at the first page it cannot have — no area (past a stack it
- * may grow), an area without the right (check_vma_flags: VM_WRITE,
- * VM_READ), a fault nothing fixes. A read pin of an anonymous page that
- * may be shared copy-on-write unshares it first (since 5.19, see
- * `unshareForPin`). Returns the frames, in order.
+ * get_user_pages_remote() / pin_user_pages_remote(): up to `count` pages
+ * of `task`'s memory from the page at `start`, faulted in for writing
+ * (FOLL_WRITE, which breaks COW) or reading. The walk stops at the first
+ * page it cannot have — no area (past a stack it may grow), an area
+ * without the right (check_vma_flags), a fault nothing fixes. A read pin
+ * of an anonymous page that may be shared copy-on-write unshares it first
+ * (since 5.19, see `unshareForPin`). Returns the frames, in order.
  */
 export function getUserPagesRemote(
   s: KernelState,
   task: Task,
   start: number,
   count: number,
-  write: boolean,
+  flags: GupFlags,
 ): number[] {
   const walker = walkerFor(s, task);
-  const access = write ? Access.Write : Access.Read;
+  const access = flags.write ? Access.Write : Access.Read;
   const pfns: number[] = [];
   pages: for (let va = start; pfns.length < count; va += PAGE) {
     if (va < 0 || va >= s.layout.userEnd) break;
     const vma = task.mm!.vmas.containing(va);
     // No area: the fault path decides, growing a stack into the gap or refusing.
-    if (vma !== null && (vma.flags & (write ? VmFlag.Write : VmFlag.Read)) === 0) break;
+    if (vma !== null && !vmaAllows(vma, flags)) break;
     for (let attempt = 0; attempt <= MAX_FAULTS_PER_ACCESS; attempt++) {
       const pa = walker.mmu.translate(va, access, Privilege.User);
-      if (typeof pa === 'number') {
-        const pfn = Math.floor(pa / PAGE);
-        if (!write && mustUnshare(s, pfn)) {
+      const pfn =
+        typeof pa === 'number'
+          ? Math.floor(pa / PAGE)
+          : flags.force && vma !== null
+            ? forcedFollow(s, task, vma, va, flags.write)
+            : null;
+      if (pfn !== null) {
+        if (flags.pin && !flags.write && mustUnshare(s, pfn)) {
           if (!unshareForPin(s, walker, task, va, pfn)) break pages;
           continue;
         }
         pfns.push(pfn);
         continue pages;
       }
-      if (!gupFault(s, walker, task, pa)) break pages;
+      if (typeof pa === 'number' || !gupFault(s, walker, task, pa, flags.force)) break pages;
     }
     break;
   }
   return pfns;
+}
+
+/**
+ * check_vma_flags() (mm/gup.c, Linux 6.1): a write needs VM_WRITE, or
+ * FOLL_FORCE on a private mapping (is_cow_mapping — a shared one would
+ * write the file); a read needs VM_READ, or FOLL_FORCE (VM_MAYREAD, which
+ * every mapping here has).
+ */
+function vmaAllows(vma: Vma, flags: GupFlags): boolean {
+  if (flags.write)
+    return (vma.flags & VmFlag.Write) !== 0 || (flags.force && (vma.flags & VmFlag.Shared) === 0);
+  return (vma.flags & VmFlag.Read) !== 0 || flags.force;
+}
+
+/**
+ * follow_page_pte() for a FOLL_FORCE access the hardware walk refused
+ * (Linux 6.1): a PROT_NONE entry is followed (FOLL_NUMA is not set under
+ * FOLL_FORCE), and a read-only entry may be written where
+ * can_follow_write_pte() allows it — in a private area without VM_WRITE, a
+ * page that is anonymous and exclusive, which is what the forced write
+ * fault made it (the check that closed Dirty COW for good, 5535be309971,
+ * "mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW", 6.0).
+ * The frame, or null: take a fault.
+ */
+function forcedFollow(s: KernelState, task: Task, vma: Vma, va: number, write: boolean): number | null {
+  const pa = s.tables.entryAddress(task.mm!.pgdPfn, va);
+  if (pa === null) return null;
+  const ops = s.arch.pteHalves;
+  const lo = s.tables.lo(pa);
+  const hi = s.tables.hi(pa);
+  if (!ops.mapsFrame(lo, hi)) return null;
+  const pfn = ops.pfn(lo, hi);
+  if (!write || ops.write(lo, hi)) return pfn;
+  const canFollowWrite =
+    (vma.flags & (VmFlag.Shared | VmFlag.Write)) === 0 &&
+    pfn !== s.zeroPagePfn &&
+    s.frames.has(pfn, PageFlag.Anon) &&
+    s.frames.has(pfn, PageFlag.AnonExclusive);
+  return canFollowWrite ? pfn : null;
 }
 
 /**

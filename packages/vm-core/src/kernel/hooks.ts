@@ -73,6 +73,15 @@ export interface FaultInfo {
   readonly pid: number;
   /** The faulting task's mm, or null for a kernel thread. */
   readonly mm: number | null;
+  /**
+   * A fault get_user_pages takes with FOLL_FORCE — a write or read through
+   * /proc/PID/mem (or ptrace's PEEK/POKE) — which Linux hands straight to
+   * handle_mm_fault: GUP has already allowed it (check_vma_flags: a private
+   * mapping may be written without PROT_WRITE), so the VMA's rights do not
+   * refuse it here (no access_error). What a forced write gets is still
+   * mapped only as the VMA allows (maybe_mkwrite): a private copy, read-only.
+   */
+  readonly forced: boolean;
 }
 
 export type FaultOutcome =

@@ -21,7 +21,7 @@ import { exit, ignoreSigchld, wait } from './exit.ts';
 import { access, accessSized, kernelAccess } from './fault.ts';
 import { createFile, readFile, truncateFile } from './filemap.ts';
 import { fork, kthread, spawn, thread } from './fork.ts';
-import type { ReclaimCandidate } from './hooks.ts';
+import type { ReclaimCandidate, VirtualAddress } from './hooks.ts';
 import type { IoOutcome, IoVec } from './iov-iter.ts';
 import { directMapAddress, kfree, kmalloc } from './kmalloc.ts';
 import { checkLinuxVersion, type LinuxVersion } from './linux-version.ts';
@@ -29,6 +29,7 @@ import type { Mm } from './mm.ts';
 import { brk, madviseDontneed, mlock, mmap, munlock, munmap } from './mmap.ts';
 import { mprotect } from './mprotect.ts';
 import { createPipe, type Pipe } from './pipe.ts';
+import { procMemRw } from './proc-mem.ts';
 import { processVmRw } from './process-vm.ts';
 import { type IoTarget, readv, writev } from './read-write.ts';
 import {
@@ -334,7 +335,7 @@ export class Kernel {
     return putUser(this.state, pid, userAddress, size, value);
   }
 
-  // ───────────────────────── system calls over user copies (read-write.ts, pipe.ts, process-vm.ts) ─────────────────────────
+  // ───────────────────────── system calls over user copies (read-write.ts, pipe.ts, process-vm.ts, proc-mem.ts) ─────────────────────────
 
   /** pipe(): a pipe by this name, both ends open (O_NONBLOCK) to every task that names it. */
   pipe(name: string): Pipe {
@@ -359,6 +360,24 @@ export class Kernel {
   /** process_vm_writev(): `pid` copies from its own buffers into `target`'s memory. */
   processVmWritev(pid: number, target: number, local: readonly IoVec[], remote: readonly IoVec[]): IoOutcome {
     return processVmRw(this.state, pid, target, local, remote, true);
+  }
+
+  /**
+   * pread() of /proc/`target`/mem at `address` into `pid`'s buffer (FOLL_FORCE:
+   * a page the process cannot read is read all the same): the count, or
+   * EIO where nothing could be reached, EFAULT for a bad buffer.
+   */
+  procMemRead(pid: number, target: number, address: number | VirtualAddress, buffer: IoVec): IoOutcome {
+    return procMemRw(this.state, pid, target, address, buffer, false);
+  }
+
+  /**
+   * pwrite() to /proc/`target`/mem at `address` from `pid`'s buffer: a
+   * read-only private page gets a private copy, still read-only (FOLL_FORCE);
+   * a shared mapping without PROT_WRITE is EIO.
+   */
+  procMemWrite(pid: number, target: number, address: number | VirtualAddress, buffer: IoVec): IoOutcome {
+    return procMemRw(this.state, pid, target, address, buffer, true);
   }
 
   // ───────────────────────── reclaim (vmscan.ts) ─────────────────────────

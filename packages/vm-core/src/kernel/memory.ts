@@ -132,7 +132,12 @@ export function replacePage(
   mapPage(s, mmId, address, pfn, options);
 }
 
-/** Makes the present PTE writable and dirty (COW reuse, wp_page_reuse). */
+/**
+ * Makes the present PTE writable and dirty (COW reuse, wp_page_reuse) —
+ * writable as maybe_mkwrite() makes it: only where the area allows writes,
+ * so a FOLL_FORCE write that reuses a page in a read-only private area
+ * leaves the entry read-only (and dirty).
+ */
 export function makeWritable(s: KernelState, mmId: number, address: number): void {
   const mm = mmById(s, mmId);
   const tables = s.tables;
@@ -152,7 +157,7 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
   // More rights need no flush on x86: a stale read-only entry just faults
   // once more and the CPU re-walks. ARM64's wp_page_reuse goes through
   // ptep_set_access_flags, which flushes the stale read-only entry.
-  ops.mkwrite(e);
+  if (vma === null || (vma.flags & VmFlag.Write) !== 0) ops.mkwrite(e);
   ops.mkdirty(e);
   // wp_page_reuse after page_move_anon_rmap: the reused private page is now exclusive.
   if (vma !== null && !shared && !file && s.frames.has(pfn, PageFlag.Anon))

@@ -62,7 +62,7 @@ function singleVec(s: KernelState, target: Task, v: IoVec, iter: IovIter, write:
   let len = v.length;
   let pages = Math.floor((address + len - 1) / PAGE) - Math.floor(address / PAGE) + 1;
   while (pages > 0 && iter.count > 0) {
-    const pfns = getUserPagesRemote(s, target, page, pages, write);
+    const pfns = getUserPagesRemote(s, target, page, pages, { write, force: false, pin: true });
     if (pfns.length === 0) return 'EFAULT';
     const bytes = Math.min(pfns.length * PAGE - offset, len);
     for (const pfn of pfns) s.frames.incRefcount(pfn);

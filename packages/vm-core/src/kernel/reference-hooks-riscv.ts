@@ -54,7 +54,9 @@ export function riscvDoPageFault(k: KernelApi, f: FaultInfo, handleMmFault: Hand
   // addresses are bad areas, not a separate exception as x86's #GP.
   const found = k.isUserAddress(f.address) ? k.vmaForFault(f.mm, f.address) : null;
   if (found === null) return badArea(k, f, 'SEGV_MAPERR', 'no VMA covers the address');
-  if (accessError(f, found.vma)) return badArea(k, f, 'SEGV_ACCERR', 'the VMA does not allow this access');
+  // A FOLL_FORCE fault reaches handle_mm_fault without access_error: GUP allowed it.
+  if (!f.forced && accessError(f, found.vma))
+    return badArea(k, f, 'SEGV_ACCERR', 'the VMA does not allow this access');
   const outcome = handleMmFault(k, f, found.vma, found.grew);
   if (!f.user && (outcome.kind === 'signal' || outcome.kind === 'oom')) {
     return noContext(k, f, `${outcome.kind === 'oom' ? 'out of memory' : 'SIGBUS'} during a kernel access`);

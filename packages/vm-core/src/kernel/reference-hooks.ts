@@ -74,7 +74,9 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
   const found = k.vmaForFault(f.mm, f.address);
   if (found === null) return badArea(k, f, 'SEGV_MAPERR', 'no VMA covers the address');
   const { vma, grew } = found;
-  if (accessError(f, vma)) return badArea(k, f, 'SEGV_ACCERR', 'the VMA does not allow this access');
+  // A FOLL_FORCE fault reaches handle_mm_fault without access_error: GUP allowed it.
+  if (!f.forced && accessError(f, vma))
+    return badArea(k, f, 'SEGV_ACCERR', 'the VMA does not allow this access');
 
   const outcome = handleUserAddressFault(k, f, vma, grew);
   // In kernel mode (a uaccess routine), what would have been SIGBUS or an
@@ -133,7 +135,8 @@ export const referenceAnonymousFault: KernelHooks['anonymousFault'] = (k, f, vma
   const pfn = k.allocPage();
   if (pfn < 0) return { kind: 'oom' };
   k.clearPage(pfn);
-  k.mapPage(mm, f.address, pfn, { writable: vma.write, exec: vma.exec, dirty: f.write });
+  // do_anonymous_page: writable and dirty only where the area allows writes.
+  k.mapPage(mm, f.address, pfn, { writable: vma.write, exec: vma.exec, dirty: f.write && vma.write });
   return { kind: 'resolved', resolution: 'demand-zero' };
 };
 
@@ -160,7 +163,9 @@ export const referenceCowBreak: KernelHooks['cowBreak'] = (k, f, pfn) => {
     if (page.zero) k.clearPage(copy);
     else k.copyPage(pfn, copy);
     const vma = k.findVma(mm, f.address)!;
-    k.replacePage(mm, f.address, copy, { writable: true, exec: vma.exec, dirty: true });
+    // maybe_mkwrite(): writable only where the area allows writes — a
+    // FOLL_FORCE write into a read-only private area gets its copy read-only.
+    k.replacePage(mm, f.address, copy, { writable: vma.write, exec: vma.exec, dirty: true });
     return { kind: 'resolved', resolution: 'cow-copy' };
   } finally {
     k.putPage(pfn);
