@@ -900,6 +900,30 @@ static void op_mmap(uintptr_t addr, uint64_t length, int prot, int flags, const 
 	puppet_reply("ok", minflt, true, aux, P.json);
 }
 
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+/* mremap <addr> <old_len> <new_len> <flags> <new_addr>: the address it returns
+ * (also the reply's aux, for a label), or its errno; minflt across the call
+ * (a locked area that grows is faulted in during it). */
+static void op_mremap(uintptr_t addr, uint64_t old_len, uint64_t new_len, int flags, uintptr_t new_addr)
+{
+	long before = minflt_now();
+	void *p = mremap((void *)addr, old_len, new_len, flags, (void *)new_addr);
+	int err = errno;
+	long minflt = minflt_now() - before;
+	if (p == MAP_FAILED) {
+		snprintf(P.json, sizeof P.json, "{\"errno\":\"%s\"}", errno_name(err));
+		puppet_reply("ok", minflt, true, NULL, P.json);
+		return;
+	}
+	char aux[32];
+	snprintf(aux, sizeof aux, "0x%lx", (unsigned long)p);
+	snprintf(P.json, sizeof P.json, "{\"address\":\"%s\"}", aux);
+	puppet_reply("ok", minflt, true, aux, P.json);
+}
+
 static void reply_errno_of(int ret, int err)
 {
 	if (ret == 0)
@@ -1003,6 +1027,8 @@ static void run_command(char *line)
 		op_proc_mem(num(tok[1]) != 0, (pid_t)num(tok[2]), num(tok[3]), num(tok[4]), num(tok[5]));
 	else if (strcmp(op, "mmap") == 0 && n == 7)
 		op_mmap(num(tok[1]), num(tok[2]), (int)num(tok[3]), (int)num(tok[4]), tok[5], num(tok[6]));
+	else if (strcmp(op, "mremap") == 0 && n == 6)
+		op_mremap(num(tok[1]), num(tok[2]), num(tok[3]), (int)num(tok[4]), num(tok[5]));
 	else if (strcmp(op, "munmap") == 0 && n == 3) {
 		int ret = munmap((void *)num(tok[1]), num(tok[2]));
 		reply_errno_of(ret, errno);
@@ -1316,7 +1342,7 @@ static const struct step_shape STEP_SHAPES[] = {
 	{ "sigprocmask", 4 }, { "mark", 2 },	       { "madvise", 5 },       { "ftruncate", 3 },
 	{ "mlock", 4 },	      { "munlock", 4 },	       { "pipe", 2 },	       { "readv", 6 },
 	{ "writev", 6 },      { "process_vm_readv", 5 }, { "process_vm_writev", 5 },
-	{ "proc_mem_read", 6 }, { "proc_mem_write", 6 },
+	{ "proc_mem_read", 6 }, { "proc_mem_write", 6 }, { "mremap", 8 },
 };
 
 /* SIGSEGV, SIGBUS or SIGKILL by name; 0 for anything else. */
@@ -1392,6 +1418,30 @@ static bool parse_map_flags(const char *s, bool has_file, int *flags)
 		}
 	}
 	*flags = f | (shared ? MAP_SHARED : MAP_PRIVATE);
+	return true;
+}
+
+/* mremap's flags: a comma list of maymove, fixed, dontunmap, or "-". */
+static bool parse_mremap_flags(const char *s, int *flags)
+{
+	*flags = 0;
+	if (strcmp(s, "-") == 0)
+		return true;
+	char copy[64];
+	if (strlen(s) >= sizeof copy)
+		return false;
+	strcpy(copy, s);
+	char *save = NULL;
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (strcmp(w, "maymove") == 0)
+			*flags |= MREMAP_MAYMOVE;
+		else if (strcmp(w, "fixed") == 0)
+			*flags |= MREMAP_FIXED;
+		else if (strcmp(w, "dontunmap") == 0)
+			*flags |= MREMAP_DONTUNMAP;
+		else
+			return false;
+	}
 	return true;
 }
 
@@ -1516,6 +1566,13 @@ static bool check_step(struct step *st, char *why, size_t whylen)
 	} else if (strcmp(kind, "mlock") == 0 || strcmp(kind, "munlock") == 0) {
 		if (!parse_number(st->tok[3], &v))
 			bad = st->tok[3];
+	} else if (strcmp(kind, "mremap") == 0) {
+		if (!parse_number(st->tok[3], &v))
+			bad = st->tok[3];
+		else if (!parse_number(st->tok[4], &v))
+			bad = st->tok[4];
+		else if (!parse_mremap_flags(st->tok[5], &i))
+			bad = st->tok[5];
 	} else if (strcmp(kind, "madvise") == 0) {
 		if (!parse_number(st->tok[3], &v))
 			bad = st->tok[3];
@@ -2242,6 +2299,8 @@ static bool run_in_task(struct run *r, const struct step *st, struct outcome *o,
 	str_free(&handled);
 	if (strcmp(st->tok[0], "mmap") == 0 && rep.has_aux && strcmp(st->tok[8], "-") != 0)
 		set_label(r, st->tok[8], rep.aux);
+	if (strcmp(st->tok[0], "mremap") == 0 && rep.has_aux && strcmp(st->tok[7], "-") != 0)
+		set_label(r, st->tok[7], rep.aux);
 	return true;
 }
 
@@ -2351,6 +2410,19 @@ static bool step_in_task(struct run *r, const struct step *st, struct outcome *o
 		parse_number(st->tok[7], &v);
 		return run_in_task(r, st, o, false, "mmap 0x%llx %llu %d %d %s %llu", (unsigned long long)addr,
 				   (unsigned long long)n, prot, flags, st->tok[6], (unsigned long long)v);
+	}
+	if (strcmp(kind, "mremap") == 0) {
+		uint64_t addr, to = 0, old_len, new_len;
+		if (!resolve_or_fail(r, st, st->tok[2], &addr))
+			return false;
+		if (strcmp(st->tok[6], "-") != 0 && !resolve_or_fail(r, st, st->tok[6], &to))
+			return false;
+		int flags;
+		parse_mremap_flags(st->tok[5], &flags);
+		parse_number(st->tok[3], &old_len);
+		parse_number(st->tok[4], &new_len);
+		return run_in_task(r, st, o, false, "mremap 0x%llx %llu %llu %d 0x%llx", (unsigned long long)addr,
+				   (unsigned long long)old_len, (unsigned long long)new_len, flags, (unsigned long long)to);
 	}
 	if (strcmp(kind, "readv") == 0 || strcmp(kind, "writev") == 0)
 		return step_io(r, st, o);

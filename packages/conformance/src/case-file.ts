@@ -25,6 +25,7 @@ export const PROBED_STEPS = [
   'fork',
   'exit',
   'mmap',
+  'mremap',
   'munmap',
   'mprotect',
   'brk',

@@ -268,6 +268,16 @@ function resultFields(
               ? null
               : addresses.name(raw.address, step.args.addr),
       };
+    case 'mremap': {
+      if (raw.errno !== undefined && raw.errno !== null) return { errno: raw.errno };
+      if (raw.address === undefined) return { address: null };
+      // Staying put is the kernel's to decide and the same on both sides; where a move
+      // lands is its own business, unless the case gave an address (MREMAP_FIXED, a hint).
+      if (raw.address === addresses.evaluate(step.args.addr)) return { address: 'in place' };
+      return {
+        address: step.args.new_addr === undefined ? 'moved' : addresses.name(raw.address, step.args.new_addr),
+      };
+    }
     case 'munmap':
     case 'mprotect':
     case 'madvise':
@@ -320,6 +330,13 @@ export class CaseObserver {
       raw.address !== undefined
     )
       this.addresses.mapped(step.args.as, raw.address, step.args.length);
+    if (
+      step.kind === 'mremap' &&
+      step.args.as !== undefined &&
+      raw.kind === 'done' &&
+      raw.address !== undefined
+    )
+      this.addresses.mapped(step.args.as, raw.address, step.args.new_length);
     if (facts.minflt !== null) fields.minflt = facts.minflt;
     for (const [n, page] of facts.pages.entries()) fields[`page ${n + 1}`] = describePage(page, this.frames);
     this.steps.push({ step: index, op: step.kind, fields });

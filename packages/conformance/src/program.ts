@@ -35,6 +35,12 @@ function lineOf(step: Step): string {
       const addr = a.addr === undefined ? '-' : address(a.addr);
       return `mmap ${task(a.task)} ${addr} ${a.length} ${a.prot} ${flags} ${a.file ?? '-'} ${a.offset ?? 0} ${a.as ?? '-'}`;
     }
+    case 'mremap': {
+      const a = step.args;
+      const flags = a.flags === undefined || a.flags.length === 0 ? '-' : a.flags.join(',');
+      const to = a.new_addr === undefined ? '-' : address(a.new_addr);
+      return `mremap ${task(a.task)} ${address(a.addr)} ${a.old_length} ${a.new_length} ${flags} ${to} ${a.as ?? '-'}`;
+    }
     case 'munmap':
       return `munmap ${task(step.args.task)} ${address(step.args.addr)} ${step.args.length}`;
     case 'mprotect':

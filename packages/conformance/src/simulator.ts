@@ -44,6 +44,8 @@ const MEASURED = new Set([
   // MAP_POPULATE and mlock fault the pages in during the call.
   'mmap',
   'mlock',
+  // A locked area that mremap grows is faulted in during the call; a moved page needs no fault at all.
+  'mremap',
   'munlock',
   // The copies of these system calls fault user pages in (process_vm_*: the target's too, counted in the caller's ru_minflt).
   'readv',

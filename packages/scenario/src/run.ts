@@ -594,6 +594,45 @@ class Runner {
           faults,
         };
       }
+      case 'mremap': {
+        const a = step.args;
+        const va = this.addr(a.addr);
+        const flags = new Set(a.flags ?? []);
+        const r = s.mremap(
+          this.pid(a.task),
+          {
+            address: va,
+            oldLength: a.old_length,
+            newLength: a.new_length,
+            mayMove: flags.has('maymove'),
+            fixed: flags.has('fixed'),
+            dontUnmap: flags.has('dontunmap'),
+            ...(a.new_addr !== undefined ? { newAddress: this.addr(a.new_addr) } : {}),
+          },
+          on(a.cpu),
+        );
+        const call = `mremap ${this.hex(va)} ${a.old_length} → ${a.new_length}${flags.size ? ` (${[...flags].join(', ')})` : ''}`;
+        if (r.kind === 'error') return plain(cpuOf(a.cpu), `${call} → -${r.errno}`, { errno: r.errno });
+        if (a.as !== undefined) this.labels.set(a.as, r.address);
+        const how =
+          r.address === va
+            ? 'in place'
+            : a.old_length === 0
+              ? 'a second mapping of the same shared pages; the first stays'
+              : flags.has('dontunmap')
+                ? 'moved with its page tables; the old range stays mapped, empty'
+                : 'moved with its page tables: its pages are there without a fault';
+        const faults = r.faults ?? [];
+        const populated = faults.length > 0 ? `; locked, so faulted in: ${countsText(faults)}` : '';
+        return {
+          ...plain(
+            cpuOf(a.cpu),
+            `${call} → ${this.hex(r.address)}${a.as ? ` as ${a.as}` : ''} (${how}${populated})`,
+            { address: this.hex(r.address) },
+          ),
+          faults,
+        };
+      }
       case 'munmap': {
         const va = this.addr(step.args.addr);
         const e = s.munmap(this.pid(step.args.task), va, step.args.length, on(step.args.cpu));

@@ -169,6 +169,24 @@ const steps = {
     advice: z.literal('dontneed', { error: 'advice is dontneed (MADV_DONTNEED), the one madvise models' }),
     cpu,
   }),
+  /**
+   * mremap(): the area at `addr` goes from `old_length` to `new_length` bytes —
+   * shrunk or grown in place, or with `maymove` moved, its page tables
+   * carried along (the pages are there at the new address without a fault).
+   * `fixed` (MREMAP_FIXED) moves to `new_addr` exactly; `dontunmap`
+   * (MREMAP_DONTUNMAP) leaves the old range mapped, empty. `as` labels the
+   * address it returns. Bad flag combinations are EINVAL, as in Linux.
+   */
+  mremap: z.strictObject({
+    task,
+    addr: address,
+    old_length: rangeLength,
+    new_length: rangeLength,
+    flags: z.array(z.enum(['maymove', 'fixed', 'dontunmap'])).optional(),
+    new_addr: address.optional(),
+    as: label.optional(),
+    cpu,
+  }),
   /** A load of `size` bytes (default 1; 2, 4 or 8 may straddle two pages). */
   read: z.strictObject({ task, addr: address, size: userValueSize.optional(), cpu }),
   /** A store of `value`: a byte, or with `size` 2, 4 or 8 a little-endian value of that many bytes. */
@@ -362,6 +380,7 @@ export const HANDLER_STEP_KINDS = [
   'mprotect',
   'brk',
   'madvise',
+  'mremap',
   'mlock',
   'munlock',
   'read',

@@ -26,6 +26,7 @@ import {
   type MlockResult,
   type MmapRequest,
   type MmapResult,
+  type MremapRequest,
   type PageInfo,
   type Placement,
   type PteInfo,
@@ -232,6 +233,11 @@ export class ScenarioSession {
 
   munlock(pid: number, address: number, length: number, on: OnCpu = {}): ErrnoName | null {
     return this.onTask(pid, on, () => this.kernel.munlock(pid, address, length));
+  }
+
+  /** mremap(): the area shrinks, grows or moves with its page tables; a locked one that grew faults in (the result's faults). */
+  mremap(pid: number, request: MremapRequest, on: OnCpu = {}): MmapResult {
+    return this.onTask(pid, on, () => this.kernel.mremap(pid, request));
   }
 
   /** madvise(MADV_DONTNEED): the range's pages go, its areas stay. */

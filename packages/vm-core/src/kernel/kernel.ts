@@ -28,6 +28,7 @@ import { checkLinuxVersion, type LinuxVersion } from './linux-version.ts';
 import type { Mm } from './mm.ts';
 import { brk, madviseDontneed, mlock, mmap, munlock, munmap } from './mmap.ts';
 import { mprotect } from './mprotect.ts';
+import { mremap } from './mremap.ts';
 import { createPipe, type Pipe } from './pipe.ts';
 import { procMemRw } from './proc-mem.ts';
 import { processVmRw } from './process-vm.ts';
@@ -50,6 +51,7 @@ import type {
   MlockResult,
   MmapRequest,
   MmapResult,
+  MremapRequest,
   ReclaimCheck,
   SizedAccessOutcome,
   Task,
@@ -213,7 +215,7 @@ export class Kernel {
     siglongjmp(this.state, pid);
   }
 
-  // ───────────────────────── system calls (mmap.ts, mprotect.ts) ─────────────────────────
+  // ───────────────────────── system calls (mmap.ts, mprotect.ts, mremap.ts) ─────────────────────────
 
   mmap(pid: number, request: MmapRequest): MmapResult {
     return mmap(this.state, pid, request);
@@ -225,6 +227,15 @@ export class Kernel {
 
   mprotect(pid: number, address: number, length: number, prot: MmapRequest['prot']): ErrnoName | null {
     return mprotect(this.state, pid, address, length, prot);
+  }
+
+  /**
+   * mremap(): an area shrinks, grows in place, or (MREMAP_MAYMOVE) moves —
+   * its PTEs carried along, so the moved pages are there without a fault.
+   * A locked area that grew is faulted in (the result's faults).
+   */
+  mremap(pid: number, request: MremapRequest): MmapResult {
+    return mremap(this.state, pid, request);
   }
 
   /** mlock(): the range's pages stay in memory, faulted in now (the faults are the result's). */

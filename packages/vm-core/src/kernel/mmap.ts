@@ -89,12 +89,8 @@ export function mlock(s: KernelState, pid: number, address: number, length: numb
   const end = pageUp(address + length);
   if (end === start) return { errno: null, faults: NO_FAULTS };
   if (!covered(mm, start, end)) return { errno: 'ENOMEM', faults: NO_FAULTS };
-  if (task.uid !== ROOT_UID) {
-    let locked = 0;
-    for (const v of mm.vmas.all)
-      if ((v.flags & VmFlag.Locked) !== 0 && (v.end <= start || v.start >= end)) locked += v.end - v.start;
-    if (locked + (end - start) > MLOCK_LIMIT) return { errno: 'ENOMEM', faults: NO_FAULTS };
-  }
+  if (!mayLockMore(task, lockedBytes(mm, { start, end }) + (end - start)))
+    return { errno: 'ENOMEM', faults: NO_FAULTS };
   mm.vmas.changeFlags(start, end, (f) => f | VmFlag.Locked);
   return { errno: null, faults: populate(s, task, start, end) };
 }
@@ -114,6 +110,23 @@ export function munlock(s: KernelState, pid: number, address: number, length: nu
 
 /** RLIMIT_MEMLOCK's default since Linux 5.16 (MLOCK_LIMIT): 8 MiB. */
 const MLOCK_LIMIT = 8 << 20;
+
+/** The bytes of `mm`'s locked areas (mm->locked_vm), less those overlapping `except`. */
+export function lockedBytes(mm: Mm, except?: { readonly start: number; readonly end: number }): number {
+  let locked = 0;
+  for (const v of mm.vmas.all)
+    if (
+      (v.flags & VmFlag.Locked) !== 0 &&
+      (except === undefined || v.end <= except.start || v.start >= except.end)
+    )
+      locked += v.end - v.start;
+  return locked;
+}
+
+/** Whether `task` may have `bytes` locked: within RLIMIT_MEMLOCK, or root (CAP_IPC_LOCK). */
+export function mayLockMore(task: Task, bytes: number): boolean {
+  return task.uid === ROOT_UID || bytes <= MLOCK_LIMIT;
+}
 
 /** Whether areas cover every page of [start, end). */
 function covered(mm: Mm, start: number, end: number): boolean {
@@ -213,6 +226,8 @@ export function vmaForFault(
   const prev = mm.vmas.previous(vma);
   if (prev !== null && (prev.flags & VmFlag.GrowsDown) === 0 && prev.end + s.layout.stackGuardGap > newStart)
     return null;
+  // expand_downwards lowers vm_pgoff with vm_start (a moved stack keeps its offsets contiguous).
+  if (vma.anonPgoff !== undefined) vma.anonPgoff -= (vma.start - newStart) / PAGE;
   vma.start = newStart;
   return { vma: vmaInfo(s, vma), grew: true };
 }
@@ -263,7 +278,7 @@ function snapshot(s: KernelState, vma: Vma): VmaInfo {
 }
 
 /** cap_mmap_addr(): a mapping at `address` is allowed below mmap_min_addr only with CAP_SYS_RAWIO. */
-function mayMapBelowMinAddr(s: KernelState, task: Task, address: number): boolean {
+export function mayMapBelowMinAddr(s: KernelState, task: Task, address: number): boolean {
   return address >= s.layout.mmapMinAddr || hasRawIo(task);
 }
 
@@ -273,7 +288,7 @@ function mayMapBelowMinAddr(s: KernelState, task: Task, address: number): boolea
  * it rather than refused — whoever asks, since a hint never has to be
  * honoured. Undefined: no usable hint (get_unmapped_area then searches).
  */
-function roundHintToMin(s: KernelState, requested: number): number | undefined {
+export function roundHintToMin(s: KernelState, requested: number): number | undefined {
   if (!Number.isSafeInteger(requested) || requested < 0) return undefined;
   const hint = pageDown(requested);
   if (hint === 0) return undefined;

@@ -36,6 +36,15 @@ export function removeMapping(s: KernelState, mm: Mm, va: number, pfn: number): 
   s.rmap.remove(pfn, mm, va);
 }
 
+/**
+ * The PTE of `mm` mapping `pfn` moved from `fromVa` to `toVa` (mremap's
+ * move_ptes): the same mapping, so mapcount and rss stay; only the reverse
+ * map learns the new address.
+ */
+export function moveMapping(s: KernelState, mm: Mm, fromVa: number, toVa: number, pfn: number): void {
+  s.rmap.move(pfn, mm, fromVa, toVa);
+}
+
 /** page_remove_rmap + put_page for one PTE that no longer maps `pfn`. */
 export function dropMapping(s: KernelState, mm: Mm, va: number, pfn: number, dirty: boolean): void {
   removeMapping(s, mm, va, pfn);

@@ -65,6 +65,15 @@ export class ReverseMap {
     if (next === NONE && prev === NONE) this.unlistFrame(pfn);
   }
 
+  /** The mapping of `pfn` at `fromVa` in `mm` is now at `toVa` (mremap moved its PTE); it keeps its place in the chain. */
+  move(pfn: number, mm: Mm, fromVa: number, toVa: number): void {
+    let r = cell(this.head, pfn);
+    while (r !== NONE && !(this.recordMm[r] === mm && this.recordVa[r] === fromVa))
+      r = cell(this.recordNext, r);
+    if (r === NONE) throw new Error(`rmap: frame ${pfn} has no mapping at ${fromVa} in mm ${mm.id}`);
+    this.recordVa[r] = toVa;
+  }
+
   // A cursor over one frame's mappings, for loops that must not allocate:
   // `first(pfn)`, then `next(record)` until NONE (-1), reading each record's
   // `mmAt` and `vaAt`.

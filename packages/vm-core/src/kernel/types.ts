@@ -203,6 +203,25 @@ export type MmapResult =
   | { readonly kind: 'ok'; readonly address: number; readonly faults?: readonly FaultRecord[] }
   | { readonly kind: 'error'; readonly errno: ErrnoName };
 
+/**
+ * mremap(): [address, address + oldLength) becomes newLength long — in
+ * place if it can (shrinking always can), else moved if `mayMove`. The
+ * flags are taken as given, so their bad combinations are EINVAL as in Linux.
+ */
+export interface MremapRequest {
+  readonly address: number;
+  readonly oldLength: number;
+  readonly newLength: number;
+  /** MREMAP_MAYMOVE: the area may move when it cannot grow where it is. */
+  readonly mayMove?: boolean;
+  /** MREMAP_FIXED (with mayMove): move to exactly `newAddress`, unmapping whatever is there. */
+  readonly fixed?: boolean;
+  /** MREMAP_DONTUNMAP (with mayMove, equal lengths): the pages move, the old range stays mapped with none. */
+  readonly dontUnmap?: boolean;
+  /** Where to go: exact with `fixed`, a hint with `dontUnmap` alone, unused otherwise. */
+  readonly newAddress?: number;
+}
+
 /** mlock() / munlock(): the errno, and the pages mlock faulted in during the call. */
 export interface MlockResult {
   readonly errno: ErrnoName | null;

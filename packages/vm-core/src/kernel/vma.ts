@@ -39,6 +39,19 @@ export interface Vma {
    * fault refills from the zero page or the page cache (vma_needs_copy).
    */
   anonVma?: true;
+  /**
+   * An anonymous area's vm_pgoff where it is not the area's own page
+   * number: kept by an area mremap moved after it held pages (copy_vma
+   * keeps the old pgoff, so the pages' rmap index stays valid). Merging
+   * asks for contiguous pgoffs, so a moved area joins no neighbour by
+   * accident of address.
+   */
+  anonPgoff?: number;
+}
+
+/** An area's vm_pgoff: the file page `start` maps, or for anonymous memory its own page number unless mremap moved it. */
+export function vmaPgoff(vma: Vma): number {
+  return vma.file?.pgoff ?? vma.anonPgoff ?? vma.start / 4096;
 }
 
 export function vmaAllows(vma: Vma, write: boolean, exec: boolean): boolean {
@@ -146,6 +159,7 @@ export class VmaList {
     const upper: Vma = { ...vma, start: va };
     if (vma.file !== undefined)
       upper.file = { name: vma.file.name, pgoff: vma.file.pgoff + (va - vma.start) / 4096 };
+    if (vma.anonPgoff !== undefined) upper.anonPgoff = vma.anonPgoff + (va - vma.start) / 4096;
     vma.end = va;
     this.areas.splice(this.areas.indexOf(vma) + 1, 0, upper);
   }
@@ -186,12 +200,9 @@ export class VmaList {
 function mergeable(a: Vma, b: Vma): boolean {
   if (a.end !== b.start || a.flags !== b.flags || a.name !== b.name) return false;
 
-  if (a.file === undefined && b.file === undefined) return true;
-  // File areas merge only when the second continues the first in the file.
-  return (
-    a.file !== undefined &&
-    b.file !== undefined &&
-    a.file.name === b.file.name &&
-    a.file.pgoff + (a.end - a.start) / 4096 === b.file.pgoff
-  );
+  if ((a.file === undefined) !== (b.file === undefined)) return false;
+  if (a.file !== undefined && a.file.name !== b.file?.name) return false;
+  // Areas merge only when the second continues the first: in the file, or
+  // in anonymous page offsets (is_mergeable_vma, can_vma_merge_after).
+  return vmaPgoff(a) + (a.end - a.start) / 4096 === vmaPgoff(b);
 }
