@@ -871,6 +871,20 @@ static void op_proc_mem(bool write_op, pid_t pid, uint64_t addr, uintptr_t buf, 
 	reply_count(ret, err, minflt);
 }
 
+/* What mmap or mremap returned: the address (also the reply's aux, for a label) or the errno. */
+static void reply_mapping(void *p, int err, long minflt)
+{
+	if (p == MAP_FAILED) {
+		snprintf(P.json, sizeof P.json, "{\"errno\":\"%s\"}", errno_name(err));
+		puppet_reply("ok", minflt, true, NULL, P.json);
+		return;
+	}
+	char aux[32];
+	snprintf(aux, sizeof aux, "0x%lx", (unsigned long)p);
+	snprintf(P.json, sizeof P.json, "{\"address\":\"%s\"}", aux);
+	puppet_reply("ok", minflt, true, aux, P.json);
+}
+
 static void op_mmap(uintptr_t addr, uint64_t length, int prot, int flags, const char *file, uint64_t offset)
 {
 	int fd = -1;
@@ -889,15 +903,7 @@ static void op_mmap(uintptr_t addr, uint64_t length, int prot, int flags, const 
 	long minflt = minflt_now() - before; /* MAP_POPULATE faults the pages in here */
 	if (fd >= 0)
 		close(fd);
-	if (p == MAP_FAILED) {
-		snprintf(P.json, sizeof P.json, "{\"errno\":\"%s\"}", errno_name(err));
-		puppet_reply("ok", minflt, true, NULL, P.json);
-		return;
-	}
-	char aux[32];
-	snprintf(aux, sizeof aux, "0x%lx", (unsigned long)p);
-	snprintf(P.json, sizeof P.json, "{\"address\":\"%s\"}", aux);
-	puppet_reply("ok", minflt, true, aux, P.json);
+	reply_mapping(p, err, minflt);
 }
 
 #ifndef MREMAP_DONTUNMAP
@@ -913,15 +919,7 @@ static void op_mremap(uintptr_t addr, uint64_t old_len, uint64_t new_len, int fl
 	void *p = mremap((void *)addr, old_len, new_len, flags, (void *)new_addr);
 	int err = errno;
 	long minflt = minflt_now() - before;
-	if (p == MAP_FAILED) {
-		snprintf(P.json, sizeof P.json, "{\"errno\":\"%s\"}", errno_name(err));
-		puppet_reply("ok", minflt, true, NULL, P.json);
-		return;
-	}
-	char aux[32];
-	snprintf(aux, sizeof aux, "0x%lx", (unsigned long)p);
-	snprintf(P.json, sizeof P.json, "{\"address\":\"%s\"}", aux);
-	puppet_reply("ok", minflt, true, aux, P.json);
+	reply_mapping(p, err, minflt);
 }
 
 static void reply_errno_of(int ret, int err)
@@ -1351,24 +1349,42 @@ static int parse_signal(const char *s)
 	return strcmp(s, "SIGSEGV") == 0 ? SIGSEGV : strcmp(s, "SIGBUS") == 0 ? SIGBUS : strcmp(s, "SIGKILL") == 0 ? SIGKILL : 0;
 }
 
-/* A comma list of signals or "-", as the bits op_sigprocmask takes; false if malformed. */
-static bool parse_signal_bits(const char *s, unsigned *bits)
+/* A word of a comma list and the bit it stands for. */
+struct word_bit {
+	const char *word;
+	int bit;
+};
+
+/* A comma list of the table's words, or "-" for none: their bits ORed; false if a word is not in the table. */
+static bool parse_word_bits(const char *s, const struct word_bit *table, int *bits)
 {
 	*bits = 0;
 	if (strcmp(s, "-") == 0)
 		return true;
-	char copy[64];
+	char copy[128];
 	if (strlen(s) >= sizeof copy)
 		return false;
 	strcpy(copy, s);
 	char *save = NULL;
 	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		int sig = parse_signal(w);
-		if (!sig)
+		const struct word_bit *e = table;
+		while (e->word && strcmp(e->word, w) != 0)
+			e++;
+		if (!e->word)
 			return false;
-		*bits |= sig == SIGSEGV ? 1 : sig == SIGBUS ? 2 : 4;
+		*bits |= e->bit;
 	}
 	return true;
+}
+
+/* A comma list of signals or "-", as the bits op_sigprocmask takes; false if malformed. */
+static bool parse_signal_bits(const char *s, unsigned *bits)
+{
+	static const struct word_bit SIGNALS[] = { { "SIGSEGV", 1 }, { "SIGBUS", 2 }, { "SIGKILL", 4 }, { NULL, 0 } };
+	int b;
+	bool ok = parse_word_bits(s, SIGNALS, &b);
+	*bits = (unsigned)b;
+	return ok;
 }
 
 static bool has_word(const char *list, const char *word)
@@ -1389,60 +1405,29 @@ static bool parse_prot(const char *s, int *prot)
 	return true;
 }
 
-/* flags: comma list of private,shared,fixed,growsdown,anon or "-". */
+/* flags: comma list of private,shared,fixed,growsdown,anon,populate or "-" (MAP_PRIVATE unless shared;
+ * MAP_ANONYMOUS unless a file is named). */
 static bool parse_map_flags(const char *s, bool has_file, int *flags)
 {
-	bool shared = false;
-	int f = has_file ? 0 : MAP_ANONYMOUS;
-	if (strcmp(s, "-") != 0) {
-		char copy[128];
-		if (strlen(s) >= sizeof copy)
-			return false;
-		strcpy(copy, s);
-		char *save = NULL;
-		for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-			if (strcmp(w, "private") == 0)
-				;
-			else if (strcmp(w, "shared") == 0)
-				shared = true;
-			else if (strcmp(w, "fixed") == 0)
-				f |= MAP_FIXED;
-			else if (strcmp(w, "growsdown") == 0)
-				f |= MAP_GROWSDOWN;
-			else if (strcmp(w, "anon") == 0)
-				f |= MAP_ANONYMOUS;
-			else if (strcmp(w, "populate") == 0)
-				f |= MAP_POPULATE;
-			else
-				return false;
-		}
-	}
-	*flags = f | (shared ? MAP_SHARED : MAP_PRIVATE);
+	static const struct word_bit MAP_WORDS[] = {
+		{ "private", 0 },	    { "shared", MAP_SHARED }, { "fixed", MAP_FIXED }, { "growsdown", MAP_GROWSDOWN },
+		{ "anon", MAP_ANONYMOUS }, { "populate", MAP_POPULATE }, { NULL, 0 },
+	};
+	int f;
+	*flags = 0;
+	if (!parse_word_bits(s, MAP_WORDS, &f))
+		return false;
+	*flags = f | (has_file ? 0 : MAP_ANONYMOUS) | (f & MAP_SHARED ? 0 : MAP_PRIVATE);
 	return true;
 }
 
 /* mremap's flags: a comma list of maymove, fixed, dontunmap, or "-". */
 static bool parse_mremap_flags(const char *s, int *flags)
 {
-	*flags = 0;
-	if (strcmp(s, "-") == 0)
-		return true;
-	char copy[64];
-	if (strlen(s) >= sizeof copy)
-		return false;
-	strcpy(copy, s);
-	char *save = NULL;
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		if (strcmp(w, "maymove") == 0)
-			*flags |= MREMAP_MAYMOVE;
-		else if (strcmp(w, "fixed") == 0)
-			*flags |= MREMAP_FIXED;
-		else if (strcmp(w, "dontunmap") == 0)
-			*flags |= MREMAP_DONTUNMAP;
-		else
-			return false;
-	}
-	return true;
+	static const struct word_bit MREMAP_WORDS[] = {
+		{ "maymove", MREMAP_MAYMOVE }, { "fixed", MREMAP_FIXED }, { "dontunmap", MREMAP_DONTUNMAP }, { NULL, 0 },
+	};
+	return parse_word_bits(s, MREMAP_WORDS, flags);
 }
 
 static bool is_hex_bytes(const char *s)

@@ -323,20 +323,15 @@ export class CaseObserver {
     }
     // Named before its label exists: the address an mmap returned is compared, not its own name.
     const fields = fieldsOf(step, raw, this.addresses);
+    const length =
+      step.kind === 'mmap' ? step.args.length : step.kind === 'mremap' ? step.args.new_length : 0;
     if (
-      step.kind === 'mmap' &&
+      (step.kind === 'mmap' || step.kind === 'mremap') &&
       step.args.as !== undefined &&
       raw.kind === 'done' &&
       raw.address !== undefined
     )
-      this.addresses.mapped(step.args.as, raw.address, step.args.length);
-    if (
-      step.kind === 'mremap' &&
-      step.args.as !== undefined &&
-      raw.kind === 'done' &&
-      raw.address !== undefined
-    )
-      this.addresses.mapped(step.args.as, raw.address, step.args.new_length);
+      this.addresses.mapped(step.args.as, raw.address, length);
     if (facts.minflt !== null) fields.minflt = facts.minflt;
     for (const [n, page] of facts.pages.entries()) fields[`page ${n + 1}`] = describePage(page, this.frames);
     this.steps.push({ step: index, op: step.kind, fields });

@@ -29,13 +29,16 @@ function machine(options: { uid?: number } = {}) {
     const r = kernel.mremap(pid, request);
     return r.kind === 'ok' ? r.address : r.errno;
   };
+  /** MREMAP_FIXED of one page from `from` to `to`. */
+  const moveTo = (from: number, to: number) =>
+    mremap({ address: from, oldLength: PAGE, newLength: PAGE, mayMove: true, fixed: true, newAddress: to });
   /** The frame `va` maps in `who`'s tables (x86-64: bits 12–51), or null. */
   const pfnAt = (va: number, who = pid) => {
     const pte = kernel.tables.readPte(kernel.task(who).mm!.pgdPfn, va);
     return (pte & 1n) === 0n ? null : Number((pte >> 12n) & ((1n << 40n) - 1n));
   };
   const clean = () => expect(checkInvariants(kernel)).toEqual([]);
-  return { kernel, pid, map, read, write, mremap, pfnAt, clean };
+  return { kernel, pid, map, read, write, mremap, moveTo, pfnAt, clean };
 }
 
 /** Two adjacent mappings: `buf` (pages), and a page mapped right after it so it cannot grow in place. */
@@ -98,14 +101,7 @@ describe('mremap moves the page tables, not the data', () => {
     const other = m.map(2 * PAGE);
     m.write(buf, 3);
     m.write(other, 4);
-    const r = m.mremap({
-      address: buf,
-      oldLength: PAGE,
-      newLength: PAGE,
-      mayMove: true,
-      fixed: true,
-      newAddress: other,
-    });
+    const r = m.moveTo(buf, other);
     expect(r).toBe(other);
     expect(m.read(other)).toEqual({ value: 3, faults: [] });
     // Only the new length was replaced: the page after it is the old mapping's, untouched.
@@ -257,14 +253,7 @@ describe('mremap refuses as Linux does', () => {
     ] as const) {
       const m = machine({ uid });
       const buf = m.map(PAGE);
-      const r = m.mremap({
-        address: buf,
-        oldLength: PAGE,
-        newLength: PAGE,
-        mayMove: true,
-        fixed: true,
-        newAddress: 0x1000,
-      });
+      const r = m.moveTo(buf, 0x1000);
       expect(r).toBe(expected);
     }
   });
@@ -274,22 +263,13 @@ describe('mremap refuses as Linux does', () => {
     const fixed = (address: number) => m.map(PAGE, { address, fixed: true });
     const [a, b, c, d] = [fixed(0x1000_0000), fixed(0x2000_0000), fixed(0x3000_0000), fixed(0x4000_0000)];
     m.write(b, 1);
-    const beside = (from: number, to: number) =>
-      m.mremap({
-        address: from,
-        oldLength: PAGE,
-        newLength: PAGE,
-        mayMove: true,
-        fixed: true,
-        newAddress: to,
-      });
     // b moves to just below a: its page offset is still b's, so the two stay two areas...
-    expect(beside(b, a - PAGE)).toBe(a - PAGE);
+    expect(m.moveTo(b, a - PAGE)).toBe(a - PAGE);
     expect(m.mremap({ address: a - PAGE, oldLength: 2 * PAGE, newLength: 3 * PAGE, mayMove: true })).toBe(
       'EFAULT',
     );
     // ...while an area that never faulted takes its new place's offset and joins its neighbour.
-    expect(beside(d, c - PAGE)).toBe(c - PAGE);
+    expect(m.moveTo(d, c - PAGE)).toBe(c - PAGE);
     expect(m.mremap({ address: c - PAGE, oldLength: 2 * PAGE, newLength: 3 * PAGE })).toBe(c - PAGE);
     m.clean();
   });
