@@ -18,6 +18,12 @@
 //                    background while pnpm installs and awaited before the
 //                    tests; skipped, saying what to install by hand, when not
 //                    root or without apt-get
+//                    — and the packages of other architectures in
+//                    `faultline.unpackedPackages` ({ arch: { metapackage:
+//                    folder to keep } }), downloaded and that folder unpacked
+//                    into .tools/<arch>/ rather than installed (Debian's arm64
+//                    kernel, booted under QEMU: installing it would replace
+//                    the host's own)
 //   fetch pnpm       the pinned pnpm into .tools/
 //   pnpm install     every package, from the lockfile
 //   build            every package's `build` (the README's commands need the CLI)
@@ -143,15 +149,26 @@ function startSystemPackages() {
   const started = performance.now();
   const result = (status, note) => ({ name: 'system packages', status, note, seconds: seconds(started) });
   const wanted = pkg.faultline?.systemPackages ?? [];
-  if (wanted.length === 0) return Promise.resolve(result('skipped', 'none declared'));
+  const unpacked = unpackedPackagesMissing();
+  if (wanted.length === 0 && unpacked.length === 0)
+    return Promise.resolve(result('skipped', 'none declared'));
   const missing = wanted.filter((name) => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
     const r = spawnSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', name], { encoding: 'utf8' });
     return !(r.status === 0 && r.stdout.startsWith('ii'));
   });
-  if (missing.length === 0) return Promise.resolve(result('ok', `already installed: ${wanted.join(' ')}`));
-  const list = missing.join(' ');
-  const install = `apt-get install -y --no-install-recommends ${list}`;
+  if (missing.length === 0 && unpacked.length === 0)
+    return Promise.resolve(result('ok', `already installed: ${wanted.join(' ')}`));
+  const list = [
+    ...missing,
+    ...unpacked.map((u) => `${u.name}:${u.arch} (unpacked into .tools/${u.arch})`),
+  ].join(' ');
+  const steps = [];
+  for (const arch of new Set(unpacked.map((u) => u.arch))) steps.push(`dpkg --add-architecture ${arch}`);
+  steps.push('apt-get update');
+  if (missing.length > 0) steps.push(`apt-get install -y --no-install-recommends ${missing.join(' ')}`);
+  for (const u of unpacked) steps.push(unpackScript(u));
+  const install = steps.slice(1).join(' && ');
   const hasAptGet = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
   if (!hasAptGet) {
     console.error(
@@ -167,7 +184,7 @@ function startSystemPackages() {
   }
   mkdirSync(toolsDir, { recursive: true });
   const logFile = join(toolsDir, 'system-packages.log');
-  const script = `apt-get update && ${install}`;
+  const script = steps.join(' && ');
   console.error(`\n> ${script}   (in the background; output in ${relative(root, logFile)})`);
   const log = openSync(logFile, 'w');
   return new Promise((resolve) => {
@@ -189,6 +206,37 @@ function startSystemPackages() {
       leaveIfStopped();
     });
   });
+}
+
+/**
+ * The packages of `faultline.unpackedPackages` not yet unpacked: a
+ * metapackage per architecture, found unpacked when .tools/<arch>/ holds a
+ * marker naming it.
+ */
+function unpackedPackagesMissing() {
+  const declared = pkg.faultline?.unpackedPackages ?? {};
+  const missing = [];
+  for (const [arch, packages] of Object.entries(declared))
+    for (const [name, keep] of Object.entries(packages))
+      if (!existsSync(join(toolsDir, arch, `.unpacked-${name}`))) missing.push({ arch, name, keep });
+  return missing;
+}
+
+/**
+ * Shell commands that download what metapackage `name` of `arch` depends on
+ * (e.g. linux-image-arm64 → linux-image-6.1.0-NN-arm64) and unpack its
+ * folder `keep` (the kernel's ./boot, not its modules) into .tools/<arch>/,
+ * then leave the marker.
+ */
+function unpackScript({ arch, name, keep }) {
+  const dir = join(toolsDir, arch);
+  const debs = join(dir, '.download');
+  const dep = `$(apt-cache depends ${name}:${arch} | awk '/Depends: /{print $2; exit}')`;
+  return (
+    `rm -rf ${debs} && mkdir -p ${debs} && (cd ${debs} && apt-get download "${dep}") && ` +
+    `for deb in ${debs}/*.deb; do dpkg-deb --fsys-tarfile "$deb" | tar -x -C ${dir} ${keep}; done && ` +
+    `rm -rf ${debs} && touch ${dir}/.unpacked-${name}`
+  );
 }
 
 /** Waits for the background system packages, stopping the job if they failed. */

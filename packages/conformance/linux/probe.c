@@ -3,7 +3,11 @@
  *
  * Build: gcc -static -O2 -Wall -Wextra -o init probe.c
  * The protocol (program format and JSON output) is the conformance spec
- * ("Conformance probe protocol"); this file implements it for x86-64 Linux.
+ * ("Conformance probe protocol"); this file implements it for x86-64 Linux
+ * and for arm64 (aarch64-linux-gnu-gcc -static: the same source, with the
+ * few lines that differ under __aarch64__ — the exec trampoline, the serial
+ * port, and the fault's syndrome, which arm64 reports as the ESR in the
+ * signal frame's esr_context record where x86 has REG_ERR and REG_TRAPNO).
  *
  * DESIGN
  *
@@ -158,7 +162,14 @@
 #define FILES_DIR "/tmp/files"
 #define SCRATCH_DIR "/tmp/scratch"
 #define PIPES_DIR "/tmp/pipes" /* the case's pipes: FIFOs, see "pipe" in PROTOCOL.md */
+#if defined(__aarch64__)
+/* QEMU's virt board has one PL011 (ttyAMA0, the console); a pci-serial device is the 8250 ttyS0. */
+#define OUTPUT_TTY "/dev/ttyS0"
+#elif defined(__x86_64__)
 #define OUTPUT_TTY "/dev/ttyS1"
+#else
+#error "the probe runs on x86-64 and arm64 only"
+#endif
 #define PUPPET_ARGV0 "puppet"
 
 #define REPLY_TIMEOUT_MS 60000 /* wall time per answer: generous for a loaded host running TCG */
@@ -297,6 +308,7 @@ static int sig_slot(int sig)
 static unsigned char altstack[65536] __attribute__((aligned(64)));
 
 /* The exec target is called from here, see the design comment. */
+#if defined(__x86_64__)
 uintptr_t probe_saved_rsp;
 void probe_call_at(uintptr_t addr);
 __asm__(".text\n"
@@ -312,6 +324,68 @@ __asm__(".text\n"
 	"\tpop %r15\n\tpop %r14\n\tpop %r13\n\tpop %r12\n\tpop %rbp\n\tpop %rbx\n"
 	"\tret\n"
 	".size probe_call_at, .-probe_call_at\n");
+#else
+/* arm64: x0 = 0 in the call, as %eax on x86; a zero-filled page decodes as
+ * UDF #0 (permanently undefined), so a fetch that succeeds ends in SIGILL
+ * with the PC at the target. Callee-saved registers are kept on the stack. */
+uintptr_t probe_saved_sp;
+void probe_call_at(uintptr_t addr);
+__asm__(".text\n"
+	".globl probe_call_at\n"
+	".type probe_call_at,%function\n"
+	"probe_call_at:\n"
+	"\tstp x29, x30, [sp, #-96]!\n"
+	"\tstp x19, x20, [sp, #16]\n\tstp x21, x22, [sp, #32]\n\tstp x23, x24, [sp, #48]\n"
+	"\tstp x25, x26, [sp, #64]\n\tstp x27, x28, [sp, #80]\n"
+	"\tadrp x9, probe_saved_sp\n\tmov x10, sp\n\tstr x10, [x9, :lo12:probe_saved_sp]\n"
+	"\tmov x16, x0\n\tmov x0, #0\n"
+	"\tblr x16\n"
+	"\tadrp x9, probe_saved_sp\n\tldr x10, [x9, :lo12:probe_saved_sp]\n\tmov sp, x10\n"
+	"\tldp x19, x20, [sp, #16]\n\tldp x21, x22, [sp, #32]\n\tldp x23, x24, [sp, #48]\n"
+	"\tldp x25, x26, [sp, #64]\n\tldp x27, x28, [sp, #80]\n"
+	"\tldp x29, x30, [sp], #96\n"
+	"\tret\n"
+	".size probe_call_at, .-probe_call_at\n");
+#endif
+
+/*
+ * The fault's syndrome as the signal frame carries it, as JSON members:
+ * on x86 "err" (REG_ERR: the error code, sanitized for kernel addresses)
+ * and "trap" (REG_TRAPNO); on arm64 "esr", from the frame's esr_context
+ * record (arch/arm64/kernel/signal.c setup_sigframe: written only when the
+ * fault set one, with Linux's rewrite for kernel addresses), or null.
+ */
+#if defined(__aarch64__)
+struct probe_ctx_head {
+	uint32_t magic;
+	uint32_t size;
+};
+#define PROBE_ESR_MAGIC 0x45535201 /* arch/arm64/include/uapi/asm/sigcontext.h ESR_MAGIC */
+static void format_syndrome(char *out, size_t n, const ucontext_t *uc)
+{
+	const unsigned char *p = (const unsigned char *)uc->uc_mcontext.__reserved;
+	const unsigned char *end = p + sizeof uc->uc_mcontext.__reserved;
+	while (p + sizeof(struct probe_ctx_head) <= end) {
+		const struct probe_ctx_head *h = (const void *)p;
+		if (h->magic == 0 || h->size < sizeof *h)
+			break;
+		if (h->magic == PROBE_ESR_MAGIC) {
+			uint64_t esr;
+			memcpy(&esr, p + sizeof *h, sizeof esr);
+			snprintf(out, n, "\"esr\":%llu", (unsigned long long)esr);
+			return;
+		}
+		p += h->size;
+	}
+	snprintf(out, n, "\"esr\":null");
+}
+#else
+static void format_syndrome(char *out, size_t n, const ucontext_t *uc)
+{
+	snprintf(out, n, "\"err\":%lld,\"trap\":%lld", (long long)uc->uc_mcontext.gregs[REG_ERR],
+		 (long long)uc->uc_mcontext.gregs[REG_TRAPNO]);
+}
+#endif
 
 static long minflt_now(void)
 {
@@ -347,10 +421,10 @@ static void on_fault(int sig, siginfo_t *si, void *context);
  */
 static void serve_handler(int sig, siginfo_t *si, const ucontext_t *uc)
 {
-	char json[256];
-	snprintf(json, sizeof json, "{\"signal\":\"%s\",\"code\":%d,\"addr\":\"0x%lx\",\"err\":%lld,\"trap\":%lld}",
-		 signal_name(sig), si->si_code, (unsigned long)si->si_addr, (long long)uc->uc_mcontext.gregs[REG_ERR],
-		 (long long)uc->uc_mcontext.gregs[REG_TRAPNO]);
+	char json[256], syndrome[96];
+	format_syndrome(syndrome, sizeof syndrome, uc);
+	snprintf(json, sizeof json, "{\"signal\":\"%s\",\"code\":%d,\"addr\":\"0x%lx\",%s}", signal_name(sig),
+		 si->si_code, (unsigned long)si->si_addr, syndrome);
 	/* SA_RESETHAND reset the kernel's action to SIG_DFL as it entered this
 	 * handler: the default action is the reporting handler's to stand for. */
 	int slot = sig_slot(sig);
@@ -421,10 +495,10 @@ static void on_fault(int sig, siginfo_t *si, void *context)
 	char touched[40] = "";
 	if (P.op == OP_TOUCH)
 		snprintf(touched, sizeof touched, ",\"pages\":%llu", (unsigned long long)P.touch_pages);
-	snprintf(P.json, sizeof P.json,
-		 "{\"signal\":\"%s\",\"code\":%d,\"addr\":\"0x%lx\",\"err\":%lld,\"trap\":%lld%s}",
-		 signal_name(sig), si->si_code, (unsigned long)addr, (long long)uc->uc_mcontext.gregs[REG_ERR],
-		 (long long)uc->uc_mcontext.gregs[REG_TRAPNO], touched);
+	char syndrome[96];
+	format_syndrome(syndrome, sizeof syndrome, uc);
+	snprintf(P.json, sizeof P.json, "{\"signal\":\"%s\",\"code\":%d,\"addr\":\"0x%lx\",%s%s}", signal_name(sig),
+		 si->si_code, (unsigned long)addr, syndrome, touched);
 	puppet_reply("dead", minflt, P.op != OP_NONE, NULL, P.json);
 	_exit(0);
 }

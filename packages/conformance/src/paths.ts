@@ -14,4 +14,6 @@ export const PACKAGE_PATHS = {
   knownDifferences: at('known-differences.yaml'),
   recorded: at('linux-results.json'),
   probeSource: at('linux/probe.c'),
+  /** Where the bootstrap unpacks Debian's arm64 kernel (package.json's faultline.unpackedPackages). */
+  arm64Boot: at('../../.tools/arm64/boot/'),
 } as const;

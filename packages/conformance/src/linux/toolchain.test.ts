@@ -33,6 +33,27 @@ describe('findLinuxToolchain', () => {
     expect(result.missing[2]).toMatch(/gcc.*libc6-dev/);
   });
 
+  test('arm64 asks for its own QEMU, cross compiler and unpacked kernel', () => {
+    const boot = join(root, 'arm64-boot');
+    mkdirSync(boot);
+    writeFileSync(join(boot, 'vmlinuz-6.1.0-57-arm64'), '');
+    writeFileSync(join(boot, 'vmlinuz-6.1.0-58-amd64'), '');
+    expect(newestKernel(boot, 'arm64')).toBe(join(boot, 'vmlinuz-6.1.0-57-arm64'));
+    const result = findLinuxToolchain({
+      arch: 'arm64',
+      env: { PATH: join(root, 'empty') },
+      bootDir: join(root, 'none'),
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.missing).toHaveLength(3);
+    expect(result.missing[0]).toMatch(/qemu-system-aarch64.*qemu-system-arm/);
+    expect(result.missing[1]).toMatch(/vmlinuz-\*-arm64.*linux-image-arm64.*FAULTLINE_LINUX_KERNEL_ARM64/);
+    expect(result.missing[2]).toMatch(
+      /aarch64-linux-gnu-gcc.*gcc-aarch64-linux-gnu and libc6-dev-arm64-cross/,
+    );
+  });
+
   test('FAULTLINE_LINUX_KERNEL overrides /boot, and must be readable', () => {
     const bin = join(root, 'bin');
     mkdirSync(bin);
