@@ -1216,7 +1216,7 @@ class Runner {
       const v = this.labels.get(head!);
       if (v === undefined)
         throw new ScenarioError(
-          `field "${field}": no label "${head}" (define it with "as:" on an mmap, kmalloc or vmalloc step)`,
+          `field "${field}": no label "${head}" (define it with "as:" on an mmap, mremap, kmalloc or vmalloc step)`,
         );
       base = v;
     }
