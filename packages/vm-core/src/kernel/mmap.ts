@@ -39,14 +39,9 @@ export function mmap(s: KernelState, pid: number, request: MmapRequest): MmapRes
     unmapRange(s, mm, address, address + length);
     start = address;
   } else {
-    const hint = request.address === undefined ? undefined : roundHintToMin(s, request.address);
-    if (hint !== undefined && hint + length <= s.layout.userEnd && mm.vmas.isFree(hint, hint + length)) {
-      start = hint;
-    } else {
-      const found = mm.vmas.findFreeTopDown(length, s.layout.mmapMinAddr, s.layout.mmapBase);
-      if (found === null) return { kind: 'error', errno: 'ENOMEM' };
-      start = found;
-    }
+    const found = getUnmappedArea(s, mm, length, request.address);
+    if (found === null) return { kind: 'error', errno: 'ENOMEM' };
+    start = found;
   }
   const p = request.prot;
   const flags =
@@ -277,6 +272,18 @@ function snapshot(s: KernelState, vma: Vma): VmaInfo {
   };
 }
 
+/**
+ * get_unmapped_area() without MAP_FIXED: the hint if [hint, hint + length)
+ * is free, else the highest free range below mmap_base (top-down); null
+ * when there is none (ENOMEM).
+ */
+export function getUnmappedArea(s: KernelState, mm: Mm, length: number, requested?: number): number | null {
+  const hint = requested === undefined ? undefined : roundHintToMin(s, requested);
+  if (hint !== undefined && hint + length <= s.layout.userEnd && mm.vmas.isFree(hint, hint + length))
+    return hint;
+  return mm.vmas.findFreeTopDown(length, s.layout.mmapMinAddr, s.layout.mmapBase);
+}
+
 /** cap_mmap_addr(): a mapping at `address` is allowed below mmap_min_addr only with CAP_SYS_RAWIO. */
 export function mayMapBelowMinAddr(s: KernelState, task: Task, address: number): boolean {
   return address >= s.layout.mmapMinAddr || hasRawIo(task);
@@ -288,7 +295,7 @@ export function mayMapBelowMinAddr(s: KernelState, task: Task, address: number):
  * it rather than refused — whoever asks, since a hint never has to be
  * honoured. Undefined: no usable hint (get_unmapped_area then searches).
  */
-export function roundHintToMin(s: KernelState, requested: number): number | undefined {
+function roundHintToMin(s: KernelState, requested: number): number | undefined {
   if (!Number.isSafeInteger(requested) || requested < 0) return undefined;
   const hint = pageDown(requested);
   if (hint === 0) return undefined;

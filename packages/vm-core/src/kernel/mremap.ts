@@ -14,7 +14,7 @@ import type { ErrnoName } from './abi.ts';
 import { populate } from './gup.ts';
 import { unmapRange } from './memory.ts';
 import { type Mm, OutOfMemory } from './mm.ts';
-import { lockedBytes, mayLockMore, mayMapBelowMinAddr, roundHintToMin } from './mmap.ts';
+import { getUnmappedArea, lockedBytes, mayLockMore, mayMapBelowMinAddr } from './mmap.ts';
 import { moveMapping } from './page-rmap.ts';
 import { type KernelState, PAGE, pageUp, userTask } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
@@ -65,7 +65,7 @@ export function mremap(s: KernelState, pid: number, request: MremapRequest): Mma
     return grown(s, task, address, locked ? extension : null);
   }
   if (!mayMove) return fail('ENOMEM');
-  const to = mm.vmas.findFreeTopDown(newLength, s.layout.mmapMinAddr, s.layout.mmapBase);
+  const to = getUnmappedArea(s, mm, newLength);
   if (to === null) return fail('ENOMEM');
   return moveVma(s, task, vma, address, oldLength, newLength, to, false);
 }
@@ -106,14 +106,9 @@ function mremapTo(
     if (!mayMapBelowMinAddr(s, task, newAddress)) return fail('EPERM');
     to = newAddress;
   } else {
-    const hint = newAddress === 0 ? undefined : roundHintToMin(s, newAddress);
-    if (hint !== undefined && hint + newLength <= s.layout.userEnd && mm.vmas.isFree(hint, hint + newLength))
-      to = hint;
-    else {
-      const found = mm.vmas.findFreeTopDown(newLength, s.layout.mmapMinAddr, s.layout.mmapBase);
-      if (found === null) return fail('ENOMEM');
-      to = found;
-    }
+    const found = getUnmappedArea(s, mm, newLength, newAddress);
+    if (found === null) return fail('ENOMEM');
+    to = found;
   }
   return moveVma(s, task, vma, address, length, newLength, to, request.dontUnmap === true);
 }
