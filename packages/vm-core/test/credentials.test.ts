@@ -56,18 +56,21 @@ describe('mmap_min_addr and CAP_SYS_RAWIO', () => {
       expect(() => kernel.spawn('app', { uid })).toThrow(/is not one \(0 for root, up to 4294967294\)/);
   });
 
-  test('root’s stack may grow below mmap_min_addr; a user’s stops there', () => {
-    for (const [uid, grows] of [
-      [0, true],
-      [1000, false],
+  test('since 5.0 no stack grows below mmap_min_addr, root’s neither (CVE-2019-9213); before, root’s could', () => {
+    for (const [linux, uid, grows] of [
+      ['6.1', 0, false],
+      ['6.1', 1000, false],
+      ['4.19', 0, true],
+      ['4.19', 1000, false],
     ] as const) {
-      const kernel = new Kernel({ frames: 256 });
+      const kernel = new Kernel({ frames: 256, linux });
       const pid = kernel.spawn('app', { uid }).pid;
+      // Root may still map there with MAP_FIXED (cap_mmap_addr): only growth is refused.
       expect(
         kernel.mmap(pid, { address: 0x10000, fixed: true, length: PAGE, prot: RW, growsDown: true }),
       ).toMatchObject({ kind: 'ok' });
       const out = kernel.access(pid, 0xf000, 'write', 1);
-      expect([uid, out.kind]).toEqual([uid, grows ? 'ok' : 'signal']);
+      expect([linux, uid, out.kind]).toEqual([linux, uid, grows ? 'ok' : 'signal']);
     }
   });
 });
@@ -101,5 +104,33 @@ describe('round_hint_to_min: a hint is moved, never refused', () => {
     const pid = kernel.spawn('app').pid;
     const r = kernel.mmap(pid, { address: 0, length: PAGE, prot: RW });
     expect(r.kind === 'ok' && r.address > 0x7000_0000_0000).toBe(true);
+  });
+});
+
+describe("arm64: the sysctl's 4096 and the kernel's own 32768 (CONFIG_LSM_MMAP_MIN_ADDR)", () => {
+  test('a user may map 0x1000 with MAP_FIXED (vm.mmap_min_addr is 4096), but a hint below 0x8000 is moved to 0x8000', () => {
+    const kernel = new Kernel({ arch: 'arm64', frames: 256 });
+    const pid = kernel.spawn('app', { uid: 1000 }).pid;
+    expect(kernel.mmap(pid, { address: 0x1000, fixed: true, length: PAGE, prot: RW })).toEqual({
+      kind: 'ok',
+      address: 0x1000,
+    });
+    expect(kernel.mmap(pid, { address: 0x2000, length: PAGE, prot: RW })).toEqual({
+      kind: 'ok',
+      address: 0x8000,
+    });
+    // MAP_FIXED below the sysctl's page still needs CAP_SYS_RAWIO.
+    expect(kernel.mmap(pid, { address: 0, fixed: true, length: PAGE, prot: RW })).toMatchObject({
+      kind: 'error',
+      errno: 'EPERM',
+    });
+  });
+
+  test('a stack stops growing at the kernel’s 0x8000, not at the sysctl’s 0x1000', () => {
+    const kernel = new Kernel({ arch: 'arm64', frames: 256 });
+    const pid = kernel.spawn('app', { uid: 0 }).pid;
+    kernel.mmap(pid, { address: 0x9000, fixed: true, length: PAGE, prot: RW, growsDown: true });
+    expect(kernel.access(pid, 0x8000, 'write', 1).kind).toBe('ok');
+    expect(kernel.access(pid, 0x7000, 'write', 1).kind).toBe('signal');
   });
 });

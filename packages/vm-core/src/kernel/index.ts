@@ -6,6 +6,7 @@ export * from './abi.ts';
 export {
   type ArchTerms,
   architectures,
+  describeEsr,
   KERNEL_ARCHES,
   type KernelArchitecture,
   type LeafProt,

@@ -21,8 +21,20 @@ export interface KernelLayout {
   readonly format: PagingFormat;
   /** TASK_SIZE: user addresses are below this. */
   readonly userEnd: number;
-  /** vm.mmap_min_addr: user mappings below it are refused (a NULL-dereference guard). */
+  /**
+   * vm.mmap_min_addr (dac_mmap_min_addr): mappings below it need
+   * CAP_SYS_RAWIO (cap_mmap_addr), a NULL-dereference guard.
+   */
   readonly mmapMinAddr: number;
+  /**
+   * CONFIG_LSM_MMAP_MIN_ADDR, where the kernel's config sets it above
+   * vm.mmap_min_addr. The kernel's own mmap_min_addr is the larger of the two
+   * (security/min_addr.c update_mmap_min_addr), and it — not the sysctl —
+   * is where a hint is moved up to, where the top-down search stops, and
+   * below which a stack never grows; only the CAP_SYS_RAWIO check reads the
+   * sysctl. See kernelMmapMinAddr.
+   */
+  readonly lsmMmapMinAddr?: number;
   /** PAGE_OFFSET: the direct map of all physical memory starts here. */
   readonly directMapStart: number;
   /** Largest amount of RAM the direct map can cover (x86-32 "lowmem": 896 MiB). */
@@ -148,9 +160,13 @@ export const layouts: Record<KernelArch, KernelLayout> = {
     // Debian's configs set CONFIG_DEFAULT_MMAP_MIN_ADDR=4096 in
     // debian/config/config and raise it to 65536 for x86 only
     // (debian/config/kernelarch-x86/config), so vm.mmap_min_addr is 4096 on
-    // Debian's arm64 kernels. (CONFIG_LSM_MMAP_MIN_ADDR=32768 binds only
-    // under an LSM with an mmap_addr hook, SELinux; Debian runs AppArmor.)
+    // Debian's arm64 kernels: root, or anyone with MAP_FIXED at 0x1000 as
+    // nobody, may map there. But config-6.1.0-*-arm64 also has
+    // CONFIG_LSM_MMAP_MIN_ADDR=32768, which raises the kernel's own
+    // mmap_min_addr: a hint below it becomes 0x8000 (the conformance suite's
+    // mmap-hint-below-min-addr shows it on Linux).
     mmapMinAddr: 0x1000,
+    lsmMmapMinAddr: 0x8000,
     // PAGE_OFFSET = -(1 << VA_BITS): the linear map fills the bottom half
     // of TTBR1's range, 128 TiB up to PAGE_END.
     directMapStart: toAddress('0xffff000000000000'),
@@ -180,4 +196,9 @@ export const layouts: Record<KernelArch, KernelLayout> = {
 
 export function isUserAddress(layout: KernelLayout, va: number): boolean {
   return va >= 0 && va < layout.userEnd;
+}
+
+/** The kernel's mmap_min_addr: vm.mmap_min_addr, or CONFIG_LSM_MMAP_MIN_ADDR where that is larger. */
+export function kernelMmapMinAddr(layout: Pick<KernelLayout, 'mmapMinAddr' | 'lsmMmapMinAddr'>): number {
+  return Math.max(layout.mmapMinAddr, layout.lsmMmapMinAddr ?? 0);
 }

@@ -82,6 +82,15 @@ export interface LinuxChange {
 /** Every behaviour that the version knob changes, oldest change first. */
 export const LINUX_CHANGES: readonly LinuxChange[] = [
   {
+    since: '5.0',
+    where: 'mmap.ts vmaForFault(): how far a stack may grow down (mm/mmap.c expand_downwards)',
+    before:
+      "a stack grows below mmap_min_addr when security_mmap_addr() allows the address, as for mmap: root's (CAP_SYS_RAWIO) may reach page zero",
+    after:
+      "no stack grows below the kernel's mmap_min_addr, whoever owns it: a setuid root program's stack could otherwise be pushed into the first pages (CVE-2019-9213); mmap(MAP_FIXED) there still works for root",
+    commits: ['0a1d52994d44 ("mm: enforce min addr even if capable() in expand_downwards()")'],
+  },
+  {
     since: '5.8',
     where: 'vmalloc.ts: vmalloc() and the x86-32 vmalloc fault (arch/x86/mm/fault.c vmalloc_fault)',
     before:

@@ -10,6 +10,8 @@ import { hasRawIo, ROOT_UID } from './cred.ts';
 import { createShmemFile } from './filemap.ts';
 import { populate } from './gup.ts';
 import type { VmaInfo } from './hooks.ts';
+import { kernelMmapMinAddr } from './layout.ts';
+import { linuxAtLeast } from './linux-version.ts';
 import { unmapRange } from './memory.ts';
 import type { Mm } from './mm.ts';
 import { type KernelState, mmById, PAGE, pageDown, pageUp, userTask } from './state.ts';
@@ -212,10 +214,19 @@ export function vmaForFault(
   // expand_downwards(): bounded by mmap_min_addr, RLIMIT_STACK and the
   // guard gap above the area below.
   const newStart = pageDown(address);
-  // security_mmap_addr(), as for mmap: root's stack may grow below mmap_min_addr.
-  const current = s.inFault?.task;
-  if (current === undefined || !mayMapBelowMinAddr(s, current, newStart)) {
-    if (newStart < s.layout.mmapMinAddr) return null;
+  if (linuxAtLeast(s.linux, '5.0')) {
+    // Since 5.0 no stack grows below the kernel's mmap_min_addr, root's
+    // neither (CVE-2019-9213: a setuid program's stack could be pushed down
+    // to page zero).
+    if (newStart < kernelMmapMinAddr(s.layout)) return null;
+  } else {
+    // Before, security_mmap_addr() as for mmap: root's stack could.
+    const current = s.inFault?.task;
+    if (
+      (current === undefined || !mayMapBelowMinAddr(s, current, newStart)) &&
+      newStart < s.layout.mmapMinAddr
+    )
+      return null;
   }
   if (vma.end - newStart > s.layout.stackLimit) return null;
   const prev = mm.vmas.previous(vma);
@@ -281,7 +292,8 @@ export function getUnmappedArea(s: KernelState, mm: Mm, length: number, requeste
   const hint = requested === undefined ? undefined : roundHintToMin(s, requested);
   if (hint !== undefined && hint + length <= s.layout.userEnd && mm.vmas.isFree(hint, hint + length))
     return hint;
-  return mm.vmas.findFreeTopDown(length, s.layout.mmapMinAddr, s.layout.mmapBase);
+  // arch_get_unmapped_area_topdown(): low_limit = max(PAGE_SIZE, mmap_min_addr).
+  return mm.vmas.findFreeTopDown(length, Math.max(PAGE, kernelMmapMinAddr(s.layout)), s.layout.mmapBase);
 }
 
 /** cap_mmap_addr(): a mapping at `address` is allowed below mmap_min_addr only with CAP_SYS_RAWIO. */
@@ -299,5 +311,6 @@ function roundHintToMin(s: KernelState, requested: number): number | undefined {
   if (!Number.isSafeInteger(requested) || requested < 0) return undefined;
   const hint = pageDown(requested);
   if (hint === 0) return undefined;
-  return hint < s.layout.mmapMinAddr ? pageUp(s.layout.mmapMinAddr) : hint;
+  const floor = kernelMmapMinAddr(s.layout);
+  return hint < floor ? pageUp(floor) : hint;
 }

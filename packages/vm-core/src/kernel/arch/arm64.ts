@@ -72,6 +72,21 @@ function fscName(fsc: number): string {
   }
 }
 
+/**
+ * An ESR as a reader wants it: the exception class, WnR for a data abort
+ * (CM set: a cache maintenance instruction, which Linux never counts as a
+ * write), and the fault status with the level the walk stopped at, in
+ * fault_info[]'s words — "DABT (lower EL), WnR 1, level 3 translation fault".
+ */
+export function describeEsr(esr: number): string {
+  const ec = esr >>> ESR_EC_SHIFT;
+  const dataAbort = ec === EC_DABT_LOW || ec === EC_DABT_CUR;
+  const parts = [ecName[ec] ?? `EC ${hex(ec, 2)}`];
+  if (dataAbort) parts.push((esr & ESR_CM) !== 0 ? 'CM 1' : `WnR ${(esr & ESR_WNR) !== 0 ? 1 : 0}`);
+  if (dataAbort || ec === EC_IABT_LOW || ec === EC_IABT_CUR) parts.push(fscName(esr & ESR_FSC));
+  return parts.join(', ');
+}
+
 const hex = (n: number, digits: number) => `0x${(n >>> 0).toString(16).padStart(digits, '0')}`;
 
 const USER_ACCESS_VIOLATION = 'access to user memory outside uaccess routines';

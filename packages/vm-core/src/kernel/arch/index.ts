@@ -5,6 +5,7 @@ import { riscvSv39Architecture } from './riscv.ts';
 import { x86_32Architecture, x86_64Architecture } from './x86.ts';
 
 export type { ArchTerms, KernelArch, KernelArchitecture, LeafProt, PteOps } from './arch.ts';
+export { describeEsr } from './arm64.ts';
 
 export const architectures: Readonly<Record<KernelArch, KernelArchitecture>> = {
   'x86-64': x86_64Architecture,
