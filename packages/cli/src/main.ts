@@ -48,9 +48,10 @@ commands:
                   --exercises DIR validates a course's own exercise folders
   new SLUG [--exercises DIR]
                   scaffold an exercise folder in exercises/ (or DIR) to fill in
-  conformance [--record] [--recorded] [--case ID]... [--all] [--json]
-                  run every conformance case on the simulator and on Linux 6.1
-                  (booted now under QEMU when it is installed, else the
+  conformance [--arch x86-64|arm64]... [--record] [--recorded] [--case ID]... [--all] [--json]
+                  run every conformance case on the simulator and on Linux 6.1,
+                  x86-64 then arm64 (or the --arch given), each booted now
+                  under QEMU when it is installed (else the
                   committed results) and compare what a program observes:
                   agree, known difference (with the Linux source that decides
                   it) or new; --record saves Linux's results; exit 1 on

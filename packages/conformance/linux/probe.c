@@ -69,8 +69,8 @@
  * pages of both, and drops the PTEs of file-backed pages without an anon_vma
  * from the child, mm/memory.c vma_needs_copy), a puppet:
  *   - reads every page of every mapping it had before the first step (text,
- *     rodata, RELRO), and writes every writable one (data, bss, heap/TLS)
- *     back with its own value, which breaks COW;
+ *     rodata, RELRO, the vDSO), and writes every writable one (data, bss,
+ *     heap/TLS) back with its own value, which breaks COW;
  *   - writes 64 KiB of stack below its current stack pointer, and every page
  *     above it up to the top of [stack];
  *   - runs each path it will use once (getrusage twice, snprintf, the errno
@@ -530,7 +530,13 @@ static void open_fifos(const char *slot)
 		_exit(111);
 }
 
-/* Record the puppet's own mappings (all of them but [stack], [vvar], [vdso], [vsyscall]). */
+/*
+ * Record the puppet's own mappings (all of them but [stack], [vvar] and
+ * [vsyscall]). [vdso] is read like text: on arm64 a handler returns through
+ * its sigreturn trampoline (setup_return() uses VDSO_SYMBOL(sigtramp) when
+ * glibc gives no SA_RESTORER), and fork does not copy the PTEs of that
+ * special mapping, so a child's first signal would fault on it.
+ */
 static void record_own_ranges(void)
 {
 	int fd = open("/proc/self/maps", O_RDONLY);
@@ -558,8 +564,7 @@ static void record_own_ranges(void)
 				uintptr_t lo = PAGE_DOWN(here) - 65536 - PAGE;
 				P.stack_lo = lo < start ? start : lo;
 				P.stack_hi = end;
-			} else if (strcmp(name, "[vvar]") != 0 && strcmp(name, "[vdso]") != 0 &&
-				   strcmp(name, "[vsyscall]") != 0 &&
+			} else if (strcmp(name, "[vvar]") != 0 && strcmp(name, "[vsyscall]") != 0 &&
 				   P.nranges < (int)(sizeof P.ranges / sizeof P.ranges[0])) {
 				struct own_range *r = &P.ranges[P.nranges++];
 				r->start = start;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CaseError, loadCases, parseCase } from './case-file.ts';
+import { CaseError, caseArchs, loadCases, parseCase } from './case-file.ts';
 import { programOf } from './program.ts';
 
 const failure = (id: string, text: string): string => {
@@ -21,6 +21,19 @@ describe('a conformance case file', () => {
     expect(c.linux).toEqual({ uid: 65534 });
     expect(c.scenario.steps.map((s) => s.kind)).toEqual(['spawn', 'mmap']);
     expect(parseCase('root', 'title: t\nsteps:\n  - spawn: { name: a }\n').linux).toEqual({ uid: 0 });
+  });
+
+  test('runs on x86-64 alone unless its archs list arm64 too; no other architecture has a Linux probe', () => {
+    expect(caseArchs(parseCase('x', 'title: t\nsteps:\n  - spawn: { name: a }\n'))).toEqual(['x86-64']);
+    expect(
+      caseArchs(parseCase('b', 'title: t\narchs: [x86-64, arm64]\nsteps:\n  - spawn: { name: a }\n')),
+    ).toEqual(['x86-64', 'arm64']);
+    expect(failure('r', 'title: t\narchs: [x86-64, riscv-sv39]\nsteps:\n  - spawn: { name: a }\n')).toBe(
+      'case r: field "archs": the Linux probe runs on x86-64 and arm64, not riscv-sv39',
+    );
+    expect(failure('r', 'title: t\narch: x86-32\nsteps:\n  - spawn: { name: a }\n')).toBe(
+      'case r: field "arch": the Linux probe runs on x86-64 and arm64, not x86-32',
+    );
   });
 
   test('refuses what a user program cannot do on Linux, and says what it can', () => {

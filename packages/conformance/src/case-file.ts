@@ -10,10 +10,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseScenarioText, type Scenario, ScenarioError, type StepKind } from '@faultline/scenario';
+import { archsOf, parseScenarioText, type Scenario, ScenarioError, type StepKind } from '@faultline/scenario';
 import { isMap, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CaseError } from './errors.ts';
+import type { CaseArch } from './observation.ts';
 import { PACKAGE_PATHS } from './paths.ts';
 import { programOf } from './program.ts';
 
@@ -54,6 +55,14 @@ export const PROBED_STEPS = [
 ] as const satisfies readonly StepKind[];
 
 export type ProbedStepKind = (typeof PROBED_STEPS)[number];
+
+/** The architectures a case can be compared on: those the probe boots Linux for. */
+export const CASE_ARCHS = ['x86-64', 'arm64'] as const satisfies readonly CaseArch[];
+
+/** The architectures a case is compared on: its scenario's `archs`, x86-64 alone by default. */
+export function caseArchs(c: ConformanceCase): readonly CaseArch[] {
+  return archsOf(c.scenario) as readonly CaseArch[];
+}
 
 /** Labels every case may use: defined by each spawn, on both sides, from what that process looks like. */
 export const BUILTIN_LABELS = ['stack', 'brk'] as const;
@@ -103,17 +112,19 @@ export function parseCase(id: string, text: string): ConformanceCase {
     throw error;
   }
   if (scenario.title === undefined) throw new CaseError(`${where}: give it a title (what it checks)`);
+  const elsewhere = archsOf(scenario).filter((a) => !(CASE_ARCHS as readonly string[]).includes(a));
+  if (elsewhere.length > 0)
+    throw new CaseError(
+      `${where}: field "${scenario.archs === undefined ? 'arch' : 'archs'}": the Linux probe runs on ${CASE_ARCHS.join(' and ')}, not ${elsewhere.join(', ')}`,
+    );
   for (const [field, value] of [
-    ['arch', scenario.arch !== 'x86-64'],
     ['cpus', scenario.cpus !== 1],
     ['hooks', scenario.hooks !== undefined],
     ['swap', scenario.swap !== undefined],
     ['tlb', scenario.tlb !== undefined],
   ] as const) {
     if (value)
-      throw new CaseError(
-        `${where}: field "${field}": the Linux probe runs one x86-64 CPU, Linux's own code`,
-      );
+      throw new CaseError(`${where}: field "${field}": the Linux probe runs one CPU, Linux's own code`);
   }
   if (
     scenario.uid !== undefined ||

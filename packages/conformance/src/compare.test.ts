@@ -18,13 +18,14 @@ const known = (
   what: 'w',
   source: 's',
   kind,
-  where: [{ case: 'c', step: 2, field, simulator, linux }],
+  where: [{ arch: 'x86-64', case: 'c', step: 2, field, simulator, linux }],
 });
 
 describe('comparing a case step by step', () => {
   test('equal fields agree; a difference on the list is known; anything else is new, with both values', () => {
     const list = new KnownList([known('sanitize', 'difference', 'error_code', ['0x4', '0x5'])]);
     const result = compareCase(
+      'x86-64',
       'c',
       't',
       run({}, { error_code: '0x4', si_code: 'SEGV_MAPERR' }, { minflt: 1 }),
@@ -46,6 +47,7 @@ describe('comparing a case step by step', () => {
   test('a listed place that now shows other values is a new difference, and says what the list expected', () => {
     const list = new KnownList([known('sanitize', 'difference', 'error_code', ['0x4', '0x5'])]);
     const result = compareCase(
+      'x86-64',
       'c',
       't',
       run({}, { error_code: '0x4' }),
@@ -60,12 +62,13 @@ describe('comparing a case step by step', () => {
   });
 
   test('a step one side never reported is a failure of the case', () => {
-    const result = compareCase('c', 't', run({}, { value: 1 }), run({}), new KnownList([]));
+    const result = compareCase('x86-64', 'c', 't', run({}, { value: 1 }), run({}), new KnownList([]));
     expect(result.failure).toBe('the simulator reported 2 steps, Linux 1');
   });
 
   test('a field one side did not observe is a difference too', () => {
     const result = compareCase(
+      'x86-64',
       'c',
       't',
       run({}, { value: 0 }),
@@ -80,13 +83,20 @@ describe('comparing a case step by step', () => {
 
   test('a QEMU artefact on the list is skipped, not known', () => {
     const list = new KnownList([known('qemu-gp', 'qemu', 'trap', ['13', '14'])]);
-    const result = compareCase('c', 't', run({}, { trap: 13 }), run({}, { trap: 14 }), list);
+    const result = compareCase('x86-64', 'c', 't', run({}, { trap: 13 }), run({}, { trap: 14 }), list);
     expect(result.steps[0]!.verdict).toBe('skipped');
   });
 
   test('a side that failed is reported, and only the steps both observed are compared', () => {
     const linux: ObservedRun = { ...run({}, { value: 1 }), failure: 'the probe failed: no answer' };
-    const result = compareCase('c', 't', run({}, { value: 1 }, { value: 2 }), linux, new KnownList([]));
+    const result = compareCase(
+      'x86-64',
+      'c',
+      't',
+      run({}, { value: 1 }, { value: 2 }),
+      linux,
+      new KnownList([]),
+    );
     expect(result.failure).toBe('Linux: the probe failed: no answer');
     expect(result.steps).toHaveLength(1);
   });
@@ -94,15 +104,45 @@ describe('comparing a case step by step', () => {
   test('a known place where the sides now agree makes the list stale', () => {
     const entries = [known('fixed-now', 'difference', 'minflt', ['1', '0'])];
     const result = compareCase(
+      'x86-64',
       'c',
       't',
       run({}, { minflt: 1 }),
       run({}, { minflt: 1 }),
       new KnownList(entries),
     );
-    expect(staleKnownPlaces([result], entries)).toEqual([
+    expect(staleKnownPlaces('x86-64', [result], entries)).toEqual([
       '"fixed-now" names c step 2 minflt, where the two sides do not differ',
     ]);
+  });
+
+  test('a known place is per architecture: an x86-64 entry neither covers nor goes stale on arm64', () => {
+    const entries = [known('x86-only', 'difference', 'minflt', ['1', '0'])];
+    const list = new KnownList(entries);
+    const arm = compareCase('arm64', 'c', 't', run({}, { minflt: 1 }), run({}, { minflt: 0 }), list);
+    expect(arm.steps[0]!.verdict).toBe('new');
+    expect(staleKnownPlaces('arm64', [arm], entries)).toEqual([]);
+    const x86 = compareCase('x86-64', 'c', 't', run({}, { minflt: 1 }), run({}, { minflt: 0 }), list);
+    expect(x86.steps[0]!.verdict).toBe('known');
+  });
+
+  test('what a side reports aside is kept beside the step, never compared', () => {
+    const aside = (esr: string): ObservedRun => ({
+      steps: [{ step: 1, op: 'read', fields: { esr: 'translation fault' }, aside: { esr } }],
+      failure: null,
+    });
+    const result = compareCase(
+      'arm64',
+      'c',
+      't',
+      aside('0x92000004'),
+      aside('0x92000007'),
+      new KnownList([]),
+    );
+    expect(result.steps[0]).toMatchObject({
+      verdict: 'agree',
+      aside: { simulator: { esr: '0x92000004' }, linux: { esr: '0x92000007' } },
+    });
   });
 
   test('two entries may not claim one place', () => {

@@ -3,8 +3,8 @@
  * field by field. A field that differs is a known difference when the
  * reviewed list names that very place, else a new one.
  */
-import { describePlace, type KnownDifference, type KnownList } from './known-differences.ts';
-import type { Observation, ObservedRun } from './observation.ts';
+import { describePlace, type KnownDifference, type KnownList, keyOf } from './known-differences.ts';
+import type { CaseArch, Observation, ObservedRun } from './observation.ts';
 
 export type Verdict = 'agree' | 'known' | 'skipped' | 'new';
 
@@ -25,6 +25,8 @@ export interface ComparedStep {
   readonly verdict: Verdict;
   readonly fields: Observation;
   readonly differences: readonly FieldDifference[];
+  /** What each side reported that is shown but not compared (ObservedStep.aside). */
+  readonly aside?: { readonly simulator: Observation; readonly linux: Observation };
 }
 
 export interface ComparedCase {
@@ -39,6 +41,7 @@ const show = (v: string | number | null | undefined): string =>
   v === undefined ? '(not observed)' : v === null ? 'none' : String(v);
 
 export function compareCase(
+  arch: CaseArch,
   caseId: string,
   title: string,
   simulator: ObservedRun,
@@ -65,7 +68,7 @@ export function compareCase(
       const b = lin.fields[field];
       if (a === b) continue;
       const [simulatorShows, linuxShows] = [show(a), show(b)];
-      const listed = known.at({ case: caseId, step: sim.step, field });
+      const listed = known.at({ arch, case: caseId, step: sim.step, field });
       const matches =
         listed !== undefined &&
         listed.place.simulator === simulatorShows &&
@@ -87,6 +90,9 @@ export function compareCase(
       verdict: verdictOf(differences),
       fields: lin.fields,
       differences,
+      ...(sim.aside !== undefined || lin.aside !== undefined
+        ? { aside: { simulator: sim.aside ?? {}, linux: lin.aside ?? {} } }
+        : {}),
     });
   }
   return { caseId, title, steps, failure: failures.length === 0 ? null : failures.join('; ') };
@@ -98,16 +104,20 @@ function verdictOf(differences: readonly FieldDifference[]): Verdict {
   return differences.every((d) => d.known?.kind === 'qemu') ? 'skipped' : 'known';
 }
 
-/** Known differences that name a place where both sides now agree (or that no case has): the list is stale there. */
-export function staleKnownPlaces(cases: readonly ComparedCase[], list: readonly KnownDifference[]): string[] {
+/** Known differences that name a place on this architecture where both sides now agree (or that no case has): the list is stale there. */
+export function staleKnownPlaces(
+  arch: CaseArch,
+  cases: readonly ComparedCase[],
+  list: readonly KnownDifference[],
+): string[] {
   const shown = new Set<string>();
   for (const c of cases)
     for (const s of c.steps)
-      for (const d of s.differences) shown.add(`${c.caseId}\u0000${s.step}\u0000${d.field}`);
+      for (const d of s.differences) shown.add(keyOf({ arch, case: c.caseId, step: s.step, field: d.field }));
   const stale: string[] = [];
   for (const e of list)
     for (const p of e.where)
-      if (!shown.has(`${p.case}\u0000${p.step}\u0000${p.field}`))
+      if (p.arch === arch && !shown.has(keyOf(p)))
         stale.push(`"${e.id}" names ${describePlace(p)}, where the two sides do not differ`);
   return stale;
 }

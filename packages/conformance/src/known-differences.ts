@@ -14,6 +14,8 @@ import { PACKAGE_PATHS } from './paths.ts';
 const shown = z.union([z.string(), z.number()]).transform(String);
 
 const place = z.strictObject({
+  /** The architecture the case was compared on there. */
+  arch: z.enum(['x86-64', 'arm64']).default('x86-64'),
   case: z.string().min(1),
   step: z.number().int().positive(),
   field: z.string().min(1),
@@ -36,8 +38,8 @@ const entry = z.strictObject({
 export type KnownDifference = z.infer<typeof entry>;
 /** Where a known difference shows, with the values it shows there. */
 export type KnownPlace = z.infer<typeof place>;
-/** A step's field in a case. */
-export type Place = Pick<KnownPlace, 'case' | 'step' | 'field'>;
+/** A step's field in a case, compared on one architecture. */
+export type Place = Pick<KnownPlace, 'arch' | 'case' | 'step' | 'field'>;
 
 export const KNOWN_DIFFERENCES_FILE = PACKAGE_PATHS.knownDifferences;
 
@@ -84,6 +86,7 @@ export class KnownList {
   }
 }
 
-const keyOf = (p: Place) => `${p.case}\u0000${p.step}\u0000${p.field}`;
+export const keyOf = (p: Place) => `${p.arch}\u0000${p.case}\u0000${p.step}\u0000${p.field}`;
 
-export const describePlace = (p: Place) => `${p.case} step ${p.step} ${p.field}`;
+export const describePlace = (p: Place) =>
+  `${p.case} step ${p.step} ${p.field}${p.arch === 'x86-64' ? '' : ` on ${p.arch}`}`;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ConformanceCase } from './case-file.ts';
 import {
+  type CaseArch,
   CaseObserver,
   COUNTING_STEPS,
   handlerStepOf,
@@ -42,8 +43,8 @@ export type ProbeStepLine = z.infer<typeof probeStepLine>;
 /** The lines of one case, as the probe printed them: a start line, its steps, then done or error. */
 export type ProbeLines = readonly Readonly<Record<string, unknown>>[];
 
-export function observeOnLinux(c: ConformanceCase, lines: ProbeLines): ObservedRun {
-  const observer = new CaseObserver();
+export function observeOnLinux(c: ConformanceCase, lines: ProbeLines, arch: CaseArch): ObservedRun {
+  const observer = new CaseObserver(arch);
   const steps = observer.steps;
   let failure: string | null = 'the probe printed no "done" line for this case';
   for (const line of lines) {
@@ -121,6 +122,7 @@ function deliveryOf(entry: unknown): RawDelivery {
     addr: BigInt(String(d.addr)),
     err: typeof d.err === 'number' ? d.err : null,
     trap: typeof d.trap === 'number' ? d.trap : null,
+    esr: typeof d.esr === 'number' ? d.esr : null,
     steps: steps.map((s) => ({
       op: String(s.op),
       raw: rawOf(handlerStepOf(String(s.op)), (s.result ?? {}) as Readonly<Record<string, unknown>>),
@@ -139,6 +141,7 @@ function plainRawOf(step: Step, r: Readonly<Record<string, unknown>>): RawResult
       addr: BigInt(String(r.addr)),
       err: typeof r.err === 'number' ? r.err : null,
       trap: typeof r.trap === 'number' ? r.trap : null,
+      esr: typeof r.esr === 'number' ? r.esr : null,
       ...(r.pages !== undefined ? { pages: Number(r.pages) } : {}),
     };
   }

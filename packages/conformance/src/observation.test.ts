@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { AddressNamer, describePage, FrameNamer } from './observation.ts';
+import { AddressNamer, CaseObserver, describePage, FrameNamer, type RawResult } from './observation.ts';
 
 describe('addresses named the same way on both kernels', () => {
   test('inside a labelled mapping: the label and the offset; the newest mapping wins', () => {
@@ -64,4 +64,54 @@ test('a fault at the step’s own target is named as the case wrote the target',
   expect(n.name(0x7f0000000010n, 'buf+16')).toBe('buf+16');
   expect(n.name(0x7f0000000020n, 'buf+16')).toBe('buf+0x20');
   expect(n.evaluate('nolabel+1')).toBeNull();
+});
+
+describe('what a signal frame says, per architecture', () => {
+  const read = { kind: 'read', args: { task: 'a', addr: 'buf' } } as unknown as Parameters<
+    CaseObserver['step']
+  >[1];
+  const signal = (addr: bigint, esr: number | null, err: number | null, trap: number | null): RawResult => ({
+    kind: 'signal',
+    signal: 'SIGSEGV',
+    code: 'SEGV_ACCERR',
+    addr,
+    err,
+    trap,
+    esr,
+  });
+  const observe = (arch: 'x86-64' | 'arm64', raw: RawResult) => {
+    const o = new CaseObserver(arch);
+    o.step(1, read, raw, { minflt: null, pages: [] });
+    return o.steps[0]!;
+  };
+
+  test('x86-64: the error code and trap number', () => {
+    expect(observe('x86-64', signal(0x1000n, null, 0x7, 14)).fields).toMatchObject({
+      error_code: '0x7',
+      trap: 14,
+    });
+  });
+
+  test('arm64: a permission fault is compared whole, decoded (class, WnR, status and level)', () => {
+    const step = observe('arm64', signal(0x1000n, 0x9200004f, null, null));
+    expect(step.fields.esr).toBe('0x9200004f (DABT (lower EL), WnR 1, level 3 permission fault)');
+    expect(step.fields).not.toHaveProperty('error_code');
+    expect(step.aside).toBeUndefined();
+  });
+
+  test('arm64: a translation fault at a user address keeps its level aside, since it tells which tables the program has', () => {
+    const step = observe('arm64', signal(0x1000n, 0x92000006, null, null));
+    expect(step.fields.esr).toBe('DABT (lower EL), WnR 0, translation fault (level aside)');
+    expect(step.aside).toEqual({ esr: '0x92000006 (DABT (lower EL), WnR 0, level 2 translation fault)' });
+  });
+
+  test('arm64: at or above TASK_SIZE the level is compared: Linux always says level 0 there', () => {
+    const step = observe('arm64', signal(0xffff000000010000n, 0x92000004, null, null));
+    expect(step.fields.esr).toBe('0x92000004 (DABT (lower EL), WnR 0, level 0 translation fault)');
+    expect(step.aside).toBeUndefined();
+  });
+
+  test('arm64: no esr_context record is none', () => {
+    expect(observe('arm64', signal(0x1000n, null, null, null)).fields.esr).toBeNull();
+  });
 });

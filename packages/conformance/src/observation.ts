@@ -9,6 +9,10 @@
  */
 
 import type { Step } from '@faultline/scenario';
+import { describeEsr, layouts } from '@faultline/vm-core';
+
+/** The architectures cases are compared on: Linux's, booted under QEMU, and the simulator's. */
+export type CaseArch = 'x86-64' | 'arm64';
 
 /** Steps that are a system call returning a byte count or an errno. */
 export const COUNTING_STEPS: ReadonlySet<string> = new Set([
@@ -29,6 +33,12 @@ export interface ObservedStep {
   readonly step: number;
   readonly op: string;
   readonly fields: Observation;
+  /**
+   * What the side reported but the comparison leaves out, shown beside it:
+   * on arm64, the level at which a translation fault's walk stopped (see
+   * syndromeFields).
+   */
+  readonly aside?: Observation;
 }
 
 /** One side's run of a case: its steps, or why it could not run them all. */
@@ -159,6 +169,8 @@ export type RawResult =
       /** The error code in the signal frame, and the trap number (null: not reported). */
       readonly err: number | null;
       readonly trap: number | null;
+      /** arm64: the ESR in the frame's esr_context record (null: none). */
+      readonly esr: number | null;
       /** For a touch: the pages it stored to before the signal. */
       readonly pages?: number;
     }
@@ -192,6 +204,7 @@ export interface RawDelivery {
   readonly addr: bigint;
   readonly err: number | null;
   readonly trap: number | null;
+  readonly esr: number | null;
   readonly steps: readonly { readonly op: string; readonly raw: RawResult }[];
   readonly end: string;
 }
@@ -206,21 +219,27 @@ export function fieldsOf(
   step: Step,
   raw: RawResult,
   addresses: AddressNamer,
+  arch: CaseArch,
+  aside: Record<string, string> = {},
 ): Record<string, string | number | null> {
-  const fields = resultFields(step, raw, addresses);
+  const fields = resultFields(step, raw, addresses, arch, aside);
   const handled = 'handled' in raw ? (raw.handled ?? []) : [];
   const target = 'addr' in step.args && step.args.addr !== undefined ? step.args.addr : undefined;
   for (const [i, d] of handled.entries()) {
     const n = i + 1;
-    const err = d.err === null ? '' : `, error code ${hex(d.err)}`;
-    const trap = d.trap === null ? '' : `, trap ${d.trap}`;
-    fields[`handled ${n}`] = `${d.signal} ${d.code} at ${addresses.name(d.addr, target)}${err}${trap}`;
+    const syndrome = Object.entries(syndromeFields(d, arch, aside, `handled ${n} esr`))
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `, ${k.replace('_', ' ')} ${v}`)
+      .join('');
+    fields[`handled ${n}`] = `${d.signal} ${d.code} at ${addresses.name(d.addr, target)}${syndrome}`;
     fields[`handler ${n}`] =
       d.steps
-        .map(({ op, raw: r }) => {
-          const shown = Object.entries(fieldsOf(handlerStepOf(op), r, addresses)).map(
+        .map(({ op, raw: r }, j) => {
+          const inner: Record<string, string> = {};
+          const shown = Object.entries(fieldsOf(handlerStepOf(op), r, addresses, arch, inner)).map(
             ([k, v]) => `${k}=${v === null ? 'none' : v}`,
           );
+          for (const [k, v] of Object.entries(inner)) aside[`handler ${n} step ${j + 1} ${k}`] = v;
           return shown.length === 0 ? op : `${op} (${shown.join(', ')})`;
         })
         .join(' | ') || 'no steps';
@@ -229,10 +248,52 @@ export function fieldsOf(
   return fields;
 }
 
+/**
+ * What the signal frame says of the fault besides si_addr: on x86 the error
+ * code and trap number (REG_ERR, REG_TRAPNO); on arm64 the ESR, decoded
+ * (exception class, WnR, the fault status and the level the walk stopped at).
+ */
+function syndromeFields(
+  s: {
+    readonly addr: bigint;
+    readonly err: number | null;
+    readonly trap: number | null;
+    readonly esr: number | null;
+  },
+  arch: CaseArch,
+  aside: Record<string, string>,
+  asideKey = 'esr',
+): Record<string, string | number | null> {
+  if (arch !== 'arm64') return { error_code: s.err === null ? null : hex(s.err), trap: s.trap };
+  if (s.esr === null) return { esr: null };
+  const whole = `${hex(s.esr)} (${describeEsr(s.esr)})`;
+  // A translation fault's level says how far the walk got: which page tables
+  // the process already has around the address. Linux's process has its ELF
+  // image, heap, argument pages and vDSO mapped; a simulated spawn has only
+  // its (empty) stack area, so its walks stop higher up. That is the
+  // program, not the kernel: the level is shown beside, not compared. At or
+  // above TASK_SIZE it is compared: Linux reports level 0 there whatever its
+  // tables hold (set_thread_esr), which is the kernel's doing.
+  if ((s.esr & 0x3c) === FSC_TRANSLATION && BigInt.asUintN(64, s.addr) < ARM64_TASK_SIZE) {
+    aside[asideKey] = whole;
+    return {
+      esr: describeEsr(s.esr).replace(/level \d translation fault/, 'translation fault (level aside)'),
+    };
+  }
+  return { esr: whole };
+}
+
+const ARM64_TASK_SIZE = BigInt(layouts.arm64.userEnd);
+
+/** The fault status type of a translation fault (ESR_ELx_FSC_FAULT), levels 0–3 in the low two bits. */
+const FSC_TRANSLATION = 0x04;
+
 function resultFields(
   step: Step,
   raw: RawResult,
   addresses: AddressNamer,
+  arch: CaseArch,
+  aside: Record<string, string>,
 ): Record<string, string | number | null> {
   if (raw.kind === 'signal') {
     const target = 'addr' in step.args && step.args.addr !== undefined ? step.args.addr : undefined;
@@ -240,8 +301,7 @@ function resultFields(
       signal: raw.signal,
       si_code: raw.code,
       si_addr: addresses.name(raw.addr, target),
-      error_code: raw.err === null ? null : hex(raw.err),
-      trap: raw.trap,
+      ...syndromeFields(raw, arch, aside),
       ...(step.kind === 'touch' ? { pages_stored: raw.pages ?? null } : {}),
     };
   }
@@ -316,13 +376,16 @@ export class CaseObserver {
   private readonly frames = new FrameNamer();
   readonly steps: ObservedStep[] = [];
 
+  constructor(private readonly arch: CaseArch) {}
+
   step(index: number, step: Step, raw: RawResult, facts: StepFacts): void {
     if (facts.spawned !== undefined) {
       this.addresses.builtin('stack', facts.spawned.stack);
       this.addresses.builtin('brk', facts.spawned.brk);
     }
     // Named before its label exists: the address an mmap returned is compared, not its own name.
-    const fields = fieldsOf(step, raw, this.addresses);
+    const aside: Record<string, string> = {};
+    const fields = fieldsOf(step, raw, this.addresses, this.arch, aside);
     const length =
       step.kind === 'mmap' ? step.args.length : step.kind === 'mremap' ? step.args.new_length : 0;
     if (
@@ -334,6 +397,11 @@ export class CaseObserver {
       this.addresses.mapped(step.args.as, raw.address, length);
     if (facts.minflt !== null) fields.minflt = facts.minflt;
     for (const [n, page] of facts.pages.entries()) fields[`page ${n + 1}`] = describePage(page, this.frames);
-    this.steps.push({ step: index, op: step.kind, fields });
+    this.steps.push({
+      step: index,
+      op: step.kind,
+      fields,
+      ...(Object.keys(aside).length > 0 ? { aside } : {}),
+    });
   }
 }

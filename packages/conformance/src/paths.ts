@@ -12,7 +12,9 @@ const at = (path: string) => fileURLToPath(new URL(path, root));
 export const PACKAGE_PATHS = {
   cases: at('cases/'),
   knownDifferences: at('known-differences.yaml'),
+  /** Linux's results on each architecture (x86-64 kept its name from before arm64 was compared). */
   recorded: at('linux-results.json'),
+  recordedArm64: at('linux-results-arm64.json'),
   probeSource: at('linux/probe.c'),
   /** Where the bootstrap unpacks Debian's arm64 kernel (package.json's faultline.unpackedPackages). */
   arm64Boot: at('../../.tools/arm64/boot/'),

@@ -10,9 +10,14 @@ import { z } from 'zod';
 import { CaseError } from './errors.ts';
 import { qemuArguments } from './linux/qemu.ts';
 import type { ProbeLines } from './linux-side.ts';
+import type { CaseArch } from './observation.ts';
 import { PACKAGE_PATHS } from './paths.ts';
 
-export const RECORDED_FILE = PACKAGE_PATHS.recorded;
+/** Where each architecture's results are committed. */
+export const RECORDED_FILES: Readonly<Record<CaseArch, string>> = {
+  'x86-64': PACKAGE_PATHS.recorded,
+  arm64: PACKAGE_PATHS.recordedArm64,
+};
 
 const recordedSchema = z.object({
   about: z.string(),
@@ -26,26 +31,32 @@ const recordedSchema = z.object({
 export type RecordedResults = z.infer<typeof recordedSchema>;
 
 /** The machine the probe runs on, as QEMU is told it (paths left out): changing it invalidates the results. */
-const MACHINE = qemuArguments(
-  { ok: true, qemu: 'qemu-system-x86_64', kernel: 'vmlinuz', gcc: 'gcc' },
-  'initramfs.cpio',
-  'console.log',
-  'probe.jsonl',
-).join(' ');
+function machineOf(arch: CaseArch): string {
+  return qemuArguments(
+    { ok: true, arch, qemu: 'qemu', kernel: 'vmlinuz', gcc: 'gcc' },
+    'initramfs.cpio',
+    'console.log',
+    'probe.jsonl',
+  ).join(' ');
+}
 
-/** What Linux's output for this program depends on: the probe, the machine and the program. */
-export function sourceHash(probeSource: string, program: string): string {
+/**
+ * What Linux's output for this program depends on: the probe, the machine
+ * and the program. (x86-64's hash reads as it did before arm64 was
+ * compared, so its recording stayed valid.)
+ */
+export function sourceHash(probeSource: string, program: string, arch: CaseArch = 'x86-64'): string {
   return createHash('sha256')
     .update(probeSource)
     .update('\u0000')
-    .update(MACHINE)
+    .update(machineOf(arch))
     .update('\u0000')
     .update(program)
     .digest('hex')
     .slice(0, 16);
 }
 
-export function loadRecorded(path = RECORDED_FILE): RecordedResults | null {
+export function loadRecorded(path: string): RecordedResults | null {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -62,7 +73,7 @@ export function loadRecorded(path = RECORDED_FILE): RecordedResults | null {
 export function saveRecorded(
   boot: Readonly<Record<string, unknown>>,
   cases: ReadonlyMap<string, { hash: string; lines: ProbeLines }>,
-  path = RECORDED_FILE,
+  path: string,
 ): void {
   const sorted = Object.fromEntries([...cases].sort(([a], [b]) => a.localeCompare(b)));
   const data: RecordedResults = {

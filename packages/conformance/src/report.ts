@@ -1,4 +1,5 @@
 /** The suite's result as the table `faultline conformance` prints, and as JSON. */
+import type { ComparedStep } from './compare.ts';
 import type { SuiteResult } from './suite.ts';
 
 const VERDICT = { agree: 'agree', known: 'known', skipped: 'skipped', new: 'NEW' } as const;
@@ -7,9 +8,11 @@ export function formatConformance(result: SuiteResult, options: { readonly all?:
   const out: string[] = [];
   const { linux, counts } = result;
   out.push(
-    linux.kind === 'live'
-      ? `Linux: booted now under QEMU — ${linux.kernel}`
-      : `Linux: the committed results (${linux.kernel}) — ${linux.why}`,
+    `${result.arch} — ${
+      linux.kind === 'live'
+        ? `Linux: booted now under QEMU — ${linux.kernel}`
+        : `Linux: the committed results (${linux.kernel}) — ${linux.why}`
+    }`,
   );
   out.push('');
   const rows: string[][] = [['case', 'step', 'verdict', 'field', 'simulator', 'Linux', 'known difference']];
@@ -21,6 +24,8 @@ export function formatConformance(result: SuiteResult, options: { readonly all?:
           .map(([k, v]) => `${k}=${v === null ? 'none' : v}`)
           .join(', ');
         rows.push([c.caseId, `${s.step} ${s.op}`, VERDICT.agree, '', values, '(same)', '']);
+        for (const [k, simulator, linux] of asideRows(s))
+          rows.push(['', '', 'aside', k, simulator, linux, '(shown, not compared)']);
         continue;
       }
       for (const d of s.differences)
@@ -33,6 +38,8 @@ export function formatConformance(result: SuiteResult, options: { readonly all?:
           d.linux,
           d.known?.id ?? '',
         ]);
+      for (const [k, simulator, linux] of asideRows(s))
+        rows.push(['', '', 'aside', k, simulator, linux, '(shown, not compared)']);
     }
   }
   if (rows.length > 1) out.push(...table(rows), '');
@@ -48,6 +55,15 @@ export function formatConformance(result: SuiteResult, options: { readonly all?:
   return `${out.join('\n')}\n`;
 }
 
+/** What the two sides reported beside a step (ObservedStep.aside), one row per field. */
+function asideRows(s: ComparedStep): [string, string, string][] {
+  if (s.aside === undefined) return [];
+  const keys = [...new Set([...Object.keys(s.aside.simulator), ...Object.keys(s.aside.linux)])];
+  const show = (v: string | number | null | undefined) =>
+    v === undefined || v === null ? 'none' : String(v);
+  return keys.map((k) => [k, show(s.aside!.simulator[k]), show(s.aside!.linux[k])]);
+}
+
 function table(rows: readonly string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.min(48, Math.max(...rows.map((r) => r[i]!.length))));
   return rows.map((r) =>
@@ -61,6 +77,7 @@ function table(rows: readonly string[][]): string[] {
 /** The JSON `--json` prints: the same facts, known differences by id. */
 export function conformanceJson(result: SuiteResult): unknown {
   return {
+    arch: result.arch,
     linux: result.linux,
     counts: result.counts,
     problems: result.problems,
@@ -74,6 +91,7 @@ export function conformanceJson(result: SuiteResult): unknown {
         op: s.op,
         verdict: s.verdict,
         linux: s.fields,
+        ...(s.aside !== undefined ? { aside: s.aside } : {}),
         differences: s.differences.map((d) => ({ ...d, known: d.known?.id ?? null })),
       })),
     })),

@@ -7,6 +7,7 @@ import { bootSession, runOn, ScenarioError, ScenarioSession, type WatchedPage } 
 import type { FaultRecord } from '@faultline/vm-core';
 import type { ConformanceCase } from './case-file.ts';
 import {
+  type CaseArch,
   CaseObserver,
   handlerStepOf,
   type ObservedRun,
@@ -57,28 +58,32 @@ const MEASURED = new Set([
   'proc_mem_write',
 ]);
 
-let builtins: { stack: number; brk: number } | undefined;
+const builtins = new Map<CaseArch, { stack: number; brk: number }>();
 
 /** Where every new process's stack and heap start on the simulator (fixed: it has no ASLR). */
-function builtinLabels(): { stack: number; brk: number } {
-  builtins ??= readBuiltinLabels();
-  return builtins;
+function builtinLabels(arch: CaseArch): { stack: number; brk: number } {
+  let labels = builtins.get(arch);
+  if (labels === undefined) {
+    labels = readBuiltinLabels(arch);
+    builtins.set(arch, labels);
+  }
+  return labels;
 }
 
-function readBuiltinLabels(): { stack: number; brk: number } {
-  const session = new ScenarioSession({ machine: { arch: 'x86-64' } });
+function readBuiltinLabels(arch: CaseArch): { stack: number; brk: number } {
+  const session = new ScenarioSession({ machine: { arch } });
   const task = session.spawn('probe');
   const mm = task.mm!;
   const stack = mm.vmas.all.find((v) => v.name === '[stack]');
-  if (stack === undefined) throw new Error('a new process on the simulator has no [stack] VMA');
+  if (stack === undefined) throw new Error(`a new process on the simulator (${arch}) has no [stack] VMA`);
   return { stack: stack.start, brk: mm.brk };
 }
 
-export function observeOnSimulator(c: ConformanceCase): ObservedRun {
-  const labels = builtinLabels();
+export function observeOnSimulator(c: ConformanceCase, arch: CaseArch): ObservedRun {
+  const labels = builtinLabels(arch);
   // The probe's files are on tmpfs (its boot line says so), so the simulator's
   // are too; and its processes run as the case's uid, root unless it says.
-  const session = bootSession({ ...c.scenario, files: 'tmpfs', uid: c.linux.uid });
+  const session = bootSession({ ...c.scenario, arch, files: 'tmpfs', uid: c.linux.uid });
   const zeroPfn = session.kernel.api.zeroPfn();
   let report: ReturnType<typeof runOn>;
   try {
@@ -89,7 +94,7 @@ export function observeOnSimulator(c: ConformanceCase): ObservedRun {
       return { steps: [], failure: `the simulator refused the case: ${error.message}` };
     throw error;
   }
-  const observer = new CaseObserver();
+  const observer = new CaseObserver(arch);
   for (const step of report.steps) {
     // By index: the steps a handler's siglongjmp skipped are not in the report.
     const scenarioStep = c.scenario.steps[step.index - 1]!;
@@ -142,6 +147,7 @@ function deliveryOf(entry: unknown): RawDelivery {
     addr: BigInt(String(d.address)),
     err: typeof d.errorCode === 'string' ? Number(d.errorCode) : null,
     trap: typeof d.trapNo === 'number' ? d.trapNo : null,
+    esr: typeof d.esr === 'string' ? Number(d.esr) : null,
     steps,
     end: String(d.end),
   };
@@ -149,7 +155,7 @@ function deliveryOf(entry: unknown): RawDelivery {
 
 function plainRawOf(o: Readonly<Record<string, unknown>>, step: Step): RawResult {
   if (typeof o.signal === 'string') {
-    // What the signal frame said (REG_ERR, REG_TRAPNO), as the probe reads it from the handler's ucontext.
+    // What the signal frame said (x86: REG_ERR, REG_TRAPNO; arm64: the ESR), as the probe reads it from the handler's ucontext.
     return {
       kind: 'signal',
       signal: o.signal,
@@ -157,6 +163,7 @@ function plainRawOf(o: Readonly<Record<string, unknown>>, step: Step): RawResult
       addr: BigInt(String(o.address)),
       err: typeof o.errorCode === 'string' ? Number(o.errorCode) : null,
       trap: typeof o.trapNo === 'number' ? o.trapNo : null,
+      esr: typeof o.esr === 'string' ? Number(o.esr) : null,
       ...(o.pages !== undefined ? { pages: Number(o.pages) } : {}),
     };
   }

@@ -6,31 +6,34 @@
  * longer shows, and on either side failing to run a case.
  */
 import { readFileSync } from 'node:fs';
-import { CASES_DIR, type ConformanceCase, loadCases } from './case-file.ts';
+import { CASE_ARCHS, CASES_DIR, type ConformanceCase, caseArchs, loadCases } from './case-file.ts';
 import { type ComparedCase, compareCase, staleKnownPlaces } from './compare.ts';
 import { CaseError } from './errors.ts';
 import { KnownList, loadKnownDifferences } from './known-differences.ts';
 import { findLinuxToolchain, runOnLinux } from './linux/index.ts';
 import { observeOnLinux, type ProbeLines } from './linux-side.ts';
-import type { ObservedStep } from './observation.ts';
+import type { CaseArch, ObservedStep } from './observation.ts';
 import { PACKAGE_PATHS } from './paths.ts';
 import { brokenPreconditions } from './preconditions.ts';
 import { programOf } from './program.ts';
-import { loadRecorded, type RecordedResults, saveRecorded, sourceHash } from './recorded.ts';
+import { loadRecorded, RECORDED_FILES, type RecordedResults, saveRecorded, sourceHash } from './recorded.ts';
 import { observeOnSimulator } from './simulator.ts';
 
 /** QEMU's emulation differs from hardware in a few corners; more than this many skips hides too much. */
 export const MAX_SKIPS = 5;
 
 export interface SuiteOptions {
+  /** The architecture to compare on: the cases that list it, on the simulator and on Linux for it (default x86-64). */
+  readonly arch?: CaseArch;
   /** "live": boot Linux now (fails without QEMU); "recorded": the committed results; "auto": live when possible. */
   readonly linux: 'auto' | 'live' | 'recorded';
   /** After a live run, write its results as the committed ones. */
   readonly record?: boolean;
-  /** Only these case ids. */
+  /** Only these case ids (those of them that list this architecture). */
   readonly only?: readonly string[];
   readonly casesDir?: string;
   readonly knownFile?: string;
+  /** Linux's committed results for this architecture (default: linux-results.json, linux-results-arm64.json). */
   readonly recordedFile?: string;
   /** The probe's source (default: linux/probe.c): what Linux's recorded results were made with. */
   readonly probeSourceFile?: string;
@@ -57,6 +60,7 @@ export interface Counts {
 }
 
 export interface SuiteResult {
+  readonly arch: CaseArch;
   readonly linux: LinuxSource;
   readonly cases: readonly ComparedCase[];
   readonly counts: Counts;
@@ -67,6 +71,7 @@ export interface SuiteResult {
 }
 
 export async function runConformance(options: SuiteOptions): Promise<SuiteResult> {
+  const arch = options.arch ?? 'x86-64';
   const log = options.log ?? (() => undefined);
   const known = loadKnownDifferences(options.knownFile);
   const list = new KnownList(known);
@@ -76,25 +81,27 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
     if (unknown.length > 0) throw new CaseError(`no case ${unknown.map((id) => `"${id}"`).join(', ')}`);
     cases = cases.filter((c) => options.only!.includes(c.id));
   }
+  cases = cases.filter((c) => caseArchs(c).includes(arch));
   const probe = readFileSync(options.probeSourceFile ?? PACKAGE_PATHS.probeSource, 'utf8');
   const programs = cases.map((c) => ({ id: c.id, text: programOf(c) }));
-  const hashes = new Map(programs.map((p) => [p.id, sourceHash(probe, p.text)]));
+  const hashes = new Map(programs.map((p) => [p.id, sourceHash(probe, p.text, arch)]));
   const problems: string[] = [];
   const notes: string[] = [];
-  const recorded = loadRecorded(options.recordedFile);
+  const recordedFile = options.recordedFile ?? RECORDED_FILES[arch];
+  const recorded = loadRecorded(recordedFile);
   const committed = usableRecorded(cases, recorded, hashes);
 
   const toolchain =
-    options.linux === 'recorded'
+    options.linux === 'recorded' || cases.length === 0
       ? null
-      : findLinuxToolchain(options.linuxEnv === undefined ? {} : { env: options.linuxEnv });
+      : findLinuxToolchain({ arch, ...(options.linuxEnv === undefined ? {} : { env: options.linuxEnv }) });
   let source: LinuxSource;
   let linuxLines: ReadonlyMap<string, ProbeLines>;
   if (toolchain?.ok) {
-    log(`booting Linux under QEMU (${toolchain.kernel}) for ${programs.length} cases…`);
+    log(`booting Linux (${arch}) under QEMU (${toolchain.kernel}) for ${programs.length} cases…`);
     const run = await runOnLinux(programs, toolchain, { log });
     const kernel = String(run.boot.kernel ?? 'unknown');
-    const broken = [...brokenPreconditions(run.boot), ...probeErrors(run.cases)];
+    const broken = [...brokenPreconditions(run.boot, arch), ...probeErrors(run.cases)];
     const recordedKernel = recorded === null ? null : String(recorded.boot.kernel);
     if (options.record) {
       problems.push(...broken);
@@ -106,8 +113,8 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
         // A whole run drops the results of cases that no longer exist.
         if (options.only === undefined || options.only.length === 0)
           for (const id of merged.keys()) if (!hashes.has(id)) merged.delete(id);
-        saveRecorded(run.boot, merged, options.recordedFile);
-        log(`recorded Linux's results for ${programs.length} cases`);
+        saveRecorded(run.boot, merged, recordedFile);
+        log(`recorded Linux's results (${arch}) for ${programs.length} cases`);
       }
       source = { kind: 'live', kernel, why: 'booted now to record its results' };
       linuxLines = run.cases;
@@ -116,7 +123,7 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
       source = { kind: 'live', kernel, why: 'QEMU and a kernel are installed here' };
       linuxLines = run.cases;
       problems.push(...broken, ...committed.problems);
-      problems.push(...liveAgainstRecorded(cases, run.cases, committed.lines, kernel));
+      problems.push(...liveAgainstRecorded(arch, cases, run.cases, committed.lines, kernel));
     } else {
       // Another kernel (a newer Debian point release, say): the committed results decide, so the
       // verdict does not depend on what /boot holds; what this kernel does otherwise is a note.
@@ -126,20 +133,23 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
         why: `Linux ${kernel} is installed here, not the recorded ${recordedKernel}, so the committed results decide`,
       };
       linuxLines = committed.lines;
-      problems.push(...brokenPreconditions(recorded!.boot), ...committed.problems);
-      notes.push(...liveAgainstRecorded(cases, run.cases, committed.lines, kernel));
+      problems.push(...brokenPreconditions(recorded!.boot, arch), ...committed.problems);
+      notes.push(...liveAgainstRecorded(arch, cases, run.cases, committed.lines, kernel));
     }
   } else {
     if (options.linux === 'live' && toolchain !== null && !toolchain.ok)
-      throw new CaseError(`cannot boot Linux here: missing ${toolchain.missing.join('; ')}`);
-    if (recorded === null)
-      throw new CaseError('no recorded Linux results (linux-results.json): run with --record');
+      throw new CaseError(`cannot boot Linux (${arch}) here: missing ${toolchain.missing.join('; ')}`);
+    if (recorded === null && cases.length > 0)
+      throw new CaseError(`no recorded Linux results for ${arch} (${recordedFile}): run with --record`);
     const why =
-      toolchain === null
-        ? 'asked for the recorded results'
-        : `Linux cannot be booted here (missing ${toolchain.ok ? '' : toolchain.missing.join('; ')}), so this compares with the committed results`;
-    source = { kind: 'recorded', kernel: String(recorded.boot.kernel ?? 'unknown'), why };
-    problems.push(...brokenPreconditions(recorded.boot), ...committed.problems);
+      cases.length === 0
+        ? `no case chosen runs on ${arch}`
+        : toolchain === null
+          ? 'asked for the recorded results'
+          : `Linux cannot be booted here (missing ${toolchain.ok ? '' : toolchain.missing.join('; ')}), so this compares with the committed results`;
+    source = { kind: 'recorded', kernel: String(recorded?.boot.kernel ?? 'unknown'), why };
+    if (recorded !== null) problems.push(...brokenPreconditions(recorded.boot, arch));
+    problems.push(...committed.problems);
     linuxLines = committed.lines;
   }
 
@@ -147,7 +157,14 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
   for (const c of cases) {
     const lines = linuxLines.get(c.id);
     if (lines === undefined) continue; // reported above
-    const result = compareCase(c.id, c.title, observeOnSimulator(c), observeOnLinux(c, lines), list);
+    const result = compareCase(
+      arch,
+      c.id,
+      c.title,
+      observeOnSimulator(c, arch),
+      observeOnLinux(c, lines, arch),
+      list,
+    );
     if (result.failure !== null) problems.push(`${c.id}: ${result.failure}`);
     compared.push(result);
   }
@@ -173,12 +190,34 @@ export async function runConformance(options: SuiteOptions): Promise<SuiteResult
       );
   }
   if (options.only === undefined || options.only.length === 0) {
-    for (const stale of staleKnownPlaces(compared, known))
+    for (const stale of staleKnownPlaces(arch, compared, known))
       problems.push(`known-differences.yaml is stale: ${stale} (the simulator was fixed? remove the place)`);
   }
   if (counts.skipped > MAX_SKIPS)
     problems.push(`${counts.skipped} steps skipped as QEMU artefacts; at most ${MAX_SKIPS} may be`);
-  return { linux: source, cases: compared, counts, problems, notes };
+  return { arch, linux: source, cases: compared, counts, problems, notes };
+}
+
+/**
+ * `faultline conformance`'s whole run: each architecture in turn (x86-64,
+ * then arm64, or those asked for), each with its own Linux, recorded
+ * results and tally. With `only`, an architecture none of those cases
+ * lists is left out.
+ */
+export async function runConformanceOnEach(
+  options: Omit<SuiteOptions, 'arch' | 'recordedFile'> & { readonly archs?: readonly CaseArch[] },
+): Promise<SuiteResult[]> {
+  const { archs = CASE_ARCHS, ...rest } = options;
+  const chosen =
+    options.only === undefined || options.only.length === 0
+      ? null
+      : loadCases(options.casesDir ?? CASES_DIR).filter((c) => options.only!.includes(c.id));
+  const results: SuiteResult[] = [];
+  for (const arch of archs) {
+    if (chosen !== null && chosen.length > 0 && !chosen.some((c) => caseArchs(c).includes(arch))) continue;
+    results.push(await runConformance({ ...rest, arch }));
+  }
+  return results;
 }
 
 /** The committed results still valid for these cases (same probe, same program), and what is stale. */
@@ -217,6 +256,7 @@ function probeErrors(cases: ReadonlyMap<string, ProbeLines>): string[] {
  * the committed results no longer say what Linux does.
  */
 export function liveAgainstRecorded(
+  arch: CaseArch,
   cases: readonly ConformanceCase[],
   live: ReadonlyMap<string, ProbeLines>,
   recorded: ReadonlyMap<string, ProbeLines>,
@@ -227,8 +267,8 @@ export function liveAgainstRecorded(
     const then = recorded.get(c.id);
     if (then === undefined) continue; // missing or stale: reported already
     const diff = firstDifference(
-      observeOnLinux(c, live.get(c.id) ?? []).steps,
-      observeOnLinux(c, then).steps,
+      observeOnLinux(c, live.get(c.id) ?? [], arch).steps,
+      observeOnLinux(c, then, arch).steps,
     );
     if (diff !== null) differences.push(`${c.id}: Linux ${kernel} now shows ${diff}, not what was recorded`);
   }

@@ -9,15 +9,21 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadCases } from '../src/case-file.ts';
-import { findLinuxToolchain, formatConformance, runConformance, type SuiteResult } from '../src/index.ts';
+import { CASE_ARCHS, caseArchs, loadCases } from '../src/case-file.ts';
+import {
+  findLinuxToolchain,
+  formatConformance,
+  runConformance,
+  runConformanceOnEach,
+  type SuiteResult,
+} from '../src/index.ts';
 import { PACKAGE_PATHS } from '../src/paths.ts';
 import { liveAgainstRecorded } from '../src/suite.ts';
 
-describe('the simulator against Linux', () => {
+describe.each(CASE_ARCHS)('the simulator against Linux on %s', (arch) => {
   let result: SuiteResult;
   beforeAll(async () => {
-    result = await runConformance({ linux: 'auto', log: (line) => console.log(line) });
+    result = await runConformance({ arch, linux: 'auto', log: (line) => console.log(line) });
     console.log(formatConformance(result));
   });
 
@@ -26,39 +32,56 @@ describe('the simulator against Linux', () => {
   });
 
   test('compares at least 100 steps, of which no more than five are skipped as QEMU artefacts', () => {
+    expect(result.arch).toBe(arch);
     expect(result.counts.steps).toBeGreaterThanOrEqual(100);
     expect(result.counts.skipped).toBeLessThanOrEqual(5);
   });
 
   test('uses Linux booted now wherever QEMU is installed, or says why not', () => {
-    const toolchain = findLinuxToolchain();
+    const toolchain = findLinuxToolchain({ arch });
     expect(result.linux.kind).toBe(toolchain.ok ? 'live' : 'recorded');
+    expect(result.linux.kernel).toMatch(arch === 'arm64' ? /-arm64$/ : /-amd64$/);
     if (!toolchain.ok) console.log(`compared with the committed results: ${result.linux.why}`);
   });
 });
 
-describe.skipIf(!findLinuxToolchain().ok)('a live run against the recording', () => {
-  test('--record saves what Linux printed, keyed by the hash of what made it, and a run on it then passes', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'faultline-conformance-'));
-    try {
-      const file = join(d, 'recorded.json');
-      const recorded = await runConformance({
-        linux: 'live',
-        record: true,
-        recordedFile: file,
-        only: ['nx-rwx'],
-      });
-      expect(recorded.problems).toEqual([]);
-      const saved = JSON.parse(readFileSync(file, 'utf8'));
-      expect(Object.keys(saved.cases)).toEqual(['nx-rwx']);
-      expect(saved.boot).toMatchObject({ machine: 'x86_64', files_fs: 'tmpfs' });
-      const again = await runConformance({ linux: 'recorded', recordedFile: file, only: ['nx-rwx'] });
-      expect(again.problems).toEqual([]);
-      expect(again.counts.steps).toBeGreaterThan(0);
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
-  });
+test('the cases written for both architectures are most of them, and a case for x86-64 alone has no arm64 half', async () => {
+  const cases = loadCases(PACKAGE_PATHS.cases);
+  const both = cases.filter((c) => caseArchs(c).includes('arm64'));
+  expect(both.length).toBeGreaterThanOrEqual(cases.length - 5);
+  const halves = await runConformanceOnEach({ linux: 'recorded', only: ['task-size-edge'] });
+  expect(halves.map((h) => h.arch)).toEqual(['x86-64']);
+});
+
+describe.each(CASE_ARCHS)('a live run against the recording on %s', (arch) => {
+  test.skipIf(!findLinuxToolchain({ arch }).ok)(
+    '--record saves what Linux printed, keyed by the hash of what made it, and a run on it then passes',
+    async () => {
+      const d = mkdtempSync(join(tmpdir(), 'faultline-conformance-'));
+      try {
+        const file = join(d, 'recorded.json');
+        const recorded = await runConformance({
+          arch,
+          linux: 'live',
+          record: true,
+          recordedFile: file,
+          only: ['nx-rwx'],
+        });
+        expect(recorded.problems).toEqual([]);
+        const saved = JSON.parse(readFileSync(file, 'utf8'));
+        expect(Object.keys(saved.cases)).toEqual(['nx-rwx']);
+        expect(saved.boot).toMatchObject({
+          machine: arch === 'arm64' ? 'aarch64' : 'x86_64',
+          files_fs: 'tmpfs',
+        });
+        const again = await runConformance({ arch, linux: 'recorded', recordedFile: file, only: ['nx-rwx'] });
+        expect(again.problems).toEqual([]);
+        expect(again.counts.steps).toBeGreaterThan(0);
+      } finally {
+        rmSync(d, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 test('a live run that shows other observations than the recording is reported, case and step, with both', () => {
@@ -68,6 +91,7 @@ test('a live run that shows other observations than the recording is reported, c
   const tampered = lines.map((l) => (l.step === 3 ? { ...l, minflt: 15 } : l));
   expect(
     liveAgainstRecorded(
+      'x86-64',
       [c!],
       new Map([['demand-zero-touch', lines]]),
       new Map([['demand-zero-touch', tampered]]),
