@@ -1398,6 +1398,7 @@ struct watch {
 struct program {
 	char *id;
 	uint64_t uid;
+	bool thp; /* "thp always": transparent huge pages on for this case */
 	struct watch watches[MAX_WATCHES];
 	int nwatches;
 	struct step *steps;
@@ -1729,7 +1730,8 @@ static void parse_program(struct program *p, char *text, const char *fallback_id
 			continue;
 		}
 		const char *kind = tok[0];
-		bool header = strcmp(kind, "case") == 0 || strcmp(kind, "uid") == 0 || strcmp(kind, "watch") == 0;
+		bool header = strcmp(kind, "case") == 0 || strcmp(kind, "uid") == 0 || strcmp(kind, "watch") == 0 ||
+			      strcmp(kind, "thp") == 0;
 		if (header) {
 			if (p->nsteps > 0 && !p->error[0])
 				snprintf(p->error, sizeof p->error, "header line '%s' after the first step", kind);
@@ -1737,6 +1739,9 @@ static void parse_program(struct program *p, char *text, const char *fallback_id
 				p->id = tok[1];
 			else if (strcmp(kind, "uid") == 0 && ntok == 2 && parse_number(tok[1], &p->uid))
 				;
+			else if (strcmp(kind, "thp") == 0 && ntok == 2 &&
+				 (strcmp(tok[1], "always") == 0 || strcmp(tok[1], "never") == 0))
+				p->thp = strcmp(tok[1], "always") == 0;
 			else if (strcmp(kind, "watch") == 0 && ntok == 3 && p->nwatches < MAX_WATCHES)
 				p->watches[p->nwatches++] = (struct watch){ tok[1], tok[2] };
 			else if (!p->error[0])
@@ -2826,15 +2831,67 @@ static void end_case(struct run *r)
 	remove_dir_contents(PIPES_DIR);
 }
 
+/* ---- transparent huge pages ---------------------------------------------- */
+
+static bool write_setting(const char *path, const char *value, char *error, size_t size)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t n = strlen(value);
+	bool ok = fd >= 0 && write(fd, value, n) == (ssize_t)n;
+	if (!ok)
+		snprintf(error, size, "cannot write %s to %s: %s", value, path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * THP as a case asks for it. hugepage_init cleared every flag at boot (the VM has less than 512 MiB), so
+ * "always" sets what the simulator models: enabled; the huge zero page for reads (use_zero_page 1); no
+ * reclaim or compaction at fault time (defrag never: GFP_TRANSHUGE_LIGHT — no free 2 MiB block, a 4 KiB
+ * page); and a khugepaged that cannot collapse what a case builds (max_ptes_none, _swap and _shared 0: only
+ * a block whose 512 PTEs all map exclusive, present pages qualifies). Memory is compacted first, so that
+ * free 2 MiB blocks exist as they do in the simulator's fresh machine. "never" puts enabled back.
+ */
+static bool set_thp(bool on, char *error, size_t size)
+{
+	static const char *const DIR_ = "/sys/kernel/mm/transparent_hugepage";
+	char path[PATH_MAX];
+	if (!on) {
+		snprintf(path, sizeof path, "%s/enabled", DIR_);
+		return write_setting(path, "never", error, size);
+	}
+	static const char *const SETTINGS[][2] = {
+		{ "use_zero_page", "1" },
+		{ "defrag", "never" },
+		{ "khugepaged/max_ptes_none", "0" },
+		{ "khugepaged/max_ptes_swap", "0" },
+		{ "khugepaged/max_ptes_shared", "0" },
+		{ "enabled", "always" },
+	};
+	for (size_t i = 0; i < sizeof SETTINGS / sizeof SETTINGS[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", DIR_, SETTINGS[i][0]);
+		if (!write_setting(path, SETTINGS[i][1], error, size))
+			return false;
+	}
+	return write_setting("/proc/sys/vm/compact_memory", "1", error, size);
+}
+
 static void run_program(struct program *p)
 {
 	struct str start = { 0 };
 	str_printf(&start, "{\"case\":");
 	str_json_string(&start, p->id);
-	str_printf(&start, ",\"start\":true,\"uid\":%llu}", (unsigned long long)p->uid);
+	str_printf(&start, ",\"start\":true,\"uid\":%llu,\"thp\":\"%s\"}", (unsigned long long)p->uid,
+		   p->thp ? "always" : "never");
 	emit_line(&start);
 	if (p->error[0]) {
 		emit_case_error(p, p->error);
+		return;
+	}
+	if (p->thp && !set_thp(true, p->error, sizeof p->error)) {
+		emit_case_error(p, p->error);
+		set_thp(false, p->error, sizeof p->error);
 		return;
 	}
 	struct run *r = calloc(1, sizeof *r);
@@ -2872,6 +2929,8 @@ static void run_program(struct program *p)
 	}
 	end_case(r);
 	free(r);
+	if (p->thp && !set_thp(false, p->error, sizeof p->error))
+		console_note("probe: case %s: %s", p->id, p->error);
 }
 
 /* "/cases/003-some-id.txt" → "some-id" */

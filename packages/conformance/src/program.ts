@@ -14,6 +14,7 @@ export const COPY_TO_USER_FILL = 0xaa;
 
 export function programOf(c: ConformanceCase): string {
   const lines = [`case ${c.id}`, `uid ${c.linux.uid}`];
+  if (c.scenario.transparent_hugepage === 'always') lines.push('thp always');
   for (const w of c.scenario.watch?.pages ?? []) lines.push(`watch ${task(w.task)} ${address(w.addr)}`);
   for (const step of c.scenario.steps) lines.push(lineOf(step));
   return `${lines.join('\n')}\n`;

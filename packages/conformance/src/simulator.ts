@@ -25,6 +25,8 @@ import {
 const MINOR = new Set<FaultRecord['resolution']>([
   'demand-zero',
   'zero-page',
+  'huge-page',
+  'huge-zero-page',
   'cow-copy',
   'cow-reuse',
   'stack-growth',

@@ -259,7 +259,6 @@ function captureFrames(
     users.set(task.mm.id, list);
   }
   const db = kernel.frames;
-  const last = kernel.layout.format.levels.length - 1;
   const zero = kernel.api.zeroPfn();
   const tableOwner = new Map<number, number>();
   for (const mm of kernel.mms.values()) {
@@ -282,12 +281,11 @@ function captureFrames(
     let dirty = has(PageFlag.Dirty);
     for (const { mm, va } of kernel.rmap.mappings(pfn)) {
       mms.add(mm.id);
-      const pa = kernel.tables.entryAddress(mm.pgdPfn, va);
-      if (pa === null) continue;
-      const pte = kernel.api.readTableEntry(pa, last);
-      if (pte.kind !== 'leaf') continue;
-      accessed ||= pte.accessed;
-      dirty ||= pte.dirty;
+      // The PTE, or a huge page's PMD read as the PTE of this page.
+      const pte = kernel.tables.readPte(mm.pgdPfn, va);
+      if (!kernel.arch.pte.mapsFrame(pte)) continue;
+      accessed ||= kernel.arch.pte.young(pte);
+      dirty ||= kernel.arch.pte.dirty(pte);
     }
     let use: FrameRow['use'];
     if (pfn === zero) use = 'zero-page';

@@ -132,6 +132,9 @@ export function bootSession(scenario: Scenario, options: RunOptions = {}): Scena
         ...(scenario.linux !== undefined ? { linux: scenario.linux } : {}),
         ...(scenario.access_flags !== undefined ? { accessFlags: scenario.access_flags } : {}),
         ...(scenario.files !== undefined ? { fileSystem: scenario.files } : {}),
+        ...(scenario.transparent_hugepage !== undefined
+          ? { transparentHugepage: scenario.transparent_hugepage }
+          : {}),
         ...(scenario.uid !== undefined ? { uid: scenario.uid } : {}),
         ...(scenario.pan !== undefined ? { pan: scenario.pan } : {}),
         ...(scenario.uao !== undefined ? { uao: scenario.uao } : {}),

@@ -452,6 +452,20 @@ export const scenarioSchema = z.strictObject({
    * is cached from the start and a read fault already maps a shared page
    * writable. The conformance cases run on tmpfs, as their Linux side does.
    */
+  /**
+   * Transparent huge pages (/sys/kernel/mm/transparent_hugepage/enabled):
+   * `never` (the default, as on Debian's kernel with under 512 MiB) or
+   * `always` — a fault in private anonymous memory whose 2 MiB-aligned
+   * block lies inside the area maps the whole block at once (the huge zero
+   * page for a read), and changing part of it splits it. A huge page needs
+   * 512 free contiguous frames: raise `frames` (4096 is plenty).
+   */
+  transparent_hugepage: z
+    .enum(['never', 'always'], {
+      error: (issue) =>
+        `transparent_hugepage is "never" or "always" (THP's enabled setting; "madvise" is not modelled), not ${JSON.stringify(issue.input)}`,
+    })
+    .optional(),
   files: z
     .enum(['ext4', 'tmpfs'], {
       error: (issue) =>

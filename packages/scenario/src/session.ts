@@ -66,6 +66,8 @@ export interface MachineOptions {
   readonly uid?: number;
   /** What files live on: 'ext4' or 'tmpfs' (KernelOptions.fileSystem). */
   readonly fileSystem?: 'ext4' | 'tmpfs';
+  /** Transparent huge pages: 'never' (the default) or 'always' (KernelOptions.transparentHugepage). */
+  readonly transparentHugepage?: 'never' | 'always';
   /** ARM64: PSTATE.PAN, or SW PAN's reserved TTBR0 (KernelOptions.pan). */
   readonly pan?: 'hardware' | 'software';
   /** ARM64 before 5.11: the CPU has UAO, so user copies use LDTR/STTR (KernelOptions.uao). */
@@ -140,6 +142,7 @@ export class ScenarioSession {
       ...(m.linux !== undefined ? { linux: m.linux } : {}),
       ...(m.accessFlags !== undefined ? { accessFlags: m.accessFlags } : {}),
       ...(m.fileSystem !== undefined ? { fileSystem: m.fileSystem } : {}),
+      ...(m.transparentHugepage !== undefined ? { transparentHugepage: m.transparentHugepage } : {}),
       ...(m.pan !== undefined ? { pan: m.pan } : {}),
       ...(m.uao !== undefined ? { uao: m.uao } : {}),
       hooks: this.hooks.switchboard,

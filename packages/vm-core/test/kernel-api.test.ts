@@ -38,6 +38,7 @@ const KERNEL_API_METHODS = [
   'invalidateTlbEntry',
   'swapInPage',
   'fileFault',
+  'hugePmdFault',
   'tryFreeSwap',
   'syncKernelMapping',
   'isUserAddress',

@@ -78,10 +78,43 @@ write a buf 3
 read a nosuchlabel
 `;
 
+const HUGE = `# transparent huge pages: one write fault maps 2 MiB of contiguous, aligned frames
+case linux-thp
+uid 0
+thp always
+watch a buf
+watch a buf+0x1000
+spawn a
+mmap a 0x40000000 4194304 rw- fixed - 0 buf
+write a buf 1
+write a buf+0x1000 2
+`;
+
+// The case after a THP case runs with THP off again: a page per fault.
+const AFTER_HUGE = `case linux-thp-after
+uid 0
+spawn a
+mmap a 0x40000000 4194304 rw- fixed - 0 buf
+write a buf 1
+write a buf+0x1000 2
+`;
+
+const BAD_THP = `case linux-thp-bad
+uid 0
+thp sometimes
+spawn a
+`;
+
 const PROGRAMS = [
   { id: 'linux-basics', text: BASICS },
   { id: 'linux-signals', text: SIGNALS },
   { id: 'linux-nobody', text: NOBODY },
+];
+
+const THP_PROGRAMS = [
+  { id: 'linux-thp', text: HUGE },
+  { id: 'linux-thp-after', text: AFTER_HUGE },
+  { id: 'linux-thp-bad', text: BAD_THP },
 ];
 
 const toolchain = findLinuxToolchain();
@@ -131,10 +164,10 @@ describe.skipIf(!toolchain.ok)('the probe on a real Linux kernel (QEMU)', () => 
   });
 
   test('every case starts with its uid and ends with done (or a harness error)', () => {
-    expect(lines('linux-basics')[0]).toEqual({ case: 'linux-basics', start: true, uid: 0 });
+    expect(lines('linux-basics')[0]).toEqual({ case: 'linux-basics', start: true, uid: 0, thp: 'never' });
     expect(lines('linux-basics').at(-1)).toEqual({ case: 'linux-basics', done: true });
     expect(lines('linux-signals').at(-1)).toEqual({ case: 'linux-signals', done: true });
-    expect(lines('linux-nobody')[0]).toEqual({ case: 'linux-nobody', start: true, uid: 65534 });
+    expect(lines('linux-nobody')[0]).toEqual({ case: 'linux-nobody', start: true, uid: 65534, thp: 'never' });
   });
 
   test('spawn reports the pid and the stack and brk labels', () => {
@@ -304,6 +337,44 @@ describe.skipIf(!toolchain.ok)('the probe on a real Linux kernel (QEMU)', () => 
     expect(lines('linux-nobody').at(-1)).toMatchObject({
       case: 'linux-nobody',
       error: expect.stringMatching(/label/),
+    });
+  });
+});
+
+describe.skipIf(!toolchain.ok)('transparent huge pages on a real Linux kernel (QEMU)', () => {
+  let run: LinuxRun;
+  const lines = (id: string): readonly Line[] => run.cases.get(id) ?? [];
+  const step = (id: string, n: number): StepLine => {
+    const line = lines(id).find((l) => l.step === n);
+    if (!line) throw new Error(`case ${id} has no step ${n}: ${JSON.stringify(lines(id))}`);
+    return line as unknown as StepLine;
+  };
+  beforeAll(async () => {
+    if (!toolchain.ok) return;
+    run = await runOnLinux(THP_PROGRAMS, toolchain, { log: (line) => console.log(line) });
+  });
+
+  test('"thp always" maps a 2 MiB-aligned run of frames with one fault', () => {
+    expect(lines('linux-thp')[0]).toEqual({ case: 'linux-thp', start: true, uid: 0, thp: 'always' });
+    const write = step('linux-thp', 3);
+    expect(write.minflt).toBe(1);
+    const [first, second] = write.pages as [Page, Page];
+    expect(first).toMatchObject({ state: 'present', zero: false });
+    expect(first.pfn! % 512).toBe(0);
+    expect(second).toMatchObject({ state: 'present', pfn: first.pfn! + 1 });
+    expect(step('linux-thp', 4).minflt).toBe(0);
+    expect(lines('linux-thp').at(-1)).toEqual({ case: 'linux-thp', done: true });
+  });
+
+  test('the next case has THP off again: a fault per page', () => {
+    expect(step('linux-thp-after', 3).minflt).toBe(1);
+    expect(step('linux-thp-after', 4).minflt).toBe(1);
+  });
+
+  test("a THP setting other than always or never is the case's error", () => {
+    expect(lines('linux-thp-bad').at(-1)).toMatchObject({
+      case: 'linux-thp-bad',
+      error: expect.stringMatching(/malformed header line 'thp'/),
     });
   });
 });

@@ -209,6 +209,7 @@ export const GUEST_KERNEL_METHODS: Readonly<Record<GuestKernelMethod, MethodSpec
     (k, [m, a, w]) => k.swapInPage(m, a, w),
   ),
   fileFault: spec([['fault', fault]], (k, [f]) => k.fileFault(f)),
+  hugePmdFault: spec([['fault', fault]], (k, [f]) => k.hugePmdFault(f)),
   tryFreeSwap: spec([['pfn', pfn]], (k, [p]) => k.tryFreeSwap(p)),
   syncKernelMapping: spec(
     [

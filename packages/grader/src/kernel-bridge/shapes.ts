@@ -10,6 +10,8 @@ import { addressProblem, fieldProblem, integerProblem, isRecord, show } from './
 const RESOLUTIONS = [
   'demand-zero',
   'zero-page',
+  'huge-page',
+  'huge-zero-page',
   'cow-copy',
   'cow-reuse',
   'swap-in',

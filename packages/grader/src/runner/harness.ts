@@ -176,6 +176,8 @@ export type CountBound = number | { readonly atMost?: number; readonly atLeast?:
 
 const RESOLUTION_TEXT: Partial<Record<Resolution, string>> = {
   'zero-page': 'map the shared zero page',
+  'huge-page': 'map a whole 2 MiB huge page (transparent huge pages)',
+  'huge-zero-page': 'map the huge zero page over the whole 2 MiB block',
   'demand-zero': 'allocate a fresh zeroed page',
   'cow-copy': 'copy the page for the writer (copy-on-write)',
   'cow-reuse': 'reuse the page for the writer (copy-on-write, nobody else holds it)',

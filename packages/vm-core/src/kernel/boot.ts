@@ -77,6 +77,13 @@ export function bootKernel(options: KernelOptions): KernelState {
   const fileSystem = options.fileSystem ?? 'ext4';
   if (fileSystem !== 'ext4' && fileSystem !== 'tmpfs')
     throw new KernelError(`fileSystem must be 'ext4' or 'tmpfs', not ${String(fileSystem)}`);
+  const thp = options.transparentHugepage ?? 'never';
+  if (thp !== 'never' && thp !== 'always')
+    throw new KernelError(`transparentHugepage must be 'never' or 'always', not ${String(thp)}`);
+  if (thp === 'always' && arch.name === 'x86-32')
+    throw new KernelError(
+      "transparentHugepage: 'always' needs a PMD level of its own: Linux builds THP on x86-32 only with PAE, and the simulated x86-32 uses 2-level paging",
+    );
   const swapSlots = options.swapSlots ?? frameCount;
   // Linux derives these from min_free_kbytes; the ratios (low = 5/4 min,
   // high = 3/2 min) are those of __setup_per_zone_wmarks.
@@ -121,6 +128,9 @@ export function bootKernel(options: KernelOptions): KernelState {
     watermarks: { min, low: Math.floor((min * 5) / 4), high: Math.floor((min * 3) / 2) },
     stats: { swapOuts: 0, swapIns: 0, pagesScanned: 0, kswapdRuns: 0, directReclaims: 0, oomKills: 0 },
     zeroPagePfn,
+    thp,
+    hugeZeroPfn: -1,
+    hugePmds: new Map(),
     kswapdWoken: false,
     nextPid: 0,
     nextMmId: 1,

@@ -11,6 +11,8 @@ import type { SignalDisposition } from './signal.ts';
 export type KernelEvent =
   | { readonly type: 'frame-alloc'; readonly pfn: number; readonly order: number; readonly purpose: string }
   | { readonly type: 'frame-free'; readonly pfn: number; readonly order: number }
+  /** A huge PMD became a table of 512 PTEs (split_huge_pmd): the huge page's own pages, or the small zero page for the huge zero page. */
+  | { readonly type: 'thp-split'; readonly mm: number; readonly address: number; readonly zero: boolean }
   | {
       readonly type: 'fault-resolved';
       readonly cpu: number;

@@ -10,6 +10,7 @@ import { ROOT_UID, USER_UID } from './cred.ts';
 import { addStack } from './exec.ts';
 import { dropMm } from './exit.ts';
 import { PageFlag } from './frames.ts';
+import { copyHugePmds } from './huge-memory.ts';
 import { KernelError } from './kernel.ts';
 import { Mm, OutOfMemory } from './mm.ts';
 import { addMapping } from './page-rmap.ts';
@@ -163,7 +164,11 @@ export function fork(s: KernelState, pid: number): Task {
       // mapped the zero page — is refilled by the child's own faults from
       // the page cache or the zero page, so its PTEs are not copied.
       if (vma.anonVma !== true) continue;
+      // copy_pmd_range: a huge PMD is shared whole (copy_huge_pmd).
+      if (copyHugePmds(s, from, child, vma.start, vma.end)) writeProtected = true;
       tables.forEachUserEntry(from.pgdPfn, vma.start, vma.end, (va, pa, lo, hi) => {
+        // A huge PMD, visited as its 512 PTEs: copied above.
+        if (s.hugePmds.has(pa)) return;
         // The child's table first: if it cannot be allocated, nothing has
         // been counted for this PTE yet and the partial child is torn down.
         const tableVa = va - (va % tableSpan);

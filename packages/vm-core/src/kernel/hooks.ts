@@ -20,6 +20,10 @@ import type { UaccessApi, UserCopy, UserCopyResult } from './uaccess.ts';
 export type Resolution =
   | 'demand-zero'
   | 'zero-page'
+  /** Transparent huge pages: a write mapped a whole new 2 MiB page with one PMD. */
+  | 'huge-page'
+  /** A read mapped the huge zero page over a whole 2 MiB block. */
+  | 'huge-zero-page'
   | 'cow-copy'
   | 'cow-reuse'
   | 'swap-in'
@@ -211,6 +215,15 @@ export interface KernelApi {
   swapInPage(mm: number, address: VirtualAddress, write: boolean): 'swap-in' | 'oom';
   /** filemap_fault(): maps the file page behind `address` (or copies it for a private write); SIGBUS past EOF. */
   fileFault(fault: FaultInfo): FaultOutcome;
+  /**
+   * The PMD step of handle_mm_fault (mm/huge_memory.c), for a fault in an
+   * area already found and allowed: with transparent huge pages on, maps a
+   * whole 2 MiB block (a new huge page for a write, the huge zero page for
+   * a read) or splits a huge mapping the fault cannot use as it is, and
+   * says how it resolved the fault — or null: the PTE level (the walk,
+   * anonymousFault, cowBreak, swapIn) must. Always null with THP off.
+   */
+  hugePmdFault(fault: FaultInfo): FaultOutcome | null;
   /** folio_free_swap(): drops a page from the swap cache if no PTE still holds its slot. */
   tryFreeSwap(pfn: number): boolean;
   /** Copies the kernel's (init_mm's) top-level entry for a vmalloc address into `mm` (x86-32 lazy sync). */

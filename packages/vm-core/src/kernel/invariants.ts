@@ -34,7 +34,8 @@ export function checkInvariants(kernel: Kernel): string[] {
           `mm ${mm.id}: ${formatAddress(va)} maps frame ${pfn}, which is free (a use-after-free)`,
         );
       }
-      if (pfn !== zero) {
+      // Neither zero page is counted: the small one, or the huge one's frames (reserved).
+      if (pfn !== zero && !frames.has(pfn, PageFlag.Reserved)) {
         mappings[pfn] = cell(mappings, pfn) + 1;
         rss++;
         // An anonymous page in a private area means the area has an anon_vma, or fork would not copy it.

@@ -10,6 +10,7 @@
 import { oopsReport, searchExceptionTable, UACCESS_IP } from './extable.ts';
 import { fileFault } from './filemap.ts';
 import type { InstalledHooks, KernelApi } from './hooks.ts';
+import { hugePmdFault } from './huge-memory.ts';
 import { isUserAddress } from './layout.ts';
 import { makeWritable, mapPage, replacePage, setAccessFlags } from './memory.ts';
 import { findVma, vmaForFault } from './mmap.ts';
@@ -82,6 +83,7 @@ function kernelApi(s: KernelState): KernelApi {
     // swap and files (swap-state.ts, filemap.ts)
     swapInPage: (mm, address, write) => swapInPage(s, s.inFault, mm, va(address, 'swapInPage'), write),
     fileFault: (fault) => fileFault(s, s.inFault, fault),
+    hugePmdFault: (fault) => hugePmdFault(s, fault),
     tryFreeSwap: (pfn) => tryFreeSwap(s, pfn),
 
     // kernel addresses and the exception table (vmalloc.ts, extable.ts)

@@ -137,21 +137,34 @@ export class PageTables {
    * what a software walk finds (the hardware's walk without its checks).
    */
   leafEntry(pgdPfn: number, va: number, out: PteHalves): PteHalves {
+    this.walkToLeaf(pgdPfn, va, out);
+    return out;
+  }
+
+  /** `leafEntry`'s walk: the entry into `out`, and the level it was found at. */
+  private walkToLeaf(pgdPfn: number, va: number, out: PteHalves): number {
     const ops = this.pte;
     let table = pgdPfn * this.pageSize;
     for (let l = 0; ; l++) {
       const pa = table + this.index(va, l) * this.entryBytes;
       const lo = this.lo(pa);
       const hi = this.hi(pa);
-      if (l === this.last || !ops.valid(lo, hi) || ops.leafAbove(lo, hi)) return out.set(lo, hi);
+      if (l === this.last || !ops.valid(lo, hi) || ops.leafAbove(lo, hi)) {
+        out.set(lo, hi);
+        return l;
+      }
       table = ops.pfn(lo, hi) * this.pageSize;
     }
   }
 
+  /** The entry mapping the page at `va` as a BigInt: `pageEntry`'s answer (a huge leaf's page as its PTE). */
   readPte(pgdPfn: number, va: number): bigint {
-    const pa = this.entryAddress(pgdPfn, va);
-    return pa === null ? 0n : this.memory.readEntry(pa, this.entryBytes);
+    const e = this.pageEntry(pgdPfn, va, this.read);
+    return (BigInt(e.hi) << 32n) | BigInt(e.lo >>> 0);
   }
+
+  /** The register `readPte` reads into. */
+  private readonly read = new PteHalves();
 
   readAt(pa: number): bigint {
     return this.memory.readEntry(pa, this.entryBytes);
@@ -224,7 +237,69 @@ export class PageTables {
       if (level === this.last) visit(va, pa, lo, hi);
       else if (ops.valid(lo, hi) && !ops.leafAbove(lo, hi))
         this.visitTable(ops.pfn(lo, hi), level + 1, va, start, end, visit);
+      else if (level === this.last - 1 && va < this.layout.userEnd && ops.mapsFrame(lo, hi))
+        this.visitHugeLeaf(va, pa, lo, hi, start, end, visit);
     }
+  }
+
+  /**
+   * A transparent huge page's PMD, visited as the PTEs a split would make
+   * of it — each with the address of the PMD itself, so a visitor that
+   * stores into `pa` must split first (huge-memory.ts splitHugePmds).
+   */
+  private visitHugeLeaf(
+    base: number,
+    pa: number,
+    lo: number,
+    hi: number,
+    start: number,
+    end: number,
+    visit: (va: number, pa: number, lo: number, hi: number) => void,
+  ): void {
+    const first = Math.max(0, Math.floor((start - base) / this.pageSize));
+    const limit = Math.min(this.span(this.last - 1) / this.pageSize, Math.ceil((end - base) / this.pageSize));
+    const e = this.synthesized;
+    for (let i = first; i < limit; i++) {
+      this.smallEntryOf(lo, hi, i, e);
+      visit(base + i * this.pageSize, pa, e.lo, e.hi);
+    }
+  }
+
+  /** The register a huge leaf's pages are built in for visits. */
+  private readonly synthesized = new PteHalves();
+
+  /**
+   * The last-level entry for page `index` of the huge leaf (lo, hi): the
+   * same frame offset by `index`, the same rights and state — what
+   * __split_huge_pmd_locked writes for a huge page's subpage.
+   */
+  smallEntryOf(lo: number, hi: number, index: number, out: PteHalves): PteHalves {
+    const ops = this.pte;
+    ops.make(
+      ops.pfn(lo, hi) + index,
+      {
+        read: ops.read?.(lo, hi) ?? true,
+        writable: ops.write(lo, hi),
+        user: ops.user(lo, hi),
+        exec: ops.exec(lo, hi),
+        dirty: ops.dirty(lo, hi),
+        accessed: ops.young(lo, hi),
+      },
+      out,
+    );
+    return out;
+  }
+
+  /**
+   * The entry that maps the page at `va`, as a last-level entry into
+   * `out` (0 when nothing does): a PTE as it is, a user huge leaf as the
+   * PTE of that page (smallEntryOf) — what a reader that thinks in 4 KiB
+   * pages wants to see.
+   */
+  pageEntry(pgdPfn: number, va: number, out: PteHalves): PteHalves {
+    const level = this.walkToLeaf(pgdPfn, va, out);
+    if (level !== this.last - 1 || va >= this.layout.userEnd || !this.pte.valid(out.lo, out.hi)) return out;
+    return this.smallEntryOf(out.lo, out.hi, Math.floor((va % this.span(level)) / this.pageSize), out);
   }
 
   /**

@@ -9,6 +9,7 @@ import type { ErrnoName } from './abi.ts';
 import { PteHalves } from './arch/pte-halves.ts';
 import { wantsWriteNotify } from './filemap.ts';
 import { PageFlag } from './frames.ts';
+import { changeHugePmds } from './huge-memory.ts';
 import { linuxAtLeast } from './linux-version.ts';
 import { type KernelState, PAGE, pageUp, userTask } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
@@ -45,8 +46,10 @@ export function mprotect(
   const tables = s.tables;
   const next = new PteHalves();
   const tryWritable = prot.write && linuxAtLeast(s.linux, '6.0');
+  changeHugePmds(s, mm, address, end, prot);
   tables.forEachUserEntry(mm.pgdPfn, address, end, (va, pa, lo, hi) => {
-    if (!ops.mapsFrame(lo, hi)) return;
+    // A huge page left whole above: its PMD is visited as 512 PTEs, and done.
+    if (!ops.mapsFrame(lo, hi) || s.hugePmds.has(pa)) return;
     ops.modify(next.set(lo, hi), prot);
     if (tryWritable && !ops.write(next.lo, next.hi) && canChangePteWritable(s, mm.vmas.containing(va)!, next))
       ops.mkwrite(next);

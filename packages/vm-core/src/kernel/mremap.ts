@@ -12,6 +12,7 @@
  */
 import type { ErrnoName } from './abi.ts';
 import { populate } from './gup.ts';
+import { hugePmdsToMove, moveHugePmds, prepareHugePmdMoves, splitHugePmds } from './huge-memory.ts';
 import { unmapRange } from './memory.ts';
 import { type Mm, OutOfMemory } from './mm.ts';
 import { getUnmappedArea, lockedBytes, mayLockMore, mayMapBelowMinAddr } from './mmap.ts';
@@ -158,16 +159,19 @@ function moveVma(
   const mm = task.mm!;
   const old = { start: vma.start, end: vma.end, whole: vma.start === from && vma.end === from + length };
   const locked = (vma.flags & VmFlag.Locked) !== 0;
-  const entries = entriesToMove(s, mm, from, length);
+  const huge = hugePmdsToMove(s, mm, from, length, to);
+  const entries = entriesToMove(s, mm, from, length, huge);
   // The page tables at the destination first: running out of memory for one
   // leaves everything as it was (Linux moves back what it had moved).
   try {
+    prepareHugePmdMoves(s, mm, huge, from, to);
     for (let i = 0; i < entries.length; i += 3) s.tables.pteAddress(mm.pgdPfn, entries[i]! - from + to, mm);
   } catch (error) {
     if (error instanceof OutOfMemory) return fail('ENOMEM');
     throw error;
   }
   mm.vmas.insert(copyOf(vma, from, to, newLength));
+  moveHugePmds(s, mm, huge, from, to);
   carryPtes(s, mm, entries, from, to);
   if (dontUnmap) {
     // The old area stays, empty; it is no longer locked, and if it moved
@@ -220,10 +224,23 @@ function areaLike(vma: Vma, start: number, end: number, pgoff: number): Vma {
   return area;
 }
 
-/** The non-empty PTEs of [from, from + length): address, low half, high half, three numbers each. */
-function entriesToMove(s: KernelState, mm: Mm, from: number, length: number): number[] {
+/**
+ * The non-empty PTEs of [from, from + length): address, low half, high
+ * half, three numbers each. Huge PMDs split first, except those that move
+ * whole (`huge`), whose pages are not listed.
+ */
+function entriesToMove(
+  s: KernelState,
+  mm: Mm,
+  from: number,
+  length: number,
+  huge: readonly number[],
+): number[] {
   const entries: number[] = [];
-  s.tables.forEachUserEntry(mm.pgdPfn, from, from + length, (va, _pa, lo, hi) => entries.push(va, lo, hi));
+  splitHugePmds(s, mm, from, from + length, huge);
+  s.tables.forEachUserEntry(mm.pgdPfn, from, from + length, (va, pa, lo, hi) => {
+    if (!huge.includes(pa)) entries.push(va, lo, hi);
+  });
   return entries;
 }
 

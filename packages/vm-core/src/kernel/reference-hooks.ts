@@ -95,6 +95,9 @@ export const referencePageFault: KernelHooks['pageFault'] = (k, f) => {
 
 function handleUserAddressFault(k: KernelApi, f: FaultInfo, vma: VmaInfo, grew: boolean): FaultOutcome {
   const mm = f.mm!;
+  // Transparent huge pages are decided a level up, at the PMD.
+  const huge = k.hugePmdFault(f);
+  if (huge !== null) return huge;
   const pte = k.hooks.walkPageTable(mm, f.address);
   switch (pte.kind) {
     case 'none': {
@@ -196,7 +199,8 @@ export const referenceFlushTlbPage: KernelHooks['flushTlbPage'] = (k, { mm, addr
 /** follow_pte(): walk from the root, one level at a time, as the MMU does. */
 export const referenceWalkPageTable: KernelHooks['walkPageTable'] = (k, { mm, address }) => {
   let table = k.pageTableRoot(mm);
-  for (let level = 0; level < k.pageTableLevels(); level++) {
+  const levels = k.pageTableLevels();
+  for (let level = 0; level < levels; level++) {
     const entry = k.readTableEntry(table + k.tableIndex(address, level) * k.entrySize(), level);
     switch (entry.kind) {
       case 'none':
@@ -206,7 +210,7 @@ export const referenceWalkPageTable: KernelHooks['walkPageTable'] = (k, { mm, ad
       case 'leaf':
         return {
           kind: 'present',
-          pfn: entry.pfn,
+          pfn: entry.pfn + pageInLeaf(k, address, level, levels),
           writable: entry.writable,
           user: entry.user,
           exec: entry.exec,
@@ -220,6 +224,18 @@ export const referenceWalkPageTable: KernelHooks['walkPageTable'] = (k, { mm, ad
   }
   return { kind: 'none' };
 };
+
+/**
+ * Which of a huge leaf's pages `address` falls in (0 for a last-level
+ * PTE): the indexes the lower levels would have used, as a number of
+ * pages — for a 2 MiB PMD leaf, pte_index(address).
+ */
+function pageInLeaf(k: KernelApi, address: VirtualAddress, level: number, levels: number): number {
+  const perTable = 4096 / k.entrySize();
+  let page = 0;
+  for (let lower = level + 1; lower < levels; lower++) page = page * perTable + k.tableIndex(address, lower);
+  return page;
+}
 
 /**
  * mm/vmscan.c folio_check_references (page_check_references before 5.18),

@@ -19,7 +19,15 @@ import type { Mm, PageTables } from './mm.ts';
 import type { Pipe } from './pipe.ts';
 import type { LruLists, ReverseMap } from './rmap.ts';
 import type { SwapDevice } from './swap.ts';
-import type { Cpu, FaultRecord, FileSystem, SimFile, Task, Watermarks } from './types.ts';
+import type {
+  Cpu,
+  FaultRecord,
+  FileSystem,
+  SimFile,
+  Task,
+  TransparentHugepage,
+  Watermarks,
+} from './types.ts';
 import type { UaccessApi } from './uaccess.ts';
 import type { AddressCodec } from './virtual-address.ts';
 
@@ -84,6 +92,20 @@ export interface KernelState {
   readonly watermarks: Watermarks;
   readonly stats: KernelStats;
   readonly zeroPagePfn: number;
+  /** KernelOptions.transparentHugepage, resolved. */
+  readonly thp: TransparentHugepage;
+  /**
+   * The huge zero page's first frame (512 reserved, zeroed frames), or -1
+   * until a read fault first needs it (get_huge_zero_page allocates it
+   * then, and may fail).
+   */
+  hugeZeroPfn: number;
+  /**
+   * Every PMD that maps a huge page in a user address space, by the
+   * physical address of the entry (huge-memory.ts): which mm, which 2 MiB
+   * block, and the page table deposited for the day it is split.
+   */
+  readonly hugePmds: Map<number, HugePmd>;
   kswapdWoken: boolean;
   nextPid: number;
   nextMmId: number;
@@ -107,6 +129,17 @@ export interface KernelState {
   inFault: FaultContext | null;
   /** Faults taken by the uaccess routine in progress (gathered for its caller). */
   copyFaults: FaultRecord[] | null;
+}
+
+/** A PMD mapping a huge page (or the huge zero page) in a user address space. */
+export interface HugePmd {
+  readonly mm: Mm;
+  /** The first address of the 2 MiB block it maps. */
+  readonly start: number;
+  /** pgtable_trans_huge_deposit(): the PTE table set aside at fault time, so that splitting never needs memory. */
+  readonly table: number;
+  /** It maps the huge zero page (read-only): a split maps the small zero page 512 times. */
+  readonly zero: boolean;
 }
 
 /** The fault being handled: who took it, and where. */

@@ -12,6 +12,9 @@ import type { LinuxVersion } from './linux-version.ts';
 import type { Mm } from './mm.ts';
 import type { ForcedBecause, SignalDisposition, SignalFrameRecord, SignalHandlers } from './signal.ts';
 
+/** /sys/kernel/mm/transparent_hugepage/enabled, the two settings modelled ('madvise' is not). */
+export type TransparentHugepage = 'never' | 'always';
+
 export interface KernelOptions {
   readonly arch?: KernelArch;
   /** Physical frames of 4 KiB. */
@@ -50,6 +53,18 @@ export interface KernelOptions {
    * keeps its data, as shmem's swap would.)
    */
   readonly fileSystem?: FileSystem;
+  /**
+   * Transparent huge pages for anonymous memory, as
+   * /sys/kernel/mm/transparent_hugepage/enabled says it: 'never' (the
+   * default — Debian's kernel clears every THP flag at boot on a machine
+   * with less than 512 MiB, as hugepage_init does) or 'always': a fault in
+   * a private anonymous area whose 2 MiB-aligned block lies wholly inside it
+   * maps the whole block with one PMD — a new huge page for a write, the
+   * huge zero page for a read (use_zero_page 1) — and anything that changes
+   * part of it splits it back into 512 PTEs (huge-memory.ts). Needs
+   * 512 free contiguous frames per huge page: give `frames` room.
+   */
+  readonly transparentHugepage?: TransparentHugepage;
   /**
    * Which Linux to behave like where its behaviour changed between
    * releases ("major.minor"; default '6.1'; linux-version.ts lists the

@@ -11,6 +11,7 @@ import { PteHalves } from './arch/pte-halves.ts';
 import { evictFilePage, swapBacked } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import type { ReclaimCandidate } from './hooks.ts';
+import { splitHugePmds } from './huge-memory.ts';
 import { linuxAtLeast } from './linux-version.ts';
 import { putPage } from './page-alloc.ts';
 import { folioReferenced, type References, removeMapping } from './page-rmap.ts';
@@ -133,6 +134,7 @@ function isPageDirty(s: KernelState, pfn: number): boolean {
   const tables = s.tables;
   const rmap = s.rmap;
   for (let r = rmap.first(pfn); r !== -1; r = rmap.next(r)) {
+    splitHugePmds(s, rmap.mmAt(r), rmap.vaAt(r), rmap.vaAt(r) + 1);
     const pa = tables.entryAddress(rmap.mmAt(r).pgdPfn, rmap.vaAt(r));
     if (pa !== null && s.arch.pteHalves.dirty(tables.lo(pa), tables.hi(pa))) return true;
   }
@@ -195,6 +197,7 @@ function swapOut(s: KernelState, pfn: number): boolean {
   const entry = new PteHalves();
   ops.swapEntry(0, slot, entry);
   for (const { mm, va } of [...s.rmap.mappings(pfn)]) {
+    splitHugePmds(s, mm, va, va + 1);
     const pa = tables.entryAddress(mm.pgdPfn, va)!;
     if (ops.dirty(tables.lo(pa), tables.hi(pa))) s.frames.set(pfn, PageFlag.Dirty);
     tables.store(pa, entry.lo, entry.hi);
