@@ -995,7 +995,11 @@ static void op_mmap(uintptr_t addr, uint64_t length, int prot, int flags, const 
 static void op_mremap(uintptr_t addr, uint64_t old_len, uint64_t new_len, int flags, uintptr_t new_addr)
 {
 	long before = minflt_now();
-	void *p = mremap((void *)addr, old_len, new_len, flags, (void *)new_addr);
+	/* The system call itself, not glibc's wrapper: before glibc's fix for BZ #31968 (2.41; backported to
+	 * some 2.36 updates) the wrapper read the fifth argument only with MREMAP_FIXED, so a DONTUNMAP hint
+	 * reached the kernel as 0 — which the arm64 cross libc (2.36-8cross1) still does. */
+	long ret = syscall(SYS_mremap, addr, old_len, new_len, flags, new_addr);
+	void *p = ret == -1 ? MAP_FAILED : (void *)ret;
 	int err = errno;
 	long minflt = minflt_now() - before;
 	reply_mapping(p, err, minflt);
