@@ -242,3 +242,89 @@ describe('reclaim and huge pages', () => {
     expect(checkInvariants(kernel)).toEqual([]);
   });
 });
+
+// Found in review: each a way the bookkeeping of a huge page could go wrong.
+describe.each(['x86-64', 'arm64', 'riscv-sv39'] as const)('huge pages kept straight on %s', (arch) => {
+  test("after the child unmaps the huge page's first page, the parent's write still copies: the rest is shared", () => {
+    const { kernel, pid, map, block, touch } = machine(arch);
+    const b = block(map());
+    touch(b + 5 * PAGE, 'write', 1);
+    const child = kernel.fork(pid).pid;
+    expect(kernel.munmap(child, b, PAGE)).toBeNull();
+    expect(touch(b + 5 * PAGE, 'write', 99).faults).toEqual(['cow-copy']);
+    expect(touch(b + 5 * PAGE, 'read', 0, child).value).toBe(1);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test('fork when memory is short: reclaim may split the huge page being copied, and the child still gets its data', () => {
+    for (const spare of [0, 1, 2, 3, 5, 8]) {
+      const kernel = new Kernel({ arch, frames: 2048, transparentHugepage: 'always' });
+      const pid = kernel.spawn('app').pid;
+      const r = kernel.mmap(pid, { length: 2 * HUGE, prot: RW });
+      if (r.kind !== 'ok') throw new Error(r.errno);
+      const b = Math.ceil(r.address / HUGE) * HUGE;
+      kernel.access(pid, b + 7 * PAGE, 'write', 9);
+      const held: number[] = [];
+      for (let a = kernel.kmalloc(4096); a !== null; a = kernel.kmalloc(4096)) held.push(a);
+      for (const a of held.slice(0, spare)) kernel.kfree(a);
+      const child = kernel.fork(pid).pid;
+      const read = kernel.access(child, b + 7 * PAGE, 'read');
+      expect(read.kind === 'ok' && read.value).toBe(9);
+      expect(checkInvariants(kernel)).toEqual([]);
+    }
+  });
+
+  test('mremap when memory is short moves every page, split or whole', () => {
+    const kernel = new Kernel({ arch, frames: 2048, transparentHugepage: 'always' });
+    const pid = kernel.spawn('app').pid;
+    const r = kernel.mmap(pid, { length: 3 * HUGE, prot: RW });
+    if (r.kind !== 'ok') throw new Error(r.errno);
+    const b = Math.ceil(r.address / HUGE) * HUGE;
+    kernel.access(pid, b + 3 * PAGE, 'write', 4);
+    for (let a = kernel.kmalloc(4096); a !== null; a = kernel.kmalloc(4096));
+    const to = 0x5000_0000;
+    const move = { address: b, oldLength: HUGE, newLength: HUGE, mayMove: true, fixed: true, newAddress: to };
+    const moved = kernel.mremap(pid, move);
+    if (moved.kind === 'ok') {
+      const read = kernel.access(pid, to + 3 * PAGE, 'read');
+      expect(read.kind === 'ok' && read.value).toBe(4);
+    } else {
+      expect(moved.errno).toBe('ENOMEM');
+    }
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test('mlock of one page splits the huge page at the new area boundary, so fork copies it all', () => {
+    const { kernel, pid, map, block, touch, splits } = machine(arch);
+    const b = block(map());
+    touch(b + 100 * PAGE, 'write', 42);
+    expect(kernel.mlock(pid, b, PAGE).errno).toBeNull();
+    expect(splits).toEqual([b]);
+    const child = kernel.fork(pid).pid;
+    expect(touch(b + 100 * PAGE, 'read', 0, child).value).toBe(42);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test("asking reclaim about a huge page's page changes nothing", () => {
+    const { kernel, pid, map, block, touch, splits } = machine(arch);
+    const b = block(map());
+    touch(b, 'write', 1);
+    const pfn = Number(kernel.arch.pte.pfn(kernel.tables.readPte(kernel.task(pid).mm!.pgdPfn, b)));
+    kernel.reclaimCandidate(pfn);
+    kernel.reclaimCheck(pfn);
+    expect(splits).toEqual([]);
+    expect(kernel.hugePmds.size).toBe(1);
+  });
+
+  test('mprotect to rwx and back takes write away from a private huge page: the next write faults once', () => {
+    const { kernel, pid, map, block, touch } = machine(arch);
+    const b = block(map());
+    touch(b, 'write', 1);
+    expect(kernel.mprotect(pid, b, HUGE, { read: true, write: true, exec: true })).toBeNull();
+    expect(touch(b + PAGE, 'write', 2).faults).toEqual(['cow-reuse']);
+    expect(kernel.mprotect(pid, b, HUGE, { read: true, write: true, exec: true })).toBeNull();
+    // The same rights again change nothing (mprotect_fixup): still writable.
+    expect(touch(b + 2 * PAGE, 'write', 3).faults).toEqual([]);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+});

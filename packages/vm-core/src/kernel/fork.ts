@@ -10,7 +10,7 @@ import { ROOT_UID, USER_UID } from './cred.ts';
 import { addStack } from './exec.ts';
 import { dropMm } from './exit.ts';
 import { PageFlag } from './frames.ts';
-import { copyHugePmds } from './huge-memory.ts';
+import { copyHugePmd } from './huge-memory.ts';
 import { KernelError } from './kernel.ts';
 import { Mm, OutOfMemory } from './mm.ts';
 import { addMapping } from './page-rmap.ts';
@@ -144,12 +144,15 @@ export function fork(s: KernelState, pid: number): Task {
   const ops = s.arch.pteHalves;
   const tables = s.tables;
   const e = new PteHalves();
-  // copy_pte_range() works a table at a time: the child's table for the
-  // current one, found (or allocated) once per table, not once per PTE.
-  const tableSpan = tables.span(tables.levels - 2);
+  // copy_pmd_range() goes a PMD at a time: a huge one is shared whole
+  // (copy_huge_pmd); for a table, the child's table is allocated first —
+  // which may reclaim, and so change the parent's entries — and only then
+  // are the parent's PTEs read and copied (copy_pte_range), with nothing
+  // allocated while they are.
+  const pmdLevel = tables.levels - 2;
+  const tableSpan = tables.span(pmdLevel);
+  const last = tables.levels - 1;
   const entryBytes = s.layout.format.entryBytes;
-  let childTableVa = -1;
-  let childTable = 0;
   try {
     for (const vma of from.vmas.all) {
       // dup_mmap: mlock is not inherited (VM_LOCKED cleared in the child).
@@ -164,45 +167,63 @@ export function fork(s: KernelState, pid: number): Task {
       // mapped the zero page — is refilled by the child's own faults from
       // the page cache or the zero page, so its PTEs are not copied.
       if (vma.anonVma !== true) continue;
-      // copy_pmd_range: a huge PMD is shared whole (copy_huge_pmd).
-      if (copyHugePmds(s, from, child, vma.start, vma.end)) writeProtected = true;
-      tables.forEachUserEntry(from.pgdPfn, vma.start, vma.end, (va, pa, lo, hi) => {
-        // A huge PMD, visited as its 512 PTEs: copied above.
-        if (s.hugePmds.has(pa)) return;
-        // The child's table first: if it cannot be allocated, nothing has
-        // been counted for this PTE yet and the partial child is torn down.
-        const tableVa = va - (va % tableSpan);
-        if (tableVa !== childTableVa) {
-          childTable = tables.entryAddress(child.pgdPfn, tableVa, { create: child })!;
-          childTableVa = tableVa;
+      for (let chunk = vma.start - (vma.start % tableSpan); chunk < vma.end; ) {
+        const parentPmd = tables.entryAddress(from.pgdPfn, chunk, { level: pmdLevel });
+        if (parentPmd === null) {
+          // No table above this PMD either: on to the next one that could have one.
+          const upper = tables.span(pmdLevel - 1);
+          chunk = chunk - (chunk % upper) + upper;
+          continue;
         }
-        const target = childTable + tables.index(va, tables.levels - 1) * entryBytes;
-        e.set(lo, hi);
-        if (!ops.mapsFrame(lo, hi)) {
-          // A swapped-out page: both address spaces now hold the swap entry.
-          s.swap!.duplicate(ops.swapOffset(lo, hi));
-          child.swapEntries++;
-        } else {
-          const pfn = ops.pfn(lo, hi);
-          if (pfn !== s.zeroPagePfn) {
-            // The child's PTE holds a reference of its own (folio_try_dup_anon_rmap + folio_get).
-            s.frames.incRefcount(pfn);
-            addMapping(s, child, va, pfn);
-            // page_try_dup_anon_rmap: shared with the child, exclusive to neither.
-            s.frames.set(pfn, PageFlag.AnonExclusive, false);
-          }
-          // copy_present_pte: a private writable page becomes read-only in
-          // both, so the first write by either side faults and copies.
-          if (!shared && ops.write(lo, hi)) {
-            ops.wrprotect(e);
-            tables.store(pa, e.lo, e.hi);
-            writeProtected = true;
-          }
-          // copy_present_pte's pte_mkold: the child's use is its own.
-          ops.mkold(e);
+        const next = chunk + tableSpan;
+        if (ops.none(tables.lo(parentPmd), tables.hi(parentPmd))) {
+          chunk = next;
+          continue;
         }
-        tables.store(target, e.lo, e.hi);
-      });
+        if (s.hugePmds.has(parentPmd)) {
+          const copied = copyHugePmd(s, from, child, chunk);
+          if (copied !== 'split') {
+            if (copied === 'write-protected') writeProtected = true;
+            chunk = next;
+            continue;
+          }
+        }
+        const childTable = tables.entryAddress(child.pgdPfn, chunk, { create: child })!;
+        tables.forEachUserEntry(
+          from.pgdPfn,
+          Math.max(chunk, vma.start),
+          Math.min(next, vma.end),
+          (va, pa, lo, hi) => {
+            const target = childTable + tables.index(va, last) * entryBytes;
+            e.set(lo, hi);
+            if (!ops.mapsFrame(lo, hi)) {
+              // A swapped-out page: both address spaces now hold the swap entry.
+              s.swap!.duplicate(ops.swapOffset(lo, hi));
+              child.swapEntries++;
+            } else {
+              const pfn = ops.pfn(lo, hi);
+              if (pfn !== s.zeroPagePfn) {
+                // The child's PTE holds a reference of its own (folio_try_dup_anon_rmap + folio_get).
+                s.frames.incRefcount(pfn);
+                addMapping(s, child, va, pfn);
+                // page_try_dup_anon_rmap: shared with the child, exclusive to neither.
+                s.frames.set(pfn, PageFlag.AnonExclusive, false);
+              }
+              // copy_present_pte: a private writable page becomes read-only in
+              // both, so the first write by either side faults and copies.
+              if (!shared && ops.write(lo, hi)) {
+                ops.wrprotect(e);
+                tables.store(pa, e.lo, e.hi);
+                writeProtected = true;
+              }
+              // copy_present_pte's pte_mkold: the child's use is its own.
+              ops.mkold(e);
+            }
+            tables.store(target, e.lo, e.hi);
+          },
+        );
+        chunk = next;
+      }
     }
   } catch (error) {
     if (!(error instanceof OutOfMemory)) throw error;

@@ -59,7 +59,7 @@ export function hugePmdFault(s: KernelState, f: FaultInfo): FaultOutcome | null 
   const address = s.va.fromVirtual(f.address, 'hugePmdFault');
   const vma = mm.vmas.containing(address);
   if (vma === null) return null;
-  const huge = hugePmdAt(s, mm, address);
+  const huge = hugePmdOf(s, mm, address);
   if (huge !== null) {
     if (f.forced) {
       splitHugePmd(s, huge);
@@ -198,9 +198,7 @@ function hugePmdWpFault(s: KernelState, mm: Mm, pmdPa: number): FaultOutcome | n
   const lo = s.tables.lo(pmdPa);
   const hi = s.tables.hi(pmdPa);
   const pfn = ops.pfn(lo, hi);
-  // Exclusive, or no longer shared: the fork's other side has gone
-  // (folio_ref_count 1), and the page becomes this mm's again.
-  if (huge.zero || !(s.frames.has(pfn, PageFlag.AnonExclusive) || s.frames.refcountOf(pfn) === 1)) {
+  if (huge.zero || !hugePageIsOurs(s, pfn)) {
     splitHugePmd(s, pmdPa);
     return null;
   }
@@ -215,12 +213,41 @@ function hugePmdWpFault(s: KernelState, mm: Mm, pmdPa: number): FaultOutcome | n
 }
 
 /**
+ * Whether every page of the huge page at `pfn` is this PMD's alone —
+ * exclusive, or no longer shared (the fork's other side has gone: 6.1's
+ * folio_ref_count 1). Each page is asked: after the other side split its
+ * PMD, its pages are counted one by one, and some may still be shared.
+ */
+function hugePageIsOurs(s: KernelState, pfn: number): boolean {
+  for (let i = 0; i < 2 ** hugeOrder(s); i++) {
+    const page = pfn + i;
+    if (s.frames.has(page, PageFlag.AnonExclusive)) continue;
+    if (s.frames.refcountOf(page) !== 1 || s.frames.mapcountOf(page) !== 1) return false;
+  }
+  return true;
+}
+
+/**
+ * Splits every huge PMD of `mm` whose block an area boundary at one of
+ * `addresses` would cut (vma_adjust_trans_huge, before __split_vma): a
+ * huge PMD always lies inside one area.
+ */
+export function splitHugePmdsAcross(s: KernelState, mm: Mm, addresses: readonly number[]): void {
+  if (s.hugePmds.size === 0) return;
+  const span = s.tables.span(pmdLevel(s));
+  for (const [pa, huge] of s.hugePmds)
+    if (huge.mm === mm && addresses.some((a) => a > huge.start && a < huge.start + span)) splitHugePmd(s, pa);
+}
+
+/**
  * change_pmd_range's huge step, for mprotect: every huge PMD of `mm`
  * wholly inside [start, end) takes the area's new rights in place
  * (change_huge_pmd, pmd_modify) and stays huge; one only partly inside is
- * split for the 4 KiB path. Write is never granted here — 6.1 has no
- * can_change_pmd_writable (6.2) — so a write after a round trip to
- * read-only faults once and reuses the page (hugePmdWpFault). PROT_NONE
+ * split for the 4 KiB path. In a private area write is taken away, even
+ * when the new rights keep it (pmd_modify with vm_page_prot, which has no
+ * write there), and never granted — 6.1 has no can_change_pmd_writable
+ * (6.2) — so the next write faults once and reuses the page
+ * (hugePmdWpFault). PROT_NONE
  * splits too: the PMD Linux keeps is invalid to the MMU, and the 4 KiB
  * path knows that state.
  */
@@ -244,6 +271,8 @@ export function changeHugePmds(
     }
     const e = PMD.set(s.tables.lo(pa), s.tables.hi(pa));
     ops.modify(e, rights);
+    // pmd_modify with a private area's vm_page_prot (PAGE_COPY: no write).
+    if ((mm.vmas.containing(huge.start)!.flags & VmFlag.Shared) === 0) ops.wrprotect(e);
     s.tables.store(pa, e.lo, e.hi);
     changed = true;
   }
@@ -286,46 +315,56 @@ export function zapHugePmds(s: KernelState, mm: Mm, start: number, end: number):
 }
 
 /**
- * copy_huge_pmd, for fork: each huge PMD of `from` in [start, end) is
- * shared with `child` — write-protected in both (for a private writable
- * area), old in the child, each of its pages with one more reference and
- * mapping and no longer exclusive (page_try_dup_anon_rmap); the huge zero
- * page's PMD is copied as it is. The child gets a deposited table of its
- * own. True if a parent PMD lost its write right (its TLB needs a flush).
- * Throws OutOfMemory when the child's tables cannot be had, with nothing
- * of that PMD counted yet.
+ * copy_huge_pmd, for fork: the huge PMD of `from` at `start` is shared
+ * with `child` — write-protected in both (for a private writable area),
+ * old in the child, each of its pages with one more reference and mapping
+ * and no longer exclusive (page_try_dup_anon_rmap); the huge zero page's
+ * PMD is copied as it is. The child's PMD entry and the table it deposits
+ * are allocated first, and that may reclaim — which may split this very
+ * PMD (copy_huge_pmd re-reads *src_pmd after pte_alloc_one and returns
+ * -EAGAIN): then the table becomes the child's PTE table, and 'split'
+ * tells the caller to copy PTEs. 'write-protected': the parent's PMD lost
+ * its write right (its TLB needs a flush). Throws OutOfMemory when the
+ * child's tables cannot be had, with nothing counted.
  */
-export function copyHugePmds(s: KernelState, from: Mm, child: Mm, start: number, end: number): boolean {
-  if (s.hugePmds.size === 0) return false;
-  const span = s.tables.span(pmdLevel(s));
+export function copyHugePmd(
+  s: KernelState,
+  from: Mm,
+  child: Mm,
+  start: number,
+): 'copied' | 'write-protected' | 'split' {
+  const level = pmdLevel(s);
+  const dest = s.tables.entryAddress(child.pgdPfn, start, { level, create: child })!;
+  const table = s.tables.allocateTable(child);
   const ops = s.arch.pteHalves;
-  const pages = 2 ** hugeOrder(s);
-  let writeProtected = false;
-  for (const [pa, huge] of s.hugePmds) {
-    if (huge.mm !== from || huge.start < start || huge.start + span > end) continue;
-    const dest = s.tables.entryAddress(child.pgdPfn, huge.start, { level: pmdLevel(s), create: child })!;
-    const table = s.tables.allocateTable(child);
-    const lo = s.tables.lo(pa);
-    const hi = s.tables.hi(pa);
-    if (!huge.zero) {
-      const pfn = ops.pfn(lo, hi);
-      for (let i = 0; i < pages; i++) {
-        s.frames.incRefcount(pfn + i);
-        addMapping(s, child, huge.start + i * PAGE, pfn + i);
-        s.frames.set(pfn + i, PageFlag.AnonExclusive, false);
-      }
-    }
-    const e = PMD.set(lo, hi);
-    if (ops.write(lo, hi)) {
-      ops.wrprotect(e);
-      s.tables.store(pa, e.lo, e.hi);
-      writeProtected = true;
-    }
-    ops.mkold(e);
-    s.tables.store(dest, e.lo, e.hi);
-    s.hugePmds.set(dest, { mm: child, start: huge.start, table, zero: huge.zero });
+  const pa = s.tables.entryAddress(from.pgdPfn, start, { level });
+  const huge = pa === null ? undefined : s.hugePmds.get(pa);
+  if (pa === null || huge === undefined) {
+    ops.makeTable(table, true, PMD);
+    s.tables.store(dest, PMD.lo, PMD.hi);
+    return 'split';
   }
-  return writeProtected;
+  const lo = s.tables.lo(pa);
+  const hi = s.tables.hi(pa);
+  if (!huge.zero) {
+    const pfn = ops.pfn(lo, hi);
+    for (let i = 0; i < 2 ** hugeOrder(s); i++) {
+      s.frames.incRefcount(pfn + i);
+      addMapping(s, child, start + i * PAGE, pfn + i);
+      s.frames.set(pfn + i, PageFlag.AnonExclusive, false);
+    }
+  }
+  const e = PMD.set(lo, hi);
+  let writeProtected = false;
+  if (ops.write(lo, hi)) {
+    ops.wrprotect(e);
+    s.tables.store(pa, e.lo, e.hi);
+    writeProtected = true;
+  }
+  ops.mkold(e);
+  s.tables.store(dest, e.lo, e.hi);
+  s.hugePmds.set(dest, { mm: child, start, table, zero: huge.zero });
+  return writeProtected ? 'write-protected' : 'copied';
 }
 
 /**
@@ -413,7 +452,7 @@ function hugePmdSetAccessed(s: KernelState, mm: Mm, pmdPa: number, write: boolea
 }
 
 /** The physical address of the huge PMD mapping `address` in `mm`, or null. */
-function hugePmdAt(s: KernelState, mm: Mm, address: number): number | null {
+export function hugePmdOf(s: KernelState, mm: Mm, address: number): number | null {
   if (s.hugePmds.size === 0) return null;
   const pa = s.tables.entryAddress(mm.pgdPfn, address, { level: pmdLevel(s) });
   return pa !== null && s.hugePmds.has(pa) ? pa : null;

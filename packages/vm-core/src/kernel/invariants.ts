@@ -85,8 +85,43 @@ export function checkInvariants(kernel: Kernel): string[] {
   checkRmap(kernel, problems);
   checkSwap(kernel, problems);
   checkTablePages(kernel, problems);
+  checkHugePmds(kernel, problems);
   checkTlbs(kernel, problems);
   return problems;
+}
+
+/**
+ * Each huge PMD the kernel keeps is one: a huge leaf at its mm's PMD for
+ * its block, the block inside one area, its deposited table the mm's
+ * and no table's; the pages of a huge page anonymous and mapped.
+ */
+function checkHugePmds(kernel: Kernel, problems: string[]): void {
+  const ops = kernel.arch.pte;
+  const level = kernel.tables.levels - 2;
+  const span = kernel.tables.span(level);
+  for (const [pa, huge] of kernel.hugePmds) {
+    const where = `huge PMD of mm ${huge.mm.id} at ${formatAddress(huge.start)}`;
+    if (kernel.mms.get(huge.mm.id) !== huge.mm) problems.push(`${where}: its mm is gone`);
+    if (kernel.tables.entryAddress(huge.mm.pgdPfn, huge.start, { level }) !== pa)
+      problems.push(`${where}: the mm's PMD for the block is not the entry recorded`);
+    const entry = kernel.tables.readAt(pa);
+    if (!ops.valid(entry) || !ops.leafAbove(entry)) {
+      problems.push(`${where}: the entry is not a huge leaf (${entry.toString(16)})`);
+      continue;
+    }
+    const vma = huge.mm.vmas.containing(huge.start);
+    if (vma === null || vma.end < huge.start + span)
+      problems.push(`${where}: the block is not inside one area`);
+    if (!huge.mm.tablePages.has(huge.table) || !kernel.frames.has(huge.table, PageFlag.PageTable))
+      problems.push(`${where}: its deposited table (frame ${huge.table}) is not the mm's page table`);
+    if (huge.zero) continue;
+    const pfn = ops.pfn(entry);
+    for (let i = 0; i < span / 4096; i++)
+      if (!kernel.frames.has(pfn + i, PageFlag.Anon) || kernel.frames.mapcountOf(pfn + i) < 1) {
+        problems.push(`${where}: page ${i} (frame ${pfn + i}) is not a mapped anonymous page`);
+        break;
+      }
+  }
 }
 
 /**

@@ -104,6 +104,8 @@ const SHOWN = [
   'swapCache',
   'watermarks',
   'stats',
+  'hugePmds',
+  'thp',
 ] as const satisfies readonly (keyof KernelState)[];
 
 // The class defines a getter for each of these (from SHOWN, in its static block).

@@ -10,6 +10,7 @@ import { hasRawIo, ROOT_UID } from './cred.ts';
 import { createShmemFile } from './filemap.ts';
 import { populate } from './gup.ts';
 import type { VmaInfo } from './hooks.ts';
+import { splitHugePmdsAcross } from './huge-memory.ts';
 import { kernelMmapMinAddr } from './layout.ts';
 import { linuxAtLeast } from './linux-version.ts';
 import { unmapRange } from './memory.ts';
@@ -88,6 +89,7 @@ export function mlock(s: KernelState, pid: number, address: number, length: numb
   if (!covered(mm, start, end)) return { errno: 'ENOMEM', faults: NO_FAULTS };
   if (!mayLockMore(task, lockedBytes(mm, { start, end }) + (end - start)))
     return { errno: 'ENOMEM', faults: NO_FAULTS };
+  splitHugePmdsAcross(s, mm, [start, end]);
   mm.vmas.changeFlags(start, end, (f) => f | VmFlag.Locked);
   return { errno: null, faults: populate(s, task, start, end) };
 }
@@ -101,6 +103,7 @@ export function munlock(s: KernelState, pid: number, address: number, length: nu
   const end = pageUp(address + length);
   if (end === start) return null;
   if (!covered(mm, start, end)) return 'ENOMEM';
+  splitHugePmdsAcross(s, mm, [start, end]);
   mm.vmas.changeFlags(start, end, (f) => f & ~VmFlag.Locked);
   return null;
 }

@@ -11,6 +11,7 @@ import { wantsWriteNotify } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import { changeHugePmds } from './huge-memory.ts';
 import { linuxAtLeast } from './linux-version.ts';
+import type { Mm } from './mm.ts';
 import { type KernelState, PAGE, pageUp, userTask } from './state.ts';
 import { flushTlbPage } from './tlb-flush.ts';
 import type { MmapRequest } from './types.ts';
@@ -34,6 +35,12 @@ export function mprotect(
   }
   const rights =
     (prot.read ? VmFlag.Read : 0) | (prot.write ? VmFlag.Write : 0) | (prot.exec ? VmFlag.Exec : 0);
+  // mprotect_fixup leaves an area whose rights do not change as it is —
+  // its entries too (no change_protection): only these ranges are visited.
+  const changing: { start: number; end: number }[] = [];
+  for (const vma of mm.vmas.all)
+    if (vma.start < end && vma.end > address && (vma.flags & RWX) !== rights)
+      changing.push({ start: Math.max(vma.start, address), end: Math.min(vma.end, end) });
   mm.vmas.changeFlags(
     address,
     end,
@@ -42,12 +49,26 @@ export function mprotect(
   // change_pte_range: take rights away from mapped PTEs now. Write given
   // back is granted at once where the next write fault would grant it
   // without a copy or a notification (since 6.0), else lazily by that fault.
+  for (const range of changing) changeProtection(s, mm, range.start, range.end, prot);
+  return null;
+}
+
+const RWX = VmFlag.Read | VmFlag.Write | VmFlag.Exec;
+
+/** change_protection() over [start, end) of one area whose rights changed to `prot`. */
+function changeProtection(
+  s: KernelState,
+  mm: Mm,
+  start: number,
+  end: number,
+  prot: MmapRequest['prot'],
+): void {
   const ops = s.arch.pteHalves;
   const tables = s.tables;
   const next = new PteHalves();
   const tryWritable = prot.write && linuxAtLeast(s.linux, '6.0');
-  changeHugePmds(s, mm, address, end, prot);
-  tables.forEachUserEntry(mm.pgdPfn, address, end, (va, pa, lo, hi) => {
+  changeHugePmds(s, mm, start, end, prot);
+  tables.forEachUserEntry(mm.pgdPfn, start, end, (va, pa, lo, hi) => {
     // A huge page left whole above: its PMD is visited as 512 PTEs, and done.
     if (!ops.mapsFrame(lo, hi) || s.hugePmds.has(pa)) return;
     ops.modify(next.set(lo, hi), prot);
@@ -64,7 +85,6 @@ export function mprotect(
     // Rights taken away must be shot down everywhere (through the flush hook).
     if (lostRights) flushTlbPage(s, mm.id, va);
   });
-  return null;
 }
 
 /**

@@ -159,16 +159,26 @@ function moveVma(
   const mm = task.mm!;
   const old = { start: vma.start, end: vma.end, whole: vma.start === from && vma.end === from + length };
   const locked = (vma.flags & VmFlag.Locked) !== 0;
-  const huge = hugePmdsToMove(s, mm, from, length, to);
-  const entries = entriesToMove(s, mm, from, length, huge);
   // The page tables at the destination first: running out of memory for one
   // leaves everything as it was (Linux moves back what it had moved).
-  try {
-    prepareHugePmdMoves(s, mm, huge, from, to);
-    for (let i = 0; i < entries.length; i += 3) s.tables.pteAddress(mm.pgdPfn, entries[i]! - from + to, mm);
-  } catch (error) {
-    if (error instanceof OutOfMemory) return fail('ENOMEM');
-    throw error;
+  // Allocating them may reclaim, and reclaim may swap out or split what is
+  // to move: the entries are read again until no allocation changed them
+  // (Linux re-reads each PMD after alloc_new_pmd).
+  let huge: number[] = [];
+  let entries: number[] = [];
+  for (;;) {
+    const nextHuge = hugePmdsToMove(s, mm, from, length, to);
+    const nextEntries = entriesToMove(s, mm, from, length, nextHuge);
+    if (sameNumbers(nextHuge, huge) && sameNumbers(nextEntries, entries)) break;
+    huge = nextHuge;
+    entries = nextEntries;
+    try {
+      prepareHugePmdMoves(s, mm, huge, from, to);
+      for (let i = 0; i < entries.length; i += 3) s.tables.pteAddress(mm.pgdPfn, entries[i]! - from + to, mm);
+    } catch (error) {
+      if (error instanceof OutOfMemory) return fail('ENOMEM');
+      throw error;
+    }
   }
   mm.vmas.insert(copyOf(vma, from, to, newLength));
   moveHugePmds(s, mm, huge, from, to);
@@ -222,6 +232,10 @@ function areaLike(vma: Vma, start: number, end: number, pgoff: number): Vma {
   else if (pgoff !== start / PAGE) area.anonPgoff = pgoff;
   if (vma.anonVma === true) area.anonVma = true;
   return area;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
 /**

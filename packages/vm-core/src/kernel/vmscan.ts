@@ -11,7 +11,7 @@ import { PteHalves } from './arch/pte-halves.ts';
 import { evictFilePage, swapBacked } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import type { ReclaimCandidate } from './hooks.ts';
-import { splitHugePmds } from './huge-memory.ts';
+import { hugePmdOf, splitHugePmds } from './huge-memory.ts';
 import { linuxAtLeast } from './linux-version.ts';
 import { putPage } from './page-alloc.ts';
 import { folioReferenced, type References, removeMapping } from './page-rmap.ts';
@@ -134,8 +134,8 @@ function isPageDirty(s: KernelState, pfn: number): boolean {
   const tables = s.tables;
   const rmap = s.rmap;
   for (let r = rmap.first(pfn); r !== -1; r = rmap.next(r)) {
-    splitHugePmds(s, rmap.mmAt(r), rmap.vaAt(r), rmap.vaAt(r) + 1);
-    const pa = tables.entryAddress(rmap.mmAt(r).pgdPfn, rmap.vaAt(r));
+    const pa =
+      hugePmdOf(s, rmap.mmAt(r), rmap.vaAt(r)) ?? tables.entryAddress(rmap.mmAt(r).pgdPfn, rmap.vaAt(r));
     if (pa !== null && s.arch.pteHalves.dirty(tables.lo(pa), tables.hi(pa))) return true;
   }
   return false;
