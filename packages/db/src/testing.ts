@@ -133,7 +133,10 @@ export async function startPostgres(): Promise<PostgresCluster> {
       '--no-sync',
     ]);
     await run(initCmd, initArgs).catch((error: { stderr?: string }) => {
-      throw new Error(`initdb failed: ${error.stderr ?? String(error)}`);
+      // A command that could not start at all (runuser not on PATH: ENOENT) has no stderr; say why.
+      throw new Error(
+        `initdb failed (${[initCmd, ...initArgs].join(' ')}): ${error.stderr?.trim() || String(error)}`,
+      );
     });
 
     // A port free a moment ago may be taken by the time the server binds: try a few.

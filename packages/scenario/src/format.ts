@@ -76,7 +76,7 @@ function watchText(watch: NonNullable<StepReport['watch']>): string {
 function pageText(page: WatchedPage): string {
   switch (page.pte) {
     case 'present':
-      return `pfn ${page.pfn}, refcount ${page.refcount}, mapcount ${page.mapcount}`;
+      return `pfn ${page.pfn}${page.huge === true ? ' (of a 2 MiB huge page)' : ''}, refcount ${page.refcount}, mapcount ${page.mapcount}`;
     case 'swap':
       return `in swap (slot ${page.slot})`;
     case 'none':

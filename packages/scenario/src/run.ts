@@ -41,7 +41,14 @@ export type WatchedPage = {
   readonly task: string | number;
   readonly addr: string | number;
 } & (
-  | { readonly pte: 'present'; readonly pfn: number; readonly refcount: number; readonly mapcount: number }
+  | {
+      readonly pte: 'present';
+      readonly pfn: number;
+      readonly refcount: number;
+      readonly mapcount: number;
+      /** A transparent huge page's PMD maps it: the frame is one of the 512 of a 2 MiB page. */
+      readonly huge?: true;
+    }
   | { readonly pte: 'swap'; readonly slot: number }
   | { readonly pte: 'none' }
   /** The task or label does not exist (yet, or any more). */
@@ -1126,8 +1133,16 @@ class Runner {
       return { ...where, pte: 'unknown', why: `${task} ${t.alive ? 'has no address space' : 'has exited'}` };
     }
     const { pte, page } = this.session.page(pid, va);
-    if (pte.kind === 'present' && page !== null)
-      return { ...where, pte: 'present', pfn: pte.pfn, refcount: page.refcount, mapcount: page.mapcount };
+    if (pte.kind === 'present' && page !== null) {
+      const present = {
+        ...where,
+        pte: 'present',
+        pfn: pte.pfn,
+        refcount: page.refcount,
+        mapcount: page.mapcount,
+      } as const;
+      return this.session.kernel.mappedHuge(pid, va) ? { ...present, huge: true } : present;
+    }
     if (pte.kind === 'swap') return { ...where, pte: 'swap', slot: pte.slot };
     return { ...where, pte: 'none' };
   }

@@ -47,3 +47,20 @@ test('a value the field cannot take names the two it can', () => {
 test("x86-32 refuses it with the kernel's reason", () => {
   expect(failure(`arch: x86-32\n${HEAD.replace('0x40000000', '0x10000000')}`)).toMatch(/PAE/);
 });
+
+test('a watched page says when a huge page maps it, and stops saying so once it is split', () => {
+  const r = run(`
+transparent_hugepage: always
+frames: 4096
+watch:
+  pages: [{ task: a, addr: "buf+0x1000" }]
+steps:
+  - spawn: { name: a }
+  - mmap: { task: a, addr: 0x40000000, length: 0x400000, prot: rw-, flags: [fixed], as: buf }
+  - write: { task: a, addr: buf, value: 1 }
+  - munmap: { task: a, addr: buf, length: 4096 }
+`);
+  expect(byIndex(r, 3).watch?.pages?.[0]).toMatchObject({ pte: 'present', huge: true });
+  expect(byIndex(r, 4).watch?.pages?.[0]).toMatchObject({ pte: 'present' });
+  expect(byIndex(r, 4).watch?.pages?.[0]).not.toHaveProperty('huge');
+});

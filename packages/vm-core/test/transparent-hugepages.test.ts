@@ -328,3 +328,56 @@ describe.each(['x86-64', 'arm64', 'riscv-sv39'] as const)('huge pages kept strai
     expect(checkInvariants(kernel)).toEqual([]);
   });
 });
+
+describe.each(['x86-64', 'arm64'] as const)('reclaim and area flags around huge pages on %s', (arch) => {
+  test('a huge page as young as the small pages keeps its second chance: reclaim takes the older small pages first', () => {
+    const kernel = new Kernel({ arch, frames: 4096, transparentHugepage: 'always' });
+    const pid = kernel.spawn('app').pid;
+    // rwx: an area of its own (not merged with the next), too small for a huge page.
+    const small = kernel.mmap(pid, { length: 50 * PAGE, prot: { ...RW, exec: true } });
+    const big = kernel.mmap(pid, { length: 2 * HUGE, prot: RW });
+    if (small.kind !== 'ok' || big.kind !== 'ok') throw new Error('mmap');
+    for (let i = 0; i < 50; i++) kernel.access(pid, small.address + i * PAGE, 'write', i);
+    const b = Math.ceil(big.address / HUGE) * HUGE;
+    kernel.access(pid, b, 'write', 7);
+    expect(kernel.reclaim(10)).toBeGreaterThan(0);
+    const mm = kernel.task(pid).mm!;
+    const mapped = (va: number) => kernel.arch.pte.valid(kernel.tables.readPte(mm.pgdPfn, va));
+    let smallLeft = 0;
+    for (let i = 0; i < 50; i++) if (mapped(small.address + i * PAGE)) smallLeft++;
+    let hugeLeft = 0;
+    for (let i = 0; i < 512; i++) if (mapped(b + i * PAGE)) hugeLeft++;
+    expect(hugeLeft).toBe(512);
+    expect(smallLeft).toBeLessThan(50);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+
+  test('munlock of a range never locked, or mlock of one already locked, splits nothing', () => {
+    const { kernel, pid, map, block, touch, splits } = machine(arch);
+    const b = block(map(3 * HUGE));
+    touch(b, 'write', 1);
+    touch(b + HUGE, 'write', 1);
+    expect(kernel.munlock(pid, b + PAGE, PAGE)).toBeNull();
+    expect(kernel.mlock(pid, b, 2 * HUGE).errno).toBeNull();
+    expect(kernel.mlock(pid, b + HUGE + PAGE, PAGE).errno).toBeNull();
+    expect(splits).toEqual([]);
+    // Unlocking one page does cut the area there: that huge page splits.
+    expect(kernel.munlock(pid, b + PAGE, PAGE)).toBeNull();
+    expect(splits).toEqual([b]);
+    expect(checkInvariants(kernel)).toEqual([]);
+  });
+});
+
+test('fork of a process with a huge sparse area copies both ends', () => {
+  const kernel = new Kernel({ frames: 4096 });
+  const pid = kernel.spawn('app').pid;
+  const r = kernel.mmap(pid, { length: 2 ** 40, prot: RW });
+  if (r.kind !== 'ok') throw new Error(r.errno);
+  kernel.access(pid, r.address, 'write', 1);
+  kernel.access(pid, r.address + 2 ** 40 - PAGE, 'write', 2);
+  const child = kernel.fork(pid).pid;
+  const first = kernel.access(child, r.address, 'read');
+  const last = kernel.access(child, r.address + 2 ** 40 - PAGE, 'read');
+  expect([first.kind === 'ok' && first.value, last.kind === 'ok' && last.value]).toEqual([1, 2]);
+  expect(checkInvariants(kernel)).toEqual([]);
+});

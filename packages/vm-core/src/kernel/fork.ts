@@ -133,6 +133,16 @@ export function kthread(s: KernelState, name: string): Task {
   return addTask(s, name, 'kthread', null, { parent: s.nextPid === KTHREADD_PID ? 0 : KTHREADD_PID });
 }
 
+/** The highest level above `level` whose entry for `va` is empty (the walk to `level` stops there). */
+function missingLevel(s: KernelState, mm: Mm, va: number, level: number): number {
+  const ops = s.arch.pteHalves;
+  for (let l = 0; l < level; l++) {
+    const pa = s.tables.entryAddress(mm.pgdPfn, va, { level: l })!;
+    if (!ops.valid(s.tables.lo(pa), s.tables.hi(pa))) return l;
+  }
+  return level;
+}
+
 /** fork(): a child with a copy-on-write copy of the parent's address space. */
 export function fork(s: KernelState, pid: number): Task {
   const parent = userTask(s, pid);
@@ -170,9 +180,9 @@ export function fork(s: KernelState, pid: number): Task {
       for (let chunk = vma.start - (vma.start % tableSpan); chunk < vma.end; ) {
         const parentPmd = tables.entryAddress(from.pgdPfn, chunk, { level: pmdLevel });
         if (parentPmd === null) {
-          // No table above this PMD either: on to the next one that could have one.
-          const upper = tables.span(pmdLevel - 1);
-          chunk = chunk - (chunk % upper) + upper;
+          // A table above is missing: on past all it would have covered.
+          const missing = missingLevel(s, from, chunk, pmdLevel);
+          chunk = chunk - (chunk % tables.span(missing)) + tables.span(missing);
           continue;
         }
         const next = chunk + tableSpan;

@@ -22,6 +22,7 @@ import { access, accessSized, kernelAccess } from './fault.ts';
 import { createFile, readFile, truncateFile } from './filemap.ts';
 import { fork, kthread, spawn, thread } from './fork.ts';
 import type { ReclaimCandidate, VirtualAddress } from './hooks.ts';
+import { hugePmdOf } from './huge-memory.ts';
 import type { IoOutcome, IoVec } from './iov-iter.ts';
 import { directMapAddress, kfree, kmalloc } from './kmalloc.ts';
 import { checkLinuxVersion, type LinuxVersion } from './linux-version.ts';
@@ -225,6 +226,12 @@ export class Kernel {
 
   munmap(pid: number, address: number, length: number): ErrnoName | null {
     return munmap(this.state, pid, address, length);
+  }
+
+  /** Whether a transparent huge page's PMD maps `address` in `pid`'s address space (rather than a PTE, or nothing). */
+  mappedHuge(pid: number, address: number): boolean {
+    const mm = this.state.tasks.get(pid)?.mm;
+    return mm != null && hugePmdOf(this.state, mm, address) !== null;
   }
 
   mprotect(pid: number, address: number, length: number, prot: MmapRequest['prot']): ErrnoName | null {

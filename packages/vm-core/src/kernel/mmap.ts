@@ -89,7 +89,11 @@ export function mlock(s: KernelState, pid: number, address: number, length: numb
   if (!covered(mm, start, end)) return { errno: 'ENOMEM', faults: NO_FAULTS };
   if (!mayLockMore(task, lockedBytes(mm, { start, end }) + (end - start)))
     return { errno: 'ENOMEM', faults: NO_FAULTS };
-  splitHugePmdsAcross(s, mm, [start, end]);
+  splitHugePmdsAcross(
+    s,
+    mm,
+    boundariesThatSplit(mm, start, end, (f) => (f & VmFlag.Locked) === 0),
+  );
   mm.vmas.changeFlags(start, end, (f) => f | VmFlag.Locked);
   return { errno: null, faults: populate(s, task, start, end) };
 }
@@ -103,9 +107,32 @@ export function munlock(s: KernelState, pid: number, address: number, length: nu
   const end = pageUp(address + length);
   if (end === start) return null;
   if (!covered(mm, start, end)) return 'ENOMEM';
-  splitHugePmdsAcross(s, mm, [start, end]);
+  splitHugePmdsAcross(
+    s,
+    mm,
+    boundariesThatSplit(mm, start, end, (f) => (f & VmFlag.Locked) !== 0),
+  );
   mm.vmas.changeFlags(start, end, (f) => f & ~VmFlag.Locked);
   return null;
+}
+
+/**
+ * Where changing the flags of [start, end) splits an area: `start` or
+ * `end` inside an area whose flags `changes` (mlock_fixup leaves an area
+ * whose flags stay as they are, and splits nothing).
+ */
+function boundariesThatSplit(
+  mm: Mm,
+  start: number,
+  end: number,
+  changes: (flags: number) => boolean,
+): number[] {
+  const cut: number[] = [];
+  const first = mm.vmas.containing(start);
+  if (first !== null && first.start < start && changes(first.flags)) cut.push(start);
+  const last = mm.vmas.containing(end - 1);
+  if (last !== null && last.end > end && changes(last.flags)) cut.push(end);
+  return cut;
 }
 
 /** RLIMIT_MEMLOCK's default since Linux 5.16 (MLOCK_LIMIT): 8 MiB. */

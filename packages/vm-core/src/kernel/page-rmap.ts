@@ -11,7 +11,7 @@
  */
 import { PteHalves } from './arch/pte-halves.ts';
 import { PageFlag } from './frames.ts';
-import { hugePmdOf } from './huge-memory.ts';
+import { hugePmdOf, splitHugePmds } from './huge-memory.ts';
 import type { Mm } from './mm.ts';
 import { putPage } from './page-alloc.ts';
 import type { KernelState } from './state.ts';
@@ -82,9 +82,13 @@ export function folioReferenced(s: KernelState, pfn: number, clear: boolean): Re
     next = rmap.next(r);
     const mm = rmap.mmAt(r);
     const va = rmap.vaAt(r);
-    // A huge page's accessed bit is its PMD's (folio_referenced_one's
-    // pmdp_clear_flush_young): the whole 2 MiB was referenced, or none of it.
-    const pa = hugePmdOf(s, mm, va) ?? tables.entryAddress(mm.pgdPfn, va)!;
+    // A huge page's accessed bit is its PMD's: asking reads it there.
+    // Clearing it is reclaim deciding about this page — one of the 512
+    // the LRU holds separately, where Linux decides once for the folio —
+    // so the huge page is split first and each page keeps the bit
+    // (and gets its own second chance).
+    if (clear) splitHugePmds(s, mm, va, va + 1);
+    const pa = (clear ? null : hugePmdOf(s, mm, va)) ?? tables.entryAddress(mm.pgdPfn, va)!;
     const lo = tables.lo(pa);
     const hi = tables.hi(pa);
     if (!ops.young(lo, hi)) continue;
