@@ -20,11 +20,11 @@ describe('the workspace exercises', () => {
   test('lists and loads page-fault-handler', async () => {
     expect(await listExercises()).toContain('page-fault-handler');
     const ex = await loadExercise(join(EXERCISES_DIR, 'page-fault-handler'));
-    expect(ex.meta).toMatchObject({ id: 'page-fault-handler', points: 18, hooks: ['anonymousFault'] });
-    expect(ex.maxScore).toBe(18);
+    expect(ex.meta).toMatchObject({ id: 'page-fault-handler', points: 26, hooks: ['anonymousFault'] });
+    expect(ex.maxScore).toBe(26);
     expect(ex.tests.filter((t) => t.visibility === 'visible')).toHaveLength(3);
-    expect(ex.tests.filter((t) => t.visibility === 'hidden')).toHaveLength(6);
-    expect(ex.mutants.length).toBeGreaterThanOrEqual(4);
+    expect(ex.tests.filter((t) => t.visibility === 'hidden')).toHaveLength(10);
+    expect(ex.mutants.length).toBeGreaterThanOrEqual(12);
     expect(ex.solution).toContain('export function anonymousFault');
     expect(ex.readme).toContain('anonymousFault(fault: FaultInfo, vma: VmaInfo)');
   });

@@ -138,6 +138,98 @@ export default defineTests((test) => {
     }
   });
 
+  test('copy_to_user into untouched memory: a kernel-mode fault maps the page like a user one', {
+    points: 2,
+    visibility: 'hidden',
+    hint: 'copy_to_user and copy_from_user fault too, from kernel mode (fault.user is false), on addresses the VMA allows. They are not errors: do_anonymous_page maps the page for them exactly as for the process itself.',
+  }, (t) => {
+    const pid = t.spawn();
+    const addr = t.mmap(pid, 2 * PAGE);
+    t.expectCopy(
+      t.copyToUser(pid, addr + 10, [1, 2, 3]),
+      { notCopied: 0, errno: null },
+      'copy_to_user of 3 bytes into a page the process never touched',
+    );
+    t.expectValue(t.read(pid, addr + 11), 2, 'the process reading a byte the kernel copied to it');
+    t.expectCopy(
+      t.copyFromUser(pid, addr + PAGE, 4),
+      { notCopied: 0, errno: null, data: [0, 0, 0, 0] },
+      'copy_from_user of 4 bytes from a page the process never touched',
+    );
+    t.expectPte(
+      pid,
+      addr + PAGE,
+      { zero: true },
+      'the page copy_from_user faulted in (read) to map the zero page',
+    );
+  });
+
+  test('a forced write into a read-only mapping (/proc/self/mem) leaves the page read-only to the process', {
+    points: 2,
+    visibility: 'hidden',
+    hint: 'A write fault can come from FOLL_FORCE (ptrace, /proc/PID/mem) into an area without PROT_WRITE. The page gets the data, but its PTE may be writable only if the VMA allows writes (vma.write) — the process itself must still fault on a store.',
+  }, (t) => {
+    const pid = t.spawn();
+    const buf = t.mmap(pid, PAGE);
+    t.write(pid, buf, 0x42);
+    const ro = t.mmap(pid, PAGE, { read: true, write: false, exec: false });
+    const forced = t.kernel().procMemWrite(pid, pid, ro, { address: buf, length: 1 });
+    t.expectEqual(
+      forced.kind === 'done' && forced.bytes,
+      1,
+      'the bytes a /proc/self/mem write of 1 byte put into a read-only page',
+    );
+    t.expectValue(t.read(pid, ro), 0x42, 'the process reading the byte the forced write put there');
+    t.expectPte(pid, ro, { writable: false }, 'the page a forced write faulted into a read-only mapping');
+    t.expectSignal(
+      t.write(pid, ro, 1),
+      { signal: 'SIGSEGV', code: 'SEGV_ACCERR' },
+      'the process’s own store to its read-only mapping',
+    );
+  });
+
+  test('memory unmapped and mapped again at the same address starts as zeros', {
+    points: 2,
+    visibility: 'hidden',
+    hint: 'A new mapping is new memory, even at an address used before: each first touch is a fault of its own, answered from the fault alone — no frame or answer kept from an earlier fault.',
+  }, (t) => {
+    const pid = t.spawn();
+    const addr = t.mmap(pid, 2 * PAGE);
+    t.write(pid, addr, 0x77);
+    t.write(pid, addr + PAGE, 0x78);
+    t.expectErrno(t.munmap(pid, addr, 2 * PAGE), null, 'munmap of the two pages');
+    const again = t.mmap(pid, 2 * PAGE, undefined, { address: addr, fixed: true });
+    t.expectResolutions(
+      t.write(pid, again + PAGE, 1),
+      ['demand-zero'],
+      'the first write to the page written last before the munmap, mapped again',
+    );
+    t.expectValue(
+      t.read(pid, again + PAGE + 1),
+      0,
+      'a byte of the page mapped again that nobody wrote since',
+    );
+    t.expectValue(t.read(pid, again), 0, 'the first read of the other page mapped again');
+    t.expectInvariants('after mapping the memory again');
+  });
+
+  test('a written page is dirty from its first write: no second fault just to set the dirty bit', {
+    points: 2,
+    visibility: 'hidden',
+    hint: 'do_anonymous_page makes the entry for a write both writable and dirty (pte_mkdirty). Where hardware does not set the dirty bit itself (an ARM64 CPU without FEAT_HAFDBS), a writable but clean page faults once more on the very write that faulted it in.',
+  }, (t) => {
+    t.machine({ arch: 'arm64', accessFlags: 'software' });
+    const pid = t.spawn();
+    const addr = t.mmap(pid, 2 * PAGE);
+    t.expectResolutions(
+      t.write(pid, addr, 5),
+      ['demand-zero'],
+      'the first write to an untouched page (ARM64, dirty bit kept by software)',
+    );
+    t.expectPte(pid, addr, { writable: true }, 'the page written once');
+    t.expectResolutions(t.write(pid, addr + 1, 6), [], 'a second write to the same page');
+  });
+
   test('out of memory: the fault ends in the OOM killer, and nothing half-mapped is left', {
     points: 2,
     visibility: 'hidden',

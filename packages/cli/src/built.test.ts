@@ -39,7 +39,7 @@ describe('the built CLI grades through the grader build', () => {
     const [ran, source] = [await built(args), await fromSource(args)];
     expect(ran.err).toBe('');
     expect(ran.code).toBe(0);
-    expect(report(ran)).toMatchObject({ status: 'pass', score: 18, maxScore: 18 });
+    expect(report(ran)).toMatchObject({ status: 'pass', score: 26, maxScore: 26 });
     expect(withoutDurations(report(ran))).toEqual(withoutDurations(report(source)));
   });
 
@@ -129,7 +129,7 @@ describe("the built CLI on exercises of one's own (--exercises DIR)", () => {
     const ran = await built(['validate', 'page-fault-handler', '--exercises', root]);
     expect(ran.err).toBe('');
     expect(ran.out).toMatch(
-      /^✓ page-fault-handler: reference 18\/18, starter [\d.]+\/18, \d+ mutants caught/m,
+      /^✓ page-fault-handler: reference 26\/26, starter [\d.]+\/26, \d+ mutants caught/m,
     );
     expect(ran.code).toBe(0);
   });

@@ -38,15 +38,15 @@ describe('faultline grade', () => {
     expect(report).toMatchObject({
       schemaVersion: REPORT_SCHEMA_VERSION,
       status: 'pass',
-      score: 18,
-      maxScore: 18,
+      score: 26,
+      maxScore: 26,
     });
   });
 
   test('the starter: below full marks, exit 1, text says what the kernel expected', async () => {
     const r = await grade(join(exercise, 'starter.ts'));
     expect(r.code).toBe(1);
-    expect(r.out).toContain('Score: 0/18');
+    expect(r.out).toContain('Score: 0/26');
     expect(r.out).toContain('anonymousFault');
   });
 
@@ -59,7 +59,7 @@ describe('faultline grade', () => {
   test('JUnit for CI and --visible-only', async () => {
     const junit = await grade(solution, '--format', 'junit');
     expect(junit.out).toMatch(/^<\?xml/);
-    expect(junit.out).toContain('tests="9"');
+    expect(junit.out).toContain('tests="13"');
     const visible = await grade(solution, '--visible-only', '--format', 'json');
     expect(JSON.parse(visible.out)).toMatchObject({ score: 6, maxScore: 6 });
   });
@@ -144,7 +144,7 @@ describe('faultline grade, many submissions (CI)', () => {
     expect(r.err).toMatch(/\[3\/3\]/);
 
     const report = (name: string) => ReportSchema.parse(JSON.parse(readFileSync(join(out, name), 'utf8')));
-    expect(report('alice.json')).toMatchObject({ status: 'pass', score: 18 });
+    expect(report('alice.json')).toMatchObject({ status: 'pass', score: 26 });
     expect(report('bob.json')).toMatchObject({ status: 'fail', score: 0 });
     expect(report('_cmd.json')).toMatchObject({
       status: 'error',
@@ -184,7 +184,7 @@ describe('faultline grade, many submissions (CI)', () => {
     expect(ReportSchema.parse(missing.report)).toMatchObject({
       status: 'error',
       score: 0,
-      maxScore: 18,
+      maxScore: 26,
       // Named by its file, not its path: a published report shows no host paths.
       message: 'Not graded: cannot read missing.ts (ENOENT).',
     });
@@ -242,7 +242,7 @@ describe('faultline grade, many submissions (CI)', () => {
 describe("a grader failure, as a learner's report shows it", () => {
   const report = buildReport({
     exercise: 'page-fault-handler',
-    maxScore: 18,
+    maxScore: 26,
     tests: [],
     outcome: {
       kind: 'not-run',
@@ -258,7 +258,7 @@ describe("a grader failure, as a learner's report shows it", () => {
     );
     expect(shown.report.message).toMatch(/^The grader could not grade this submission/);
     expect(JSON.stringify(shown)).not.toContain('secret_helper');
-    expect(ReportSchema.parse(shown.report)).toMatchObject({ status: 'error', score: 0, maxScore: 18 });
+    expect(ReportSchema.parse(shown.report)).toMatchObject({ status: 'error', score: 0, maxScore: 26 });
   });
 
   test("leaves a verdict, and a submission's own error, as they are", () => {

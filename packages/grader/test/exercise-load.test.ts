@@ -64,10 +64,10 @@ describe('loadExercise', () => {
   test('lists and loads page-fault-handler', async () => {
     expect(await listExercises(EXERCISES_DIR)).toContain('page-fault-handler');
     const ex = await loadExercise(join(EXERCISES_DIR, 'page-fault-handler'));
-    expect(ex.meta).toMatchObject({ id: 'page-fault-handler', points: 18, hooks: ['anonymousFault'] });
-    expect(ex.maxScore).toBe(18);
+    expect(ex.meta).toMatchObject({ id: 'page-fault-handler', points: 26, hooks: ['anonymousFault'] });
+    expect(ex.maxScore).toBe(26);
     expect(ex.tests.filter((t) => t.visibility === 'visible')).toHaveLength(3);
-    expect(ex.tests.filter((t) => t.visibility === 'hidden')).toHaveLength(6);
+    expect(ex.tests.filter((t) => t.visibility === 'hidden')).toHaveLength(10);
     expect(ex.mutants.length).toBeGreaterThanOrEqual(4);
     expect(ex.solution).toContain('export function anonymousFault');
     expect(ex.readme).toContain('anonymousFault(fault: FaultInfo, vma: VmaInfo)');
@@ -91,7 +91,7 @@ describe('loadExercise', () => {
     const meta = JSON.parse(await readFile(file, 'utf8'));
     await writeFile(file, JSON.stringify({ ...meta, points: 20 }));
     await expect(loadExercise(dir)).rejects.toThrow(
-      'page-fault-handler/exercise.json: points: 20, but the tests are worth 18 together',
+      'page-fault-handler/exercise.json: points: 20, but the tests are worth 26 together',
     );
     const missing = await copy('missing');
     await rm(join(missing, 'solution.ts'));

@@ -66,7 +66,7 @@ describe('hostile submissions to page-fault-handler', () => {
     expect({ status: report.status, message: report.message }).toMatchObject({ status: fixture.status });
     // (b) nothing hostile earns full marks; everything in pass/ must.
     if (fixture.status === 'pass') {
-      expect(report).toMatchObject({ score: 18, maxScore: 18 });
+      expect(report).toMatchObject({ score: 26, maxScore: 26 });
       expect(report.tests.filter((t) => t.status !== 'pass')).toEqual([]);
     } else {
       expect(report.score).toBeLessThan(report.maxScore);
@@ -92,9 +92,9 @@ describe('hostile submissions to page-fault-handler', () => {
     }
   });
 
-  test('the host stays healthy: the reference solution still earns 18/18 in this process', async () => {
+  test('the host stays healthy: the reference solution still earns 26/26 in this process', async () => {
     const report = await gradeSubmission({ exercise, learnerSource: exercise.solution, clock: () => 0 });
     expect(report.tests.filter((t) => t.status !== 'pass')).toEqual([]);
-    expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18 });
+    expect(report).toMatchObject({ status: 'pass', score: 26, maxScore: 26 });
   });
 });

@@ -63,7 +63,7 @@ describe('gradeInPool on page-fault-handler', () => {
       onProgress: () => armed.push(watchdog.armed()),
     });
     expect(ReportSchema.parse(report)).toEqual(report);
-    expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18, exercise: 'page-fault-handler' });
+    expect(report).toMatchObject({ status: 'pass', score: 26, maxScore: 26, exercise: 'page-fault-handler' });
     expect(attempts).toBe(1);
     expect(report.tests).toHaveLength(exercise.tests.length);
     // The watchdog ran with the exercise's own wall-clock limit, and the report says which limits applied.
@@ -84,7 +84,7 @@ describe('gradeInPool on page-fault-handler', () => {
     const mutant = exercise.mutants[0]!;
     const { report } = await graded(pool, { exerciseDir, learnerSource: mutant.source });
     expect(report.status).toBe('fail');
-    expect(report.score).toBeLessThan(18);
+    expect(report.score).toBeLessThan(26);
   });
 
   test('a job the watchdog stops twice keeps its finished tests, times out the running one and skips the rest', async () => {
@@ -102,7 +102,7 @@ describe('gradeInPool on page-fault-handler', () => {
     expect(ReportSchema.parse(report)).toEqual(report);
     expect(attempts).toBe(2);
     expect(attemptsSeen).toEqual(new Set([1, 2]));
-    expect(report).toMatchObject({ status: 'timeout', maxScore: 18, exercise: 'page-fault-handler' });
+    expect(report).toMatchObject({ status: 'timeout', maxScore: 26, exercise: 'page-fault-handler' });
     expect(report.tests.map((t) => t.name)).toEqual(exercise.tests.map((t) => t.name));
     expect(report.tests.map((t) => t.status)).toEqual([
       'pass',
@@ -122,7 +122,7 @@ describe('gradeInPool on page-fault-handler', () => {
     expect(pool.workersStarted()).toBe(started + 2);
 
     const next = await graded(pool, { exerciseDir, learnerSource: exercise.solution });
-    expect(next.report).toMatchObject({ status: 'pass', score: 18 });
+    expect(next.report).toMatchObject({ status: 'pass', score: 26 });
   });
 
   test('a job the watchdog stops once is graded again on a fresh worker, and that report stands', async () => {
@@ -135,7 +135,7 @@ describe('gradeInPool on page-fault-handler', () => {
       onProgress: fireWhen((event, attempt) => attempt === 1 && afterTest(1)(event)),
     });
     expect(attempts).toBe(2);
-    expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18 });
+    expect(report).toMatchObject({ status: 'pass', score: 26, maxScore: 26 });
     const local = await gradeSubmission({ exercise, learnerSource: exercise.solution });
     expect(withoutDurations(report)).toEqual(withoutDurations(local));
   });
@@ -155,7 +155,7 @@ describe('gradeInPool on page-fault-handler', () => {
     expect(failed.attempts).toBe(2);
     expect(ReportSchema.parse(failed.report)).toEqual(failed.report);
     // The total comes from exercise.json, read without importing the tests.
-    expect(failed.report).toMatchObject({ status: 'error', score: 0, maxScore: 18, tests: [], limits });
+    expect(failed.report).toMatchObject({ status: 'error', score: 0, maxScore: 26, tests: [], limits });
     expect(failed.report.message).toMatch(
       /^Grading could not finish .*reached the wall-clock limit for grading the whole submission \(600000 ms of real time; wallMsTotal\) and was stopped before any test started\. It was graded a second time/,
     );
@@ -192,7 +192,7 @@ describe('gradeInPool on page-fault-handler', () => {
     await closed.close();
     const result = await gradeInPool(closed, { exerciseDir, learnerSource: exercise.solution });
     expect(result.kind).toBe('grader-failed');
-    expect(result.report).toMatchObject({ status: 'error', score: 0, maxScore: 18 });
+    expect(result.report).toMatchObject({ status: 'error', score: 0, maxScore: 26 });
     expect(result.report.message).toContain('the pool is closed');
   });
 });

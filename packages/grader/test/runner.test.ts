@@ -27,7 +27,7 @@ describe('gradeSubmission on page-fault-handler', () => {
     const report = await gradeSubmission({ exercise, learnerSource: exercise.solution });
     expect(ReportSchema.parse(report)).toEqual(report);
     expect(report.tests.filter((t) => t.status !== 'pass')).toEqual([]);
-    expect(report).toMatchObject({ status: 'pass', score: 18, maxScore: 18, exercise: 'page-fault-handler' });
+    expect(report).toMatchObject({ status: 'pass', score: 26, maxScore: 26, exercise: 'page-fault-handler' });
     expect(report.tests).toHaveLength(exercise.tests.length);
     expect(report.tests.every((t) => t.trace === undefined)).toBe(true);
     // The report says what it was graded under: exercise.json's limits, defaults filled in.
@@ -44,7 +44,7 @@ describe('gradeSubmission on page-fault-handler', () => {
 
   test('the starter scores nothing, with an error naming the hook', async () => {
     const report = await gradeSubmission({ exercise, learnerSource: exercise.starter });
-    expect(report).toMatchObject({ status: 'fail', score: 0, maxScore: 18 });
+    expect(report).toMatchObject({ status: 'fail', score: 0, maxScore: 26 });
     expect(report.tests[0]).toMatchObject({
       status: 'error',
       message: 'Your anonymousFault threw Error: anonymousFault is not implemented yet.',
@@ -80,7 +80,7 @@ describe('gradeSubmission on page-fault-handler', () => {
   test('a syntax error is a compile-error report with its line and column', async () => {
     const source = 'export function anonymousFault(f: any, v: any) {\n  return {\n    kind: ;\n  };\n}\n';
     const report = await gradeSubmission({ exercise, learnerSource: source });
-    expect(report).toMatchObject({ status: 'compile-error', score: 0, maxScore: 18, tests: [] });
+    expect(report).toMatchObject({ status: 'compile-error', score: 0, maxScore: 26, tests: [] });
     expect(report.compileErrors).toEqual([{ line: 3, column: 11, message: expect.any(String) }]);
     expect(report.message).toMatch(/^Your code did not compile \(1 error\); line 3:11: /);
   });
@@ -106,7 +106,7 @@ describe('gradeSubmission on page-fault-handler', () => {
 
   test('a module without the hook, or one that fails to load, is an error and never a pass', async () => {
     const none = await gradeSubmission({ exercise, learnerSource: 'export const x = 1;' });
-    expect(none).toMatchObject({ status: 'error', score: 0, maxScore: 18, tests: [] });
+    expect(none).toMatchObject({ status: 'error', score: 0, maxScore: 26, tests: [] });
     expect(none.message).toContain('does not export anonymousFault');
     const throws = await gradeSubmission({ exercise, learnerSource: 'throw new Error("boom");' });
     expect(throws).toMatchObject({ status: 'error', score: 0 });
@@ -280,7 +280,7 @@ export function anonymousFault(fault: any, vma: any) {
     expect(events[0]).toEqual({
       kind: 'plan',
       exercise: 'page-fault-handler',
-      maxScore: 18,
+      maxScore: 26,
       limits: gradingLimits(exercise),
       tests: exercise.tests.map((t) => ({ name: t.name, points: t.points, visibility: t.visibility })),
     });

@@ -84,7 +84,7 @@ test('grades a stored submission from the queue, then stops on its signal', asyn
   const graded = await db.submissions.get(created.submission.id);
   child.kill('SIGTERM');
   expect(await exited, err).toBe(0);
-  expect(graded, err).toMatchObject({ status: 'graded', verdict: 'pass', score: 18, maxScore: 18 });
+  expect(graded, err).toMatchObject({ status: 'graded', verdict: 'pass', score: 26, maxScore: 26 });
   expect(err).toMatch(/grading 1 at a time[\s\S]*stopped\n$/);
   await db.close();
 });

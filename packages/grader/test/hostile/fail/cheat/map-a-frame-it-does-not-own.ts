@@ -4,7 +4,7 @@
  * Tries: to skip allocation by mapping a frame number it never allocated (the last frame), writable, for
  * every write.
  * Must: the kernel or the tests catch it (shared frames between pages/processes, refcounts); overall status
- * fail, score < 18.
+ * fail, score < 26.
  */
 import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';
 

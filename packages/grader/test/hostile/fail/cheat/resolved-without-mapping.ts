@@ -2,7 +2,7 @@
 // @ts-nocheck: graded as text by test/hostile.test.ts, never imported; it is ill-typed on purpose.
 /*
  * Tries: a correct-looking handler that returns the expected resolution without mapping anything.
- * Must: the kernel notices (or the tests do); no test that touches memory passes; overall status fail, score < 18.
+ * Must: the kernel notices (or the tests do); no test that touches memory passes; overall status fail, score < 26.
  */
 import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';
 

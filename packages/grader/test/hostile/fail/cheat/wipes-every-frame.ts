@@ -3,7 +3,7 @@
 /*
  * Tries: a handler that clears every physical frame on each fault (other processes' data, the zero page),
  * then answers correctly.
- * Must: it only hurts its own result: the isolation tests fail; overall status fail, score < 18.
+ * Must: it only hurts its own result: the isolation tests fail; overall status fail, score < 26.
  */
 import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';
 

@@ -1,7 +1,7 @@
 // biome-ignore-all lint: a hostile fixture, written the way a hostile learner would write it.
 // @ts-nocheck: graded as text by test/hostile.test.ts, never imported; it is ill-typed on purpose.
 /*
- * Tries: to print a fake "all tests passed" banner and a fake JSON report (score 18/18) while doing nothing.
+ * Tries: to print a fake "all tests passed" banner and a fake JSON report (score 18/18, a made-up figure) while doing nothing.
  * Must: console output is only the learner's log: it cannot change the status or the score; overall status
  * fail, score 0.
  */

@@ -5,7 +5,7 @@
  * one's methods (it is frozen), then answering without real mappings.
  * Must: the real kernel object is frozen and the global cannot be replaced (the assignment does not take),
  * so the "fake" calls reach the real, argument-checked kernel: every fault maps a fresh writable frame,
- * which is wrong for reads (the zero-page tests fail); overall status fail, score < 18.
+ * which is wrong for reads (the zero-page tests fail); overall status fail, score < 26.
  */
 import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';
 

@@ -4,7 +4,7 @@
  * Tries: probing process, require, import(), globalThis, Function('return this')(), constructor.constructor,
  * __tests, WebAssembly and timers — answering wrongly if any of them reaches the host — then solving the
  * exercise.
- * Must: every probe finds only the guest's own global, so the correct handler earns full marks (18/18, pass).
+ * Must: every probe finds only the guest's own global, so the correct handler earns full marks (26/26, pass).
  * A sandbox escape would turn it into a wrong answer and this fixture would leave pass/.
  */
 import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';

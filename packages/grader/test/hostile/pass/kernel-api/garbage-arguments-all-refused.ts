@@ -5,7 +5,7 @@
  * another process's mm, a kernel address) to every kernel API method the hook uses, catching each refusal,
  * then solving the exercise.
  * Must: every garbage call throws before the kernel runs and leaves the kernel unchanged (no leaked or
- * corrupted frames), so the correct handler still earns full marks (18/18, pass). A garbage call the kernel
+ * corrupted frames), so the correct handler still earns full marks (26/26, pass). A garbage call the kernel
  * accepted is reported in the log and turned into a wrong answer.
  */
 import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';

@@ -3,7 +3,7 @@
 /*
  * Tries: to be correct on the visible tests and stall only once the process has many pages (the hidden
  * "many pages" test), hoping a late timeout is scored as a pass or kills the whole run.
- * Must: the visible tests pass, the stalled test times out; overall status timeout, score < 18.
+ * Must: the visible tests pass, the stalled test times out; overall status timeout, score < 26.
  */
 import type { FaultInfo, FaultOutcome, VmaInfo } from '@faultline/vm-core';
 
