@@ -83,7 +83,7 @@ describe('faultline grade', () => {
       const start = junit.indexOf(`<testcase name="${t.name}"`);
       const testcase = junit.slice(start, junit.indexOf('</testcase>', start));
       expect(start).toBeGreaterThanOrEqual(0);
-      expect(testcase).toMatch(/<error type="error"/);
+      expect(testcase).toMatch(/<failure type="fail"/);
       // Nothing of the test's own message: at most the author's hint, which is meant for learners.
       expect(testcase).toMatch(/message="(Hint: [^"]*)?"/);
       expect(testcase).not.toContain('zero page may');

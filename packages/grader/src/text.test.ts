@@ -39,10 +39,10 @@ it('renders a compile error with its diagnostics', () => {
   expect(renderText(report, { audience: 'staff' })).toBe(
     [
       'cow: COMPILE ERROR',
-      '  Your code did not compile (1 error); line 4:2: Expected ")"',
-      '  line 4:2: Expected ")"',
+      '  Your code did not compile (1 error):',
+      '    line 4:2: Expected ")"',
       '',
-      'Score: 0/10 — 0 of 0 tests passed',
+      'Score: 0/10 — no test ran',
       '',
     ].join('\n'),
   );

@@ -24,22 +24,40 @@ const STATUS_WORD: Record<Report['status'], string> = {
 export function renderText(report: Report, view: ViewOptions): string {
   const shown = viewFor(report, view);
   const lines = [`${oneLine(shown.exercise)}: ${STATUS_WORD[shown.status]}`];
-  if (shown.message !== undefined) lines.push(indent(printable(shown.message), '  '));
-  for (const e of shown.compileErrors ?? [])
-    lines.push(indent(`line ${e.line}:${e.column}: ${printable(e.message)}`, '  '));
+  const compileErrors = shown.compileErrors ?? [];
+  // A compile error is listed once, from the diagnostics (the summary's
+  // message repeats the first of them).
+  if (compileErrors.length > 0) {
+    const count = compileErrors.length;
+    lines.push(`  Your code did not compile (${count} ${count === 1 ? 'error' : 'errors'}):`);
+    for (const e of compileErrors)
+      lines.push(indent(`line ${e.line}:${e.column}: ${printable(e.message)}`, '    '));
+  } else if (shown.message !== undefined) lines.push(indent(printable(shown.message), '  '));
   if (shown.tests.length > 0) lines.push('');
+  // A failure many tests share (a hook that throws before doing anything)
+  // is shown under the first of them, with how many more failed so.
+  const sharing = new Map<string, number>();
+  for (const t of shown.tests)
+    if (t.message !== '') sharing.set(t.message, (sharing.get(t.message) ?? 0) + 1);
+  const shownAlready = new Set<string>();
   for (const t of shown.tests) {
     lines.push(
       `  ${mark(t)} ${oneLine(t.name)}${t.status === 'pass' || t.status === 'fail' ? '' : ` (${t.status}${t.limit === undefined ? '' : `: ${t.limit.name} ${t.limit.value}`})`}  ${points(t.points)}/${points(t.maxPoints)}`,
     );
-    if (t.message !== '') lines.push(indent(printable(t.message), '      '));
+    if (t.message !== '' && !shownAlready.has(t.message)) {
+      shownAlready.add(t.message);
+      lines.push(indent(printable(t.message), '      '));
+      const more = (sharing.get(t.message) ?? 1) - 1;
+      if (more > 0)
+        lines.push(`      (and ${more} more ${more === 1 ? 'test' : 'tests'} below, the same way)`);
+    } else if (t.message !== '') lines.push('      (the same failure as above)');
     if (t.hint !== undefined) lines.push(indent(`Hint: ${printable(t.hint)}`, '      '));
   }
   const ran = shown.tests.filter((t) => t.status !== 'skipped');
   const passed = ran.filter((t) => t.status === 'pass').length;
   lines.push('');
   lines.push(
-    `Score: ${points(shown.score)}/${points(shown.maxScore)} — ${passed} of ${ran.length} tests passed`,
+    `Score: ${points(shown.score)}/${points(shown.maxScore)} — ${ran.length === 0 ? 'no test ran' : `${passed} of ${ran.length} tests passed`}`,
   );
   return `${lines.join('\n')}\n`;
 }

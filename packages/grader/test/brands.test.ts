@@ -116,12 +116,12 @@ describe('the runner, on tests that throw another copy’s errors', () => {
       },
       {
         name: 'hook',
-        status: 'error',
+        status: 'fail',
         message: 'Your anonymousFault returned the wrong kind of value: returned 42.',
       },
       {
         name: 'wrapped',
-        status: 'error',
+        status: 'fail',
         message: 'Your anonymousFault returned the wrong kind of value: returned 42.',
       },
     ]);

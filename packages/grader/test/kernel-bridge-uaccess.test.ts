@@ -656,8 +656,14 @@ describe('the result of a user-copy hook is checked', () => {
     const f = failure as LearnerHookFailure;
     expect(f.hook).toBe('copyFromUser');
     expect(f.verdict.kind).toBe('invalid-result');
-    expect(f.message).toContain(`copyFromUser returned `);
-    expect(f.message).toContain(`— ${SHAPE} (${problem})`);
+    if (value === 'undefined') {
+      // Falling off the end of a function: the message guesses the missing return.
+      expect(f.message).toContain('copyFromUser returned nothing (undefined or null — a missing `return`?)');
+      expect(f.message).toContain(SHAPE.replace('expected ', 'it must return '));
+    } else {
+      expect(f.message).toContain(`copyFromUser returned `);
+      expect(f.message).toContain(`— ${SHAPE} (${problem})`);
+    }
     expect(kernel.frames.free).toBe(framesBefore);
     expect(checkInvariants(kernel)).toEqual([]);
   });

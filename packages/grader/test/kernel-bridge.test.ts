@@ -139,7 +139,7 @@ describe('learner anonymousFault', () => {
     expect(failure.hook).toBe('anonymousFault');
     expect(failure.verdict.kind).toBe('invalid-result');
     expect(failure.message).toContain(
-      `anonymousFault returned {"kind":"resolvd"} — expected {kind:'resolved', resolution:…} | {kind:'fixup'`,
+      `anonymousFault returned {"kind":"resolvd"} — expected {kind:'resolved', resolution:…} | {kind:'signal'`,
     );
     expect(failure.message).toContain(`kind "resolvd" is not one of 'resolved'`);
   });

@@ -42,11 +42,11 @@ describe('gradeSubmission on page-fault-handler', () => {
     expect(report).toMatchObject({ status: 'pass', score: 6, maxScore: 6 });
   });
 
-  test('the starter scores nothing, with an error naming the hook', async () => {
+  test('the starter scores nothing: its test fails with what its hook threw', async () => {
     const report = await gradeSubmission({ exercise, learnerSource: exercise.starter });
     expect(report).toMatchObject({ status: 'fail', score: 0, maxScore: 26 });
     expect(report.tests[0]).toMatchObject({
-      status: 'error',
+      status: 'fail',
       message: 'Your anonymousFault threw Error: anonymousFault is not implemented yet.',
     });
     // The learner's console output is captured per test.
@@ -113,11 +113,11 @@ describe('gradeSubmission on page-fault-handler', () => {
     expect(throws.message).toContain('boom');
   });
 
-  test('a hook returning the wrong shape is an error naming the hook', async () => {
+  test('a hook returning the wrong shape fails its test, naming the hook', async () => {
     const source = 'export function anonymousFault() { return { kind: "fine" }; }';
     const report = await gradeSubmission({ exercise, learnerSource: source, visibleOnly: true });
     expect(report.status).toBe('fail');
-    expect(report.tests[0]).toMatchObject({ status: 'error' });
+    expect(report.tests[0]).toMatchObject({ status: 'fail' });
     expect(report.tests[0]!.message).toMatch(/^Your anonymousFault returned the wrong kind of value/);
   });
 
@@ -161,7 +161,7 @@ describe('who is at fault when a test stops', () => {
         "export function anonymousFault() { return { kind: 'resolved', resolution: 'zero-page' }; }",
     });
     expect(report.tests[0]).toMatchObject({
-      status: 'error',
+      status: 'fail',
       message: expect.stringMatching(
         /^The kernel stopped: pid \d+: the fault at 0x[0-9a-f]+ keeps recurring/,
       ),

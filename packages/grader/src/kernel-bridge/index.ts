@@ -80,6 +80,7 @@ import {
   checkReclaimDecision,
   checkUserCopyResult,
   FAULT_OUTCOME_SHAPE,
+  HANDLER_OUTCOME_SHAPE,
   PTE_INFO_SHAPE,
   USER_COPY_RESULT_SHAPE,
 } from './shapes.ts';
@@ -118,9 +119,9 @@ function wrongApi(api: string): never {
 
 const RESULTS: Readonly<Record<BridgedHookName, ResultSpec>> = {
   pageFault: kernelResult(FAULT_OUTCOME_SHAPE, () => checkFaultOutcome),
-  anonymousFault: kernelResult(FAULT_OUTCOME_SHAPE, () => checkFaultOutcome),
-  cowBreak: kernelResult(FAULT_OUTCOME_SHAPE, () => checkFaultOutcome),
-  swapIn: kernelResult(FAULT_OUTCOME_SHAPE, () => checkFaultOutcome),
+  anonymousFault: kernelResult(HANDLER_OUTCOME_SHAPE, () => checkFaultOutcome),
+  cowBreak: kernelResult(HANDLER_OUTCOME_SHAPE, () => checkFaultOutcome),
+  swapIn: kernelResult(HANDLER_OUTCOME_SHAPE, () => checkFaultOutcome),
   vmallocFault: kernelResult('a boolean (true if it synced a mapping)', () => checkBoolean),
   reclaimDecision: kernelResult("'reclaim' | 'activate' | 'keep'", () => checkReclaimDecision),
   flushTlbPage: kernelResult('nothing (undefined)', () => checkNothing),
@@ -364,7 +365,12 @@ function callHook(
   if (problem !== null) {
     throw new LearnerHookFailure(name, {
       kind: 'invalid-result',
-      message: `${name} returned ${show(result.value)} — expected ${spec.shape} (${problem})`,
+      // A function that falls off its end returns undefined, which reaches
+      // the host as null: say so, as that is nearly always what happened.
+      message:
+        result.value === null
+          ? `${name} returned nothing (undefined or null — a missing \`return\`?); it must return ${spec.shape}`
+          : `${name} returned ${show(result.value)} — expected ${spec.shape} (${problem})`,
     });
   }
   return name === 'flushTlbPage' ? undefined : result.value;

@@ -35,6 +35,14 @@ function booleanFields(value: Record<string, unknown>, names: readonly string[])
   return null;
 }
 
+/**
+ * What the handlers below do_page_fault return (do_anonymous_page,
+ * do_wp_page, do_swap_page): the fault resolved, a signal, or out of
+ * memory. Exception fixups and oopses are the page-fault handler's.
+ */
+export const HANDLER_OUTCOME_SHAPE =
+  "{kind:'resolved', resolution:…} | {kind:'signal', signal:{signal, code, address:bigint}} | {kind:'oom'}";
+
 export const FAULT_OUTCOME_SHAPE =
   "{kind:'resolved', resolution:…} | {kind:'fixup', fixupIp:bigint} | {kind:'signal', signal:{signal, code, address:bigint}} | {kind:'oops', report:string} | {kind:'oom'}";
 

@@ -342,8 +342,9 @@ async function runTest(
         status = 'error';
         message = `The test could not run (a problem in the test, not in your code): ${error.message}`;
       } else if (isKernelError(error)) {
-        // The kernel refused something the learner's hook did, or the fault never settled.
-        status = 'error';
+        // The kernel refused something the learner's hook did, or the fault
+        // never settled: the learner's code failed the test.
+        status = 'fail';
         message = `The kernel stopped: ${error.message}`;
       } else {
         // Anything else came from the test's own code (a bug in it), not from the learner's.
@@ -387,8 +388,13 @@ function verdictStatus(verdict: LearnerHookVerdict): TestStatus {
       return 'timeout';
     case 'memory-limit':
       return 'memory-limit';
-    default:
+    // The sandbox itself broke: the grader could not run the test.
+    case 'crashed':
       return 'error';
+    // The learner's hook threw, returned the wrong kind of value, overflowed
+    // its stack or recursed through the kernel: the test ran, and failed.
+    default:
+      return 'fail';
   }
 }
 
