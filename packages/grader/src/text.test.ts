@@ -98,3 +98,47 @@ describe('limitInWords', () => {
     expect(limitInWords(limit)).toMatch(words);
   });
 });
+
+describe('feedback that reads once', () => {
+  const failing = (name: string, message: string, output = '') =>
+    rawTest({ name, status: 'fail', points: 0, message, output });
+
+  it('shows a failure many tests share under the first of them, with how many more', () => {
+    const report = buildReport({
+      exercise: 'pf',
+      tests: [
+        failing('one', 'Your anonymousFault threw Error: not yet.'),
+        failing('two', 'Your anonymousFault threw Error: not yet.'),
+        failing('three', 'something else'),
+        failing('four', 'Your anonymousFault threw Error: not yet.'),
+      ],
+    });
+    const text = renderText(report, { audience: 'learner', dueDatePassed: false });
+    expect(text.match(/threw Error: not yet/g)).toHaveLength(1);
+    expect(text).toContain('(and 2 more tests below, the same way)');
+    expect(text.match(/\(the same failure as above\)/g)).toHaveLength(2);
+    expect(text).toContain('      something else');
+  });
+
+  it("shows a failing visible test's console output, its last lines only", () => {
+    const output = `${Array.from({ length: 15 }, (_, i) => `line ${i + 1}`).join('\n')}\n`;
+    const report = buildReport({
+      exercise: 'pf',
+      tests: [failing('noisy', 'wrong', output), rawTest({ name: 'fine', output: 'not shown\n' })],
+    });
+    const text = renderText(report, { audience: 'learner', dueDatePassed: false });
+    expect(text).toContain('      Output:\n      … (5 earlier lines)\n      line 6\n');
+    expect(text).toContain('      line 15\n');
+    expect(text).not.toContain('not shown');
+  });
+
+  it('gives a memory limit in MiB beside its exact value', () => {
+    const report = buildReport({
+      exercise: 'pf',
+      tests: [rawTest({ name: 'big', status: 'memory-limit', points: 0, message: 'out of memory' })],
+    });
+    expect(renderText(report, { audience: 'learner', dueDatePassed: false })).toContain(
+      '(memory-limit: memoryBytes 33554432 (32 MiB))',
+    );
+  });
+});

@@ -9,7 +9,9 @@
  * `\x1b`-style escapes; a line break stays one in a message, and is shown as
  * `\n` in a one-line field (a name).
  */
+
 import type { Report, TestLimit, TestResult } from './report.ts';
+import { sizeInWords } from './sizes.ts';
 import { type ViewOptions, viewFor } from './view.ts';
 
 const STATUS_WORD: Record<Report['status'], string> = {
@@ -42,7 +44,7 @@ export function renderText(report: Report, view: ViewOptions): string {
   const shownAlready = new Set<string>();
   for (const t of shown.tests) {
     lines.push(
-      `  ${mark(t)} ${oneLine(t.name)}${t.status === 'pass' || t.status === 'fail' ? '' : ` (${t.status}${t.limit === undefined ? '' : `: ${t.limit.name} ${t.limit.value}`})`}  ${points(t.points)}/${points(t.maxPoints)}`,
+      `  ${mark(t)} ${oneLine(t.name)}${t.status === 'pass' || t.status === 'fail' ? '' : ` (${t.status}${t.limit === undefined ? '' : `: ${limitText(t.limit)}`})`}  ${points(t.points)}/${points(t.maxPoints)}`,
     );
     if (t.message !== '' && !shownAlready.has(t.message)) {
       shownAlready.add(t.message);
@@ -52,6 +54,10 @@ export function renderText(report: Report, view: ViewOptions): string {
         lines.push(`      (and ${more} more ${more === 1 ? 'test' : 'tests'} below, the same way)`);
     } else if (t.message !== '') lines.push('      (the same failure as above)');
     if (t.hint !== undefined) lines.push(indent(`Hint: ${printable(t.hint)}`, '      '));
+    // What the learner's code printed, where this audience may see it (a
+    // hidden test's output is withheld from learners by the view).
+    if (t.status !== 'pass' && t.output !== '')
+      lines.push(indent(`Output:\n${printable(outputTail(t.output))}`, '      '));
   }
   const ran = shown.tests.filter((t) => t.status !== 'skipped');
   const passed = ran.filter((t) => t.status === 'pass').length;
@@ -61,6 +67,22 @@ export function renderText(report: Report, view: ViewOptions): string {
   );
   return `${lines.join('\n')}\n`;
 }
+
+/** A limit as the status line shows it: its name and value (which CI logs grep for), a size also in MiB. */
+function limitText(limit: TestLimit): string {
+  return limit.name === 'memoryBytes'
+    ? `${limit.name} ${limit.value} (${sizeInWords(limit.value)})`
+    : `${limit.name} ${limit.value}`;
+}
+
+/** The last lines of a test's console output: enough to see what happened, never a flood. */
+function outputTail(output: string): string {
+  const lines = output.replace(/\n$/, '').split('\n');
+  if (lines.length <= OUTPUT_LINES) return lines.join('\n');
+  return [`… (${lines.length - OUTPUT_LINES} earlier lines)`, ...lines.slice(-OUTPUT_LINES)].join('\n');
+}
+
+const OUTPUT_LINES = 10;
 
 function mark(t: TestResult): string {
   if (t.status === 'pass') return '✓';
@@ -115,7 +137,7 @@ export function limitInWords(limit: TestLimit): string {
     case 'wallMsTotal':
       return `Grading took longer than ${ms} of real time and was stopped.`;
     case 'memoryBytes':
-      return `Your code ran out of memory: the sandbox has ${Math.round(limit.value / (1024 * 1024))} MiB.`;
+      return `Your code ran out of memory: the sandbox has ${sizeInWords(limit.value)}.`;
     default: {
       const unreachable: never = limit.name;
       return unreachable;

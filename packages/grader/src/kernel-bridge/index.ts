@@ -53,6 +53,7 @@ import {
   type UserCopy,
 } from '@faultline/vm-core';
 import { brandErrorClass } from '../brand.ts';
+import { sizeInWords } from '../sizes.ts';
 import { KernelArgumentError, show } from './check.ts';
 import {
   checkArguments,
@@ -181,7 +182,7 @@ export function describeVerdict(v: LearnerHookVerdict): string {
         ? `ran out of time (it ran for ${v.ms} ms of wall-clock time without finishing; a built-in such as sort, repeat or a regular expression working on huge data can do that)`
         : `ran out of time (it used up the ${v.budget === 'call' ? 'per-call' : 'total'} CPU budget of ${v.ms} ms, counted in interpreter steps so that every machine gives the same verdict; is there an endless loop?)`;
     case 'memory-limit':
-      return `ran out of memory (the sandbox has ${v.bytes} bytes)`;
+      return `ran out of memory (the sandbox has ${sizeInWords(v.bytes)})`;
     case 'stack-overflow':
       return 'overflowed the stack (recursion too deep)';
     case 'crashed':
