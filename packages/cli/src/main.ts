@@ -14,7 +14,7 @@
  */
 import { conformance } from './commands/conformance.ts';
 import { demo } from './commands/demo.ts';
-import { scaffold, validate } from './commands/exercises.ts';
+import { list, scaffold, validate } from './commands/exercises.ts';
 import { grade } from './commands/grade.ts';
 import { simPolicy } from './commands/sim-policy.ts';
 import { simRun } from './commands/sim-run.ts';
@@ -42,6 +42,9 @@ commands:
                   subfolder is one) against the exercise's tests; --out DIR
                   writes JSON and JUnit per submission and summary.csv/.json;
                   exit 0 all at full marks, 1 below, 2 if one could not grade
+  list [--json] [--exercises DIR]
+                  the exercises in learning order: id, kind, difficulty,
+                  points, title and prerequisites (--json: one array)
   validate [EXERCISE...] [--exercises DIR]
                   prove exercises sound: reference at full marks, starter and
                   every mutant below, deterministic; exit 0 sound, 1 not, 2 error;
@@ -81,6 +84,8 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         return await conformance(rest, io);
       case 'validate':
         return await validate(rest, io);
+      case 'list':
+        return await list(rest, io);
       case 'new':
         return await scaffold(rest, io);
       case 'user':

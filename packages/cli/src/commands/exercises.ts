@@ -36,6 +36,7 @@ import { validateExerciseFolder } from '../worker/validate.ts';
 import { loadGrader } from './grade.ts';
 
 const VALIDATE_USAGE = 'usage: faultline validate [EXERCISE…] [--exercises DIR]';
+const LIST_USAGE = 'usage: faultline list [--json] [--exercises DIR]';
 const NEW_USAGE = 'usage: faultline new SLUG [--exercises DIR]';
 
 type Parsed =
@@ -104,6 +105,116 @@ export async function validate(argv: readonly string[], io: Io): Promise<ExitCod
     await pool.close();
   }
   return allSound ? ExitCode.Ok : ExitCode.Failed;
+}
+
+/** One line of `faultline list`. */
+export interface ListedExercise {
+  readonly id: string;
+  readonly title: string;
+  /** What the learner hands in: code (hooks) — quizzes will be another kind. */
+  readonly kind: 'code';
+  readonly difficulty: string;
+  readonly points: number;
+  readonly prerequisites: readonly string[];
+}
+
+const DIFFICULTY_RANK: Readonly<Record<string, number>> = { intro: 0, easy: 1, medium: 2, hard: 3 };
+
+/**
+ * `faultline list [--json] [--exercises DIR]`: the exercises in the order a
+ * learner takes them — by difficulty, each after its prerequisites, then by
+ * id. A folder whose exercise.json cannot be read is named on stderr (exit 1)
+ * and the others are still listed.
+ */
+export async function list(argv: readonly string[], io: Io): Promise<ExitCode> {
+  let json: boolean;
+  let root: string | undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { json: { type: 'boolean', default: false }, exercises: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
+    if (values.exercises === '') throw new Error('--exercises needs a folder');
+    json = values.json;
+    root = values.exercises === undefined ? undefined : resolve(values.exercises);
+  } catch (error) {
+    io.err.write(`faultline list: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}\n${LIST_USAGE}\n`);
+    return ExitCode.Usage;
+  }
+  const { exercises } = await loadGrader();
+  const { readExercise } = await import('@faultline/grader/exercise');
+  const folder = root ?? exercises.EXERCISES_DIR;
+  let ids: string[];
+  try {
+    ids = await exercises.listExercises(folder);
+  } catch (error) {
+    io.err.write(
+      `faultline list: cannot read the exercises folder ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`,
+    );
+    return ExitCode.Usage;
+  }
+  const listed: ListedExercise[] = [];
+  const problems: string[] = [];
+  for (const id of ids) {
+    try {
+      const { meta } = await readExercise(join(folder, id));
+      listed.push({
+        id: meta.id,
+        title: meta.title,
+        kind: 'code',
+        difficulty: meta.difficulty,
+        points: meta.points,
+        prerequisites: meta.prerequisites,
+      });
+    } catch (error) {
+      problems.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const ordered = inLearningOrder(listed);
+  if (json) io.out.write(`${JSON.stringify(ordered)}\n`);
+  else if (ordered.length === 0) io.out.write(`no exercises in ${folder}\n`);
+  else {
+    const width = (f: (e: ListedExercise) => string) => Math.max(...ordered.map((e) => f(e).length));
+    const w = {
+      id: width((e) => e.id),
+      difficulty: width((e) => e.difficulty),
+      points: width((e) => `${e.points}`),
+    };
+    for (const e of ordered) {
+      const after = e.prerequisites.length === 0 ? '' : `  (after ${e.prerequisites.join(', ')})`;
+      io.out.write(
+        `${e.id.padEnd(w.id)}  ${e.kind}  ${e.difficulty.padEnd(w.difficulty)}  ${`${e.points}`.padStart(w.points)} points  ${e.title}${after}\n`,
+      );
+    }
+  }
+  for (const p of problems) io.err.write(`faultline list: ${p}\n`);
+  return problems.length > 0 ? ExitCode.Failed : ExitCode.Ok;
+}
+
+/** By difficulty, then after every prerequisite (depth in the prerequisite graph), then by id. */
+function inLearningOrder(listed: readonly ListedExercise[]): ListedExercise[] {
+  const byId = new Map(listed.map((e) => [e.id, e]));
+  const depth = new Map<string, number>();
+  const depthOf = (id: string, seen: ReadonlySet<string>): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    const e = byId.get(id);
+    // An unknown prerequisite, or a cycle, adds nothing.
+    if (e === undefined || seen.has(id)) return 0;
+    const next = new Set(seen).add(id);
+    const d = 1 + Math.max(0, ...e.prerequisites.map((p) => depthOf(p, next)));
+    depth.set(id, d);
+    return d;
+  };
+  return [...listed].sort(
+    (a, b) =>
+      (DIFFICULTY_RANK[a.difficulty] ?? 9) - (DIFFICULTY_RANK[b.difficulty] ?? 9) ||
+      depthOf(a.id, new Set()) - depthOf(b.id, new Set()) ||
+      a.id.localeCompare(b.id),
+  );
 }
 
 /** Prints one exercise's verdict; true when it is sound. */
