@@ -67,7 +67,7 @@ test('an instructor sets an assignment, a learner joins and submits, and the ins
   const editor = await monacoEditor(page);
   await pasteIntoEditor(page, editor, exerciseFile(EXERCISE, 'solution.ts'));
   const { report } = await submit(page);
-  await expect(report.getByTestId('score')).toHaveText('18/18');
+  await expect(report.getByTestId('score')).toHaveText('26/26');
 
   // The instructor's dashboard counts it, lists it, and the CSV has the learner's grade.
   await t.goto(assignmentUrl);
@@ -77,7 +77,7 @@ test('an instructor sets an assignment, a learner joins and submits, and the ins
   );
   await expect(dashboard).toContainText('pass rate 100%');
   await expect(t.getByTestId('recent-submissions').getByRole('listitem')).toHaveCount(1);
-  await expect(t.getByTestId('recent-submissions')).toContainText('18/18');
+  await expect(t.getByTestId('recent-submissions')).toContainText('26/26');
   const csv = await t.request.get(`/api${assignmentUrl}/grades`);
   expect(csv.status()).toBe(200);
   expect(csv.headers()['content-type']).toContain('text/csv');
@@ -85,7 +85,7 @@ test('an instructor sets an assignment, a learner joins and submits, and the ins
   expect(header).toBe('email,name,exercise,attempts,score,final_score,max_score,submitted_at_utc,late');
   expect(rest).toEqual([]);
   expect(row).toMatch(
-    /^learner-[^,]+@example\.org,[^,]+,page-fault-handler,1,18,18,18,\d{4}-\d\d-\d\dT[^,]+Z,on time$/,
+    /^learner-[^,]+@example\.org,[^,]+,page-fault-handler,1,26,26,26,\d{4}-\d\d-\d\dT[^,]+Z,on time$/,
   );
 
   // The learner may not read the dashboard or the export.

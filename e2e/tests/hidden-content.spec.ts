@@ -73,7 +73,7 @@ test('no hidden test, mutant or solution reaches the learner’s browser', async
   const run = await runVisibleTests(page);
   await expect(run).toHaveAttribute('data-status', 'fail');
   const { id, report } = await submit(page);
-  await expect(report.locator('[data-test-status]')).toHaveCount(9);
+  await expect(report.locator('[data-test-status]')).toHaveCount(13);
   await page.reload();
   await monacoEditor(page);
   // What the API gives the learner directly, and the instructor's preview, asked for by a learner.

@@ -49,14 +49,14 @@ test('the history lists each submission with its verdict, and a submission’s p
   await expect(page.getByRole('heading', { level: 1, name: 'Your submissions' })).toBeVisible();
   await expect(rows).toHaveCount(2);
   // Newest first.
-  await expect(rows.nth(0)).toContainText('passed · 18/18');
-  await expect(rows.nth(1)).toContainText('failed tests · 0/18');
+  await expect(rows.nth(0)).toContainText('passed · 26/26');
+  await expect(rows.nth(1)).toContainText('failed tests · 0/26');
 
   await rows.nth(0).getByRole('link').click();
   await page.waitForURL(`**/submissions/${ids[1]}`);
   const report = page.getByRole('region', { name: 'Result' }).getByTestId('report');
   await expect(report).toHaveAttribute('data-status', 'pass');
-  await expect(report.getByTestId('score')).toHaveText('18/18');
+  await expect(report.getByTestId('score')).toHaveText('26/26');
   expect(await page.getByTestId('submitted-code').textContent()).toBe(exerciseFile(EXERCISE, 'solution.ts'));
   expect(errors).toEqual([]);
 });

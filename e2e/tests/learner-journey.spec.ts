@@ -63,9 +63,9 @@ test('a new learner signs up, fails with the starter, then passes with the solut
   await test.step('Submit the starter: the report shows failing tests', async () => {
     const { report } = await submit(page);
     await expect(report).toHaveAttribute('data-status', 'fail');
-    await expect(report.getByTestId('score')).toHaveText('0/18');
+    await expect(report.getByTestId('score')).toHaveText('0/26');
     const results = report.getByTestId('test-result');
-    await expect(results).toHaveCount(9);
+    await expect(results).toHaveCount(13);
     await expect(report.locator('[data-testid=test-result][data-test-status=pass]')).toHaveCount(0);
     await expect(results.first()).toContainText('anonymousFault is not implemented yet');
   });
@@ -87,8 +87,8 @@ test('a new learner signs up, fails with the starter, then passes with the solut
   await test.step('Submit the solution: full marks', async () => {
     const { report } = await submit(page);
     await expect(report).toHaveAttribute('data-status', 'pass');
-    await expect(report.getByTestId('score')).toHaveText('18/18');
-    await expect(report.locator('[data-testid=test-result][data-test-status=pass]')).toHaveCount(9);
+    await expect(report.getByTestId('score')).toHaveText('26/26');
+    await expect(report.locator('[data-testid=test-result][data-test-status=pass]')).toHaveCount(13);
   });
 
   await test.step('reload: the edited code is still there', async () => {
@@ -103,6 +103,6 @@ test('a new learner signs up, fails with the starter, then passes with the solut
   await test.step('the catalogue shows the exercise solved', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exercises' }).click();
     const card = page.getByTestId('catalogue').getByRole('listitem').filter({ hasText: 'Demand paging' });
-    await expect(card.getByTestId('progress')).toHaveText('Solved · best 18/18 after 2 attempts');
+    await expect(card.getByTestId('progress')).toHaveText('Solved · best 26/26 after 2 attempts');
   });
 });

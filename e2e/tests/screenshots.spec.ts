@@ -84,8 +84,8 @@ for (const { name: width, viewport } of VIEWPORTS) {
       );
       const editor = await monacoEditor(page);
       const { report } = await submit(page);
-      await expect(report.getByTestId('score')).toHaveText('0/18');
-      await expect(report.getByTestId('test-result')).toHaveCount(9);
+      await expect(report.getByTestId('score')).toHaveText('0/26');
+      await expect(report.getByTestId('test-result')).toHaveCount(13);
       for (const element of [
         editor,
         page.getByRole('button', { name: 'Submit', exact: true }),
