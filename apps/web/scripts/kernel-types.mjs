@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const require = createRequire(import.meta.url);
@@ -17,6 +17,9 @@ const require = createRequire(import.meta.url);
 const hooks = require.resolve('@faultline/vm-core/hooks');
 const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
 const out = mkdtempSync(join(tmpdir(), 'faultline-kernel-types-'));
+// vm-core's src/, which the entry (src/kernel/hooks.ts) lies two levels below.
+const sourceRoot = dirname(dirname(hooks));
+const entry = relative(sourceRoot, hooks).replace(/\.ts$/, '');
 try {
   execFileSync(
     process.execPath,
@@ -35,6 +38,10 @@ try {
       '--moduleResolution',
       'nodenext',
       '--allowImportingTsExtensions',
+      // Declarations keep the sources' layout under src/ (kernel/hooks.d.ts
+      // beside hw/…): the hooks import from both.
+      '--rootDir',
+      sourceRoot,
       '--strict',
       '--skipLibCheck',
       '--types',
@@ -44,10 +51,12 @@ try {
   );
   const base = 'file:///node_modules/@faultline/vm-core';
   const files = {};
-  const names = readdirSync(out).filter((f) => f.endsWith('.d.ts'));
+  const names = readdirSync(out, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.d.ts'));
   for (const name of names) {
     // Monaco resolves './abi' to abi.d.ts; the '.ts' suffix of our sources would not.
-    files[`${base}/kernel/${name}`] = readFileSync(join(out, name), 'utf8').replace(
+    files[`${base}/${name.split(sep).join('/')}`] = readFileSync(join(out, name), 'utf8').replace(
       /(from '\.[^']*)\.ts'/g,
       "$1'",
     );
@@ -58,9 +67,18 @@ try {
     'declare const console: SandboxConsole;',
   ].join('\n');
   files[`${base}/package.json`] = JSON.stringify({ name: '@faultline/vm-core', types: 'index.d.ts' });
-  files[`${base}/index.d.ts`] = names
-    .map((n) => `export type * from './kernel/${n.replace(/\.d\.ts$/, '')}';`)
-    .join('\n');
+  files[`${base}/index.d.ts`] = `export type * from './${entry.split(sep).join('/')}';`;
+  // The editor is useless without them: fail the build rather than ship empty types.
+  const hooksTypes = files[`${base}/${entry.split(sep).join('/')}.d.ts`] ?? '';
+  const missing = ['FaultInfo', 'FaultOutcome', 'KernelApi', 'VmaInfo'].filter(
+    (name) => !new RegExp(`\\b(interface|type) ${name}\\b`).test(hooksTypes),
+  );
+  if (missing.length > 0) {
+    console.error(
+      `kernel-types: ${entry}.d.ts declares none of ${missing.join(', ')} (${names.length} files emitted)`,
+    );
+    process.exit(1);
+  }
   const target = join(here, '..', 'public', 'editor');
   mkdirSync(target, { recursive: true });
   writeFileSync(join(target, 'kernel-api.json'), JSON.stringify({ files }));
