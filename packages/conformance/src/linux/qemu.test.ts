@@ -137,14 +137,20 @@ interface StepLine {
   pages: Page[];
 }
 
-describe.skipIf(!toolchain.ok)('the probe on a real Linux kernel (QEMU)', () => {
-  let run: LinuxRun;
-  const lines = (id: string): readonly Line[] => run.cases.get(id) ?? [];
+/** A run's lines by case, and one step's line (which must be there), once `run()` has booted. */
+function readerOf(run: () => LinuxRun) {
+  const lines = (id: string): readonly Line[] => run().cases.get(id) ?? [];
   const step = (id: string, n: number): StepLine => {
     const line = lines(id).find((l) => l.step === n);
     if (!line) throw new Error(`case ${id} has no step ${n}: ${JSON.stringify(lines(id))}`);
     return line as unknown as StepLine;
   };
+  return { lines, step };
+}
+
+describe.skipIf(!toolchain.ok)('the probe on a real Linux kernel (QEMU)', () => {
+  let run: LinuxRun;
+  const { lines, step } = readerOf(() => run);
 
   beforeAll(async () => {
     if (!toolchain.ok) return;
@@ -343,12 +349,7 @@ describe.skipIf(!toolchain.ok)('the probe on a real Linux kernel (QEMU)', () => 
 
 describe.skipIf(!toolchain.ok)('transparent huge pages on a real Linux kernel (QEMU)', () => {
   let run: LinuxRun;
-  const lines = (id: string): readonly Line[] => run.cases.get(id) ?? [];
-  const step = (id: string, n: number): StepLine => {
-    const line = lines(id).find((l) => l.step === n);
-    if (!line) throw new Error(`case ${id} has no step ${n}: ${JSON.stringify(lines(id))}`);
-    return line as unknown as StepLine;
-  };
+  const { lines, step } = readerOf(() => run);
   beforeAll(async () => {
     if (!toolchain.ok) return;
     run = await runOnLinux(THP_PROGRAMS, toolchain, { log: (line) => console.log(line) });

@@ -16,8 +16,9 @@
  * aligned block moves it (move_huge_pmd), as Linux does. Where Linux keeps
  * a block huge and this kernel splits it instead — the reverse-map walks
  * of reclaim (Linux tests the PMD's accessed bit and splits only a page it
- * reclaims), GUP of a huge page — user space sees the same faults. A split also splits the page itself into 512 order-0 pages
- * at once, where Linux keeps one folio (split_huge_page waits for memory
+ * reclaims), GUP of a huge page — user space sees the same faults. A
+ * split also splits the page itself into 512 order-0 pages at once,
+ * where Linux keeps one folio (split_huge_page waits for memory
  * pressure, a partly unmapped huge page on the deferred-split queue): so a
  * later write to one of its pages that only this mm still maps is a reuse
  * here and a copy in 6.1 (whose do_wp_page counts the folio's references
@@ -81,7 +82,7 @@ export function hugePmdFault(s: KernelState, f: FaultInfo): FaultOutcome | null 
  * on, the area is private anonymous memory, and the 2 MiB block around
  * `address` lies wholly inside it.
  */
-export function thpSuitable(s: KernelState, vma: Vma, address: number): boolean {
+function thpSuitable(s: KernelState, vma: Vma, address: number): boolean {
   if (s.thp !== 'always') return false;
   if (vma.file !== undefined || (vma.flags & VmFlag.Shared) !== 0) return false;
   const span = s.tables.span(pmdLevel(s));
@@ -102,7 +103,7 @@ function mapHugePage(s: KernelState, mm: Mm, vma: Vma, pmdPa: number, start: num
   if (pfn < 0) return null;
   const table = depositTable(s, mm);
   if (table < 0) {
-    for (let i = 0; i < pages; i++) s.frames.release(pfn + i);
+    s.frames.release(pfn, order);
     return { kind: 'oom' };
   }
   for (let i = 0; i < pages; i++) s.memory.zeroFrame(pfn + i);
@@ -456,6 +457,16 @@ export function hugePmdOf(s: KernelState, mm: Mm, address: number): number | nul
   if (s.hugePmds.size === 0) return null;
   const pa = s.tables.entryAddress(mm.pgdPfn, address, { level: pmdLevel(s) });
   return pa !== null && s.hugePmds.has(pa) ? pa : null;
+}
+
+/**
+ * split_huge_pmd() for the huge PMD that maps `address` in `mm`, if one
+ * does: for code about to work on that one 4 KiB page's PTE. A lookup at
+ * the PMD, not a search — it runs on every mapPage and COW.
+ */
+export function splitHugePmdAt(s: KernelState, mm: Mm, address: number): void {
+  const pa = hugePmdOf(s, mm, address);
+  if (pa !== null) splitHugePmd(s, pa);
 }
 
 /**

@@ -10,7 +10,7 @@ import { PteHalves } from './arch/pte-halves.ts';
 import { releaseUnmappedShmem } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import type { PageMapOptions } from './hooks.ts';
-import { splitHugePmds, zapHugePmds } from './huge-memory.ts';
+import { splitHugePmdAt, zapHugePmds } from './huge-memory.ts';
 import { KernelError } from './kernel.ts';
 import { isUserAddress } from './layout.ts';
 import { type Mm, OutOfMemory } from './mm.ts';
@@ -69,7 +69,7 @@ export function mapPage(
   }
   if (pfn === s.zeroPagePfn && options.writable)
     throw new KernelError('mapPage: the shared zero page may only be mapped read-only');
-  splitHugePmds(s, mm, address, address + 1);
+  splitHugePmdAt(s, mm, address);
   let pa: number;
   try {
     pa = s.tables.pteAddress(mm.pgdPfn, address, mm)!;
@@ -119,7 +119,7 @@ export function replacePage(
   options: PageMapOptions,
 ): void {
   const mm = mmById(s, mmId);
-  splitHugePmds(s, mm, address, address + 1);
+  splitHugePmdAt(s, mm, address);
   const tables = s.tables;
   const pa = tables.entryAddress(mm.pgdPfn, address);
   const lo = pa === null ? 0 : tables.lo(pa);
@@ -143,7 +143,7 @@ export function replacePage(
  */
 export function makeWritable(s: KernelState, mmId: number, address: number): void {
   const mm = mmById(s, mmId);
-  splitHugePmds(s, mm, address, address + 1);
+  splitHugePmdAt(s, mm, address);
   const tables = s.tables;
   const pa = tables.entryAddress(mm.pgdPfn, address);
   const ops = s.arch.pteHalves;
@@ -183,7 +183,7 @@ export function makeWritable(s: KernelState, mmId: number, address: number): voi
  */
 export function setAccessFlags(s: KernelState, mmId: number, address: number, write: boolean): boolean {
   const mm = mmById(s, mmId);
-  splitHugePmds(s, mm, address, address + 1);
+  splitHugePmdAt(s, mm, address);
   const tables = s.tables;
   const pa = tables.entryAddress(mm.pgdPfn, address);
   const ops = s.arch.pteHalves;

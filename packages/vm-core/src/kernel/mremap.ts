@@ -161,17 +161,15 @@ function moveVma(
   const locked = (vma.flags & VmFlag.Locked) !== 0;
   // The page tables at the destination first: running out of memory for one
   // leaves everything as it was (Linux moves back what it had moved).
-  // Allocating them may reclaim, and reclaim may swap out or split what is
-  // to move: the entries are read again until no allocation changed them
-  // (Linux re-reads each PMD after alloc_new_pmd).
-  let huge: number[] = [];
-  let entries: number[] = [];
+  // Allocating them may reclaim, and reclaim (or the OOM killer) may swap
+  // out or split what is to move: then the entries are read again (Linux
+  // re-reads each PMD after alloc_new_pmd). Nothing else changes them.
+  let huge: number[];
+  let entries: number[];
   for (;;) {
-    const nextHuge = hugePmdsToMove(s, mm, from, length, to);
-    const nextEntries = entriesToMove(s, mm, from, length, nextHuge);
-    if (sameNumbers(nextHuge, huge) && sameNumbers(nextEntries, entries)) break;
-    huge = nextHuge;
-    entries = nextEntries;
+    huge = hugePmdsToMove(s, mm, from, length, to);
+    entries = entriesToMove(s, mm, from, length, huge);
+    const reclaimed = s.stats.pagesScanned + s.stats.oomKills;
     try {
       prepareHugePmdMoves(s, mm, huge, from, to);
       for (let i = 0; i < entries.length; i += 3) s.tables.pteAddress(mm.pgdPfn, entries[i]! - from + to, mm);
@@ -179,6 +177,7 @@ function moveVma(
       if (error instanceof OutOfMemory) return fail('ENOMEM');
       throw error;
     }
+    if (s.stats.pagesScanned + s.stats.oomKills === reclaimed) break;
   }
   mm.vmas.insert(copyOf(vma, from, to, newLength));
   moveHugePmds(s, mm, huge, from, to);
@@ -232,10 +231,6 @@ function areaLike(vma: Vma, start: number, end: number, pgoff: number): Vma {
   else if (pgoff !== start / PAGE) area.anonPgoff = pgoff;
   if (vma.anonVma === true) area.anonVma = true;
   return area;
-}
-
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
 /**

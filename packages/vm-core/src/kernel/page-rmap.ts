@@ -11,7 +11,7 @@
  */
 import { PteHalves } from './arch/pte-halves.ts';
 import { PageFlag } from './frames.ts';
-import { hugePmdOf, splitHugePmds } from './huge-memory.ts';
+import { hugePmdOf, splitHugePmdAt } from './huge-memory.ts';
 import type { Mm } from './mm.ts';
 import { putPage } from './page-alloc.ts';
 import type { KernelState } from './state.ts';
@@ -87,7 +87,7 @@ export function folioReferenced(s: KernelState, pfn: number, clear: boolean): Re
     // the LRU holds separately, where Linux decides once for the folio —
     // so the huge page is split first and each page keeps the bit
     // (and gets its own second chance).
-    if (clear) splitHugePmds(s, mm, va, va + 1);
+    if (clear) splitHugePmdAt(s, mm, va);
     const pa = (clear ? null : hugePmdOf(s, mm, va)) ?? tables.entryAddress(mm.pgdPfn, va)!;
     const lo = tables.lo(pa);
     const hi = tables.hi(pa);

@@ -11,7 +11,7 @@ import { PteHalves } from './arch/pte-halves.ts';
 import { evictFilePage, swapBacked } from './filemap.ts';
 import { PageFlag } from './frames.ts';
 import type { ReclaimCandidate } from './hooks.ts';
-import { hugePmdOf, splitHugePmds } from './huge-memory.ts';
+import { hugePmdOf, splitHugePmdAt } from './huge-memory.ts';
 import { linuxAtLeast } from './linux-version.ts';
 import { putPage } from './page-alloc.ts';
 import { folioReferenced, type References, removeMapping } from './page-rmap.ts';
@@ -197,7 +197,7 @@ function swapOut(s: KernelState, pfn: number): boolean {
   const entry = new PteHalves();
   ops.swapEntry(0, slot, entry);
   for (const { mm, va } of [...s.rmap.mappings(pfn)]) {
-    splitHugePmds(s, mm, va, va + 1);
+    splitHugePmdAt(s, mm, va);
     const pa = tables.entryAddress(mm.pgdPfn, va)!;
     if (ops.dirty(tables.lo(pa), tables.hi(pa))) s.frames.set(pfn, PageFlag.Dirty);
     tables.store(pa, entry.lo, entry.hi);
